@@ -1,0 +1,162 @@
+"""The Python API that the CLI, the Gradio app and the evaluation runner share.
+
+    from assistant.api import EvidenceAssistant
+    assistant = EvidenceAssistant.open()
+    answer = assistant.ask("What would help my board fund a parent-infant team?")
+    print(answer.to_dict())
+
+A serving process notices a newly published index version (a cheap manifest check, at most once a second)
+and swaps its retriever without a restart; requests already running finish on the old one.
+"""
+
+from __future__ import annotations
+
+import threading
+import time
+
+from assistant.config import Settings
+from assistant.documents import Answer, AssistantError
+from assistant.retrieve import Filters, Retriever
+from assistant.text import clean_question, looks_non_english
+
+CHECK_INTERVAL_S = 1.0
+
+
+class EvidenceAssistant:
+    def __init__(self, settings: Settings, store, embedder, retriever: Retriever, version: int, stamp):
+        self.settings = settings
+        self.store = store
+        self.embedder = embedder
+        self.retriever = retriever
+        self.version = version
+        self._stamp = stamp
+        self._checked = time.monotonic()
+        self._lock = threading.Lock()
+        self._llm = None
+
+    @classmethod
+    def open(cls, settings: Settings | None = None, build_if_missing: bool = True, quiet: bool = True) -> "EvidenceAssistant":
+        from assistant.embedding import get_embedder
+        from assistant.index import build_index
+        from assistant.store import open_store
+
+        settings = settings or Settings.from_env()
+        store = open_store(settings)
+        manifest = store.read_manifest()
+        embedder = get_embedder()
+        if manifest.get("active") is None:
+            if not build_if_missing:
+                raise AssistantError("there is no index yet: run `pair-assistant index`")
+            build_index(settings, quiet=quiet, store=store, embedder=embedder)
+            manifest = store.read_manifest()
+        stamp = store.manifest_stamp()
+        version = manifest["active"]
+        retriever = Retriever(store.open_version(version), embedder, settings)
+        return cls(settings, store, embedder, retriever, version, stamp)
+
+    # -- hot swap ------------------------------------------------------------------------------------
+    def refresh(self, force: bool = False) -> bool:
+        """Switch to a newer active index version if one was published. Returns True if it switched."""
+        now = time.monotonic()
+        if not force and now - self._checked < CHECK_INTERVAL_S:
+            return False
+        self._checked = now
+        try:
+            stamp = self.store.manifest_stamp()
+        except Exception:
+            return False  # a moment's trouble reading the manifest: keep serving the version we have
+        if stamp == self._stamp and not force:
+            return False
+        with self._lock:
+            manifest = self.store.read_manifest()
+            version = manifest.get("active")
+            if version is None or (version == self.version and not force):
+                self._stamp = stamp
+                return False
+            retriever = Retriever(self.store.open_version(version), self.embedder, self.settings)
+            self.retriever, self.version, self._stamp = retriever, version, stamp
+            return True
+
+    # -- asking --------------------------------------------------------------------------------------
+    def ask(self, question: str, history: list[dict] | None = None, filters: Filters | None = None,
+            k: int | None = None) -> Answer:
+        """Answer one question (with optional chat history for follow-ups). Never raises for odd input."""
+        from assistant.answer import abstention_text, comb_line, compose, select_hits, to_citations
+        from assistant.chat import condense
+
+        t0 = time.perf_counter()
+        self.refresh()
+        retriever = self.retriever  # one consistent version for the whole request
+        k = max(1, min(k or self.settings.k, 20))
+        raw = question if isinstance(question, str) else str(question or "")
+        notices = []
+        cleaned = clean_question(raw)
+        if not cleaned:
+            return Answer(question=raw, answer="Please type a question about commissioning parent-infant relationship services.",
+                          abstained=True, citations=[], timings_ms={"retrieve": 0.0, "total": 0.0},
+                          notices=["empty question"])
+        if len(cleaned) > self.settings.max_question_chars:
+            cleaned = cleaned[: self.settings.max_question_chars].rsplit(" ", 1)[0]
+            notices.append(f"question truncated to its first {self.settings.max_question_chars} characters")
+        standalone = condense(cleaned, history or [], llm=self._get_llm())
+        t1 = time.perf_counter()
+        retrieval = retriever.search(standalone, k, filters)
+        t_retrieve = (time.perf_counter() - t1) * 1000
+
+        threshold = self.settings.abstain_threshold
+        non_english = looks_non_english(cleaned)
+        if non_english:
+            notices.append("the question does not look like English; the indexed evidence is in English")
+        if retrieval.top_similarity < threshold or non_english:
+            suggestions = suggest_topics(retrieval)
+            reason = ("I can only search English-language evidence; please ask in English." if non_english else None)
+            answer = Answer(question=raw, answer=abstention_text(suggestions, reason), abstained=True, citations=[],
+                            timings_ms={"retrieve": t_retrieve, "total": (time.perf_counter() - t0) * 1000},
+                            standalone_question=standalone, notices=notices, suggestions=suggestions)
+            return answer
+        hits = select_hits(retrieval, k, threshold)
+        citations = to_citations(hits)
+        text = ""
+        llm = self._get_llm()
+        if llm is not None:
+            from assistant.llm import synthesise
+
+            text, llm_notices = synthesise(llm, standalone, citations, self.embedder, self.settings)
+            notices.extend(llm_notices)
+        if not text:
+            text = compose(retrieval, citations, retriever.idf, retriever.default_idf)
+        line = comb_line(citations)
+        if line:
+            text = f"{text}\n\n{line}"
+        return Answer(question=raw, answer=text, abstained=False, citations=citations,
+                      timings_ms={"retrieve": t_retrieve, "total": (time.perf_counter() - t0) * 1000},
+                      standalone_question=standalone, notices=notices)
+
+    def _get_llm(self):
+        if not self.settings.llm:
+            return None
+        if self._llm is None:
+            from assistant.llm import make_llm
+
+            self._llm = make_llm(self.settings)
+        return self._llm
+
+    def documents(self) -> list[dict]:
+        from assistant.index import status
+
+        return status(self.settings, self.store)["documents"]
+
+
+def suggest_topics(retrieval, limit: int = 3) -> list[str]:
+    """Nearby topics the corpus does cover: the headings of the closest passages, one per document."""
+    seen, out = set(), []
+    for hit in sorted(retrieval.hits, key=lambda h: -h.score):
+        p = hit.passage
+        if p.doc_id in seen:
+            continue
+        seen.add(p.doc_id)
+        heading = p.locator.split(" > ")[-1]
+        out.append(f"{heading} ({p.meta.title}, {p.meta.year})")
+        if len(out) >= limit:
+            break
+    return out
