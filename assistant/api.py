@@ -16,7 +16,7 @@ import time
 
 from assistant.config import Settings
 from assistant.documents import Answer, AssistantError
-from assistant.retrieve import Filters, Retriever
+from assistant.retrieve import Filters, Retriever, should_abstain
 from assistant.text import clean_question, looks_non_english
 
 CHECK_INTERVAL_S = 1.0
@@ -107,7 +107,7 @@ class EvidenceAssistant:
         non_english = looks_non_english(cleaned)
         if non_english:
             notices.append("the question does not look like English; the indexed evidence is in English")
-        if retrieval.top_similarity < threshold or non_english:
+        if should_abstain(retrieval, threshold) or non_english:
             suggestions = suggest_topics(retrieval)
             reason = ("I can only search English-language evidence; please ask in English." if non_english else None)
             answer = Answer(question=raw, answer=abstention_text(suggestions, reason), abstained=True, citations=[],

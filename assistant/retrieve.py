@@ -15,9 +15,11 @@ import numpy as np
 
 from assistant.config import Settings
 from assistant.documents import ComBTag, DocumentMeta, Passage
-from assistant.text import tokens
+from assistant.text import content_words, stem, tokens
 
 SUPERSEDED_PENALTY = 0.5  # a superseded document's passages keep half their fused score
+RARE_MARGIN = 0.28  # a specialist word the corpus never uses needs a much closer match than the threshold
+UNKNOWN_MARGIN = 0.12
 
 
 @dataclass
@@ -69,6 +71,8 @@ class Retrieval:
     query_vector: np.ndarray
     query_tokens: list[str]
     timings_ms: dict = field(default_factory=dict)
+    unknown_terms: list[str] = field(default_factory=list)  # question words the corpus never uses
+    rare_terms: list[str] = field(default_factory=list)  # ...of which the model itself had to split (specialist words)
 
 
 def passage_from_chroma(pid: str, text: str, meta: dict) -> Passage:
@@ -153,4 +157,29 @@ class Retriever:
         hits = [Hit(self.passages[i], float(sims[j]), fused[i], bm_score.get(i, 0.0)) for j, i in enumerate(ranked)]
         top = float(max(sims)) if len(sims) else 0.0
         timings["fuse"] = (time.perf_counter() - t2) * 1000 - timings["bm25"]
-        return Retrieval(hits[: max(k * 4, k)], top, qvec, qtok, timings)
+        unknown = self.unknown_terms(question)
+        rare = [w for w in unknown if self._is_rare(w)]
+        return Retrieval(hits[: max(k * 4, k)], top, qvec, qtok, timings, unknown, rare)
+
+    def unknown_terms(self, question: str) -> list[str]:
+        """Content words of the question that appear nowhere in the indexed passages."""
+        return [w for w in content_words(question) if stem(w) not in self.idf and not w[0].isdigit()]
+
+    def _is_rare(self, word: str) -> bool:
+        """A word the embedding model's vocabulary splits into pieces: specialist terms (drug names, conditions)."""
+        tok = getattr(getattr(self.embedder, "model", None), "tokenizer", None)
+        if tok is None:
+            return len(word) > 9
+        return len(tok.tokenize(word)) >= 2
+
+
+def should_abstain(r: Retrieval, threshold: float) -> bool:
+    """Abstain when the best passage is far from the question, or when the question hinges on words the corpus
+    never uses and the match is only moderate. Tuned on evals/questions.jsonl (see evals/README.md)."""
+    if r.top_similarity < threshold:
+        return True
+    if r.rare_terms and r.top_similarity < threshold + RARE_MARGIN:
+        return True
+    if r.unknown_terms and r.top_similarity < threshold + UNKNOWN_MARGIN:
+        return True
+    return len(r.unknown_terms) >= 2 and r.top_similarity < threshold + 2 * UNKNOWN_MARGIN

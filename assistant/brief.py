@@ -1,0 +1,214 @@
+"""The evidence brief: a markdown file of a conversation that can go straight into a business case.
+
+``build_brief(turns, index_version, date)`` takes the conversation's answers (Answer contract dicts, as
+``Answer.to_dict()`` makes them, or Answer objects) and writes:
+
+- every question with its answer, the answer's [n] markers renumbered to one reference list for the brief;
+- the references in full (title, publisher, year, URL, locator, passage id) with the cited passage quoted,
+  so a reader can check every sentence against its source;
+- a COM-B summary table (component, sub-component, barrier/enabler, count, intervention functions);
+- the index version and the date, so the brief can be reproduced.
+
+Text from questions and documents is treated as untrusted: angle brackets are written as entities, so no
+markdown viewer turns a question or a passage into live HTML, and table cells cannot break the table.
+"""
+
+from __future__ import annotations
+
+import datetime as _dt
+import re
+from collections import OrderedDict
+
+from assistant.comb.taxonomy import functions_for, label
+
+MARKER = re.compile(r"\[(\d+)\]")
+COMPONENT_ORDER = ("capability", "opportunity", "motivation")
+
+
+def _as_dict(turn) -> dict:
+    """A turn is an Answer contract dict, an Answer object, or {"answer": <either>, "filters": {...}}."""
+    if hasattr(turn, "to_dict"):
+        return turn.to_dict()
+    if not isinstance(turn, dict):
+        return {}
+    inner = turn.get("answer")
+    if hasattr(inner, "to_dict") or isinstance(inner, dict):
+        d = dict(inner.to_dict() if hasattr(inner, "to_dict") else inner)
+        if turn.get("filters"):
+            d["filters"] = turn["filters"]
+        return d
+    return dict(turn)
+
+
+def safe(text) -> str:
+    """Untrusted text for markdown: no raw HTML (angle brackets become entities), control characters dropped."""
+    s = "" if text is None else str(text)
+    s = re.sub(r"[\x00-\x08\x0b\x0c\x0e-\x1f\x7f]", "", s)
+    return s.replace("<", "&lt;").replace(">", "&gt;")
+
+
+def one_line(text, limit: int | None = None) -> str:
+    s = " ".join(safe(text).split())
+    if limit and len(s) > limit:
+        s = s[: limit - 1].rstrip() + "…"
+    return s
+
+
+def cell(text) -> str:
+    """A markdown table cell: one line, pipes escaped."""
+    return one_line(text).replace("|", "\\|")
+
+
+def quote(text) -> str:
+    lines = [ln.rstrip() for ln in safe(text).strip().splitlines()]
+    return "\n".join("> " + ln if ln else ">" for ln in lines) or ">"
+
+
+def _tag(c: dict) -> dict:
+    return c.get("com_b") or {}
+
+
+def _functions(tag: dict) -> list[str]:
+    fns = list(tag.get("intervention_functions") or [])
+    return fns or functions_for(tag.get("subcomponent"))
+
+
+def filters_text(filters: dict | None) -> str:
+    if not filters:
+        return ""
+    parts = []
+    if filters.get("doc_types"):
+        parts.append("document types: " + ", ".join(map(str, filters["doc_types"])))
+    if filters.get("components"):
+        parts.append("COM-B: " + ", ".join(map(str, filters["components"])))
+    if filters.get("year_min") or filters.get("year_max"):
+        parts.append(f"years: {filters.get('year_min') or 'any'} to {filters.get('year_max') or 'any'}")
+    return "; ".join(parts)
+
+
+def build_brief(turns, index_version, date=None, title: str = "Evidence brief") -> str:
+    """Markdown for a conversation: questions, answers, references, COM-B summary, index version and date."""
+    date = date or _dt.date.today()
+    date_text = date.isoformat() if hasattr(date, "isoformat") else str(date)
+    answers = [_as_dict(t) for t in (turns or [])]
+
+    # One reference list for the whole brief: each cited passage once, numbered in order of first citation.
+    refs: "OrderedDict[str, dict]" = OrderedDict()
+    cited_in: dict[str, list[int]] = {}
+    local_to_global: list[dict[int, int]] = []
+    for qi, a in enumerate(answers, start=1):
+        mapping = {}
+        for c in a.get("citations") or []:
+            key = c.get("passage_id") or f"{c.get('doc_id')}#{c.get('locator')}"
+            if key not in refs:
+                refs[key] = c
+            mapping[int(c.get("n", 0))] = list(refs).index(key) + 1
+            cited_in.setdefault(key, [])
+            if qi not in cited_in[key]:
+                cited_in[key].append(qi)
+        local_to_global.append(mapping)
+
+    out = [f"# {title}: commissioning parent-infant relationship services", ""]
+    out.append(f"- Date: {date_text}")
+    out.append(f"- Index version: {safe(index_version)}")
+    out.append(f"- Questions: {len(answers)}; sources cited: {len(refs)}")
+    out.append("- Produced by the PAIR evidence assistant, offline, from its indexed corpus. Every sentence of an "
+               "answer is taken from the passage its [n] cites; the passages are quoted in full under References. "
+               "COM-B tags are assigned automatically and should be checked before they are relied on.")
+    out.append("")
+
+    if not answers:
+        out += ["No questions were asked in this conversation.", ""]
+
+    # Questions and answers
+    if answers:
+        out += ["## Questions and answers", ""]
+    for qi, (a, mapping) in enumerate(zip(answers, local_to_global), start=1):
+        q = one_line(a.get("question"), 2000) or "(empty question)"
+        out.append(f"### Q{qi}. {q}")
+        out.append("")
+        sq = a.get("standalone_question")
+        if sq and sq != a.get("question"):
+            out += [f"*Understood as: {one_line(sq, 2000)}*", ""]
+        ft = filters_text(a.get("filters"))
+        if ft:
+            out += [f"*Filters: {safe(ft)}*", ""]
+        for notice in a.get("notices") or []:
+            out += [f"*Note: {one_line(notice)}*", ""]
+
+        def renumber(m, mapping=mapping):
+            n = int(m.group(1))
+            return f"[{mapping[n]}]" if n in mapping else m.group(0)
+
+        body = MARKER.sub(renumber, safe(a.get("answer") or "").strip())
+        out += [body or "(no answer)", ""]
+        if a.get("abstained"):
+            out += ["*The assistant did not answer from the evidence: the corpus does not cover this question.*", ""]
+        elif mapping:
+            out += ["Sources: " + ", ".join(f"[{g}]" for g in sorted(set(mapping.values()))), ""]
+
+    # COM-B summary
+    out += ["## COM-B summary", ""]
+    rows: "OrderedDict[tuple, dict]" = OrderedDict()
+    untagged = 0
+    for key, c in refs.items():
+        tag = _tag(c)
+        comp = tag.get("component") or "none"
+        if comp == "none" or comp not in COMPONENT_ORDER:
+            untagged += 1
+            continue
+        k = (comp, tag.get("subcomponent") or "", tag.get("polarity") or "neutral")
+        row = rows.setdefault(k, {"count": 0, "functions": [], "refs": []})
+        row["count"] += 1
+        row["refs"].append(list(refs).index(key) + 1)
+        for fn in _functions(tag):
+            if fn not in row["functions"]:
+                row["functions"].append(fn)
+    if rows:
+        out.append("What the cited evidence says about the barriers to and enablers of commissioning, and the "
+                   "Behaviour Change Wheel intervention functions that address each (Michie et al. 2011).")
+        out.append("")
+        out.append("| Component | Sub-component | Barrier/enabler | Count | Intervention functions | References |")
+        out.append("|---|---|---|---|---|---|")
+        order = {c: i for i, c in enumerate(COMPONENT_ORDER)}
+        for (comp, sub, pol), row in sorted(rows.items(), key=lambda kv: (order.get(kv[0][0], 9), kv[0][1], kv[0][2])):
+            fns = ", ".join(label(f) for f in row["functions"]) or "-"
+            out.append(f"| {cell(label(comp))} | {cell(label(sub) if sub else '-')} | {cell(pol)} | {row['count']} | "
+                       f"{cell(fns)} | {', '.join(f'[{g}]' for g in row['refs'])} |")
+        out.append("")
+    else:
+        out += ["None of the cited passages was tagged with a COM-B barrier or enabler.", ""]
+    if untagged:
+        out += [f"{untagged} cited passage{'s' if untagged != 1 else ''} carried no COM-B content.", ""]
+
+    # References
+    out += ["## References", ""]
+    if not refs:
+        out += ["No passages were cited.", ""]
+    for g, (key, c) in enumerate(refs.items(), start=1):
+        year = c.get("year")
+        url = one_line(c.get("url"))
+        line = f"**[{g}]** {one_line(c.get('publisher')) or 'Unknown publisher'} ({safe(year) if year else 'n.d.'}). *{one_line(c.get('title'))}*."
+        out.append(line)
+        out.append("")
+        detail = [f"Locator: {one_line(c.get('locator')) or '-'}", f"URL: <{url}>" if url.startswith(("http://", "https://")) else f"URL: {url or '-'}",
+                  f"Passage ID: `{one_line(c.get('passage_id')).replace('`', '')}`", f"Document type: {one_line(c.get('doc_type'))}"]
+        tag = _tag(c)
+        comp = tag.get("component") or "none"
+        if comp != "none":
+            sub = label(tag["subcomponent"]) if tag.get("subcomponent") else label(comp)
+            detail.append(f"COM-B: {safe(label(comp))}, {safe(sub)} ({safe(tag.get('polarity') or 'neutral')})")
+            if tag.get("barrier"):
+                detail.append(f"Study catalogue: {one_line(tag['barrier'])}")
+        else:
+            detail.append("COM-B: none")
+        if c.get("superseded_by"):
+            detail.append(f"Superseded by `{one_line(c['superseded_by']).replace('`', '')}`")
+        detail.append("Cited in: " + ", ".join(f"Q{q}" for q in cited_in.get(key, [])))
+        out += [f"- {d}" for d in detail]
+        out.append("")
+        out.append(quote(c.get("text")))
+        out.append("")
+
+    out += ["---", f"PAIR evidence assistant · index version {safe(index_version)} · {date_text}", ""]
+    return "\n".join(out)
