@@ -17,7 +17,7 @@ from assistant.documents import Citation
 from assistant.retrieve import Hit, Retrieval
 from assistant.text import tokens
 
-MAX_PER_DOC = 2
+MAX_PER_DOC = 3
 MAX_SENTENCES = 4
 MIN_SENTENCE_WORDS = 6
 

@@ -83,9 +83,15 @@ def passage_id(doc_id: str, position: int) -> str:
     return f"{doc_id}:{position:04d}"
 
 
+# Bibliographic sections repeat the document's metadata (shown on every citation card); they are not evidence.
+SKIP_SECTIONS = re.compile(r"^(source and citation|sources?|references?|citation)$", re.I)
+
+
 def chunk_document(doc: Document, max_words: int = 160) -> list[Passage]:
     passages: list[Passage] = []
     for section in doc.sections:
+        if SKIP_SECTIONS.match(section.locator.split(" > ")[-1].strip()):
+            continue
         for text in split_section(section.text, max_words):
             if len(text) < 2:
                 continue

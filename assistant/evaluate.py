@@ -736,6 +736,9 @@ def answer_plots(results: dict) -> dict[str, bytes]:
     vals = [it["fact_recall"] or 0.0 for it in ans]
     colors = ["#c0392b" if it["abstained"] else ("#2e86c1" if v >= 0.999 else "#e67e22") for it, v in zip(ans, vals)]
     ax.bar(range(len(ans)), vals, color=colors)
+    zeros = [i for i, v in enumerate(vals) if v == 0]
+    if zeros:  # a zero-height bar is invisible: mark it
+        ax.scatter(zeros, [0.02] * len(zeros), marker="x", color=[colors[i] for i in zeros], zorder=3)
     ax.set_xticks(range(len(ans)))
     ax.set_xticklabels([it["id"] for it in ans], rotation=90, fontsize=6 if len(ans) > 30 else 8)
     ax.set_ylim(0, 1.05)

@@ -61,7 +61,7 @@ LOOPBACK_NAMES = {"localhost", "localhost.localdomain", "ip6-localhost", "ip6-lo
 
 # Control characters (except tab and newline) and bidi overrides never reach the page.
 _INVISIBLE = re.compile(r"[\x00-\x08\x0b\x0c\x0e-\x1f\x7f-\x9f\u200b-\u200f\u202a-\u202e\u2066-\u2069\ufeff]")
-_MD_PUNCT = re.compile(r"([\\`*_{}\[\]()#+\-.!|~$<>&:])")
+_MD_PUNCT = re.compile(r"([\\`*_{}\[\]()#+\-.!|~$:])")
 # gr.HTML reads its value as a template (JS template string / Handlebars): neutralise $, { and } as entities.
 _TEMPLATE_CHARS = str.maketrans({"$": "&#36;", "{": "&#123;", "}": "&#125;", "`": "&#96;"})
 
@@ -109,8 +109,8 @@ def esc(text) -> str:
 
 
 def md_literal(text) -> str:
-    """Text shown literally inside markdown: markdown punctuation backslash-escaped, so nothing renders as HTML."""
-    return _MD_PUNCT.sub(r"\\\1", visible(text))
+    """Text shown literally inside markdown: punctuation backslash-escaped, and <, >, & as entities (never HTML)."""
+    return html.escape(_MD_PUNCT.sub(r"\\\1", visible(text)), quote=False)
 
 
 def md_safe(markdown: str) -> str:
@@ -428,7 +428,7 @@ class ChatApp:
 def header_html(assistant) -> str:
     try:
         n_docs = len(assistant.documents())
-        facts = f"Index version {esc(assistant.version)} · {n_docs} documents"
+        facts = f"Index version {esc(assistant.version)} · {n_docs} document{'s' if n_docs != 1 else ''}"
     except Exception:  # noqa: BLE001
         facts = ""
     return (f'<div id="pair-title"><div class="pair-title-row"><h1>{esc(TITLE)}</h1>'
@@ -494,7 +494,7 @@ def build_app(assistant, settings: Settings, feedback_store=None):
                 with gr.Row(equal_height=False, elem_id="pair-main"):
                     with gr.Column(scale=6, min_width=360):
                         chatbot = gr.Chatbot(
-                            label="Conversation", elem_id="pair-chat", height=540, latex_delimiters=[],
+                            label="Conversation", show_label=False, elem_id="pair-chat", height=540, latex_delimiters=[],
                             sanitize_html=True, allow_tags=False, render_markdown=True, line_breaks=True,
                             buttons=["copy"],
                             feedback_options=("Like", "Dislike") if feedback_store is not None else None,
@@ -514,12 +514,15 @@ def build_app(assistant, settings: Settings, feedback_store=None):
                                 choices=[(COMPONENT_LABELS[c], c) for c in COMPONENTS], label="COM-B component",
                                 elem_id="pair-filter-component")
                             with gr.Row():
-                                year_min = gr.Number(label="From year", precision=0, minimum=1900, maximum=2100,
+                                # No minimum/maximum: Gradio would reject an empty box (sent as 0) with an error.
+                                # make_filters ignores anything that is not a plausible year.
+                                year_min = gr.Number(label="From year", precision=0, placeholder="any",
                                                      elem_id="pair-year-min")
-                                year_max = gr.Number(label="To year", precision=0, minimum=1900, maximum=2100,
+                                year_max = gr.Number(label="To year", precision=0, placeholder="any",
                                                      elem_id="pair-year-max")
                         examples = gr.Examples(examples=[[q] for q in EXAMPLES], inputs=[question],
-                                               label="Try one of these", examples_per_page=10)
+                                               label="Try one of these", examples_per_page=10,
+                                               api_visibility="private", elem_id="pair-examples")
                         with gr.Row(elem_id="pair-actions"):
                             export_btn = gr.Button("Export brief (markdown)", variant="secondary", size="sm",
                                                    elem_id="pair-export")
@@ -530,8 +533,8 @@ def build_app(assistant, settings: Settings, feedback_store=None):
                         if feedback_store is None:
                             gr.Markdown("Feedback is switched off.", elem_classes=["pair-small"])
                         else:
-                            gr.Markdown("Use 👍 / 👎 on an answer to tell us whether it helped; ratings stay on this "
-                                        "computer.", elem_classes=["pair-small"])
+                            gr.Markdown("Rate an answer with the thumbs up or down under it; ratings are kept on this "
+                                        "computer only.", elem_classes=["pair-small"])
                     with gr.Column(scale=5, min_width=320):
                         gr.Markdown("### Cited passages", elem_classes=["pair-panel-title"])
                         cards = gr.HTML(render_cards(None), elem_id="pair-cards", js_on_load=None)
@@ -549,15 +552,19 @@ def build_app(assistant, settings: Settings, feedback_store=None):
                         concurrency_id="ask")
         examples.load_input_event.then(app.respond, inputs, outputs, api_visibility="private",
                                        show_progress="minimal", concurrency_id="ask")
-        def on_select(t, evt: gr.SelectData):
+        def on_select(t, evt):
             return app.cards_for_message(t, evt.index)
+
+        on_select.__annotations__ = {"evt": gr.SelectData}  # real classes: this module's annotations are strings
 
         chatbot.select(on_select, [turns], [cards], api_visibility="private", show_progress="hidden")
 
         if feedback_store is not None:
-            def on_like(t, evt: gr.LikeData):
+            def on_like(t, evt):
                 if app.rate(t, evt.index, evt.liked):
                     gr.Info("Thank you: your rating is saved on this computer.", duration=2)
+
+            on_like.__annotations__ = {"evt": gr.LikeData}
 
             chatbot.like(on_like, [turns], None, api_visibility="private", show_progress="hidden")
 
@@ -571,8 +578,9 @@ def build_app(assistant, settings: Settings, feedback_store=None):
             if not t:
                 gr.Warning("Ask a question first: the brief is made from the conversation.")
                 return gr.DownloadButton(visible=False)
+            n = len(t)
             return gr.DownloadButton(value=str(app.write_brief(t)), visible=True,
-                                     label="Download brief")
+                                     label=f"Download brief ({n} question{'s' if n != 1 else ''})")
 
         export_btn.click(export, [turns], [download_btn], api_visibility="private").then(
             None, None, None, js="() => { setTimeout(() => { const b = document.querySelector('#pair-download'); "
@@ -597,11 +605,18 @@ def serve(settings: Settings | None = None, host: str = "127.0.0.1", port: int =
         log.warning("feedback is off: cannot open %s (%s)", settings.home, e)
         store = None
     demo = build_app(assistant, settings, store)
-    demo.queue(default_concurrency_limit=4, max_size=64)
     print(f"{TITLE}: index version {assistant.version}; serving on http://{host}:{port}"
           + (" (password required)" if creds else ""), flush=True)
-    demo.launch(
-        server_name=host, server_port=port, auth=creds, inbrowser=open_browser, share=False,
+    launch(demo, host, port, creds, open_browser)
+
+
+def launch(demo, host: str = "127.0.0.1", port: int = 7860, auth: tuple[str, str] | None = None,
+           open_browser: bool = False, prevent_thread_lock: bool = False):
+    """Queue (overload waits rather than fails) and launch with system fonts and nothing fetched from outside."""
+    demo.queue(default_concurrency_limit=4, max_size=64)
+    return demo.launch(
+        server_name=host, server_port=port, auth=auth, inbrowser=open_browser, share=False,
         theme=theme(), css=css(), footer_links=["api", "settings"], ssr_mode=False, pwa=False,
         mcp_server=False, show_error=False, quiet=True, enable_monitoring=False,
+        prevent_thread_lock=prevent_thread_lock,
     )
