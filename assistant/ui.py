@@ -604,10 +604,19 @@ def serve(settings: Settings | None = None, host: str = "127.0.0.1", port: int =
     except Exception as e:  # noqa: BLE001 - an unwritable home should not stop the chat
         log.warning("feedback is off: cannot open %s (%s)", settings.home, e)
         store = None
+    warm_up(assistant)
     demo = build_app(assistant, settings, store)
     print(f"{TITLE}: index version {assistant.version}; serving on http://{host}:{port}"
           + (" (password required)" if creds else ""), flush=True)
     launch(demo, host, port, creds, open_browser)
+
+
+def warm_up(assistant) -> None:
+    """One question before the first visitor's, so theirs does not pay for first-call set-up (about 0.5 s)."""
+    try:
+        render_cards(assistant.ask(EXAMPLES[0]))
+    except Exception:  # noqa: BLE001 - warming up is an optimisation, never a reason not to serve
+        log.exception("warm-up question failed")
 
 
 def launch(demo, host: str = "127.0.0.1", port: int = 7860, auth: tuple[str, str] | None = None,

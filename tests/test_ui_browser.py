@@ -246,6 +246,16 @@ def test_hostile_input_never_breaks_the_page(page):
     assert page.locator(USER).count() == n
 
 
+def test_example_question_asks_it(page):
+    n = page.locator(BOT).count()
+    page.locator("#pair-examples").get_by_text("Is there evidence that video feedback works?").click()
+    page.wait_for_function(
+        """(n) => !document.querySelector('#pair-chat [aria-label="Loading response"]')
+                  && document.querySelectorAll('#pair-chat .message.bot').length > n""", arg=n, timeout=20_000)
+    assert "video feedback" in page.locator(USER).last.inner_text()
+    assert "[1]" in last_bot_text(page) and page.locator("#pair-cards .pair-card").count() >= 1
+
+
 def test_feedback_is_saved(page, server):
     ask(page, Q_TEAMS)
     page.locator(BOT).last.hover()
@@ -269,8 +279,9 @@ def test_corpus_tab_lists_documents(page):
     page.get_by_role("tab", name="Corpus").click()
     table = page.locator("#pair-corpus")
     table.wait_for()
+    page.wait_for_function("document.querySelector('#pair-corpus').innerText.includes('Sutton Trust')", timeout=10_000)
     text = table.inner_text()
-    assert "Who is holding the baby?" in text and "Parent-Infant Foundation" in text
+    assert "Baby Bonds" in text and "Sutton Trust" in text and "Indexed at" in text
 
 
 def test_api_endpoint_returns_the_answer_contract(server):

@@ -1,0 +1,53 @@
+"""No process of ours reaches the network: index and ask run with every non-loopback connection refused."""
+
+from __future__ import annotations
+
+import json
+
+from tests.conftest import run_cli
+
+GUARD = '''
+import os, socket
+_LOG = os.environ["NET_GUARD_LOG"]
+_orig = socket.socket.connect
+def _guard(self, address):
+    host = address[0] if isinstance(address, tuple) else address
+    if self.family in (socket.AF_INET, socket.AF_INET6) and not (str(host).startswith("127.") or host in ("::1", "localhost")):
+        with open(_LOG, "a") as f:
+            f.write(f"{host}\\n")
+        raise OSError("outbound connection blocked by the test guard: " + str(host))
+    return _orig(self, address)
+socket.socket.connect = _guard
+socket.socket.connect_ex = lambda self, address: (_guard(self, address), 0)[1]
+'''
+
+
+def test_index_and_ask_with_outbound_blocked(tmp_path, small_corpus):
+    guard_dir = tmp_path / "guard"
+    guard_dir.mkdir()
+    (guard_dir / "sitecustomize.py").write_text(GUARD)
+    log = tmp_path / "attempts.log"
+    env = {"PYTHONPATH": str(guard_dir), "NET_GUARD_LOG": str(log), "ASSISTANT_HOME": str(tmp_path / "home"),
+           "ASSISTANT_CORPUS": str(small_corpus)}
+    idx = run_cli(["index", "--json"], env)
+    assert idx.returncode == 0, idx.stderr
+    assert json.loads(idx.stdout)["passages"] == 4
+    out = run_cli(["ask", "--json", "How many otters were counted along the Tyne?"], env)
+    assert out.returncode == 0, out.stderr
+    assert "412" in json.loads(out.stdout)["citations"][0]["text"]
+    attempts = log.read_text() if log.exists() else ""
+    assert attempts == "", f"outbound connections were attempted: {attempts}"
+
+
+def test_the_guard_itself_catches_outbound_connections(tmp_path):
+    """The check above means something only if the guard really sees connections."""
+    import subprocess
+    import sys
+
+    guard_dir = tmp_path / "guard"
+    guard_dir.mkdir()
+    (guard_dir / "sitecustomize.py").write_text(GUARD)
+    log = tmp_path / "attempts.log"
+    code = "import socket\ntry:\n    socket.create_connection(('192.0.2.1', 80), timeout=1)\nexcept OSError:\n    pass\n"
+    subprocess.run([sys.executable, "-c", code], env={"PYTHONPATH": str(guard_dir), "NET_GUARD_LOG": str(log)}, timeout=30)
+    assert log.read_text().strip() == "192.0.2.1"
