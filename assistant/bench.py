@@ -118,7 +118,11 @@ def cold_start(home: Path, settings: Settings, question: str) -> dict:
                             stderr=subprocess.PIPE, text=True)
     line = proc.stdout.readline()
     wall = time.perf_counter() - t0
-    _, err = proc.communicate(timeout=120)
+    try:
+        _, err = proc.communicate(timeout=120)
+    except subprocess.TimeoutExpired:
+        proc.kill()
+        _, err = proc.communicate()
     try:
         answer = json.loads(line)
         ok = "answer" in answer
@@ -130,7 +134,10 @@ def cold_start(home: Path, settings: Settings, question: str) -> dict:
 
 def noop_reindex_subprocess(home: Path, settings: Settings) -> dict:
     t0 = time.perf_counter()
-    proc = subprocess.run(_cmd("index", "--json"), env=_child_env(home, settings), capture_output=True, text=True, timeout=600)
+    try:
+        proc = subprocess.run(_cmd("index", "--json"), env=_child_env(home, settings), capture_output=True, text=True, timeout=600)
+    except subprocess.TimeoutExpired:
+        return {"seconds": None, "ok": False, "error": "`index` did not finish within 600 s"}
     wall = time.perf_counter() - t0
     try:
         rep = json.loads(proc.stdout.strip().splitlines()[-1])
@@ -332,7 +339,10 @@ def run_bench(settings: Settings | None = None, baseline: bool = False, log=_log
 
         # 6. serving memory
         log("serving memory (subprocess serve) ...")
-        out["serve_memory"] = serving_memory(home, bs, [q["question"] for q in questions])
+        try:
+            out["serve_memory"] = serving_memory(home, bs, [q["question"] for q in questions])
+        except Exception as e:  # a measurement that failed is reported, not fatal to the others
+            out["serve_memory"] = {"rss_mb": None, "reason": f"{type(e).__name__}: {e}"}
         out["serve_memory"]["ok"] = _ok(out["serve_memory"].get("rss_mb"), "serve_rss_mb")
 
         # 7. the plain llama-index pipeline beside ours

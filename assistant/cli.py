@@ -207,7 +207,8 @@ def add(
     doc_type: str = typer.Option(..., "--doc-type", help=f"One of: {', '.join(DOC_TYPES)}."),
     licence: str = typer.Option("unknown", help="Licence as stated by the source."),
     doc_id: Optional[str] = typer.Option(None, "--doc-id", help="Document id (default: from the file name)."),
-    supersedes: Optional[str] = typer.Option(None, "--supersedes", help="doc_id of an older document this one replaces."),
+    supersedes: Optional[str] = typer.Option(None, "--supersedes", help="doc_id of an older document this one makes out of date (both stay; the older ranks lower and is marked)."),
+    replace: bool = typer.Option(False, "--replace", help="Replace the document with the same id (a corrected or updated file)."),
     as_json: bool = typer.Option(False, "--json", help="Print the index summary as JSON."),
 ):
     """Copy a new document into the corpus folder with its metadata, and index it."""
@@ -215,7 +216,7 @@ def add(
 
     try:
         report = add_document(Settings.from_env(), file, title=title, publisher=publisher, year=year, url=url,
-                              doc_type=doc_type, licence=licence, doc_id=doc_id, supersedes=supersedes, quiet=as_json)
+                              doc_type=doc_type, licence=licence, doc_id=doc_id, supersedes=supersedes, replace=replace, quiet=as_json)
     except AssistantError as e:
         fail(str(e))
     _print_json(report.to_dict()) if as_json else typer.echo(f"added; index version {report.version}, {report.passages} passages")

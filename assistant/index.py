@@ -143,9 +143,14 @@ def build_index(settings: Settings, full: bool = False, quiet: bool = False, sto
     """
     from assistant.store import open_store
 
+    from assistant.comb.tagger import fingerprint
+
     t0 = time.perf_counter()
     store = store or open_store(settings)
     manifest = store.read_manifest()
+    active_info = manifest["versions"].get(str(manifest.get("active")), {})
+    if tagger is None and manifest.get("active") is not None and active_info.get("tagger") != fingerprint():
+        full = True  # the COM-B tagger changed: every passage needs its tag again
     to_load, keep, report, extra = plan(settings, manifest, full)
     old = extra["old"]
     report.removed = extra["removed"]
@@ -210,7 +215,7 @@ def build_index(settings: Settings, full: bool = False, quiet: bool = False, sto
     if tagger is None:
         from assistant.comb.tagger import load_tagger
 
-        tagger = load_tagger(embedder)
+        tagger = load_tagger(embedder, settings.home / "cache")
     step = 256
     for i in range(0, len(new_passages), step):
         batch = new_passages[i:i + step]
@@ -268,7 +273,7 @@ def build_index(settings: Settings, full: bool = False, quiet: bool = False, sto
         "passages": expected,
         "documents": documents,
         "model": getattr(embedder, "name", "all-MiniLM-L6-v2"),
-        "tagger": getattr(tagger, "version", None) if tagger else None,
+        "tagger": fingerprint() if tagger else None,
     }
     previous = [int(v) for v in manifest["versions"] if int(v) != version]
     manifest["previous"] = sorted(previous, reverse=True)[:KEEP_PREVIOUS]

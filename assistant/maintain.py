@@ -20,7 +20,7 @@ from assistant.loaders import DOC_ID_RE, FRONT_MATTER_RE, load_document, sidecar
 
 def add_document(settings: Settings, file: Path, *, title: str, publisher: str, year: int, url: str, doc_type: str,
                  licence: str = "unknown", doc_id: str | None = None, supersedes: str | None = None,
-                 quiet: bool = False) -> IndexReport:
+                 replace: bool = False, quiet: bool = False) -> IndexReport:
     file = Path(file)
     if not file.is_file():
         raise AssistantError(f"{file}: no such file")
@@ -46,9 +46,9 @@ def add_document(settings: Settings, file: Path, *, title: str, publisher: str, 
     target_dir = settings.corpus / doc_type
     target = target_dir / f"{doc_id}{'.md' if suffix == '.markdown' else suffix}"
     clash = [p for p in settings.corpus.rglob(f"{doc_id}.*") if not p.name.endswith(".meta.yaml")] if settings.corpus.exists() else []
-    if clash or doc_id in existing:
+    if (clash or doc_id in existing) and not replace:
         raise AssistantError(f"a document with id '{doc_id}' already exists ({clash[0] if clash else 'in the index'}); "
-                             "choose another --doc-id, or remove it first")
+                             "use --replace to replace it, or choose another --doc-id")
     # Load the file from where it is first, so that a bad file is refused before the corpus is touched.
     tmp_dir = settings.home / "incoming"
     tmp_dir.mkdir(parents=True, exist_ok=True)
@@ -61,6 +61,9 @@ def add_document(settings: Settings, file: Path, *, title: str, publisher: str, 
             p.unlink(missing_ok=True)
         raise
     target_dir.mkdir(parents=True, exist_ok=True)
+    for old in clash:  # --replace: the new file takes the old one's place (and id)
+        sidecar_path(old).unlink(missing_ok=True)
+        old.unlink(missing_ok=True)
     try:
         shutil.move(str(staged), target)
         if sidecar_path(staged).exists():

@@ -612,11 +612,22 @@ def serve(settings: Settings | None = None, host: str = "127.0.0.1", port: int =
 
 
 def warm_up(assistant) -> None:
-    """One question before the first visitor's, so theirs does not pay for first-call set-up (about 0.5 s)."""
+    """Pay first-call costs at start-up, not in the first visitor's answer.
+
+    One question warms the retriever; and Gradio wraps every event in a matplotlib backend switch whose
+    first use imports matplotlib (0.8-2 s here), so that is done once now.
+    """
     try:
         render_cards(assistant.ask(EXAMPLES[0]))
     except Exception:  # noqa: BLE001 - warming up is an optimisation, never a reason not to serve
         log.exception("warm-up question failed")
+    try:
+        from gradio.utils import MatplotlibBackendMananger  # sic: Gradio's spelling
+
+        with MatplotlibBackendMananger():
+            pass
+    except Exception:  # noqa: BLE001
+        log.debug("matplotlib warm-up skipped", exc_info=True)
 
 
 def launch(demo, host: str = "127.0.0.1", port: int = 7860, auth: tuple[str, str] | None = None,
@@ -627,5 +638,6 @@ def launch(demo, host: str = "127.0.0.1", port: int = 7860, auth: tuple[str, str
         server_name=host, server_port=port, auth=auth, inbrowser=open_browser, share=False,
         theme=theme(), css=css(), footer_links=["api", "settings"], ssr_mode=False, pwa=False,
         mcp_server=False, show_error=False, quiet=True, enable_monitoring=False,
+        run_history=False,  # Gradio would keep every question in the browser and offer to upload it to a hub bucket
         prevent_thread_lock=prevent_thread_lock,
     )

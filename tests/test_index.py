@@ -102,8 +102,10 @@ def test_kill_during_indexing_leaves_the_old_index_serving(small_settings, embed
     info = status(s)
     assert info["active_version"] == 1 and len(info["documents"]) == 3  # the half-built version was never published
     assert any("412" in c.text for c in ask_top(s, "otter survey count").citations)
+    assert (s.home / "versions" / "v0002").exists()  # the unfinished version the killed run left behind
     r = build_index(s, quiet=True, embedder=embedder)  # and the next run completes
-    assert r.version == 2 and len(r.added) == 30 and len(status(s)["documents"]) == 33
+    assert r.version == 3 and len(r.added) == 30 and len(status(s)["documents"]) == 33
+    assert not (s.home / "versions" / "v0002").exists()  # leftovers are cleaned up
 
 
 def test_server_mode_full_cycle(small_settings, chroma_server, embedder):

@@ -125,9 +125,17 @@ def train(embedder, statements: list[dict] | None = None, C: float = 4.0) -> Tag
                   catalogue_vectors=cat_vectors, catalogue_items=items, embedder=embedder)
 
 
+def fingerprint() -> str | None:
+    """Identifies the tagger's inputs (training statements, catalogue, code format) without training it.
+    Stored with each index version so that a changed tagger re-tags the corpus on the next `index`."""
+    if not TRAINING_FILE.exists():
+        return None
+    data = TRAINING_FILE.read_bytes() + (HERE / "catalogue.yaml").read_bytes() + (HERE / "taxonomy.yaml").read_bytes()
+    return hashlib.sha256(data + str(TAGGER_FORMAT).encode()).hexdigest()[:16]
+
+
 def _cache_path(cache_dir: Path) -> Path:
-    h = hashlib.sha256(TRAINING_FILE.read_bytes() + (HERE / "catalogue.yaml").read_bytes() + str(TAGGER_FORMAT).encode()).hexdigest()[:16]
-    return cache_dir / f"tagger-{h}.pkl"
+    return cache_dir / f"tagger-{fingerprint()}.pkl"
 
 
 def load_tagger(embedder, cache_dir: Path | None = None) -> Tagger | None:
