@@ -20,6 +20,8 @@ from assistant.text import tokens
 MAX_PER_DOC = 3
 MAX_SENTENCES = 4
 MIN_SENTENCE_WORDS = 6
+# A sentence that opens by pointing back ("This reflects...", "It found...") reads badly on its own.
+ANAPHORIC_START = re.compile(r"^(this|that|these|those|it|its|they|their|such|however|also|both|he|she)\b", re.I)
 
 
 def select_hits(retrieval: Retrieval, k: int, floor: float) -> list[Hit]:
@@ -80,7 +82,8 @@ def compose(retrieval: Retrieval, citations: list[Citation], idf: dict[str, floa
         for j, s in enumerate(_sentences(c.text)):
             # Rank weight: the retriever's order matters most; lexical fit picks the sentence within a passage.
             lexical = sentence_score(s, qtok, idf, default_idf)
-            candidates.append((lexical + 2.0 * c.score - 0.15 * (c.n - 1) - 0.02 * j, c.n, j, s))
+            penalty = 1.5 if ANAPHORIC_START.match(s) else 0.0
+            candidates.append((lexical + 2.0 * c.score - 0.15 * (c.n - 1) - 0.02 * j - penalty, c.n, j, s))
     if not candidates:
         return ""
     # One sentence per citation first (best of each), in citation order, then extras if room.
@@ -100,32 +103,40 @@ def compose(retrieval: Retrieval, citations: list[Citation], idf: dict[str, floa
     by_n = {c.n: c for c in citations}
     for _, n, _, s in picked:
         c = by_n[n]
-        source = f"{c.publisher}, {c.year}"
+        source = short_source(c)
         note = f" (superseded by {c.superseded_by})" if c.superseded_by else ""
         lines.append(f"- **{source}{note}:** {s} [{n}]")
     return "\n".join(lines)
 
 
+def short_source(c: Citation) -> str:
+    """A short label for an answer line: the title up to its colon, with the year."""
+    title = c.title.split(": ")[0].strip()
+    if len(title) > 70:
+        title = title[:67].rsplit(" ", 1)[0] + "..."
+    return title if str(c.year) in title else f"{title} ({c.year})"
+
+
 def comb_line(citations: list[Citation]) -> str:
     """One line naming the COM-B barriers/enablers in the cited passages and the functions that address them."""
-    barriers, enablers, functions = [], [], []
+    groups: dict[tuple[str, str], list[int]] = {}
+    functions: dict[str, int] = {}
     for c in citations:
         tag = c.com_b
         if tag.component == "none" or not tag.subcomponent:
             continue
-        name = f"{label(tag.subcomponent).lower()} [{c.n}]"
-        (barriers if tag.polarity == "barrier" else enablers).append(name)
+        groups.setdefault((tag.polarity, tag.subcomponent), []).append(c.n)
         for fn in functions_for(tag.subcomponent):
-            if fn not in functions:
-                functions.append(fn)
-    if not barriers and not enablers:
+            functions[fn] = functions.get(fn, 0) + 1
+    if not groups:
         return ""
     parts = []
-    if barriers:
-        parts.append("barriers in " + ", ".join(barriers))
-    if enablers:
-        parts.append("enablers in " + ", ".join(enablers))
-    fns = ", ".join(label(f).lower() for f in functions)
+    for polarity in ("barrier", "enabler"):
+        items = [f"{label(sub).lower()} {''.join(f'[{n}]' for n in ns)}" for (pol, sub), ns in groups.items() if pol == polarity]
+        if items:
+            parts.append(f"{polarity}s: " + ", ".join(items))
+    ranked = sorted(functions, key=lambda f: -functions[f])  # the functions most of the cited passages call for first
+    fns = ", ".join(label(f).lower() for f in ranked)
     return f"**COM-B:** {'; '.join(parts)}. Intervention functions that address them: {fns}."
 
 

@@ -61,7 +61,7 @@ class Settings:
     llm_model: str | None = None
     llm_api_key: str | None = None
     llm_timeout: float = 60.0
-    support_threshold: float = 0.55  # a generated sentence needs this cosine with its cited passage
+    support_threshold: float = 0.55  # cosine a generated sentence needs with its cited passage (measured: README)
     # privacy
     feedback: bool = True  # feedback buttons write to home/feedback.sqlite
     auth: str | None = None  # "user:password" for the Gradio app

@@ -19,6 +19,12 @@ from assistant.documents import AssistantError, Citation
 
 PROMPTS = Path(__file__).resolve().parent.parent / "prompts"
 CITE = re.compile(r"\[(\d+)\]")
+FIGURE = re.compile(r"£?\d[\d,.]*(?:%|bn|m|k)?")
+
+
+def figures(text: str) -> set[str]:
+    """Numbers as written ("£36.5m", "1,889", "42%"), normalised, for the no-invented-figures check."""
+    return {f.rstrip(".,").replace(",", "").lower() for f in FIGURE.findall(CITE.sub("", text))}
 
 
 def prompt(name: str) -> str:
@@ -60,7 +66,8 @@ def _complete(llm, text: str) -> str:
 def check_sentences(text: str, citations: list[Citation], embedder, threshold: float) -> tuple[list[str], int]:
     """Keep the sentences that cite an existing passage which supports them; return (kept, dropped count)."""
     by_n = {c.n: c for c in citations}
-    sentences = [s for s in split_sentences(" ".join(text.split())) if s.strip()]
+    text = re.sub(r"([.!?])\s*((?:\[\d+\]\s*)+)", lambda m: " " + m.group(2).strip() + m.group(1) + " ", " ".join(text.split()))
+    sentences = [s for s in split_sentences(text) if s.strip()]
     kept, dropped = [], 0
     if not sentences:
         return [], 0
@@ -77,7 +84,8 @@ def check_sentences(text: str, citations: list[Citation], embedder, threshold: f
         for n in valid:
             if n not in passage_vecs:
                 passage_vecs[n] = embedder.embed([by_n[n].text])[0]
-            if float(np.dot(v, passage_vecs[n])) >= threshold:
+            # close in meaning AND every figure it states appears in that passage: no invented numbers
+            if float(np.dot(v, passage_vecs[n])) >= threshold and figures(b) <= figures(by_n[n].text):
                 supported = True
         if supported:
             kept.append(s)

@@ -51,6 +51,7 @@ def content_words(text: str) -> list[str]:
 
 def looks_non_english(text: str) -> bool:
     """True for a question that is mostly non-Latin script, or several words with no English function word."""
+    text = re.sub(r"<[^>]*>", " ", text)  # markup is not language
     letters = [c for c in text if c.isalpha()]
     if not letters:
         return False
@@ -62,6 +63,6 @@ def looks_non_english(text: str) -> bool:
 
 
 def clean_question(text: str) -> str:
-    """Drop control characters (keeping newlines as spaces) and fold whitespace."""
-    text = "".join(" " if unicodedata.category(c) in ("Cc", "Cf", "Zl", "Zp") else c for c in text)
+    """Replace control, format, private-use and unassigned characters with spaces, and fold whitespace."""
+    text = "".join(" " if unicodedata.category(c)[0] == "C" or unicodedata.category(c) in ("Zl", "Zp") else c for c in text)
     return " ".join(text.split())

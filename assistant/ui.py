@@ -55,6 +55,10 @@ COMPONENT_LABELS = {
     "motivation": "Motivation",
     "none": "No COM-B content",
 }
+EXAMPLE_LABELS = {  # Gradio cuts an example's text at 60 characters; these say the same in fewer
+    "How much Family Hubs funding is there for perinatal mental health in 2025-26?":
+        "Family Hubs funding for perinatal mental health in 2025-26?",
+}
 MAX_SHOWN_QUESTION = 1500  # characters of a question shown in the chat (ask() reads its first 2,000)
 CSS_FILE = Path(__file__).resolve().parent / "static" / "ui.css"
 LOOPBACK_NAMES = {"localhost", "localhost.localdomain", "ip6-localhost", "ip6-loopback"}
@@ -127,6 +131,10 @@ def safe_url(url) -> str | None:
     if parsed.scheme not in ("http", "https") or not parsed.netloc:
         return None
     return u
+
+
+def example_label(question: str) -> str:
+    return EXAMPLE_LABELS.get(question, question)
 
 
 def short_question(question: str, limit: int = MAX_SHOWN_QUESTION) -> str:
@@ -404,10 +412,11 @@ class ChatApp:
             return []
         rows = []
         for d in docs:
+            indexed = visible(d.get("indexed_at"))
+            indexed = indexed[:16].replace("T", " ") if len(indexed) >= 16 else indexed  # to the minute, UTC
             rows.append([visible(d.get("title")), visible(d.get("publisher")), d.get("year"),
                          DOC_TYPE_LABELS.get(d.get("doc_type"), visible(d.get("doc_type"))), visible(d.get("licence")),
-                         d.get("passages"), visible(d.get("indexed_at")), visible(d.get("superseded_by") or ""),
-                         visible(d.get("doc_id"))])
+                         d.get("passages"), indexed, visible(d.get("superseded_by") or "")])
         return rows
 
     # API
@@ -421,7 +430,11 @@ class ChatApp:
         except AssistantError as e:
             raise gr.Error(str(e)) from None
         q = question if isinstance(question, str) else ("" if question is None else str(question))
-        return self.assistant.ask(q, filters=f).to_dict()
+        try:
+            return self.assistant.ask(q, filters=f).to_dict()
+        except Exception as e:  # noqa: BLE001 - a client gets a short message, the log gets the trace
+            log.exception("ask failed (API)")
+            raise gr.Error(f"the assistant could not answer ({type(e).__name__}); see the server log") from None
 
 
 # -- the page ---------------------------------------------------------------------------------------------
@@ -484,7 +497,7 @@ def build_app(assistant, settings: Settings, feedback_store=None):
     import gradio as gr
 
     app = ChatApp(assistant, settings, feedback_store)
-    corpus_headers = ["Title", "Publisher", "Year", "Type", "Licence", "Passages", "Indexed at", "Superseded by", "Document ID"]
+    corpus_headers = ["Title", "Publisher", "Year", "Type", "Licence", "Passages", "Indexed (UTC)", "Superseded by"]
 
     with gr.Blocks(title=TITLE, analytics_enabled=False, delete_cache=(3600, 24 * 3600)) as demo:
         turns = gr.State([])
@@ -522,7 +535,8 @@ def build_app(assistant, settings: Settings, feedback_store=None):
                                                      elem_id="pair-year-max")
                         examples = gr.Examples(examples=[[q] for q in EXAMPLES], inputs=[question],
                                                label="Try one of these", examples_per_page=10,
-                                               api_visibility="private", elem_id="pair-examples")
+                                               api_visibility="private", elem_id="pair-examples",
+                                               example_labels=[example_label(q) for q in EXAMPLES])
                         with gr.Row(elem_id="pair-actions"):
                             export_btn = gr.Button("Export brief (markdown)", variant="secondary", size="sm",
                                                    elem_id="pair-export")
@@ -542,7 +556,8 @@ def build_app(assistant, settings: Settings, feedback_store=None):
                 gr.Markdown("Every document in the index. The answers cite only these.")
                 table = gr.Dataframe(value=app.corpus_rows(), headers=corpus_headers, interactive=False, wrap=True,
                                      max_height=640, elem_id="pair-corpus",
-                                     datatype=["str", "str", "number", "str", "str", "number", "str", "str", "str"])
+                                     datatype=["str", "str", "number", "str", "str", "number", "str", "str"],
+                                     column_widths=["29%", "18%", "6%", "9%", "11%", "8%", "9%", "10%"])
             with gr.Tab("About", id="about"):
                 gr.Markdown(about_markdown(), elem_id="pair-about")
 

@@ -204,7 +204,7 @@ def test_api_ask_returns_the_contract(settings):
 
 def test_corpus_rows(settings):
     rows = ui.ChatApp(FakeAssistant(), settings).corpus_rows()
-    assert rows[0][:3] == ["ARC <b>news</b>", "NIHR", 2021] and rows[0][5] == 4
+    assert rows[0][:3] == ["ARC <b>news</b>", "NIHR", 2021] and rows[0][5] == 4 and rows[0][6] == "2026-01-01 00:00"
 
 
 # -- brief ------------------------------------------------------------------------------------------------

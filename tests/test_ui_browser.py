@@ -33,6 +33,7 @@ STARTUP_TIMEOUT_S = 240
 
 Q_FUND = "What would help my board fund a parent-infant team?"
 Q_TEAMS = "How many parent-infant teams are there in the UK?"
+Q_SHORT = "What did commissioners say about short-term funding?"
 Q_OFF_TOPIC = "What is the best recipe for sourdough bread?"
 XSS = '<img src=x onerror="window.__xss=1">'
 
@@ -170,18 +171,29 @@ def test_ask_shows_answer_and_cited_cards(page, pytestconfig):
     assert link.get_attribute("href").startswith("http")
     assert "Sources for:" in page.locator("#pair-cards").inner_text()
 
-    warm = ask(page, Q_TEAMS)
-    assert "[1]" in last_bot_text(page)
+    warm = ask(page, Q_SHORT)
+    assert "[1]" in last_bot_text(page) and "COM-B:" in last_bot_text(page)
     assert page.locator(USER).count() == 2  # the conversation is kept
+    # what commissioners said about funding is tagged: a coloured badge with barrier/enabler and functions
+    tagged = page.locator("#pair-cards .pair-card:not([data-component='none'])")
+    assert tagged.count() >= 1
+    assert tagged.first.locator(".pair-polarity").inner_text() in ("barrier", "enabler", "neutral")
+    assert "Intervention functions:" in tagged.first.inner_text()
     record_timing("enter_to_answer_ms_first", cold)
     record_timing("enter_to_answer_ms_warm", warm)
     with pytestconfig.pluginmanager.get_plugin("capturemanager").global_and_fixture_disabled():
         print(f"\nEnter-to-answer: first question {cold:.0f} ms, next question {warm:.0f} ms")
-    assert warm < 1500, f"the answer took {warm:.0f} ms to appear (design: within 1 s)"
+    # design: visible within 1 s of Enter; some slack for a loaded CI machine
+    assert cold < 1500 and warm < 1500, f"the answer took {cold:.0f} / {warm:.0f} ms to appear (design: within 1 s)"
 
     OUT.mkdir(exist_ok=True)
     page.wait_for_timeout(300)  # let the progress indicator fade before the screenshot
     page.screenshot(path=str(OUT / "chat.png"), full_page=True)
+
+    # clicking an earlier answer brings its passages back
+    page.locator(BOT).first.click()
+    page.wait_for_function("(q) => document.querySelector('.pair-cards-head').innerText.includes(q)", arg=Q_FUND,
+                           timeout=10_000)
 
 
 def test_doc_type_filter_is_respected(page):
@@ -248,11 +260,12 @@ def test_hostile_input_never_breaks_the_page(page):
 
 def test_example_question_asks_it(page):
     n = page.locator(BOT).count()
-    page.locator("#pair-examples").get_by_text("Is there evidence that video feedback works?").click()
+    # the label is shortened (Gradio cuts example text at 60 characters); the full question is asked
+    page.locator("#pair-examples").get_by_text("Family Hubs funding for perinatal mental health in 2025-26?").click()
     page.wait_for_function(
         """(n) => !document.querySelector('#pair-chat [aria-label="Loading response"]')
                   && document.querySelectorAll('#pair-chat .message.bot').length > n""", arg=n, timeout=20_000)
-    assert "video feedback" in page.locator(USER).last.inner_text()
+    assert "How much Family Hubs funding is there for perinatal mental health in 2025-26?" in page.locator(USER).last.inner_text()
     assert "[1]" in last_bot_text(page) and page.locator("#pair-cards .pair-card").count() >= 1
 
 
@@ -281,7 +294,7 @@ def test_corpus_tab_lists_documents(page):
     table.wait_for()
     page.wait_for_function("document.querySelector('#pair-corpus').innerText.includes('Sutton Trust')", timeout=10_000)
     text = table.inner_text()
-    assert "Baby Bonds" in text and "Sutton Trust" in text and "Indexed at" in text
+    assert "Baby Bonds" in text and "Sutton Trust" in text and "Indexed (UTC)" in text
 
 
 def test_api_endpoint_returns_the_answer_contract(server):
