@@ -12,7 +12,7 @@ import re
 from assistant.text import content_words
 
 FOLLOW_UP_OPENERS = re.compile(r"^(and|but|also|so|then|what about|how about|and what|what else|why|how so|more on|tell me more)\b", re.I)
-ANAPHORA = re.compile(r"\b(that|this|it|its|they|them|their|those|these|there|he|she|such|same)\b", re.I)
+ANAPHORA = re.compile(r"\b(that|this|it|its|they|them|their|those|these|he|she|such|same)\b", re.I)
 
 
 def previous_question(history: list[dict]) -> str | None:
@@ -28,7 +28,7 @@ def is_follow_up(question: str) -> bool:
     words = content_words(question)
     if FOLLOW_UP_OPENERS.match(question.strip()) and len(words) <= 5:
         return True
-    return bool(ANAPHORA.search(question)) and len(words) <= 3
+    return bool(ANAPHORA.search(question)) and len(words) <= 2
 
 
 def condense(question: str, history: list[dict], llm=None) -> str:

@@ -125,7 +125,9 @@ def tdf_doc() -> str:
     out.append("## What the Theoretical Domains Framework is\n\nThe Theoretical Domains Framework (TDF) groups the many "
                "constructs of behaviour-change theory into 14 domains. Cane, O'Connor and Michie (2012) validated the refined "
                "version by asking behavioural experts to sort 112 theoretical constructs. Each domain sits under one or two "
-               "COM-B sub-components, so the TDF gives a finer-grained checklist when diagnosing why commissioning stalls.\n")
+               "COM-B sub-components, so the TDF gives a finer-grained checklist when diagnosing why commissioning stalls. "
+               "When it is mapped to COM-B, the Skills domain is split in two: cognitive and interpersonal skills, and "
+               "physical skills.\n")
     by_sub: dict[str, list[str]] = {s: [] for s in SUBCOMPONENTS}
     for domain, subs in tax["tdf"].items():
         for s in subs:
