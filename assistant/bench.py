@@ -420,8 +420,31 @@ def _loopback(url: str) -> bool:
         return False
 
 
+def call_ask_http(url: str, question: str, timeout: float = 60.0) -> dict:
+    """One call of the app's `ask` endpoint over Gradio's REST API; returns the Answer contract."""
+    import urllib.request
+
+    base = url.rstrip("/")
+    req = urllib.request.Request(f"{base}/gradio_api/call/ask", data=json.dumps({"data": [question, None]}).encode(),
+                                 headers={"Content-Type": "application/json"})
+    with urllib.request.urlopen(req, timeout=timeout) as r:
+        event_id = json.loads(r.read())["event_id"]
+    with urllib.request.urlopen(f"{base}/gradio_api/call/ask/{event_id}", timeout=timeout) as r:
+        event = None
+        for raw in r:
+            line = raw.decode("utf-8").rstrip("\n")
+            if line.startswith("event:"):
+                event = line[6:].strip()
+            elif line.startswith("data:") and event in ("complete", "error"):
+                if event == "error":
+                    raise RuntimeError(f"the app answered with an error: {line[5:].strip()[:200]}")
+                data = json.loads(line[5:])
+                return data[0] if isinstance(data, list) else data
+    raise RuntimeError("the app closed the stream without an answer")
+
+
 def run_load(url: str, clients: int, seconds: float, questions: list[str], log=_log) -> dict:
-    """N concurrent gradio_client clients call the running app's ask endpoint for S seconds (loopback only)."""
+    """N concurrent clients call the running app's ask endpoint for S seconds (loopback only)."""
     import threading
 
     if not _loopback(url):
@@ -432,8 +455,6 @@ def run_load(url: str, clients: int, seconds: float, questions: list[str], log=_
         raise AssistantError(f"--seconds must be between 0 and {MAX_LOAD_SECONDS:.0f}")
     if not _http_ok(url):
         raise AssistantError(f"no app answers at {url}: start it with `pair-assistant serve` first")
-    from gradio_client import Client
-
     lat: list[float] = []
     errors: list[str] = []
     lock = threading.Lock()
@@ -441,20 +462,15 @@ def run_load(url: str, clients: int, seconds: float, questions: list[str], log=_
     deadline = start + seconds
 
     def worker(i: int):
-        try:
-            client = Client(url, verbose=False, analytics_enabled=False, download_files=False)
-            endpoint = ask_endpoint(client)
-        except Exception as e:
-            with lock:
-                errors.append(f"connect: {type(e).__name__}: {str(e)[:200]}")
-            return
+        # Plain HTTP against Gradio's REST API (POST the call, read the event stream): a client much lighter than
+        # gradio_client, so that on a 2-core machine the load generator does not starve the server it measures.
         j = i
         while time.perf_counter() < deadline:
             q = questions[j % len(questions)]
             j += clients
             t0 = time.perf_counter()
             try:
-                client.predict(q, api_name=endpoint)
+                call_ask_http(url, q)
                 with lock:
                     lat.append((time.perf_counter() - t0) * 1000)
             except Exception as e:

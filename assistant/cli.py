@@ -276,7 +276,7 @@ def eval_compare(a: Path = typer.Argument(..., help="Earlier results.json."), b:
 @app.command()
 def bench(as_json: bool = typer.Option(False, "--json", help="Print figures as JSON."),
           baseline: bool = typer.Option(False, "--baseline", help="Also measure a plain llama-index pipeline on the same questions."),
-          load: int = typer.Option(0, "--load", help="Also drive a running app with N concurrent clients (see --url)."),
+          load: int = typer.Option(0, "--load", help="Instead, drive a running app (`serve`) with N concurrent clients for --seconds and report throughput, latency percentiles and errors."),
           url: str = typer.Option("http://127.0.0.1:7860", "--url", help="The running app for --load."),
           seconds: float = typer.Option(120.0, "--seconds", help="How long the --load run lasts.")):
     """Measure speed and memory on this machine (and, with --baseline, quality beside a plain pipeline)."""

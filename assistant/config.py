@@ -62,6 +62,10 @@ class Settings:
     llm_api_key: str | None = None
     llm_timeout: float = 60.0
     support_threshold: float = 0.55  # cosine a generated sentence needs with its cited passage (measured: README)
+    # serving
+    concurrency: int = 4  # answers computed at once by `serve`; more requests wait in its queue
+    queue_size: int = 64  # requests waiting beyond this are refused with "queue full"
+    serve_threads: int = 1  # torch threads per request in `serve` (measured: 1 beats 2 under concurrent load)
     # privacy
     feedback: bool = True  # feedback buttons write to home/feedback.sqlite
     auth: str | None = None  # "user:password" for the Gradio app
@@ -83,6 +87,9 @@ class Settings:
             llm_api_key=_env("LLM_API_KEY"),
             feedback=_env("FEEDBACK", "1") not in ("0", "false", "False", "no"),
             auth=_env("AUTH"),
+            concurrency=int(_env("CONCURRENCY", "4")),
+            queue_size=int(_env("QUEUE_SIZE", "64")),
+            serve_threads=int(_env("SERVE_THREADS", "1")),
         )
         return replace(s, **overrides) if overrides else s
 

@@ -613,6 +613,9 @@ def serve(settings: Settings | None = None, host: str = "127.0.0.1", port: int =
 
     settings = settings or Settings.from_env()
     creds = check_host(host, settings)  # before the slow part: refuse early
+    import torch
+
+    torch.set_num_threads(max(1, settings.serve_threads))  # several requests at once share 2 cores better this way
     assistant = EvidenceAssistant.open(settings, build_if_missing=True, quiet=False)
     try:
         store = open_feedback(settings)
@@ -623,7 +626,7 @@ def serve(settings: Settings | None = None, host: str = "127.0.0.1", port: int =
     demo = build_app(assistant, settings, store)
     print(f"{TITLE}: index version {assistant.version}; serving on http://{host}:{port}"
           + (" (password required)" if creds else ""), flush=True)
-    launch(demo, host, port, creds, open_browser)
+    launch(demo, host, port, creds, open_browser, concurrency=settings.concurrency, queue_size=settings.queue_size)
 
 
 def warm_up(assistant) -> None:
@@ -646,9 +649,9 @@ def warm_up(assistant) -> None:
 
 
 def launch(demo, host: str = "127.0.0.1", port: int = 7860, auth: tuple[str, str] | None = None,
-           open_browser: bool = False, prevent_thread_lock: bool = False):
+           open_browser: bool = False, prevent_thread_lock: bool = False, concurrency: int = 4, queue_size: int = 64):
     """Queue (overload waits rather than fails) and launch with system fonts and nothing fetched from outside."""
-    demo.queue(default_concurrency_limit=4, max_size=64)
+    demo.queue(default_concurrency_limit=concurrency, max_size=queue_size)
     return demo.launch(
         server_name=host, server_port=port, auth=auth, inbrowser=open_browser, share=False,
         theme=theme(), css=css(), footer_links=["api", "settings"], ssr_mode=False, pwa=False,
