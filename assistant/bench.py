@@ -420,8 +420,18 @@ def _loopback(url: str) -> bool:
         return False
 
 
+def call_ask_json(url: str, question: str, timeout: float = 60.0) -> dict:
+    """One call of the app's plain JSON route, POST /api/ask; returns the Answer contract."""
+    import urllib.request
+
+    req = urllib.request.Request(f"{url.rstrip('/')}/api/ask", data=json.dumps({"question": question}).encode(),
+                                 headers={"Content-Type": "application/json"})
+    with urllib.request.urlopen(req, timeout=timeout) as r:
+        return json.loads(r.read())
+
+
 def call_ask_http(url: str, question: str, timeout: float = 60.0) -> dict:
-    """One call of the app's `ask` endpoint over Gradio's REST API; returns the Answer contract."""
+    """One call of the app's `ask` endpoint over Gradio's REST API (queue and event stream); the Answer contract."""
     import urllib.request
 
     base = url.rstrip("/")
@@ -443,7 +453,7 @@ def call_ask_http(url: str, question: str, timeout: float = 60.0) -> dict:
     raise RuntimeError("the app closed the stream without an answer")
 
 
-def run_load(url: str, clients: int, seconds: float, questions: list[str], log=_log) -> dict:
+def run_load(url: str, clients: int, seconds: float, questions: list[str], log=_log, via: str = "json") -> dict:
     """N concurrent clients call the running app's ask endpoint for S seconds (loopback only)."""
     import threading
 
@@ -470,7 +480,7 @@ def run_load(url: str, clients: int, seconds: float, questions: list[str], log=_
             j += clients
             t0 = time.perf_counter()
             try:
-                call_ask_http(url, q)
+                (call_ask_json if via == "json" else call_ask_http)(url, q)
                 with lock:
                     lat.append((time.perf_counter() - t0) * 1000)
             except Exception as e:
@@ -484,27 +494,28 @@ def run_load(url: str, clients: int, seconds: float, questions: list[str], log=_
     for t in threads:
         t.join(timeout=seconds + 120)
     elapsed = time.perf_counter() - start
-    return {"url": url, "clients": clients, "seconds": _r(elapsed, 2), "requests": len(lat),
+    return {"url": url, "via": "POST /api/ask" if via == "json" else "Gradio /gradio_api/call/ask",
+            "clients": clients, "seconds": _r(elapsed, 2), "requests": len(lat),
             "throughput_per_s": _r(len(lat) / elapsed if elapsed else None, 2),
             "p50_ms": _r(percentile(lat, 50)), "p95_ms": _r(percentile(lat, 95)), "p99_ms": _r(percentile(lat, 99)),
             "errors": len(errors), "error_examples": sorted(set(errors))[:5]}
 
 
 def format_load(r: dict) -> str:
-    return (f"load: {r['clients']} clients, {r['seconds']} s against {r['url']}: {r['requests']} answers, "
+    return (f"load: {r['clients']} clients, {r['seconds']} s against {r['url']} ({r.get('via')}): {r['requests']} answers, "
             f"{_v(r['throughput_per_s'])}/s; p50 {_v(r['p50_ms'], ' ms')}, p95 {_v(r['p95_ms'], ' ms')}, "
             f"p99 {_v(r['p99_ms'], ' ms')}; {r['errors']} errors" +
             "".join(f"\n  {e}" for e in r["error_examples"]))
 
 
-def run_bench_cli(as_json: bool, baseline: bool, load: int, url: str, seconds: float) -> dict:
+def run_bench_cli(as_json: bool, baseline: bool, load: int, url: str, seconds: float, via: str = "json") -> dict:
     import typer
 
     settings = Settings.from_env()
     try:
         if load:
             questions, _ = bench_questions(settings)
-            result = run_load(url, load, seconds, [q["question"] for q in questions])
+            result = run_load(url, load, seconds, [q["question"] for q in questions], via=via)
             text = format_load(result)
         else:
             result = run_bench(settings, baseline=baseline)

@@ -278,11 +278,12 @@ def bench(as_json: bool = typer.Option(False, "--json", help="Print figures as J
           baseline: bool = typer.Option(False, "--baseline", help="Also measure a plain llama-index pipeline on the same questions."),
           load: int = typer.Option(0, "--load", help="Instead, drive a running app (`serve`) with N concurrent clients for --seconds and report throughput, latency percentiles and errors."),
           url: str = typer.Option("http://127.0.0.1:7860", "--url", help="The running app for --load."),
-          seconds: float = typer.Option(120.0, "--seconds", help="How long the --load run lasts.")):
+          seconds: float = typer.Option(120.0, "--seconds", help="How long the --load run lasts."),
+          via: str = typer.Option("json", "--via", help="For --load: 'json' (POST /api/ask) or 'gradio' (the Gradio API with its queue).")):
     """Measure speed and memory on this machine (and, with --baseline, quality beside a plain pipeline)."""
     from assistant.bench import run_bench_cli
 
-    run_bench_cli(as_json, baseline, load, url, seconds)
+    run_bench_cli(as_json, baseline, load, url, seconds, via)
 
 
 @app.command()

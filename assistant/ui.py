@@ -27,6 +27,8 @@ import uuid
 from pathlib import Path
 from urllib.parse import urlparse
 
+from fastapi import Request  # at module level: the JSON route's annotation is resolved here
+
 from assistant.config import COMPONENTS, DOC_TYPES, Settings
 from assistant.documents import AssistantError
 
@@ -492,8 +494,8 @@ def css() -> str:
         return ""
 
 
-def build_app(assistant, settings: Settings, feedback_store=None):
-    """The gr.Blocks app around an open EvidenceAssistant."""
+def build_app(assistant, settings: Settings, feedback_store=None, with_app: bool = False):
+    """The gr.Blocks app around an open EvidenceAssistant (and, with ``with_app``, its ChatApp too)."""
     import gradio as gr
 
     app = ChatApp(assistant, settings, feedback_store)
@@ -603,7 +605,7 @@ def build_app(assistant, settings: Settings, feedback_store=None):
         corpus_tab.select(app.corpus_rows, None, [table], api_visibility="private", show_progress="hidden")
 
         gr.api(app.api_ask, api_name="ask", concurrency_id="ask")
-    return demo
+    return (demo, app) if with_app else demo
 
 
 def serve(settings: Settings | None = None, host: str = "127.0.0.1", port: int = 7860, open_browser: bool = False) -> None:
@@ -623,10 +625,11 @@ def serve(settings: Settings | None = None, host: str = "127.0.0.1", port: int =
         log.warning("feedback is off: cannot open %s (%s)", settings.home, e)
         store = None
     warm_up(assistant)
-    demo = build_app(assistant, settings, store)
+    demo, chat_app = build_app(assistant, settings, store, with_app=True)
     print(f"{TITLE}: index version {assistant.version}; serving on http://{host}:{port}"
           + (" (password required)" if creds else ""), flush=True)
-    launch(demo, host, port, creds, open_browser, concurrency=settings.concurrency, queue_size=settings.queue_size)
+    launch(demo, host, port, creds, open_browser, concurrency=settings.concurrency, queue_size=settings.queue_size,
+           api=json_api(chat_app, settings, creds))
 
 
 def warm_up(assistant) -> None:
@@ -648,14 +651,86 @@ def warm_up(assistant) -> None:
         log.debug("matplotlib warm-up skipped", exc_info=True)
 
 
+def json_api(app: "ChatApp", settings: Settings, auth: tuple[str, str] | None):
+    """A plain JSON route, ``POST /api/ask``, beside the chat: the Answer contract without Gradio's queue and
+    event stream, which cost more than the answer itself under load (README: load figures). At most
+    ``settings.concurrency`` answers are computed at once; up to ``settings.queue_size`` more wait; beyond
+    that the route answers 503 with Retry-After, so overload queues, then refuses clearly, never crashes."""
+    import base64
+    import secrets
+    import threading
+
+    from fastapi import FastAPI
+    from fastapi.concurrency import run_in_threadpool
+    from fastapi.responses import JSONResponse
+
+    api = FastAPI(docs_url=None, redoc_url=None, openapi_url=None)
+    slots = threading.BoundedSemaphore(max(1, settings.concurrency))
+    waiting = {"n": 0}
+    lock = threading.Lock()
+    limit = max(1, settings.concurrency) + max(0, settings.queue_size)
+
+    def authorised(request: Request) -> bool:
+        if not auth:
+            return True
+        header = request.headers.get("authorization", "")
+        if not header.lower().startswith("basic "):
+            return False
+        try:
+            user, _, password = base64.b64decode(header[6:]).decode("utf-8").partition(":")
+        except Exception:  # noqa: BLE001 - a malformed header is simply not authorised
+            return False
+        return secrets.compare_digest(user, auth[0]) and secrets.compare_digest(password, auth[1])
+
+    def answer(body: dict) -> dict:
+        with slots:
+            return app.api_ask(body.get("question", ""), body.get("filters"))
+
+    @api.post("/api/ask")
+    async def ask_route(request: Request):
+        if not authorised(request):
+            return JSONResponse({"error": "authentication required"}, status_code=401, headers={"WWW-Authenticate": "Basic"})
+        try:
+            body = await request.json()
+        except Exception:  # noqa: BLE001
+            return JSONResponse({"error": 'send JSON: {"question": "...", "filters": {...}}'}, status_code=400)
+        if not isinstance(body, dict):
+            return JSONResponse({"error": 'send a JSON object: {"question": "..."}'}, status_code=400)
+        with lock:
+            if waiting["n"] >= limit:
+                return JSONResponse({"error": "the assistant is busy; try again shortly"}, status_code=503, headers={"Retry-After": "2"})
+            waiting["n"] += 1
+        try:
+            return JSONResponse(await run_in_threadpool(answer, body))
+        except Exception as e:  # noqa: BLE001 - a client gets a short message, the log gets the trace
+            log.exception("ask failed (JSON API)")
+            return JSONResponse({"error": str(e)[:300] or type(e).__name__}, status_code=400)
+        finally:
+            with lock:
+                waiting["n"] -= 1
+
+    return api
+
+
 def launch(demo, host: str = "127.0.0.1", port: int = 7860, auth: tuple[str, str] | None = None,
-           open_browser: bool = False, prevent_thread_lock: bool = False, concurrency: int = 4, queue_size: int = 64):
-    """Queue (overload waits rather than fails) and launch with system fonts and nothing fetched from outside."""
+           open_browser: bool = False, prevent_thread_lock: bool = False, concurrency: int = 4, queue_size: int = 64,
+           api=None):
+    """Queue (overload waits rather than fails) and launch with system fonts and nothing fetched from outside.
+    With ``api`` (a FastAPI app from json_api), the chat is mounted on it and served by uvicorn."""
     demo.queue(default_concurrency_limit=concurrency, max_size=queue_size)
-    return demo.launch(
-        server_name=host, server_port=port, auth=auth, inbrowser=open_browser, share=False,
-        theme=theme(), css=css(), footer_links=["api", "settings"], ssr_mode=False, pwa=False,
-        mcp_server=False, show_error=False, quiet=True, enable_monitoring=False,
-        run_history=False,  # Gradio would keep every question in the browser and offer to upload it to a hub bucket
-        prevent_thread_lock=prevent_thread_lock,
-    )
+    options = dict(theme=theme(), css=css(), footer_links=["api", "settings"], ssr_mode=False, pwa=False,
+                   mcp_server=False, show_error=False, enable_monitoring=False,
+                   run_history=False)  # Gradio would keep every question in the browser and offer to upload it to a hub bucket
+    if api is None:
+        return demo.launch(server_name=host, server_port=port, auth=auth, inbrowser=open_browser, share=False, quiet=True,
+                           prevent_thread_lock=prevent_thread_lock, **options)
+    import gradio as gr
+    import uvicorn
+
+    app = gr.mount_gradio_app(api, demo, path="", server_name=host, server_port=port, auth=auth, **options)
+    if open_browser:
+        import threading
+        import webbrowser
+
+        threading.Timer(1.5, webbrowser.open, [f"http://{host}:{port}/"]).start()
+    uvicorn.run(app, host=host, port=port, log_level="warning")

@@ -116,12 +116,31 @@ def chroma_server(tmp_path_factory):
         wait_http(f"http://127.0.0.1:{port}/api/v2/heartbeat", 60, proc)
         yield ("127.0.0.1", port)
     finally:
-        proc.terminate()
-        try:
-            proc.wait(10)
-        except subprocess.TimeoutExpired:
-            proc.kill()
+        stop_process(proc, log)
+
+
+def stop_process(proc, log=None, wait: float = 15) -> None:
+    """SIGTERM, then SIGKILL if it lingers; close its log."""
+    proc.terminate()
+    try:
+        proc.wait(wait)
+    except subprocess.TimeoutExpired:
+        proc.kill()
+    if log is not None:
         log.close()
+
+
+@pytest.fixture
+def net_guard(tmp_path):
+    """Environment for a subprocess in which every non-loopback connection is refused and recorded.
+    Returns (env, log path); the log stays empty when nothing tried to reach the network."""
+    from tests.test_offline import GUARD
+
+    guard_dir = tmp_path / "net-guard"
+    guard_dir.mkdir()
+    (guard_dir / "sitecustomize.py").write_text(GUARD)
+    log = tmp_path / "net-attempts.log"
+    return {"PYTHONPATH": str(guard_dir), "NET_GUARD_LOG": str(log)}, log
 
 
 def run_cli(args: list[str], env: dict | None = None, timeout: float = 300, input: str | None = None):

@@ -95,7 +95,7 @@ def test_load_mode_against_a_tiny_app(tmp_path):
             assert proc.poll() is None, "the tiny app exited"
             assert time.time() - t0 < 90, "the tiny app did not start"
             time.sleep(0.3)
-        r = run_load(url, 2, 2.0, ["a question", "another"], log=lambda m: None)
+        r = run_load(url, 2, 2.0, ["a question", "another"], log=lambda m: None, via="gradio")
         assert r["requests"] > 0 and r["errors"] == 0, r
         assert r["p50_ms"] > 0 and r["p99_ms"] >= r["p50_ms"] and r["throughput_per_s"] > 0
         assert "2 clients" in format_load(r)

@@ -22,13 +22,9 @@ socket.socket.connect_ex = lambda self, address: (_guard(self, address), 0)[1]
 '''
 
 
-def test_index_and_ask_with_outbound_blocked(tmp_path, small_corpus):
-    guard_dir = tmp_path / "guard"
-    guard_dir.mkdir()
-    (guard_dir / "sitecustomize.py").write_text(GUARD)
-    log = tmp_path / "attempts.log"
-    env = {"PYTHONPATH": str(guard_dir), "NET_GUARD_LOG": str(log), "ASSISTANT_HOME": str(tmp_path / "home"),
-           "ASSISTANT_CORPUS": str(small_corpus)}
+def test_index_and_ask_with_outbound_blocked(tmp_path, small_corpus, net_guard):
+    guard_env, log = net_guard
+    env = {**guard_env, "ASSISTANT_HOME": str(tmp_path / "home"), "ASSISTANT_CORPUS": str(small_corpus)}
     idx = run_cli(["index", "--json"], env)
     assert idx.returncode == 0, idx.stderr
     assert json.loads(idx.stdout)["passages"] == 4
@@ -39,15 +35,12 @@ def test_index_and_ask_with_outbound_blocked(tmp_path, small_corpus):
     assert attempts == "", f"outbound connections were attempted: {attempts}"
 
 
-def test_the_guard_itself_catches_outbound_connections(tmp_path):
+def test_the_guard_itself_catches_outbound_connections(net_guard):
     """The check above means something only if the guard really sees connections."""
     import subprocess
     import sys
 
-    guard_dir = tmp_path / "guard"
-    guard_dir.mkdir()
-    (guard_dir / "sitecustomize.py").write_text(GUARD)
-    log = tmp_path / "attempts.log"
+    env, log = net_guard
     code = "import socket\ntry:\n    socket.create_connection(('192.0.2.1', 80), timeout=1)\nexcept OSError:\n    pass\n"
-    subprocess.run([sys.executable, "-c", code], env={"PYTHONPATH": str(guard_dir), "NET_GUARD_LOG": str(log)}, timeout=30)
+    subprocess.run([sys.executable, "-c", code], env=env, timeout=30)
     assert log.read_text().strip() == "192.0.2.1"
