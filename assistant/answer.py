@@ -110,7 +110,12 @@ def compose(retrieval: Retrieval, citations: list[Citation], idf: dict[str, floa
 
 
 def short_source(c: Citation) -> str:
-    """A short label for an answer line: the title up to its colon, with the year."""
+    """A short label for an answer line: the title up to its colon, with the year; for a paper split into
+    parts ("Title (Author et al. 2025): Theme 3"), the authors and the part."""
+    m = re.search(r"\(([^()]*et al\.? \d{4})\):\s*(.+)$", c.title)
+    if m:
+        part = m.group(2).split(",")[0].strip()
+        return f"{m.group(1)}, {part}"
     title = c.title.split(": ")[0].strip()
     if len(title) > 70:
         title = title[:67].rsplit(" ", 1)[0] + "..."
