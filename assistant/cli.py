@@ -193,10 +193,6 @@ def tag(
                 typer.echo(f"    nearest in the study's catalogue: {d['barrier']}")
 
 
-def _not_yet(name: str):
-    fail(f"`{name}` is not yet available in this version", code=3)
-
-
 @app.command()
 def add(
     file: Path = typer.Argument(..., help="The file to add (md, pdf, html, txt)."),

@@ -269,7 +269,7 @@ def load_document(path: Path, max_bytes: int = 50 * 1024 * 1024) -> Document:
     if size > max_bytes:
         raise LoadError(path, f"file is {size / 1e6:.1f} MB, over the {max_bytes / 1e6:.0f} MB limit; split it or raise ASSISTANT_MAX_FILE_MB")
     data = path.read_bytes()
-    doc_id = path.stem.lower() if suffix != ".pdf" else path.stem.lower()
+    doc_id = path.stem.lower()
     side = sidecar_path(path)
     if suffix in (".md", ".markdown"):
         meta, sections = load_markdown(path, data, doc_id)
