@@ -12,6 +12,7 @@ from __future__ import annotations
 import json
 import sys
 import time
+from contextlib import contextmanager
 from dataclasses import dataclass, field
 from datetime import datetime, timezone
 from pathlib import Path
@@ -52,6 +53,26 @@ class IndexReport:
             "seconds": round(self.seconds, 3),
             "version": self.version,
         }
+
+
+@contextmanager
+def index_lock(settings: Settings):
+    """One writer at a time: a second `index`/`add`/`remove`/`rollback` fails at once with a clear message
+    instead of racing the first for the next version number. (An advisory lock on this machine; with a Chroma
+    server shared by several machines, run maintenance from one of them.)"""
+    import fcntl
+
+    settings.home.mkdir(parents=True, exist_ok=True)
+    path = settings.home / "index.lock"
+    with open(path, "w") as f:
+        try:
+            fcntl.flock(f, fcntl.LOCK_EX | fcntl.LOCK_NB)
+        except BlockingIOError:
+            raise AssistantError(f"another indexing run is in progress (lock {path}); wait for it to finish") from None
+        try:
+            yield
+        finally:
+            fcntl.flock(f, fcntl.LOCK_UN)
 
 
 def now_iso() -> str:
@@ -141,6 +162,11 @@ def build_index(settings: Settings, full: bool = False, quiet: bool = False, sto
 
     ``crash_after`` exists for the kill test: it stops the process after that many passages were written.
     """
+    with index_lock(settings):
+        return _build_index(settings, full, quiet, store, embedder, tagger, crash_after)
+
+
+def _build_index(settings, full, quiet, store, embedder, tagger, crash_after) -> IndexReport:
     from assistant.store import open_store
 
     from assistant.comb.tagger import fingerprint
@@ -294,6 +320,11 @@ def build_index(settings: Settings, full: bool = False, quiet: bool = False, sto
 
 def rollback(settings: Settings, store=None) -> int:
     """Point the manifest back at the most recent previous version. Returns the version now active."""
+    with index_lock(settings):
+        return _rollback(settings, store)
+
+
+def _rollback(settings: Settings, store=None) -> int:
     from assistant.store import open_store
 
     store = store or open_store(settings)

@@ -141,3 +141,11 @@ def test_unreachable_server_is_a_clear_error(small_settings):
     s = replace(small_settings, chroma_host="127.0.0.1", chroma_port=9)
     with pytest.raises(AssistantError, match="cannot reach the Chroma server"):
         build_index(s, quiet=True)
+
+
+def test_a_second_indexer_is_refused_while_one_runs(small_settings):
+    from assistant.index import index_lock
+
+    with index_lock(small_settings):
+        with pytest.raises(AssistantError, match="another indexing run is in progress"):
+            build_index(small_settings, quiet=True)
