@@ -150,3 +150,18 @@ def abstention_text(suggestions: list[str], reason: str | None = None) -> str:
     if suggestions:
         return head + " Topics it does cover that are close to it:\n" + "\n".join(f"- {s}" for s in suggestions)
     return head
+
+
+def suggest_topics(retrieval, limit: int = 3) -> list[str]:
+    """Nearby topics the corpus does cover: the headings of the closest passages, one per document."""
+    seen, out = set(), []
+    for hit in sorted(retrieval.hits, key=lambda h: -h.score):
+        p = hit.passage
+        if p.doc_id in seen:
+            continue
+        seen.add(p.doc_id)
+        heading = p.locator.split(" > ")[-1]
+        out.append(f"{heading} ({p.meta.title}, {p.meta.year})")
+        if len(out) >= limit:
+            break
+    return out

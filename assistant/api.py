@@ -81,7 +81,7 @@ class EvidenceAssistant:
     def ask(self, question: str, history: list[dict] | None = None, filters: Filters | None = None,
             k: int | None = None) -> Answer:
         """Answer one question (with optional chat history for follow-ups). Never raises for odd input."""
-        from assistant.answer import abstention_text, comb_line, compose, select_hits, to_citations
+        from assistant.answer import abstention_text, comb_line, compose, select_hits, suggest_topics, to_citations
         from assistant.chat import condense
 
         t0 = time.perf_counter()
@@ -145,18 +145,3 @@ class EvidenceAssistant:
         from assistant.index import status
 
         return status(self.settings, self.store)["documents"]
-
-
-def suggest_topics(retrieval, limit: int = 3) -> list[str]:
-    """Nearby topics the corpus does cover: the headings of the closest passages, one per document."""
-    seen, out = set(), []
-    for hit in sorted(retrieval.hits, key=lambda h: -h.score):
-        p = hit.passage
-        if p.doc_id in seen:
-            continue
-        seen.add(p.doc_id)
-        heading = p.locator.split(" > ")[-1]
-        out.append(f"{heading} ({p.meta.title}, {p.meta.year})")
-        if len(out) >= limit:
-            break
-    return out

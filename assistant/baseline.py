@@ -16,7 +16,7 @@ import time
 from pathlib import Path
 
 import assistant.config  # noqa: F401  (offline environment before llama-index and sentence-transformers load)
-from assistant.evaluate import fact_found, percentile
+from assistant.evaluate import percentile, score_answer
 
 TOP_KS = (2, 5)
 
@@ -48,12 +48,11 @@ class BaselinePipeline:
 
 
 def score_retrieved(item: dict, texts: list[str]) -> dict:
-    """Facts found in the retrieved nodes' text (any spelling, case-insensitive, whitespace folded)."""
-    hay = "\n".join(texts)
-    found = [f[0] for f in item["facts"] if fact_found(f, hay)]
-    missed = [f[0] for f in item["facts"] if not fact_found(f, hay)]
-    n = len(item["facts"])
-    return {"fact_recall": len(found) / n if n else None, "facts_found": found, "facts_missed": missed}
+    """Facts found in the retrieved nodes' text, scored exactly as our answers are (evaluate.score_answer),
+    with the nodes standing in for citations."""
+    rec = score_answer({"id": item.get("id", ""), "question": item.get("question", ""), "answerable": True, "facts": item["facts"]},
+                       {"answer": "", "abstained": False, "citations": [{"text": t} for t in texts]})
+    return {k: rec[k] for k in ("fact_recall", "facts_found", "facts_missed")}
 
 
 def _summary(recalls: list[float], missed: int, latencies: list[float]) -> dict:

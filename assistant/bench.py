@@ -160,8 +160,8 @@ def _tree_rss(pid: int) -> int:
     return total
 
 
-def _stop(proc: subprocess.Popen) -> None:
-    """SIGTERM the process we started (and its children), then kill whatever is left after 10 s."""
+def stop_process(proc: subprocess.Popen, log=None) -> None:
+    """SIGTERM the process we started (and its children), then kill whatever is left after 10 s; close its log."""
     import psutil
 
     try:
@@ -179,6 +179,8 @@ def _stop(proc: subprocess.Popen) -> None:
             c.kill()
         except psutil.Error:
             pass
+    if log is not None:
+        log.close()
 
 
 def _http_ok(url: str) -> bool:
@@ -191,24 +193,19 @@ def _http_ok(url: str) -> bool:
         return False
 
 
-def ask_endpoint(client) -> str | None:
-    """The app's ask endpoint: /ask when the app names one, else the first named endpoint."""
-    try:
-        api = client.view_api(print_info=False, return_format="dict")
-    except Exception:
-        return "/ask"
-    named = list((api or {}).get("named_endpoints", {}))
-    if "/ask" in named:
-        return "/ask"
-    return named[0] if named else None
+def wait_http(url: str, timeout: float = 60.0, proc: subprocess.Popen | None = None) -> None:
+    """Wait until ``url`` answers 200; fail early if ``proc`` exits first. Raises AssistantError on either."""
+    t0 = time.perf_counter()
+    while not _http_ok(url):
+        if proc is not None and proc.poll() is not None:
+            raise AssistantError(f"the process exited with status {proc.returncode} before {url} answered")
+        if time.perf_counter() - t0 > timeout:
+            raise AssistantError(f"{url} did not answer within {timeout:.0f} s")
+        time.sleep(0.3)
 
 
 def serving_memory(home: Path, settings: Settings, questions: list[str]) -> dict:
-    """Start `serve`, wait until it answers HTTP, ask questions through gradio_client, read RSS, stop it."""
-    import importlib.util
-
-    if importlib.util.find_spec("assistant.ui") is None:
-        return {"rss_mb": None, "reason": "assistant/ui.py (the Gradio app) is not in this version"}
+    """Start `serve`, wait until it answers HTTP, ask questions through its JSON route, read RSS, stop it."""
     port = free_port()
     url = f"http://127.0.0.1:{port}/"
     log_file = tempfile.NamedTemporaryFile(prefix="pair-bench-serve-", suffix=".log", delete=False)
@@ -216,38 +213,28 @@ def serving_memory(home: Path, settings: Settings, questions: list[str]) -> dict
     proc = subprocess.Popen(_cmd("serve", "--port", str(port)), env=_child_env(home, settings),
                             stdout=log_file, stderr=subprocess.STDOUT)
     try:
-        while not _http_ok(url):
-            if proc.poll() is not None:
-                log_file.flush()
-                tail = Path(log_file.name).read_text("utf-8", "replace")[-500:]
-                return {"rss_mb": None, "reason": f"`serve` exited with status {proc.returncode}: {tail.strip()}"}
-            if time.perf_counter() - t0 > SERVE_START_TIMEOUT:
-                return {"rss_mb": None, "reason": f"`serve` did not answer on {url} within {SERVE_START_TIMEOUT:.0f} s"}
-            time.sleep(0.3)
+        try:
+            wait_http(url, SERVE_START_TIMEOUT, proc)
+        except AssistantError as e:
+            log_file.flush()
+            tail = Path(log_file.name).read_text("utf-8", "replace")[-500:]
+            return {"rss_mb": None, "reason": f"{e}: {tail.strip()}"}
         startup = time.perf_counter() - t0
         rss_idle = _tree_rss(proc.pid)
         asked, errors, lat = 0, [], []
-        try:
-            from gradio_client import Client
-
-            client = Client(url, verbose=False, analytics_enabled=False, download_files=False)
-            endpoint = ask_endpoint(client)
-            for q in questions[:SERVE_QUESTIONS]:
-                t1 = time.perf_counter()
-                try:
-                    client.predict(q, api_name=endpoint)
-                    asked += 1
-                    lat.append((time.perf_counter() - t1) * 1000)
-                except Exception as e:
-                    errors.append(f"{type(e).__name__}: {str(e)[:200]}")
-        except Exception as e:
-            errors.append(f"gradio_client: {type(e).__name__}: {str(e)[:200]}")
+        for q in questions[:SERVE_QUESTIONS]:
+            t1 = time.perf_counter()
+            try:
+                call_ask_json(url, q)
+                asked += 1
+                lat.append((time.perf_counter() - t1) * 1000)
+            except Exception as e:
+                errors.append(f"{type(e).__name__}: {str(e)[:200]}")
         rss = _tree_rss(proc.pid)
         return {"rss_mb": _r(rss / 2**20), "rss_idle_mb": _r(rss_idle / 2**20), "startup_seconds": _r(startup, 2),
                 "questions_asked": asked, "http_ask_ms_p50": _r(percentile(lat, 50)), "errors": errors[:5]}
     finally:
-        _stop(proc)
-        log_file.close()
+        stop_process(proc, log_file)
         Path(log_file.name).unlink(missing_ok=True)
 
 

@@ -29,6 +29,7 @@ from urllib.parse import urlparse
 
 from fastapi import Request  # at module level: the JSON route's annotation is resolved here
 
+from assistant.comb.taxonomy import label
 from assistant.config import COMPONENTS, DOC_TYPES, Settings
 from assistant.documents import AssistantError
 
@@ -51,12 +52,7 @@ DOC_TYPE_LABELS = {
     "report": "Report",
     "framework": "Framework",
 }
-COMPONENT_LABELS = {
-    "capability": "Capability",
-    "opportunity": "Opportunity",
-    "motivation": "Motivation",
-    "none": "No COM-B content",
-}
+COMPONENT_LABELS = {**{c: label(c) for c in COMPONENTS if c != "none"}, "none": "No COM-B content"}
 EXAMPLE_LABELS = {  # Gradio cuts an example's text at 60 characters; these say the same in fewer
     "How much Family Hubs funding is there for perinatal mental health in 2025-26?":
         "Family Hubs funding for perinatal mental health in 2025-26?",
@@ -152,8 +148,6 @@ def _as_dict(obj) -> dict:
 
 
 def comb_badge(tag: dict) -> str:
-    from assistant.comb.taxonomy import label
-
     comp = tag.get("component") or "none"
     if comp not in ("capability", "opportunity", "motivation"):
         return ('<span class="pair-badge pair-none" title="This passage was not tagged with a COM-B barrier or enabler">'
@@ -169,7 +163,7 @@ def comb_badge(tag: dict) -> str:
 
 
 def card_html(citation) -> str:
-    from assistant.comb.taxonomy import functions_for, label
+    from assistant.comb.taxonomy import functions_for
 
     c = _as_dict(citation)
     tag = c.get("com_b") or {}
@@ -464,7 +458,7 @@ Change Wheel intervention functions that address it. Tags are assigned automatic
 
 
 def about_markdown() -> str:
-    from assistant.comb.taxonomy import functions_for, label, taxonomy
+    from assistant.comb.taxonomy import functions_for, taxonomy
 
     tax = taxonomy()
     lines = [ABOUT_MD.strip(), "", "| Component | Sub-component | What it means | Intervention functions |",

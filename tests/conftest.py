@@ -4,14 +4,14 @@ real `chroma run` server. Everything is real; the expensive pieces are built onc
 from __future__ import annotations
 
 import os
-import socket
 import subprocess
 import sys
 import textwrap
-import time
 from pathlib import Path
 
 import pytest
+
+from assistant.bench import free_port, stop_process, wait_http  # noqa: F401  (one home for process helpers; tests import them from here)
 
 ROOT = Path(__file__).resolve().parent.parent
 PY = sys.executable
@@ -81,28 +81,6 @@ def small_settings(tmp_path, small_corpus):
     return Settings.from_env(home=tmp_path / "home", corpus=small_corpus)
 
 
-def free_port() -> int:
-    with socket.socket() as s:
-        s.bind(("127.0.0.1", 0))
-        return s.getsockname()[1]
-
-
-def wait_http(url: str, timeout: float = 60.0, proc=None) -> None:
-    import urllib.request
-
-    deadline = time.time() + timeout
-    while time.time() < deadline:
-        if proc is not None and proc.poll() is not None:
-            raise RuntimeError(f"process exited with {proc.returncode} before {url} answered")
-        try:
-            with urllib.request.urlopen(url, timeout=2) as r:
-                if r.status < 500:
-                    return
-        except Exception:
-            time.sleep(0.2)
-    raise TimeoutError(f"{url} did not answer within {timeout} s")
-
-
 @pytest.fixture(scope="session")
 def chroma_server(tmp_path_factory):
     """A real Chroma server (`chroma run`) on a loopback port, for the server-mode tests."""
@@ -117,17 +95,6 @@ def chroma_server(tmp_path_factory):
         yield ("127.0.0.1", port)
     finally:
         stop_process(proc, log)
-
-
-def stop_process(proc, log=None, wait: float = 15) -> None:
-    """SIGTERM, then SIGKILL if it lingers; close its log."""
-    proc.terminate()
-    try:
-        proc.wait(wait)
-    except subprocess.TimeoutExpired:
-        proc.kill()
-    if log is not None:
-        log.close()
 
 
 @pytest.fixture

@@ -6,7 +6,6 @@ from __future__ import annotations
 import subprocess
 import sys
 import textwrap
-import time
 
 import pytest
 
@@ -88,13 +87,9 @@ def test_load_mode_against_a_tiny_app(tmp_path):
     proc = subprocess.Popen([sys.executable, str(script), str(port)], stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
     url = f"http://127.0.0.1:{port}/"
     try:
-        from assistant.bench import _http_ok
+        from assistant.bench import wait_http
 
-        t0 = time.time()
-        while not _http_ok(url):
-            assert proc.poll() is None, "the tiny app exited"
-            assert time.time() - t0 < 90, "the tiny app did not start"
-            time.sleep(0.3)
+        wait_http(url, 90, proc)
         r = run_load(url, 2, 2.0, ["a question", "another"], log=lambda m: None, via="gradio")
         assert r["requests"] > 0 and r["errors"] == 0, r
         assert r["p50_ms"] > 0 and r["p99_ms"] >= r["p50_ms"] and r["throughput_per_s"] > 0

@@ -10,7 +10,6 @@ from __future__ import annotations
 
 import json
 import os
-import socket
 import sqlite3
 import subprocess
 import sys
@@ -20,6 +19,8 @@ from pathlib import Path
 from urllib.parse import urlparse
 
 import pytest
+
+from assistant.bench import free_port
 
 pytestmark = pytest.mark.slow
 
@@ -41,16 +42,10 @@ BOT = "#pair-chat .message.bot"
 USER = "#pair-chat .message.user"
 
 
-def _free_port() -> int:
-    with socket.socket() as s:
-        s.bind(("127.0.0.1", 0))
-        return s.getsockname()[1]
-
-
 @pytest.fixture(scope="session")
 def server(tmp_path_factory):
     home = tmp_path_factory.mktemp("assistant-home")
-    port = _free_port()
+    port = free_port()
     env = dict(os.environ, ASSISTANT_HOME=str(home), ASSISTANT_CORPUS=str(ROOT / "corpus"), ASSISTANT_FEEDBACK="1",
                PYTHONUNBUFFERED="1")
     env.pop("ASSISTANT_AUTH", None)
