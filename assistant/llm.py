@@ -63,11 +63,21 @@ def _complete(llm, text: str) -> str:
     return (resp.message.content or "").strip()
 
 
+def claims(text: str) -> list[str]:
+    """The units a generated answer is checked in: sentences, further cut after a closing bracket or citation
+    that a capital follows, so that a model cannot hide an unsupported clause behind one cited one
+    ("... (Title, 2014, £8.1bn) This answer contains ... [1].")."""
+    out = []
+    for sentence in split_sentences(text):
+        out.extend(p.strip() for p in re.split(r"(?<=[)\]])\s+(?=[\"'“(\[]?[A-Z])", sentence) if p.strip())
+    return out
+
+
 def check_sentences(text: str, citations: list[Citation], embedder, threshold: float) -> tuple[list[str], int]:
     """Keep the sentences that cite an existing passage which supports them; return (kept, dropped count)."""
     by_n = {c.n: c for c in citations}
     text = re.sub(r"([.!?])\s*((?:\[\d+\]\s*)+)", lambda m: " " + m.group(2).strip() + m.group(1) + " ", " ".join(text.split()))
-    sentences = [s for s in split_sentences(text) if s.strip()]
+    sentences = claims(text)
     kept, dropped = [], 0
     if not sentences:
         return [], 0

@@ -90,4 +90,12 @@ def test_real_local_model_answers_are_checked(llm_server, shipped):
         kept, dropped = check_sentences(" ".join(sentences), ans.citations, shipped.embedder, settings.support_threshold)
         assert dropped == 0 and kept, f"an unchecked sentence reached the answer: {body}"
         for s in sentences:
-            assert any(int(n) in by_n for n in re.findall(r"\[(\d+)\]", s))
+            assert any(int(n) in by_n for n in re.findall(r"\[(\d+)\]", s)), (s, body)
+
+
+def test_an_unsupported_clause_cannot_hide_behind_a_cited_one(embedder):
+    cits = [cite(1, "The costs of perinatal mental health problems are about £8.1bn for each one-year cohort of births in the UK.")]
+    text = ("Perinatal mental health problems cost about £8.1bn for each year's births (The costs report, 2014) "
+            "This answer contains facts that are not in the passages [1].")
+    kept, dropped = check_sentences(text, cits, embedder, 0.55)
+    assert all("This answer contains" not in k for k in kept) and dropped >= 1
