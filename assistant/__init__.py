@@ -2,6 +2,26 @@
 
 The public entry point is :class:`assistant.api.EvidenceAssistant`; the CLI, the Gradio app and the
 evaluation runner all go through it, so nothing is done twice.
+
+Importing the package switches off every phone-home we know of (Hugging Face hub, Chroma telemetry, Gradio
+analytics): those must be off before the libraries are imported, and every module of ours is imported
+after this file.
 """
 
-__version__ = "0.1.0"
+import os as _os
+
+for _name, _value in {
+    "HF_HUB_OFFLINE": "1",
+    "TRANSFORMERS_OFFLINE": "1",
+    "HF_HUB_DISABLE_TELEMETRY": "1",
+    "ANONYMIZED_TELEMETRY": "False",
+    "CHROMA_TELEMETRY": "False",
+    "GRADIO_ANALYTICS_ENABLED": "False",
+    "TOKENIZERS_PARALLELISM": "false",
+    "DO_NOT_TRACK": "1",
+    "HF_HUB_DISABLE_PROGRESS_BARS": "1",
+    "TRANSFORMERS_VERBOSITY": "error",
+}.items():
+    _os.environ.setdefault(_name, _value)
+
+__version__ = "0.2.0"

@@ -14,12 +14,20 @@ from __future__ import annotations
 import threading
 import time
 
-from assistant.config import Settings
-from assistant.documents import Answer, AssistantError
-from assistant.retrieve import Filters, Retriever, should_abstain
-from assistant.text import clean_question, looks_non_english
-
-CHECK_INTERVAL_S = 1.0
+from assistant.answering.composer import (
+    abstention_text,
+    comb_line,
+    compose,
+    suggest_topics,
+    to_citations,
+)
+from assistant.answering.followups import condense
+from assistant.answering.policy import looks_non_english, select_hits, should_abstain
+from assistant.errors import AssistantError
+from assistant.models import Answer, Filters
+from assistant.retrieval.retriever import Retriever
+from assistant.settings import Settings
+from assistant.text import clean_question
 
 
 class EvidenceAssistant:
@@ -37,7 +45,7 @@ class EvidenceAssistant:
     @classmethod
     def open(cls, settings: Settings | None = None, build_if_missing: bool = True, quiet: bool = True) -> "EvidenceAssistant":
         from assistant.embedding import get_embedder
-        from assistant.index import build_index
+        from assistant.ingest.pipeline import build_index
         from assistant.store import open_store
 
         settings = settings or Settings.from_env()
@@ -58,7 +66,7 @@ class EvidenceAssistant:
     def refresh(self, force: bool = False) -> bool:
         """Switch to a newer active index version if one was published. Returns True if it switched."""
         now = time.monotonic()
-        if not force and now - self._checked < CHECK_INTERVAL_S:
+        if not force and now - self._checked < self.settings.refresh_interval_s:
             return False
         self._checked = now
         try:
@@ -81,8 +89,6 @@ class EvidenceAssistant:
     def ask(self, question: str, history: list[dict] | None = None, filters: Filters | None = None,
             k: int | None = None) -> Answer:
         """Answer one question (with optional chat history for follow-ups). Never raises for odd input."""
-        from assistant.answer import abstention_text, comb_line, compose, select_hits, suggest_topics, to_citations
-        from assistant.chat import condense
 
         t0 = time.perf_counter()
         self.refresh()
@@ -103,28 +109,27 @@ class EvidenceAssistant:
         retrieval = retriever.search(standalone, k, filters)
         t_retrieve = (time.perf_counter() - t1) * 1000
 
-        threshold = self.settings.abstain_threshold
         non_english = looks_non_english(cleaned)
         if non_english:
             notices.append("the question does not look like English; the indexed evidence is in English")
-        if should_abstain(retrieval, threshold) or non_english:
+        if non_english or should_abstain(retrieval, self.settings):
             suggestions = suggest_topics(retrieval)
             reason = ("I can only search English-language evidence; please ask in English." if non_english else None)
             answer = Answer(question=raw, answer=abstention_text(suggestions, reason), abstained=True, citations=[],
                             timings_ms={"retrieve": t_retrieve, "total": (time.perf_counter() - t0) * 1000},
                             standalone_question=standalone, notices=notices, suggestions=suggestions)
             return answer
-        hits = select_hits(retrieval, k, threshold)
+        hits = select_hits(retrieval, k, self.settings)
         citations = to_citations(hits)
         text = ""
         llm = self._get_llm()
         if llm is not None:
-            from assistant.llm import synthesise
+            from assistant.answering.llm import synthesise
 
             text, llm_notices = synthesise(llm, standalone, citations, self.embedder, self.settings)
             notices.extend(llm_notices)
         if not text:
-            text = compose(retrieval, citations, retriever.idf, retriever.default_idf)
+            text = compose(retrieval, citations, retriever.lexical.idf, retriever.lexical.default_idf)
         line = comb_line(citations)
         if line:
             text = f"{text}\n\n{line}"
@@ -136,12 +141,12 @@ class EvidenceAssistant:
         if not self.settings.llm:
             return None
         if self._llm is None:
-            from assistant.llm import make_llm
+            from assistant.answering.llm import make_llm
 
             self._llm = make_llm(self.settings)
         return self._llm
 
     def documents(self) -> list[dict]:
-        from assistant.index import status
+        from assistant.ingest.pipeline import status
 
         return status(self.settings, self.store)["documents"]

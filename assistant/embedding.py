@@ -11,8 +11,7 @@ from functools import lru_cache
 
 import numpy as np
 
-import assistant.config  # noqa: F401  (sets the offline environment before sentence-transformers loads)
-from assistant.documents import AssistantError
+from assistant.errors import AssistantError
 
 MODEL_NAME = "all-MiniLM-L6-v2"
 DIMENSION = 384

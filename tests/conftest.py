@@ -1,20 +1,25 @@
-"""Shared fixtures: the real embedding model, an index of the shipped corpus, small temporary corpora, and a
-real `chroma run` server. Everything is real; the expensive pieces are built once per session."""
+"""Shared fixtures. ``tests/unit`` uses no model, index, server or browser and runs in seconds
+(``pytest -m "not slow"``); ``tests/integration`` and ``tests/e2e`` use the real model, a real index, a real
+`chroma run` and a real browser, and are marked slow here by their folder."""
 
 from __future__ import annotations
 
 import os
 import subprocess
-import sys
-import textwrap
 from pathlib import Path
 
 import pytest
 
-from assistant.bench import free_port, stop_process, wait_http  # noqa: F401  (one home for process helpers; tests import them from here)
-
-ROOT = Path(__file__).resolve().parent.parent
-PY = sys.executable
+from tests.support import (
+    GUARD,
+    PY,
+    ROOT,
+    SMALL_DOCS,
+    free_port,
+    stop_process,
+    wait_http,
+    write_md,
+)
 
 
 @pytest.fixture(scope="session")
@@ -28,42 +33,11 @@ def embedder():
 def shipped(tmp_path_factory, embedder):
     """An EvidenceAssistant over the shipped corpus, indexed once into a temporary ASSISTANT_HOME."""
     from assistant.api import EvidenceAssistant
-    from assistant.config import Settings
+    from assistant.settings import Settings
 
     home = tmp_path_factory.mktemp("shipped-home")
     settings = Settings.from_env(home=home, corpus=ROOT / "corpus")
     return EvidenceAssistant.open(settings)
-
-
-def write_md(folder: Path, doc_id: str, body: str, **meta) -> Path:
-    fields = {"title": f"Test document {doc_id}", "publisher": "Test Publisher", "year": 2024,
-              "url": f"https://example.org/{doc_id}", "doc_type": "report", "licence": "CC BY 4.0",
-              "source_note": "written for the tests"}
-    fields.update(meta)
-    folder.mkdir(parents=True, exist_ok=True)
-    front = "\n".join(f"{k}: {v!r}" if isinstance(v, str) else f"{k}: {v}" for k, v in fields.items())
-    path = folder / f"{doc_id}.md"
-    path.write_text(f"---\n{front}\n---\n\n{textwrap.dedent(body).strip()}\n", "utf-8")
-    return path
-
-
-SMALL_DOCS = {
-    "otters": """
-        ## River otters in Northumberland
-        The 2023 otter survey counted 412 otters along the Tyne and its tributaries. Numbers have risen since the 1990s as water quality improved.
-
-        ## Otter diet
-        Otters eat mostly fish, especially eels, and sometimes frogs and crayfish.
-        """,
-    "lighthouses": """
-        ## Lighthouse keepers
-        The last manned lighthouse in England was automated in 1998. Keepers once worked shifts of four weeks on and four weeks off.
-        """,
-    "bridges": """
-        ## The Gateshead Millennium Bridge
-        The Gateshead Millennium Bridge opened in 2001 and tilts to let ships pass. It is a pedestrian and cycle bridge of 126 metres.
-        """,
-}
 
 
 @pytest.fixture
@@ -76,7 +50,7 @@ def small_corpus(tmp_path):
 
 @pytest.fixture
 def small_settings(tmp_path, small_corpus):
-    from assistant.config import Settings
+    from assistant.settings import Settings
 
     return Settings.from_env(home=tmp_path / "home", corpus=small_corpus)
 
@@ -101,8 +75,6 @@ def chroma_server(tmp_path_factory):
 def net_guard(tmp_path):
     """Environment for a subprocess in which every non-loopback connection is refused and recorded.
     Returns (env, log path); the log stays empty when nothing tried to reach the network."""
-    from tests.test_offline import GUARD
-
     guard_dir = tmp_path / "net-guard"
     guard_dir.mkdir()
     (guard_dir / "sitecustomize.py").write_text(GUARD)
@@ -110,7 +82,10 @@ def net_guard(tmp_path):
     return {"PYTHONPATH": str(guard_dir), "NET_GUARD_LOG": str(log)}, log
 
 
-def run_cli(args: list[str], env: dict | None = None, timeout: float = 300, input: str | None = None):
-    full_env = {**os.environ, **(env or {})}
-    return subprocess.run([PY, "-m", "assistant", *args], cwd=ROOT, env=full_env, capture_output=True, text=True,
-                          timeout=timeout, input=input)
+
+
+def pytest_collection_modifyitems(config, items):
+    """Everything outside tests/unit is slow: it loads the model, builds an index or starts a server."""
+    for item in items:
+        if "unit" not in Path(str(item.fspath)).parts:
+            item.add_marker(pytest.mark.slow)

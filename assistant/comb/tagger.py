@@ -17,9 +17,16 @@ from pathlib import Path
 
 import numpy as np
 
-from assistant.comb.taxonomy import (LABELS, SUBCOMPONENTS, catalogue, component_of, functions_for,
-                                     policies_for)
-from assistant.documents import AssistantError, ComBTag
+from assistant.comb.taxonomy import (
+    LABELS,
+    SUBCOMPONENTS,
+    catalogue,
+    component_of,
+    functions_for,
+    policies_for,
+)
+from assistant.errors import AssistantError
+from assistant.models import ComBTag
 
 HERE = Path(__file__).resolve().parent
 TRAINING_FILE = HERE / "training_statements.jsonl"
@@ -30,7 +37,7 @@ COMPONENTS = ("capability", "opportunity", "motivation", "none")
 
 def read_statements(path: Path) -> list[dict]:
     """Labelled statements in the DESIGN.md tags format; clear errors name the line."""
-    from assistant.evaluate import read_jsonl, validate_tag_item
+    from assistant.evaluation.datasets import read_jsonl, validate_tag_item
 
     return [validate_tag_item(obj, path, n) for n, obj in read_jsonl(path)]
 
@@ -143,7 +150,7 @@ def load_tagger(embedder, cache_dir: Path | None = None) -> Tagger | None:
     if not TRAINING_FILE.exists():
         return None
     if cache_dir is None:
-        from assistant.config import Settings
+        from assistant.settings import Settings
 
         cache_dir = Settings.from_env().home / "cache"
     path = _cache_path(cache_dir)

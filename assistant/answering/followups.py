@@ -1,0 +1,45 @@
+"""Conversation state: resolve a follow-up ("and what about funding?") into a standalone question.
+
+Without an LLM, a follow-up is recognised by its opening words or by a pronoun with little content of its
+own, and is joined to the previous standalone question, which is what retrieval then searches. With an LLM
+configured, the condense prompt in prompts/condense_followup.md rewrites it instead (falling back to the rule).
+"""
+
+from __future__ import annotations
+
+import re
+
+from assistant.text import content_words
+
+FOLLOW_UP_OPENERS = re.compile(r"^(and|but|also|so|then|what about|how about|and what|what else|why|how so|more on|tell me more)\b", re.I)
+ANAPHORA = re.compile(r"\b(that|this|it|its|they|them|their|those|these|he|she|such|same)\b", re.I)
+
+
+def previous_question(history: list[dict]) -> str | None:
+    """The last user question in a history of {"role", "content"} messages (standalone form if recorded)."""
+    for msg in reversed(history or []):
+        if msg.get("role") == "user":
+            meta = msg.get("metadata") or {}
+            return meta.get("standalone") or msg.get("content")
+    return None
+
+
+def is_follow_up(question: str) -> bool:
+    words = content_words(question)
+    if FOLLOW_UP_OPENERS.match(question.strip()) and len(words) <= 5:
+        return True
+    return bool(ANAPHORA.search(question)) and len(words) <= 2
+
+
+def condense(question: str, history: list[dict], llm=None) -> str:
+    prev = previous_question(history)
+    if not prev or not is_follow_up(question):
+        return question
+    if llm is not None:
+        from assistant.answering.llm import condense_with_llm
+
+        rewritten = condense_with_llm(llm, question, history)
+        if rewritten:
+            return rewritten
+    q = question.strip().rstrip("?.! ")
+    return f"{q} (following on from: {prev.strip().rstrip('?')})?"

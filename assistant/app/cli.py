@@ -1,0 +1,352 @@
+"""`pair-assistant` (also `python -m assistant`): a thin command line over the Python API.
+
+Every command takes its settings from ASSISTANT_* environment variables (see README) and prints JSON with
+--json, so scripts and researchers get the same contracts as the app.
+"""
+
+from __future__ import annotations
+
+import json
+import sys
+from pathlib import Path
+from typing import List, Optional
+
+import typer
+
+from assistant.errors import AssistantError
+from assistant.settings import DOC_TYPES, Settings
+
+app = typer.Typer(
+    help=(
+        "PAIR evidence assistant: cited, COM-B-tagged answers from the evidence on commissioning "
+        "parent-infant relationship services. Works offline. Settings come from ASSISTANT_* variables: "
+        "ASSISTANT_HOME (index folder, default .assistant), ASSISTANT_CORPUS (default corpus), "
+        "ASSISTANT_CHROMA_HOST/ASSISTANT_CHROMA_PORT (use a Chroma server), ASSISTANT_LLM (optional)."
+    ),
+    no_args_is_help=True,
+    add_completion=False,
+    pretty_exceptions_enable=False,
+)
+eval_app = typer.Typer(help="Measure answer quality and COM-B tagging on evaluation sets (JSON Lines).", no_args_is_help=True)
+app.add_typer(eval_app, name="eval")
+
+
+@app.callback()
+def _check_settings() -> None:
+    """Every command starts by validating the ASSISTANT_* settings: a bad value is one line and exit status 2."""
+    try:
+        Settings.from_env()
+    except AssistantError as e:
+        fail(str(e))
+
+
+def fail(message: str, code: int = 2) -> None:
+    typer.echo(f"error: {message}", err=True)
+    raise typer.Exit(code)
+
+
+def _print_json(obj) -> None:
+    sys.stdout.write(json.dumps(obj, ensure_ascii=False) + "\n")
+
+
+def _emit(results: dict, as_json: bool, text: str) -> None:
+    _print_json(results) if as_json else sys.stdout.write(text + "\n")
+
+
+def _read_lines(file: Optional[str]) -> list[str]:
+    if file is None:
+        return []
+    try:
+        text = sys.stdin.read() if file == "-" else Path(file).read_text("utf-8")
+    except OSError as e:
+        fail(f"cannot read {file}: {e.strerror}")
+    return [line.strip() for line in text.splitlines() if line.strip()]
+
+
+@app.command()
+def index(
+    full: bool = typer.Option(False, "--full", help="Rebuild every document, not only the changed ones."),
+    rollback: bool = typer.Option(False, "--rollback", help="Make the previous index version active again."),
+    as_json: bool = typer.Option(False, "--json", help="Print the summary as JSON."),
+    run_eval: bool = typer.Option(False, "--eval", help="After a change, re-run evals/questions.jsonl and compare with the last run."),
+):
+    """Index the corpus folder (incremental: unchanged files are skipped).
+
+    A new index version is built beside the active one and switched in only when complete, so a failure
+    or an interruption leaves the previous index serving. Files that cannot be read are listed with the
+    reason; the exit status is 1 when any file failed.
+    """
+    from assistant.ingest.pipeline import build_index
+    from assistant.ingest.pipeline import rollback as do_rollback
+
+    settings = Settings.from_env()
+    try:
+        if rollback:
+            version = do_rollback(settings)
+            _print_json({"active_version": version}) if as_json else typer.echo(f"rolled back: index version {version} is active")
+            return
+        report = build_index(settings, full=full, quiet=as_json)
+    except AssistantError as e:
+        fail(str(e))
+    if as_json:
+        _print_json(report.to_dict())
+    else:
+        typer.echo(
+            f"index version {report.version}: {len(report.added)} added, {len(report.updated)} updated, "
+            f"{len(report.unchanged)} unchanged, {len(report.removed)} removed, {len(report.failed)} failed; "
+            f"{report.passages} passages in {report.seconds:.1f} s"
+        )
+        for f in report.failed:
+            typer.echo(f"  failed: {f['path']}: {f['error']}", err=True)
+    if run_eval and report.changed:
+        from assistant.evaluation.runner import eval_after_index
+
+        eval_after_index(settings, quiet=as_json)
+    if report.failed:
+        raise typer.Exit(1)
+
+
+@app.command()
+def status(as_json: bool = typer.Option(False, "--json", help="Print as JSON.")):
+    """Show the index: where it is, the active and previous versions, and every indexed document."""
+    from assistant.ingest.pipeline import status as get_status
+
+    try:
+        info = get_status(Settings.from_env())
+    except AssistantError as e:
+        fail(str(e))
+    if as_json:
+        _print_json(info)
+        return
+    typer.echo(f"index: {info['index']}\nmodel: {info['model']}\nactive version: {info['active_version']} "
+               f"(previous: {info['previous_versions']})\nlast indexed: {info['last_indexed']}\n"
+               f"{len(info['documents'])} documents, {info['passages']} passages")
+    for d in info["documents"]:
+        sup = f"  [superseded by {d['superseded_by']}]" if d["superseded_by"] else ""
+        typer.echo(f"  {d['doc_id']:<55} {d['doc_type']:<15} {d['year']}  {d['passages']:>3} passages{sup}")
+
+
+@app.command()
+def ask(
+    question: Optional[List[str]] = typer.Argument(None, help="One or more questions (quote each one)."),
+    file: Optional[str] = typer.Option(None, "--file", "-f", help="Read questions from a file, one per line ('-' for stdin)."),
+    as_json: bool = typer.Option(False, "--json", help="Print the Answer contract as JSON (JSON Lines for several)."),
+    k: Optional[int] = typer.Option(None, "--k", help="Number of passages to cite (default 5)."),
+    doc_type: Optional[List[str]] = typer.Option(None, "--doc-type", help=f"Only cite these document types: {', '.join(DOC_TYPES)}."),
+    component: Optional[List[str]] = typer.Option(None, "--component", help="Only cite passages tagged with this COM-B component."),
+    year_min: Optional[int] = typer.Option(None, "--since", help="Only cite documents from this year on."),
+    year_max: Optional[int] = typer.Option(None, "--until", help="Only cite documents up to this year."),
+):
+    """Ask questions; get an answer with cited, COM-B-tagged passages. Builds the index first if none exists."""
+    from assistant.api import EvidenceAssistant
+    from assistant.models import Filters
+
+    questions = list(question or []) + _read_lines(file)
+    if not questions:
+        fail("no question given: pass a question in quotes, or --file PATH (one question a line)")
+    for t in doc_type or []:
+        if t not in DOC_TYPES:
+            fail(f"unknown document type {t!r}; choose from {', '.join(DOC_TYPES)}")
+    filters = Filters(doc_types=doc_type or None, components=component or None, year_min=year_min, year_max=year_max)
+    try:
+        assistant = EvidenceAssistant.open(quiet=as_json)
+        for q in questions:
+            answer = assistant.ask(q, filters=filters, k=k)
+            if as_json:
+                _print_json(answer.to_dict())
+            else:
+                typer.echo(format_answer(answer))
+    except AssistantError as e:
+        fail(str(e))
+
+
+def format_answer(answer) -> str:
+    lines = [f"Q: {answer.question}"]
+    if answer.standalone_question and answer.standalone_question != answer.question:
+        lines.append(f"(understood as: {answer.standalone_question})")
+    lines += [n and f"note: {n}" for n in answer.notices]
+    lines += ["", answer.answer, ""]
+    for c in answer.citations:
+        tag = c.com_b
+        badge = f"{tag.component}/{tag.subcomponent or '-'} {tag.polarity}" if tag.component != "none" else "no COM-B content"
+        lines.append(f"[{c.n}] {c.title} ({c.publisher}, {c.year}), {c.locator} - {c.url}")
+        lines.append(f"    COM-B: {badge}; score {c.score:.2f}")
+    return "\n".join(lines) + "\n"
+
+
+@app.command()
+def tag(
+    text: Optional[List[str]] = typer.Argument(None, help="Statements to tag (quote each one)."),
+    file: Optional[str] = typer.Option(None, "--file", "-f", help="Read statements from a file, one per line ('-' for stdin)."),
+    as_json: bool = typer.Option(False, "--json", help="Print one COMB object per statement (JSON Lines)."),
+):
+    """Tag statements with COM-B: component, sub-component, barrier/enabler, and what intervention addresses it."""
+    from assistant.comb.tagger import require_tagger
+    from assistant.embedding import get_embedder
+
+    texts = list(text or []) + _read_lines(file)
+    if not texts:
+        fail("no statement given: pass text in quotes, or --file PATH (one statement a line)")
+    try:
+        tagger = require_tagger(get_embedder())
+        tags = tagger.tag_texts(texts)
+    except AssistantError as e:
+        fail(str(e))
+    for t, tg in zip(texts, tags):
+        d = tg.to_dict()
+        d["text"] = t
+        if as_json:
+            _print_json(d)
+        else:
+            sub = d["subcomponent"] or "-"
+            typer.echo(f"{d['component']}/{sub} {d['polarity']} ({d['confidence']:.2f}): {t}")
+            if d["intervention_functions"]:
+                typer.echo(f"    functions: {', '.join(d['intervention_functions'])}; policy: {', '.join(d['policy_categories'])}")
+            if d["barrier"]:
+                typer.echo(f"    nearest in the study's catalogue: {d['barrier']}")
+
+
+@app.command()
+def add(
+    file: Path = typer.Argument(..., help="The file to add (md, pdf, html, txt)."),
+    title: str = typer.Option(..., help="Title of the source."),
+    publisher: str = typer.Option(..., help="Publisher."),
+    year: int = typer.Option(..., help="Year of publication."),
+    url: str = typer.Option(..., help="Public URL of the source."),
+    doc_type: str = typer.Option(..., "--doc-type", help=f"One of: {', '.join(DOC_TYPES)}."),
+    licence: str = typer.Option("unknown", help="Licence as stated by the source."),
+    doc_id: Optional[str] = typer.Option(None, "--doc-id", help="Document id (default: from the file name)."),
+    supersedes: Optional[str] = typer.Option(None, "--supersedes", help="doc_id of an older document this one makes out of date (both stay; the older ranks lower and is marked)."),
+    replace: bool = typer.Option(False, "--replace", help="Replace the document with the same id (a corrected or updated file)."),
+    as_json: bool = typer.Option(False, "--json", help="Print the index summary as JSON."),
+):
+    """Copy a new document into the corpus folder with its metadata, and index it."""
+    from assistant.ingest.maintain import add_document
+
+    try:
+        report = add_document(Settings.from_env(), file, title=title, publisher=publisher, year=year, url=url,
+                              doc_type=doc_type, licence=licence, doc_id=doc_id, supersedes=supersedes, replace=replace, quiet=as_json)
+    except AssistantError as e:
+        fail(str(e))
+    _print_json(report.to_dict()) if as_json else typer.echo(f"added; index version {report.version}, {report.passages} passages")
+    if report.failed:
+        for f in report.failed:
+            typer.echo(f"  failed: {f['path']}: {f['error']}", err=True)
+        raise typer.Exit(1)
+
+
+@app.command()
+def remove(doc_id: str = typer.Argument(..., help="The document id to remove (see `status`)."),
+           as_json: bool = typer.Option(False, "--json", help="Print the index summary as JSON.")):
+    """Take a document out of the corpus folder and the index."""
+    from assistant.ingest.maintain import remove_document
+
+    try:
+        report = remove_document(Settings.from_env(), doc_id, quiet=as_json)
+    except AssistantError as e:
+        fail(str(e))
+    _print_json(report.to_dict()) if as_json else typer.echo(f"removed {doc_id}; index version {report.version}")
+
+
+@eval_app.command("answers")
+def eval_answers(
+    file: Path = typer.Argument(..., help="Questions in JSON Lines (see evals/README.md)."),
+    as_json: bool = typer.Option(False, "--json", help="Print {metrics, items} as JSON."),
+    report: Optional[Path] = typer.Option(None, "--report", help="Write report.md, report.html and results.json to this folder."),
+    k: Optional[int] = typer.Option(None, "--k", min=1, max=20, help="Passages to cite per answer (default 5)."),
+):
+    """Fact recall, abstention and latency of `ask` over a question set."""
+    from assistant.evaluation.datasets import load_questions
+    from assistant.evaluation.reports import format_answers, write_report
+    from assistant.evaluation.runner import run_answers
+
+    try:
+        items = load_questions(file)
+        results = run_answers(items, Settings.from_env(), k=k, file=file, quiet=as_json)
+        written = write_report(results, report) if report else None
+    except AssistantError as e:
+        fail(str(e))
+    _emit(results, as_json, format_answers(results) + (f"\n\nreport: {written['html']}" if written else ""))
+
+
+@eval_app.command("tags")
+def eval_tags(
+    file: Path = typer.Argument(..., help="Labelled statements in JSON Lines (see evals/README.md)."),
+    as_json: bool = typer.Option(False, "--json", help="Print {metrics, items} as JSON."),
+    report: Optional[Path] = typer.Option(None, "--report", help="Write report.md, report.html and results.json to this folder."),
+):
+    """Accuracy, macro-F1, polarity accuracy and confusion matrix of the COM-B tagger, beside two baselines."""
+    from assistant.evaluation.datasets import load_tag_items
+    from assistant.evaluation.reports import format_tags, write_report
+    from assistant.evaluation.runner import run_tags
+
+    try:
+        items = load_tag_items(file)
+        results = run_tags(items, file=file)
+        written = write_report(results, report) if report else None
+    except AssistantError as e:
+        fail(str(e))
+    _emit(results, as_json, format_tags(results) + (f"\n\nreport: {written['html']}" if written else ""))
+
+
+@eval_app.command("compare")
+def eval_compare(a: Path = typer.Argument(..., help="Earlier results.json."), b: Path = typer.Argument(..., help="Later results.json."),
+                 as_json: bool = typer.Option(False, "--json", help="Print as JSON.")):
+    """What changed between two runs: metrics, and the questions that flipped."""
+    from assistant.evaluation.reports import (
+        compare_results,
+        format_comparison,
+        load_results,
+    )
+
+    try:
+        comp = compare_results(load_results(a), load_results(b))
+    except AssistantError as e:
+        fail(str(e))
+    _emit(comp, as_json, f"A: {a}\nB: {b}\n\n" + format_comparison(comp))
+
+
+@app.command()
+def bench(as_json: bool = typer.Option(False, "--json", help="Print figures as JSON."),
+          baseline: bool = typer.Option(False, "--baseline", help="Also measure a plain llama-index pipeline on the same questions."),
+          load: int = typer.Option(0, "--load", help="Instead, drive a running app (`serve`) with N concurrent clients for --seconds and report throughput, latency percentiles and errors."),
+          url: str = typer.Option("http://127.0.0.1:7860", "--url", help="The running app for --load."),
+          seconds: float = typer.Option(120.0, "--seconds", help="How long the --load run lasts."),
+          via: str = typer.Option("json", "--via", help="For --load: 'json' (POST /api/ask) or 'gradio' (the Gradio API with its queue).")):
+    """Measure speed and memory on this machine (and, with --baseline, quality beside a plain pipeline)."""
+    from assistant.bench.load import format_load, run_load
+    from assistant.bench.speed import _log, bench_questions, format_bench, run_bench
+
+    settings = Settings.from_env()
+    try:
+        if load:
+            questions, _ = bench_questions(settings)
+            result = run_load(url, load, seconds, [q["question"] for q in questions], log=_log, via=via)
+            text = format_load(result)
+        else:
+            result = run_bench(settings, baseline=baseline)
+            text = format_bench(result)
+    except AssistantError as e:
+        fail(str(e))
+    _emit(result, as_json, text)
+
+
+@app.command()
+def serve(host: str = typer.Option("127.0.0.1", help="Address to bind. Non-loopback needs ASSISTANT_AUTH=user:password."),
+          port: int = typer.Option(7860, help="Port."),
+          open_browser: bool = typer.Option(False, "--open", help="Open the chat in a browser.")):
+    """Start the chat (Gradio) on http://127.0.0.1:7860."""
+    from assistant.app.web import serve as do_serve
+
+    try:
+        do_serve(Settings.from_env(), host=host, port=port, open_browser=open_browser)
+    except AssistantError as e:
+        fail(str(e))
+
+
+def main() -> None:
+    app()
+
+
+if __name__ == "__main__":
+    main()

@@ -1,0 +1,117 @@
+"""The cards beside the answer: one per cited passage, with its source, passage text and COM-B badge."""
+
+from __future__ import annotations
+
+from urllib.parse import urlparse
+
+from assistant.app.web.security import esc, md_literal, md_safe, safe_url, visible
+from assistant.comb.taxonomy import label
+from assistant.settings import COMPONENTS
+
+DOC_TYPE_LABELS = {
+    "study": "Study",
+    "guidance": "Guidance",
+    "evidence_review": "Evidence review",
+    "report": "Report",
+    "framework": "Framework",
+}
+
+
+COMPONENT_LABELS = {**{c: label(c) for c in COMPONENTS if c != "none"}, "none": "No COM-B content"}
+
+
+MAX_SHOWN_QUESTION = 1500  # characters of a question shown in the chat (ask() reads its first 2,000)
+
+
+def short_question(question: str, limit: int = MAX_SHOWN_QUESTION) -> str:
+    q = visible(question).strip()
+    if len(q) > limit:
+        q = q[:limit].rstrip() + f"… ({len(q):,} characters in all)"
+    return q
+
+
+# -- cards ------------------------------------------------------------------------------------------------
+def _as_dict(obj) -> dict:
+    return obj.to_dict() if hasattr(obj, "to_dict") else dict(obj or {})
+
+
+def comb_badge(tag: dict) -> str:
+    comp = tag.get("component") or "none"
+    if comp not in ("capability", "opportunity", "motivation"):
+        return ('<span class="pair-badge pair-none" title="This passage was not tagged with a COM-B barrier or enabler">'
+                'COM-B: none</span>')
+    sub = tag.get("subcomponent")
+    polarity = tag.get("polarity") or "neutral"
+    pol_class = polarity if polarity in ("barrier", "enabler") else "neutral"
+    text = esc(label(sub)) if sub else esc(label(comp))
+    conf = tag.get("confidence")
+    title = f"COM-B {label(comp)}" + (f", confidence {float(conf):.2f}" if isinstance(conf, (int, float)) else "")
+    return (f'<span class="pair-badge pair-{esc(comp)}" title="{esc(title)}">{text}</span>'
+            f'<span class="pair-polarity pair-{pol_class}">{esc(polarity)}</span>')
+
+
+def card_html(citation) -> str:
+    from assistant.comb.taxonomy import functions_for
+
+    c = _as_dict(citation)
+    tag = c.get("com_b") or {}
+    n = esc(c.get("n", ""))
+    url = safe_url(c.get("url"))
+    meta = [esc(c.get("publisher") or "Unknown publisher"), esc(c.get("year") or "n.d."),
+            esc(DOC_TYPE_LABELS.get(c.get("doc_type"), c.get("doc_type") or ""))]
+    parts = [f'<article class="pair-card" id="pair-cite-{n}" data-doc-type="{esc(c.get("doc_type"))}" '
+             f'data-component="{esc(tag.get("component") or "none")}">',
+             '<header class="pair-card-head">',
+             f'<span class="pair-n">[{n}]</span>',
+             f'<span class="pair-title">{esc(c.get("title") or c.get("doc_id") or "Untitled")}</span>',
+             '</header>',
+             f'<div class="pair-meta">{" · ".join(m for m in meta if m)}</div>']
+    locator = c.get("locator")
+    if locator:
+        parts.append(f'<div class="pair-locator">{esc(locator)}</div>')
+    if url:
+        host = (urlparse(url).hostname or url).removeprefix("www.")
+        parts.append(f'<div class="pair-link"><a href="{esc(url)}" target="_blank" rel="noopener noreferrer">'
+                     f'{esc(host)} ↗</a></div>')
+    if c.get("superseded_by"):
+        parts.append(f'<div class="pair-superseded">superseded by {esc(c["superseded_by"])}</div>')
+    parts.append(f'<blockquote class="pair-text">{esc((c.get("text") or "").strip())}</blockquote>')
+    parts.append(f'<div class="pair-comb">{comb_badge(tag)}</div>')
+    functions = list(tag.get("intervention_functions") or []) or functions_for(tag.get("subcomponent"))
+    if functions and (tag.get("component") or "none") != "none":
+        parts.append('<div class="pair-functions"><span class="pair-label">Intervention functions:</span> '
+                     + ", ".join(esc(label(f)) for f in functions) + "</div>")
+    if tag.get("barrier"):
+        parts.append(f'<div class="pair-catalogue"><span class="pair-label">Study catalogue:</span> {esc(tag["barrier"])}</div>')
+    parts.append("</article>")
+    return "".join(parts)
+
+
+def render_cards(answer=None) -> str:
+    """The right-hand panel for one answer (an Answer, its contract dict, or None before the first question)."""
+    if answer is None:
+        return ('<div class="pair-cards pair-empty"><p>The passages an answer cites appear here, each with its source, '
+                'a link, and its COM-B tag: the barrier or enabler to commissioning it speaks to, and the '
+                'intervention functions that address it.</p></div>')
+    a = _as_dict(answer)
+    question = short_question(a.get("question") or "", 300)
+    head = f'<div class="pair-cards-head">Sources for: <q>{esc(question)}</q></div>'
+    citations = a.get("citations") or []
+    if not citations:
+        reason = ("No passages cited: the indexed evidence does not cover this question." if a.get("abstained")
+                  else "No passages cited.")
+        return f'<div class="pair-cards">{head}<p class="pair-none-cited">{esc(reason)}</p></div>'
+    return f'<div class="pair-cards">{head}' + "".join(card_html(c) for c in citations) + "</div>"
+
+
+# -- the chat ---------------------------------------------------------------------------------------------
+def answer_markdown(answer: dict, standalone: str | None = None) -> str:
+    """The assistant's chat message: 'Understood as', notices, then the answer markdown (HTML shown as text)."""
+    parts = []
+    sq = standalone or answer.get("standalone_question")
+    if sq and visible(sq).strip() != visible(answer.get("question")).strip():
+        parts.append(f"*Understood as: {md_literal(short_question(sq, 600))}*")
+    for notice in answer.get("notices") or []:
+        parts.append(f"> Note: {md_literal(notice)}")
+    parts.append(md_safe(answer.get("answer") or ""))
+    return "\n\n".join(parts)

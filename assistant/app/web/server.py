@@ -1,0 +1,80 @@
+"""`pair-assistant serve`: open the assistant once, warm it up, and serve the chat and the JSON route."""
+
+from __future__ import annotations
+
+import logging
+
+from assistant.app.web.api import json_api
+from assistant.app.web.cards import render_cards
+from assistant.app.web.layout import EXAMPLES, TITLE, build_app, css, theme
+from assistant.app.web.security import check_host
+from assistant.settings import Settings
+
+log = logging.getLogger("assistant.web")
+
+
+def serve(settings: Settings | None = None, host: str = "127.0.0.1", port: int = 7860, open_browser: bool = False) -> None:
+    """Open the assistant once and serve the chat. Blocks until the server stops (Ctrl-C or SIGTERM)."""
+    from assistant.api import EvidenceAssistant
+    from assistant.app.feedback import open_feedback
+
+    settings = settings or Settings.from_env()
+    creds = check_host(host, settings)  # before the slow part: refuse early
+    import torch
+
+    torch.set_num_threads(max(1, settings.serve_threads))  # several requests at once share 2 cores better this way
+    assistant = EvidenceAssistant.open(settings, build_if_missing=True, quiet=False)
+    try:
+        store = open_feedback(settings)
+    except Exception as e:  # noqa: BLE001 - an unwritable home should not stop the chat
+        log.warning("feedback is off: cannot open %s (%s)", settings.home, e)
+        store = None
+    warm_up(assistant)
+    demo, chat_app = build_app(assistant, settings, store, with_app=True)
+    print(f"{TITLE}: index version {assistant.version}; serving on http://{host}:{port}"
+          + (" (password required)" if creds else ""), flush=True)
+    launch(demo, host, port, creds, open_browser, concurrency=settings.concurrency, queue_size=settings.queue_size,
+           api=json_api(chat_app, settings, creds))
+
+
+def warm_up(assistant) -> None:
+    """Pay first-call costs at start-up, not in the first visitor's answer.
+
+    One question warms the retriever; and Gradio wraps every event in a matplotlib backend switch whose
+    first use imports matplotlib (0.8-2 s here), so that is done once now.
+    """
+    try:
+        render_cards(assistant.ask(EXAMPLES[0]))
+    except Exception:  # noqa: BLE001 - warming up is an optimisation, never a reason not to serve
+        log.exception("warm-up question failed")
+    try:
+        from gradio.utils import MatplotlibBackendMananger  # sic: Gradio's spelling
+
+        with MatplotlibBackendMananger():
+            pass
+    except Exception:  # noqa: BLE001
+        log.debug("matplotlib warm-up skipped", exc_info=True)
+
+
+def launch(demo, host: str = "127.0.0.1", port: int = 7860, auth: tuple[str, str] | None = None,
+           open_browser: bool = False, prevent_thread_lock: bool = False, concurrency: int = 4, queue_size: int = 64,
+           api=None):
+    """Queue (overload waits rather than fails) and launch with system fonts and nothing fetched from outside.
+    With ``api`` (a FastAPI app from json_api), the chat is mounted on it and served by uvicorn."""
+    demo.queue(default_concurrency_limit=concurrency, max_size=queue_size)
+    options = dict(theme=theme(), css=css(), footer_links=["api", "settings"], ssr_mode=False, pwa=False,
+                   mcp_server=False, show_error=False, enable_monitoring=False,
+                   run_history=False)  # Gradio would keep every question in the browser and offer to upload it to a hub bucket
+    if api is None:
+        return demo.launch(server_name=host, server_port=port, auth=auth, inbrowser=open_browser, share=False, quiet=True,
+                           prevent_thread_lock=prevent_thread_lock, **options)
+    import gradio as gr
+    import uvicorn
+
+    app = gr.mount_gradio_app(api, demo, path="", server_name=host, server_port=port, auth=auth, **options)
+    if open_browser:
+        import threading
+        import webbrowser
+
+        threading.Timer(1.5, webbrowser.open, [f"http://{host}:{port}/"]).start()
+    uvicorn.run(app, host=host, port=port, log_level="warning")

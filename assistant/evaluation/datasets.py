@@ -1,0 +1,120 @@
+"""Evaluation sets: read and validate the JSON Lines files of DESIGN.md. A malformed file is an error naming
+the line and the problem; an empty file is an error, never a perfect score.
+"""
+
+from __future__ import annotations
+
+import json
+from pathlib import Path
+
+from assistant.errors import EvalFileError
+
+COMPONENT_VALUES = ("capability", "opportunity", "motivation", "none")
+
+
+POLARITY_VALUES = ("barrier", "enabler", "neutral")
+
+
+def read_jsonl(path: Path) -> list[tuple[int, dict]]:
+    """(line number, object) for every non-blank line; errors name the file and line."""
+    path = Path(path)
+    try:
+        text = path.read_text("utf-8")
+    except FileNotFoundError:
+        raise EvalFileError(f"{path}: no such file") from None
+    except UnicodeDecodeError:
+        raise EvalFileError(f"{path}: not UTF-8 text") from None
+    except OSError as e:
+        raise EvalFileError(f"{path}: cannot read ({e.strerror})") from None
+    out = []
+    for n, line in enumerate(text.splitlines(), start=1):
+        if not line.strip():
+            continue
+        try:
+            obj = json.loads(line)
+        except json.JSONDecodeError as e:
+            raise EvalFileError(f"{path}, line {n}: not valid JSON ({e.msg} at column {e.colno})") from None
+        if not isinstance(obj, dict):
+            raise EvalFileError(f"{path}, line {n}: expected a JSON object, got {type(obj).__name__}")
+        out.append((n, obj))
+    if not out:
+        raise EvalFileError(f"{path}: the file has no items (an empty evaluation set is an error, not a perfect score)")
+    return out
+
+
+def _need(obj: dict, key: str, kind, path, n):
+    if key not in obj:
+        raise EvalFileError(f"{path}, line {n}: missing field '{key}'")
+    if not isinstance(obj[key], kind) or (kind is str and not obj[key].strip()):
+        name = kind.__name__ if isinstance(kind, type) else "/".join(k.__name__ for k in kind)
+        raise EvalFileError(f"{path}, line {n}: field '{key}' must be a non-empty {name}")
+    return obj[key]
+
+
+def validate_question_item(obj: dict, path, n: int) -> dict:
+    _need(obj, "id", str, path, n)
+    _need(obj, "question", str, path, n)
+    answerable = obj.get("answerable", True)
+    if not isinstance(answerable, bool):
+        raise EvalFileError(f"{path}, line {n}: field 'answerable' must be true or false")
+    facts = obj.get("facts", [])
+    if not isinstance(facts, list):
+        raise EvalFileError(f"{path}, line {n}: field 'facts' must be a list of lists of accepted spellings")
+    clean = []
+    for j, fact in enumerate(facts):
+        if isinstance(fact, str):
+            fact = [fact]
+        if not isinstance(fact, list) or not fact or not all(isinstance(s, str) and s.strip() for s in fact):
+            raise EvalFileError(f"{path}, line {n}: fact {j + 1} must be a non-empty list of non-empty strings")
+        clean.append(fact)
+    if answerable and not clean:
+        raise EvalFileError(f"{path}, line {n}: an answerable question needs at least one fact")
+    return {"id": obj["id"], "question": obj["question"], "answerable": answerable, "facts": clean}
+
+
+def validate_tag_item(obj: dict, path, n: int) -> dict:
+    _need(obj, "text", str, path, n)
+    comp = _need(obj, "component", str, path, n)
+    if comp not in COMPONENT_VALUES:
+        raise EvalFileError(f"{path}, line {n}: component must be one of {', '.join(COMPONENT_VALUES)}, got {comp!r}")
+    pol = obj.get("polarity", "neutral" if comp == "none" else None)
+    if pol not in POLARITY_VALUES:
+        raise EvalFileError(f"{path}, line {n}: polarity must be one of {', '.join(POLARITY_VALUES)}, got {pol!r}")
+    sub = obj.get("subcomponent")
+    if sub is not None:
+        from assistant.comb.taxonomy import SUBCOMPONENTS, component_of
+
+        if sub not in SUBCOMPONENTS:
+            raise EvalFileError(f"{path}, line {n}: unknown subcomponent {sub!r}")
+        if component_of(sub) != comp:
+            raise EvalFileError(f"{path}, line {n}: subcomponent {sub} does not belong to component {comp}")
+    return {"id": str(obj.get("id", f"line{n}")), "text": obj["text"], "component": comp, "polarity": pol, "subcomponent": sub}
+
+
+def load_questions(path) -> list[dict]:
+    items = [validate_question_item(obj, path, n) for n, obj in read_jsonl(path)]
+    _no_duplicate_ids(items, path)
+    return items
+
+
+def load_tag_items(path) -> list[dict]:
+    items = [validate_tag_item(obj, path, n) for n, obj in read_jsonl(path)]
+    _no_duplicate_ids(items, path)
+    return items
+
+
+def _no_duplicate_ids(items: list[dict], path) -> None:
+    seen = set()
+    for it in items:
+        if it["id"] in seen:
+            raise EvalFileError(f"{path}: id {it['id']!r} appears more than once (ids must be unique to compare runs)")
+        seen.add(it["id"])
+
+
+def find_questions_file(settings=None) -> Path | None:
+    """evals/questions.jsonl in the working folder, else beside the corpus, else beside the package."""
+    candidates = [Path("evals/questions.jsonl")]
+    if settings is not None:
+        candidates.append(Path(settings.corpus).resolve().parent / "evals" / "questions.jsonl")
+    candidates.append(Path(__file__).resolve().parent.parent / "evals" / "questions.jsonl")
+    return next((p for p in candidates if p.is_file()), None)

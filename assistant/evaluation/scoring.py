@@ -1,0 +1,71 @@
+"""Scoring one answer against its question: facts found in the answer and its citations, abstention."""
+
+from __future__ import annotations
+
+import re
+
+# Quality bars of DESIGN.md, printed beside the figures: (metric, comparison, target).
+ANSWER_TARGETS = {
+    "fact_recall": (">=", 0.90),
+    "abstain_correct": (">=", 0.90),
+    "false_abstain": ("<=", 0.05),
+    "latency_ms_p50": ("<=", 100.0),
+    "latency_ms_p95": ("<=", 250.0),
+}
+
+
+TAG_TARGETS = {"accuracy": (">=", 0.85), "polarity_accuracy": (">=", 0.85)}
+
+
+def fold_ws(s: str) -> str:
+    return re.sub(r"\s+", " ", s).strip().lower()
+
+
+def fact_found(fact: list[str], haystack: str) -> bool:
+    hay = fold_ws(haystack)
+    return any(fold_ws(s) in hay for s in fact)
+
+
+def fact_label(fact: list[str]) -> str:
+    """How a fact is named in reports: its first accepted spelling."""
+    return fact[0]
+
+
+def score_answer(item: dict, answer: dict) -> dict:
+    """One evaluated question: which facts the answer (text + cited passages) found and missed.
+
+    ``item`` is a validated question item; ``answer`` is ``Answer.to_dict()`` (the `ask --json` contract),
+    optionally with an "error" field. A fact counts as found when any of its spellings appears
+    (case-insensitive, whitespace folded) in the answer text or in the text of one of its citations.
+    An answer that abstained finds no facts: "I cannot answer" is not recall, whatever topics it suggests.
+    """
+    abstained = bool(answer.get("abstained"))
+    text = answer.get("answer") or ""
+    citations = answer.get("citations") or []
+    everything = "\n".join([text] + [c.get("text", "") for c in citations])
+    found, missed, answer_found = [], [], []
+    for fact in item["facts"]:
+        hit = not abstained and fact_found(fact, everything)
+        (found if hit else missed).append(fact_label(fact))
+        if not abstained and fact_found(fact, text):
+            answer_found.append(fact_label(fact))
+    n = len(item["facts"])
+    rec = {
+        "id": item["id"],
+        "question": item["question"],
+        "answerable": item["answerable"],
+        "abstained": abstained,
+        "n_facts": n,
+        "facts_found": found,
+        "facts_missed": missed,
+        "answer_facts_found": answer_found,
+        "fact_recall": (len(found) / n) if (item["answerable"] and n) else None,
+        "answer_fact_recall": (len(answer_found) / n) if (item["answerable"] and n) else None,
+        "latency_ms": float((answer.get("timings_ms") or {}).get("total", 0.0)),
+        "n_citations": len(citations),
+        "cited": [c.get("passage_id") for c in citations],
+        "answer": text,
+    }
+    if answer.get("error"):
+        rec["error"] = answer["error"]
+    return rec

@@ -1,0 +1,100 @@
+"""Two COM-B baselines measured beside the tagger in the same run: nearest definition and a keyword lexicon."""
+
+from __future__ import annotations
+
+import re
+
+NONE_PROTOTYPE = "a neutral description of a study's methods, a definition, or a statistic with no barrier or enabler"
+
+
+BARRIER_PROTOTYPE = "something that hinders or blocks commissioning"
+
+
+ENABLER_PROTOTYPE = "something that helps or enables commissioning"
+
+
+class NearestDefinitionBaseline:
+    """Assign the sub-component (or none) whose definition + commissioning example is nearest by cosine;
+    polarity by the nearer of a "hinders" and a "helps" prototype."""
+
+    name = "nearest_definition"
+    description = ("nearest by cosine to each sub-component's definition + commissioning example in taxonomy.yaml, "
+                   "or to a 'none' prototype; polarity by the nearer of a barrier and an enabler prototype")
+
+    def __init__(self, embedder):
+        from assistant.comb.taxonomy import SUBCOMPONENTS, taxonomy
+
+        subs = taxonomy()["subcomponents"]
+        self.labels = list(SUBCOMPONENTS) + ["none"]
+        texts = [f"{subs[s]['definition']} {subs[s].get('commissioning_example', '')}".strip() for s in SUBCOMPONENTS]
+        texts.append(NONE_PROTOTYPE)
+        self.vectors = embedder.embed(texts)
+        self.polarity_vectors = embedder.embed([BARRIER_PROTOTYPE, ENABLER_PROTOTYPE])
+
+    def predict(self, vectors) -> list[dict]:
+        import numpy as np
+
+        from assistant.comb.taxonomy import component_of
+
+        sims = np.asarray(vectors) @ self.vectors.T
+        pol = np.asarray(vectors) @ self.polarity_vectors.T
+        out = []
+        for i in range(len(sims)):
+            lab = self.labels[int(np.argmax(sims[i]))]
+            comp = component_of(lab)
+            if comp == "none":
+                out.append({"component": "none", "subcomponent": None, "polarity": "neutral"})
+            else:
+                out.append({"component": comp, "subcomponent": lab,
+                            "polarity": "barrier" if pol[i, 0] >= pol[i, 1] else "enabler"})
+        return out
+
+
+# Hand-written from the COM-B definitions (taxonomy.yaml) and general knowledge of commissioning; a cue
+# matches at a word start ("fund" matches "funding"). Written before, and never adjusted after, any run.
+KEYWORD_CUES = {
+    "psychological_capability": ["know", "knowledge", "understand", "aware", "unaware", "awareness", "expertise",
+                                 "information", "learn", "skill", "literacy", "confus", "evidence base", "competen"],
+    "physical_capability": ["tired", "exhaust", "worn out", "stamina", "fatigue", "burnout", "burn out", "energy",
+                            "physical", "strength"],
+    "physical_opportunity": ["fund", "money", "budget", "cost", "time", "staff", "workforce", "resource", "capacity",
+                             "premises", "space", "recruit", "contract", "financ", "grant", "data", "infrastructure"],
+    "social_opportunity": ["colleague", "peer", "culture", "cultural", "norm", "leader", "champion", "network",
+                           "partner", "relationship", "stigma", "other areas", "collaborat", "politic", "public"],
+    "reflective_motivation": ["believe", "belief", "priorit", "remit", "responsib", "value for money", "worth",
+                              "intend", "intention", "goal", "plan", "convinc", "case for", "return on investment",
+                              "saving", "role", "outcome", "commit"],
+    "automatic_motivation": ["fear", "afraid", "anxi", "worr", "emotion", "feel", "habit", "instinct", "gut",
+                             "passion", "excit", "nervous", "frustrat", "enthusias", "embarrass", "comfort"],
+}
+
+
+POLARITY_CUES = {
+    "barrier": ["lack", "no", "not", "barrier", "difficult", "hard", "unable", "can't", "cannot", "don't", "doesn't",
+                "without", "limited", "shortage", "insufficient", "too", "reluctan", "struggl", "problem", "gap",
+                "prevent", "stop", "block", "hinder", "short-term", "withdraw", "cut", "poor", "never", "unclear",
+                "risk", "fail"],
+    "enabler": ["help", "enabl", "support", "facilitat", "improv", "increas", "success", "confident", "clear",
+                "strong", "secured", "made it possible", "encourag", "benefit", "allow", "able to", "work well",
+                "worked well", "champion", "invest"],
+}
+
+
+def _cue_count(text: str, cues: list[str]) -> int:
+    low = " ".join(text.lower().replace("\u2019", "'").split())
+    return sum(1 for c in cues if re.search(r"(?<![a-z])" + re.escape(c), low))
+
+
+def keyword_predict(text: str) -> dict:
+    """The keyword-lexicon baseline for one statement. The sub-component with the most cue words wins (ties go
+    to the first in taxonomy order); no cue at all -> none/neutral. Polarity: more barrier cues -> barrier,
+    more enabler cues -> enabler, otherwise (no cue or a tie) neutral."""
+    from assistant.comb.taxonomy import SUBCOMPONENTS, component_of
+
+    counts = {s: _cue_count(text, KEYWORD_CUES[s]) for s in SUBCOMPONENTS}
+    best = max(SUBCOMPONENTS, key=lambda s: counts[s])
+    if counts[best] == 0:
+        return {"component": "none", "subcomponent": None, "polarity": "neutral"}
+    b, e = _cue_count(text, POLARITY_CUES["barrier"]), _cue_count(text, POLARITY_CUES["enabler"])
+    polarity = "barrier" if b > e else "enabler" if e > b else "neutral"
+    return {"component": component_of(best), "subcomponent": best, "polarity": polarity}

@@ -1,0 +1,181 @@
+"""Typed models at the boundaries: Document, Passage, ComBTag, Citation, Answer, Filters.
+
+``Answer.to_dict()`` and ``ComBTag.to_dict()`` produce the JSON contracts of DESIGN.md exactly; outside
+tools depend on their field names and order, so change them only with the design.
+"""
+
+from __future__ import annotations
+
+from dataclasses import asdict, dataclass, field
+
+
+@dataclass
+class DocumentMeta:
+    doc_id: str
+    title: str
+    publisher: str
+    year: int
+    url: str
+    doc_type: str
+    licence: str = "unknown"
+    source_note: str = ""
+    supersedes: str | None = None
+    # evidence strength (DESIGN.md "Corpus files"); None where the document does not state it
+    design: str | None = None
+    setting: str | None = None
+    sample_size: int | None = None
+    certainty: str | None = None
+    publisher_kind: str | None = None
+
+
+@dataclass
+class Section:
+    """A stretch of a document with one locator: a heading path (markdown, HTML) or a page (PDF)."""
+
+    locator: str
+    text: str
+
+
+@dataclass
+class Document:
+    meta: DocumentMeta
+    path: str
+    content_hash: str
+    sections: list[Section]
+
+    @property
+    def doc_id(self) -> str:
+        return self.meta.doc_id
+
+
+@dataclass
+class ComBTag:
+    component: str = "none"
+    subcomponent: str | None = None
+    polarity: str = "neutral"
+    confidence: float = 0.0
+    barrier: str | None = None
+    intervention_functions: list[str] = field(default_factory=list)
+    policy_categories: list[str] = field(default_factory=list)
+
+    def to_dict(self) -> dict:
+        return {
+            "component": self.component,
+            "subcomponent": self.subcomponent,
+            "polarity": self.polarity,
+            "confidence": round(float(self.confidence), 3),
+            "barrier": self.barrier,
+            "intervention_functions": list(self.intervention_functions),
+            "policy_categories": list(self.policy_categories),
+        }
+
+    @classmethod
+    def from_dict(cls, d: dict | None) -> "ComBTag":
+        if not d:
+            return cls()
+        return cls(**{k: d.get(k, getattr(cls(), k)) for k in cls.__dataclass_fields__})
+
+
+@dataclass
+class Passage:
+    passage_id: str
+    doc_id: str
+    position: int
+    locator: str
+    text: str  # exactly as indexed and cited
+    meta: DocumentMeta
+    com_b: ComBTag = field(default_factory=ComBTag)
+    superseded_by: str | None = None
+
+    def embed_text(self) -> str:
+        """What the embedding model and BM25 see: the text with its title and heading, for context."""
+        return f"{self.meta.title}. {self.locator}. {self.text}"
+
+
+@dataclass
+class Citation:
+    n: int
+    passage_id: str
+    doc_id: str
+    title: str
+    publisher: str
+    year: int
+    url: str
+    doc_type: str
+    locator: str
+    text: str
+    score: float
+    com_b: ComBTag
+    superseded_by: str | None = None
+
+    def to_dict(self) -> dict:
+        d = {
+            "n": self.n,
+            "passage_id": self.passage_id,
+            "doc_id": self.doc_id,
+            "title": self.title,
+            "publisher": self.publisher,
+            "year": self.year,
+            "url": self.url,
+            "doc_type": self.doc_type,
+            "locator": self.locator,
+            "text": self.text,
+            "score": round(float(self.score), 4),
+            "com_b": self.com_b.to_dict(),
+        }
+        if self.superseded_by:
+            d["superseded_by"] = self.superseded_by
+        return d
+
+
+@dataclass
+class Answer:
+    question: str
+    answer: str
+    abstained: bool
+    citations: list[Citation]
+    timings_ms: dict[str, float]
+    standalone_question: str | None = None  # set when a follow-up was resolved against the chat history
+    notices: list[str] = field(default_factory=list)  # e.g. "question truncated"
+    suggestions: list[str] = field(default_factory=list)  # topics offered on abstention
+
+    def to_dict(self) -> dict:
+        d = {
+            "question": self.question,
+            "answer": self.answer,
+            "abstained": self.abstained,
+            "citations": [c.to_dict() for c in self.citations],
+            "timings_ms": {k: round(v, 1) for k, v in self.timings_ms.items()},
+        }
+        if self.standalone_question and self.standalone_question != self.question:
+            d["standalone_question"] = self.standalone_question
+        if self.notices:
+            d["notices"] = list(self.notices)
+        if self.suggestions:
+            d["suggestions"] = list(self.suggestions)
+        return d
+
+
+def meta_to_dict(meta: DocumentMeta) -> dict:
+    return asdict(meta)
+
+
+@dataclass
+class Filters:
+    """What a question may be answered from: document types, COM-B components, a range of years."""
+
+    doc_types: list[str] | None = None
+    components: list[str] | None = None
+    year_min: int | None = None
+    year_max: int | None = None
+
+    def is_empty(self) -> bool:
+        return not (self.doc_types or self.components or self.year_min or self.year_max)
+
+    def allows(self, p: Passage) -> bool:
+        return (
+            (not self.doc_types or p.meta.doc_type in self.doc_types)
+            and (not self.components or p.com_b.component in self.components)
+            and (not self.year_min or p.meta.year >= self.year_min)
+            and (not self.year_max or p.meta.year <= self.year_max)
+        )

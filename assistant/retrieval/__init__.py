@@ -1,0 +1,1 @@
+"""Retrieval: lexical (BM25), dense (Chroma), reciprocal-rank fusion, filters, and the retriever that joins them."""

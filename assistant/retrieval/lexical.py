@@ -1,0 +1,47 @@
+"""BM25 over passage text (bm25s), with the vocabulary statistics the answering policy and composer read."""
+
+from __future__ import annotations
+
+import math
+
+import numpy as np
+
+from assistant.text import content_words, stem, tokens
+
+
+class LexicalIndex:
+    """BM25 (bm25s) over each passage's title, heading and text, tokenised by :func:`assistant.text.tokens`."""
+
+    def __init__(self, texts: list[str]):
+        import bm25s
+
+        corpus_tokens = [tokens(t) or ["_"] for t in texts]
+        self.bm25 = bm25s.BM25()
+        self.bm25.index(corpus_tokens, show_progress=False)
+        df: dict[str, int] = {}
+        for toks in corpus_tokens:
+            for t in set(toks):
+                df[t] = df.get(t, 0) + 1
+        n = max(1, len(corpus_tokens))
+        # bm25s keeps its IDF inside its score matrix; this is the same Lucene-style weight, for sentence scoring.
+        self.idf = {t: math.log((n + 1) / (c + 0.5)) for t, c in df.items()}
+        self.default_idf = math.log(n + 1)
+
+    def rank(self, query_tokens: list[str], limit: int, allowed=None) -> list[tuple[int, float]]:
+        """Passages best first as (index, score); zero scores are dropped (bm25s pads with them)."""
+        if not query_tokens:
+            return []
+        scores = self.bm25.get_scores(query_tokens)
+        out: list[tuple[int, float]] = []
+        for i in np.argsort(-scores)[: limit * 3]:
+            if scores[i] <= 0:
+                break
+            if allowed is None or allowed(int(i)):
+                out.append((int(i), float(scores[i])))
+            if len(out) >= limit:
+                break
+        return out
+
+    def unknown_terms(self, question: str) -> list[str]:
+        """Content words of the question that appear nowhere in the indexed passages."""
+        return [w for w in content_words(question) if stem(w) not in self.idf and not w[0].isdigit()]

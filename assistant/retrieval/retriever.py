@@ -1,0 +1,95 @@
+"""Hybrid retrieval: BM25 and dense (Chroma) rankings fused by reciprocal rank, with filters.
+
+The passages of the active index version are held in memory (text, metadata, embedding) for BM25, for
+filtering and for scoring; the dense top-k comes from Chroma. A hit's ``score`` is its cosine similarity to
+the question, which is what the answering policy reads.
+"""
+
+from __future__ import annotations
+
+import time
+from dataclasses import dataclass, field
+
+import numpy as np
+
+from assistant.models import Filters, Passage
+from assistant.retrieval.dense import dense_ranking
+from assistant.retrieval.fusion import demote, reciprocal_rank_fusion
+from assistant.retrieval.lexical import LexicalIndex
+from assistant.settings import Settings
+from assistant.store.codec import passage_from_chroma
+from assistant.text import tokens
+
+
+@dataclass
+class Hit:
+    passage: Passage
+    score: float  # cosine similarity to the question
+    fused: float
+    bm25: float = 0.0
+
+
+@dataclass
+class Retrieval:
+    hits: list[Hit]
+    top_similarity: float
+    query_vector: np.ndarray
+    query_tokens: list[str]
+    timings_ms: dict = field(default_factory=dict)
+    unknown_terms: list[str] = field(default_factory=list)  # question words the corpus never uses
+    rare_terms: list[str] = field(default_factory=list)  # ...of which the model itself had to split (specialist words)
+
+
+class Retriever:
+    def __init__(self, collection, embedder, settings: Settings):
+        self.collection = collection
+        self.embedder = embedder
+        self.settings = settings
+        got = collection.get(include=["documents", "metadatas", "embeddings"])
+        order = sorted(range(len(got["ids"])), key=lambda i: got["ids"][i])
+        self.passages = [passage_from_chroma(got["ids"][i], got["documents"][i], got["metadatas"][i]) for i in order]
+        self.vectors = np.asarray([got["embeddings"][i] for i in order], dtype=np.float32).reshape(len(order), -1)
+        self.index_of = {p.passage_id: i for i, p in enumerate(self.passages)}
+        self.lexical = LexicalIndex([p.embed_text() for p in self.passages])
+
+    def __len__(self) -> int:
+        return len(self.passages)
+
+    def search(self, question: str, k: int, filters: Filters | None = None, query_vector: np.ndarray | None = None) -> Retrieval:
+        filters = filters or Filters()
+        s = self.settings
+        timings = {}
+        t0 = time.perf_counter()
+        qvec = query_vector if query_vector is not None else self.embedder.embed_one(question)
+        timings["embed"] = (time.perf_counter() - t0) * 1000
+        qtok = tokens(question)
+        n_cand = min(s.candidates, len(self.passages))
+        if n_cand == 0:
+            return Retrieval([], 0.0, qvec, qtok, timings)
+
+        t1 = time.perf_counter()
+        dense = [self.index_of[pid] for pid in dense_ranking(self.collection, qvec, n_cand, filters) if pid in self.index_of]
+        timings["dense"] = (time.perf_counter() - t1) * 1000
+        t2 = time.perf_counter()
+        allowed = None if filters.is_empty() else (lambda i: filters.allows(self.passages[i]))
+        lexical = self.lexical.rank(qtok, n_cand, allowed)
+        timings["bm25"] = (time.perf_counter() - t2) * 1000
+
+        fused = reciprocal_rank_fusion([(dense, s.dense_weight), ([i for i, _ in lexical], s.bm25_weight)], s.rrf_k)
+        fused = demote(fused, s.superseded_penalty, lambda i: bool(self.passages[i].superseded_by))
+        bm_score = dict(lexical)
+        ranked = sorted(fused, key=lambda i: -fused[i])
+        sims = self.vectors[ranked] @ qvec if ranked else np.zeros(0)
+        hits = [Hit(self.passages[i], float(sims[j]), fused[i], bm_score.get(i, 0.0)) for j, i in enumerate(ranked)]
+        top = float(max(sims)) if len(sims) else 0.0
+        timings["fuse"] = (time.perf_counter() - t2) * 1000 - timings["bm25"]
+        unknown = self.lexical.unknown_terms(question)
+        rare = [w for w in unknown if self._is_rare(w)]
+        return Retrieval(hits[: max(k * 4, k)], top, qvec, qtok, timings, unknown, rare)
+
+    def _is_rare(self, word: str) -> bool:
+        """A word the embedding model's vocabulary splits into pieces: specialist terms (drug names, conditions)."""
+        tok = getattr(getattr(self.embedder, "model", None), "tokenizer", None)
+        if tok is None:
+            return len(word) > 9
+        return len(tok.tokenize(word)) >= 2

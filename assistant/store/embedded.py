@@ -1,0 +1,103 @@
+"""Embedded Chroma: each version is its own PersistentClient folder ``<home>/versions/vNNNN``; the manifest
+is ``<home>/manifest.json``, replaced atomically. A version is not changed after it is published, so a
+serving process and an indexing process never share a writable Chroma."""
+
+from __future__ import annotations
+
+import json
+import os
+import shutil
+import tempfile
+from pathlib import Path
+
+from assistant.errors import StoreError
+from assistant.store.base import (
+    COLLECTION_METADATA,
+    check_manifest,
+    chroma_settings,
+    collection_name,
+    empty_manifest,
+)
+
+
+class EmbeddedStore:
+    def __init__(self, home: Path, prefix: str = "pair"):
+        self.home = Path(home)
+        self.prefix = prefix
+        self.manifest_path = self.home / "manifest.json"
+        self._clients: dict[int, object] = {}
+
+    def describe(self) -> str:
+        return f"embedded chroma at {self.home.resolve()}"
+
+    def read_manifest(self) -> dict:
+        try:
+            raw = self.manifest_path.read_text("utf-8")
+        except FileNotFoundError:
+            return empty_manifest()
+        except OSError as e:
+            raise StoreError(f"the index manifest {self.manifest_path} could not be read ({e})") from None
+        try:
+            data = json.loads(raw)
+        except json.JSONDecodeError as e:
+            raise StoreError(f"the index manifest {self.manifest_path} is unreadable ({e}); "
+                             "run `pair-assistant index --full` to rebuild it") from None
+        return check_manifest(data, str(self.manifest_path))
+
+    def manifest_stamp(self) -> float | None:
+        """Cheap change detector for serving processes (a stat, no parsing)."""
+        try:
+            return self.manifest_path.stat().st_mtime_ns
+        except FileNotFoundError:
+            return None
+
+    def write_manifest(self, manifest: dict) -> None:
+        self.home.mkdir(parents=True, exist_ok=True)
+        fd, tmp = tempfile.mkstemp(dir=self.home, prefix=".manifest-", suffix=".json")
+        with os.fdopen(fd, "w", encoding="utf-8") as f:
+            json.dump(manifest, f, indent=1, sort_keys=True)
+            f.flush()
+            os.fsync(f.fileno())
+        os.replace(tmp, self.manifest_path)  # atomic: readers see the old or the new manifest, never half
+
+    def _version_dir(self, version: int) -> Path:
+        return self.home / "versions" / f"v{version:04d}"
+
+    def _client(self, version: int, create: bool = False):
+        import chromadb
+
+        path = self._version_dir(version)
+        if not create and not path.exists():
+            raise StoreError(f"index version {version} is missing at {path}; run `pair-assistant index --full`")
+        if version not in self._clients:
+            self._clients[version] = chromadb.PersistentClient(path=str(path), settings=chroma_settings())
+        return self._clients[version]
+
+    def create_version(self, version: int):
+        path = self._version_dir(version)
+        if path.exists():  # left behind by an interrupted run: it was never published
+            shutil.rmtree(path)
+        path.mkdir(parents=True)
+        return self._client(version, create=True).create_collection(
+            collection_name(self.prefix, version), embedding_function=None, metadata=COLLECTION_METADATA)
+
+    def open_version(self, version: int):
+        try:
+            return self._client(version).get_collection(collection_name(self.prefix, version), embedding_function=None)
+        except StoreError:
+            raise
+        except Exception as e:
+            raise StoreError(f"index version {version} at {self._version_dir(version)} could not be opened ({e}); "
+                             "run `pair-assistant index --full`") from None
+
+    def drop_version(self, version: int) -> None:
+        client = self._clients.pop(version, None)
+        if client is not None:
+            client.clear_system_cache()
+        shutil.rmtree(self._version_dir(version), ignore_errors=True)
+
+    def existing_versions(self) -> list[int]:
+        root = self.home / "versions"
+        if not root.exists():
+            return []
+        return sorted(int(p.name[1:]) for p in root.iterdir() if p.name.startswith("v") and p.name[1:].isdigit())

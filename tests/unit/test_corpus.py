@@ -1,0 +1,75 @@
+"""The shipped corpus and question set: complete metadata, the agreed format, and generated framework docs in sync."""
+
+from __future__ import annotations
+
+import json
+from pathlib import Path
+
+import yaml
+
+from assistant.comb.framework_docs import DOCS
+from assistant.evaluation.datasets import read_jsonl, validate_question_item
+from assistant.ingest.loaders import FRONT_MATTER_RE, discover, load_document
+from assistant.settings import DOC_TYPES
+
+ROOT = Path(__file__).resolve().parents[2]
+CORPUS = ROOT / "corpus"
+FIELDS = ("title", "publisher", "year", "url", "doc_type", "licence", "source_note")
+
+
+def test_every_document_has_complete_front_matter():
+    files = discover(CORPUS)
+    assert len(files) >= 30
+    types = set()
+    for path in files:
+        m = FRONT_MATTER_RE.match(path.read_text("utf-8"))
+        assert m, f"{path} has no front matter"
+        meta = yaml.safe_load(m.group(1))
+        for field in FIELDS:
+            assert meta.get(field) not in (None, ""), f"{path}: {field} missing"
+        assert meta["doc_type"] == path.parent.name, f"{path}: doc_type {meta['doc_type']} but folder {path.parent.name}"
+        assert isinstance(meta["year"], int) and 1990 <= meta["year"] <= 2026
+        assert meta["url"].startswith("https://") or meta["url"].startswith("http://")
+        doc = load_document(path)
+        assert len(doc.sections) >= 3, f"{path}: too few sections"
+        types.add(meta["doc_type"])
+    assert types == set(DOC_TYPES)
+
+
+def test_question_set_format():
+    items = [validate_question_item(obj, "questions", n) for n, obj in read_jsonl(ROOT / "evals" / "questions.jsonl")]
+    assert len(items) >= 80
+    assert len({it["id"] for it in items}) == len(items)
+    assert sum(1 for it in items if not it["answerable"]) >= 15
+    for it in items:
+        if it["answerable"]:
+            assert 1 <= len(it["facts"]) <= 4
+
+
+def test_answer_facts_exist_somewhere_in_the_corpus():
+    """A fact no document contains can never be found: that would be a broken question, not a retrieval miss."""
+    text = " ".join(" ".join(p.read_text("utf-8").lower().split()) for p in discover(CORPUS))
+    for n, obj in read_jsonl(ROOT / "evals" / "questions.jsonl"):
+        for fact in obj.get("facts", []):
+            assert any(" ".join(s.lower().split()) in text for s in fact), f"line {n}: {fact} is in no document"
+
+
+def test_framework_documents_match_the_taxonomy():
+    for name, make in DOCS.items():
+        path = CORPUS / "framework" / name
+        assert path.read_text("utf-8") == make(), f"{path} is out of date: run python -m assistant.comb.framework_docs"
+
+
+def test_statement_sets_do_not_share_text():
+    test = {json.loads(l)["text"].strip().lower() for l in (ROOT / "evals" / "comb_statements.jsonl").read_text().splitlines() if l.strip()}
+    train = {json.loads(l)["text"].strip().lower() for l in (ROOT / "assistant" / "comb" / "training_statements.jsonl").read_text().splitlines() if l.strip()}
+    assert len(test) >= 120 and len(train) >= 500
+    assert not test & train
+    # nor paraphrases: no training statement shares more than 45% of its words with a test statement
+    import re
+
+    words = lambda t: set(re.findall(r"[a-z0-9£%]+", t))
+    test_words = [words(t) for t in test]
+    for t in train:
+        w = words(t)
+        assert all(len(w & v) / len(w | v) <= 0.45 for v in test_words), t

@@ -1,0 +1,282 @@
+"""Evaluation arithmetic on hand-made cases, malformed files, reports and compare: no model, no index."""
+
+from __future__ import annotations
+
+import json
+import re
+from pathlib import Path
+
+import pytest
+from typer.testing import CliRunner
+
+from assistant.app.cli import app
+from assistant.errors import EvalFileError
+from assistant.evaluation.datasets import load_questions, load_tag_items
+from assistant.evaluation.metrics import (
+    answer_metrics,
+    confusion_matrix,
+    macro_f1,
+    per_class_scores,
+    percentile,
+    tag_metrics,
+)
+from assistant.evaluation.reports import compare_results, write_report
+from assistant.evaluation.scoring import fact_found, score_answer
+from assistant.evaluation.tag_baselines import keyword_predict
+from tests.support import question_item, write_lines
+
+ROOT = Path(__file__).resolve().parents[2]
+CORPUS = ROOT / "corpus"
+
+
+
+
+
+
+def ans(text="", citations=(), abstained=False, total=10.0):
+    return {"question": "?", "answer": text, "abstained": abstained,
+            "citations": [{"n": i + 1, "passage_id": f"p{i}", "text": t} for i, t in enumerate(citations)],
+            "timings_ms": {"retrieve": 1.0, "total": total}}
+
+
+# ---------------------------------------------------------------------------------------------------------
+# answers: scoring and metrics
+# ---------------------------------------------------------------------------------------------------------
+
+def test_fact_found_folds_case_and_whitespace():
+    assert fact_found(["Value for Money"], "it was  VALUE for\n money, they said")
+    assert fact_found(["42%", "42 per cent"], "about 42  per   cent")
+    assert not fact_found(["under two"], "under-2s")
+
+
+def test_score_answer_answer_versus_citations():
+    item = question_item("q1", [["42%", "42 per cent"], ["under two", "under-2"]])
+    s = score_answer(item, ans("About 42 per cent of areas [1].", ["no provision for babies under-2 in many areas"], total=12.5))
+    assert s["facts_found"] == ["42%", "under two"]
+    assert s["facts_missed"] == []
+    assert s["answer_facts_found"] == ["42%"]
+    assert s["fact_recall"] == 1.0 and s["answer_fact_recall"] == 0.5
+    assert s["latency_ms"] == 12.5 and s["n_citations"] == 1 and s["cited"] == ["p0"]
+
+
+def test_abstained_answer_finds_no_facts():
+    item = question_item("q3", [["Rare Jewels"]])
+    s = score_answer(item, ans("I could not find this. Nearby topics: Rare Jewels (2019)", abstained=True))
+    assert s["fact_recall"] == 0.0 and s["facts_missed"] == ["Rare Jewels"]
+
+
+def test_answer_metrics_by_hand():
+    items = [
+        score_answer(question_item("q1", [["42%"], ["under two"]]), ans("42% [1]", ["babies under two", "more"], total=10)),
+        score_answer(question_item("q2", [["nine"], ["2022"]]), ans("nine commissioners", total=20)),
+        score_answer(question_item("q3", [["x"]]), ans("x", abstained=True, total=30)),
+        score_answer(question_item("u1", [], answerable=False), ans("not covered", abstained=True, total=40)),
+        score_answer(question_item("u2", [], answerable=False), ans("something", ["a", "b", "c"], total=50)),
+    ]
+    m = answer_metrics(items)
+    assert m["fact_recall"] == pytest.approx((1 + 0.5 + 0) / 3, abs=1e-4)  # macro: mean of per-question fractions
+    assert m["answer_fact_recall"] == pytest.approx((0.5 + 0.5 + 0) / 3, abs=1e-4)
+    assert m["abstain_correct"] == 0.5
+    assert m["false_abstain"] == pytest.approx(1 / 3, abs=1e-4)
+    assert m["citations_per_answer"] == pytest.approx((2 + 0 + 3) / 3, abs=1e-3)  # over answers that did not abstain
+    assert m["latency_ms_p50"] == 30.0 and m["latency_ms_p95"] == 48.0
+    assert (m["n_items"], m["n_answerable"], m["n_unanswerable"]) == (5, 3, 2)
+    assert items[3]["fact_recall"] is None
+
+
+def test_macro_not_micro():
+    # one question with 1 fact found of 1, one with 0 found of 3: macro 0.5, micro would be 0.25
+    items = [score_answer(question_item("a", [["yes"]]), ans("yes")),
+             score_answer(question_item("b", [["p"], ["q"], ["r"]]), ans("nothing"))]
+    assert answer_metrics(items)["fact_recall"] == 0.5
+
+
+def test_percentile_interpolates():
+    assert percentile([], 50) is None
+    assert percentile([7], 95) == 7
+    assert percentile([1, 2, 3, 4], 50) == 2.5
+    assert percentile(range(1, 101), 95) == pytest.approx(95.05)
+
+
+# ---------------------------------------------------------------------------------------------------------
+# tags: confusion, F1 by hand
+# ---------------------------------------------------------------------------------------------------------
+
+GOLD = ["capability", "capability", "opportunity", "motivation", "none", "none"]
+PRED = ["capability", "opportunity", "opportunity", "motivation", "none", "capability"]
+
+
+def test_confusion_and_macro_f1_by_hand():
+    conf = confusion_matrix(GOLD, PRED)
+    assert conf["labels"] == ["capability", "opportunity", "motivation", "none"]
+    assert conf["matrix"] == [[1, 1, 0, 0], [0, 1, 0, 0], [0, 0, 1, 0], [1, 0, 0, 1]]
+    pc = per_class_scores(conf)
+    assert pc["capability"]["precision"] == 0.5 and pc["capability"]["recall"] == 0.5 and pc["capability"]["f1"] == 0.5
+    assert pc["opportunity"]["f1"] == pytest.approx(2 / 3, abs=1e-4)
+    assert pc["none"]["precision"] == 1.0 and pc["none"]["recall"] == 0.5
+    expected = (0.5 + 2 / 3 + 1.0 + 2 / 3) / 4
+    assert macro_f1(conf) == pytest.approx(expected)
+    from sklearn.metrics import f1_score
+
+    assert macro_f1(conf) == pytest.approx(f1_score(GOLD, PRED, average="macro"))
+
+
+def test_macro_f1_ignores_absent_labels():
+    conf = confusion_matrix(["capability", "capability"], ["capability", "opportunity"])
+    assert macro_f1(conf) == pytest.approx((2 / 3 + 0) / 2)
+
+
+def test_tag_metrics_polarity_and_subcomponent():
+    gold = [
+        {"component": "capability", "subcomponent": "psychological_capability", "polarity": "barrier"},
+        {"component": "capability", "subcomponent": None, "polarity": "barrier"},
+        {"component": "none", "subcomponent": None, "polarity": "neutral"},
+        {"component": "none", "subcomponent": None, "polarity": "neutral"},
+    ]
+    pred = [
+        {"component": "capability", "subcomponent": "psychological_capability", "polarity": "barrier"},
+        {"component": "capability", "subcomponent": "physical_capability", "polarity": "enabler"},
+        {"component": "none", "subcomponent": None, "polarity": "neutral"},
+        {"component": "opportunity", "subcomponent": "social_opportunity", "polarity": "barrier"},
+    ]
+    m = tag_metrics(gold, pred)
+    assert m["accuracy"] == 0.75
+    assert m["polarity_accuracy"] == 0.5  # over all items, none counting as neutral
+    assert m["subcomponent_accuracy"] == 1.0 and m["n_with_subcomponent"] == 1
+    assert m["confusion"]["matrix"][3] == [0, 1, 0, 1]
+
+
+def test_keyword_baseline_is_deterministic_and_defaults_to_none():
+    assert keyword_predict("The report has 40 pages.") == {"component": "none", "subcomponent": None, "polarity": "neutral"}
+    p = keyword_predict("There is no recurrent funding, so the budget cannot support a team.")
+    assert p["component"] == "opportunity" and p["subcomponent"] == "physical_opportunity" and p["polarity"] == "barrier"
+
+
+# ---------------------------------------------------------------------------------------------------------
+# malformed files
+# ---------------------------------------------------------------------------------------------------------
+
+def test_bad_json_names_line(tmp_path):
+    f = write_lines(tmp_path / "q.jsonl", [question_item("a", [["x"]]), question_item("b", [["y"]]), '{"id": "c", "question": ', question_item("d", [["z"]])])
+    with pytest.raises(EvalFileError, match=r"q\.jsonl, line 3: not valid JSON"):
+        load_questions(f)
+
+
+def test_missing_field_and_wrong_type(tmp_path):
+    f = write_lines(tmp_path / "q.jsonl", [{"id": "a", "answerable": True, "facts": [["x"]]}])
+    with pytest.raises(EvalFileError, match="line 1: missing field 'question'"):
+        load_questions(f)
+    f = write_lines(tmp_path / "q2.jsonl", [question_item("a", [["x"]]), {"id": "b", "question": "?", "answerable": "yes", "facts": [["x"]]}])
+    with pytest.raises(EvalFileError, match="line 2: field 'answerable' must be true or false"):
+        load_questions(f)
+    f = write_lines(tmp_path / "q3.jsonl", [{"id": "a", "question": "?", "facts": "42%"}])
+    with pytest.raises(EvalFileError, match="line 1: field 'facts'"):
+        load_questions(f)
+    f = write_lines(tmp_path / "t.jsonl", [{"text": "x", "component": "capacity", "polarity": "barrier"}])
+    with pytest.raises(EvalFileError, match="t.jsonl, line 1: component must be one of"):
+        load_tag_items(f)
+
+
+def test_empty_file_is_an_error(tmp_path):
+    f = tmp_path / "empty.jsonl"
+    f.write_text("\n\n", "utf-8")
+    with pytest.raises(EvalFileError, match="empty.jsonl: the file has no items"):
+        load_questions(f)
+
+
+def test_duplicate_ids(tmp_path):
+    f = write_lines(tmp_path / "q.jsonl", [question_item("a", [["x"]]), question_item("a", [["y"]])])
+    with pytest.raises(EvalFileError, match="'a' appears more than once"):
+        load_questions(f)
+
+
+
+
+# ---------------------------------------------------------------------------------------------------------
+# compare
+# ---------------------------------------------------------------------------------------------------------
+
+def _answers_results(recalls: dict, abstained: dict, fr_metric: float) -> dict:
+    items = [{"id": i, "question": f"question {i}?", "answerable": True, "abstained": abstained[i], "fact_recall": r,
+              "facts_missed": [] if r == 1 else ["x"]} for i, r in recalls.items()]
+    return {"metrics": {"fact_recall": fr_metric, "false_abstain": 0.0, "n_items": len(items)}, "items": items,
+            "run": {"kind": "answers"}}
+
+
+def test_compare_answers_shows_flipped_items(tmp_path):
+    a = _answers_results({"q1": 0.5, "q2": 1.0, "q3": 1.0}, {"q1": False, "q2": False, "q3": False}, 0.8333)
+    b = _answers_results({"q1": 1.0, "q2": 1.0, "q3": 0.0}, {"q1": False, "q2": False, "q3": True}, 0.6667)
+    comp = compare_results(a, b)
+    flipped = {f["id"]: f["changes"] for f in comp["flipped"]}
+    assert flipped == {"q1": ["fact recall up"], "q3": ["fact recall down", "now abstains"]}
+    assert comp["metrics"]["fact_recall"]["delta"] == pytest.approx(-0.1666)
+    fa, fb = tmp_path / "a.json", tmp_path / "b.json"
+    fa.write_text(json.dumps(a)), fb.write_text(json.dumps(b))
+    result = CliRunner().invoke(app, ["eval", "compare", str(fa), str(fb)])
+    assert result.exit_code == 0, result.output
+    assert "q1: fact recall up" in result.stdout and "q3: fact recall down, now abstains" in result.stdout
+    assert "q2:" not in result.stdout
+    result = CliRunner().invoke(app, ["eval", "compare", str(fa), str(fb), "--json"])
+    assert [f["id"] for f in json.loads(result.stdout)["flipped"]] == ["q1", "q3"]
+
+
+def test_compare_tags_and_errors(tmp_path):
+    def res(correct):
+        return {"metrics": {"accuracy": sum(correct) / 2}, "run": {"kind": "tags"},
+                "items": [{"id": f"t{i}", "text": "s", "gold": {}, "pred": {}, "component_correct": c, "polarity_correct": True}
+                          for i, c in enumerate(correct)]}
+
+    comp = compare_results(res([True, True]), res([True, False]))
+    assert comp["flipped"][0]["id"] == "t1" and comp["flipped"][0]["changes"] == ["component right -> wrong"]
+    with pytest.raises(EvalFileError, match="cannot compare"):
+        compare_results(res([True]), _answers_results({"q": 1.0}, {"q": False}, 1.0))
+    bad = tmp_path / "bad.json"
+    bad.write_text('{"metrics": {}}')
+    result = CliRunner().invoke(app, ["eval", "compare", str(bad), str(bad)])
+    assert result.exit_code == 2 and "not an eval results file" in result.stderr
+
+
+def test_tags_report_has_heatmap(tmp_path):
+    conf = confusion_matrix(GOLD, PRED)
+    results = {"metrics": {"accuracy": 0.667, "macro_f1": 0.708, "polarity_accuracy": 0.5, "subcomponent_accuracy": None,
+                           "n_items": 6, "n_with_subcomponent": 0, "confusion": conf, "per_class": per_class_scores(conf)},
+               "items": [], "baselines": {}, "run": {"kind": "tags"}}
+    write_report(results, tmp_path / "r")
+    html = (tmp_path / "r" / "report.html").read_text()
+    assert re.search(r'<img [^>]*src="data:image/png;base64,[A-Za-z0-9+/=]{200,}"', html)
+    assert "macro_f1" in (tmp_path / "r" / "report.md").read_text()
+
+
+# ---------------------------------------------------------------------------------------------------------
+# a real run against the shipped corpus
+# ---------------------------------------------------------------------------------------------------------
+
+@pytest.fixture(scope="session")
+def real_home(tmp_path_factory):
+    """A real index of the shipped corpus in a temporary ASSISTANT_HOME (built once per session)."""
+    from assistant.ingest.pipeline import build_index
+    from assistant.settings import Settings
+
+    home = tmp_path_factory.mktemp("evalhome")
+    with pytest.MonkeyPatch.context() as mp:
+        mp.setenv("ASSISTANT_HOME", str(home))
+        mp.setenv("ASSISTANT_CORPUS", str(CORPUS))
+        mp.delenv("ASSISTANT_CHROMA_HOST", raising=False)
+        mp.delenv("ASSISTANT_LLM", raising=False)
+        build_index(Settings.from_env(), full=True, quiet=True)
+        yield home
+
+
+@pytest.fixture()
+def three_questions(tmp_path):
+    return write_lines(tmp_path / "three.jsonl", [
+        question_item("a1", [["nine"]], question="How many commissioners were interviewed for the commissioning study?"),
+        question_item("a2", [["short-term", "short term"]], question="What did commissioners say about short-term funding?"),
+        question_item("u1", [], answerable=False, question="What is the best recipe for a lemon drizzle cake?"),
+    ])
+
+
+
+
+
+

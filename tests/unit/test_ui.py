@@ -1,0 +1,352 @@
+"""Unit tests for the chat's pieces that need no browser and no model: cards, brief, feedback, serving rules."""
+
+from __future__ import annotations
+
+import datetime as dt
+import json
+import re
+import sqlite3
+from pathlib import Path
+
+import pytest
+
+from assistant.app import brief, feedback
+from assistant.app.web import cards, handlers, layout, security, server
+from assistant.errors import AssistantError
+from assistant.models import Answer, Citation, ComBTag
+from assistant.settings import Settings
+
+XSS = "<script>alert(1)</script>"
+IMG = '<img src=x onerror="window.__xss=1">'
+
+
+def citation(n=1, text="Short-term funding stops boards committing to new teams.", **kw) -> Citation:
+    tag = kw.pop("com_b", None) or ComBTag(component="opportunity", subcomponent="physical_opportunity", polarity="barrier",
+                                           confidence=0.81, barrier="Central funding arrives only short term, so services cannot be sustained.",
+                                           intervention_functions=["restriction", "environmental_restructuring", "enablement"],
+                                           policy_categories=["service_provision"])
+    base = dict(n=n, passage_id=f"study-theme-funding-process:000{n}", doc_id="study-theme-funding-process",
+                title="Who's got the infants in mind? Theme 3, the funding process", publisher="BMC Health Services Research",
+                year=2025, url="https://doi.org/10.1186/s12913-025-13215-5", doc_type="study",
+                locator="Short-term funding", text=text, score=0.71, com_b=tag)
+    base.update(kw)
+    return Citation(**base)
+
+
+def answer(question="What did commissioners say about short-term funding?", citations=None, **kw) -> Answer:
+    cits = citations if citations is not None else [
+        citation(1),
+        citation(2, text="Commissioners valued local champions.", passage_id="arc:0001", doc_id="arc", doc_type="report",
+                 title="ARC news", publisher="NIHR ARC NENC", year=2021, url="https://arc-nenc.nihr.ac.uk/news/x",
+                 com_b=ComBTag(component="motivation", subcomponent="reflective_motivation", polarity="enabler", confidence=0.6)),
+    ]
+    text = kw.pop("text", "- **BMC, 2025:** Short-term funding stops boards committing. [1]\n- **ARC, 2021:** Champions help. [2]\n\n"
+                          "**COM-B:** barriers in physical opportunity [1]; enablers in reflective motivation [2].")
+    return Answer(question=question, answer=text, abstained=not cits, citations=cits,
+                  timings_ms={"retrieve": 5.0, "total": 9.0}, **kw)
+
+
+class FakeAssistant:
+    """Stands in for EvidenceAssistant: records calls, answers from a script."""
+
+    version = 7
+
+    def __init__(self, fail=False):
+        self.calls = []
+        self.fail = fail
+
+    def ask(self, question, history=None, filters=None, k=None):
+        self.calls.append({"question": question, "history": history, "filters": filters})
+        if self.fail:
+            raise RuntimeError("boom")
+        if not (question or "").strip():
+            return Answer(question=question, answer="Please type a question.", abstained=True, citations=[],
+                          timings_ms={"total": 0.0}, notices=["empty question"])
+        if "sourdough" in question:
+            return Answer(question=question, answer="The indexed evidence does not cover this question, so I won't guess.",
+                          abstained=True, citations=[], timings_ms={"total": 1.0})
+        standalone = question if not question.lower().startswith("and") else f"{question} (following on from: earlier)?"
+        return answer(question=question, standalone_question=standalone)
+
+    def documents(self):
+        return [{"doc_id": "arc", "title": "ARC <b>news</b>", "publisher": "NIHR", "year": 2021, "doc_type": "report",
+                 "licence": "unknown", "url": "https://x", "passages": 4, "superseded_by": None,
+                 "indexed_at": "2026-01-01T00:00:00+00:00"}]
+
+
+@pytest.fixture
+def settings(tmp_path) -> Settings:
+    return Settings(home=tmp_path / "home", corpus=tmp_path / "corpus")
+
+
+# -- cards ------------------------------------------------------------------------------------------------
+def test_card_escapes_script_in_passage():
+    html_out = cards.card_html(citation(text=f"Before {XSS} after {IMG}"))
+    assert "<script>" not in html_out and "<img" not in html_out
+    assert "&lt;script&gt;alert(1)&lt;/script&gt;" in html_out
+    assert "&lt;img src=x onerror=&quot;window.__xss=1&quot;&gt;" in html_out
+
+
+def test_card_escapes_every_field_and_template_syntax():
+    c = citation(title=XSS, publisher=IMG, locator="<b>loc</b>", doc_type="<i>x</i>", superseded_by="<u>new</u>",
+                 text="${alert(1)} {{constructor}} `x`",
+                 com_b=ComBTag(component="capability", subcomponent="psychological_capability", polarity="barrier",
+                               barrier="<svg onload=alert(1)>"))
+    out = cards.card_html(c)
+    assert not re.search(r"<(script|img|b|i|u|svg)\b", out)
+    assert "${" not in out and "{{" not in out and "`" not in out
+    assert "superseded by &lt;u&gt;new&lt;/u&gt;" in out
+    assert "Study catalogue:" in out
+
+
+def test_card_contents():
+    out = cards.card_html(citation())
+    assert "[1]" in out and "BMC Health Services Research" in out and "2025" in out and "Short-term funding" in out
+    assert 'href="https://doi.org/10.1186/s12913-025-13215-5"' in out
+    assert 'rel="noopener noreferrer"' in out and 'target="_blank"' in out
+    assert 'class="pair-badge pair-opportunity"' in out and "Physical opportunity" in out
+    assert 'pair-polarity pair-barrier">barrier<' in out
+    assert "Intervention functions:</span> Restriction, Environmental restructuring, Enablement" in out
+    assert "Study catalogue:</span> Central funding arrives only short term" in out
+    assert "superseded" not in out
+
+
+def test_card_none_badge_and_unsafe_url():
+    c = citation(url="javascript:alert(1)", com_b=ComBTag())
+    out = cards.card_html(c)
+    assert "javascript:" not in out and "<a " not in out
+    assert "pair-badge pair-none" in out and "Intervention functions" not in out and "Study catalogue" not in out
+
+
+def test_render_cards_states():
+    assert "appear here" in cards.render_cards(None)
+    abstained = cards.render_cards(Answer(question=IMG, answer="no", abstained=True, citations=[], timings_ms={}))
+    assert "does not cover" in abstained and "<img" not in abstained
+    full = cards.render_cards(answer())
+    assert full.count('class="pair-card"') == 2
+    assert "pair-motivation" in full and "pair-enabler" in full
+
+
+# -- chat handlers ----------------------------------------------------------------------------------------
+def test_respond_builds_chat_history_and_filters(settings):
+    fake = FakeAssistant()
+    app = handlers.ChatApp(fake, settings)
+    chat, cards, turns, box = app.respond("What did commissioners say about short-term funding?", [],
+                                          ["study"], ["opportunity"], 2026, 2019)
+    assert box == "" and len(chat) == 2 and chat[0]["role"] == "user" and chat[1]["role"] == "assistant"
+    assert "[1]" in chat[1]["content"] and "**COM-B:**" in chat[1]["content"]
+    assert 'class="pair-card"' in cards
+    f = fake.calls[0]["filters"]
+    assert f.doc_types == ["study"] and f.components == ["opportunity"] and (f.year_min, f.year_max) == (2019, 2026)
+    chat, cards, turns, _ = app.respond("and what about champions?", turns)
+    hist = fake.calls[1]["history"]
+    assert [m["role"] for m in hist] == ["user", "assistant"]
+    assert hist[0]["content"] == "What did commissioners say about short-term funding?"
+    assert hist[0]["metadata"]["standalone"] == "What did commissioners say about short-term funding?"
+    assert fake.calls[1]["filters"] is None
+    assert "Understood as:" in chat[3]["content"]
+    assert len(turns) == 2 and turns[1]["standalone"].startswith("and what about champions?")
+
+
+@pytest.mark.parametrize("q", ["", "   ", "\x00\x01\x02"])
+def test_respond_ignores_empty_questions(settings, q):
+    fake = FakeAssistant()
+    chat, cards, turns, box = handlers.ChatApp(fake, settings).respond(q, [])
+    assert chat == [] and turns == [] and fake.calls == []
+
+
+@pytest.mark.parametrize("q", ["a" * 100_000, "funding \x1b[31m\x07 \u202e", "¿Cuántos equipos hay?", XSS, IMG,
+                               "**bold** [link](javascript:alert(1)) # heading $x$"])
+def test_respond_hostile_input_is_shown_literally(settings, q):
+    chat, cards, turns, _ = handlers.ChatApp(FakeAssistant(), settings).respond(q, [])
+    user = chat[0]["content"]
+    assert "<" not in user and "\x1b" not in user and "\u202e" not in user
+    assert len(user) < 4000  # shown cut short; ask() gets the whole text
+    assert "<script" not in cards and "<img" not in cards
+
+
+def test_respond_survives_a_failing_ask(settings):
+    chat, cards, turns, _ = handlers.ChatApp(FakeAssistant(fail=True), settings).respond("What works?", [])
+    assert "something went wrong" in chat[1]["content"] and len(turns) == 1
+
+
+def test_answer_markdown_escapes_html_from_documents():
+    a = answer(text=f"- **X, 2020:** passage says {XSS} [1]", notices=[IMG]).to_dict()
+    md = cards.answer_markdown(a)
+    assert "<script>" not in md and "<img" not in md and "&lt;script&gt;" in md
+
+
+def test_select_shows_cards_for_an_earlier_answer(settings):
+    app = handlers.ChatApp(FakeAssistant(), settings)
+    _, _, turns, _ = app.respond("What did commissioners say about short-term funding?", [])
+    _, _, turns, _ = app.respond("What is the best recipe for sourdough bread?", turns)
+    assert "does not cover" in app.cards_for_message(turns, 3)
+    assert 'class="pair-card"' in app.cards_for_message(turns, 1)
+
+
+def test_filters_from_json():
+    assert handlers.filters_from_json(None) is None and handlers.filters_from_json({}) is None
+    f = handlers.filters_from_json('{"doc_types": "guidance", "year_min": 2020}')
+    assert f.doc_types == ["guidance"] and f.year_min == 2020
+    with pytest.raises(AssistantError):
+        handlers.filters_from_json({"doc_types": ["poetry"]})
+    with pytest.raises(AssistantError):
+        handlers.filters_from_json({"colour": "red"})
+    with pytest.raises(AssistantError):
+        handlers.filters_from_json("not json")
+
+
+def test_api_ask_returns_the_contract(settings):
+    d = handlers.ChatApp(FakeAssistant(), settings).api_ask("What did commissioners say?", {"components": ["motivation"]})
+    assert list(d)[:5] == ["question", "answer", "abstained", "citations", "timings_ms"]
+    assert d["citations"][0]["com_b"]["component"] == "opportunity"
+    json.dumps(d)
+
+
+def test_corpus_rows(settings):
+    rows = handlers.ChatApp(FakeAssistant(), settings).corpus_rows()
+    assert rows[0][:3] == ["ARC <b>news</b>", "NIHR", 2021] and rows[0][5] == 4 and rows[0][6] == "2026-01-01 00:00"
+
+
+# -- brief ------------------------------------------------------------------------------------------------
+def test_build_brief_contents():
+    a1 = answer()
+    a2 = answer(question="and what about champions?", standalone_question="and what about champions (following on from: x)?",
+                citations=[citation(1, text="Older toolkit text.", passage_id="toolkit-2019:0003", doc_id="toolkit-2019",
+                                    title="Toolkit", publisher="Parent-Infant Foundation", year=2019,
+                                    url="https://parentinfantfoundation.org.uk/tools/", superseded_by="toolkit-2024",
+                                    com_b=ComBTag()),
+                           citation(2, text="Commissioners valued local champions.", passage_id="arc:0001", doc_id="arc",
+                                    title="ARC news", publisher="NIHR ARC NENC", year=2021,
+                                    url="https://arc-nenc.nihr.ac.uk/news/x",
+                                    com_b=ComBTag(component="motivation", subcomponent="reflective_motivation",
+                                                  polarity="enabler"))],
+                text="- **PIF, 2019:** Older toolkit text here. [1]\n- **NIHR ARC NENC, 2021:** Commissioners valued local champions. [2]")
+    a3 = Answer(question="What is the best recipe for sourdough bread?", answer="The indexed evidence does not cover this question.",
+                abstained=True, citations=[], timings_ms={})
+    turns = [{"answer": a1.to_dict(), "filters": {"doc_types": ["study"], "components": [], "year_min": 2019, "year_max": None}},
+             a2, a3.to_dict()]
+    md = brief.build_brief(turns, 7, dt.date(2026, 3, 1))
+    assert "Index version: 7" in md and "2026-03-01" in md
+    for q in ("What did commissioners say about short-term funding?", "and what about champions?", "sourdough"):
+        assert q in md
+    assert "Understood as: and what about champions (following on from: x)?" in md
+    assert "Filters: document types: study; years: 2019 to any" in md
+    # references: full, deduplicated, numbered across the brief
+    assert "<https://doi.org/10.1186/s12913-025-13215-5>" in md and "<https://arc-nenc.nihr.ac.uk/news/x>" in md
+    assert "Passage ID: `study-theme-funding-process:0001`" in md and "Locator: Short-term funding" in md
+    assert md.count("**[2]**") == 1 and "**[3]**" in md and "**[4]**" not in md  # arc:0001 cited twice, listed once
+    assert "Superseded by `toolkit-2024`" in md
+    # answer 2's [1] is the brief's [3]; its [2] (arc:0001) is the brief's [2]
+    assert "Older toolkit text here. [3]" in md and "Commissioners valued local champions. [2]" in md
+    assert "Cited in: Q1, Q2" in md
+    assert "1 cited passage carried no COM-B content" in md
+    # COM-B summary table
+    assert "## COM-B summary" in md
+    assert "| Component | Sub-component | Barrier/enabler | Count | Intervention functions | References |" in md
+    assert "| Opportunity | Physical opportunity | barrier | 1 | Restriction, Environmental restructuring, Enablement | [1] |" in md
+    assert "| Motivation | Reflective motivation | enabler | 1 | Education, Persuasion, Incentivisation, Coercion | [2] |" in md
+    assert "Study catalogue: Central funding arrives only short term" in md
+    assert "does not cover" in md
+
+
+def test_build_brief_escapes_html_and_pipes():
+    a = answer(question=f"{XSS} | pipe", citations=[citation(1, text=f"passage {IMG}", title="A | B",
+                                                             com_b=ComBTag(component="capability", subcomponent="psychological_capability",
+                                                                           polarity="barrier", barrier="x | y"))])
+    md = brief.build_brief([a], 1, dt.date(2026, 1, 1))
+    assert "<script>" not in md and "<img" not in md and "&lt;script&gt;" in md
+
+
+def test_build_brief_empty():
+    md = brief.build_brief([], 3, dt.date(2026, 1, 1))
+    assert "No questions were asked" in md and "Index version: 3" in md
+
+
+def test_write_brief_file(settings):
+    app = handlers.ChatApp(FakeAssistant(), settings)
+    _, _, turns, _ = app.respond("What did commissioners say about short-term funding?", [])
+    path = app.write_brief(turns, dt.date(2026, 2, 2))
+    assert path.name == "pair-evidence-brief-2026-02-02.md"
+    text = path.read_text("utf-8")
+    assert "Index version: 7" in text and "COM-B" in text and "https://doi.org/" in text
+
+
+# -- feedback ---------------------------------------------------------------------------------------------
+def test_feedback_is_stored_and_read_back(settings):
+    store = feedback.open_feedback(settings)
+    assert store is not None
+    app = handlers.ChatApp(FakeAssistant(), settings, store)
+    _, _, turns, _ = app.respond("What did commissioners say about short-term funding?", [])
+    assert app.rate(turns, 1, True) is True
+    assert app.rate(turns, 1, "Dislike") is True
+    assert app.rate(turns, 9, True) is False  # no such message
+    rows = store.rows()
+    assert [r["rating"] for r in rows] == [1, -1]
+    assert rows[0]["question"] == "What did commissioners say about short-term funding?"
+    assert "[1]" in rows[0]["answer"] and rows[0]["index_version"] == 7
+    assert rows[0]["citations"][0]["passage_id"] == "study-theme-funding-process:0001"
+    dt.datetime.fromisoformat(rows[0]["time"])
+    # the file is plain SQLite with the documented columns
+    con = sqlite3.connect(Path(settings.home) / "feedback.sqlite")
+    cols = [r[1] for r in con.execute("PRAGMA table_info(feedback)")]
+    con.close()
+    assert {"time", "question", "answer", "citations", "rating"} <= set(cols)
+
+
+def test_feedback_off_writes_nothing(settings):
+    off = settings.with_(feedback=False)
+    assert feedback.open_feedback(off) is None
+    app = handlers.ChatApp(FakeAssistant(), off, None)
+    _, _, turns, _ = app.respond("What did commissioners say about short-term funding?", [])
+    assert app.rate(turns, 1, True) is False
+    assert not (Path(off.home) / "feedback.sqlite").exists()
+
+
+def test_feedback_env_switch(monkeypatch):
+    monkeypatch.setenv("ASSISTANT_FEEDBACK", "0")
+    assert Settings.from_env().feedback is False
+    monkeypatch.setenv("ASSISTANT_FEEDBACK", "1")
+    assert Settings.from_env().feedback is True
+
+
+def test_rating_values():
+    assert feedback.rating_value(True) == 1 and feedback.rating_value("Like") == 1 and feedback.rating_value("up") == 1
+    assert feedback.rating_value(False) == -1 and feedback.rating_value("Dislike") == -1 and feedback.rating_value(-1) == -1
+    with pytest.raises(ValueError):
+        feedback.rating_value(None)
+
+
+# -- serving ----------------------------------------------------------------------------------------------
+@pytest.mark.parametrize("host", ["0.0.0.0", "192.168.1.20", "example.org", "::"])
+def test_non_loopback_refused_without_auth(settings, host):
+    with pytest.raises(AssistantError, match="ASSISTANT_AUTH"):
+        security.check_host(host, settings)
+    with pytest.raises(AssistantError):
+        server.serve(settings, host=host, port=1)  # refused before anything is opened
+
+
+@pytest.mark.parametrize("host", ["127.0.0.1", "localhost", "::1", "127.0.0.2"])
+def test_loopback_allowed(settings, host):
+    assert security.check_host(host, settings) is None
+
+
+def test_non_loopback_allowed_with_auth(settings):
+    assert security.check_host("0.0.0.0", settings.with_(auth="ann:s3cret:x")) == ("ann", "s3cret:x")
+    with pytest.raises(AssistantError, match="user:password"):
+        security.check_host("0.0.0.0", settings.with_(auth="nopassword"))
+
+
+def test_theme_uses_no_outside_fonts():
+    pytest.importorskip("gradio")
+    t = layout.theme()
+    css = t._get_theme_css() if hasattr(t, "_get_theme_css") else ""
+    assert "googleapis" not in css and "@import" not in css
+    assert all(not type(f).__name__.startswith("Google") for f in list(t._font) + list(t._font_mono))
+
+
+def test_build_app_smoke(settings):
+    pytest.importorskip("gradio")
+    demo = layout.build_app(FakeAssistant(), settings, feedback.open_feedback(settings))
+    names = [d.get("api_name") for d in demo.config["dependencies"] if d.get("api_visibility", "public") == "public"]
+    assert "ask" in names
