@@ -1,0 +1,41 @@
+"""Reciprocal-rank fusion and the word handling BM25 and the composer share."""
+
+from __future__ import annotations
+
+import pytest
+
+from assistant.retrieval.fusion import demote, reciprocal_rank_fusion
+from assistant.text import clean_question, content_words, stem, tokens
+
+
+def test_rrf_by_hand():
+    fused = reciprocal_rank_fusion([(["a", "b", "c"], 1.0), (["c", "a"], 1.0)], k=20)
+    assert fused["a"] == pytest.approx(1 / 21 + 1 / 22)
+    assert fused["c"] == pytest.approx(1 / 23 + 1 / 21)
+    assert fused["b"] == pytest.approx(1 / 22)
+    assert sorted(fused, key=lambda i: -fused[i]) == ["a", "c", "b"]
+
+
+def test_rrf_weights_and_empty_rankings():
+    fused = reciprocal_rank_fusion([(["x"], 2.0), ([], 1.0)], k=1)
+    assert fused == {"x": pytest.approx(1.0)}
+
+
+def test_demote_only_the_marked():
+    assert demote({"a": 1.0, "b": 1.0}, 0.5, lambda i: i == "b") == {"a": 1.0, "b": 0.5}
+
+
+def test_snowball_stems_plurals_and_verbs_but_not_figures():
+    assert stem("commissioners") == stem("commissioner") == "commission"
+    assert stem("funding") == stem("funded") == "fund"
+    assert stem("£36.5m") == "£36.5m" and stem("2025") == "2025"
+
+
+def test_tokens_drop_stopwords_and_keep_amounts():
+    assert tokens("What is the £36.5 for, in 2025-26?") == ["£36.5", "2025", "26"]
+    assert "commission" in tokens("Which commissioners?")
+    assert content_words("How many teams are there in France?") == ["teams", "france"]
+
+
+def test_clean_question_removes_control_and_format_characters():
+    assert clean_question("a\u200bb\x00c\n\td") == "a b c d"
