@@ -50,6 +50,15 @@ class Document:
 
 @dataclass
 class ComBTag:
+    """A passage's or statement's relation to the study's catalogue of barriers and enablers (DESIGN.md COMB).
+
+    ``item`` is the catalogue id; ``relation`` says whether the text reports that barrier or enabler, or is
+    evidence a commissioner can use against a barrier; ``component`` and ``level`` always follow the item
+    (a system-level item, which the study codes N/A, has component "none" and level "system");
+    ``intervention_functions`` and ``policy_categories`` are what the study's Table 3 proposes for that
+    component; ``other_options`` holds the wider Behaviour Change Wheel matrix, never the study's proposal.
+    """
+
     component: str = "none"
     subcomponent: str | None = None
     polarity: str = "neutral"
@@ -57,6 +66,10 @@ class ComBTag:
     barrier: str | None = None
     intervention_functions: list[str] = field(default_factory=list)
     policy_categories: list[str] = field(default_factory=list)
+    level: str | None = None
+    relation: str = "none"
+    item: str | None = None
+    other_options: dict = field(default_factory=dict)
 
     def to_dict(self) -> dict:
         return {
@@ -67,6 +80,10 @@ class ComBTag:
             "barrier": self.barrier,
             "intervention_functions": list(self.intervention_functions),
             "policy_categories": list(self.policy_categories),
+            "level": self.level,
+            "relation": self.relation,
+            "item": self.item,
+            "other_options": {k: list(v) for k, v in self.other_options.items()},
         }
 
     @classmethod

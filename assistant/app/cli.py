@@ -180,7 +180,8 @@ def tag(
     file: Optional[str] = typer.Option(None, "--file", "-f", help="Read statements from a file, one per line ('-' for stdin)."),
     as_json: bool = typer.Option(False, "--json", help="Print one COMB object per statement (JSON Lines)."),
 ):
-    """Tag statements with COM-B: component, sub-component, barrier/enabler, and what intervention addresses it."""
+    """Link statements to the study's barriers and enablers: the item, how the text bears on it (reports it, or is
+    evidence against it), its COM-B component or system level, and what the study proposes for it."""
     from assistant.comb.tagger import require_tagger
     from assistant.embedding import get_embedder
 
@@ -198,12 +199,17 @@ def tag(
         if as_json:
             _print_json(d)
         else:
-            sub = d["subcomponent"] or "-"
-            typer.echo(f"{d['component']}/{sub} {d['polarity']} ({d['confidence']:.2f}): {t}")
-            if d["intervention_functions"]:
-                typer.echo(f"    functions: {', '.join(d['intervention_functions'])}; policy: {', '.join(d['policy_categories'])}")
-            if d["barrier"]:
-                typer.echo(f"    nearest in the study's catalogue: {d['barrier']}")
+            typer.echo(f"{t}\n    {format_tag(tg)}")
+
+
+def format_tag(tag) -> str:
+    """A tag in plain words, as the chat's badge shows it."""
+    from assistant.comb.catalogue import describe
+
+    words = describe(tag)
+    if words is None:
+        return "No link to the study's barriers or enablers."
+    return f"{words[0]}\n    {words[1]}"
 
 
 @app.command()
@@ -269,20 +275,30 @@ def eval_answers(
     _emit(results, as_json, format_answers(results) + (f"\n\nreport: {written['html']}" if written else ""))
 
 
+TAG_SETS = ("evals/comb_study_rows.jsonl", "evals/comb_passages.jsonl", "evals/comb_other_styles.jsonl",
+            "evals/comb_statements.jsonl")
+
+
 @eval_app.command("tags")
 def eval_tags(
-    file: Path = typer.Argument(..., help="Labelled statements in JSON Lines (see evals/README.md)."),
-    as_json: bool = typer.Option(False, "--json", help="Print {metrics, items} as JSON."),
+    files: Optional[List[Path]] = typer.Argument(None, help=f"Labelled sets in JSON Lines, each reported as its own slice (default: {', '.join(TAG_SETS)})."),
+    as_json: bool = typer.Option(False, "--json", help="Print {slices, run} as JSON."),
     report: Optional[Path] = typer.Option(None, "--report", help="Write report.md, report.html and results.json to this folder."),
 ):
-    """Accuracy, macro-F1, polarity accuracy and confusion matrix of the COM-B tagger, beside two baselines."""
+    """COM-B tagging, slice by slice, beside baselines in the same run.
+
+    Sets labelled with catalogue items (item, relation, level) get item, component, level and relation
+    accuracy, the share tagged and how often "none" is right; each is split into its development and
+    held-out halves where it has them. Component-only sets get component accuracy and macro-F1.
+    """
     from assistant.evaluation.datasets import load_tag_items
     from assistant.evaluation.reports import format_tags, write_report
     from assistant.evaluation.runner import run_tags
 
+    paths = list(files or [Path(f) for f in TAG_SETS])
     try:
-        items = load_tag_items(file)
-        results = run_tags(items, file=file)
+        slices = {p.name: load_tag_items(p) for p in paths}
+        results = run_tags(slices, files=paths, corpus=Settings.from_env().corpus)
         written = write_report(results, report) if report else None
     except AssistantError as e:
         fail(str(e))

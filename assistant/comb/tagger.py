@@ -1,38 +1,58 @@
-"""The COM-B tagger: logistic regression on the sentence embeddings the index already computes.
+"""The COM-B tagger: links a passage or statement to the study's catalogue item it bears on, and says how.
 
-Two heads, trained deterministically from ``training_statements.jsonl`` in a few seconds and cached under
-ASSISTANT_HOME (keyed by the training file's hash): a seven-way head (six sub-components and ``none``) whose
-probabilities are summed per component, and a barrier/enabler head. Word n-gram TF-IDF features sit beside
-the embedding because polarity often hangs on a single word ("lack of", "helped"). The held-out test set in
-``evals/comb_statements.jsonl`` is never read here.
+Three steps, each kept simple enough to read:
+
+1. **Framework definitions** (doc_type ``framework``) define COM-B terms; they carry no link.
+2. **The item.** A passage that uses a table row's own wording (``study_wording``, ``table3_need``: a
+   contiguous run of its stemmed words, or nearly all of a long row's words) names that item. Otherwise the
+   passage is compared with every item's profile sentences (embedding cosine): its plain text and the
+   study's wording (what *reports* the item), and for barriers, descriptions of the evidence that counts
+   against them (cost and outcome figures, prevalence, funding guidance...).
+3. **The relation.** A small statement classifier (logistic regression on the embedding and word n-grams,
+   trained on ``training_statements.jsonl``) says whether the text describes commissioning behaviour and
+   whether as a barrier or an enabler. Behavioural text *reports* a barrier or an enabler; factual text from
+   reports, guidance, reviews and trials is *evidence against* the nearest barrier. The seed study's own
+   qualitative findings always report.
+
+Component, level, polarity and the proposed interventions then follow from the item and relation alone
+(:func:`assistant.comb.catalogue.make_tag`), so a tag cannot contradict the catalogue. Thresholds were set on
+the development half of ``evals/comb_other_styles.jsonl`` and the training statements; the passage-level gold
+set (``evals/comb_passages.jsonl``) is never read here.
 """
 
 from __future__ import annotations
 
 import hashlib
-import json
 import pickle
 from dataclasses import dataclass
 from pathlib import Path
 
 import numpy as np
 
-from assistant.comb.taxonomy import (
-    LABELS,
-    SUBCOMPONENTS,
-    catalogue,
-    component_of,
-    functions_for,
-    policies_for,
-)
+from assistant.comb.catalogue import CatalogueItem, items, make_tag
+from assistant.comb.taxonomy import LABELS, SUBCOMPONENTS, component_of
 from assistant.errors import AssistantError
 from assistant.models import ComBTag
+from assistant.text import tokens
 
 HERE = Path(__file__).resolve().parent
 TRAINING_FILE = HERE / "training_statements.jsonl"
-TAGGER_FORMAT = 3
-BARRIER_MATCH = 0.55  # cosine to a catalogue item's text for it to be named as "the nearest barrier"
+TAGGER_FORMAT = 4
 COMPONENTS = ("capability", "opportunity", "motivation", "none")
+REPORT_MIN = 0.35  # cosine to an item's report profile for behavioural text to be linked at all
+EVIDENCE_MIN = 0.35  # cosine to a barrier's evidence profile for factual text to be linked as evidence against it
+BEHAVIOURAL_MIN = 0.4  # classifier probability that the text is about commissioning behaviour (not none)
+REPORTING_DESIGNS = ("qualitative",)  # studies whose passages report what commissioners said
+LONG_WORDING = 5  # a row of this many stemmed words counts as named when nearly all of them occur
+CONTAINMENT = 0.85
+
+
+@dataclass(frozen=True)
+class Context:
+    """What the tagger may know about a passage beyond its text."""
+
+    doc_type: str | None = None
+    design: str | None = None
 
 
 def read_statements(path: Path) -> list[dict]:
@@ -42,15 +62,37 @@ def read_statements(path: Path) -> list[dict]:
     return [validate_tag_item(obj, path, n) for n, obj in read_jsonl(path)]
 
 
+# -- step 2a: the study's own wording -------------------------------------------------------------------
+
+def _contains_run(haystack: list[str], run: list[str]) -> bool:
+    n = len(run)
+    return any(haystack[i:i + n] == run for i in range(len(haystack) - n + 1))
+
+
+def named_item(text: str) -> CatalogueItem | None:
+    """The catalogue item whose table wording the text uses (the longest such wording wins)."""
+    toks = tokens(text)
+    tok_set = set(toks)
+    best, best_len = None, 0
+    for item in items():
+        for wording in (item.study_wording, item.table3_need):
+            run = tokens(wording or "")
+            if not run:
+                continue
+            hit = _contains_run(toks, run) if len(run) < LONG_WORDING else (
+                sum(t in tok_set for t in set(run)) / len(set(run)) >= CONTAINMENT)
+            if hit and len(run) > best_len:
+                best, best_len = item, len(run)
+    return best
+
+
+# -- the statement classifier (behavioural? barrier or enabler?) -----------------------------------------
+
 @dataclass
-class Tagger:
-    version: str
+class StatementClassifier:
     sub_model: object
     pol_model: object
     vectorizer: object
-    catalogue_vectors: np.ndarray
-    catalogue_items: list[dict]
-    embedder: object = None
 
     def _features(self, vectors: np.ndarray, texts: list[str]):
         from scipy.sparse import csr_matrix, hstack
@@ -58,6 +100,7 @@ class Tagger:
         return hstack([csr_matrix(vectors), self.vectorizer.transform(texts)]).tocsr()
 
     def predict(self, vectors: np.ndarray, texts: list[str]) -> list[dict]:
+        """Per text: component probabilities, the likeliest component, and barrier/enabler polarity."""
         x = self._features(vectors, texts)
         sub_p = self.sub_model.predict_proba(x)
         classes = list(self.sub_model.classes_)
@@ -67,100 +110,145 @@ class Tagger:
         for i in range(len(texts)):
             comp_p = {c: 0.0 for c in COMPONENTS}
             for j, cls in enumerate(classes):
-                comp_p[component_of(cls)] += sub_p[i, j]
+                comp_p[component_of(cls)] += float(sub_p[i, j])
             component = max(comp_p, key=comp_p.get)
-            if component == "none":
-                sub, polarity = None, "neutral"
-            else:
-                sub = max((cls for cls in classes if component_of(cls) == component), key=lambda c: sub_p[i, classes.index(c)])
-                polarity = pol_classes[int(np.argmax(pol_p[i]))]
-            out.append({"component": component, "subcomponent": sub, "polarity": polarity,
-                        "confidence": float(comp_p[component]), "probs": comp_p})
+            sub = None
+            if component != "none":
+                sub = max((c for c in classes if component_of(c) == component), key=lambda c: sub_p[i, classes.index(c)])
+            out.append({"component": component, "subcomponent": sub, "probs": comp_p,
+                        "behavioural": 1.0 - comp_p["none"],
+                        "polarity": pol_classes[int(np.argmax(pol_p[i]))] if component != "none" else "neutral",
+                        "confidence": comp_p[component]})
         return out
 
-    def tag_vectors(self, vectors: np.ndarray, texts: list[str]) -> list[ComBTag]:
-        tags = []
-        sims = vectors @ self.catalogue_vectors.T if len(self.catalogue_items) else None
-        for i, pred in enumerate(self.predict(vectors, texts)):
-            sub = pred["subcomponent"]
-            functions = functions_for(sub)
-            barrier = None
-            if sims is not None and pred["component"] != "none":
-                order = np.argsort(-sims[i])
-                for j in order[:3]:
-                    item = self.catalogue_items[j]
-                    if sims[i, j] >= BARRIER_MATCH and item["polarity"] == pred["polarity"]:
-                        barrier = item["text"]
-                        break
-            tags.append(ComBTag(component=pred["component"], subcomponent=sub, polarity=pred["polarity"],
-                                confidence=pred["confidence"], barrier=barrier, intervention_functions=functions,
-                                policy_categories=policies_for(functions)))
-        return tags
 
-    def tag_texts(self, texts: list[str]) -> list[ComBTag]:
-        vectors = self.embedder.embed(texts)
-        return self.tag_vectors(vectors, texts)
-
-
-def _fit(vectors: np.ndarray, texts: list[str], subs: list[str], pols: list[str], C: float = 4.0):
+def train_classifier(embedder, statements: list[dict] | None = None, C: float = 4.0) -> StatementClassifier:
     from scipy.sparse import csr_matrix, hstack
     from sklearn.feature_extraction.text import TfidfVectorizer
     from sklearn.linear_model import LogisticRegression
 
-    vectorizer = TfidfVectorizer(ngram_range=(1, 2), min_df=2, sublinear_tf=True, max_features=20000)
-    tfidf = vectorizer.fit_transform(texts)
-    x = hstack([csr_matrix(vectors), tfidf]).tocsr()
-    sub_model = LogisticRegression(C=C, max_iter=5000, class_weight="balanced")
-    sub_model.fit(x, subs)
-    mask = np.array([p != "neutral" for p in pols])
-    pol_model = LogisticRegression(C=C, max_iter=5000, class_weight="balanced")
-    pol_model.fit(x[mask], np.array(pols)[mask])
-    return vectorizer, sub_model, pol_model
-
-
-def train(embedder, statements: list[dict] | None = None, C: float = 4.0) -> Tagger:
     statements = statements if statements is not None else read_statements(TRAINING_FILE)
     texts = [s["text"] for s in statements]
     subs = [s.get("subcomponent") or "none" for s in statements]
-    pols = [s["polarity"] if s["component"] != "none" else "neutral" for s in statements]
+    pols = np.array([s["polarity"] if s["component"] != "none" else "neutral" for s in statements])
     vectors = embedder.embed(texts)
-    vectorizer, sub_model, pol_model = _fit(vectors, texts, subs, pols, C)
-    items = catalogue()["items"]
-    cat_vectors = embedder.embed([it["text"] for it in items])
-    version = hashlib.sha256(json.dumps(statements, sort_keys=True).encode() + str((TAGGER_FORMAT, C)).encode()).hexdigest()[:12]
-    return Tagger(version=version, sub_model=sub_model, pol_model=pol_model, vectorizer=vectorizer,
-                  catalogue_vectors=cat_vectors, catalogue_items=items, embedder=embedder)
+    vectorizer = TfidfVectorizer(ngram_range=(1, 2), min_df=2, sublinear_tf=True, max_features=20000)
+    x = hstack([csr_matrix(vectors), vectorizer.fit_transform(texts)]).tocsr()
+    sub_model = LogisticRegression(C=C, max_iter=5000, class_weight="balanced").fit(x, subs)
+    mask = pols != "neutral"
+    pol_model = LogisticRegression(C=C, max_iter=5000, class_weight="balanced").fit(x[mask], pols[mask])
+    return StatementClassifier(sub_model=sub_model, pol_model=pol_model, vectorizer=vectorizer)
+
+
+# -- the tagger -----------------------------------------------------------------------------------------
+
+@dataclass
+class Tagger:
+    version: str
+    classifier: StatementClassifier
+    report_vectors: np.ndarray  # one row per report-profile sentence
+    report_owner: np.ndarray  # index into items() per row
+    evidence_vectors: np.ndarray
+    evidence_owner: np.ndarray
+    embedder: object = None
+
+    def _best(self, sims: np.ndarray, owner: np.ndarray, allowed) -> tuple[int | None, float]:
+        best, score = None, -1.0
+        for row in np.argsort(-sims):
+            j = int(owner[row])
+            if allowed(items()[j]):
+                return j, float(sims[row])
+        return best, score
+
+    def tag_one(self, text: str, vector: np.ndarray, cls: dict, ctx: Context | None) -> ComBTag:
+        ctx = ctx or Context()
+        if ctx.doc_type == "framework":
+            return make_tag(None, "none", cls["confidence"])
+        reporting = ctx.doc_type == "study" and ctx.design in REPORTING_DESIGNS
+        behavioural = reporting or cls["behavioural"] >= BEHAVIOURAL_MIN
+        named = named_item(text)
+        report_sims = self.report_vectors @ vector
+        evidence_sims = self.evidence_vectors @ vector
+        if named is not None:  # the text uses the row's own words: it reports the item, unless it is evidence
+            j = items().index(named)
+            sim = float(max(report_sims[self.report_owner == j]))
+            evidence = ctx.doc_type not in (None, "study") and not behavioural
+            relation = "evidence_against" if evidence and named.polarity == "barrier" else f"reports_{named.polarity}"
+            return make_tag(named, relation, max(sim, 0.5))
+        if behavioural:
+            pol = cls["polarity"]
+            wanted = "barrier" if pol == "barrier" else "enabler" if pol == "enabler" else None
+            j, sim = self._best(report_sims, self.report_owner, lambda it: wanted is None or it.polarity == wanted)
+            if j is not None and sim >= REPORT_MIN:
+                item = items()[j]
+                return make_tag(item, self._relation(item, True, cls), sim)
+            if reporting:
+                return make_tag(None, "none", sim)
+        j, sim = self._best(evidence_sims, self.evidence_owner, lambda it: True)
+        if j is not None and sim >= EVIDENCE_MIN:
+            return make_tag(items()[j], "evidence_against", sim)
+        return make_tag(None, "none", 1.0 - max(sim, 0.0))
+
+    @staticmethod
+    def _relation(item: CatalogueItem, reports: bool, cls: dict) -> str:
+        if item.polarity == "enabler":
+            return "reports_enabler"
+        return "reports_barrier" if reports and cls["polarity"] != "enabler" else "evidence_against"
+
+    def tag_vectors(self, vectors: np.ndarray, texts: list[str], contexts: list[Context | None] | None = None) -> list[ComBTag]:
+        contexts = contexts or [None] * len(texts)
+        preds = self.classifier.predict(vectors, texts)
+        return [self.tag_one(t, v, c, ctx) for t, v, c, ctx in zip(texts, vectors, preds, contexts)]
+
+    def tag_texts(self, texts: list[str], contexts: list[Context | None] | None = None) -> list[ComBTag]:
+        return self.tag_vectors(self.embedder.embed(texts), texts, contexts)
+
+
+def _profiles(embedder) -> tuple[np.ndarray, np.ndarray, np.ndarray, np.ndarray]:
+    report, report_owner, evidence, evidence_owner = [], [], [], []
+    for j, item in enumerate(items()):
+        for sentence in (item.text, item.study_wording, item.table3_need, *item.said):
+            if sentence:
+                report.append(sentence)
+                report_owner.append(j)
+        for sentence in item.evidence:
+            evidence.append(sentence)
+            evidence_owner.append(j)
+    return (embedder.embed(report), np.array(report_owner), embedder.embed(evidence), np.array(evidence_owner))
+
+
+def train(embedder, statements: list[dict] | None = None, C: float = 4.0) -> Tagger:
+    classifier = train_classifier(embedder, statements, C)
+    report, report_owner, evidence, evidence_owner = _profiles(embedder)
+    return Tagger(version=fingerprint() or "untrained", classifier=classifier, report_vectors=report,
+                  report_owner=report_owner, evidence_vectors=evidence, evidence_owner=evidence_owner, embedder=embedder)
 
 
 def fingerprint() -> str | None:
-    """Identifies the tagger's inputs (training statements, catalogue, code format) without training it.
+    """Identifies the tagger's inputs (training statements, catalogue, taxonomy, code) without training it.
     Stored with each index version so that a changed tagger re-tags the corpus on the next `index`."""
     if not TRAINING_FILE.exists():
         return None
-    data = TRAINING_FILE.read_bytes() + (HERE / "catalogue.yaml").read_bytes() + (HERE / "taxonomy.yaml").read_bytes()
+    data = b"".join(p.read_bytes() for p in (TRAINING_FILE, HERE / "catalogue.yaml", HERE / "taxonomy.yaml", Path(__file__)))
     return hashlib.sha256(data + str(TAGGER_FORMAT).encode()).hexdigest()[:16]
 
 
-def _cache_path(cache_dir: Path) -> Path:
-    return cache_dir / f"tagger-{fingerprint()}.pkl"
-
-
 def load_tagger(embedder, cache_dir: Path | None = None) -> Tagger | None:
-    """The trained tagger, from the cache or trained now (about 7 s). None only if no training file exists."""
+    """The trained tagger, from the cache or trained now (a few seconds). None only if no training file exists."""
     if not TRAINING_FILE.exists():
         return None
     if cache_dir is None:
         from assistant.settings import Settings
 
         cache_dir = Settings.from_env().home / "cache"
-    path = _cache_path(cache_dir)
+    path = cache_dir / f"tagger-{fingerprint()}.pkl"
     if path.exists():
         try:
             with path.open("rb") as f:  # our own cache file, written below; never a downloaded file
                 tagger = pickle.load(f)
             tagger.embedder = embedder
             return tagger
-        except Exception:
+        except (OSError, pickle.UnpicklingError, AttributeError, EOFError):
             path.unlink(missing_ok=True)
     tagger = train(embedder)
     cache_dir.mkdir(parents=True, exist_ok=True)
@@ -180,4 +268,4 @@ def require_tagger(embedder) -> Tagger:
     return tagger
 
 
-__all__ = ["Tagger", "train", "load_tagger", "require_tagger", "LABELS", "SUBCOMPONENTS"]
+__all__ = ["Context", "Tagger", "train", "load_tagger", "require_tagger", "named_item", "LABELS", "SUBCOMPONENTS"]

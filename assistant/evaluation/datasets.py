@@ -88,7 +88,30 @@ def validate_tag_item(obj: dict, path, n: int) -> dict:
             raise EvalFileError(f"{path}, line {n}: unknown subcomponent {sub!r}")
         if component_of(sub) != comp:
             raise EvalFileError(f"{path}, line {n}: subcomponent {sub} does not belong to component {comp}")
-    return {"id": str(obj.get("id", f"line{n}")), "text": obj["text"], "component": comp, "polarity": pol, "subcomponent": sub}
+    out = {"id": str(obj.get("id", f"line{n}")), "text": obj["text"], "component": comp, "polarity": pol, "subcomponent": sub}
+    if "relation" in obj:  # a catalogue-linked item (DESIGN.md: item, relation, level)
+        out.update(_validate_link(obj, path, n))
+    for key in ("split", "style", "doc_type", "design", "title", "locator", "passage_id"):
+        if isinstance(obj.get(key), str):
+            out[key] = obj[key]
+    return out
+
+
+def _validate_link(obj: dict, path, n: int) -> dict:
+    from assistant.comb.catalogue import RELATIONS, by_id
+
+    relation, item, level = obj.get("relation"), obj.get("item"), obj.get("level")
+    if relation not in RELATIONS:
+        raise EvalFileError(f"{path}, line {n}: relation must be one of {', '.join(RELATIONS)}, got {relation!r}")
+    if (item is None) != (relation == "none"):
+        raise EvalFileError(f"{path}, line {n}: an item is needed exactly when the relation is not none")
+    ok = obj.get("items_ok") or []
+    for x in [item, *ok]:
+        if x is not None and x not in by_id():
+            raise EvalFileError(f"{path}, line {n}: unknown catalogue item {x!r}")
+    if level not in ("individual", "system", None):
+        raise EvalFileError(f"{path}, line {n}: level must be individual, system or null, got {level!r}")
+    return {"relation": relation, "item": item, "items_ok": list(ok), "level": level}
 
 
 def load_questions(path) -> list[dict]:

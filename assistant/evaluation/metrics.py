@@ -135,3 +135,38 @@ def tag_metrics(gold_items: list[dict], preds: list[dict]) -> dict:
         "confusion": conf,
         "per_class": per_class_scores(conf),
     }
+
+
+def link_metrics(gold_items: list[dict], preds: list[dict]) -> dict:
+    """Catalogue-link metrics (items labelled with item, relation and level).
+
+    - item_accuracy: the predicted item is the gold item or one of its ``items_ok``; for a gold "none",
+      the prediction must have no item.
+    - component / level / relation / polarity accuracy: exact match with the gold label.
+    - tagged_rate: share of items given a link; none_precision: of the predicted "none", the share that are
+      gold "none" (a "none" must be right); none_recall: of the gold "none", the share predicted "none".
+    """
+    n = len(gold_items)
+    if n != len(preds):
+        raise ValueError("gold and predictions differ in length")
+
+    pred_none = [g for g, p in zip(gold_items, preds) if p.get("item") is None]
+    gold_none = [(g, p) for g, p in zip(gold_items, preds) if g["relation"] == "none"]
+    return {
+        "item_accuracy": _r(sum(item_correct(g, p) for g, p in zip(gold_items, preds)) / n if n else None),
+        "component_accuracy": _r(_mean(1.0 if g["component"] == p["component"] else 0.0 for g, p in zip(gold_items, preds))),
+        "level_accuracy": _r(_mean(1.0 if g.get("level") == p.get("level") else 0.0 for g, p in zip(gold_items, preds))),
+        "relation_accuracy": _r(_mean(1.0 if g["relation"] == p.get("relation") else 0.0 for g, p in zip(gold_items, preds))),
+        "polarity_accuracy": _r(_mean(1.0 if g["polarity"] == p["polarity"] else 0.0 for g, p in zip(gold_items, preds))),
+        "tagged_rate": _r(1 - len(pred_none) / n if n else None),
+        "none_precision": _r(_mean(1.0 if g["relation"] == "none" else 0.0 for g in pred_none)),
+        "none_recall": _r(_mean(1.0 if p.get("item") is None else 0.0 for g, p in gold_none)),
+        "n_items": n,
+    }
+
+
+def item_correct(gold: dict, pred: dict) -> bool:
+    """The predicted item is the gold one or one of its ``items_ok``; a gold "none" needs no item."""
+    if gold["relation"] == "none":
+        return pred.get("item") is None
+    return pred.get("item") == gold["item"] or pred.get("item") in gold.get("items_ok", [])

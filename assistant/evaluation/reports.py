@@ -7,7 +7,7 @@ from pathlib import Path
 
 from assistant.errors import AssistantError, EvalFileError
 from assistant.evaluation.metrics import percentile
-from assistant.evaluation.scoring import ANSWER_TARGETS, TAG_TARGETS
+from assistant.evaluation.scoring import ANSWER_TARGETS
 
 
 def results_kind(results: dict) -> str:
@@ -30,7 +30,7 @@ def compare_results(a: dict, b: dict) -> dict:
     if ka != kb:
         raise EvalFileError(f"cannot compare a {ka} run with a {kb} run")
     deltas = {}
-    ma, mb = a.get("metrics") or {}, b.get("metrics") or {}
+    ma, mb = _flat_metrics(a), _flat_metrics(b)
     for key in list(ma) + [k for k in mb if k not in ma]:
         va, vb = ma.get(key), mb.get(key)
         if isinstance(va, bool) or isinstance(vb, bool):
@@ -40,8 +40,7 @@ def compare_results(a: dict, b: dict) -> dict:
                 continue
             d = round(vb - va, 4) if isinstance(va, (int, float)) and isinstance(vb, (int, float)) else None
             deltas[key] = {"a": va, "b": vb, "delta": d}
-    ia = {it["id"]: it for it in a.get("items") or []}
-    ib = {it["id"]: it for it in b.get("items") or []}
+    ia, ib = _flat_items(a), _flat_items(b)
     flipped = []
     for id_ in [i for i in ia if i in ib]:
         x, y = ia[id_], ib[id_]
@@ -58,16 +57,29 @@ def compare_results(a: dict, b: dict) -> dict:
                                 "b": {"fact_recall": fb, "abstained": y.get("abstained"), "facts_missed": y.get("facts_missed")},
                                 "answerable": y.get("answerable")})
         else:
-            if bool(x.get("component_correct")) != bool(y.get("component_correct")):
-                changes.append("component wrong -> right" if y.get("component_correct") else "component right -> wrong")
-            if bool(x.get("polarity_correct")) != bool(y.get("polarity_correct")):
-                changes.append("polarity wrong -> right" if y.get("polarity_correct") else "polarity right -> wrong")
+            for key, what in (("item_correct", "item"), ("component_correct", "component")):
+                if x.get(key) is not None and y.get(key) is not None and bool(x[key]) != bool(y[key]):
+                    changes.append(f"{what} wrong -> right" if y[key] else f"{what} right -> wrong")
             if changes:
                 flipped.append({"id": id_, "text": y.get("text"), "changes": changes, "gold": y.get("gold"),
                                 "a": x.get("pred"), "b": y.get("pred")})
     return {"kind": ka, "metrics": deltas, "flipped": flipped,
             "only_in_a": [i for i in ia if i not in ib], "only_in_b": [i for i in ib if i not in ia],
             "run_a": a.get("run"), "run_b": b.get("run")}
+
+
+def _flat_metrics(results: dict) -> dict:
+    """Answers: the metrics as they are. Tags: "slice/metric" for our tagger on each whole slice."""
+    if "slices" not in results:
+        return results.get("metrics") or {}
+    return {f"{name}/{k}": v for name, sl in results["slices"].items() for k, v in sl["metrics"]["ours"]["all"].items()
+            if not isinstance(v, (dict, list))}
+
+
+def _flat_items(results: dict) -> dict:
+    if "slices" not in results:
+        return {it["id"]: it for it in results.get("items") or []}
+    return {f"{name}/{it['id']}": it for name, sl in results["slices"].items() for it in sl["items"]}
 
 
 def format_comparison(comp: dict) -> str:
@@ -148,29 +160,42 @@ def answer_misses(items: list[dict]) -> list[str]:
     return out
 
 
+def tag_tables(results: dict) -> list[dict]:
+    """Per slice: a table of metrics for our tagger (whole slice, dev and held-out halves) and each baseline
+    (whole slice), with the slice's targets; and our errors."""
+    from assistant.evaluation.scoring import COMPONENT_METRICS, LINK_METRICS, TAG_TARGETS
+
+    out = []
+    for name, sl in results["slices"].items():
+        keys = LINK_METRICS if sl["kind"] == "links" else COMPONENT_METRICS
+        ours = sl["metrics"]["ours"]
+        cols = [("ours", ours["all"])] + [(f"ours {s}", ours[s]) for s in ("dev", "heldout") if s in ours]
+        cols += [(run, m["all"]) for run, m in sl["metrics"].items() if run != "ours"]
+        targets = TAG_TARGETS.get(name.removesuffix(".jsonl"), {})
+        rows = []
+        for key in keys:
+            op, t = targets.get(key, (None, None))
+            value = ours["all"].get(key)
+            rows.append((key, *[_fmt(m.get(key)) for _, m in cols], f"{op} {t:g}" if op else "",
+                         _check(value, op, t) if op else ""))
+        errors = [f"{it['id']}: gold {it['gold'].get('item') or it['gold']['component']}/{it['gold'].get('relation') or it['gold']['polarity']}, "
+                  f"ours {it['pred'].get('item') or it['pred']['component']}/{it['pred'].get('relation') or it['pred']['polarity']} - {it['text'][:90]}"
+                  for it in sl["items"] if not (it["item_correct"] if it.get("item_correct") is not None else it["component_correct"])]
+        n = ours["all"].get("n_items")
+        out.append({"name": name, "n": n, "header": ("metric", *[c for c, _ in cols], "target", ""), "rows": rows,
+                    "errors": errors})
+    return out
+
+
 def format_tags(results: dict) -> str:
-    m = results["metrics"]
-    names = ["accuracy", "macro_f1", "polarity_accuracy", "subcomponent_accuracy"]
-    base = results.get("baselines") or {}
-    header = ("metric", "ours", *base.keys(), "target", "")
-    rows = []
-    for key in names:
-        op, t = TAG_TARGETS.get(key, (None, None))
-        rows.append((key, _fmt(m.get(key)), *[_fmt(b["metrics"].get(key)) for b in base.values()],
-                     f"{op} {t:g}" if op else "", _check(m.get(key), op, t) if op else ""))
-    conf = m["confusion"]
-    lines = [f"eval tags: {m['n_items']} statements ({m['n_with_subcomponent']} with a sub-component)", "", _table(rows, header), "",
-             "confusion (rows gold, columns predicted):", _table(
-                 [(lab, *[str(v) for v in row]) for lab, row in zip(conf["labels"], conf["matrix"])], ("", *conf["labels"])), "",
-             _table([(lab, f"{s['precision']:.3f}", f"{s['recall']:.3f}", f"{s['f1']:.3f}", str(s["support"]))
-                     for lab, s in m["per_class"].items()], ("class", "precision", "recall", "f1", "support"))]
-    wrong = [it for it in results["items"] if not it["component_correct"] or not it["polarity_correct"]]
-    if wrong:
-        lines += ["", f"errors ({len(wrong)}):"]
-        for it in wrong:
-            g, p = it["gold"], it["pred"]
-            lines.append(f"  {it['id']}: gold {g['component']}/{g['polarity']}, ours {p['component']}/{p['polarity']} - {it['text'][:90]}")
-    return "\n".join(lines)
+    lines = []
+    for t in tag_tables(results):
+        lines += [f"{t['name']}: {t['n']} items", _table(t["rows"], t["header"]), ""]
+        if t["errors"]:
+            lines.append(f"  our errors ({len(t['errors'])}), first 12:")
+            lines += [f"    {e}" for e in t["errors"][:12]]
+            lines.append("")
+    return "\n".join(lines).rstrip()
 
 
 def _png(fig) -> bytes:
@@ -222,49 +247,38 @@ def answer_plots(results: dict) -> dict[str, bytes]:
     return plots
 
 
-def tag_plots(results: dict) -> dict[str, bytes]:
-    import matplotlib
-
-    matplotlib.use("Agg")
-    import matplotlib.pyplot as plt
-
-    conf = results["metrics"]["confusion"]
-    labels, m = conf["labels"], conf["matrix"]
-    fig, ax = plt.subplots(figsize=(5, 4.3))
-    im = ax.imshow(m, cmap="Blues")
-    ax.set_xticks(range(len(labels)))
-    ax.set_xticklabels(labels, rotation=30, ha="right")
-    ax.set_yticks(range(len(labels)))
-    ax.set_yticklabels(labels)
-    ax.set_xlabel("predicted")
-    ax.set_ylabel("gold")
-    top = max(max(r) for r in m) if m else 0
-    for i, row in enumerate(m):
-        for j, v in enumerate(row):
-            ax.text(j, i, str(v), ha="center", va="center", color="white" if v > top / 2 else "black")
-    fig.colorbar(im, ax=ax, fraction=0.046)
-    ax.set_title("COM-B component: confusion matrix")
-    return {"confusion.png": _png(fig)}
-
-
 def _md_table(header, rows) -> str:
     out = ["| " + " | ".join(header) + " |", "|" + "|".join("---" for _ in header) + "|"]
     out += ["| " + " | ".join(str(c).replace("|", "\\|") for c in r) + " |" for r in rows]
     return "\n".join(out)
 
 
-def _html_table(header, rows) -> str:
-    import html
-
-    h = "".join(f"<th>{html.escape(str(c))}</th>" for c in header)
-    body = "".join("<tr>" + "".join(f"<td>{html.escape(str(c))}</td>" for c in r) + "</tr>" for r in rows)
-    return f"<table><thead><tr>{h}</tr></thead><tbody>{body}</tbody></table>"
+REPORT_TEMPLATE = """<!doctype html>
+<html lang="en"><head><meta charset="utf-8"><title>{{ title }}</title>
+<style>body{font-family:system-ui,sans-serif;max-width:1100px;margin:2em auto;padding:0 1em;color:#222}
+table{border-collapse:collapse;margin:1em 0;font-size:14px}td,th{border:1px solid #ccc;padding:3px 8px;text-align:left}
+th{background:#f3f3f3}img{max-width:100%}figure{margin:1em 0}</style></head>
+<body><h1>{{ title }}</h1>
+{% for t in tables %}{% if t.name %}<h2>{{ t.name }}</h2>{% endif %}
+<table><thead><tr>{% for h in t.header %}<th>{{ h }}</th>{% endfor %}</tr></thead>
+<tbody>{% for r in t.rows %}<tr>{% for c in r %}<td>{{ c }}</td>{% endfor %}</tr>{% endfor %}</tbody></table>
+{% if t.errors %}<details><summary>{{ t.errors|length }} errors</summary><ul>{% for e in t.errors %}<li>{{ e }}</li>{% endfor %}</ul></details>{% endif %}
+{% endfor %}
+{% for name, data in plots %}<figure><img alt="{{ name }}" src="data:image/png;base64,{{ data }}"></figure>{% endfor %}
+{% if notes %}<h2>Misses</h2><ul>{% for n in notes %}<li>{{ n }}</li>{% endfor %}</ul>{% endif %}
+{% if detail %}<h2>Items</h2><table><thead><tr>{% for h in detail.header %}<th>{{ h }}</th>{% endfor %}</tr></thead>
+<tbody>{% for r in detail.rows %}<tr>{% for c in r %}<td>{{ c }}</td>{% endfor %}</tr>{% endfor %}</tbody></table>{% endif %}
+<h2>Run</h2><table>{% for k, v in run %}<tr><th>{{ k }}</th><td>{{ v }}</td></tr>{% endfor %}</table>
+</body></html>
+"""
 
 
 def write_report(results: dict, out_dir) -> dict:
-    """results.json, report.md (with the plots as PNG files beside it) and a self-contained report.html."""
+    """results.json, report.md (with the plots as PNG files beside it) and a self-contained report.html
+    (jinja2 with autoescaping: nothing from a question or a passage is markup)."""
     import base64
-    import html
+
+    from jinja2 import Environment
 
     out = Path(out_dir)
     try:
@@ -272,58 +286,38 @@ def write_report(results: dict, out_dir) -> dict:
     except OSError as e:
         raise AssistantError(f"cannot create the report folder {out}: {e.strerror}") from None
     kind = results_kind(results)
-    m = results["metrics"]
     run = results.get("run") or {}
+    detail, notes, plots = None, [], {}
     if kind == "answers":
         title = "Answer quality"
         plots = answer_plots(results)
-        header = ("metric", "value", "target", "")
-        rows = metric_rows(m, ANSWER_TARGETS)
-        detail_header = ("id", "answerable", "abstained", "fact recall", "missed", "citations", "latency ms")
-        detail = [(it["id"], it["answerable"], it["abstained"], _fmt(it["fact_recall"]), ", ".join(it["facts_missed"]),
-                   it["n_citations"], f"{it['latency_ms']:.1f}") for it in results["items"]]
+        tables = [{"name": "", "header": ("metric", "value", "target", ""), "rows": metric_rows(results["metrics"], ANSWER_TARGETS),
+                   "errors": []}]
+        detail = {"header": ("id", "answerable", "abstained", "fact recall", "point recall", "missed", "citations", "latency ms"),
+                  "rows": [(it["id"], it["answerable"], it["abstained"], _fmt(it["fact_recall"]), _fmt(it.get("point_recall")),
+                            ", ".join(it["facts_missed"]), it["n_citations"], f"{it['latency_ms']:.1f}") for it in results["items"]]}
         notes = answer_misses(results["items"])
     else:
         title = "COM-B tagging"
-        plots = tag_plots(results)
-        base = results.get("baselines") or {}
-        header = ("metric", "ours", *base.keys(), "target", "")
-        rows = []
-        for key in ["accuracy", "macro_f1", "polarity_accuracy", "subcomponent_accuracy"]:
-            op, t = TAG_TARGETS.get(key, (None, None))
-            rows.append((key, _fmt(m.get(key)), *[_fmt(b["metrics"].get(key)) for b in base.values()],
-                         f"{op} {t:g}" if op else "", _check(m.get(key), op, t) if op else ""))
-        detail_header = ("class", "precision", "recall", "f1", "support")
-        detail = [(lab, s["precision"], s["recall"], s["f1"], s["support"]) for lab, s in m["per_class"].items()]
-        notes = [f"{it['id']}: gold {it['gold']['component']}/{it['gold']['polarity']}, ours "
-                 f"{it['pred']['component']}/{it['pred']['polarity']} - {it['text']}"
-                 for it in results["items"] if not it["component_correct"] or not it["polarity_correct"]]
+        tables = tag_tables(results)
     (out / "results.json").write_text(json.dumps(results, indent=1, ensure_ascii=False) + "\n", "utf-8")
     for name, data in plots.items():
         (out / name).write_bytes(data)
-    run_rows = [(k, json.dumps(v) if isinstance(v, dict) else v) for k, v in run.items()]
-    md = [f"# {title}", "", _md_table(header, rows), ""]
+    run_rows = [(k, json.dumps(v) if isinstance(v, (dict, list)) else v) for k, v in run.items()]
+    md = [f"# {title}", ""]
+    for t in tables:
+        md += ([f"## {t['name']}", ""] if t["name"] else []) + [_md_table(t["header"], t["rows"]), ""]
+        md += [f"- {e}" for e in t["errors"]] + ([""] if t["errors"] else [])
     md += [f"![{name}]({name})" for name in plots] + [""]
-    md += ["## Run", "", _md_table(("field", "value"), run_rows), "", "## Items" if kind == "answers" else "## Per class", "",
-           _md_table(detail_header, detail), "", "## Misses" if kind == "answers" else "## Errors", ""]
-    md += [f"- {n}" for n in notes] or ["none"]
+    if notes:
+        md += ["## Misses", ""] + [f"- {n}" for n in notes] + [""]
+    if detail:
+        md += ["## Items", "", _md_table(detail["header"], detail["rows"]), ""]
+    md += ["## Run", "", _md_table(("field", "value"), run_rows)]
     (out / "report.md").write_text("\n".join(md) + "\n", "utf-8")
-    imgs = "".join(f'<figure><img alt="{html.escape(name)}" src="data:image/png;base64,{base64.b64encode(data).decode()}"></figure>'
-                   for name, data in plots.items())
-    notes_html = "<ul>" + "".join(f"<li>{html.escape(n)}</li>" for n in notes) + "</ul>" if notes else "<p>none</p>"
-    page = f"""<!doctype html>
-<html lang="en"><head><meta charset="utf-8"><title>{html.escape(title)}</title>
-<style>body{{font-family:system-ui,sans-serif;max-width:1100px;margin:2em auto;padding:0 1em;color:#222}}
-table{{border-collapse:collapse;margin:1em 0;font-size:14px}}td,th{{border:1px solid #ccc;padding:3px 8px;text-align:left}}
-th{{background:#f3f3f3}}img{{max-width:100%}}figure{{margin:1em 0}}</style></head>
-<body><h1>{html.escape(title)}</h1>
-{_html_table(header, rows)}
-{imgs}
-<h2>{"Misses" if kind == "answers" else "Errors"}</h2>{notes_html}
-<h2>{"Items" if kind == "answers" else "Per class"}</h2>{_html_table(detail_header, detail)}
-<h2>Run</h2>{_html_table(("field", "value"), run_rows)}
-</body></html>
-"""
+    page = Environment(autoescape=True).from_string(REPORT_TEMPLATE).render(
+        title=title, tables=tables, notes=notes, detail=detail, run=run_rows,
+        plots=[(name, base64.b64encode(data).decode()) for name, data in plots.items()])
     (out / "report.html").write_text(page, "utf-8")
     return {"results": str(out / "results.json"), "markdown": str(out / "report.md"), "html": str(out / "report.html")}
 

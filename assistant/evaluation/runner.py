@@ -7,7 +7,7 @@ from pathlib import Path
 
 from assistant.errors import AssistantError, EvalFileError
 from assistant.evaluation.datasets import find_questions_file, load_questions
-from assistant.evaluation.metrics import answer_metrics, gold_polarity, tag_metrics
+from assistant.evaluation.metrics import answer_metrics, tag_metrics
 from assistant.evaluation.reports import (
     _table,
     compare_results,
@@ -105,43 +105,72 @@ def run_answers(items: list[dict], settings=None, k: int | None = None, assistan
     return {"metrics": answer_metrics(scored), "items": scored, "run": run}
 
 
-def _strip(pred: dict) -> dict:
-    return {"component": pred["component"], "subcomponent": pred.get("subcomponent"),
-            "polarity": "neutral" if pred["component"] == "none" else pred["polarity"]}
+def _document_contexts(corpus) -> dict:
+    """doc_id -> the tagger's Context, from the corpus front matter (gold passages name their document)."""
+    from assistant.comb.tagger import Context
+    from assistant.errors import LoadError
+    from assistant.ingest.loaders import discover, load_document
+
+    out = {}
+    for path in discover(Path(corpus)):
+        try:
+            meta = load_document(path).meta
+        except LoadError:
+            continue
+        out[meta.doc_id] = Context(doc_type=meta.doc_type, design=meta.design)
+    return out
 
 
-def run_tags(items: list[dict], embedder=None, tagger=None, file=None) -> dict:
-    """The COM-B tagger and two baselines on labelled statements. Returns ``{"metrics", "items", "baselines", "run"}``."""
+def _split_metrics(items: list[dict], preds: list[dict], metric) -> dict:
+    """The slice as a whole, and its development and held-out halves where it has them."""
+    out = {"all": metric(items, preds)}
+    for split in ("dev", "heldout"):
+        idx = [i for i, it in enumerate(items) if it.get("split") == split]
+        if idx:
+            out[split] = metric([items[i] for i in idx], [preds[i] for i in idx])
+    return out
+
+
+def run_tags(slices: dict[str, list[dict]], embedder=None, tagger=None, files=None, corpus=None) -> dict:
+    """The COM-B tagger on each slice (a file of labelled statements or passages), beside baselines in the
+    same run. Slices labelled with catalogue items get link metrics (item, relation, level); older
+    component-only sets get the component metrics. Returns ``{"slices": {...}, "run": {...}}``."""
     from assistant import __version__
-    from assistant.comb.tagger import require_tagger
+    from assistant.comb.tagger import Context, require_tagger
     from assistant.embedding import get_embedder
+    from assistant.evaluation.metrics import item_correct, link_metrics
+    from assistant.evaluation.tag_baselines import nearest_item_predict, previous_tagger_predict, tag_prediction
 
     embedder = embedder or get_embedder()
     tagger = tagger or require_tagger(embedder)
-    texts = [it["text"] for it in items]
-    vectors = embedder.embed(texts)
-    ours = [_strip(p) for p in tagger.predict(vectors, texts)]
-    nearest = NearestDefinitionBaseline(embedder).predict(vectors)
-    keyword = [keyword_predict(t) for t in texts]
-    out_items = []
-    for it, o, nd, kw in zip(items, ours, nearest, keyword):
-        gold = {"component": it["component"], "subcomponent": it.get("subcomponent"), "polarity": gold_polarity(it)}
-        out_items.append({
-            "id": it["id"], "text": it["text"], "gold": gold, "pred": o,
-            "component_correct": o["component"] == gold["component"],
-            "polarity_correct": o["polarity"] == gold["polarity"],
-            "subcomponent_correct": (o["subcomponent"] == gold["subcomponent"]) if gold["subcomponent"] else None,
-            "baselines": {"nearest_definition": nd, "keyword": kw},
-        })
-    baselines = {
-        "nearest_definition": {"description": NearestDefinitionBaseline.description, "metrics": tag_metrics(items, nearest)},
-        "keyword": {"description": "hand-written cue words per sub-component and per polarity; none/neutral when no cue",
-                    "metrics": tag_metrics(items, keyword)},
-    }
+    contexts_by_doc = _document_contexts(corpus) if corpus else {}
+    out = {}
+    for name, items in slices.items():
+        texts = [it["text"] for it in items]
+        vectors = embedder.embed(texts)
+        contexts = [contexts_by_doc.get(it["passage_id"].split(":")[0]) or Context(doc_type=it.get("doc_type"))
+                    if it.get("passage_id") else None for it in items]
+        ours = [tag_prediction(t) for t in tagger.tag_vectors(vectors, texts, contexts)]
+        runs = {"ours": ours, "previous_tagger_0.1": previous_tagger_predict(tagger.classifier, embedder, vectors, texts)}
+        linked = all("relation" in it for it in items)
+        if linked:
+            runs["nearest_item"] = nearest_item_predict(tagger, vectors)
+        else:
+            runs["nearest_definition"] = NearestDefinitionBaseline(embedder).predict(vectors)
+            runs["keyword"] = [keyword_predict(t) for t in texts]
+        metric = link_metrics if linked else tag_metrics
+        out[name] = {
+            "kind": "links" if linked else "components",
+            "metrics": {run: _split_metrics(items, preds, metric) for run, preds in runs.items()},
+            "items": [{"id": it["id"], "text": it["text"], "split": it.get("split"),
+                       "gold": {k: it.get(k) for k in ("item", "items_ok", "relation", "component", "level", "polarity")},
+                       "pred": p, "component_correct": p["component"] == it["component"],
+                       "item_correct": item_correct(it, p) if linked else None} for it, p in zip(items, ours)],
+        }
     run = {"kind": "tags", "package_version": __version__, "model": getattr(embedder, "name", None),
-           "tagger_version": getattr(tagger, "version", None), "file": str(file) if file is not None else None,
-           "file_sha256": _file_sha256(file) if file is not None else None, "date": _now()}
-    return {"metrics": tag_metrics(items, ours), "items": out_items, "baselines": baselines, "run": run}
+           "tagger_version": getattr(tagger, "version", None), "files": [str(f) for f in files or []],
+           "file_sha256": {str(f): _file_sha256(f) for f in files or []}, "date": _now()}
+    return {"slices": out, "run": run}
 
 
 def eval_after_index(settings, quiet: bool = False, questions=None, assistant=None) -> dict | None:

@@ -98,3 +98,49 @@ def keyword_predict(text: str) -> dict:
     b, e = _cue_count(text, POLARITY_CUES["barrier"]), _cue_count(text, POLARITY_CUES["enabler"])
     polarity = "barrier" if b > e else "enabler" if e > b else "neutral"
     return {"component": component_of(best), "subcomponent": best, "polarity": polarity}
+
+
+def previous_tagger_predict(classifier, embedder, vectors, texts: list[str]) -> list[dict]:
+    """The tagger as shipped in 0.1, for comparison: the statement classifier's component and polarity, and the
+    nearest catalogue item (cosine >= 0.55 to its text, same polarity) named when there is one."""
+    import numpy as np
+
+    from assistant.comb.catalogue import items
+
+    cat = list(items())
+    sims = np.asarray(vectors) @ embedder.embed([it.text for it in cat]).T
+    out = []
+    for i, pred in enumerate(classifier.predict(vectors, texts)):
+        item = None
+        if pred["component"] != "none":
+            for j in np.argsort(-sims[i])[:3]:
+                if sims[i, j] >= 0.55 and cat[j].polarity == pred["polarity"]:
+                    item = cat[j]
+                    break
+        relation = "none" if pred["component"] == "none" else f"reports_{pred['polarity']}"
+        out.append({"component": pred["component"], "subcomponent": pred["subcomponent"], "polarity": pred["polarity"],
+                    "item": item.id if item else None, "relation": relation, "level": None})
+    return out
+
+
+def nearest_item_predict(tagger, vectors) -> list[dict]:
+    """The nearest catalogue item by cosine to its plain text or study wording alone (no classifier, no
+    relation logic): what a plain similarity search over the catalogue would give; none below 0.40."""
+    import numpy as np
+
+    from assistant.comb.catalogue import items, make_tag
+
+    sims = np.asarray(vectors) @ tagger.report_vectors.T
+    out = []
+    for i in range(len(sims)):
+        row = int(np.argmax(sims[i]))
+        item = items()[int(tagger.report_owner[row])]
+        relation = "none" if sims[i, row] < 0.40 else ("reports_barrier" if item.polarity == "barrier" else "reports_enabler")
+        out.append(tag_prediction(make_tag(item, relation, float(sims[i, row]))))
+    return out
+
+
+def tag_prediction(tag) -> dict:
+    """The fields of a ComBTag that the metrics compare."""
+    return {"component": tag.component, "subcomponent": tag.subcomponent, "polarity": tag.polarity,
+            "item": tag.item, "relation": tag.relation, "level": tag.level}

@@ -146,7 +146,7 @@ def build_index(settings: Settings, full: bool = False, quiet: bool = False, sto
 
 
 def _build_index(settings, full, quiet, store, embedder, tagger) -> IndexReport:
-    from assistant.comb.tagger import fingerprint
+    from assistant.comb.tagger import Context, fingerprint
     from assistant.store import open_store
 
     t0 = time.perf_counter()
@@ -224,7 +224,8 @@ def _build_index(settings, full, quiet, store, embedder, tagger) -> IndexReport:
     for i in range(0, len(new_passages), step):
         batch = new_passages[i:i + step]
         vectors = embedder.embed([p.embed_text() for p in batch])
-        tags = tagger.tag_vectors(vectors, [p.text for p in batch]) if tagger else [ComBTag() for _ in batch]
+        contexts = [Context(doc_type=p.meta.doc_type, design=p.meta.design) for p in batch]
+        tags = tagger.tag_vectors(vectors, [p.text for p in batch], contexts) if tagger else [ComBTag() for _ in batch]
         for p, tag in zip(batch, tags):
             p.com_b = tag
             p.superseded_by = superseded_by.get(p.doc_id)
