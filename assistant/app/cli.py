@@ -254,21 +254,27 @@ def remove(doc_id: str = typer.Argument(..., help="The document id to remove (se
     _print_json(report.to_dict()) if as_json else typer.echo(f"removed {doc_id}; index version {report.version}")
 
 
+QUESTION_SETS = ("evals/questions.jsonl", "evals/questions_intents.jsonl")
+
+
 @eval_app.command("answers")
 def eval_answers(
-    file: Path = typer.Argument(..., help="Questions in JSON Lines (see evals/README.md)."),
-    as_json: bool = typer.Option(False, "--json", help="Print {metrics, items} as JSON."),
+    files: Optional[List[Path]] = typer.Argument(None, help=f"Questions in JSON Lines (see evals/README.md); default: {', '.join(QUESTION_SETS)}."),
+    as_json: bool = typer.Option(False, "--json", help="Print {metrics, metrics_by_split, items} as JSON."),
     report: Optional[Path] = typer.Option(None, "--report", help="Write report.md, report.html and results.json to this folder."),
     k: Optional[int] = typer.Option(None, "--k", min=1, max=20, help="Passages to cite per answer (default 5)."),
 ):
-    """Fact recall, abstention and latency of `ask` over a question set."""
-    from assistant.evaluation.datasets import load_questions
+    """Fact recall (answer and citations), point recall (answer text alone), abstention, out-of-scope handling
+    and latency of `ask` over question sets, for the whole set and its development and held-out halves."""
+    from assistant.evaluation.datasets import load_question_files
     from assistant.evaluation.reports import format_answers, write_report
     from assistant.evaluation.runner import run_answers
 
+    paths = list(files or [Path(f) for f in QUESTION_SETS])
     try:
-        items = load_questions(file)
-        results = run_answers(items, Settings.from_env(), k=k, file=file, quiet=as_json)
+        items = load_question_files(paths)
+        results = run_answers(items, Settings.from_env(), k=k, file=paths[0] if len(paths) == 1 else None, quiet=as_json)
+        results["run"]["files"] = [str(p) for p in paths]
         written = write_report(results, report) if report else None
     except AssistantError as e:
         fail(str(e))

@@ -21,7 +21,7 @@ TDF_URL = "https://doi.org/10.1186/1748-5908-7-37"
 
 def _front(title, publisher, year, url, licence, note) -> str:
     meta = {"title": title, "publisher": publisher, "year": year, "url": url, "doc_type": "framework",
-            "licence": licence, "source_note": note}
+            "licence": licence, "design": "framework", "setting": "UK", "publisher_kind": "academic", "source_note": note}
     return "---\n" + yaml.safe_dump(meta, sort_keys=False, allow_unicode=True, width=1000) + "---\n\n"
 
 
@@ -87,9 +87,9 @@ def functions_doc() -> str:
 
 def policies_doc() -> str:
     tax = taxonomy()
-    out = [_front("Behaviour Change Wheel: the seven policy categories and which intervention functions they deliver", "Silverback Publishing (Michie, Atkins and West)", 2014,
-                  BCW_URL, "unknown",
-                  f"Generated {WRITTEN} from assistant/comb/taxonomy.yaml (matrix B: the guide's Table 2.9 as given in the project's source notes; each cell is marked verified or not verified as the notes record). The guide is a book with no open URL; the link is to the 2011 paper that defines the categories.")]
+    out = [_front("Behaviour Change Wheel: the seven policy categories and which intervention functions they deliver", "Implementation Science (Michie, van Stralen and West), with the guide by Michie, Atkins and West (Silverback Publishing, 2014)", 2011,
+                  BCW_URL, "Open access article (licence not recorded here)",
+                  f"Generated {WRITTEN} from assistant/comb/taxonomy.yaml. The seven categories are defined in the 2011 paper (year and link); the table of which functions each category delivers is the 2014 guide's Table 2.9 as given in the project's source notes, each cell marked verified or not verified as the notes record. The guide is a book with no open URL.")]
     for cat, info in tax["policy_categories"].items():
         fns = [label(f).lower() for f, cells in tax["matrix_b"]["cells"].items() if cat in cells]
         reach = "usually within a local commissioner's reach" if info["local"] else "mostly a national lever"

@@ -60,16 +60,39 @@ def validate_question_item(obj: dict, path, n: int) -> dict:
     facts = obj.get("facts", [])
     if not isinstance(facts, list):
         raise EvalFileError(f"{path}, line {n}: field 'facts' must be a list of lists of accepted spellings")
+    clean = _spellings(facts, "fact", path, n)
+    if answerable and not clean:
+        raise EvalFileError(f"{path}, line {n}: an answerable question needs at least one fact")
+    out = {"id": obj["id"], "question": obj["question"], "answerable": answerable, "facts": clean}
+    if "points" in obj:
+        if not isinstance(obj["points"], list):
+            raise EvalFileError(f"{path}, line {n}: field 'points' must be a list of lists of accepted spellings")
+        out["points"] = _spellings(obj["points"], "point", path, n)
+    for key, allowed in (("intent", INTENTS), ("scope", ("in", "partial", "out")), ("split", ("dev", "heldout"))):
+        if key in obj:
+            if obj[key] not in allowed:
+                raise EvalFileError(f"{path}, line {n}: {key} must be one of {', '.join(allowed)}, got {obj[key]!r}")
+            out[key] = obj[key]
+    for key in ("follow_up_of", "expect_doc"):
+        if isinstance(obj.get(key), str):
+            out[key] = obj[key]
+    if isinstance(obj.get("not_covered"), list):
+        out["not_covered"] = [str(x) for x in obj["not_covered"]]
+    return out
+
+
+INTENTS = ("fact", "how_to", "barriers", "evidence", "named_source", "what_first", "comparison", "local")
+
+
+def _spellings(values: list, what: str, path, n: int) -> list[list[str]]:
     clean = []
-    for j, fact in enumerate(facts):
+    for j, fact in enumerate(values):
         if isinstance(fact, str):
             fact = [fact]
         if not isinstance(fact, list) or not fact or not all(isinstance(s, str) and s.strip() for s in fact):
-            raise EvalFileError(f"{path}, line {n}: fact {j + 1} must be a non-empty list of non-empty strings")
+            raise EvalFileError(f"{path}, line {n}: {what} {j + 1} must be a non-empty list of non-empty strings")
         clean.append(fact)
-    if answerable and not clean:
-        raise EvalFileError(f"{path}, line {n}: an answerable question needs at least one fact")
-    return {"id": obj["id"], "question": obj["question"], "answerable": answerable, "facts": clean}
+    return clean
 
 
 def validate_tag_item(obj: dict, path, n: int) -> dict:
@@ -117,6 +140,17 @@ def _validate_link(obj: dict, path, n: int) -> dict:
 def load_questions(path) -> list[dict]:
     items = [validate_question_item(obj, path, n) for n, obj in read_jsonl(path)]
     _no_duplicate_ids(items, path)
+    return items
+
+
+def load_question_files(paths) -> list[dict]:
+    """Several question files as one set; ids must be unique across them (follow-ups name their question)."""
+    items = [it for p in paths for it in load_questions(p)]
+    _no_duplicate_ids(items, ", ".join(str(p) for p in paths))
+    ids = {it["id"] for it in items}
+    for it in items:
+        if it.get("follow_up_of") and it["follow_up_of"] not in ids:
+            raise EvalFileError(f"{it['id']}: follow_up_of names {it['follow_up_of']!r}, which is not in the set")
     return items
 
 

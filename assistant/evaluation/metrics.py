@@ -34,20 +34,31 @@ def answer_metrics(items: list[dict]) -> dict:
       that question's facts found (answer text or cited passages). Each question weighs the same whatever
       its number of facts. An answerable question that abstained scores 0.
     - answer_fact_recall: the same, counting only facts found in the answer text itself.
+    - answer_point_recall: the mean share of each answerable question's ``points`` (what an ideal answer's
+      text holds) found in the answer text alone, never in citations.
     - abstain_correct: share of unanswerable questions that abstained (None when there are none).
     - false_abstain: share of answerable questions that abstained (None when there are none).
+    - out_of_scope_handled: share of questions labelled scope "out" that were refused or flagged (the answer
+      says what the evidence does not cover).
+    - currency: share of questions with ``expect_doc`` whose first citation is that document.
     - citations_per_answer: mean number of citations over the answers that did not abstain.
     - latency_ms_p50 / latency_ms_p95: percentiles of ``timings_ms["total"]`` over all questions.
     """
     answerable = [it for it in items if it["answerable"]]
     unanswerable = [it for it in items if not it["answerable"]]
     answered = [it for it in items if not it["abstained"]]
+    with_points = [it for it in answerable if it.get("point_recall") is not None]
+    out_scope = [it for it in items if it.get("scope") == "out"]
+    current = [it for it in items if "currency_correct" in it]
     lat = [it["latency_ms"] for it in items]
     return {
         "fact_recall": _r(_mean(it["fact_recall"] or 0.0 for it in answerable)),
         "answer_fact_recall": _r(_mean(it["answer_fact_recall"] or 0.0 for it in answerable)),
+        "answer_point_recall": _r(_mean(it["point_recall"] for it in with_points)),
         "abstain_correct": _r(_mean(1.0 if it["abstained"] else 0.0 for it in unanswerable)),
         "false_abstain": _r(_mean(1.0 if it["abstained"] else 0.0 for it in answerable)),
+        "out_of_scope_handled": _r(_mean(1.0 if it.get("flagged") else 0.0 for it in out_scope)),
+        "currency": _r(_mean(1.0 if it["currency_correct"] else 0.0 for it in current)),
         "citations_per_answer": _r(_mean(it["n_citations"] for it in answered), 3),
         "latency_ms_p50": _r(percentile(lat, 50), 1),
         "latency_ms_p95": _r(percentile(lat, 95), 1),
@@ -55,6 +66,12 @@ def answer_metrics(items: list[dict]) -> dict:
         "n_answerable": len(answerable),
         "n_unanswerable": len(unanswerable),
     }
+
+
+def answer_metrics_by_split(items: list[dict]) -> dict:
+    """The metrics on the development and held-out halves apart (items labelled with ``split``)."""
+    return {split: answer_metrics(sub) for split in ("dev", "heldout")
+            if (sub := [it for it in items if it.get("split") == split])}
 
 
 def confusion_matrix(gold: list[str], pred: list[str], labels: list[str] | tuple = COMPONENT_VALUES) -> dict:

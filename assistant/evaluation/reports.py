@@ -136,7 +136,7 @@ def format_answers(results: dict) -> str:
     run = results.get("run") or {}
     lines = [f"eval answers: {m['n_items']} questions ({m['n_answerable']} answerable, {m['n_unanswerable']} unanswerable); "
              f"index v{run.get('index_version')}, k={run.get('retrieval', {}).get('k')}, {run.get('mode', '')}", "",
-             _table(metric_rows(m, ANSWER_TARGETS)), ""]
+             _table(split_rows(results), ("metric", "all", *results.get("metrics_by_split", {}).keys(), "target", "")), ""]
     misses = answer_misses(results["items"])
     if misses:
         lines.append(f"misses ({len(misses)}):")
@@ -144,6 +144,21 @@ def format_answers(results: dict) -> str:
     else:
         lines.append("no misses")
     return "\n".join(lines)
+
+
+def split_rows(results: dict) -> list[tuple]:
+    """One row per metric: the whole set, then its development and held-out halves, then the target (checked
+    on the held-out half where there is one: that is the figure nothing was tuned on)."""
+    m, by = results["metrics"], results.get("metrics_by_split") or {}
+    judged = by.get("heldout", m)
+    rows = []
+    for key, value in m.items():
+        if isinstance(value, (dict, list)):
+            continue
+        op, t = ANSWER_TARGETS.get(key, (None, None))
+        rows.append((key, _fmt(value), *[_fmt(sub.get(key)) for sub in by.values()], f"{op} {t:g}" if op else "",
+                     _check(judged.get(key), op, t) if op else ""))
+    return rows
 
 
 def answer_misses(items: list[dict]) -> list[str]:

@@ -7,7 +7,7 @@ from pathlib import Path
 
 from assistant.errors import AssistantError, EvalFileError
 from assistant.evaluation.datasets import find_questions_file, load_questions
-from assistant.evaluation.metrics import answer_metrics, tag_metrics
+from assistant.evaluation.metrics import answer_metrics, answer_metrics_by_split, tag_metrics
 from assistant.evaluation.reports import (
     _table,
     compare_results,
@@ -81,20 +81,25 @@ def _bar(total: int, label: str, quiet: bool):
 
 def run_answers(items: list[dict], settings=None, k: int | None = None, assistant=None, file=None,
                 quiet: bool = True) -> dict:
-    """Ask every question and score it. Returns ``{"metrics", "items", "run"}``."""
+    """Ask every question and score it. A question with ``follow_up_of`` is asked with that question and its
+    answer as the chat history. Returns ``{"metrics", "metrics_by_split", "items", "run"}``."""
     from assistant.api import EvidenceAssistant
     from assistant.settings import Settings
 
     settings = settings or Settings.from_env()
     assistant = assistant or EvidenceAssistant.open(settings, quiet=quiet)
     bar = _bar(len(items), "asking", quiet)
-    scored = []
+    scored, asked = [], {}
     for item in items:
+        history = asked.get(item.get("follow_up_of") or "", [])
         try:
-            answer = assistant.ask(item["question"], k=k).to_dict()
+            answer = assistant.ask(item["question"], history=history, k=k).to_dict()
         except Exception as e:  # one broken question must not hide the others' results
             answer = {"answer": "", "abstained": False, "citations": [], "timings_ms": {"total": 0.0},
                       "error": f"{type(e).__name__}: {e}"}
+        asked[item["id"]] = [{"role": "user", "content": item["question"],
+                              "metadata": {"standalone": answer.get("standalone_question") or item["question"]}},
+                             {"role": "assistant", "content": answer.get("answer", "")}]
         scored.append(score_answer(item, answer))
         if bar:
             bar.update(1)
@@ -102,7 +107,8 @@ def run_answers(items: list[dict], settings=None, k: int | None = None, assistan
         bar.close()
     run = run_info(settings, k, file, store=assistant.store)
     run["index_version"] = assistant.version
-    return {"metrics": answer_metrics(scored), "items": scored, "run": run}
+    return {"metrics": answer_metrics(scored), "metrics_by_split": answer_metrics_by_split(scored), "items": scored,
+            "run": run}
 
 
 def _document_contexts(corpus) -> dict:

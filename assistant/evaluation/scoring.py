@@ -11,6 +11,8 @@ ANSWER_TARGETS = {
     "false_abstain": ("<=", 0.05),
     "latency_ms_p50": ("<=", 100.0),
     "latency_ms_p95": ("<=", 250.0),
+    "answer_point_recall": (">=", 0.75),
+    "out_of_scope_handled": (">=", 0.90),
 }
 
 
@@ -57,6 +59,9 @@ def score_answer(item: dict, answer: dict) -> dict:
         (found if hit else missed).append(fact_label(fact))
         if not abstained and fact_found(fact, text):
             answer_found.append(fact_label(fact))
+    points = item.get("points") or []
+    points_found = [fact_label(p) for p in points if not abstained and fact_found(p, text)]
+    flagged = abstained or answer.get("scope") in ("partial", "out")
     n = len(item["facts"])
     rec = {
         "id": item["id"],
@@ -69,11 +74,22 @@ def score_answer(item: dict, answer: dict) -> dict:
         "answer_facts_found": answer_found,
         "fact_recall": (len(found) / n) if (item["answerable"] and n) else None,
         "answer_fact_recall": (len(answer_found) / n) if (item["answerable"] and n) else None,
+        "point_recall": (len(points_found) / len(points)) if (item["answerable"] and points) else None,
+        "points_missed": [fact_label(p) for p in points if fact_label(p) not in points_found],
+        "flagged": flagged,
+        "intent": item.get("intent"),
+        "scope": item.get("scope"),
+        "split": item.get("split"),
+        "answer_scope": answer.get("scope"),
+        "resolved_question": answer.get("standalone_question"),
         "latency_ms": float((answer.get("timings_ms") or {}).get("total", 0.0)),
         "n_citations": len(citations),
         "cited": [c.get("passage_id") for c in citations],
         "answer": text,
     }
+    if item.get("expect_doc"):
+        first = citations[0].get("doc_id") if citations else None
+        rec["currency_correct"] = first == item["expect_doc"]
     if answer.get("error"):
         rec["error"] = answer["error"]
     return rec

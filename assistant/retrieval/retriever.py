@@ -16,6 +16,7 @@ from assistant.models import Filters, Passage
 from assistant.retrieval.dense import dense_ranking
 from assistant.retrieval.fusion import demote, reciprocal_rank_fusion
 from assistant.retrieval.lexical import LexicalIndex
+from assistant.retrieval.periods import document_years, supersede_penalised, years_in
 from assistant.settings import Settings
 from assistant.store.codec import passage_from_chroma
 from assistant.text import tokens
@@ -51,6 +52,18 @@ class Retriever:
         self.vectors = np.asarray([got["embeddings"][i] for i in order], dtype=np.float32).reshape(len(order), -1)
         self.index_of = {p.passage_id: i for i, p in enumerate(self.passages)}
         self.lexical = LexicalIndex([p.embed_text() for p in self.passages])
+        self.doc_years = {p.doc_id: document_years(p.doc_id, p.meta.title, p.meta.year) for p in self.passages}
+        self.successor = {p.doc_id: p.superseded_by for p in self.passages if p.superseded_by}
+
+    def demoted_documents(self, question: str) -> set[str]:
+        """Superseded documents rank below their successors, unless the question names the old document's
+        own period (then the successor is the one demoted): supersede demotes, never hides."""
+        asked = years_in(question)
+        out = set()
+        for old, new in self.successor.items():
+            side = supersede_penalised(asked, self.doc_years[old], self.doc_years.get(new))
+            out.add(old if side == "old" else new)
+        return out
 
     def __len__(self) -> int:
         return len(self.passages)
@@ -76,7 +89,8 @@ class Retriever:
         timings["bm25"] = (time.perf_counter() - t2) * 1000
 
         fused = reciprocal_rank_fusion([(dense, s.dense_weight), ([i for i, _ in lexical], s.bm25_weight)], s.rrf_k)
-        fused = demote(fused, s.superseded_penalty, lambda i: bool(self.passages[i].superseded_by))
+        demoted = self.demoted_documents(question)
+        fused = demote(fused, s.superseded_penalty, lambda i: self.passages[i].doc_id in demoted)
         bm_score = dict(lexical)
         ranked = sorted(fused, key=lambda i: -fused[i])
         sims = self.vectors[ranked] @ qvec if ranked else np.zeros(0)

@@ -24,12 +24,22 @@ def passage_metadata(p: Passage) -> dict:
         "com_b_component": tag.component,
         "com_b_polarity": tag.polarity,
         "superseded_by": p.superseded_by or "",
+        "supersedes": p.meta.supersedes or "",
+        # evidence strength: empty string / 0 for "not stated" (Chroma keeps no nulls)
+        "design": p.meta.design or "",
+        "setting": p.meta.setting or "",
+        "sample_size": int(p.meta.sample_size or 0),
+        "certainty": p.meta.certainty or "",
+        "publisher_kind": p.meta.publisher_kind or "",
     }
 
 
 def passage_from_chroma(pid: str, text: str, meta: dict) -> Passage:
     dm = DocumentMeta(doc_id=meta["doc_id"], title=meta["title"], publisher=meta["publisher"], year=int(meta["year"]),
-                      url=meta["url"], doc_type=meta["doc_type"], licence=meta.get("licence", "unknown"))
+                      url=meta["url"], doc_type=meta["doc_type"], licence=meta.get("licence", "unknown"),
+                      supersedes=meta.get("supersedes") or None, design=meta.get("design") or None,
+                      setting=meta.get("setting") or None, sample_size=int(meta.get("sample_size") or 0) or None,
+                      certainty=meta.get("certainty") or None, publisher_kind=meta.get("publisher_kind") or None)
     return Passage(passage_id=pid, doc_id=meta["doc_id"], position=int(meta["position"]), locator=meta["locator"],
                    text=text, meta=dm, com_b=ComBTag.from_dict(json.loads(meta.get("com_b") or "{}")),
                    superseded_by=meta.get("superseded_by") or None)

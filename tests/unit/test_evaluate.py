@@ -251,29 +251,8 @@ def test_tags_report_has_heatmap(tmp_path):
 # a real run against the shipped corpus
 # ---------------------------------------------------------------------------------------------------------
 
-@pytest.fixture(scope="session")
-def real_home(tmp_path_factory):
-    """A real index of the shipped corpus in a temporary ASSISTANT_HOME (built once per session)."""
-    from assistant.ingest.pipeline import build_index
-    from assistant.settings import Settings
-
-    home = tmp_path_factory.mktemp("evalhome")
-    with pytest.MonkeyPatch.context() as mp:
-        mp.setenv("ASSISTANT_HOME", str(home))
-        mp.setenv("ASSISTANT_CORPUS", str(CORPUS))
-        mp.delenv("ASSISTANT_CHROMA_HOST", raising=False)
-        mp.delenv("ASSISTANT_LLM", raising=False)
-        build_index(Settings.from_env(), full=True, quiet=True)
-        yield home
 
 
-@pytest.fixture()
-def three_questions(tmp_path):
-    return write_lines(tmp_path / "three.jsonl", [
-        question_item("a1", [["nine"]], question="How many commissioners were interviewed for the commissioning study?"),
-        question_item("a2", [["short-term", "short term"]], question="What did commissioners say about short-term funding?"),
-        question_item("u1", [], answerable=False, question="What is the best recipe for a lemon drizzle cake?"),
-    ])
 
 
 
