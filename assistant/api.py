@@ -14,20 +14,27 @@ from __future__ import annotations
 import threading
 import time
 
-from assistant.answering.composer import (
-    abstention_text,
-    comb_line,
-    compose,
-    suggest_topics,
-    to_citations,
-)
+from assistant.answering.composer import abstention_text, compose, suggest_topics
 from assistant.answering.followups import condense
-from assistant.answering.policy import looks_non_english, select_hits, should_abstain
+from assistant.answering.policy import (
+    LOCAL_GAP,
+    classify_intent,
+    looks_non_english,
+    named_document,
+    named_places,
+    never_refused,
+    order_cited,
+    plan_hits,
+    scope_of,
+    select_hits,
+    should_abstain,
+    uncovered_parts,
+)
 from assistant.errors import AssistantError
 from assistant.models import Answer, Filters
 from assistant.retrieval.retriever import Retriever
 from assistant.settings import Settings
-from assistant.text import clean_question
+from assistant.text import clean_question, stem
 
 
 class EvidenceAssistant:
@@ -106,36 +113,47 @@ class EvidenceAssistant:
             notices.append(f"question truncated to its first {self.settings.max_question_chars} characters")
         standalone = condense(cleaned, history or [], llm=self._get_llm())
         t1 = time.perf_counter()
+        intent = classify_intent(standalone)
         retrieval = retriever.search(standalone, k, filters)
         t_retrieve = (time.perf_counter() - t1) * 1000
+        named = named_document(standalone, retrieval.hits)
+        if intent == "fact" and named:
+            intent = classify_intent(standalone, named_source=True)
+        places = named_places(standalone, retriever.lexical.idf)
+
+        def done(**fields) -> Answer:
+            return Answer(question=raw, timings_ms={"retrieve": t_retrieve, "total": (time.perf_counter() - t0) * 1000},
+                          standalone_question=standalone, notices=notices, intent=intent, **fields)
 
         non_english = looks_non_english(cleaned)
         if non_english:
             notices.append("the question does not look like English; the indexed evidence is in English")
-        if non_english or should_abstain(retrieval, self.settings):
+        weak = should_abstain(retrieval, self.settings) and not never_refused(intent)
+        if non_english or weak:
             suggestions = suggest_topics(retrieval)
-            reason = ("I can only search English-language evidence; please ask in English." if non_english else None)
-            answer = Answer(question=raw, answer=abstention_text(suggestions, reason), abstained=True, citations=[],
-                            timings_ms={"retrieve": t_retrieve, "total": (time.perf_counter() - t0) * 1000},
-                            standalone_question=standalone, notices=notices, suggestions=suggestions)
-            return answer
-        hits = select_hits(retrieval, k, self.settings)
-        citations = to_citations(hits)
-        text = ""
+            reason = ("I can only search English-language evidence; please ask in English." if non_english else
+                      "This is a local or operational question; the indexed evidence is national and does not cover it."
+                      if intent == "local" or places else None)
+            return done(answer=abstention_text(suggestions, reason), abstained=True, citations=[], suggestions=suggestions,
+                        scope="out" if (intent == "local" or places) else "in")
+        retrieval.hits = plan_hits(intent, retrieval, retriever, self.settings)
+        hits = order_cited(intent, select_hits(retrieval, k, self.settings, named))
+        gaps = ([f"{p}: services, waiting times or criteria there (the evidence here is national)" for p in places]
+                + ([LOCAL_GAP] if intent == "local" and not places else [])
+                + uncovered_parts(standalone, [h.passage.text for h in hits], stem))
+        titles = {p.doc_id: p.meta.title for p in retriever.passages if p.doc_id in {h.passage.superseded_by for h in hits}}
+        composed = compose(standalone, intent, hits, retriever.lexical.idf, retriever.lexical.default_idf, gaps, titles)
+        text, citations = composed.text, composed.citations
         llm = self._get_llm()
         if llm is not None:
             from assistant.answering.llm import synthesise
 
-            text, llm_notices = synthesise(llm, standalone, citations, self.embedder, self.settings)
+            generated, llm_notices = synthesise(llm, standalone, citations, self.embedder, self.settings)
             notices.extend(llm_notices)
-        if not text:
-            text = compose(retrieval, citations, retriever.lexical.idf, retriever.lexical.default_idf)
-        line = comb_line(citations)
-        if line:
-            text = f"{text}\n\n{line}"
-        return Answer(question=raw, answer=text, abstained=False, citations=citations,
-                      timings_ms={"retrieve": t_retrieve, "total": (time.perf_counter() - t0) * 1000},
-                      standalone_question=standalone, notices=notices)
+            if generated:
+                text = generated + (f"\n\n**What the evidence here does not cover:** {'; '.join(gaps)}." if gaps else "")
+        return done(answer=text, abstained=False, citations=citations, scope=scope_of(intent, places, gaps),
+                    not_covered=gaps)
 
     def _get_llm(self):
         if not self.settings.llm:

@@ -104,6 +104,12 @@ class Passage:
     com_b: ComBTag = field(default_factory=ComBTag)
     superseded_by: str | None = None
 
+    def strength(self) -> dict:
+        """The document's evidence strength, as the Answer contract's ``strength`` object."""
+        m = self.meta
+        return {k: v for k, v in (("design", m.design), ("setting", m.setting), ("sample_size", m.sample_size),
+                                  ("certainty", m.certainty), ("publisher_kind", m.publisher_kind)) if v is not None}
+
     def embed_text(self) -> str:
         """What the embedding model and BM25 see: the text with its title and heading, for context."""
         return f"{self.meta.title}. {self.locator}. {self.text}"
@@ -124,6 +130,9 @@ class Citation:
     score: float
     com_b: ComBTag
     superseded_by: str | None = None
+    superseded_by_title: str | None = None
+    spans: list[list[int]] = field(default_factory=list)  # [start, end) offsets in ``text`` of what the answer uses
+    strength: dict = field(default_factory=dict)  # design, setting, sample_size, certainty, publisher_kind
 
     def to_dict(self) -> dict:
         d = {
@@ -139,9 +148,12 @@ class Citation:
             "text": self.text,
             "score": round(float(self.score), 4),
             "com_b": self.com_b.to_dict(),
+            "spans": [list(s) for s in self.spans],
+            "strength": dict(self.strength),
         }
         if self.superseded_by:
             d["superseded_by"] = self.superseded_by
+            d["superseded_by_title"] = self.superseded_by_title
         return d
 
 
@@ -155,6 +167,9 @@ class Answer:
     standalone_question: str | None = None  # set when a follow-up was resolved against the chat history
     notices: list[str] = field(default_factory=list)  # e.g. "question truncated"
     suggestions: list[str] = field(default_factory=list)  # topics offered on abstention
+    intent: str | None = None  # what was asked (answering.policy.INTENT_RULES)
+    scope: str = "in"  # "in", "partial" (part of the question has no support) or "out" (local or operational)
+    not_covered: list[str] = field(default_factory=list)  # the parts of the question the evidence does not cover
 
     def to_dict(self) -> dict:
         d = {
@@ -170,6 +185,9 @@ class Answer:
             d["notices"] = list(self.notices)
         if self.suggestions:
             d["suggestions"] = list(self.suggestions)
+        d["intent"] = self.intent
+        d["scope"] = self.scope
+        d["not_covered"] = list(self.not_covered)
         return d
 
 

@@ -1,55 +1,135 @@
-"""The extractive composer: a short answer whose every sentence is copied from a cited passage.
+"""The extractive composer: an answer a commissioner can act on, every sentence copied from a cited passage.
 
-Pick up to ``k`` passages (no more than two from one document, so the evidence spans sources), then
-choose from them the two to five sentences that best match the question, skipping near-repeats, each with
-its [n]. Close with the COM-B line: the barriers and enablers the cited passages speak to and the
-intervention functions that address them. When retrieval says the evidence is weak, abstain and offer
-nearby topics instead of padding.
+The answer has up to three parts:
+
+1. **The lead**: one to three sentences that answer the question, chosen for the question's intent (a figure
+   with its date for a fact question, actions for a how-to, named barriers for a barrier question), the
+   year it asks about, and its words; never a sentence about the study's own process, a fragment, or a
+   near-repeat.
+2. **By barrier** (how-to, barrier, evidence and what-first questions): the cited passages grouped under the
+   catalogue item their COM-B tag links, each with what the evidence says and what the study proposes, in
+   plain local levers.
+3. **What the evidence here does not cover**: the parts of the question nothing cited supports.
+
+Only passages the answer uses are cited, numbered in order of first use, each with the character spans of
+the sentences used (``Citation.spans``), so a viewer can highlight them without trusting generated text.
 """
 
 from __future__ import annotations
 
 import re
+from dataclasses import dataclass, field
 
-from assistant.comb.taxonomy import functions_for, label
+from assistant.comb.catalogue import by_id, component_phrase
+from assistant.comb.taxonomy import label
 from assistant.ingest.chunking import split_sentences
 from assistant.models import Citation
-from assistant.retrieval.retriever import Hit, Retrieval
+from assistant.retrieval.periods import years_in
+from assistant.retrieval.retriever import Hit
 from assistant.text import tokens
 
-MAX_SENTENCES = 4
-MIN_SENTENCE_WORDS = 6
+LEAD_SENTENCES = 3
+LEAD_WORDS = 75
+BODY_GROUPS = 3
+MIN_SENTENCE_WORDS = 7
 # A sentence that opens by pointing back ("This reflects...", "It found...") reads badly on its own.
-ANAPHORIC_START = re.compile(r"^(this|that|these|those|it|its|they|their|such|however|also|both|he|she)\b", re.I)
+ANAPHORIC_START = re.compile(r"^(this|that|these|those|it|its|they|their|such|however|also|both|he|she|here)\b", re.I)
+# Sentences about how a study was done, not what it found: never the answer unless the question asks about methods.
+PROCESS = re.compile(r"\b(the authors|this (?:study|paper|article|review|report) (?:aimed|sets out|describes)|were interviewed|"
+                     r"interviews? (?:were|was) (?:conducted|carried out|held)|the interviews|participants were|was approved|"
+                     r"ethic(?:s|al) approval|the aim of (?:this|the) study|we (?:interviewed|conducted|used|aimed)|"
+                     r"semi-structured|interview study|qualitative study|describes? (?:their|its) work|adopts? a definition|"
+                     r"(?:views|findings) speak|planned to last|recruited)\b", re.I)
+METHOD_QUESTION = re.compile(r"\b(method|methods|analy[sz]e|analysis|interview|sample|recruit|design of the study|how was the study)\w*", re.I)
+INTENT_CUES = {
+    "fact": re.compile(r"[£%]|\b\d[\d,.]*\b"),
+    "how_to": re.compile(r"\b(should|can|could|need to|recommend\w*|commission\w*|set up|business case|toolkit|plan\w*|"
+                         r"assess\w*|involve|build|use|fund\w*|invest\w*|work with|make the case|ask)\b", re.I),
+    "what_first": re.compile(r"\b(first|start\w*|understand|needs assessment|assess\w*|plan|toolkit|cycle|map\w*|review)\b", re.I),
+    "barriers": re.compile(r"\b(barrier\w*|difficult\w*|hard|lack\w*|short[- ]term|concern\w*|worr\w*|uncertain\w*|gap\w*|"
+                           r"not (?:think|know|able)|unable|shortage|no one|nobody|stop\w*|challeng\w*)\b", re.I),
+    "evidence": re.compile(r"\b(trial\w*|review\w*|found|find\w*|effect\w*|improv\w*|evidence|certainty|outcome\w*|"
+                           r"significant\w*|no difference|rated|rating)\b", re.I),
+    "comparison": re.compile(r"\b(than|compared|whereas|while|differ\w*|more|less|both)\b", re.I),
+}
+# What the study proposes (Table 3 intervention functions), as levers within a local commissioner's reach.
+LEVERS = {
+    "education": "brief the board and partners on the infant mental health evidence",
+    "training": "arrange training for commissioners and the wider workforce on parent-infant relationships",
+    "enablement": "use a commissioning toolkit or specialist support to build the business case",
+    "persuasion": "make the case with parents' stories and local data",
+    "incentivisation": "tie funding to outcomes the board already values",
+    "environmental_restructuring": "name a lead and a regular forum for infant mental health",
+    "modelling": "hear from a commissioner who has commissioned such a service",
+}
 
 
-def to_citations(hits: list[Hit]) -> list[Citation]:
-    out = []
-    for n, h in enumerate(hits, start=1):
-        p = h.passage
-        out.append(Citation(n=n, passage_id=p.passage_id, doc_id=p.doc_id, title=p.meta.title, publisher=p.meta.publisher,
-                            year=p.meta.year, url=p.meta.url, doc_type=p.meta.doc_type, locator=p.locator, text=p.text,
-                            score=h.score, com_b=p.com_b, superseded_by=p.superseded_by))
+@dataclass
+class Candidate:
+    hit: Hit
+    start: int  # offsets of the sentence in the passage text
+    end: int
+    text: str
+    score: float = 0.0
+
+
+@dataclass
+class Composed:
+    text: str
+    citations: list[Citation]
+    not_covered: list[str] = field(default_factory=list)
+
+
+def passage_sentences(text: str) -> list[tuple[int, int, str]]:
+    """(start, end, sentence) for each readable sentence of a passage, with offsets into the passage text.
+    Table rows and list markers are skipped: a card shows a table better than an answer sentence can."""
+    out: list[tuple[int, int, str]] = []
+    for block in re.finditer(r"[^\n]+(?:\n(?!\s*\n)[^\n]+)*", text):
+        raw = block.group(0)
+        if raw.lstrip().startswith("|"):
+            continue
+        cursor = 0
+        for line in raw.split("\n"):
+            body = re.sub(r"^\s*(?:[-*+]|\d+[.)])\s+", "", line)
+            lead = line.find(body) if body else 0
+            base = block.start() + cursor + lead
+            pos = 0
+            for sentence in split_sentences(body):
+                i = body.find(sentence, pos)
+                if i < 0:
+                    continue
+                pos = i + len(sentence)
+                out.append((base + i, base + i + len(sentence), sentence))
+            cursor += len(line) + 1
     return out
 
 
-def _sentences(text: str) -> list[str]:
-    out = []
-    for block in re.split(r"\n\s*\n|\n(?=\s*[-*|]|\s*\d+[.)] )", text):
-        block = block.strip()
-        if not block or block.startswith("|"):
-            continue  # table rows read badly as answer sentences; the card shows the table
-        block = re.sub(r"^\s*(?:[-*+]|\d+[.)])\s+", "", block)
-        out.extend(s for s in split_sentences(" ".join(block.split())) if len(s.split()) >= MIN_SENTENCE_WORDS)
-    return out
+def readable(sentence: str, allow_process: bool) -> bool:
+    words = sentence.split()
+    if len(words) < MIN_SENTENCE_WORDS or sentence.rstrip().endswith(":"):
+        return False  # a fragment ("The study says the toolkit would:")
+    if not sentence[:1].isupper() and not sentence[:1].isdigit() and sentence[:1] not in "£\"'“":
+        return False
+    return allow_process or not PROCESS.search(sentence)
 
 
-def sentence_score(sentence: str, qtok: set[str], idf: dict[str, float], default_idf: float) -> float:
-    stoks = set(tokens(sentence))
-    if not stoks:
-        return 0.0
-    overlap = sum(idf.get(t, default_idf) for t in qtok & stoks)
-    return overlap / (1.0 + 0.02 * len(stoks))
+def score_sentence(c: Candidate, qtok: set[str], idf: dict, default_idf: float, intent: str, asked_years: set[int],
+                   rank: int) -> float:
+    stoks = set(tokens(c.text))
+    lexical = sum(idf.get(t, default_idf) for t in qtok & stoks) / (1.0 + 0.02 * len(stoks))
+    score = lexical + 2.0 * c.hit.score - 0.12 * rank
+    cue = INTENT_CUES.get(intent)
+    if cue is not None and cue.search(c.text):
+        score += 0.8
+    if asked_years:
+        said = years_in(c.text)
+        if said & asked_years:
+            score += 1.5
+        elif said and intent in ("fact", "comparison", "named_source"):
+            score -= 0.8  # a figure for another year is not the answer to this one
+    if ANAPHORIC_START.match(c.text):
+        score -= 1.5
+    return score
 
 
 def _similar(a: str, b: str) -> bool:
@@ -57,74 +137,164 @@ def _similar(a: str, b: str) -> bool:
     return bool(ta and tb) and len(ta & tb) / len(ta | tb) > 0.5
 
 
-def compose(retrieval: Retrieval, citations: list[Citation], idf: dict[str, float], default_idf: float) -> str:
-    qtok = set(retrieval.query_tokens)
-    candidates = []  # (score, citation rank, order within passage, sentence)
-    for c in citations:
-        for j, s in enumerate(_sentences(c.text)):
-            # Rank weight: the retriever's order matters most; lexical fit picks the sentence within a passage.
-            lexical = sentence_score(s, qtok, idf, default_idf)
-            penalty = 1.5 if ANAPHORIC_START.match(s) else 0.0
-            candidates.append((lexical + 2.0 * c.score - 0.15 * (c.n - 1) - 0.02 * j - penalty, c.n, j, s))
-    if not candidates:
-        return ""
-    # One sentence per citation first (best of each), in citation order, then extras if room.
-    best_by_cit: dict[int, tuple] = {}
-    for cand in candidates:
-        if cand[1] not in best_by_cit or cand[0] > best_by_cit[cand[1]][0]:
-            best_by_cit[cand[1]] = cand
-    picked: list[tuple] = []
-    for n in sorted(best_by_cit):
-        cand = best_by_cit[n]
-        if len(picked) >= MAX_SENTENCES:
-            break
-        if any(_similar(cand[3], p[3]) for p in picked):
+def candidates(hits: list[Hit], question: str, intent: str, idf: dict, default_idf: float) -> list[Candidate]:
+    qtok = set(tokens(question))
+    asked = years_in(question)
+    allow_process = bool(METHOD_QUESTION.search(question))
+    out = []
+    for rank, hit in enumerate(hits):
+        for start, end, sentence in passage_sentences(hit.passage.text):
+            if readable(sentence, allow_process):
+                c = Candidate(hit, start, end, sentence)
+                c.score = score_sentence(c, qtok, idf, default_idf, intent, asked, rank)
+                out.append(c)
+    return sorted(out, key=lambda c: -c.score)
+
+
+def pick_lead(cands: list[Candidate]) -> list[Candidate]:
+    """The best one to three sentences, no near-repeats, at most two from one passage, about 75 words."""
+    lead: list[Candidate] = []
+    words = 0
+    for c in cands:
+        if len(lead) >= LEAD_SENTENCES or (lead and words + len(c.text.split()) > LEAD_WORDS):
             continue
-        picked.append(cand)
-    lines = []
-    by_n = {c.n: c for c in citations}
-    for _, n, _, s in picked:
-        c = by_n[n]
-        source = short_source(c)
-        note = f" (superseded by {c.superseded_by})" if c.superseded_by else ""
-        lines.append(f"- **{source}{note}:** {s} [{n}]")
-    return "\n".join(lines)
+        if lead and c.score < lead[0].score - 2.5:
+            break  # much weaker than the best: it would not answer the question
+        if any(_similar(c.text, x.text) for x in lead):
+            continue
+        if sum(x.hit is c.hit for x in lead) >= 2:
+            continue
+        lead.append(c)
+        words += len(c.text.split())
+    return lead
+
+
+def barrier_groups(hits: list[Hit], cands: list[Candidate], used: list[Candidate]) -> list[tuple[str, list[Candidate]]]:
+    """Cited passages under the catalogue item their tag links (up to three items, most supported first), each
+    with its best sentence not already in the lead."""
+    groups: dict[str, list[Hit]] = {}
+    for hit in hits:
+        if hit.passage.com_b.item:
+            groups.setdefault(hit.passage.com_b.item, []).append(hit)
+    out = []
+    for item_id, members in sorted(groups.items(), key=lambda kv: -len(kv[1])):
+        item = by_id()[item_id]
+        item_words = set(tokens(" ".join([item.label, item.text, item.study_wording, *item.said])))
+        fresh = [c for c in cands if c.hit in members and not any(_similar(c.text, u.text) for u in used)]
+        best = max(fresh, key=lambda c: c.score + len(item_words & set(tokens(c.text))), default=None)
+        if best is None:
+            continue
+        used.append(best)
+        out.append((item_id, [best]))
+        if len(out) >= BODY_GROUPS:
+            break
+    return out
+
+
+def named_items(hits: list[Hit], relations: tuple[str, ...]) -> list[tuple[Hit, object]]:
+    """Each catalogue item the cited passages' tags report (first passage per item), in citation order."""
+    seen, out = set(), []
+    for hit in hits:
+        tag = hit.passage.com_b
+        if tag.item and tag.relation in relations and tag.item not in seen:
+            seen.add(tag.item)
+            out.append((hit, by_id()[tag.item]))
+    return out
+
+
+def more_evidence(hits: list[Hit], cands: list[Candidate], used: list[Candidate]) -> list[Candidate]:
+    """One sentence from each cited passage the lead and groups did not use yet, best passages first: the
+    rest of what the retrieved evidence says, so that nothing cited goes unread."""
+    out = []
+    for hit in hits:
+        if any(u.hit is hit for u in used):
+            continue
+        best = next((c for c in cands if c.hit is hit and not any(_similar(c.text, u.text) for u in used)), None)
+        if best is not None:
+            used.append(best)
+            out.append(best)
+    return out
+
+
+def group_line(item_id: str, relation: str, sentence_with_ref: str) -> str:
+    item = by_id()[item_id]
+    kind = {"reports_barrier": "Barrier", "reports_enabler": "Enabler", "evidence_against": "Evidence against"}.get(relation, "On")
+    head = f"- **{kind}: {item.label}** · {component_phrase(item.component)}. {sentence_with_ref}"
+    if item.level == "system":
+        return head + " *The study treats this as system level: the levers are national funding and structures, not one commissioner's behaviour.*"
+    from assistant.comb.catalogue import proposal
+
+    functions = proposal(item.component)[0]
+    levers = "; ".join(LEVERS[f] for f in functions if f in LEVERS)
+    named = ", ".join(label(f).lower() for f in functions)
+    return head + f" *What the study proposes ({named}): for example, {levers}.*"
+
+
+def number_citations(used: list[Candidate], superseded_titles: dict[str, str]) -> tuple[dict[int, int], list[Citation]]:
+    """Citations for the passages the answer uses, numbered in order of first use, with the spans used."""
+    order: dict[int, int] = {}
+    cits: list[Citation] = []
+    for c in used:
+        key = id(c.hit)
+        if key not in order:
+            order[key] = len(cits) + 1
+            p = c.hit.passage
+            cits.append(Citation(n=order[key], passage_id=p.passage_id, doc_id=p.doc_id, title=p.meta.title,
+                                 publisher=p.meta.publisher, year=p.meta.year, url=p.meta.url, doc_type=p.meta.doc_type,
+                                 locator=p.locator, text=p.text, score=c.hit.score, com_b=p.com_b,
+                                 superseded_by=p.superseded_by, superseded_by_title=superseded_titles.get(p.superseded_by or ""),
+                                 strength=p.strength()))
+        cit = cits[order[key] - 1]
+        if c.end > c.start and [c.start, c.end] not in cit.spans:
+            cit.spans.append([c.start, c.end])
+    for cit in cits:
+        cit.spans.sort()
+    return order, cits
+
+
+def with_ref(c: Candidate, order: dict[int, int]) -> str:
+    return f"{c.text} [{order[id(c.hit)]}]"
+
+
+def compose(question: str, intent: str, hits: list[Hit], idf: dict, default_idf: float, not_covered: list[str],
+            superseded_titles: dict[str, str]) -> Composed:
+    cands = candidates(hits, question, intent, idf, default_idf)
+    if not cands:
+        return Composed("", [], not_covered)
+    lead = pick_lead(cands)
+    used = list(lead)
+    named = named_items(hits, ("reports_barrier",)) if intent == "barriers" else []
+    groups = barrier_groups(hits, cands, used) if intent in ("how_to", "barriers", "evidence", "what_first") else []
+    more = more_evidence(hits, cands, used)
+    for hit, _ in named:  # the passages a barrier is named from are cited too, with no span of their own
+        if not any(u.hit is hit for u in used):
+            used.append(Candidate(hit, 0, 0, ""))
+    order, cits = number_citations(used, superseded_titles)
+    parts = [" ".join(with_ref(c, order) for c in lead)]
+    if named:
+        listed = "; ".join(f"{item.study_wording.lower()} [{order[id(hit)]}]" for hit, item in named)
+        parts.insert(0, f"The study's barriers that the cited evidence reports: {listed}.")
+    if groups:
+        lines = [group_line(item_id, members[0].hit.passage.com_b.relation, with_ref(members[0], order)) for item_id, members in groups]
+        parts.append("**By barrier**\n" + "\n".join(lines))
+    if more:
+        parts.append("**Also in the evidence**\n" + "\n".join(f"- {with_ref(c, order)}" for c in more))
+    if not_covered:
+        parts.append("**What the evidence here does not cover:** " + "; ".join(not_covered) + ".")
+    return Composed("\n\n".join(p for p in parts if p), cits, not_covered)
 
 
 def short_source(c: Citation) -> str:
-    """A short label for an answer line: the title up to its colon, with the year; for a paper split into
-    parts ("Title (Author et al. 2025): Theme 3"), the authors and the part."""
+    """A short label for a source: the title up to its colon (or first clause when that is long), with the
+    year; for a paper split into parts ("Title (Author et al. 2025): Theme 3"), the authors and the part.
+    Never cut mid-phrase."""
     m = re.search(r"\(([^()]*et al\.? \d{4})\):\s*(.+)$", c.title)
     if m:
-        part = m.group(2).split(",")[0].strip()
-        return f"{m.group(1)}, {part}"
+        return f"{m.group(1)}, {m.group(2).split(',')[0].strip()}"
     title = c.title.split(": ")[0].strip()
     if len(title) > 70:
-        title = title[:67].rsplit(" ", 1)[0] + "..."
+        title = re.split(r"\s[-–(]\s?|, ", title)[0].strip()
     return title if str(c.year) in title else f"{title} ({c.year})"
-
-
-def comb_line(citations: list[Citation]) -> str:
-    """One line naming the COM-B barriers/enablers in the cited passages and the functions that address them."""
-    groups: dict[tuple[str, str], list[int]] = {}
-    functions: dict[str, int] = {}
-    for c in citations:
-        tag = c.com_b
-        if tag.component == "none" or not tag.subcomponent:
-            continue
-        groups.setdefault((tag.polarity, tag.subcomponent), []).append(c.n)
-        for fn in functions_for(tag.subcomponent):
-            functions[fn] = functions.get(fn, 0) + 1
-    if not groups:
-        return ""
-    parts = []
-    for polarity in ("barrier", "enabler"):
-        items = [f"{label(sub).lower()} {''.join(f'[{n}]' for n in ns)}" for (pol, sub), ns in groups.items() if pol == polarity]
-        if items:
-            parts.append(f"{polarity}s: " + ", ".join(items))
-    ranked = sorted(functions, key=lambda f: -functions[f])  # the functions most of the cited passages call for first
-    fns = ", ".join(label(f).lower() for f in ranked)
-    return f"**COM-B:** {'; '.join(parts)}. Intervention functions that address them: {fns}."
 
 
 def abstention_text(suggestions: list[str], reason: str | None = None) -> str:

@@ -17,6 +17,7 @@ The rules, in the order they apply:
 
 from __future__ import annotations
 
+import re
 from functools import lru_cache
 
 from assistant.retrieval.retriever import Hit, Retrieval
@@ -38,17 +39,18 @@ def should_abstain(r: Retrieval, s: Settings) -> bool:
     return len(r.unknown_terms) >= 2 and r.top_similarity < t + 2 * s.unknown_margin
 
 
-def select_hits(r: Retrieval, k: int, s: Settings) -> list[Hit]:
-    """Rule 6: best-ranked passages, at most ``max_per_doc`` per document, none far weaker than the best."""
+def select_hits(r: Retrieval, k: int, s: Settings, named: str | None = None) -> list[Hit]:
+    """Rule 6: best-ranked passages, at most ``max_per_doc`` per document (unless the question names the
+    document), none far weaker than the best."""
     chosen: list[Hit] = []
     per_doc: dict[str, int] = {}
     floor = max(s.abstain_threshold, r.top_similarity - s.relative_gap)
     for hit in r.hits:
         if len(chosen) >= k:
             break
-        if hit.score < floor:
+        if hit.score < (s.abstain_threshold if hit.planned else floor):
             continue
-        if per_doc.get(hit.passage.doc_id, 0) >= s.max_per_doc:
+        if hit.passage.doc_id != named and per_doc.get(hit.passage.doc_id, 0) >= s.max_per_doc:
             continue
         per_doc[hit.passage.doc_id] = per_doc.get(hit.passage.doc_id, 0) + 1
         chosen.append(hit)
@@ -64,8 +66,6 @@ def _identifier():
 
 def looks_non_english(text: str) -> bool:
     """Rule 2: True when py3langid says, with confidence, that a question of a few words is not English."""
-    import re
-
     text = re.sub(r"<[^>]*>", " ", text)  # markup is not language
     letters = [c for c in text if c.isalpha()]
     if not letters:
@@ -77,3 +77,169 @@ def looks_non_english(text: str) -> bool:
         return False
     lang, confidence = _identifier().classify(text)
     return lang != "en" and confidence >= LANGUAGE_CONFIDENCE
+
+
+# -- what is asked (intent) ------------------------------------------------------------------------------
+# Rules, tried in this order; the first that matches decides. Each intent has its own answer plan in the
+# composer. Tested one by one in tests/unit/test_policy.py.
+INTENT_RULES: tuple[tuple[str, re.Pattern], ...] = (
+    ("local", re.compile(
+        r"\b(waiting (?:time|list)s?|wait(?:s|ing)? for|referral criteria|how (?:do|can) (?:i|we) refer|procurement (?:act|law|rules|threshold)|"
+        r"tender(?:ing)? threshold|agenda for change|pay band|band \d|salary|salaries|pay scale|opening hours|phone number|"
+        r"near me|in my area|our local|local provider)\b", re.I)),
+    ("what_first", re.compile(
+        r"\b(where (?:do|should|can) (?:i|we) (?:start|begin)|what (?:should|do|must) (?:i|we) do first|first steps?|"
+        r"what first|start(?:ing)? point|just been (?:given|handed|asked)|new to (?:this|commissioning)|getting started)\b", re.I)),
+    ("comparison", re.compile(r"\b(compare[ds]?|comparison|versus|vs\.?|difference between|better than|rather than)\b", re.I)),
+    ("barriers", re.compile(
+        r"\b(barriers?|obstacles?|what (?:stops|prevents|holds? back|gets in the way)|get(?:s|ting)? in the way|"
+        r"hold(?:s|ing)? (?:them|us|commissioners) back|challenges?|difficult(?:y|ies)?|struggle|why (?:don't|do not|aren't|are not|won't)|"
+        r"worr(?:y|ies|ied)|concerns?|stopp(?:ing|ed)|lose out|makes? (?:\w+ ){0,3}decide|capability problems?|"
+        r"(?:capability|opportunity|motivation) (?:issues?|problems?|barriers?))\b", re.I)),
+    ("evidence", re.compile(
+        r"\b(do(?:es)? (?:\w+ ){1,5}(?:work|improve|help|reduce|change|increase)|works?\?|evidence|effective(?:ness)?|trials?|"
+        r"randomi[sz]ed|systematic review|outcomes?|proven|shown|impact of|evaluations?|gains?)\b", re.I)),
+    ("how_to", re.compile(
+        r"\b(how (?:do|can|should|could|might) (?:i|we|a commissioner|commissioners|my|our)|how to|what would help|"
+        r"make the case|persuade|convince|business case|what (?:can|should) (?:i|we)|steps to|set up|get .* funded)\b", re.I)),
+    ("fact", re.compile(
+        r"\b(how (?:many|much|long|often)|when (?:did|was|were|is|will)|what year|what (?:percentage|proportion|share|figure|amount)|"
+        r"how big|what is the (?:total|number|cost))\b", re.I)),
+)
+
+
+def classify_intent(question: str, named_source: bool = False) -> str:
+    """The answer plan a question needs (see INTENT_RULES); a question naming a corpus source that matches no
+    other rule asks what that source says."""
+    for intent, pattern in INTENT_RULES:
+        if pattern.search(question):
+            return intent
+    return "named_source" if named_source else "fact"
+
+
+# -- what the evidence does not cover (scope) --------------------------------------------------------------
+PLACE_WORDS = re.compile(r"\b(?:in|at|for|from|near|across) ((?:[A-Z][a-z]+)(?:[ -](?:[A-Z][a-z]+|upon|on|under))*)")
+NOT_PLACES = frozenset("England UK Britain Scotland Wales Ireland NHS ICB ICBs ICS Family Hubs Start Life Best "
+                       "Parliament Government April May June July March January February August September October November "
+                       "December Covid What How Which Who When Where Why Is Are Do Does Can The A An I My Our".split())
+
+
+def named_places(question: str, known_stems) -> list[str]:
+    """Capitalised place-like names in the question that the corpus never mentions (a city, a trust, a team)."""
+    from assistant.text import stem
+
+    out = []
+    for m in PLACE_WORDS.finditer(question):
+        name = m.group(1)
+        words = [w for w in re.split(r"[ -]", name) if w]
+        if any(w in NOT_PLACES for w in words):
+            continue
+        if not all(stem(w.lower()) in known_stems for w in words):
+            out.append(name)
+    return out
+
+
+def scope_of(intent: str, unknown_places: list[str], uncovered: list[str]) -> str:
+    """"out" for a local or operational question (a named place's service, waiting times, procurement law,
+    pay): the corpus is national evidence; "partial" when part of the question has no support; else "in"."""
+    if intent == "local" or unknown_places:
+        return "out"
+    return "partial" if uncovered else "in"
+
+
+def never_refused(intent: str) -> bool:
+    """A "what first" question is answered from the commissioning cycle and toolkit passages, never refused."""
+    return intent == "what_first"
+
+
+CLAUSE_SPLIT = re.compile(r"\s+(?:and|but|or|plus)\s+|[,;?]|\s+-\s+")
+LOCAL_GAP = "local or operational detail for your area (waiting times, referral criteria, procurement rules, pay)"
+WHAT_FIRST_QUERY = " the commissioning cycle: understand local needs, plan, do and review; a commissioning toolkit"
+
+
+def uncovered_parts(question: str, cited_texts: list[str], stem_of) -> list[str]:
+    """Parts of the question nothing cited supports: a clause whose content words are mostly absent from the
+    cited passages, or a year (or "after YEAR") that no cited passage mentions."""
+    from assistant.retrieval.periods import HORIZON, years_in
+    from assistant.text import content_words
+
+    cited_words = {stem_of(w) for t in cited_texts for w in content_words(t)}
+    cited_years = set().union(*(years_in(t) for t in cited_texts)) if cited_texts else set()
+    out = []
+    for clause in CLAUSE_SPLIT.split(question):
+        words = [w for w in content_words(clause) if not w[0].isdigit()]
+        if len(words) >= 2 and sum(stem_of(w) in cited_words for w in words) / len(words) < 0.5:
+            out.append(clause.strip())
+    asked = years_in(question)
+    if asked and not asked & cited_years:
+        start = min(asked)
+        out.append(f"anything for {start} onwards" if max(asked) == HORIZON else f"figures for {', '.join(map(str, sorted(asked)))}")
+    return out
+
+
+def named_document(question: str, hits) -> str | None:
+    """The document a question names ("What does the Rare Jewels report say...?"): two or more of its
+    title's capitalised words, or one distinctive acronym such as NICE, in the question."""
+    asked = set(re.findall(r"\b[A-Z][A-Za-z0-9']+\b", question[1:] if question else "")) - NOT_PLACES
+    if not asked:
+        return None
+    for hit in hits:
+        meta = hit.passage.meta
+        title_words = set(re.findall(r"\b[A-Z][A-Za-z0-9']+\b", f"{meta.title} {meta.publisher}")) - NOT_PLACES
+        shared = asked & title_words
+        if len(shared) >= 2 or any(w.isupper() and len(w) >= 3 for w in shared):
+            return hit.passage.doc_id
+    return None
+
+
+# -- each intent's plan for which passages to cite -----------------------------------------------------------
+WANTED_RELATIONS = {"barriers": ("reports_barrier",), "how_to": ("reports_enabler", "evidence_against"),
+                    "what_first": ("reports_enabler",)}
+DESIGN_ORDER = ("systematic_review", "randomised_trial", "quasi_experimental", "cohort", "economic_model", "survey",
+                "qualitative", "guidance", "expert_report", "framework")
+PLAN_EXTRA = 3  # passages an intent's plan may bring in beside the plain ranking (one per catalogue item)
+
+
+def plan_hits(intent: str, retrieval: Retrieval, retriever, s: Settings) -> list[Hit]:
+    """The ranking the answer draws on, adjusted to what is asked:
+    - barriers / how to / what first: the closest passage for each of up to three catalogue items whose tag
+      reports a barrier (or an enabler, or is evidence against a barrier), placed after the best hit, so the
+      answer can name distinct barriers or levers rather than three passages on one;
+    - what first: the question is also matched against the commissioning cycle and toolkit (a fixed query)."""
+    from assistant.retrieval.retriever import Hit as _Hit
+
+    hits = list(retrieval.hits)
+    wanted = WANTED_RELATIONS.get(intent)
+    if not wanted:
+        return hits
+    sims = retriever.vectors @ retrieval.query_vector
+    if intent == "what_first":
+        sims = np_max(sims, retriever.vectors @ retriever.embedder.embed_one(WHAT_FIRST_QUERY))
+    have = {h.passage.passage_id for h in hits[:1]}
+    items_seen = {h.passage.com_b.item for h in hits[:1]}
+    extra: list[Hit] = []
+    for i in sims.argsort()[::-1]:
+        p = retriever.passages[i]
+        if len(extra) >= PLAN_EXTRA or sims[i] < s.abstain_threshold:
+            break
+        if p.passage_id in have or p.com_b.relation not in wanted or p.com_b.item in items_seen:
+            continue
+        extra.append(_Hit(p, float(sims[i]), 0.0, planned=True))
+        items_seen.add(p.com_b.item)
+    ids = {h.passage.passage_id for h in extra}
+    return hits[:1] + extra + [h for h in hits[1:] if h.passage.passage_id not in ids]
+
+
+def order_cited(intent: str, hits: list[Hit]) -> list[Hit]:
+    """The order the composer reads the cited passages in: strongest design first for an evidence question
+    ("does it work" answers lead with the strongest design), else as ranked."""
+    if intent != "evidence":
+        return hits
+    rank = {d: i for i, d in enumerate(DESIGN_ORDER)}
+    return sorted(hits, key=lambda h: rank.get(h.passage.meta.design or "", len(DESIGN_ORDER)))
+
+
+def np_max(a, b):
+    import numpy as np
+
+    return np.maximum(a, b)

@@ -161,16 +161,26 @@ def ask(
 
 
 def format_answer(answer) -> str:
+    """The human form: the question (and how a follow-up was understood), the answer, then each source with
+    its place, link, evidence strength and COM-B link in plain words. Scores stay in --json."""
+    from assistant.answering.composer import short_source
+    from assistant.comb.catalogue import describe
+
     lines = [f"Q: {answer.question}"]
     if answer.standalone_question and answer.standalone_question != answer.question:
         lines.append(f"(understood as: {answer.standalone_question})")
-    lines += [n and f"note: {n}" for n in answer.notices]
+    lines += [f"note: {n}" for n in answer.notices]
     lines += ["", answer.answer, ""]
     for c in answer.citations:
-        tag = c.com_b
-        badge = f"{tag.component}/{tag.subcomponent or '-'} {tag.polarity}" if tag.component != "none" else "no COM-B content"
-        lines.append(f"[{c.n}] {c.title} ({c.publisher}, {c.year}), {c.locator} - {c.url}")
-        lines.append(f"    COM-B: {badge}; score {c.score:.2f}")
+        lines.append(f"[{c.n}] {short_source(c)}, {c.locator}. {c.publisher}. {c.url}")
+        design = c.strength.get("design")
+        if design:
+            lines.append(f"    evidence: {design.replace('_', ' ')}" + (f", {c.strength['setting']}" if c.strength.get("setting") else ""))
+        words = describe(c.com_b)
+        if words:
+            lines.append(f"    {words[0]}")
+        if c.superseded_by:
+            lines.append(f"    superseded by: {c.superseded_by_title or c.superseded_by}")
     return "\n".join(lines) + "\n"
 
 

@@ -64,7 +64,7 @@ def proposal(component: str) -> tuple[list[str], list[str]]:
 def component_phrase(component: str) -> str:
     """"Capability (knowledge and skills)": the component with the study's Table 3 sense of it."""
     diag = catalogue()["diagnosis"].get(component)
-    return f"{label(component)} ({diag['plain']})" if diag else "System level (the study codes it N/A)"
+    return f"{label(component)} ({diag['plain']})" if diag else "system level (the study codes it N/A)"
 
 
 def other_options(item: CatalogueItem) -> dict:

@@ -13,7 +13,7 @@ from assistant.models import Document, Passage
 # A sentence ends at . ! ? (optionally followed by a closing quote or bracket) before a space and a capital,
 # digit, quote or bracket. Common abbreviations are protected first.
 _ABBREV = re.compile(r"\b(e\.g|i\.e|etc|vs|cf|al|approx|Dr|Mr|Mrs|Ms|Prof|No|Vol|p|pp|para|Fig|St|Jan|Feb|Mar|Apr|Jun|Jul|Aug|Sep|Sept|Oct|Nov|Dec)\.", re.I)
-_SENT_END = re.compile(r"(?<=[.!?])[\"'”’)\]]*\s+(?=[\"'“‘(\[]?[A-Z0-9£])")
+_SENT_END = re.compile(r"(?<=[.!?])[\"'”’)\]]*\s+(?=[\"'“‘\[]?[A-Z0-9£])")
 _DOT = "\u2024"  # one-dot leader: stands in for a protected full stop while splitting
 
 

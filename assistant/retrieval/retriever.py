@@ -28,6 +28,7 @@ class Hit:
     score: float  # cosine similarity to the question
     fused: float
     bm25: float = 0.0
+    planned: bool = False  # brought in by the answer plan for the question's intent (answering.policy.plan_hits)
 
 
 @dataclass
