@@ -28,6 +28,7 @@ from assistant.answering.policy import (
     scope_of,
     select_hits,
     should_abstain,
+    too_weak_for_local,
     uncovered_parts,
 )
 from assistant.errors import AssistantError
@@ -128,7 +129,8 @@ class EvidenceAssistant:
         non_english = looks_non_english(cleaned)
         if non_english:
             notices.append("the question does not look like English; the indexed evidence is in English")
-        weak = should_abstain(retrieval, self.settings) and not never_refused(intent)
+        weak = ((should_abstain(retrieval, self.settings) or too_weak_for_local(intent, places, retrieval, self.settings))
+                and not never_refused(intent))
         if non_english or weak:
             suggestions = suggest_topics(retrieval)
             reason = ("I can only search English-language evidence; please ask in English." if non_english else

@@ -203,9 +203,10 @@ class Filters:
     components: list[str] | None = None
     year_min: int | None = None
     year_max: int | None = None
+    designs: list[str] | None = None  # evidence strength: only these study designs (DESIGN.md "design")
 
     def is_empty(self) -> bool:
-        return not (self.doc_types or self.components or self.year_min or self.year_max)
+        return not (self.doc_types or self.components or self.year_min or self.year_max or self.designs)
 
     def allows(self, p: Passage) -> bool:
         return (
@@ -213,4 +214,5 @@ class Filters:
             and (not self.components or p.com_b.component in self.components)
             and (not self.year_min or p.meta.year >= self.year_min)
             and (not self.year_max or p.meta.year <= self.year_max)
+            and (not self.designs or p.meta.design in self.designs)
         )

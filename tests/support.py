@@ -166,3 +166,26 @@ def write_lines(path: Path, lines: list) -> Path:
 
 def question_item(id_, facts, answerable=True, question=None):
     return {"id": id_, "question": question or f"question {id_}?", "answerable": answerable, "facts": facts}
+
+
+def make_passage(pid: str, text: str, *, title: str = "A report", year: int = 2024, doc_type: str = "report",
+                 locator: str = "Findings", com_b=None, superseded_by: str | None = None, design: str | None = None):
+    """A Passage for unit tests of retrieval-shaped and answering code (no index)."""
+    from assistant.models import ComBTag, DocumentMeta, Passage
+
+    doc_id = pid.split(":")[0]
+    meta = DocumentMeta(doc_id=doc_id, title=title, publisher="Publisher", year=year, url=f"https://example.org/{doc_id}",
+                        doc_type=doc_type, design=design)
+    return Passage(passage_id=pid, doc_id=doc_id, position=int(pid.split(":")[1]), locator=locator, text=text, meta=meta,
+                   com_b=com_b or ComBTag(), superseded_by=superseded_by)
+
+
+def make_retrieval(scored: list[tuple], question: str = "q"):
+    """A Retrieval from (passage, cosine) pairs, ranked as given."""
+    import numpy as np
+
+    from assistant.retrieval.retriever import Hit, Retrieval
+    from assistant.text import tokens
+
+    hits = [Hit(p, s, 1.0 / (i + 1)) for i, (p, s) in enumerate(scored)]
+    return Retrieval(hits, max((s for _, s in scored), default=0.0), np.zeros(4), tokens(question))

@@ -40,6 +40,7 @@ PROCESS = re.compile(r"\b(the authors|this (?:study|paper|article|review|report)
                      r"ethic(?:s|al) approval|the aim of (?:this|the) study|we (?:interviewed|conducted|used|aimed)|"
                      r"semi-structured|interview study|qualitative study|describes? (?:their|its) work|adopts? a definition|"
                      r"(?:views|findings) speak|planned to last|recruited)\b", re.I)
+COMPONENT_ASKED = re.compile(r"\b(capability|opportunity|motivation)\b", re.I)
 METHOD_QUESTION = re.compile(r"\b(method|methods|analy[sz]e|analysis|interview|sample|recruit|design of the study|how was the study)\w*", re.I)
 INTENT_CUES = {
     "fact": re.compile(r"[£%]|\b\d[\d,.]*\b"),
@@ -71,6 +72,7 @@ class Candidate:
     end: int
     text: str
     score: float = 0.0
+    overlap: int = 0  # question words the sentence shares
 
 
 @dataclass
@@ -86,10 +88,11 @@ def passage_sentences(text: str) -> list[tuple[int, int, str]]:
     out: list[tuple[int, int, str]] = []
     for block in re.finditer(r"[^\n]+(?:\n(?!\s*\n)[^\n]+)*", text):
         raw = block.group(0)
-        if raw.lstrip().startswith("|"):
-            continue
         cursor = 0
         for line in raw.split("\n"):
+            if line.lstrip().startswith("|"):
+                cursor += len(line) + 1
+                continue
             body = re.sub(r"^\s*(?:[-*+]|\d+[.)])\s+", "", line)
             lead = line.find(body) if body else 0
             base = block.start() + cursor + lead
@@ -116,6 +119,7 @@ def readable(sentence: str, allow_process: bool) -> bool:
 def score_sentence(c: Candidate, qtok: set[str], idf: dict, default_idf: float, intent: str, asked_years: set[int],
                    rank: int) -> float:
     stoks = set(tokens(c.text))
+    c.overlap = len(qtok & stoks)
     lexical = sum(idf.get(t, default_idf) for t in qtok & stoks) / (1.0 + 0.02 * len(stoks))
     score = lexical + 2.0 * c.hit.score - 0.12 * rank
     cue = INTENT_CUES.get(intent)
@@ -182,20 +186,27 @@ def barrier_groups(hits: list[Hit], cands: list[Candidate], used: list[Candidate
         item_words = set(tokens(" ".join([item.label, item.text, item.study_wording, *item.said])))
         fresh = [c for c in cands if c.hit in members and not any(_similar(c.text, u.text) for u in used)]
         best = max(fresh, key=lambda c: c.score + len(item_words & set(tokens(c.text))), default=None)
-        if best is None:
-            continue
-        used.append(best)
-        out.append((item_id, [best]))
+        if best is None:  # its passage's sentence already leads the answer: the group points to it
+            best = next((u for u in used if u.hit in members and u.text), None)
+            if best is None:
+                continue
+            out.append((item_id, [Candidate(best.hit, best.start, best.end, "")]))
+        else:
+            used.append(best)
+            out.append((item_id, [best]))
         if len(out) >= BODY_GROUPS:
             break
     return out
 
 
-def named_items(hits: list[Hit], relations: tuple[str, ...]) -> list[tuple[Hit, object]]:
-    """Each catalogue item the cited passages' tags report (first passage per item), in citation order."""
+def named_items(hits: list[Hit], relations: tuple[str, ...], component: str | None = None) -> list[tuple[Hit, object]]:
+    """Each catalogue item the cited passages' tags report (first passage per item), in citation order; only
+    those of one COM-B component when the question asks about it ("which are capability problems?")."""
     seen, out = set(), []
     for hit in hits:
         tag = hit.passage.com_b
+        if component and tag.component != component:
+            continue
         if tag.item and tag.relation in relations and tag.item not in seen:
             seen.add(tag.item)
             out.append((hit, by_id()[tag.item]))
@@ -209,8 +220,8 @@ def more_evidence(hits: list[Hit], cands: list[Candidate], used: list[Candidate]
     for hit in hits:
         if any(u.hit is hit for u in used):
             continue
-        best = next((c for c in cands if c.hit is hit and not any(_similar(c.text, u.text) for u in used)), None)
-        if best is not None:
+        best = next((c for c in cands if c.hit is hit and c.overlap and not any(_similar(c.text, u.text) for u in used)), None)
+        if best is not None:  # a passage whose sentences share nothing with the question adds nothing to the answer
             used.append(best)
             out.append(best)
     return out
@@ -253,7 +264,7 @@ def number_citations(used: list[Candidate], superseded_titles: dict[str, str]) -
 
 
 def with_ref(c: Candidate, order: dict[int, int]) -> str:
-    return f"{c.text} [{order[id(c.hit)]}]"
+    return f"{c.text} [{order[id(c.hit)]}]" if c.text else f"See [{order[id(c.hit)]}]."
 
 
 def compose(question: str, intent: str, hits: list[Hit], idf: dict, default_idf: float, not_covered: list[str],
@@ -263,7 +274,8 @@ def compose(question: str, intent: str, hits: list[Hit], idf: dict, default_idf:
         return Composed("", [], not_covered)
     lead = pick_lead(cands)
     used = list(lead)
-    named = named_items(hits, ("reports_barrier",)) if intent == "barriers" else []
+    asked = COMPONENT_ASKED.search(question)
+    named = named_items(hits, ("reports_barrier",), asked.group(1).lower() if asked else None) if intent == "barriers" else []
     groups = barrier_groups(hits, cands, used) if intent in ("how_to", "barriers", "evidence", "what_first") else []
     more = more_evidence(hits, cands, used)
     for hit, _ in named:  # the passages a barrier is named from are cited too, with no span of their own

@@ -11,7 +11,8 @@ import re
 
 from assistant.text import content_words
 
-FOLLOW_UP_OPENERS = re.compile(r"^(and|but|also|so|then|what about|how about|and what|what else|why|how so|more on|tell me more)\b", re.I)
+FOLLOW_UP_OPENERS = re.compile(r"^(and|but|also|so|then|what about|how about|and what|what else|why|how so|more on|tell me more|"
+                               r"which of (?:those|these|them|the above)|what of|any of (?:those|these|them))\b", re.I)
 ANAPHORA = re.compile(r"\b(that|this|it|its|they|them|their|those|these|he|she|such|same)\b", re.I)
 
 
@@ -25,10 +26,12 @@ def previous_question(history: list[dict]) -> str | None:
 
 
 def is_follow_up(question: str) -> bool:
+    """A question that leans on the one before: it opens like a follow-up ("and after April 2026?", "what about
+    dads?", "which of those...") and is short, or it is a pronoun with almost nothing of its own."""
     words = content_words(question)
     if FOLLOW_UP_OPENERS.match(question.strip()) and len(words) <= 5:
         return True
-    return bool(ANAPHORA.search(question)) and len(words) <= 2
+    return bool(ANAPHORA.search(question)) and len(words) <= 3
 
 
 def condense(question: str, history: list[dict], llm=None) -> str:

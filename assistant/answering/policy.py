@@ -86,7 +86,7 @@ INTENT_RULES: tuple[tuple[str, re.Pattern], ...] = (
     ("local", re.compile(
         r"\b(waiting (?:time|list)s?|wait(?:s|ing)? for|referral criteria|how (?:do|can) (?:i|we) refer|procurement (?:act|law|rules|threshold)|"
         r"tender(?:ing)? threshold|agenda for change|pay band|band \d|salary|salaries|pay scale|opening hours|phone number|"
-        r"near me|in my area|our local|local provider)\b", re.I)),
+        r"near me|in my area|our local|local provider|(?-i:[A-Z][a-z]+'s) (?:[\w-]+ ){0,4}(?:service|team|trust|clinic|provider)s?)\b", re.I)),
     ("what_first", re.compile(
         r"\b(where (?:do|should|can) (?:i|we) (?:start|begin)|what (?:should|do|must) (?:i|we) do first|first steps?|"
         r"what first|start(?:ing)? point|just been (?:given|handed|asked)|new to (?:this|commissioning)|getting started)\b", re.I)),
@@ -145,6 +145,12 @@ def scope_of(intent: str, unknown_places: list[str], uncovered: list[str]) -> st
     if intent == "local" or unknown_places:
         return "out"
     return "partial" if uncovered else "in"
+
+
+def too_weak_for_local(intent: str, places: list[str], r: Retrieval, s: Settings) -> bool:
+    """A local or operational question is answered with the nearest national evidence only when that evidence
+    is clearly close (threshold + 2 x unknown_margin); otherwise it is refused, saying why."""
+    return (intent == "local" or bool(places)) and r.top_similarity < s.abstain_threshold + 2 * s.unknown_margin
 
 
 def never_refused(intent: str) -> bool:

@@ -19,10 +19,10 @@ import datetime as _dt
 import re
 from collections import OrderedDict
 
-from assistant.comb.taxonomy import functions_for, label
+from assistant.comb.catalogue import describe
+from assistant.models import ComBTag
 
 MARKER = re.compile(r"\[(\d+)\]")
-COMPONENT_ORDER = ("capability", "opportunity", "motivation")
 
 
 def _as_dict(turn) -> dict:
@@ -68,11 +68,6 @@ def _tag(c: dict) -> dict:
     return c.get("com_b") or {}
 
 
-def _functions(tag: dict) -> list[str]:
-    fns = list(tag.get("intervention_functions") or [])
-    return fns or functions_for(tag.get("subcomponent"))
-
-
 def filters_text(filters: dict | None) -> str:
     if not filters:
         return ""
@@ -81,6 +76,8 @@ def filters_text(filters: dict | None) -> str:
         parts.append("document types: " + ", ".join(map(str, filters["doc_types"])))
     if filters.get("components"):
         parts.append("COM-B: " + ", ".join(map(str, filters["components"])))
+    if filters.get("designs"):
+        parts.append("designs: " + ", ".join(map(str, filters["designs"])))
     if filters.get("year_min") or filters.get("year_max"):
         parts.append(f"years: {filters.get('year_min') or 'any'} to {filters.get('year_max') or 'any'}")
     return "; ".join(parts)
@@ -147,39 +144,32 @@ def build_brief(turns, index_version, date=None, title: str = "Evidence brief") 
         elif mapping:
             out += ["Sources: " + ", ".join(f"[{g}]" for g in sorted(set(mapping.values()))), ""]
 
-    # COM-B summary
+    # COM-B summary, by the study's catalogue item
     out += ["## COM-B summary", ""]
-    rows: "OrderedDict[tuple, dict]" = OrderedDict()
+    rows: "OrderedDict[str, dict]" = OrderedDict()
     untagged = 0
     for key, c in refs.items():
         tag = _tag(c)
-        comp = tag.get("component") or "none"
-        if comp == "none" or comp not in COMPONENT_ORDER:
+        words = describe(ComBTag.from_dict(tag))
+        if words is None:
             untagged += 1
             continue
-        k = (comp, tag.get("subcomponent") or "", tag.get("polarity") or "neutral")
-        row = rows.setdefault(k, {"count": 0, "functions": [], "refs": []})
-        row["count"] += 1
+        row = rows.setdefault(words[0], {"proposes": words[1], "refs": []})
         row["refs"].append(list(refs).index(key) + 1)
-        for fn in _functions(tag):
-            if fn not in row["functions"]:
-                row["functions"].append(fn)
     if rows:
-        out.append("What the cited evidence says about the barriers to and enablers of commissioning, and the "
-                   "Behaviour Change Wheel intervention functions that address each (Michie et al. 2011).")
+        out.append("The barriers and enablers of the study's own diagnosis (McSweeney et al. 2025, Tables 1-3) that the "
+                   "cited evidence bears on, with what the study proposes for each.")
         out.append("")
-        out.append("| Component | Sub-component | Barrier/enabler | Count | Intervention functions | References |")
-        out.append("|---|---|---|---|---|---|")
-        order = {c: i for i, c in enumerate(COMPONENT_ORDER)}
-        for (comp, sub, pol), row in sorted(rows.items(), key=lambda kv: (order.get(kv[0][0], 9), kv[0][1], kv[0][2])):
-            fns = ", ".join(label(f) for f in row["functions"]) or "-"
-            out.append(f"| {cell(label(comp))} | {cell(label(sub) if sub else '-')} | {cell(pol)} | {row['count']} | "
-                       f"{cell(fns)} | {', '.join(f'[{g}]' for g in row['refs'])} |")
+        out.append("| Barrier or enabler · COM-B | What the study proposes | Count | References |")
+        out.append("|---|---|---|---|")
+        for head, row in rows.items():
+            out.append(f"| {cell(head)} | {cell(row['proposes'])} | {len(row['refs'])} | "
+                       f"{', '.join(f'[{g}]' for g in row['refs'])} |")
         out.append("")
     else:
-        out += ["None of the cited passages was tagged with a COM-B barrier or enabler.", ""]
+        out += ["None of the cited passages bears on a barrier or enabler in the study's catalogue.", ""]
     if untagged:
-        out += [f"{untagged} cited passage{'s' if untagged != 1 else ''} carried no COM-B content.", ""]
+        out += [f"{untagged} cited passage{'s' if untagged != 1 else ''} bore on none of the study's barriers or enablers.", ""]
 
     # References
     out += ["## References", ""]
@@ -193,20 +183,22 @@ def build_brief(turns, index_version, date=None, title: str = "Evidence brief") 
         out.append("")
         detail = [f"Locator: {one_line(c.get('locator')) or '-'}", f"URL: <{url}>" if url.startswith(("http://", "https://")) else f"URL: {url or '-'}",
                   f"Passage ID: `{one_line(c.get('passage_id')).replace('`', '')}`", f"Document type: {one_line(c.get('doc_type'))}"]
-        tag = _tag(c)
-        comp = tag.get("component") or "none"
-        if comp != "none":
-            sub = label(tag["subcomponent"]) if tag.get("subcomponent") else label(comp)
-            detail.append(f"COM-B: {safe(label(comp))}, {safe(sub)} ({safe(tag.get('polarity') or 'neutral')})")
-            if tag.get("barrier"):
-                detail.append(f"Study catalogue: {one_line(tag['barrier'])}")
-        else:
-            detail.append("COM-B: none")
+        words = describe(ComBTag.from_dict(_tag(c)))
+        detail.append(f"COM-B: {safe(words[0])}" if words else "COM-B: no link to the study's barriers or enablers")
+        strength = c.get("strength") or {}
+        if strength.get("design"):
+            detail.append("Evidence: " + safe(", ".join(str(strength[k]).replace("_", " ") for k in ("design", "setting", "sample_size")
+                                                        if strength.get(k))
+                                              + (f"; certainty: {strength['certainty']}" if strength.get("certainty") else "")))
         if c.get("superseded_by"):
-            detail.append(f"Superseded by `{one_line(c['superseded_by']).replace('`', '')}`")
+            newer = c.get("superseded_by_title") or c["superseded_by"]
+            detail.append(f"Superseded by: {one_line(newer)}")
         detail.append("Cited in: " + ", ".join(f"Q{q}" for q in cited_in.get(key, [])))
         out += [f"- {d}" for d in detail]
         out.append("")
+        used = [c.get("text", "")[a:b] for a, b in c.get("spans") or [] if 0 <= a < b <= len(c.get("text", ""))]
+        if used:
+            out += ["The answer uses:", ""] + [quote(u) for u in used] + ["", "The whole passage:", ""]
         out.append(quote(c.get("text")))
         out.append("")
 

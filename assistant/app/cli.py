@@ -368,7 +368,7 @@ def serve(host: str = typer.Option("127.0.0.1", help="Address to bind. Non-loopb
           port: int = typer.Option(7860, help="Port."),
           open_browser: bool = typer.Option(False, "--open", help="Open the chat in a browser.")):
     """Start the chat (Gradio) on http://127.0.0.1:7860."""
-    from assistant.app.web import serve as do_serve
+    from assistant.app.web.server import serve as do_serve
 
     try:
         do_serve(Settings.from_env(), host=host, port=port, open_browser=open_browser)

@@ -15,7 +15,8 @@ def main(questions: list[str]) -> dict:
     import psutil
 
     from assistant.api import EvidenceAssistant
-    from assistant.app.web import ChatApp, build_app
+    from assistant.app.web.handlers import ChatApp
+    from assistant.app.web.layout import build_app
     from assistant.evaluation.metrics import percentile
     from assistant.settings import Settings
 

@@ -36,7 +36,9 @@ def answer_metrics(items: list[dict]) -> dict:
     - answer_fact_recall: the same, counting only facts found in the answer text itself.
     - answer_point_recall: the mean share of each answerable question's ``points`` (what an ideal answer's
       text holds) found in the answer text alone, never in citations.
-    - abstain_correct: share of unanswerable questions that abstained (None when there are none).
+    - abstain_correct: share of unanswerable questions handled rightly: refused, or, for a local or operational
+      question (scope "out"), answered from the nearest national evidence with the gap stated (None when
+      there are none).
     - false_abstain: share of answerable questions that abstained (None when there are none).
     - out_of_scope_handled: share of questions labelled scope "out" that were refused or flagged (the answer
       says what the evidence does not cover).
@@ -55,7 +57,8 @@ def answer_metrics(items: list[dict]) -> dict:
         "fact_recall": _r(_mean(it["fact_recall"] or 0.0 for it in answerable)),
         "answer_fact_recall": _r(_mean(it["answer_fact_recall"] or 0.0 for it in answerable)),
         "answer_point_recall": _r(_mean(it["point_recall"] for it in with_points)),
-        "abstain_correct": _r(_mean(1.0 if it["abstained"] else 0.0 for it in unanswerable)),
+        "abstain_correct": _r(_mean(1.0 if it["abstained"] or (it.get("scope") == "out" and it.get("flagged")) else 0.0
+                                    for it in unanswerable)),
         "false_abstain": _r(_mean(1.0 if it["abstained"] else 0.0 for it in answerable)),
         "out_of_scope_handled": _r(_mean(1.0 if it.get("flagged") else 0.0 for it in out_scope)),
         "currency": _r(_mean(1.0 if it["currency_correct"] else 0.0 for it in current)),

@@ -56,6 +56,8 @@ def where_clause(filters: Filters) -> dict | None:
         clauses.append({"year": {"$gte": int(filters.year_min)}})
     if filters.year_max:
         clauses.append({"year": {"$lte": int(filters.year_max)}})
+    if filters.designs:
+        clauses.append({"design": {"$in": list(filters.designs)}})
     if not clauses:
         return None
     return clauses[0] if len(clauses) == 1 else {"$and": clauses}

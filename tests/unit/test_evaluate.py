@@ -3,7 +3,6 @@
 from __future__ import annotations
 
 import json
-import re
 from pathlib import Path
 
 import pytest
@@ -220,31 +219,38 @@ def test_compare_answers_shows_flipped_items(tmp_path):
     assert [f["id"] for f in json.loads(result.stdout)["flipped"]] == ["q1", "q3"]
 
 
-def test_compare_tags_and_errors(tmp_path):
-    def res(correct):
-        return {"metrics": {"accuracy": sum(correct) / 2}, "run": {"kind": "tags"},
-                "items": [{"id": f"t{i}", "text": "s", "gold": {}, "pred": {}, "component_correct": c, "polarity_correct": True}
-                          for i, c in enumerate(correct)]}
+def _tag_results(correct: list[bool], text: str = "s") -> dict:
+    """A tags results file in the slice format of run_tags, with one link slice."""
+    m = {"item_accuracy": sum(correct) / len(correct), "component_accuracy": 1.0, "n_items": len(correct)}
+    return {"run": {"kind": "tags"}, "slices": {"comb_passages.jsonl": {
+        "kind": "links", "metrics": {"ours": {"all": m, "dev": m, "heldout": m}, "nearest_item": {"all": {**m, "item_accuracy": 0.1}}},
+        "items": [{"id": f"p{i}", "text": text, "split": "dev", "gold": {"item": "b-short-term-funding", "relation": "reports_barrier",
+                                                                      "component": "none"},
+                   "pred": {"item": None, "relation": "none", "component": "none"}, "item_correct": c, "component_correct": True}
+                  for i, c in enumerate(correct)]}}}
 
-    comp = compare_results(res([True, True]), res([True, False]))
-    assert comp["flipped"][0]["id"] == "t1" and comp["flipped"][0]["changes"] == ["component right -> wrong"]
+
+def test_compare_tags_and_errors(tmp_path):
+    comp = compare_results(_tag_results([True, True]), _tag_results([True, False]))
+    assert comp["flipped"][0]["id"] == "comb_passages.jsonl/p1" and comp["flipped"][0]["changes"] == ["item right -> wrong"]
+    assert comp["metrics"]["comb_passages.jsonl/item_accuracy"]["delta"] == -0.5
     with pytest.raises(EvalFileError, match="cannot compare"):
-        compare_results(res([True]), _answers_results({"q": 1.0}, {"q": False}, 1.0))
+        compare_results(_tag_results([True]), _answers_results({"q": 1.0}, {"q": False}, 1.0))
     bad = tmp_path / "bad.json"
     bad.write_text('{"metrics": {}}')
     result = CliRunner().invoke(app, ["eval", "compare", str(bad), str(bad)])
     assert result.exit_code == 2 and "not an eval results file" in result.stderr
 
 
-def test_tags_report_has_heatmap(tmp_path):
-    conf = confusion_matrix(GOLD, PRED)
-    results = {"metrics": {"accuracy": 0.667, "macro_f1": 0.708, "polarity_accuracy": 0.5, "subcomponent_accuracy": None,
-                           "n_items": 6, "n_with_subcomponent": 0, "confusion": conf, "per_class": per_class_scores(conf)},
-               "items": [], "baselines": {}, "run": {"kind": "tags"}}
+def test_tags_report_per_slice_with_targets_and_escaped_errors(tmp_path):
+    results = _tag_results([True, False], text="<script>alert(1)</script>")
     write_report(results, tmp_path / "r")
-    html = (tmp_path / "r" / "report.html").read_text()
-    assert re.search(r'<img [^>]*src="data:image/png;base64,[A-Za-z0-9+/=]{200,}"', html)
-    assert "macro_f1" in (tmp_path / "r" / "report.md").read_text()
+    page = (tmp_path / "r" / "report.html").read_text()
+    assert "<h2>comb_passages.jsonl</h2>" in page and "ours heldout" in page and "nearest_item" in page
+    assert "MISS" in page  # item accuracy 0.5 against the 0.80 target
+    assert "<script>alert(1)" not in page and "&lt;script&gt;" in page  # jinja2 autoescape
+    md = (tmp_path / "r" / "report.md").read_text()
+    assert "| item_accuracy | 0.5 | 0.5 | 0.5 | 0.1 | >= 0.8 | MISS |" in md
 
 
 # ---------------------------------------------------------------------------------------------------------

@@ -12,6 +12,7 @@ import pytest
 
 from assistant.app import brief, feedback
 from assistant.app.web import cards, handlers, layout, security, server
+from assistant.comb.catalogue import by_id, make_tag
 from assistant.errors import AssistantError
 from assistant.models import Answer, Citation, ComBTag
 from assistant.settings import Settings
@@ -21,10 +22,7 @@ IMG = '<img src=x onerror="window.__xss=1">'
 
 
 def citation(n=1, text="Short-term funding stops boards committing to new teams.", **kw) -> Citation:
-    tag = kw.pop("com_b", None) or ComBTag(component="opportunity", subcomponent="physical_opportunity", polarity="barrier",
-                                           confidence=0.81, barrier="Central funding arrives only short term, so services cannot be sustained.",
-                                           intervention_functions=["restriction", "environmental_restructuring", "enablement"],
-                                           policy_categories=["service_provision"])
+    tag = kw.pop("com_b", None) or make_tag(by_id()["b-hard-to-show-impact"], "reports_barrier", 0.81)
     base = dict(n=n, passage_id=f"study-theme-funding-process:000{n}", doc_id="study-theme-funding-process",
                 title="Who's got the infants in mind? Theme 3, the funding process", publisher="BMC Health Services Research",
                 year=2025, url="https://doi.org/10.1186/s12913-025-13215-5", doc_type="study",
@@ -38,7 +36,7 @@ def answer(question="What did commissioners say about short-term funding?", cita
         citation(1),
         citation(2, text="Commissioners valued local champions.", passage_id="arc:0001", doc_id="arc", doc_type="report",
                  title="ARC news", publisher="NIHR ARC NENC", year=2021, url="https://arc-nenc.nihr.ac.uk/news/x",
-                 com_b=ComBTag(component="motivation", subcomponent="reflective_motivation", polarity="enabler", confidence=0.6)),
+                 com_b=make_tag(by_id()["e-family-support-matters"], "reports_enabler", 0.6)),
     ]
     text = kw.pop("text", "- **BMC, 2025:** Short-term funding stops boards committing. [1]\n- **ARC, 2021:** Champions help. [2]\n\n"
                           "**COM-B:** barriers in physical opportunity [1]; enablers in reflective motivation [2].")
@@ -68,6 +66,8 @@ class FakeAssistant:
         standalone = question if not question.lower().startswith("and") else f"{question} (following on from: earlier)?"
         return answer(question=question, standalone_question=standalone)
 
+    retriever = type("R", (), {"passages": []})()
+
     def documents(self):
         return [{"doc_id": "arc", "title": "ARC <b>news</b>", "publisher": "NIHR", "year": 2021, "doc_type": "report",
                  "licence": "unknown", "url": "https://x", "passages": 4, "superseded_by": None,
@@ -89,33 +89,40 @@ def test_card_escapes_script_in_passage():
 
 def test_card_escapes_every_field_and_template_syntax():
     c = citation(title=XSS, publisher=IMG, locator="<b>loc</b>", doc_type="<i>x</i>", superseded_by="<u>new</u>",
-                 text="${alert(1)} {{constructor}} `x`",
-                 com_b=ComBTag(component="capability", subcomponent="psychological_capability", polarity="barrier",
-                               barrier="<svg onload=alert(1)>"))
+                 text="${alert(1)} {{constructor}} `x`", strength={"design": "<svg onload=alert(1)>", "certainty": XSS})
     out = cards.card_html(c)
     assert not re.search(r"<(script|img|b|i|u|svg)\b", out)
     assert "${" not in out and "{{" not in out and "`" not in out
     assert "superseded by &lt;u&gt;new&lt;/u&gt;" in out
-    assert "Study catalogue:" in out
 
 
 def test_card_contents():
-    out = cards.card_html(citation())
+    out = cards.card_html(citation(strength={"design": "qualitative", "setting": "England", "sample_size": 9,
+                                             "certainty": "nine commissioners, one region"}, spans=[[0, 10]]))
     assert "[1]" in out and "BMC Health Services Research" in out and "2025" in out and "Short-term funding" in out
     assert 'href="https://doi.org/10.1186/s12913-025-13215-5"' in out
     assert 'rel="noopener noreferrer"' in out and 'target="_blank"' in out
-    assert 'class="pair-badge pair-opportunity"' in out and "Physical opportunity" in out
-    assert 'pair-polarity pair-barrier">barrier<' in out
-    assert "Intervention functions:</span> Restriction, Environmental restructuring, Enablement" in out
-    assert "Study catalogue:</span> Central funding arrives only short term" in out
+    # the COM-B badge in plain words, from the study's catalogue and Table 3
+    assert "Barrier: hard to show impact and value for money · Capability (knowledge and skills)" in out
+    assert "What the study proposes: education, training, enablement" in out
+    assert "coercion" not in out.lower() and "restriction" not in out.lower()
+    # the evidence-strength badge and the used span marked
+    assert "qualitative · England · n = 9" in out and 'title="Certainty as the source states it: nine commissioners' in out
+    assert '<mark class="pair-used">Short-term</mark>' in out
     assert "superseded" not in out
+
+
+def test_card_system_level_badge():
+    out = cards.card_html(citation(com_b=make_tag(by_id()["b-short-term-funding"], "evidence_against", 0.5)))
+    assert "Evidence against: short-term funding · system level (the study codes it N/A)" in out
+    assert "proposes no individual-level intervention" in out and "pair-system" in out
 
 
 def test_card_none_badge_and_unsafe_url():
     c = citation(url="javascript:alert(1)", com_b=ComBTag())
     out = cards.card_html(c)
     assert "javascript:" not in out and "<a " not in out
-    assert "pair-badge pair-none" in out and "Intervention functions" not in out and "Study catalogue" not in out
+    assert "pair-badge pair-none" in out and "What the study proposes" not in out
 
 
 def test_render_cards_states():
@@ -124,7 +131,7 @@ def test_render_cards_states():
     assert "does not cover" in abstained and "<img" not in abstained
     full = cards.render_cards(answer())
     assert full.count('class="pair-card"') == 2
-    assert "pair-motivation" in full and "pair-enabler" in full
+    assert "pair-motivation" in full and "pair-enabler" in full and "Enabler: new parents need family support" in full
 
 
 # -- chat handlers ----------------------------------------------------------------------------------------
@@ -199,7 +206,8 @@ def test_filters_from_json():
 def test_api_ask_returns_the_contract(settings):
     d = handlers.ChatApp(FakeAssistant(), settings).api_ask("What did commissioners say?", {"components": ["motivation"]})
     assert list(d)[:5] == ["question", "answer", "abstained", "citations", "timings_ms"]
-    assert d["citations"][0]["com_b"]["component"] == "opportunity"
+    assert d["citations"][0]["com_b"]["component"] == "capability"
+    assert d["citations"][0]["com_b"]["item"] == "b-hard-to-show-impact" and d["citations"][0]["com_b"]["level"] == "individual"
     json.dumps(d)
 
 
@@ -219,8 +227,7 @@ def test_build_brief_contents():
                            citation(2, text="Commissioners valued local champions.", passage_id="arc:0001", doc_id="arc",
                                     title="ARC news", publisher="NIHR ARC NENC", year=2021,
                                     url="https://arc-nenc.nihr.ac.uk/news/x",
-                                    com_b=ComBTag(component="motivation", subcomponent="reflective_motivation",
-                                                  polarity="enabler"))],
+                                    com_b=make_tag(by_id()["e-family-support-matters"], "reports_enabler", 0.6))],
                 text="- **PIF, 2019:** Older toolkit text here. [1]\n- **NIHR ARC NENC, 2021:** Commissioners valued local champions. [2]")
     a3 = Answer(question="What is the best recipe for sourdough bread?", answer="The indexed evidence does not cover this question.",
                 abstained=True, citations=[], timings_ms={})
@@ -236,17 +243,17 @@ def test_build_brief_contents():
     assert "<https://doi.org/10.1186/s12913-025-13215-5>" in md and "<https://arc-nenc.nihr.ac.uk/news/x>" in md
     assert "Passage ID: `study-theme-funding-process:0001`" in md and "Locator: Short-term funding" in md
     assert md.count("**[2]**") == 1 and "**[3]**" in md and "**[4]**" not in md  # arc:0001 cited twice, listed once
-    assert "Superseded by `toolkit-2024`" in md
+    assert "Superseded by: toolkit-2024" in md
     # answer 2's [1] is the brief's [3]; its [2] (arc:0001) is the brief's [2]
     assert "Older toolkit text here. [3]" in md and "Commissioners valued local champions. [2]" in md
     assert "Cited in: Q1, Q2" in md
-    assert "1 cited passage carried no COM-B content" in md
-    # COM-B summary table
+    assert "1 cited passage bore on none of the study's barriers or enablers" in md
+    # COM-B summary table, by the study's catalogue item, with what the study proposes (never coercion)
     assert "## COM-B summary" in md
-    assert "| Component | Sub-component | Barrier/enabler | Count | Intervention functions | References |" in md
-    assert "| Opportunity | Physical opportunity | barrier | 1 | Restriction, Environmental restructuring, Enablement | [1] |" in md
-    assert "| Motivation | Reflective motivation | enabler | 1 | Education, Persuasion, Incentivisation, Coercion | [2] |" in md
-    assert "Study catalogue: Central funding arrives only short term" in md
+    assert "| Barrier or enabler · COM-B | What the study proposes | Count | References |" in md
+    assert ("| Barrier: hard to show impact and value for money · Capability (knowledge and skills) | What the study "
+            "proposes: education, training, enablement | 1 | [1] |") in md
+    assert "coercion" not in md.lower()
     assert "does not cover" in md
 
 

@@ -17,7 +17,7 @@ DOC_TYPE_LABELS = {
 }
 
 
-COMPONENT_LABELS = {**{c: label(c) for c in COMPONENTS if c != "none"}, "none": "No COM-B content"}
+COMPONENT_LABELS = {**{c: label(c) for c in COMPONENTS if c != "none"}, "none": "System level or no link"}
 
 
 MAX_SHOWN_QUESTION = 1500  # characters of a question shown in the chat (ask() reads its first 2,000)
@@ -36,23 +36,38 @@ def _as_dict(obj) -> dict:
 
 
 def comb_badge(tag: dict) -> str:
+    """The COM-B link in plain words: "Barrier: short-term funding · system level (the study codes it N/A)",
+    then what the study proposes. A passage with no link says so."""
+    from assistant.comb.catalogue import describe
+    from assistant.models import ComBTag
+
+    words = describe(ComBTag.from_dict(tag))
+    if words is None:
+        return ('<span class="pair-badge pair-none" title="This passage bears on none of the study\'s barriers or '
+                'enablers">COM-B: no link to the study\'s barriers</span>')
     comp = tag.get("component") or "none"
-    if comp not in ("capability", "opportunity", "motivation"):
-        return ('<span class="pair-badge pair-none" title="This passage was not tagged with a COM-B barrier or enabler">'
-                'COM-B: none</span>')
-    sub = tag.get("subcomponent")
-    polarity = tag.get("polarity") or "neutral"
-    pol_class = polarity if polarity in ("barrier", "enabler") else "neutral"
-    text = esc(label(sub)) if sub else esc(label(comp))
-    conf = tag.get("confidence")
-    title = f"COM-B {label(comp)}" + (f", confidence {float(conf):.2f}" if isinstance(conf, (int, float)) else "")
-    return (f'<span class="pair-badge pair-{esc(comp)}" title="{esc(title)}">{text}</span>'
-            f'<span class="pair-polarity pair-{pol_class}">{esc(polarity)}</span>')
+    kind = "system" if tag.get("level") == "system" else comp
+    relation = tag.get("relation") or "none"
+    pol_class = {"reports_barrier": "barrier", "reports_enabler": "enabler", "evidence_against": "evidence"}.get(relation, "neutral")
+    return (f'<span class="pair-badge pair-{esc(kind)} pair-{pol_class}" data-item="{esc(tag.get("item"))}">{esc(words[0])}</span>'
+            f'<div class="pair-proposes">{esc(words[1])}</div>')
+
+
+def strength_badge(strength: dict) -> str:
+    """The evidence behind a passage: its design, setting, sample and certainty as the source states them."""
+    design = strength.get("design")
+    if not design:
+        return ""
+    bits = [design.replace("_", " ")]
+    if strength.get("setting"):
+        bits.append(strength["setting"])
+    if strength.get("sample_size"):
+        bits.append(f"n = {strength['sample_size']:,}")
+    title = f"Certainty as the source states it: {strength['certainty']}" if strength.get("certainty") else "No certainty stated"
+    return f'<span class="pair-strength" data-design="{esc(design)}" title="{esc(title)}">{esc(" · ".join(bits))}</span>'
 
 
 def card_html(citation) -> str:
-    from assistant.comb.taxonomy import functions_for
-
     c = _as_dict(citation)
     tag = c.get("com_b") or {}
     n = esc(c.get("n", ""))
@@ -60,12 +75,12 @@ def card_html(citation) -> str:
     meta = [esc(c.get("publisher") or "Unknown publisher"), esc(c.get("year") or "n.d."),
             esc(DOC_TYPE_LABELS.get(c.get("doc_type"), c.get("doc_type") or ""))]
     parts = [f'<article class="pair-card" id="pair-cite-{n}" data-doc-type="{esc(c.get("doc_type"))}" '
-             f'data-component="{esc(tag.get("component") or "none")}">',
+             f'data-component="{esc(tag.get("component") or "none")}" data-design="{esc((c.get("strength") or {}).get("design"))}">',
              '<header class="pair-card-head">',
              f'<span class="pair-n">[{n}]</span>',
              f'<span class="pair-title">{esc(c.get("title") or c.get("doc_id") or "Untitled")}</span>',
              '</header>',
-             f'<div class="pair-meta">{" · ".join(m for m in meta if m)}</div>']
+             f'<div class="pair-meta">{" · ".join(m for m in meta if m)} {strength_badge(c.get("strength") or {})}</div>']
     locator = c.get("locator")
     if locator:
         parts.append(f'<div class="pair-locator">{esc(locator)}</div>')
@@ -74,17 +89,25 @@ def card_html(citation) -> str:
         parts.append(f'<div class="pair-link"><a href="{esc(url)}" target="_blank" rel="noopener noreferrer">'
                      f'{esc(host)} ↗</a></div>')
     if c.get("superseded_by"):
-        parts.append(f'<div class="pair-superseded">superseded by {esc(c["superseded_by"])}</div>')
-    parts.append(f'<blockquote class="pair-text">{esc((c.get("text") or "").strip())}</blockquote>')
+        newer = c.get("superseded_by_title") or c["superseded_by"]
+        parts.append(f'<div class="pair-superseded">superseded by {esc(newer)}</div>')
+    parts.append(f'<blockquote class="pair-text">{highlighted(c.get("text") or "", c.get("spans") or [])}</blockquote>')
     parts.append(f'<div class="pair-comb">{comb_badge(tag)}</div>')
-    functions = list(tag.get("intervention_functions") or []) or functions_for(tag.get("subcomponent"))
-    if functions and (tag.get("component") or "none") != "none":
-        parts.append('<div class="pair-functions"><span class="pair-label">Intervention functions:</span> '
-                     + ", ".join(esc(label(f)) for f in functions) + "</div>")
-    if tag.get("barrier"):
-        parts.append(f'<div class="pair-catalogue"><span class="pair-label">Study catalogue:</span> {esc(tag["barrier"])}</div>')
     parts.append("</article>")
     return "".join(parts)
+
+
+def highlighted(text: str, spans: list) -> str:
+    """The passage, escaped, with the sentences the answer uses marked (``<mark>``) by their offsets."""
+    out, pos = [], 0
+    for start, end in sorted((int(a), int(b)) for a, b in spans if 0 <= int(a) < int(b) <= len(text)):
+        if start < pos:
+            continue
+        out.append(esc(text[pos:start]))
+        out.append(f'<mark class="pair-used">{esc(text[start:end])}</mark>')
+        pos = end
+    out.append(esc(text[pos:]))
+    return "".join(out).strip()
 
 
 def render_cards(answer=None) -> str:

@@ -25,12 +25,14 @@ from assistant.settings import COMPONENTS, DOC_TYPES, Settings
 log = logging.getLogger("assistant.web")
 
 
-def make_filters(doc_types=None, components=None, year_min=None, year_max=None):
+def make_filters(doc_types=None, components=None, year_min=None, year_max=None, designs=None):
     """Filter widgets -> (Filters or None, a plain dict of them for the brief, or None)."""
+    from assistant.ingest.loaders.metadata import DESIGNS
     from assistant.models import Filters
 
     dts = [d for d in (doc_types or []) if d in DOC_TYPES]
     comps = [c for c in (components or []) if c in COMPONENTS]
+    des = [d for d in (designs or []) if d in DESIGNS]
 
     def year(v):
         try:
@@ -42,10 +44,10 @@ def make_filters(doc_types=None, components=None, year_min=None, year_max=None):
     lo, hi = year(year_min), year(year_max)
     if lo and hi and lo > hi:
         lo, hi = hi, lo
-    f = Filters(doc_types=dts or None, components=comps or None, year_min=lo, year_max=hi)
+    f = Filters(doc_types=dts or None, components=comps or None, year_min=lo, year_max=hi, designs=des or None)
     if f.is_empty():
         return None, None
-    return f, {"doc_types": dts, "components": comps, "year_min": lo, "year_max": hi}
+    return f, {"doc_types": dts, "components": comps, "year_min": lo, "year_max": hi, "designs": des}
 
 
 def filters_from_json(value):
@@ -61,19 +63,21 @@ def filters_from_json(value):
             raise AssistantError(f"filters must be a JSON object: {e}") from None
     if not isinstance(value, dict):
         raise AssistantError("filters must be a JSON object with doc_types, components, year_min, year_max")
-    unknown = set(value) - {"doc_types", "components", "year_min", "year_max"}
+    unknown = set(value) - {"doc_types", "components", "year_min", "year_max", "designs"}
     if unknown:
-        raise AssistantError(f"unknown filter keys {sorted(unknown)}; use doc_types, components, year_min, year_max")
+        raise AssistantError(f"unknown filter keys {sorted(unknown)}; use doc_types, components, year_min, year_max, designs")
 
     def as_list(v):
         return [v] if isinstance(v, str) else list(v or [])
 
-    dts, comps = as_list(value.get("doc_types")), as_list(value.get("components"))
-    bad = [d for d in dts if d not in DOC_TYPES] + [c for c in comps if c not in COMPONENTS]
+    from assistant.ingest.loaders.metadata import DESIGNS
+
+    dts, comps, des = as_list(value.get("doc_types")), as_list(value.get("components")), as_list(value.get("designs"))
+    bad = [d for d in dts if d not in DOC_TYPES] + [c for c in comps if c not in COMPONENTS] + [d for d in des if d not in DESIGNS]
     if bad:
         raise AssistantError(f"unknown filter values {bad}; document types: {', '.join(DOC_TYPES)}; "
-                             f"components: {', '.join(COMPONENTS)}")
-    f, _ = make_filters(dts, comps, value.get("year_min"), value.get("year_max"))
+                             f"components: {', '.join(COMPONENTS)}; designs: {', '.join(DESIGNS)}")
+    f, _ = make_filters(dts, comps, value.get("year_min"), value.get("year_max"), des)
     return f
 
 
@@ -106,10 +110,10 @@ class ChatApp:
         self._brief_dir: Path | None = None
 
     # one question
-    def answer(self, question, turns, doc_types=None, components=None, year_min=None, year_max=None):
+    def answer(self, question, turns, doc_types=None, components=None, year_min=None, year_max=None, designs=None):
         """Ask; returns (new turns, the answer dict). Never raises: a failure becomes an apologetic answer."""
         turns = list(turns or [])
-        filters, filters_dict = make_filters(doc_types, components, year_min, year_max)
+        filters, filters_dict = make_filters(doc_types, components, year_min, year_max, designs)
         q = question if isinstance(question, str) else ("" if question is None else str(question))
         standalone = None
         try:
@@ -132,11 +136,11 @@ class ChatApp:
         turns.append(turn)
         return turns, a
 
-    def respond(self, question, turns, doc_types=None, components=None, year_min=None, year_max=None):
+    def respond(self, question, turns, doc_types=None, components=None, year_min=None, year_max=None, designs=None):
         """Gradio handler: (chat messages, cards HTML, turns, cleared textbox)."""
         if not visible(question if isinstance(question, str) else "").strip():
             return chat_messages(turns or []), self._cards_for_last(turns), list(turns or []), ""
-        turns, a = self.answer(question, turns, doc_types, components, year_min, year_max)
+        turns, a = self.answer(question, turns, doc_types, components, year_min, year_max, designs)
         return chat_messages(turns), render_cards(a), turns, ""
 
     @staticmethod
@@ -227,3 +231,42 @@ class ChatApp:
         except Exception as e:  # noqa: BLE001 - a client gets a short message, the log gets the trace
             log.exception("ask failed (API)")
             raise gr.Error(f"the assistant could not answer ({type(e).__name__}); see the server log") from None
+
+    # -- the COM-B map ------------------------------------------------------------------------------------
+    def comb_map_rows(self) -> list[list]:
+        """The study's diagnosis as a table, one row per catalogue item, with how many indexed passages bear on it."""
+        from assistant.comb.catalogue import component_phrase, items, proposal
+        from assistant.comb.taxonomy import label
+
+        counts: dict[str, int] = {}
+        for p in self.assistant.retriever.passages:
+            if p.com_b.item:
+                counts[p.com_b.item] = counts.get(p.com_b.item, 0) + 1
+        rows = []
+        for it in items():
+            fns, pols = proposal(it.component)
+            rows.append([it.label, "Barrier" if it.polarity == "barrier" else "Enabler", component_phrase(it.component),
+                         ", ".join(label(f) for f in fns) or "none (system level)",
+                         ", ".join(label(p) for p in pols) or "none (system level)", counts.get(it.id, 0)])
+        return rows
+
+    def passages_for_item(self, index) -> str:
+        """Cards for every indexed passage tagged with the catalogue item in row ``index`` of the map."""
+        from assistant.app.web.cards import card_html
+        from assistant.app.web.security import esc
+        from assistant.comb.catalogue import items
+
+        try:
+            item = items()[int(index)]
+        except (TypeError, ValueError, IndexError):
+            return '<div class="pair-cards"><p>Choose a barrier or enabler in the table.</p></div>'
+        passages = [p for p in self.assistant.retriever.passages if p.com_b.item == item.id]
+        head = (f'<div class="pair-cards-head">The evidence for: <q>{esc(item.label)}</q> ({len(passages)} passage'
+                f'{"s" if len(passages) != 1 else ""}). The study\'s wording: <q>{esc(item.study_wording)}</q></div>')
+        cards = "".join(card_html({"n": n, "passage_id": p.passage_id, "doc_id": p.doc_id, "title": p.meta.title,
+                                   "publisher": p.meta.publisher, "year": p.meta.year, "url": p.meta.url,
+                                   "doc_type": p.meta.doc_type, "locator": p.locator, "text": p.text,
+                                   "com_b": p.com_b.to_dict(), "strength": p.strength(),
+                                   "superseded_by": p.superseded_by})
+                        for n, p in enumerate(passages, start=1))
+        return f'<div class="pair-cards" id="pair-map-passages" data-item="{esc(item.id)}">{head}{cards}</div>'

@@ -8,6 +8,7 @@ from assistant.app.web.cards import COMPONENT_LABELS, DOC_TYPE_LABELS, render_ca
 from assistant.app.web.handlers import ChatApp
 from assistant.app.web.security import esc
 from assistant.comb.taxonomy import label
+from assistant.ingest.loaders.metadata import DESIGNS
 from assistant.settings import COMPONENTS, DOC_TYPES, Settings
 
 TITLE = "PAIR evidence assistant"
@@ -57,9 +58,10 @@ Every sentence of an answer is copied from the passage its number cites, shown o
 and a link. When the evidence does not cover a question the assistant says so rather than guess.
 
 ### COM-B tags
-Each passage is tagged with the part of the COM-B model of behaviour (Michie, van Stralen & West 2011) it speaks to,
-read as a barrier to, or an enabler of, commissioning a parent-infant relationship service, with the Behaviour
-Change Wheel intervention functions that address it. Tags are assigned automatically: check them before relying on them.
+Each passage is linked, where one applies, to a barrier or enabler in the study's own diagnosis (McSweeney et al.
+2025, Tables 1-3): the passage reports that barrier or enabler, or is evidence a commissioner can use against a
+barrier. The COM-B component is the study's coding of that item (or "system level" where the study codes it N/A),
+and "what the study proposes" is its Table 3. Tags are assigned automatically: check them before relying on them.
 """
 
 
@@ -100,6 +102,7 @@ def build_app(assistant, settings: Settings, feedback_store=None, with_app: bool
 
     app = ChatApp(assistant, settings, feedback_store)
     corpus_headers = ["Title", "Publisher", "Year", "Type", "Licence", "Passages", "Indexed (UTC)", "Superseded by"]
+    comb_headers = ["Barrier or enabler", "Kind", "COM-B", "What the study proposes", "Policy categories", "Passages"]
 
     with gr.Blocks(title=TITLE, analytics_enabled=False, delete_cache=(3600, 24 * 3600)) as demo:
         turns = gr.State([])
@@ -128,6 +131,9 @@ def build_app(assistant, settings: Settings, feedback_store=None, with_app: bool
                             components = gr.CheckboxGroup(
                                 choices=[(COMPONENT_LABELS[c], c) for c in COMPONENTS], label="COM-B component",
                                 elem_id="pair-filter-component")
+                            designs = gr.CheckboxGroup(
+                                choices=[(d.replace("_", " ").capitalize(), d) for d in DESIGNS],
+                                label="Evidence: study design", elem_id="pair-filter-design")
                             with gr.Row():
                                 # No minimum/maximum: Gradio would reject an empty box (sent as 0) with an error.
                                 # make_filters ignores anything that is not a plausible year.
@@ -160,10 +166,19 @@ def build_app(assistant, settings: Settings, feedback_store=None, with_app: bool
                                      max_height=640, elem_id="pair-corpus",
                                      datatype=["str", "str", "number", "str", "str", "number", "str", "str"],
                                      column_widths=["29%", "18%", "6%", "9%", "11%", "8%", "9%", "10%"])
+            with gr.Tab("COM-B map", id="comb-map"):
+                gr.Markdown("The study's diagnosis (McSweeney et al. 2025, Tables 1-3): each barrier and enabler, its COM-B "
+                            "component or system level, what the study proposes, and how many passages bear on it. "
+                            "Choose a row to see the evidence for it.")
+                comb_table = gr.Dataframe(value=app.comb_map_rows(), headers=comb_headers, interactive=False, wrap=True,
+                                          max_height=520, elem_id="pair-comb-map",
+                                          datatype=["str", "str", "str", "str", "str", "number"])
+                item_cards = gr.HTML('<div class="pair-cards"><p>Choose a barrier or enabler in the table.</p></div>',
+                                     elem_id="pair-map-cards", js_on_load=None)
             with gr.Tab("About", id="about"):
                 gr.Markdown(about_markdown(), elem_id="pair-about")
 
-        inputs = [question, turns, doc_types, components, year_min, year_max]
+        inputs = [question, turns, doc_types, components, year_min, year_max, designs]
         outputs = [chatbot, cards, turns, question]
         question.submit(app.respond, inputs, outputs, api_visibility="private", show_progress="minimal",
                         concurrency_id="ask")
@@ -203,6 +218,12 @@ def build_app(assistant, settings: Settings, feedback_store=None, with_app: bool
             None, None, None, js="() => { setTimeout(() => { const b = document.querySelector('#pair-download'); "
                                  "if (b && b.offsetParent !== null) b.click(); }, 50); }")
         corpus_tab.select(app.corpus_rows, None, [table], api_visibility="private", show_progress="hidden")
+
+        def on_map_select(evt):
+            return app.passages_for_item(evt.index[0] if isinstance(evt.index, (list, tuple)) else evt.index)
+
+        on_map_select.__annotations__ = {"evt": gr.SelectData}
+        comb_table.select(on_map_select, None, [item_cards], api_visibility="private", show_progress="hidden")
 
         gr.api(app.api_ask, api_name="ask", concurrency_id="ask")
     return (demo, app) if with_app else demo

@@ -1,0 +1,139 @@
+"""Every answering rule alone: intent, abstention, which passages may be cited, scope and uncovered parts,
+and the follow-up and period rules they rest on. No model, no index."""
+
+from __future__ import annotations
+
+import pytest
+
+from assistant.answering import policy
+from assistant.answering.followups import condense, is_follow_up
+from assistant.comb.catalogue import by_id, make_tag
+from assistant.retrieval.periods import document_years, supersede_penalised, years_in
+from assistant.settings import Settings
+from assistant.text import stem
+from tests.support import make_passage, make_retrieval
+
+S = Settings.from_env()
+
+
+@pytest.mark.parametrize("question,intent", [
+    ("What are the waiting times for the parent-infant service in Sunderland?", "local"),
+    ("What Agenda for Change band should a parent-infant psychotherapist be on?", "local"),
+    ("How many referrals did Kent's parent-infant relationship service get last year?", "local"),
+    ("What should I do first?", "what_first"),
+    ("I've just been given the perinatal brief - where do I start?", "what_first"),
+    ("What stops commissioners funding parent-infant services?", "barriers"),
+    ("Which of those are capability problems?", "barriers"),
+    ("Does video feedback actually work?", "evidence"),
+    ("How do I make the case to my ICB board for a parent-infant team?", "how_to"),
+    ("How many parent-infant teams are there in the UK?", "fact"),
+    ("When did integrated care systems formally take over from clinical commissioning groups?", "fact"),
+    ("Is VIG better than VIPP-SD, or is the difference between them small?", "comparison"),
+])
+def test_intent_rules(question, intent):
+    assert policy.classify_intent(question) == intent
+
+
+def test_a_named_source_question_with_no_other_intent():
+    assert policy.classify_intent("What did Rare Jewels say?", named_source=True) == "named_source"
+    assert policy.classify_intent("What did Rare Jewels say?") == "fact"
+
+
+def test_plain_english_is_not_refused_as_foreign():
+    assert not policy.looks_non_english("When did integrated care systems formally take over from clinical commissioning groups?")
+    assert not policy.looks_non_english("What should I do first?")
+    assert policy.looks_non_english("Wie viele Eltern-Kind-Teams gibt es in England?")
+    assert policy.looks_non_english("婴儿心理健康服务有哪些？")
+
+
+def test_abstention_rules():
+    p = make_passage("a:0000", "text")
+    near = make_retrieval([(p, S.abstain_threshold + 0.05)])
+    assert not policy.should_abstain(near, S)
+    assert policy.should_abstain(make_retrieval([(p, S.abstain_threshold - 0.01)]), S)
+    near.unknown_terms = ["sertraline"]
+    assert policy.should_abstain(near, S)  # a word the corpus never uses and only a moderate match
+    near.rare_terms = ["sertraline"]
+    near.top_similarity = S.abstain_threshold + S.unknown_margin + 0.05
+    assert policy.should_abstain(near, S)  # a specialist word needs a much closer match
+
+
+def test_select_hits_caps_each_document_gaps_and_named_documents():
+    ps = [make_passage(f"a:000{i}", "x") for i in range(4)] + [make_passage("b:0000", "y"), make_passage("c:0000", "z")]
+    r = make_retrieval([(ps[0], 0.8), (ps[1], 0.79), (ps[2], 0.78), (ps[3], 0.77), (ps[4], 0.76), (ps[5], 0.5)])
+    s = S.with_(max_per_doc=2)
+    chosen = [h.passage.passage_id for h in policy.select_hits(r, 5, s)]
+    assert chosen == ["a:0000", "a:0001", "b:0000"]  # c is far weaker than the best: never padded in
+    named = [h.passage.passage_id for h in policy.select_hits(r, 5, s, named="a")]
+    assert named[:4] == ["a:0000", "a:0001", "a:0002", "a:0003"]
+
+
+def test_local_questions_are_refused_unless_the_national_evidence_is_close():
+    p = make_passage("a:0000", "x")
+    weak = make_retrieval([(p, S.abstain_threshold + 0.1)])
+    close = make_retrieval([(p, S.abstain_threshold + 2 * S.unknown_margin + 0.01)])
+    assert policy.too_weak_for_local("local", [], weak, S) and not policy.too_weak_for_local("local", [], close, S)
+    assert policy.too_weak_for_local("fact", ["Sunderland"], weak, S)
+    assert not policy.too_weak_for_local("fact", [], weak, S)
+
+
+def test_named_places_are_the_ones_the_corpus_never_mentions():
+    known = {stem(w) for w in ("newcastle", "england", "kent")}
+    assert policy.named_places("What is the wait in Sunderland?", known) == ["Sunderland"]
+    assert policy.named_places("What is the wait in Newcastle?", known) == []
+    assert policy.named_places("Which teams are there in England?", known) == []
+    assert policy.scope_of("fact", ["Sunderland"], []) == "out"
+    assert policy.scope_of("local", [], []) == "out"
+    assert policy.scope_of("fact", [], ["ring-fenced"]) == "partial"
+    assert policy.scope_of("fact", [], []) == "in"
+
+
+def test_uncovered_parts_name_the_clause_and_the_year():
+    cited = ["A parent-infant team costs money to run; the grant is for 2025-26 only."]
+    gaps = policy.uncovered_parts("What will a parent-infant team cost and is the money ring-fenced after April 2026?",
+                                  cited, stem)
+    assert "is the money ring-fenced after April 2026" in gaps[0] and gaps[-1] == "anything for 2026 onwards"
+    assert policy.uncovered_parts("What does a parent-infant team cost?", cited, stem) == []
+
+
+def test_named_document_needs_a_distinctive_title_word():
+    rare = make_passage("rare-jewels:0000", "x", title="Rare Jewels: specialised parent-infant relationship teams")
+    nice = make_passage("nice:0000", "x", title="NICE quality standard QS133: children's attachment")
+    r = make_retrieval([(rare, 0.6), (nice, 0.5)])
+    assert policy.named_document("What did the Rare Jewels report recommend?", r.hits) == "rare-jewels"
+    assert policy.named_document("Does NICE recommend video feedback?", r.hits) == "nice"
+    assert policy.named_document("What do teams do?", r.hits) is None
+
+
+def test_plan_orders_evidence_by_design():
+    trial = make_passage("t:0000", "x", design="randomised_trial")
+    review = make_passage("r:0000", "x", design="systematic_review")
+    report = make_passage("p:0000", "x", design="expert_report")
+    hits = make_retrieval([(report, 0.7), (trial, 0.69), (review, 0.68)]).hits
+    assert [h.passage.doc_id for h in policy.order_cited("evidence", hits)] == ["r", "t", "p"]
+    assert [h.passage.doc_id for h in policy.order_cited("fact", hits)] == ["p", "t", "r"]
+
+
+def test_follow_ups_are_recognised_and_resolved():
+    history = [{"role": "user", "content": "What gets in the way of commissioning these services?"}]
+    for q in ("Which of those are capability problems?", "And after April 2026?", "What about dads?"):
+        assert is_follow_up(q), q
+        assert "following on from: What gets in the way" in condense(q, history)
+    assert not is_follow_up("How many parent-infant teams are there in the UK?")
+    assert condense("What about dads?", []) == "What about dads?"
+
+
+def test_periods_and_supersede():
+    assert years_in("funding in 2025-26") == {2025}
+    assert min(years_in("and after April 2026?")) == 2026 and max(years_in("and after April 2026?")) >= 2030
+    old = document_years("family-hubs-start-for-life-funding-2025-26", "guide 2025 to 2026", 2025)
+    new = document_years("best-start-2026", "programme from April 2026", 2025)
+    assert supersede_penalised(years_in("What is the funding for 2025-26?"), old, new) == "new"
+    assert supersede_penalised(years_in("What is the funding after April 2026?"), old, new) == "old"
+    assert supersede_penalised(set(), old, new) == "old"
+
+
+def test_a_system_level_item_is_never_forced_into_c_o_or_m():
+    tag = make_tag(by_id()["b-short-term-funding"], "evidence_against", 0.5)
+    assert (tag.component, tag.level, tag.polarity, tag.intervention_functions) == ("none", "system", "enabler", [])
+    assert tag.other_options["intervention_functions"]  # the wider wheel, apart from the study's proposal
