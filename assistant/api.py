@@ -142,7 +142,7 @@ class EvidenceAssistant:
         hits = order_cited(intent, select_hits(retrieval, k, self.settings, named))
         gaps = ([f"{p}: services, waiting times or criteria there (the evidence here is national)" for p in places]
                 + ([LOCAL_GAP] if intent == "local" and not places else [])
-                + uncovered_parts(standalone, [h.passage.text for h in hits], stem))
+                + (uncovered_parts(standalone, [h.passage.text for h in hits], stem) if not never_refused(intent) else []))
         titles = {p.doc_id: p.meta.title for p in retriever.passages if p.doc_id in {h.passage.superseded_by for h in hits}}
         composed = compose(standalone, intent, hits, retriever.lexical.idf, retriever.lexical.default_idf, gaps, titles)
         text, citations = composed.text, composed.citations

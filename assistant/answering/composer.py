@@ -33,7 +33,7 @@ LEAD_WORDS = 75
 BODY_GROUPS = 3
 MIN_SENTENCE_WORDS = 7
 # A sentence that opens by pointing back ("This reflects...", "It found...") reads badly on its own.
-ANAPHORIC_START = re.compile(r"^(this|that|these|those|it|its|they|their|such|however|also|both|he|she|here)\b", re.I)
+ANAPHORIC_START = re.compile(r"^(this|that|these|those|it|its|they|their|such|however|also|both|he|she|here|first|second|third|finally|in addition|the chapter|the report|the review)\b", re.I)
 # Sentences about how a study was done, not what it found: never the answer unless the question asks about methods.
 PROCESS = re.compile(r"\b(the authors|this (?:study|paper|article|review|report) (?:aimed|sets out|describes)|were interviewed|"
                      r"interviews? (?:were|was) (?:conducted|carried out|held)|the interviews|participants were|was approved|"

@@ -160,7 +160,8 @@ def never_refused(intent: str) -> bool:
 
 CLAUSE_SPLIT = re.compile(r"\s+(?:and|but|or|plus)\s+|[,;?]|\s+-\s+")
 LOCAL_GAP = "local or operational detail for your area (waiting times, referral criteria, procurement rules, pay)"
-WHAT_FIRST_QUERY = " the commissioning cycle: understand local needs, plan, do and review; a commissioning toolkit"
+WHAT_FIRST_QUERY = ("Where to start commissioning: the commissioning cycle of understand (local needs, families' views, the "
+                    "services already in place), plan, do and review; a commissioning toolkit for parent-infant services")
 
 
 def uncovered_parts(question: str, cited_texts: list[str], stem_of) -> list[str]:
@@ -172,7 +173,9 @@ def uncovered_parts(question: str, cited_texts: list[str], stem_of) -> list[str]
     cited_words = {stem_of(w) for t in cited_texts for w in content_words(t)}
     cited_years = set().union(*(years_in(t) for t in cited_texts)) if cited_texts else set()
     out = []
-    for clause in CLAUSE_SPLIT.split(question):
+    asking = [x for x in re.split(r"(?<=[.!?])\s+", question) if x.strip()]
+    asking = [x for x in asking if "?" in x] or asking[-1:]  # the sentences that ask, not the preamble
+    for clause in CLAUSE_SPLIT.split(" ".join(asking)):
         words = [w for w in content_words(clause) if not w[0].isdigit()]
         if len(words) >= 2 and sum(stem_of(w) in cited_words for w in words) / len(words) < 0.5:
             out.append(clause.strip())
@@ -219,18 +222,21 @@ def plan_hits(intent: str, retrieval: Retrieval, retriever, s: Settings) -> list
     if not wanted:
         return hits
     sims = retriever.vectors @ retrieval.query_vector
-    if intent == "what_first":
-        sims = np_max(sims, retriever.vectors @ retriever.embedder.embed_one(WHAT_FIRST_QUERY))
+    if intent == "what_first":  # answered from the commissioning cycle and toolkit, whatever the question's wording
+        sims = retriever.vectors @ retriever.embedder.embed_one(WHAT_FIRST_QUERY)
+        hits = []
     have = {h.passage.passage_id for h in hits[:1]}
     items_seen = {h.passage.com_b.item for h in hits[:1]}
+    first = intent == "what_first"
     extra: list[Hit] = []
     for i in sims.argsort()[::-1]:
         p = retriever.passages[i]
-        if len(extra) >= PLAN_EXTRA or sims[i] < s.abstain_threshold:
+        if len(extra) >= (s.k if first else PLAN_EXTRA) or sims[i] < s.abstain_threshold:
             break
-        if p.passage_id in have or p.com_b.relation not in wanted or p.com_b.item in items_seen:
+        if p.passage_id in have or (not first and (p.com_b.relation not in wanted or p.com_b.item in items_seen)):
             continue
         extra.append(_Hit(p, float(sims[i]), 0.0, planned=True))
+        have.add(p.passage_id)
         items_seen.add(p.com_b.item)
     ids = {h.passage.passage_id for h in extra}
     return hits[:1] + extra + [h for h in hits[1:] if h.passage.passage_id not in ids]
