@@ -138,7 +138,7 @@ class EvidenceAssistant:
                       if intent == "local" or places else None)
             return done(answer=abstention_text(suggestions, reason), abstained=True, citations=[], suggestions=suggestions,
                         scope="out" if (intent == "local" or places) else "in")
-        retrieval.hits = plan_hits(intent, retrieval, retriever, self.settings)
+        retrieval.hits = plan_hits(intent, retrieval, retriever, self.settings, filters)
         hits = order_cited(intent, select_hits(retrieval, k, self.settings, named))
         gaps = ([f"{p}: services, waiting times or criteria there (the evidence here is national)" for p in places]
                 + ([LOCAL_GAP] if intent == "local" and not places else [])

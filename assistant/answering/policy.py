@@ -209,12 +209,13 @@ DESIGN_ORDER = ("systematic_review", "randomised_trial", "quasi_experimental", "
 PLAN_EXTRA = 3  # passages an intent's plan may bring in beside the plain ranking (one per catalogue item)
 
 
-def plan_hits(intent: str, retrieval: Retrieval, retriever, s: Settings) -> list[Hit]:
+def plan_hits(intent: str, retrieval: Retrieval, retriever, s: Settings, filters=None) -> list[Hit]:
     """The ranking the answer draws on, adjusted to what is asked:
     - barriers / how to / what first: the closest passage for each of up to three catalogue items whose tag
       reports a barrier (or an enabler, or is evidence against a barrier), placed after the best hit, so the
       answer can name distinct barriers or levers rather than three passages on one;
-    - what first: the question is also matched against the commissioning cycle and toolkit (a fixed query)."""
+    - what first: the question is also matched against the commissioning cycle and toolkit (a fixed query).
+    Passages the filters exclude are never brought in."""
     from assistant.retrieval.retriever import Hit as _Hit
 
     hits = list(retrieval.hits)
@@ -235,6 +236,8 @@ def plan_hits(intent: str, retrieval: Retrieval, retriever, s: Settings) -> list
             break
         if p.passage_id in have or (not first and (p.com_b.relation not in wanted or p.com_b.item in items_seen)):
             continue
+        if filters is not None and not filters.allows(p):
+            continue  # the plan never brings in what the commissioner filtered out
         extra.append(_Hit(p, float(sims[i]), 0.0, planned=True))
         have.add(p.passage_id)
         items_seen.add(p.com_b.item)

@@ -111,16 +111,23 @@ def test_real_eval_tags_with_baselines(real_home, tmp_path):
         {"id": "x3", "text": "A neighbouring ICB that had already funded a team showed our board how it could be done.",
          "component": "opportunity", "polarity": "enabler", "subcomponent": "social_opportunity"},
     ])
+    linked = write_lines(tmp_path / "links.jsonl", [
+        {"id": "l1", "text": "Challenging to demonstrate impact and value for money", "item": "b-hard-to-show-impact",
+         "relation": "reports_barrier", "component": "capability", "level": "individual", "polarity": "barrier", "split": "dev"},
+        {"id": "l2", "text": "The interviews were transcribed verbatim and analysed in NVivo.", "item": None, "relation": "none",
+         "component": "none", "level": None, "polarity": "neutral", "split": "heldout"},
+    ])
     report = tmp_path / "treport"
-    result = CliRunner().invoke(app, ["eval", "tags", str(f), "--json", "--report", str(report)])
+    result = CliRunner().invoke(app, ["eval", "tags", str(f), str(linked), "--json", "--report", str(report)])
     assert result.exit_code == 0, result.stderr
     out = json.loads(result.stdout)
-    for name in ("accuracy", "macro_f1", "polarity_accuracy", "subcomponent_accuracy", "confusion", "per_class"):
-        assert name in out["metrics"]
-    assert out["metrics"]["confusion"]["labels"] == ["capability", "opportunity", "motivation", "none"]
-    assert set(out["baselines"]) == {"nearest_definition", "keyword"}
-    for b in out["baselines"].values():
-        assert 0.0 <= b["metrics"]["accuracy"] <= 1.0
-    assert out["items"][1]["gold"]["polarity"] == "neutral"
-    assert 'src="data:image/png;base64,' in (report / "report.html").read_text()
-
+    components, links = out["slices"]["tags.jsonl"], out["slices"]["links.jsonl"]
+    assert components["kind"] == "components" and links["kind"] == "links"
+    assert set(components["metrics"]) == {"ours", "previous_tagger_0.1", "nearest_definition", "keyword"}
+    assert set(links["metrics"]) == {"ours", "previous_tagger_0.1", "nearest_item"}
+    assert set(links["metrics"]["ours"]) == {"all", "dev", "heldout"}  # each half reported apart
+    assert links["metrics"]["ours"]["all"]["item_accuracy"] == 1.0  # the study's own row, and a methods sentence
+    for run in components["metrics"].values():
+        assert 0.0 <= run["all"]["accuracy"] <= 1.0
+    page = (report / "report.html").read_text()
+    assert "<h2>links.jsonl</h2>" in page and "nearest_item" in page
