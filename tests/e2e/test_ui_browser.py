@@ -155,7 +155,7 @@ def record_timing(name: str, ms: float) -> None:
 def test_ask_shows_answer_and_cited_cards(page, pytestconfig):
     cold = ask(page, Q_FUND)
     text = last_bot_text(page)
-    assert "[1]" in text and "COM-B" in page.locator("#pair-cards").inner_text()
+    assert "[1]" in text and "What the study proposes" in page.locator("#pair-cards").inner_text()
     cards = page.locator("#pair-cards .pair-card")
     assert cards.count() >= 1
     first = cards.first
@@ -167,13 +167,14 @@ def test_ask_shows_answer_and_cited_cards(page, pytestconfig):
     assert "Sources for:" in page.locator("#pair-cards").inner_text()
 
     warm = ask(page, Q_SHORT)
-    assert "[1]" in last_bot_text(page) and "COM-B:" in last_bot_text(page)
+    assert "[1]" in last_bot_text(page)
     assert page.locator(USER).count() == 2  # the conversation is kept
-    # what commissioners said about funding is tagged: a coloured badge with barrier/enabler and functions
-    tagged = page.locator("#pair-cards .pair-card:not([data-component='none'])")
-    assert tagged.count() >= 1
-    assert tagged.first.locator(".pair-polarity").inner_text() in ("barrier", "enabler", "neutral")
-    assert "Intervention functions:" in tagged.first.inner_text()
+    # what commissioners said about funding is linked to the study's barrier, in plain words, with its level
+    badges = page.locator("#pair-cards .pair-badge").all_inner_texts()
+    assert any(b.startswith(("Barrier: short-term funding", "Evidence against: short-term funding")) and "system level" in b
+               for b in badges), badges
+    assert page.locator("#pair-cards .pair-strength").count() >= 1  # the evidence-strength badge on the cards
+    assert page.locator("#pair-cards mark.pair-used").count() >= 1  # the sentences the answer uses are marked
     record_timing("enter_to_answer_ms_first", cold)
     record_timing("enter_to_answer_ms_warm", warm)
     with pytestconfig.pluginmanager.get_plugin("capturemanager").global_and_fixture_disabled():
@@ -302,8 +303,39 @@ def test_api_endpoint_returns_the_answer_contract(server):
     for key in ("n", "passage_id", "doc_id", "title", "publisher", "year", "url", "doc_type", "locator", "text", "score", "com_b"):
         assert key in c
     assert set(c["com_b"]) == {"component", "subcomponent", "polarity", "confidence", "barrier",
-                               "intervention_functions", "policy_categories"}
+                               "intervention_functions", "policy_categories", "level", "relation", "item", "other_options"}
+    assert c["spans"] and set(c["strength"]) >= {"design", "setting", "publisher_kind"}
     filtered = client.predict(Q_FUND, {"doc_types": ["guidance"]}, api_name="/ask")
     assert {x["doc_type"] for x in filtered["citations"]} <= {"guidance"}
     off = client.predict(Q_OFF_TOPIC, api_name="/ask")
     assert off["abstained"] is True and off["citations"] == []
+
+
+def test_barrier_answer_leads_groups_and_says_what_is_not_covered(page):
+    ask(page, "What stops commissioners in Sunderland funding parent-infant services?")
+    text = last_bot_text(page)
+    assert text.startswith("The study's barriers that the cited evidence reports:")  # the lead names the barriers
+    assert "By barrier" in text and "What the study proposes" in text or "system level" in text
+    assert "What the evidence here does not cover:" in text and "Sunderland" in text
+    assert "coercion" not in text.lower()
+
+
+def test_comb_map_tab_opens_the_evidence_for_a_barrier(page):
+    page.get_by_role("tab", name="COM-B map").click()
+    table = page.locator("#pair-comb-map")
+    table.get_by_text("hard to show impact and value for money", exact=True).click()
+    cards = page.locator("#pair-map-passages")
+    cards.wait_for(timeout=10_000)
+    assert cards.get_attribute("data-item") == "b-hard-to-show-impact"
+    n = cards.locator(".pair-card").count()
+    assert n >= 1
+    badges = cards.locator(".pair-badge").all_inner_texts()
+    assert all("hard to show impact and value for money" in b for b in badges) and len(badges) == n
+
+
+def test_design_filter_is_respected(page):
+    page.locator("#pair-filters").get_by_text("Filters: which evidence may be cited").click()
+    page.locator("#pair-filter-design").get_by_text("Randomised trial", exact=True).click()
+    ask(page, "Does video feedback work for parents and babies?")
+    designs = page.locator("#pair-cards .pair-card").evaluate_all("els => els.map(e => e.dataset.design)")
+    assert designs and set(designs) == {"randomised_trial"}, designs

@@ -56,3 +56,11 @@ def test_every_setting_is_described():
     rows = settings_table()
     assert {r[0] for r in rows} >= {"ASSISTANT_HOME", "ASSISTANT_K", "ASSISTANT_MAX_FILE_MB", "ASSISTANT_COLLECTION"}
     assert all(len(desc) > 15 for _, _, desc in rows)
+
+
+def test_readme_documents_every_setting():
+    from tests.support import ROOT
+
+    readme = (ROOT / "README.md").read_text("utf-8")
+    missing = [name for name, _, _ in settings_table() if f"`{name}`" not in readme]
+    assert not missing, f"settings missing from the README's table: {missing}"
