@@ -27,7 +27,7 @@ def _loopback(url: str) -> bool:
         return False
 
 
-def _http_ok(url: str) -> bool:
+def http_ok(url: str) -> bool:
     import urllib.request
 
     try:
@@ -80,7 +80,7 @@ def run_load(url: str, clients: int, seconds: float, questions: list[str], log=N
         raise AssistantError(f"--load must be between 1 and {MAX_LOAD_CLIENTS} clients")
     if not 0 < seconds <= MAX_LOAD_SECONDS:
         raise AssistantError(f"--seconds must be between 0 and {MAX_LOAD_SECONDS:.0f}")
-    if not _http_ok(url):
+    if not http_ok(url):
         raise AssistantError(f"no app answers at {url}: start it with `pair-assistant serve` first")
     lat: list[float] = []
     errors: list[str] = []

@@ -25,6 +25,7 @@ from __future__ import annotations
 import hashlib
 import pickle
 from dataclasses import dataclass
+from functools import lru_cache
 from pathlib import Path
 
 import numpy as np
@@ -69,20 +70,22 @@ def _contains_run(haystack: list[str], run: list[str]) -> bool:
     return any(haystack[i:i + n] == run for i in range(len(haystack) - n + 1))
 
 
+@lru_cache(maxsize=1)
+def _wordings() -> tuple[tuple[CatalogueItem, list[str]], ...]:
+    """Each item's table wordings as stemmed word runs, computed once."""
+    return tuple((item, tokens(w)) for item in items() for w in (item.study_wording, item.table3_need) if w)
+
+
 def named_item(text: str) -> CatalogueItem | None:
     """The catalogue item whose table wording the text uses (the longest such wording wins)."""
     toks = tokens(text)
     tok_set = set(toks)
     best, best_len = None, 0
-    for item in items():
-        for wording in (item.study_wording, item.table3_need):
-            run = tokens(wording or "")
-            if not run:
-                continue
-            hit = _contains_run(toks, run) if len(run) < LONG_WORDING else (
-                sum(t in tok_set for t in set(run)) / len(set(run)) >= CONTAINMENT)
-            if hit and len(run) > best_len:
-                best, best_len = item, len(run)
+    for item, run in _wordings():
+        hit = _contains_run(toks, run) if len(run) < LONG_WORDING else (
+            sum(t in tok_set for t in set(run)) / len(set(run)) >= CONTAINMENT)
+        if hit and len(run) > best_len:
+            best, best_len = item, len(run)
     return best
 
 

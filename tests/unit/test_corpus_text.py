@@ -41,3 +41,15 @@ def test_every_document_states_its_evidence_strength():
         if not (meta.design and meta.setting and meta.publisher_kind and meta.source_note):
             missing.append(meta.doc_id)
     assert not missing, f"documents without design, setting, publisher_kind or source_note: {missing}"
+
+
+def test_no_run_of_twelve_words_is_copied_from_the_seed():
+    """The shared checker (it ignores URLs and cited titles) must find nothing in the corpus."""
+    import subprocess
+    import sys
+
+    tool = ROOT.parent / "shared" / "tools" / "verbatim_check.py"
+    if not tool.exists():
+        pytest.skip("../shared/tools/verbatim_check.py is not beside this checkout")
+    out = subprocess.run([sys.executable, str(tool), str(ROOT / "corpus")], capture_output=True, text=True, timeout=120)
+    assert " 0 run(s)" in out.stdout, out.stdout[-2000:]

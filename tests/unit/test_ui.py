@@ -357,3 +357,18 @@ def test_build_app_smoke(settings):
     demo = layout.build_app(FakeAssistant(), settings, feedback.open_feedback(settings))
     names = [d.get("api_name") for d in demo.config["dependencies"] if d.get("api_visibility", "public") == "public"]
     assert "ask" in names
+
+
+def test_json_route_basic_auth_any_utf8_password(settings):
+    from fastapi.testclient import TestClient
+
+    from assistant.app.web.api import json_api
+
+    api = json_api(handlers.ChatApp(FakeAssistant(), settings), settings, ("alice", "pässwort"))
+    client = TestClient(api)
+    body = {"question": "What did commissioners say?"}
+    assert client.post("/api/ask", json=body).status_code == 401
+    assert client.post("/api/ask", json=body, auth=("alice", "wrong")).status_code == 401
+    assert client.post("/api/ask", json=body, auth=("bob", "pässwort")).status_code == 401
+    ok = client.post("/api/ask", json=body, auth=("alice".encode(), "pässwort".encode("utf-8")))
+    assert ok.status_code == 200 and ok.json()["citations"]
