@@ -28,6 +28,7 @@ from assistant.retrieval.periods import years_in
 from assistant.retrieval.retriever import Hit
 from assistant.text import tokens
 
+STRONG_DESIGNS = ("systematic_review", "randomised_trial")
 LEAD_SENTENCES = 3
 LEAD_WORDS = 75
 BODY_GROUPS = 3
@@ -39,14 +40,15 @@ PROCESS = re.compile(r"\b(the authors|this (?:study|paper|article|review|report)
                      r"interviews? (?:were|was) (?:conducted|carried out|held)|the interviews|participants were|was approved|"
                      r"ethic(?:s|al) approval|the aim of (?:this|the) study|we (?:interviewed|conducted|used|aimed)|"
                      r"semi-structured|interview study|qualitative study|describes? (?:their|its) work|adopts? a definition|"
-                     r"(?:views|findings) speak|planned to last|recruited)\b", re.I)
+                     r"(?:views|findings) speak|planned to last|recruited|(?:is|was) the first (?:paper|study)|"
+                     r"strengths? of (?:the|this) study)\b", re.I)
 COMPONENT_ASKED = re.compile(r"\b(capability|opportunity|motivation)\b", re.I)
 METHOD_QUESTION = re.compile(r"\b(method|methods|analy[sz]e|analysis|interview|sample|recruit|design of the study|how was the study)\w*", re.I)
 INTENT_CUES = {
     "fact": re.compile(r"[£%]|\b\d[\d,.]*\b"),
     "how_to": re.compile(r"\b(should|can|could|need to|recommend\w*|commission\w*|set up|business case|toolkit|plan\w*|"
                          r"assess\w*|involve|build|use|fund\w*|invest\w*|work with|make the case|ask)\b", re.I),
-    "what_first": re.compile(r"\b(first|start\w*|understand|needs assessment|assess\w*|plan|toolkit|cycle|map\w*|review)\b", re.I),
+    "what_first": re.compile(r"\b(start\w*|understand|needs assessment|assess\w*|plan|toolkit|cycle|map\w*|review)\b", re.I),
     "barriers": re.compile(r"\b(barrier\w*|difficult\w*|hard|lack\w*|short[- ]term|concern\w*|worr\w*|uncertain\w*|gap\w*|"
                            r"not (?:think|know|able)|unable|shortage|no one|nobody|stop\w*|challeng\w*)\b", re.I),
     "evidence": re.compile(r"\b(trial\w*|review\w*|found|find\w*|effect\w*|improv\w*|evidence|certainty|outcome\w*|"
@@ -133,12 +135,21 @@ def score_sentence(c: Candidate, qtok: set[str], idf: dict, default_idf: float, 
             score -= 0.8  # a figure for another year is not the answer to this one
     if ANAPHORIC_START.match(c.text):
         score -= 1.5
+    if intent == "evidence" and c.hit.passage.meta.design in STRONG_DESIGNS:
+        score += 1.0  # "does it work" answers lead with the strongest design
     return score
 
 
+FIGURE = re.compile(r"£?\d[\d,.]*\s?(?:%|bn|m\b|million|billion)")
+
+
 def _similar(a: str, b: str) -> bool:
+    """Near-repeats: most words shared, or the same figures stated again in other words."""
     ta, tb = set(tokens(a)), set(tokens(b))
-    return bool(ta and tb) and len(ta & tb) / len(ta | tb) > 0.5
+    if bool(ta and tb) and len(ta & tb) / len(ta | tb) > 0.5:
+        return True
+    fa, fb = set(FIGURE.findall(a)), set(FIGURE.findall(b))
+    return len(fa) >= 2 and fa <= fb
 
 
 def candidates(hits: list[Hit], question: str, intent: str, idf: dict, default_idf: float) -> list[Candidate]:
@@ -227,18 +238,23 @@ def more_evidence(hits: list[Hit], cands: list[Candidate], used: list[Candidate]
     return out
 
 
-def group_line(item_id: str, relation: str, sentence_with_ref: str) -> str:
+def group_line(item_id: str, relation: str, sentence_with_ref: str, proposed_before: set) -> str:
+    """One barrier or enabler: what the evidence says, then what the study proposes for its component as
+    two local levers (said once per component; a system-level item has no individual-level proposal)."""
+    from assistant.comb.catalogue import proposal
+
     item = by_id()[item_id]
     kind = {"reports_barrier": "Barrier", "reports_enabler": "Enabler", "evidence_against": "Evidence against"}.get(relation, "On")
     head = f"- **{kind}: {item.label}** · {component_phrase(item.component)}. {sentence_with_ref}"
     if item.level == "system":
-        return head + " *The study treats this as system level: the levers are national funding and structures, not one commissioner's behaviour.*"
-    from assistant.comb.catalogue import proposal
-
+        return head + " *System level in the study: national funding and structures, not one commissioner's choice.*"
+    if item.component in proposed_before:
+        return head
+    proposed_before.add(item.component)
     functions = proposal(item.component)[0]
-    levers = "; ".join(LEVERS[f] for f in functions if f in LEVERS)
+    levers = "; ".join([LEVERS[f] for f in functions if f in LEVERS][:2])
     named = ", ".join(label(f).lower() for f in functions)
-    return head + f" *What the study proposes ({named}): for example, {levers}.*"
+    return head + f" *The study proposes {named}: for example, {levers}.*"
 
 
 def number_citations(used: list[Candidate], superseded_titles: dict[str, str]) -> tuple[dict[int, int], list[Citation]]:
@@ -287,7 +303,9 @@ def compose(question: str, intent: str, hits: list[Hit], idf: dict, default_idf:
         listed = "; ".join(f"{item.study_wording.lower()} [{order[id(hit)]}]" for hit, item in named)
         parts.insert(0, f"The study's barriers that the cited evidence reports: {listed}.")
     if groups:
-        lines = [group_line(item_id, members[0].hit.passage.com_b.relation, with_ref(members[0], order)) for item_id, members in groups]
+        shown: set = set()
+        lines = [group_line(item_id, members[0].hit.passage.com_b.relation, with_ref(members[0], order), shown)
+                 for item_id, members in groups]
         parts.append("**By barrier**\n" + "\n".join(lines))
     if more:
         parts.append("**Also in the evidence**\n" + "\n".join(f"- {with_ref(c, order)}" for c in more))

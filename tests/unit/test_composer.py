@@ -75,8 +75,9 @@ def test_a_barrier_question_names_the_barriers_and_groups_by_item_with_the_study
                              "challenging to demonstrate impact and value for money [2].")
     assert "**By barrier**" in a.text
     assert "**Barrier: hard to show impact and value for money** · Capability (knowledge and skills)" in a.text
-    assert "What the study proposes (education, training, enablement): for example, brief the board" in a.text
-    assert "system level: the levers are national" in a.text
+    assert "The study proposes education, training, enablement: for example, brief the board" in a.text
+    assert a.text.count("The study proposes") == 1  # said once per component
+    assert "System level in the study: national funding and structures" in a.text
     assert "coercion" not in a.text.lower() and "restriction" not in a.text.lower()
     assert "The authors interviewed" not in a.text and "would:" not in a.text
 
