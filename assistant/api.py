@@ -130,15 +130,15 @@ class EvidenceAssistant:
         if non_english:
             notices.append("the question does not look like English; the indexed evidence is in English")
         weak = ((should_abstain(retrieval, self.settings) or too_weak_for_local(intent, places, retrieval, self.settings))
-                and not never_refused(intent))
+                and not never_refused(intent, retrieval))
         if non_english or weak:
             suggestions = suggest_topics(retrieval)
             reason = ("I can only search English-language evidence; please ask in English." if non_english else
                       "This is a local or operational question; the indexed evidence is national and does not cover it."
                       if intent == "local" or places else None)
             return done(answer=abstention_text(suggestions, reason), abstained=True, citations=[], suggestions=suggestions,
-                        scope="out" if (intent == "local" or places) else "in")
-        retrieval.hits = plan_hits(intent, retrieval, retriever, self.settings, filters)
+                        scope="out")
+        retrieval.hits = plan_hits(intent, standalone, retrieval, retriever, self.settings, filters)
         hits = order_cited(intent, select_hits(retrieval, k, self.settings, named))
         gaps = ([f"{p}: services, waiting times or criteria there (the evidence here is national)" for p in places]
                 + ([LOCAL_GAP] if intent == "local" and not places else [])
@@ -146,6 +146,10 @@ class EvidenceAssistant:
         titles = {p.doc_id: p.meta.title for p in retriever.passages if p.doc_id in {h.passage.superseded_by for h in hits}}
         composed = compose(standalone, intent, hits, retriever.lexical.idf, retriever.lexical.default_idf, gaps, titles)
         text, citations = composed.text, composed.citations
+        if not text:  # nothing readable to quote (table-only passages): say so rather than answer with nothing
+            suggestions = suggest_topics(retrieval)
+            return done(answer=abstention_text(suggestions), abstained=True, citations=[], suggestions=suggestions,
+                        scope="out")
         llm = self._get_llm()
         if llm is not None:
             from assistant.answering.llm import synthesise

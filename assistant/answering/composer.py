@@ -20,7 +20,7 @@ from __future__ import annotations
 import re
 from dataclasses import dataclass, field
 
-from assistant.comb.catalogue import by_id, component_phrase
+from assistant.comb.catalogue import RELATION_WORDS, by_id, component_phrase, proposal
 from assistant.comb.taxonomy import label
 from assistant.ingest.chunking import split_sentences
 from assistant.models import Citation
@@ -90,6 +90,8 @@ def passage_sentences(text: str) -> list[tuple[int, int, str]]:
     out: list[tuple[int, int, str]] = []
     for block in re.finditer(r"[^\n]+(?:\n(?!\s*\n)[^\n]+)*", text):
         raw = block.group(0)
+        if not re.search(r"^\s*(?:\||[-*+] |\d+[.)] )", raw, re.M):
+            raw = raw.replace("\n", " ")  # a hard-wrapped paragraph (PDF page, text file): same length, same offsets
         cursor = 0
         for line in raw.split("\n"):
             if line.lstrip().startswith("|"):
@@ -189,7 +191,7 @@ def barrier_groups(hits: list[Hit], cands: list[Candidate], used: list[Candidate
     with its best sentence not already in the lead."""
     groups: dict[str, list[Hit]] = {}
     for hit in hits:
-        if hit.passage.com_b.item:
+        if hit.passage.com_b.item in by_id():  # an index tagged with an older catalogue may name a retired item
             groups.setdefault(hit.passage.com_b.item, []).append(hit)
     out = []
     for item_id, members in sorted(groups.items(), key=lambda kv: -len(kv[1])):
@@ -218,7 +220,7 @@ def named_items(hits: list[Hit], relations: tuple[str, ...], component: str | No
         tag = hit.passage.com_b
         if component and tag.component != component:
             continue
-        if tag.item and tag.relation in relations and tag.item not in seen:
+        if tag.item in by_id() and tag.relation in relations and tag.item not in seen:
             seen.add(tag.item)
             out.append((hit, by_id()[tag.item]))
     return out
@@ -241,10 +243,8 @@ def more_evidence(hits: list[Hit], cands: list[Candidate], used: list[Candidate]
 def group_line(item_id: str, relation: str, sentence_with_ref: str, proposed_before: set) -> str:
     """One barrier or enabler: what the evidence says, then what the study proposes for its component as
     two local levers (said once per component; a system-level item has no individual-level proposal)."""
-    from assistant.comb.catalogue import proposal
-
     item = by_id()[item_id]
-    kind = {"reports_barrier": "Barrier", "reports_enabler": "Enabler", "evidence_against": "Evidence against"}.get(relation, "On")
+    kind = RELATION_WORDS.get(relation, "On")
     head = f"- **{kind}: {item.label}** · {component_phrase(item.component)}. {sentence_with_ref}"
     if item.level == "system":
         return head + " *System level in the study: national funding and structures, not one commissioner's choice.*"
@@ -309,9 +309,13 @@ def compose(question: str, intent: str, hits: list[Hit], idf: dict, default_idf:
         parts.append("**By barrier**\n" + "\n".join(lines))
     if more:
         parts.append("**Also in the evidence**\n" + "\n".join(f"- {with_ref(c, order)}" for c in more))
-    if not_covered:
-        parts.append("**What the evidence here does not cover:** " + "; ".join(not_covered) + ".")
+    if not_covered:  # parts of the question, so markdown in them is shown as text
+        parts.append("**What the evidence here does not cover:** " + "; ".join(_md_text(x) for x in not_covered) + ".")
     return Composed("\n\n".join(p for p in parts if p), cits, not_covered)
+
+
+def _md_text(text: str) -> str:
+    return re.sub(r"([\\`*_{}\[\]()#+!|~<>])", r"\\\1", text)
 
 
 def short_source(c: Citation) -> str:

@@ -2,8 +2,8 @@
 cited, and the language check. Thresholds come from :class:`assistant.settings.Settings` (tuned values are
 described there); nothing else in the package decides these things.
 
-The rules, in the order they apply:
-1. An empty question is refused with a prompt to ask one.
+The rules, in the order they apply (the empty-question and length checks are in ``api.EvidenceAssistant.ask``):
+1. An empty question is refused with a prompt to ask one; an over-long one is cut, with a notice.
 2. A question that a language identifier (py3langid) reads as not English, with confidence, is refused: the
    evidence is in English.
 3. Abstain when the best passage is far from the question (top cosine < ``abstain_threshold``).
@@ -13,6 +13,10 @@ The rules, in the order they apply:
    with two or more such words, below threshold + 2 x ``unknown_margin``.
 6. Cite only passages within ``relative_gap`` of the best and above the threshold, at most ``max_per_doc``
    from one document: an answer is never padded with loosely related passages.
+7. Intent (INTENT_RULES) picks the answer plan (``plan_hits``, ``order_cited``); a local or operational question
+   is refused unless the national evidence is clearly close, and otherwise flagged ``scope`` "out"; a "what
+   first" question is never refused; the parts of a question nothing cited supports are named
+   (``uncovered_parts``, ``named_places``).
 """
 
 from __future__ import annotations
@@ -86,7 +90,7 @@ INTENT_RULES: tuple[tuple[str, re.Pattern], ...] = (
     ("local", re.compile(
         r"\b(waiting (?:time|list)s?|wait(?:s|ing)? for|referral criteria|how (?:do|can) (?:i|we) refer|procurement (?:act|law|rules|threshold)|"
         r"tender(?:ing)? threshold|agenda for change|pay band|band \d|salary|salaries|pay scale|opening hours|phone number|"
-        r"near me|in my area|our local|local provider|(?-i:[A-Z][a-z]+'s) (?:[\w-]+ ){0,4}(?:service|team|trust|clinic|provider)s?)\b", re.I)),
+        r"near me|in my area|our local|local provider|referrals?\b.{0,60}\b(?:last|this) (?:year|month|quarter))\b", re.I)),
     ("what_first", re.compile(
         r"\b(where (?:do|should|can) (?:i|we) (?:start|begin)|what (?:should|do|must) (?:i|we) do first|first steps?|"
         r"what first|start(?:ing)? point|just been (?:given|handed|asked)|new to (?:this|commissioning)|getting started)\b", re.I)),
@@ -118,7 +122,8 @@ def classify_intent(question: str, named_source: bool = False) -> str:
 
 
 # -- what the evidence does not cover (scope) --------------------------------------------------------------
-PLACE_WORDS = re.compile(r"\b(?:in|at|for|from|near|across) ((?:[A-Z][a-z]+)(?:[ -](?:[A-Z][a-z]+|upon|on|under))*)")
+PLACE_WORDS = re.compile(r"\b(?:in|at|near|across) ((?:[A-Z][a-z]+)(?:[ -](?:[A-Z][a-z]+|upon|on|under))*)")
+JOINING = frozenset(("upon", "on", "under"))
 NOT_PLACES = frozenset("England UK Britain Scotland Wales Ireland NHS ICB ICBs ICS Family Hubs Start Life Best "
                        "Parliament Government April May June July March January February August September October November "
                        "December Covid What How Which Who When Where Why Is Are Do Does Can The A An I My Our".split())
@@ -131,7 +136,7 @@ def named_places(question: str, known_stems) -> list[str]:
     out = []
     for m in PLACE_WORDS.finditer(question):
         name = m.group(1)
-        words = [w for w in re.split(r"[ -]", name) if w]
+        words = [w for w in re.split(r"[ -]", name) if w and w not in JOINING]
         if any(w in NOT_PLACES for w in words):
             continue
         if not all(stem(w.lower()) in known_stems for w in words):
@@ -153,9 +158,10 @@ def too_weak_for_local(intent: str, places: list[str], r: Retrieval, s: Settings
     return (intent == "local" or bool(places)) and r.top_similarity < s.abstain_threshold + 2 * s.unknown_margin
 
 
-def never_refused(intent: str) -> bool:
-    """A "what first" question is answered from the commissioning cycle and toolkit passages, never refused."""
-    return intent == "what_first"
+def never_refused(intent: str, r: Retrieval | None = None) -> bool:
+    """A "what first" question is answered from the commissioning cycle and toolkit passages, never refused,
+    unless it hinges on words the corpus never uses ("where do I start with sertraline dosing?")."""
+    return intent == "what_first" and not (r is not None and r.unknown_terms)
 
 
 CLAUSE_SPLIT = re.compile(r"\s+(?:and|but|or|plus)\s+|[,;?]|\s+-\s+")
@@ -202,14 +208,13 @@ def named_document(question: str, hits) -> str | None:
 
 
 # -- each intent's plan for which passages to cite -----------------------------------------------------------
-WANTED_RELATIONS = {"barriers": ("reports_barrier",), "how_to": ("reports_enabler", "evidence_against"),
-                    "what_first": ("reports_enabler",)}
+WANTED_RELATIONS = {"barriers": ("reports_barrier",), "how_to": ("reports_enabler", "evidence_against")}
 DESIGN_ORDER = ("systematic_review", "randomised_trial", "quasi_experimental", "cohort", "economic_model", "survey",
                 "qualitative", "guidance", "expert_report", "framework")
 PLAN_EXTRA = 3  # passages an intent's plan may bring in beside the plain ranking (one per catalogue item)
 
 
-def plan_hits(intent: str, retrieval: Retrieval, retriever, s: Settings, filters=None) -> list[Hit]:
+def plan_hits(intent: str, question: str, retrieval: Retrieval, retriever, s: Settings, filters=None) -> list[Hit]:
     """The ranking the answer draws on, adjusted to what is asked:
     - barriers / how to / what first: the closest passage for each of up to three catalogue items whose tag
       reports a barrier (or an enabler, or is evidence against a barrier), placed after the best hit, so the
@@ -220,7 +225,7 @@ def plan_hits(intent: str, retrieval: Retrieval, retriever, s: Settings, filters
 
     hits = list(retrieval.hits)
     wanted = WANTED_RELATIONS.get(intent)
-    if not wanted:
+    if not wanted and intent != "what_first":
         return hits
     sims = retriever.vectors @ retrieval.query_vector
     if intent == "what_first":  # answered from the commissioning cycle and toolkit, whatever the question's wording
@@ -229,6 +234,7 @@ def plan_hits(intent: str, retrieval: Retrieval, retriever, s: Settings, filters
     have = {h.passage.passage_id for h in hits[:1]}
     items_seen = {h.passage.com_b.item for h in hits[:1]}
     first = intent == "what_first"
+    demoted = retriever.demoted_documents(question)
     extra: list[Hit] = []
     for i in sims.argsort()[::-1]:
         p = retriever.passages[i]
@@ -238,6 +244,8 @@ def plan_hits(intent: str, retrieval: Retrieval, retriever, s: Settings, filters
             continue
         if filters is not None and not filters.allows(p):
             continue  # the plan never brings in what the commissioner filtered out
+        if p.doc_id in demoted:
+            continue  # nor a superseded document for a question about its successor's period
         extra.append(_Hit(p, float(sims[i]), 0.0, planned=True))
         have.add(p.passage_id)
         items_seen.add(p.com_b.item)
@@ -252,9 +260,3 @@ def order_cited(intent: str, hits: list[Hit]) -> list[Hit]:
         return hits
     rank = {d: i for i, d in enumerate(DESIGN_ORDER)}
     return sorted(hits, key=lambda h: rank.get(h.passage.meta.design or "", len(DESIGN_ORDER)))
-
-
-def np_max(a, b):
-    import numpy as np
-
-    return np.maximum(a, b)

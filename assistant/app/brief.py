@@ -4,9 +4,10 @@
 ``Answer.to_dict()`` makes them, or Answer objects) and writes:
 
 - every question with its answer, the answer's [n] markers renumbered to one reference list for the brief;
-- the references in full (title, publisher, year, URL, locator, passage id) with the cited passage quoted,
-  so a reader can check every sentence against its source;
-- a COM-B summary table (component, sub-component, barrier/enabler, count, intervention functions);
+- the references in full (title, publisher, year, URL, locator, passage id, evidence strength) with the exact
+  sentences the answer uses quoted first, then the whole passage, so a reader can check every sentence;
+- a COM-B summary table by the study's catalogue item (barrier or enabler and component, what the study
+  proposes, count, references);
 - the index version and the date, so the brief can be reproduced.
 
 Text from questions and documents is treated as untrusted: angle brackets are written as entities, so no
@@ -196,7 +197,9 @@ def build_brief(turns, index_version, date=None, title: str = "Evidence brief") 
         detail.append("Cited in: " + ", ".join(f"Q{q}" for q in cited_in.get(key, [])))
         out += [f"- {d}" for d in detail]
         out.append("")
-        used = [c.get("text", "")[a:b] for a, b in c.get("spans") or [] if 0 <= a < b <= len(c.get("text", ""))]
+        spans = sorted({tuple(sp) for a_ in answers for x in a_.get("citations") or []
+                        if (x.get("passage_id") or f"{x.get('doc_id')}#{x.get('locator')}") == key for sp in x.get("spans") or []})
+        used = [c.get("text", "")[a:b] for a, b in spans if 0 <= a < b <= len(c.get("text", ""))]
         if used:
             out += ["The answer uses:", ""] + [quote(u) for u in used] + ["", "The whole passage:", ""]
         out.append(quote(c.get("text")))

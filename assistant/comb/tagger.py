@@ -184,19 +184,13 @@ class Tagger:
             j, sim = self._best(report_sims, self.report_owner, lambda it: wanted is None or it.polarity == wanted)
             if j is not None and sim >= REPORT_MIN:
                 item = items()[j]
-                return make_tag(item, self._relation(item, True, cls), sim)
+                return make_tag(item, f"reports_{item.polarity}", sim)
             if reporting:
                 return make_tag(None, "none", sim)
         j, sim = self._best(evidence_sims, self.evidence_owner, lambda it: True)
         if j is not None and sim >= EVIDENCE_MIN:
             return make_tag(items()[j], "evidence_against", sim)
         return make_tag(None, "none", 1.0 - max(sim, 0.0))
-
-    @staticmethod
-    def _relation(item: CatalogueItem, reports: bool, cls: dict) -> str:
-        if item.polarity == "enabler":
-            return "reports_enabler"
-        return "reports_barrier" if reports and cls["polarity"] != "enabler" else "evidence_against"
 
     def tag_vectors(self, vectors: np.ndarray, texts: list[str], contexts: list[Context | None] | None = None) -> list[ComBTag]:
         contexts = contexts or [None] * len(texts)

@@ -37,8 +37,8 @@ def answer_metrics(items: list[dict]) -> dict:
     - answer_point_recall: the mean share of each answerable question's ``points`` (what an ideal answer's
       text holds) found in the answer text alone, never in citations.
     - abstain_correct: share of unanswerable questions handled rightly: refused, or, for a local or operational
-      question (scope "out"), answered from the nearest national evidence with the gap stated (None when
-      there are none).
+      question (gold intent "local"), answered from the nearest national evidence with the answer marked
+      scope "out" (None when there are none).
     - false_abstain: share of answerable questions that abstained (None when there are none).
     - out_of_scope_handled: share of questions labelled scope "out" that were refused or flagged (the answer
       says what the evidence does not cover).
@@ -57,10 +57,9 @@ def answer_metrics(items: list[dict]) -> dict:
         "fact_recall": _r(_mean(it["fact_recall"] or 0.0 for it in answerable)),
         "answer_fact_recall": _r(_mean(it["answer_fact_recall"] or 0.0 for it in answerable)),
         "answer_point_recall": _r(_mean(it["point_recall"] for it in with_points)),
-        "abstain_correct": _r(_mean(1.0 if it["abstained"] or (it.get("scope") == "out" and it.get("flagged")) else 0.0
-                                    for it in unanswerable)),
+        "abstain_correct": _r(_mean(1.0 if handled_out_of_scope(it) else 0.0 for it in unanswerable)),
         "false_abstain": _r(_mean(1.0 if it["abstained"] else 0.0 for it in answerable)),
-        "out_of_scope_handled": _r(_mean(1.0 if it.get("flagged") else 0.0 for it in out_scope)),
+        "out_of_scope_handled": _r(_mean(1.0 if handled_out_of_scope(it) else 0.0 for it in out_scope)),
         "currency": _r(_mean(1.0 if it["currency_correct"] else 0.0 for it in current)),
         "citations_per_answer": _r(_mean(it["n_citations"] for it in answered), 3),
         "latency_ms_p50": _r(percentile(lat, 50), 1),
@@ -69,6 +68,12 @@ def answer_metrics(items: list[dict]) -> dict:
         "n_answerable": len(answerable),
         "n_unanswerable": len(unanswerable),
     }
+
+
+def handled_out_of_scope(it: dict) -> bool:
+    """Refused; or, for a local or operational question, answered from the nearest national evidence with the
+    answer itself marked out of scope (a "partial" answer to an off-topic question is not handling it)."""
+    return bool(it["abstained"]) or (it.get("intent") == "local" and it.get("answer_scope") == "out")
 
 
 def answer_metrics_by_split(items: list[dict]) -> dict:

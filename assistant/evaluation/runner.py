@@ -153,7 +153,9 @@ def run_tags(slices: dict[str, list[dict]], embedder=None, tagger=None, files=No
     out = {}
     for name, items in slices.items():
         texts = [it["text"] for it in items]
-        vectors = embedder.embed(texts)
+        # a passage is embedded as the index embeds it (title, heading, text); a statement as it stands
+        vectors = embedder.embed([f"{it['title']}. {it['locator']}. {it['text']}" if it.get("passage_id") and it.get("title")
+                                  else it["text"] for it in items])
         contexts = [contexts_by_doc.get(it["passage_id"].split(":")[0]) or Context(doc_type=it.get("doc_type"))
                     if it.get("passage_id") else None for it in items]
         ours = [tag_prediction(t) for t in tagger.tag_vectors(vectors, texts, contexts)]

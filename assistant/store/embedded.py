@@ -93,7 +93,10 @@ class EmbeddedStore:
     def drop_version(self, version: int) -> None:
         client = self._clients.pop(version, None)
         if client is not None:
-            client.clear_system_cache()
+            try:
+                client.clear_system_cache()  # release the version's files before they are removed
+            except Exception:  # noqa: BLE001 - the files are removed below whatever the cache did
+                pass
         shutil.rmtree(self._version_dir(version), ignore_errors=True)
 
     def existing_versions(self) -> list[int]:

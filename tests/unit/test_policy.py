@@ -34,6 +34,22 @@ def test_intent_rules(question, intent):
     assert policy.classify_intent(question) == intent
 
 
+@pytest.mark.parametrize("question", ["How many of England's parent-infant relationship teams are there?",
+                                      "What did the Foundation's survey find about teams?",
+                                      "Is there evidence for Theraplay?"])
+def test_national_questions_are_not_taken_for_local_ones(question):
+    assert policy.classify_intent(question) != "local"
+    assert policy.named_places(question, set()) == []
+
+
+def test_what_first_is_refused_only_when_it_hinges_on_words_the_corpus_never_uses():
+    p = make_passage("a:0000", "x")
+    r = make_retrieval([(p, 0.1)])
+    assert policy.never_refused("what_first", r)
+    r.unknown_terms = ["sertraline"]
+    assert not policy.never_refused("what_first", r) and not policy.never_refused("fact", None)
+
+
 def test_a_named_source_question_with_no_other_intent():
     assert policy.classify_intent("What did Rare Jewels say?", named_source=True) == "named_source"
     assert policy.classify_intent("What did Rare Jewels say?") == "fact"

@@ -68,7 +68,11 @@ def filters_from_json(value):
         raise AssistantError(f"unknown filter keys {sorted(unknown)}; use doc_types, components, year_min, year_max, designs")
 
     def as_list(v):
-        return [v] if isinstance(v, str) else list(v or [])
+        if v is None or isinstance(v, str):
+            return [v] if v else []
+        if not isinstance(v, (list, tuple)):
+            raise AssistantError(f"filter values must be a list of strings, got {type(v).__name__}")
+        return list(v)
 
     from assistant.ingest.loaders.metadata import DESIGNS
 
@@ -257,7 +261,10 @@ class ChatApp:
         from assistant.comb.catalogue import items
 
         try:
-            item = items()[int(index)]
+            i = int(index)
+            if i < 0:
+                raise IndexError(i)
+            item = items()[i]
         except (TypeError, ValueError, IndexError):
             return '<div class="pair-cards"><p>Choose a barrier or enabler in the table.</p></div>'
         passages = [p for p in self.assistant.retriever.passages if p.com_b.item == item.id]
