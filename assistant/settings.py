@@ -68,6 +68,7 @@ class Settings(BaseSettings):
     refresh_interval_s: float = Field(1.0, gt=0, le=3600, description="How often a serving process checks for a newly published index version.")
     # -- privacy ----------------------------------------------------------------------------------------
     feedback: bool = Field(True, description="Store thumbs-up/down feedback in $ASSISTANT_HOME/feedback.sqlite (0 turns it off).")
+    gaps: bool = Field(True, description="Keep questions the assistant refused or answered only in part in $ASSISTANT_HOME/gaps.sqlite, for `pair-assistant gaps` (0 turns it off).")
     auth: str | None = Field(None, description="`user:password` for the chat and JSON route; required to bind a non-loopback address.")
 
     @field_validator("auth")

@@ -139,6 +139,7 @@ def ask(
 ):
     """Ask questions; get an answer with cited, COM-B-tagged passages. Builds the index first if none exists."""
     from assistant.api import EvidenceAssistant
+    from assistant.app.gaps import open_gaps
     from assistant.models import Filters
 
     questions = list(question or []) + _read_lines(file)
@@ -150,8 +151,11 @@ def ask(
     filters = Filters(doc_types=doc_type or None, components=component or None, year_min=year_min, year_max=year_max)
     try:
         assistant = EvidenceAssistant.open(quiet=as_json)
+        gaps = open_gaps(assistant.settings)
         for q in questions:
             answer = assistant.ask(q, filters=filters, k=k)
+            if gaps is not None:
+                gaps.record_answer(answer, assistant.version)
             if as_json:
                 _print_json(answer.to_dict())
             else:
@@ -319,6 +323,29 @@ def eval_tags(
     except AssistantError as e:
         fail(str(e))
     _emit(results, as_json, format_tags(results) + (f"\n\nreport: {written['html']}" if written else ""))
+
+
+@app.command()
+def gaps(as_json: bool = typer.Option(False, "--json", help="Print the groups as JSON.")):
+    """The evidence-gap register: questions the assistant refused or answered only in part (from the chat and
+    `ask`), grouped by topic with counts, most asked first: what guidance to add next. ASSISTANT_GAPS=0 turns
+    recording off."""
+    from assistant.app.gaps import open_gaps
+
+    settings = Settings.from_env()
+    store = open_gaps(settings)
+    if store is None:
+        fail("the evidence-gap register is off (ASSISTANT_GAPS=0)")
+    groups = store.grouped()
+    if as_json:
+        _print_json({"gaps": groups})
+        return
+    if not groups:
+        typer.echo("no gaps recorded yet: every question asked so far was answered in full")
+        return
+    for g in groups:
+        typer.echo(f"{g['count']:>4}  {g['topic']}  ({', '.join(g['kinds'])}; last {g['last_asked'][:16]})")
+        typer.echo(f"      e.g. {g['example'][:120]}")
 
 
 @eval_app.command("compare")

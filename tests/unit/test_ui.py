@@ -372,3 +372,14 @@ def test_json_route_basic_auth_any_utf8_password(settings):
     assert client.post("/api/ask", json=body, auth=("bob", "pässwort")).status_code == 401
     ok = client.post("/api/ask", json=body, auth=("alice".encode(), "pässwort".encode("utf-8")))
     assert ok.status_code == 200 and ok.json()["citations"]
+
+
+def test_the_chat_keeps_refused_questions_in_the_gap_register(settings, tmp_path):
+    from assistant.app.gaps import GapStore
+
+    gaps = GapStore(tmp_path / "gaps.sqlite")
+    chat = handlers.ChatApp(FakeAssistant(), settings, gap_store=gaps)
+    chat.respond("What is the best sourdough recipe?", [])
+    chat.respond("What did commissioners say about short-term funding?", [])
+    rows = chat.gap_rows()
+    assert len(rows) == 1 and rows[0][0] == "best sourdough recipe" and rows[0][1] == 1 and rows[0][2] == "refused"

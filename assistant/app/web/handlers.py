@@ -107,10 +107,11 @@ def chat_messages(turns: list[dict]) -> list[dict]:
 class ChatApp:
     """The handlers behind the page, apart from Gradio so they can be tested without a browser."""
 
-    def __init__(self, assistant, settings: Settings, feedback_store=None):
+    def __init__(self, assistant, settings: Settings, feedback_store=None, gap_store=None):
         self.assistant = assistant
         self.settings = settings
         self.feedback = feedback_store
+        self.gaps = gap_store
         self._brief_dir: Path | None = None
 
     # one question
@@ -124,6 +125,8 @@ class ChatApp:
             ans = self.assistant.ask(q, history=history_from(turns), filters=filters)
             standalone = ans.standalone_question
             a = ans.to_dict()
+            if self.gaps is not None:
+                self.gaps.record_answer(a, getattr(self.assistant, "version", None))
         except Exception as e:  # noqa: BLE001 - the page must never show a stack trace
             log.exception("ask failed")
             a = {"question": q, "answer": f"Sorry, something went wrong while answering ({type(e).__name__}). "
@@ -218,6 +221,13 @@ class ChatApp:
                          DOC_TYPE_LABELS.get(d.get("doc_type"), visible(d.get("doc_type"))), visible(d.get("licence")),
                          d.get("passages"), indexed, visible(d.get("superseded_by") or "")])
         return rows
+
+    def gap_rows(self) -> list[list]:
+        """The evidence-gap register for maintainers: topic, how often, refused or partly covered, last asked."""
+        if self.gaps is None:
+            return []
+        return [[visible(g["topic"]), g["count"], ", ".join(g["kinds"]), g["last_asked"][:16].replace("T", " "),
+                 visible(g["example"])[:200]] for g in self.gaps.grouped()]
 
     # API
     def api_ask(self, question: str, filters: dict | None = None) -> dict:

@@ -96,11 +96,11 @@ def css() -> str:
         return ""
 
 
-def build_app(assistant, settings: Settings, feedback_store=None, with_app: bool = False):
+def build_app(assistant, settings: Settings, feedback_store=None, with_app: bool = False, gap_store=None):
     """The gr.Blocks app around an open EvidenceAssistant (and, with ``with_app``, its ChatApp too)."""
     import gradio as gr
 
-    app = ChatApp(assistant, settings, feedback_store)
+    app = ChatApp(assistant, settings, feedback_store, gap_store)
     corpus_headers = ["Title", "Publisher", "Year", "Type", "Licence", "Passages", "Indexed (UTC)", "Superseded by"]
     comb_headers = ["Barrier or enabler", "Kind", "COM-B", "What the study proposes", "Policy categories", "Passages"]
 
@@ -166,6 +166,12 @@ def build_app(assistant, settings: Settings, feedback_store=None, with_app: bool
                                      max_height=640, elem_id="pair-corpus",
                                      datatype=["str", "str", "number", "str", "str", "number", "str", "str"],
                                      column_widths=["29%", "18%", "6%", "9%", "11%", "8%", "9%", "10%"])
+                gr.Markdown("### Evidence gaps\nQuestions the assistant refused or answered only in part, by topic: what "
+                            "guidance to add next. Kept on this computer only" + ("." if gap_store is not None else
+                            " (switched off: ASSISTANT_GAPS=0)."))
+                gap_table = gr.Dataframe(value=app.gap_rows(), headers=["Topic", "Times asked", "Kind", "Last asked (UTC)",
+                                         "Example question"], interactive=False, wrap=True, max_height=400,
+                                         elem_id="pair-gaps", datatype=["str", "number", "str", "str", "str"])
             with gr.Tab("COM-B map", id="comb-map"):
                 gr.Markdown("The study's diagnosis (McSweeney et al. 2025, Tables 1-3): each barrier and enabler, its COM-B "
                             "component or system level, what the study proposes, and how many passages bear on it. "
@@ -217,7 +223,8 @@ def build_app(assistant, settings: Settings, feedback_store=None, with_app: bool
         export_btn.click(export, [turns], [download_btn], api_visibility="private").then(
             None, None, None, js="() => { setTimeout(() => { const b = document.querySelector('#pair-download'); "
                                  "if (b && b.offsetParent !== null) b.click(); }, 50); }")
-        corpus_tab.select(app.corpus_rows, None, [table], api_visibility="private", show_progress="hidden")
+        corpus_tab.select(lambda: (app.corpus_rows(), app.gap_rows()), None, [table, gap_table], api_visibility="private",
+                          show_progress="hidden")
 
         def on_map_select(evt):
             return app.passages_for_item(evt.index[0] if isinstance(evt.index, (list, tuple)) else evt.index)

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import logging
+import sqlite3
 
 from assistant.app.web.api import json_api
 from assistant.app.web.cards import render_cards
@@ -17,6 +18,7 @@ def serve(settings: Settings | None = None, host: str = "127.0.0.1", port: int =
     """Open the assistant once and serve the chat. Blocks until the server stops (Ctrl-C or SIGTERM)."""
     from assistant.api import EvidenceAssistant
     from assistant.app.feedback import open_feedback
+    from assistant.app.gaps import open_gaps
 
     settings = settings or Settings.from_env()
     creds = check_host(host, settings)  # before the slow part: refuse early
@@ -29,8 +31,13 @@ def serve(settings: Settings | None = None, host: str = "127.0.0.1", port: int =
     except Exception as e:  # noqa: BLE001 - an unwritable home should not stop the chat
         log.warning("feedback is off: cannot open %s (%s)", settings.home, e)
         store = None
+    try:
+        gaps = open_gaps(settings)
+    except (OSError, sqlite3.Error) as e:  # an unwritable home should not stop the chat
+        log.warning("the evidence-gap register is off: cannot open %s (%s)", settings.home, e)
+        gaps = None
     warm_up(assistant)
-    demo, chat_app = build_app(assistant, settings, store, with_app=True)
+    demo, chat_app = build_app(assistant, settings, store, with_app=True, gap_store=gaps)
     print(f"{TITLE}: index version {assistant.version}; serving on http://{host}:{port}"
           + (" (password required)" if creds else ""), flush=True)
     launch(demo, host, port, creds, open_browser, concurrency=settings.concurrency, queue_size=settings.queue_size,
