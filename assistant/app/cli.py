@@ -326,6 +326,54 @@ def eval_tags(
 
 
 @app.command()
+def show(passage_id: str = typer.Argument(..., help="A passage id, as cited (`doc_id:NNNN`)."),
+         context: int = typer.Option(1, "--context", min=0, max=10, help="Neighbouring passages to show on each side."),
+         span: Optional[List[str]] = typer.Option(None, "--span", help="START:END offsets in the passage to mark, as an answer's `spans` give them."),
+         as_json: bool = typer.Option(False, "--json", help="Print the passage, its neighbours and its document as JSON.")):
+    """Show a cited passage in its place: its document, the passages around it, and the text an answer used
+    marked between » and «."""
+    from assistant.api import EvidenceAssistant
+    from assistant.comb.catalogue import describe
+
+    spans = []
+    for sp in span or []:
+        start, _, end = sp.partition(":")
+        if not (start.isdigit() and end.isdigit() and int(start) < int(end)):
+            fail(f"--span must be START:END with START < END, got {sp!r}")
+        spans.append((int(start), int(end)))
+    try:
+        assistant = EvidenceAssistant.open(quiet=True, build_if_missing=False)
+    except AssistantError as e:
+        fail(str(e))
+    by_id = {p.passage_id: p for p in assistant.retriever.passages}
+    p = by_id.get(passage_id)
+    if p is None:
+        fail(f"no passage {passage_id!r} in index version {assistant.version}; ids look like doc-id:0003 (see `ask --json`)")
+    doc = sorted((x for x in assistant.retriever.passages if x.doc_id == p.doc_id), key=lambda x: x.position)
+    i = next(n for n, x in enumerate(doc) if x.passage_id == passage_id)
+    around = doc[max(0, i - context): i + context + 1]
+    if any(end > len(p.text) for _, end in spans):
+        fail(f"--span beyond the passage ({len(p.text)} characters)")
+    if as_json:
+        _print_json({"passage_id": p.passage_id, "doc_id": p.doc_id, "title": p.meta.title, "publisher": p.meta.publisher,
+                     "year": p.meta.year, "url": p.meta.url, "locator": p.locator, "text": p.text, "spans": [list(x) for x in spans],
+                     "strength": p.strength(), "com_b": p.com_b.to_dict(),
+                     "context": [{"passage_id": x.passage_id, "locator": x.locator, "text": x.text} for x in around]})
+        return
+    typer.echo(f"{p.meta.title} ({p.meta.publisher}, {p.meta.year}). {p.meta.url}")
+    words = describe(p.com_b)
+    for x in around:
+        text = x.text
+        if x is p:
+            for start, end in sorted(spans, reverse=True):
+                text = text[:start] + "»" + text[start:end] + "«" + text[end:]
+        marker = ">>" if x is p else "  "
+        typer.echo(f"\n{marker} [{x.passage_id}] {x.locator}\n{text}")
+        if x is p and words:
+            typer.echo(f"   {words[0]}")
+
+
+@app.command()
 def gaps(as_json: bool = typer.Option(False, "--json", help="Print the groups as JSON.")):
     """The evidence-gap register: questions the assistant refused or answered only in part (from the chat and
     `ask`), grouped by topic with counts, most asked first: what guidance to add next. ASSISTANT_GAPS=0 turns

@@ -8,7 +8,7 @@ import pytest
 
 from tests.support import run_cli
 
-COMMANDS = ["index", "add", "remove", "status", "ask", "tag", "eval", "eval answers", "eval tags", "eval compare", "bench", "serve"]
+COMMANDS = ["index", "add", "remove", "status", "ask", "tag", "show", "gaps", "eval", "eval answers", "eval tags", "eval compare", "bench", "serve"]
 
 
 @pytest.mark.parametrize("cmd", COMMANDS)
@@ -52,3 +52,18 @@ def test_clear_errors(tmp_path):
     assert out.returncode == 2 and "corpus folder does not exist" in out.stderr
     out = run_cli(["ask", "--doc-type", "blog", "x"], {"ASSISTANT_HOME": str(tmp_path)})
     assert out.returncode == 2 and "unknown document type" in out.stderr
+
+
+def test_show_prints_a_passage_in_its_place_with_the_span_marked(tmp_path, small_corpus):
+    env = {"ASSISTANT_HOME": str(tmp_path / "home"), "ASSISTANT_CORPUS": str(small_corpus)}
+    assert run_cli(["index"], env).returncode == 0
+    out = run_cli(["ask", "--json", "How many otters were counted along the Tyne?"], env)
+    c = json.loads(out.stdout)["citations"][0]
+    start, end = c["spans"][0]
+    shown = run_cli(["show", c["passage_id"], "--span", f"{start}:{end}"], env)
+    assert shown.returncode == 0, shown.stderr
+    assert "»" + c["text"][start:end] + "«" in shown.stdout and f">> [{c['passage_id']}]" in shown.stdout
+    as_json = json.loads(run_cli(["show", c["passage_id"], "--json", "--context", "2"], env).stdout)
+    assert as_json["text"] == c["text"] and as_json["context"] and as_json["strength"] == {}
+    missing = run_cli(["show", "otters:9999"], env)
+    assert missing.returncode == 2 and "no passage 'otters:9999'" in missing.stderr
