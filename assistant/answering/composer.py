@@ -333,8 +333,8 @@ def short_source(c: Citation) -> str:
 
 def abstention_text(suggestions: list[str], reason: str | None = None) -> str:
     head = reason or "The indexed evidence does not cover this question, so I won't guess."
-    if suggestions:
-        return head + " Topics it does cover that are close to it:\n" + "\n".join(f"- {s}" for s in suggestions)
+    if suggestions:  # titles and headings are corpus text: data in the answer's markdown, never markup
+        return head + " Topics it does cover that are close to it:\n" + "\n".join(f"- {_md_text(s)}" for s in suggestions)
     return head
 
 

@@ -112,3 +112,13 @@ def test_short_source_never_cuts_mid_phrase():
                  doc_type="study", locator="l", text="t", score=0.5, com_b=ComBTag())
     label = short_source(c)
     assert label == "Local evaluations of parent-infant relationship services in England (2024)" and "..." not in label
+
+
+def test_suggested_topics_from_hostile_titles_are_text():
+    from assistant.answering.composer import abstention_text, suggest_topics
+
+    hostile = make_passage("evil:0000", "x", title="![i](http://198.51.100.8/t.png) Beavers", locator="[x](javascript:alert(1))")
+    topics = suggest_topics(make_retrieval([(hostile, 0.2)]))
+    assert topics[0].startswith("[x](javascript")  # the contract keeps the text as it is
+    text = abstention_text(topics)
+    assert "![i](" not in text and "](javascript" not in text and "\\!\\[i\\]" in text
