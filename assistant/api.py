@@ -11,6 +11,7 @@ and swaps its retriever without a restart; requests already running finish on th
 
 from __future__ import annotations
 
+import logging
 import threading
 import time
 
@@ -37,6 +38,8 @@ from assistant.retrieval.retriever import Retriever
 from assistant.settings import Settings
 from assistant.text import clean_question, stem
 
+log = logging.getLogger("assistant.api")
+
 
 class EvidenceAssistant:
     def __init__(self, settings: Settings, store, embedder, retriever: Retriever, version: int, stamp):
@@ -49,6 +52,7 @@ class EvidenceAssistant:
         self._checked = time.monotonic()
         self._lock = threading.Lock()
         self._llm = None
+        self.last_refresh_failed: str | None = None  # why the last check of the store failed, while it is failing
 
     @classmethod
     def open(cls, settings: Settings | None = None, build_if_missing: bool = True, quiet: bool = True) -> "EvidenceAssistant":
@@ -72,26 +76,32 @@ class EvidenceAssistant:
 
     # -- hot swap ------------------------------------------------------------------------------------
     def refresh(self, force: bool = False) -> bool:
-        """Switch to a newer active index version if one was published. Returns True if it switched."""
+        """Switch to a newer active index version if one was published. Returns True if it switched.
+
+        A store that cannot be read for a moment (``StoreError``, or a client error reaching it) never costs the
+        version being served: the request goes on with it, and the next check tries again."""
         now = time.monotonic()
         if not force and now - self._checked < self.settings.refresh_interval_s:
             return False
         self._checked = now
         try:
             stamp = self.store.manifest_stamp()
-        except Exception:
-            return False  # a moment's trouble reading the manifest: keep serving the version we have
-        if stamp == self._stamp and not force:
-            return False
-        with self._lock:
-            manifest = self.store.read_manifest()
-            version = manifest.get("active")
-            if version is None or (version == self.version and not force):
-                self._stamp = stamp
+            if stamp == self._stamp and not force:
                 return False
-            retriever = Retriever(self.store.open_version(version), self.embedder, self.settings)
-            self.retriever, self.version, self._stamp = retriever, version, stamp
-            return True
+            with self._lock:
+                manifest = self.store.read_manifest()
+                version = manifest.get("active")
+                if version is None or (version == self.version and not force):
+                    self._stamp = stamp
+                    return False
+                retriever = Retriever(self.store.open_version(version), self.embedder, self.settings)
+                self.retriever, self.version, self._stamp = retriever, version, stamp
+                self.last_refresh_failed = None
+                return True
+        except Exception as e:  # noqa: BLE001 - any failure to reach the store: keep serving what we have
+            self.last_refresh_failed = f"{type(e).__name__}: {e}"[:300]
+            log.warning("index refresh failed; still serving version %s (%s)", self.version, self.last_refresh_failed)
+            return False
 
     # -- asking --------------------------------------------------------------------------------------
     def ask(self, question: str, history: list[dict] | None = None, filters: Filters | None = None,

@@ -153,3 +153,27 @@ def test_a_system_level_item_is_never_forced_into_c_o_or_m():
     tag = make_tag(by_id()["b-short-term-funding"], "evidence_against", 0.5)
     assert (tag.component, tag.level, tag.polarity, tag.intervention_functions) == ("none", "system", "enabler", [])
     assert tag.other_options["intervention_functions"]  # the wider wheel, apart from the study's proposal
+
+
+def test_a_store_that_fails_for_a_moment_never_costs_the_version_being_served():
+    from assistant.api import EvidenceAssistant
+    from assistant.errors import StoreError
+
+    class FlakyStore:
+        def __init__(self):
+            self.fail = True
+
+        def manifest_stamp(self):
+            if self.fail:
+                raise StoreError("the manifest could not be read (HTTP 503)")
+            return ("v", 2)
+
+        def read_manifest(self):
+            raise StoreError("still failing")
+
+    store = FlakyStore()
+    a = EvidenceAssistant(S, store, None, retriever="the retriever of version 1", version=1, stamp=("v", 1))
+    assert a.refresh(force=True) is False and a.version == 1 and a.retriever == "the retriever of version 1"
+    assert "503" in a.last_refresh_failed
+    store.fail = False  # the stamp reads again, the manifest still fails: still version 1, still serving
+    assert a.refresh(force=True) is False and a.version == 1 and "still failing" in a.last_refresh_failed
