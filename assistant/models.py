@@ -6,7 +6,7 @@ tools depend on their field names and order, so change them only with the design
 
 from __future__ import annotations
 
-from dataclasses import asdict, dataclass, field
+from dataclasses import dataclass, field
 
 
 @dataclass
@@ -93,6 +93,11 @@ class ComBTag:
         return cls(**{k: d.get(k, getattr(cls(), k)) for k in cls.__dataclass_fields__})
 
 
+def embed_text(title: str, locator: str, text: str) -> str:
+    """How a passage is embedded, indexed and tagged: one format, used wherever a passage becomes a vector."""
+    return f"{title}. {locator}. {text}"
+
+
 @dataclass
 class Passage:
     passage_id: str
@@ -112,7 +117,7 @@ class Passage:
 
     def embed_text(self) -> str:
         """What the embedding model and BM25 see: the text with its title and heading, for context."""
-        return f"{self.meta.title}. {self.locator}. {self.text}"
+        return embed_text(self.meta.title, self.locator, self.text)
 
 
 @dataclass
@@ -133,6 +138,14 @@ class Citation:
     superseded_by_title: str | None = None
     spans: list[list[int]] = field(default_factory=list)  # [start, end) offsets in ``text`` of what the answer uses
     strength: dict = field(default_factory=dict)  # design, setting, sample_size, certainty, publisher_kind
+
+    @classmethod
+    def from_passage(cls, p: "Passage", n: int, score: float, superseded_by_title: str | None = None) -> "Citation":
+        """A passage cited as [n]: the one place a passage becomes a citation (answers, the COM-B map)."""
+        return cls(n=n, passage_id=p.passage_id, doc_id=p.doc_id, title=p.meta.title, publisher=p.meta.publisher,
+                   year=p.meta.year, url=p.meta.url, doc_type=p.meta.doc_type, locator=p.locator, text=p.text,
+                   score=score, com_b=p.com_b, superseded_by=p.superseded_by, superseded_by_title=superseded_by_title,
+                   strength=p.strength())
 
     def to_dict(self) -> dict:
         d = {
@@ -189,10 +202,6 @@ class Answer:
         d["scope"] = self.scope
         d["not_covered"] = list(self.not_covered)
         return d
-
-
-def meta_to_dict(meta: DocumentMeta) -> dict:
-    return asdict(meta)
 
 
 @dataclass

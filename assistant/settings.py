@@ -98,11 +98,6 @@ class Settings(BaseSettings):
     def max_file_bytes(self) -> int:
         return int(self.max_file_mb * 1024 * 1024)
 
-    def describe_store(self) -> str:
-        if self.server_mode:
-            return f"chroma server http://{self.chroma_host}:{self.chroma_port}"
-        return f"embedded chroma at {self.home.resolve()}"
-
 
 def describe_error(error: ValidationError) -> str:
     """One line per bad field: the variable's name, what it accepts, and the value given."""

@@ -266,11 +266,7 @@ def number_citations(used: list[Candidate], superseded_titles: dict[str, str]) -
         if key not in order:
             order[key] = len(cits) + 1
             p = c.hit.passage
-            cits.append(Citation(n=order[key], passage_id=p.passage_id, doc_id=p.doc_id, title=p.meta.title,
-                                 publisher=p.meta.publisher, year=p.meta.year, url=p.meta.url, doc_type=p.meta.doc_type,
-                                 locator=p.locator, text=p.text, score=c.hit.score, com_b=p.com_b,
-                                 superseded_by=p.superseded_by, superseded_by_title=superseded_titles.get(p.superseded_by or ""),
-                                 strength=p.strength()))
+            cits.append(Citation.from_passage(p, order[key], c.hit.score, superseded_titles.get(p.superseded_by or "")))
         cit = cits[order[key] - 1]
         if c.end > c.start and [c.start, c.end] not in cit.spans:
             cit.spans.append([c.start, c.end])

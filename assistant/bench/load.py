@@ -5,6 +5,8 @@ from __future__ import annotations
 import json
 import time
 
+from assistant.app.web.security import is_loopback
+from assistant.bench.speed import _r, _v
 from assistant.errors import AssistantError
 from assistant.evaluation.metrics import percentile
 
@@ -15,16 +17,9 @@ MAX_LOAD_SECONDS = 3600.0
 
 
 def _loopback(url: str) -> bool:
-    import ipaddress
     from urllib.parse import urlparse
 
-    host = urlparse(url).hostname or ""
-    if host == "localhost":
-        return True
-    try:
-        return ipaddress.ip_address(host).is_loopback
-    except ValueError:
-        return False
+    return is_loopback(urlparse(url).hostname)
 
 
 def http_ok(url: str) -> bool:
@@ -124,11 +119,3 @@ def format_load(r: dict) -> str:
             f"{_v(r['throughput_per_s'])}/s; p50 {_v(r['p50_ms'], ' ms')}, p95 {_v(r['p95_ms'], ' ms')}, "
             f"p99 {_v(r['p99_ms'], ' ms')}; {r['errors']} errors" +
             "".join(f"\n  {e}" for e in r["error_examples"]))
-
-
-def _r(x, nd: int = 1):
-    return None if x is None else round(float(x), nd)
-
-
-def _v(x, unit: str = "") -> str:
-    return "n/a" if x is None else f"{x:g}{unit}"

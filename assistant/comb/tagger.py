@@ -33,7 +33,7 @@ import numpy as np
 from assistant.comb.catalogue import CatalogueItem, items, make_tag
 from assistant.comb.taxonomy import LABELS, SUBCOMPONENTS, component_of
 from assistant.errors import AssistantError
-from assistant.models import ComBTag
+from assistant.models import ComBTag, embed_text
 from assistant.text import tokens
 
 HERE = Path(__file__).resolve().parent
@@ -236,7 +236,7 @@ def train_evidence_model(embedder, evidence: np.ndarray, evidence_owner: np.ndar
 
     rows = [json.loads(line) for line in TRAINING_PASSAGES.read_text("utf-8").splitlines() if line.strip()]
     rows = [r for r in rows if r.get("relation") == "evidence_against"]
-    x = embedder.embed([f"{r['title']}. {r['locator']}. {r['text']}" for r in rows])
+    x = embedder.embed([embed_text(r["title"], r["locator"], r["text"]) for r in rows])
     y = [r["item"] for r in rows] + [items()[int(o)].id for o in evidence_owner]
     return LogisticRegression(C=EVIDENCE_C, max_iter=5000, class_weight="balanced").fit(np.vstack([x, evidence]), y)
 

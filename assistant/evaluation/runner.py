@@ -146,6 +146,7 @@ def run_tags(slices: dict[str, list[dict]], embedder=None, tagger=None, files=No
     from assistant.embedding import get_embedder
     from assistant.evaluation.metrics import item_correct, link_metrics
     from assistant.evaluation.tag_baselines import nearest_item_predict, previous_tagger_predict, tag_prediction
+    from assistant.models import embed_text
 
     embedder = embedder or get_embedder()
     tagger = tagger or require_tagger(embedder)
@@ -154,7 +155,7 @@ def run_tags(slices: dict[str, list[dict]], embedder=None, tagger=None, files=No
     for name, items in slices.items():
         texts = [it["text"] for it in items]
         # a passage is embedded as the index embeds it (title, heading, text); a statement as it stands
-        vectors = embedder.embed([f"{it['title']}. {it['locator']}. {it['text']}" if it.get("passage_id") and it.get("title")
+        vectors = embedder.embed([embed_text(it["title"], it["locator"], it["text"]) if it.get("passage_id") and it.get("title")
                                   else it["text"] for it in items])
         contexts = [contexts_by_doc.get(it["passage_id"].split(":")[0]) or Context(doc_type=it.get("doc_type"))
                     if it.get("passage_id") else None for it in items]

@@ -269,6 +269,7 @@ class ChatApp:
         from assistant.app.web.cards import card_html
         from assistant.app.web.security import esc
         from assistant.comb.catalogue import items
+        from assistant.models import Citation
 
         try:
             i = int(index)
@@ -280,10 +281,5 @@ class ChatApp:
         passages = [p for p in self.assistant.retriever.passages if p.com_b.item == item.id]
         head = (f'<div class="pair-cards-head">The evidence for: <q>{esc(item.label)}</q> ({len(passages)} passage'
                 f'{"s" if len(passages) != 1 else ""}). The study\'s wording: <q>{esc(item.study_wording)}</q></div>')
-        cards = "".join(card_html({"n": n, "passage_id": p.passage_id, "doc_id": p.doc_id, "title": p.meta.title,
-                                   "publisher": p.meta.publisher, "year": p.meta.year, "url": p.meta.url,
-                                   "doc_type": p.meta.doc_type, "locator": p.locator, "text": p.text,
-                                   "com_b": p.com_b.to_dict(), "strength": p.strength(),
-                                   "superseded_by": p.superseded_by})
-                        for n, p in enumerate(passages, start=1))
+        cards = "".join(card_html(Citation.from_passage(p, n, 0.0)) for n, p in enumerate(passages, start=1))
         return f'<div class="pair-cards" id="pair-map-passages" data-item="{esc(item.id)}">{head}{cards}</div>'
