@@ -212,14 +212,11 @@ def barrier_groups(hits: list[Hit], cands: list[Candidate], used: list[Candidate
     return out
 
 
-def named_items(hits: list[Hit], relations: tuple[str, ...], component: str | None = None) -> list[tuple[Hit, object]]:
-    """Each catalogue item the cited passages' tags report (first passage per item), in citation order; only
-    those of one COM-B component when the question asks about it ("which are capability problems?")."""
+def named_items(hits: list[Hit], relations: tuple[str, ...]) -> list[tuple[Hit, object]]:
+    """Each catalogue item the cited passages' tags report (first passage per item), in citation order."""
     seen, out = set(), []
     for hit in hits:
         tag = hit.passage.com_b
-        if component and tag.component != component:
-            continue
         if tag.item in by_id() and tag.relation in relations and tag.item not in seen:
             seen.add(tag.item)
             out.append((hit, by_id()[tag.item]))
@@ -287,8 +284,10 @@ def compose(question: str, intent: str, hits: list[Hit], idf: dict, default_idf:
     lead = pick_lead(cands)
     used = list(lead)
     asked = COMPONENT_ASKED.search(question)
-    named = named_items(hits, ("reports_barrier",), asked.group(1).lower() if asked else None) if intent == "barriers" else []
-    groups = barrier_groups(hits, cands, used) if intent in ("how_to", "barriers", "evidence", "what_first") else []
+    # a question about one COM-B component ("which are capability problems?") names and groups only its items
+    linked = [h for h in hits if not asked or h.passage.com_b.component == asked.group(1).lower()]
+    named = named_items(linked, ("reports_barrier",)) if intent == "barriers" else []
+    groups = barrier_groups(linked, cands, used) if intent in ("how_to", "barriers", "evidence", "what_first") else []
     more = more_evidence(hits, cands, used)
     for hit, _ in named:  # the passages a barrier is named from are cited too, with no span of their own
         if not any(u.hit is hit for u in used):

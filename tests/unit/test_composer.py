@@ -99,6 +99,8 @@ def test_capability_follow_up_keeps_only_capability_items():
                    [STUDY, IMPACT])
     first = a.text.split("\n\n")[0]
     assert "challenging to demonstrate impact" in first and "short term funding" not in first
+    groups = a.text.split("**By barrier**")[1].split("\n\n")[0]
+    assert "hard to show impact" in groups and "short-term funding" not in groups  # the body keeps to capability too
 
 
 def test_not_covered_is_said():
