@@ -164,9 +164,11 @@ class EvidenceAssistant:
         if llm is not None:
             from assistant.answering.llm import synthesise
 
-            generated, llm_notices = synthesise(llm, standalone, citations, self.embedder, self.settings)
+            generated, llm_notices, generated_citations = synthesise(llm, standalone, citations, self.embedder,
+                                                                     self.settings)
             notices.extend(llm_notices)
             if generated:
+                citations = generated_citations
                 text = generated + (f"\n\n**What the evidence here does not cover:** {'; '.join(gaps)}." if gaps else "")
         return done(answer=text, abstained=False, citations=citations, scope=scope_of(intent, places, gaps),
                     not_covered=gaps)

@@ -111,25 +111,72 @@ def check_sentences(text: str, citations: list[Citation], embedder, threshold: f
     return kept, dropped
 
 
-def synthesise(llm, question: str, citations: list[Citation], embedder, settings: Settings) -> tuple[str, list[str]]:
-    """Generated answer text (or "" to fall back) and notices for the user."""
+def supporting_spans(kept: list[str], citations: list[Citation], embedder) -> dict[int, list[list[int]]]:
+    """For each citation a kept sentence cites: the offsets of the passage sentence closest in meaning to it.
+
+    The viewer highlights these, so a generated answer is checked in place against real passage text, never
+    against anything the model wrote about where its facts came from."""
+    from assistant.answering.composer import passage_sentences
+
+    by_n = {c.n: c for c in citations}
+    spans: dict[int, list[list[int]]] = {}
+    cited = [(CITE.sub("", s).strip(), [int(n) for n in CITE.findall(s) if int(n) in by_n]) for s in kept]
+    if not cited:
+        return spans
+    claim_vecs = embedder.embed([b for b, _ in cited])
+    sentence_cache: dict[int, tuple[list[tuple[int, int, str]], np.ndarray]] = {}
+    for (_, ns), v in zip(cited, claim_vecs):
+        for n in ns:
+            if n not in sentence_cache:
+                sents = passage_sentences(by_n[n].text) or [(0, len(by_n[n].text), by_n[n].text)]
+                sentence_cache[n] = (sents, np.asarray(embedder.embed([t for _, _, t in sents])))
+            sents, vecs = sentence_cache[n]
+            start, end, _ = sents[int(np.argmax(vecs @ np.asarray(v)))]
+            if [start, end] not in spans.setdefault(n, []):
+                spans[n].append([start, end])
+    return {n: sorted(v) for n, v in spans.items()}
+
+
+def renumber(kept: list[str], citations: list[Citation], spans: dict[int, list[list[int]]]
+             ) -> tuple[list[str], list[Citation]]:
+    """Keep only the citations the kept sentences cite, numbered 1..n in order of first use (text to match),
+    each carrying the ``spans`` found for it; the citations given are not changed."""
+    order: dict[int, int] = {}
+    for s in kept:
+        for n in CITE.findall(s):
+            order.setdefault(int(n), len(order) + 1)
+    by_n = {c.n: c for c in citations}
+    text = [CITE.sub(lambda m: f"[{order[int(m.group(1))]}]" if int(m.group(1)) in order else "", s) for s in kept]
+    cits = []
+    for old, new in sorted(order.items(), key=lambda kv: kv[1]):
+        if old in by_n:
+            c = by_n[old]
+            cits.append(type(c)(**{**c.__dict__, "n": new, "spans": spans.get(old, [])}))
+    return text, cits
+
+
+def synthesise(llm, question: str, citations: list[Citation], embedder, settings: Settings
+               ) -> tuple[str, list[str], list[Citation]]:
+    """Generated answer text (or "" to fall back), notices for the user, and the citations the text uses:
+    renumbered in order of first use, each with the spans of the passage sentences that support it."""
     context = "\n\n".join(f"[{c.n}] ({c.title}, {c.year}, {c.locator})\n{c.text}" for c in citations)
     try:
         raw = _complete(llm, prompt("answer_with_citations").replace("{context}", context).replace("{question}", question))
     except Exception as e:  # the endpoint is optional: its failure must not fail the answer
-        return "", [f"the language model could not be reached ({type(e).__name__}); showing the extractive answer"]
+        return "", [f"the language model could not be reached ({type(e).__name__}); showing the extractive answer"], citations
     if "NOT COVERED" in raw.upper():
-        return "", ["the language model found the passages do not answer this; showing the extractive answer"]
+        return "", ["the language model found the passages do not answer this; showing the extractive answer"], citations
     kept, dropped = check_sentences(raw, citations, embedder, settings.support_threshold)
     notices = []
     if dropped:
         notices.append(f"{dropped} generated sentence(s) removed: not supported by a cited passage")
     if not kept:
-        return "", notices + ["no generated sentence passed the citation check; showing the extractive answer"]
+        return "", notices + ["no generated sentence passed the citation check; showing the extractive answer"], citations
+    kept, used = renumber(kept, citations, supporting_spans(kept, citations, embedder))
     body = " ".join(kept)
     if dropped:
         body += f"\n\n_({dropped} unsupported sentence(s) removed.)_"
-    return body, notices
+    return body, notices, used
 
 
 def condense_with_llm(llm, question: str, history: list[dict]) -> str | None:

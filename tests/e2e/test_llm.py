@@ -91,6 +91,8 @@ def test_real_local_model_answers_are_checked(llm_server, shipped):
         assert dropped == 0 and kept, f"an unchecked sentence reached the answer: {body}"
         for s in sentences:
             assert any(int(n) in by_n for n in re.findall(r"\[(\d+)\]", s)), (s, body)
+        for c in ans.citations:  # every citation is used by the text, with the passage sentences that support it
+            assert f"[{c.n}]" in body and c.spans and all(0 <= a < b <= len(c.text) for a, b in c.spans)
 
 
 def test_an_unsupported_clause_cannot_hide_behind_a_cited_one(embedder):
@@ -99,3 +101,23 @@ def test_an_unsupported_clause_cannot_hide_behind_a_cited_one(embedder):
             "This answer contains facts that are not in the passages [1].")
     kept, dropped = check_sentences(text, cits, embedder, 0.55)
     assert all("This answer contains" not in k for k in kept) and dropped >= 1
+
+
+def test_generated_sentences_get_spans_of_their_supporting_passage_sentences(embedder):
+    from assistant.answering.llm import renumber, supporting_spans
+
+    first = cite(1, "Commissioners described funding that lasts a year or two. Short-term central funding made it hard "
+                    "to recruit and keep skilled staff. Teams closed when grants ended.")
+    second = cite(2, "Parent-infant teams grew from 27 in 2019 to 49 in June 2025.")
+    third = cite(3, "An unrelated passage that no kept sentence cites.")
+    kept = ["Parent-infant teams grew from 27 to 49 between 2019 and 2025 [2].",
+            "Short-term funding made recruiting skilled staff hard [1]."]
+    spans = supporting_spans(kept, [first, second, third], embedder)
+    a, b = spans[1][0]
+    assert first.text[a:b] == "Short-term central funding made it hard to recruit and keep skilled staff."
+    assert spans[2] == [[0, len(second.text)]] and 3 not in spans
+    text, used = renumber(kept, [first, second, third], spans)
+    assert [c.passage_id for c in used] == ["d:2", "d:1"] and [c.n for c in used] == [1, 2]
+    assert text == ["Parent-infant teams grew from 27 to 49 between 2019 and 2025 [1].",
+                    "Short-term funding made recruiting skilled staff hard [2]."]
+    assert used[1].spans == spans[1] and first.n == 1 and first.spans == []  # the originals are untouched
