@@ -70,6 +70,8 @@ class Settings(BaseSettings):
     feedback: bool = Field(True, description="Store thumbs-up/down feedback in $ASSISTANT_HOME/feedback.sqlite (0 turns it off).")
     gaps: bool = Field(True, description="Keep questions the assistant refused or answered only in part in $ASSISTANT_HOME/gaps.sqlite, for `pair-assistant gaps` (0 turns it off).")
     auth: str | None = Field(None, description="`user:password` for the chat and JSON route; required to bind a non-loopback address.")
+    allowed_hosts: str | None = Field(None, description="Comma-separated host names the chat answers to (the Host header), beside the bound address; unset means the bound address only (localhost, 127.0.0.1 and [::1] on loopback; any name on 0.0.0.0).")
+    max_request_kb: int = Field(256, ge=1, le=102400, description="Largest request body `serve` accepts, in kilobytes; larger requests get 413.")
 
     @field_validator("auth")
     @classmethod

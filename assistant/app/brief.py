@@ -11,7 +11,9 @@
 - the index version and the date, so the brief can be reproduced.
 
 Text from questions and documents is treated as untrusted: angle brackets are written as entities, so no
-markdown viewer turns a question or a passage into live HTML, and table cells cannot break the table.
+markdown viewer turns a question or a passage into live HTML; brackets, bare URLs and e-mail addresses are
+escaped, so no title, heading or passage becomes a link or an image; table cells cannot break the table. The
+only links are the http(s) URLs of the documents' front matter, written as links, never as images.
 """
 
 from __future__ import annotations
@@ -20,6 +22,7 @@ import datetime as _dt
 import re
 from collections import OrderedDict
 
+from assistant.app.web.security import md_safe, safe_url
 from assistant.comb.catalogue import describe
 from assistant.models import ComBTag
 
@@ -42,10 +45,17 @@ def _as_dict(turn) -> dict:
 
 
 def safe(text) -> str:
-    """Untrusted text for markdown: no raw HTML (angle brackets become entities), control characters dropped."""
-    s = "" if text is None else str(text)
-    s = re.sub(r"[\x00-\x08\x0b\x0c\x0e-\x1f\x7f]", "", s)
-    return s.replace("<", "&lt;").replace(">", "&gt;")
+    """Untrusted text for markdown: no raw HTML (angle brackets become entities), no link or image (brackets and
+    bare URLs escaped; the [n] markers stay), control characters dropped."""
+    return md_safe("" if text is None else str(text))
+
+
+def url_link(url) -> str:
+    """A front-matter URL as a link when it is plain http(s) (an autolink: never an image), else as text."""
+    u = safe_url(url)
+    if u and not re.search(r"[\s<>\x00-\x1f\\]", u):
+        return f"<{u}>"
+    return one_line(url) or "-"
 
 
 def one_line(text, limit: int | None = None) -> str:
@@ -178,12 +188,11 @@ def build_brief(turns, index_version, date=None, title: str = "Evidence brief") 
         out += ["No passages were cited.", ""]
     for g, (key, c) in enumerate(refs.items(), start=1):
         year = c.get("year")
-        url = one_line(c.get("url"))
         line = f"**[{g}]** {one_line(c.get('publisher')) or 'Unknown publisher'} ({safe(year) if year else 'n.d.'}). *{one_line(c.get('title'))}*."
         out.append(line)
         out.append("")
-        detail = [f"Locator: {one_line(c.get('locator')) or '-'}", f"URL: <{url}>" if url.startswith(("http://", "https://")) else f"URL: {url or '-'}",
-                  f"Passage ID: `{one_line(c.get('passage_id')).replace('`', '')}`", f"Document type: {one_line(c.get('doc_type'))}"]
+        detail = [f"Locator: {one_line(c.get('locator')) or '-'}", f"URL: {url_link(c.get('url'))}",
+                  f"Passage ID: `{' '.join(str(c.get('passage_id') or '').split()).replace('`', '')}`", f"Document type: {one_line(c.get('doc_type'))}"]
         words = describe(ComBTag.from_dict(_tag(c)))
         detail.append(f"COM-B: {safe(words[0])}" if words else "COM-B: no link to the study's barriers or enablers")
         strength = c.get("strength") or {}

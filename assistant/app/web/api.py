@@ -3,22 +3,87 @@
 from __future__ import annotations
 
 import logging
+import math
+from typing import Literal
 
 from fastapi import Request  # at module level: the route's annotation is resolved here
+from pydantic import BaseModel, ConfigDict, Field, ValidationError, field_validator, model_validator
 
 from assistant.app.web.handlers import ChatApp
-from assistant.settings import Settings
+from assistant.app.web.security import credentials_match
+from assistant.ingest.loaders.metadata import DESIGNS
+from assistant.settings import COMPONENTS, DOC_TYPES, Settings
 
 log = logging.getLogger("assistant.web")
+
+DocType = Literal[DOC_TYPES]  # type: ignore[valid-type]
+Component = Literal[COMPONENTS]  # type: ignore[valid-type]
+Design = Literal[DESIGNS]  # type: ignore[valid-type]
+Year = Field(None, ge=1900, le=2100, description="A year between 1900 and 2100.")
+
+
+class AskFilters(BaseModel):
+    """The filters a JSON request may send: every value checked, none dropped (a single string is a list of one)."""
+
+    model_config = ConfigDict(extra="forbid")
+
+    doc_types: list[DocType] | None = None
+    components: list[Component] | None = None
+    designs: list[Design] | None = None
+    year_min: int | None = Year
+    year_max: int | None = Year
+
+    @field_validator("doc_types", "components", "designs", mode="before")
+    @classmethod
+    def _one_is_a_list(cls, v):
+        return [v] if isinstance(v, str) else v
+
+    @field_validator("year_min", "year_max", mode="before")
+    @classmethod
+    def _a_whole_year(cls, v):
+        if isinstance(v, float) and not (math.isfinite(v) and v.is_integer()):
+            raise ValueError("must be a whole year between 1900 and 2100")
+        return v
+
+    @model_validator(mode="after")
+    def _in_order(self):
+        if self.year_min and self.year_max and self.year_min > self.year_max:
+            raise ValueError(f"year_min ({self.year_min}) is after year_max ({self.year_max})")
+        return self
+
+
+class AskRequest(BaseModel):
+    """A JSON request: {"question": "...", "filters": {...}}."""
+
+    model_config = ConfigDict(extra="forbid")
+
+    question: str
+    filters: AskFilters | None = None
+
+
+def validation_message(error: ValidationError) -> str:
+    """One line naming each bad field: ``filters.year_min: Input should be a valid integer (got 'abc')``."""
+    parts = []
+    for err in error.errors():
+        loc = ".".join(str(x) for x in err["loc"] if not isinstance(x, int))
+        if err["type"] == "json_invalid":
+            return f"send valid JSON in UTF-8 (no lone surrogates): {err['msg']}"
+        if not loc:
+            return 'send a JSON object: {"question": "...", "filters": {...}}'
+        got = err.get("input")
+        shown = "" if err["type"] == "missing" or isinstance(got, dict) else f" (got {str(repr(got))[:60]})"
+        parts.append(f"{loc}: {err['msg'].removeprefix('Value error, ')}{shown}")
+    return "; ".join(parts)
 
 
 def json_api(app: "ChatApp", settings: Settings, auth: tuple[str, str] | None):
     """A plain JSON route, ``POST /api/ask``, beside the chat: the Answer contract without Gradio's queue and
     event stream, which cost more than the answer itself under load (README: load figures). At most
     ``settings.concurrency`` answers are computed at once; up to ``settings.queue_size`` more wait; beyond
-    that the route answers 503 with Retry-After, so overload queues, then refuses clearly, never crashes."""
+    that the route answers 503 with Retry-After, so overload queues, then refuses clearly, never crashes.
+    Requests: HTTP Basic when a password is set (401), ``application/json`` only (415), a JSON object
+    checked by :class:`AskRequest` (422 naming the field). Client errors are logged on one line."""
     import base64
-    import secrets
     import threading
 
     from fastapi import FastAPI
@@ -31,7 +96,7 @@ def json_api(app: "ChatApp", settings: Settings, auth: tuple[str, str] | None):
     lock = threading.Lock()
     limit = max(1, settings.concurrency) + max(0, settings.queue_size)
 
-    async def authorised(request: Request) -> bool:
+    def authorised(request: Request) -> bool:
         """HTTP Basic, read by hand: FastAPI's HTTPBasic decodes the credentials as ASCII and rejects any other
         password. Compared as UTF-8 bytes in constant time, both checks always run (a wrong user name answers
         no faster)."""
@@ -44,33 +109,37 @@ def json_api(app: "ChatApp", settings: Settings, auth: tuple[str, str] | None):
             user, sep, password = base64.b64decode(param, validate=True).decode("utf-8").partition(":")
         except (ValueError, UnicodeDecodeError):
             return False
-        user_ok = secrets.compare_digest(user.encode("utf-8"), auth[0].encode("utf-8"))
-        password_ok = secrets.compare_digest(password.encode("utf-8"), auth[1].encode("utf-8"))
-        return bool(sep) and user_ok & password_ok
+        return credentials_match(user, password, auth) and bool(sep)
 
-    def answer(body: dict) -> dict:
+    def client_error(request: Request, status: int, message: str, headers: dict | None = None):
+        client = request.client.host if request.client else "?"
+        log.warning("JSON API %s from %s: %s", status, client, message.replace("\n", " ")[:300])
+        return JSONResponse({"error": message}, status_code=status, headers=headers)
+
+    def answer(req: AskRequest) -> dict:
+        filters = req.filters.model_dump(exclude_none=True) if req.filters else None
         with slots:
-            return app.api_ask(body.get("question", ""), body.get("filters"))
+            return app.api_ask(req.question, filters)
 
     @api.post("/api/ask")
     async def ask_route(request: Request):
-        if not await authorised(request):
+        if not authorised(request):
             return JSONResponse({"error": "authentication required"}, status_code=401, headers={"WWW-Authenticate": "Basic"})
+        media_type = request.headers.get("content-type", "").split(";")[0].strip().lower()
+        if media_type != "application/json":
+            return client_error(request, 415, 'send JSON with Content-Type: application/json: {"question": "...", "filters": {...}}')
         try:
-            body = await request.json()
-        except Exception:  # noqa: BLE001
-            return JSONResponse({"error": 'send JSON: {"question": "...", "filters": {...}}'}, status_code=400)
-        if not isinstance(body, dict):
-            return JSONResponse({"error": 'send a JSON object: {"question": "..."}'}, status_code=400)
+            req = AskRequest.model_validate_json(await request.body())
+        except ValidationError as e:
+            return client_error(request, 422, validation_message(e))
         with lock:
             if waiting["n"] >= limit:
                 return JSONResponse({"error": "the assistant is busy; try again shortly"}, status_code=503, headers={"Retry-After": "2"})
             waiting["n"] += 1
         try:
-            return JSONResponse(await run_in_threadpool(answer, body))
-        except Exception as e:  # noqa: BLE001 - a client gets a short message, the log gets the trace
-            log.exception("ask failed (JSON API)")
-            return JSONResponse({"error": str(e)[:300] or type(e).__name__}, status_code=400)
+            return JSONResponse(await run_in_threadpool(answer, req))
+        except Exception as e:  # noqa: BLE001 - api_ask has logged any internal failure with its trace
+            return client_error(request, 400, str(e)[:300] or type(e).__name__)
         finally:
             with lock:
                 waiting["n"] -= 1

@@ -74,8 +74,25 @@ def md_literal(text) -> str:
 
 
 def md_safe(markdown: str) -> str:
-    """Markdown written by the assistant (answers): kept as markdown, but any HTML in it shows as text."""
-    return html.escape(visible(markdown), quote=False)
+    """Markdown written by the assistant (answers): kept as markdown (bold, lists, [n] markers), but any HTML
+    in it shows as text, and nothing in it can become a link or an image. Answers quote corpus sentences
+    verbatim (the contract keeps them so), and the assistant's own markdown has no links or images, so every
+    bracket except a bare ``[n]`` marker is escaped, and so are the bare URLs, www. names and e-mail
+    addresses GFM would turn into links. A backslash escape already in the text stays one unit, so an added
+    backslash can never pair with a document's own to reopen a bracket."""
+    return _LINKISH.sub(_inert, html.escape(visible(markdown), quote=False))
+
+
+# An existing backslash escape (kept whole), a citation marker [n] that no link syntax follows (kept), any
+# other bracket, the :// of a URL, www. at a word start, and @ (e-mail autolinks): the last four escaped.
+_LINKISH = re.compile(r"\\[!-/:-@\[-`{-~]|\[\d{1,4}\](?![(\[:])|[\[\]]|(?<=[A-Za-z0-9])://|(?<![\w.])www\.|@")
+
+
+def _inert(m: re.Match) -> str:
+    s = m.group(0)
+    if s.startswith("\\") or (s.startswith("[") and len(s) > 1):
+        return s
+    return "www\\." if s == "www." else "\\" + s
 
 
 def safe_url(url) -> str | None:
@@ -87,3 +104,224 @@ def safe_url(url) -> str | None:
     if parsed.scheme not in ("http", "https") or not parsed.netloc:
         return None
     return u
+
+
+# -- who may connect, and how -----------------------------------------------------------------------------
+def credentials_match(user, password, auth: tuple[str, str]) -> bool:
+    """User name and password compared as UTF-8 bytes in constant time; both compared always (a wrong user
+    name answers no faster). A string that is not valid Unicode is simply wrong."""
+    import hmac
+
+    def utf8(s) -> bytes:
+        return str(s).encode("utf-8", "surrogatepass")
+
+    user_ok = hmac.compare_digest(utf8(user), utf8(auth[0]))
+    password_ok = hmac.compare_digest(utf8(password), utf8(auth[1]))
+    return bool(user_ok & password_ok)
+
+
+def gradio_auth(auth: tuple[str, str]):
+    """The chat's login check for Gradio: Gradio's own looks the user name up first (a wrong one answers
+    faster) and strips it; this compares both, as bytes, in constant time."""
+
+    def check(username, password) -> bool:
+        return credentials_match(username, password, auth)
+
+    return check
+
+
+def allowed_hosts(host: str, settings: Settings) -> list[str]:
+    """The Host headers the chat answers (DNS-rebinding defence): the bound address, its loopback names when
+    bound to loopback, and ASSISTANT_ALLOWED_HOSTS. Bound to every interface (0.0.0.0, ::) with no list set,
+    any name is accepted: a password is required there anyway."""
+    extra = [h.strip().lower() for h in (settings.allowed_hosts or "").split(",") if h.strip()]
+    h = (host or "").strip().strip("[]").lower()
+    if h in ("0.0.0.0", "::", ""):
+        return extra or ["*"]
+    names = [f"[{h}]" if ":" in h else h]
+    if is_loopback(h):
+        names += ["localhost", "127.0.0.1", "[::1]"]
+    return list(dict.fromkeys(names + extra))
+
+
+# Outside images, scripts, styles, fonts and connections are refused by the browser; Gradio's page needs
+# inline scripts and styles and eval (its front end compiles templates), so those stay allowed for 'self'.
+CONTENT_SECURITY_POLICY = "; ".join([
+    "default-src 'self'",
+    "script-src 'self' 'unsafe-inline' 'unsafe-eval' blob:",
+    "style-src 'self' 'unsafe-inline'",
+    "img-src 'self' data: blob:",
+    "font-src 'self' data:",
+    "media-src 'self' data: blob:",
+    "connect-src 'self'",
+    "worker-src 'self' blob:",
+    "frame-src 'self'",
+    "object-src 'none'",
+    "base-uri 'self'",
+    "form-action 'self'",
+    "frame-ancestors 'self'",
+])
+SECURITY_HEADERS = {"Content-Security-Policy": CONTENT_SECURITY_POLICY, "X-Content-Type-Options": "nosniff",
+                    "Referrer-Policy": "no-referrer"}
+MAX_FAILURES = 5  # wrong passwords from one client before it must wait
+FIRST_WAIT_S = 30  # then 30 s, doubling with each further wrong password
+MAX_WAIT_S = 900
+AUTH_PATHS = ("/login", "/login/", "/api/ask")
+
+
+class LoginThrottle:
+    """Wrong passwords per client address: after MAX_FAILURES in a row the client waits FIRST_WAIT_S, doubling
+    with each further failure up to MAX_WAIT_S; a right password forgets it. Keeps at most ``max_clients``."""
+
+    def __init__(self, now=None, max_clients: int = 10_000):
+        import threading
+        import time
+
+        self._now = now or time.monotonic
+        self._state: dict[str, tuple[int, float]] = {}  # client -> (failures in a row, may try again at)
+        self._lock = threading.Lock()
+        self._max = max_clients
+
+    def failures(self, client: str) -> int:
+        return self._state.get(client, (0, 0.0))[0]
+
+    def retry_after(self, client: str) -> int:
+        """Seconds this client must wait before trying again (0: it may try now)."""
+        import math
+
+        until = self._state.get(client, (0, 0.0))[1]
+        return max(0, math.ceil(until - self._now()))
+
+    def failed(self, client: str) -> None:
+        with self._lock:
+            n = self.failures(client) + 1
+            wait = min(MAX_WAIT_S, FIRST_WAIT_S * 2 ** (n - MAX_FAILURES)) if n >= MAX_FAILURES else 0
+            self._state.pop(client, None)
+            self._state[client] = (n, self._now() + wait)
+            while len(self._state) > self._max:  # the longest-quiet client goes first
+                self._state.pop(next(iter(self._state)))
+
+    def succeeded(self, client: str) -> None:
+        with self._lock:
+            self._state.pop(client, None)
+
+
+def _json_error(message: str, status: int, headers: dict | None = None):
+    from starlette.responses import JSONResponse
+
+    return JSONResponse({"error": message}, status_code=status, headers=headers)
+
+
+class SecurityHeaders:
+    """Adds the Content-Security-Policy (and nosniff, no-referrer) to every HTTP response."""
+
+    def __init__(self, app):
+        self.app = app
+
+    async def __call__(self, scope, receive, send):
+        if scope["type"] != "http":
+            return await self.app(scope, receive, send)
+        from starlette.datastructures import MutableHeaders
+
+        async def send_with_headers(message):
+            if message["type"] == "http.response.start":
+                headers = MutableHeaders(scope=message)
+                for k, v in SECURITY_HEADERS.items():
+                    headers[k] = v
+            await send(message)
+
+        await self.app(scope, receive, send_with_headers)
+
+
+class BodyLimit:
+    """Refuses a request body over ``max_bytes`` with 413: by its Content-Length, or counted as it arrives."""
+
+    def __init__(self, app, max_bytes: int):
+        self.app = app
+        self.max_bytes = max_bytes
+
+    def _too_large(self):
+        kb = self.max_bytes // 1024
+        return _json_error(f"request body too large: at most {kb} KB (ASSISTANT_MAX_REQUEST_KB)", 413)
+
+    async def __call__(self, scope, receive, send):
+        if scope["type"] != "http":
+            return await self.app(scope, receive, send)
+        from starlette.datastructures import Headers
+
+        length = Headers(scope=scope).get("content-length")
+        if length is not None and (not length.strip().isdigit() or int(length) > self.max_bytes):
+            return await self._too_large()(scope, receive, send)
+        seen = 0
+        started = False
+
+        class TooLarge(Exception):
+            pass
+
+        async def counted():
+            nonlocal seen
+            message = await receive()
+            if message["type"] == "http.request":
+                seen += len(message.get("body", b""))
+                if seen > self.max_bytes:
+                    raise TooLarge
+            return message
+
+        async def tracked_send(message):
+            nonlocal started
+            if message["type"] == "http.response.start":
+                started = True
+            await send(message)
+
+        try:
+            await self.app(scope, counted, tracked_send)
+        except TooLarge:
+            if not started:
+                await self._too_large()(scope, receive, send)
+
+
+class Throttle:
+    """Back-off per client address on the password routes (the chat's /login, the JSON route): a locked-out
+    client gets 429 with Retry-After before its password is even read."""
+
+    def __init__(self, app, throttle: LoginThrottle):
+        self.app = app
+        self.throttle = throttle
+
+    async def __call__(self, scope, receive, send):
+        if scope["type"] != "http" or scope["method"] != "POST" or scope["path"] not in AUTH_PATHS:
+            return await self.app(scope, receive, send)
+        from starlette.datastructures import Headers
+
+        client = (scope.get("client") or ("unknown", 0))[0]
+        wait = self.throttle.retry_after(client)
+        if wait:
+            return await _json_error(f"too many wrong passwords from this address; try again in {wait} s", 429,
+                                     {"Retry-After": str(wait)})(scope, receive, send)
+        tried = scope["path"] != "/api/ask" or "authorization" in Headers(scope=scope)
+        status = {}
+
+        async def watch(message):
+            if message["type"] == "http.response.start":
+                status["code"] = message["status"]
+            await send(message)
+
+        await self.app(scope, receive, watch)
+        code = status.get("code")
+        wrong = code == 400 if scope["path"] != "/api/ask" else code == 401
+        if tried and wrong:
+            self.throttle.failed(client)
+        elif tried and code is not None and code < 400:
+            self.throttle.succeeded(client)
+
+
+def harden(app, settings: Settings, host: str):
+    """What `serve` puts in front of the chat and the JSON route, outermost first: the Host check (400), the
+    body cap (413), the wrong-password back-off (429), and the security headers on every response."""
+    from starlette.middleware.trustedhost import TrustedHostMiddleware
+
+    app.add_middleware(SecurityHeaders)
+    app.add_middleware(Throttle, throttle=LoginThrottle())
+    app.add_middleware(BodyLimit, max_bytes=settings.max_request_kb * 1024)
+    app.add_middleware(TrustedHostMiddleware, allowed_hosts=allowed_hosts(host, settings), www_redirect=False)
+    return app
