@@ -3,12 +3,18 @@
 from __future__ import annotations
 
 import logging
+import os
+import shutil
+import signal
 import sqlite3
+import tempfile
+import threading
+from pathlib import Path
 
 from assistant.app.web.api import json_api
 from assistant.app.web.cards import render_cards
-from assistant.app.web.layout import EXAMPLES, TITLE, build_app, css, theme
-from assistant.app.web.security import check_host
+from assistant.app.web.layout import EXAMPLES, TITLE, build_app, css, page_js, theme
+from assistant.app.web.security import check_host, gradio_auth, harden
 from assistant.settings import Settings
 
 log = logging.getLogger("assistant.web")
@@ -22,6 +28,7 @@ def serve(settings: Settings | None = None, host: str = "127.0.0.1", port: int =
 
     settings = settings or Settings.from_env()
     creds = check_host(host, settings)  # before the slow part: refuse early
+    private_temp_dir()  # exported briefs and Gradio's copies of them go here, and go when the server does
     import torch
 
     torch.set_num_threads(max(1, settings.serve_threads))  # several requests at once share 2 cores better this way
@@ -41,7 +48,35 @@ def serve(settings: Settings | None = None, host: str = "127.0.0.1", port: int =
     print(f"{TITLE}: index version {assistant.version}; serving on http://{host}:{port}"
           + (" (password required)" if creds else ""), flush=True)
     launch(demo, host, port, creds, open_browser, concurrency=settings.concurrency, queue_size=settings.queue_size,
-           api=json_api(chat_app, settings, creds))
+           api=json_api(chat_app, settings, creds), settings=settings)
+
+
+def private_temp_dir() -> Path:
+    """One temporary folder for this serving process, removed on every exit: normal, SIGTERM and SIGINT.
+
+    Exported briefs (questions and answers) are written under it, and Gradio's cache (GRADIO_TEMP_DIR), which
+    copies each file it serves, lives in it too. uvicorn re-raises SIGTERM after its graceful shutdown, so an
+    ``atexit`` hook alone never runs; the handlers installed here do (uvicorn restores them before it
+    re-raises), then let the signal end the process as it would have."""
+    folder = Path(tempfile.mkdtemp(prefix="pair-serve-"))
+    tempfile.tempdir = str(folder)
+    os.environ["GRADIO_TEMP_DIR"] = str(folder / "gradio")
+
+    def remove() -> None:
+        shutil.rmtree(folder, ignore_errors=True)
+
+    import atexit
+
+    atexit.register(remove)
+    if threading.current_thread() is threading.main_thread():
+        def on_signal(signum, frame):
+            remove()
+            signal.signal(signum, signal.SIG_DFL)
+            os.kill(os.getpid(), signum)
+
+        for sig in (signal.SIGTERM, signal.SIGINT):
+            signal.signal(sig, on_signal)
+    return folder
 
 
 def warm_up(assistant) -> None:
@@ -65,20 +100,24 @@ def warm_up(assistant) -> None:
 
 def launch(demo, host: str = "127.0.0.1", port: int = 7860, auth: tuple[str, str] | None = None,
            open_browser: bool = False, prevent_thread_lock: bool = False, concurrency: int = 4, queue_size: int = 64,
-           api=None):
+           api=None, settings: Settings | None = None):
     """Queue (overload waits rather than fails) and launch with system fonts and nothing fetched from outside.
-    With ``api`` (a FastAPI app from json_api), the chat is mounted on it and served by uvicorn."""
+    With ``api`` (a FastAPI app from json_api), the chat is mounted on it, hardened (Host check, body cap,
+    wrong-password back-off, Content-Security-Policy: security.harden) and served by uvicorn. The chat's login
+    compares user name and password as UTF-8 bytes in constant time (security.gradio_auth)."""
+    login = gradio_auth(auth) if auth else None
     demo.queue(default_concurrency_limit=concurrency, max_size=queue_size)
-    options = dict(theme=theme(), css=css(), footer_links=["api", "settings"], ssr_mode=False, pwa=False,
+    options = dict(theme=theme(), css=css(), js=page_js(), footer_links=["api", "settings"], ssr_mode=False, pwa=False,
                    mcp_server=False, show_error=False, enable_monitoring=False,
                    run_history=False)  # Gradio would keep every question in the browser and offer to upload it to a hub bucket
     if api is None:
-        return demo.launch(server_name=host, server_port=port, auth=auth, inbrowser=open_browser, share=False, quiet=True,
+        return demo.launch(server_name=host, server_port=port, auth=login, inbrowser=open_browser, share=False, quiet=True,
                            prevent_thread_lock=prevent_thread_lock, **options)
     import gradio as gr
     import uvicorn
 
-    app = gr.mount_gradio_app(api, demo, path="", server_name=host, server_port=port, auth=auth, **options)
+    app = gr.mount_gradio_app(api, demo, path="", server_name=host, server_port=port, auth=login, **options)
+    harden(app, settings or Settings.from_env(), host)
     if open_browser:
         import threading
         import webbrowser
