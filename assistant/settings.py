@@ -39,7 +39,9 @@ class Settings(BaseSettings):
                                    description="Collection name prefix on a Chroma server (env: ASSISTANT_COLLECTION).")
     # -- indexing ---------------------------------------------------------------------------------------
     passage_words: int = Field(160, ge=40, le=400, description="Longest passage in words; the model truncates at 256 word pieces (~190 words).")
-    max_file_mb: float = Field(50.0, gt=0, le=2048, description="Largest corpus file accepted, in megabytes.")
+    max_file_mb: float = Field(50.0, gt=0, le=2048, description="Largest corpus file accepted, in megabytes (checked before the file is read, by `index` and `add`).")
+    max_pdf_pages: int = Field(2000, ge=1, le=100000, description="Most pages in one PDF; a longer PDF is refused before its text is extracted (split it or raise this).")
+    max_passages: int = Field(5000, ge=1, le=1000000, description="Most passages one document may make; a document that makes more is refused and the rest are indexed.")
     # -- retrieval --------------------------------------------------------------------------------------
     k: int = Field(5, ge=1, le=20, description="Passages cited per answer (the quality bars assume at most 5).")
     candidates: int = Field(40, ge=5, le=500, description="Passages each retriever (BM25, dense) proposes before fusion.")

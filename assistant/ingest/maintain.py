@@ -15,11 +15,13 @@ import yaml
 from assistant.errors import AssistantError
 from assistant.ingest.loaders import (
     FRONT_MATTER_RE,
+    discover,
     load_document,
+    read_file,
     sidecar_path,
     supported_suffixes,
 )
-from assistant.ingest.loaders.metadata import DOC_ID_RE, validate_meta
+from assistant.ingest.loaders.metadata import DOC_ID_RE, read_text, validate_meta
 from assistant.ingest.pipeline import IndexReport, active_documents, build_index
 from assistant.settings import DOC_TYPES, Settings
 
@@ -27,6 +29,9 @@ from assistant.settings import DOC_TYPES, Settings
 def add_document(settings: Settings, file: Path, *, title: str, publisher: str, year: int, url: str, doc_type: str,
                  licence: str = "unknown", doc_id: str | None = None, supersedes: str | None = None,
                  replace: bool = False, quiet: bool = False) -> IndexReport:
+    """Check the file and its metadata, copy it into the corpus folder and index it. Anything wrong (bad
+    metadata, not UTF-8, too big, a duplicate of an indexed document, refused by the index run) is an
+    AssistantError, and the corpus folder is left as it was."""
     file = Path(file)
     if not file.is_file():
         raise AssistantError(f"{file}: no such file")
@@ -43,6 +48,11 @@ def add_document(settings: Settings, file: Path, *, title: str, publisher: str, 
     if supersedes:
         meta["supersedes"] = supersedes
     validate_meta(meta, file, doc_id)  # the same checks as indexing, before anything is copied
+    # The size is checked before the file is read (the file named on the command line may be a link: it is the
+    # user's own choice, so it is followed here; the copy in the corpus folder is a real file).
+    data = read_file(file.resolve(), settings.max_file_bytes)
+    if suffix in (".md", ".markdown"):
+        read_text(file, data)  # a clear error for a file that is not UTF-8
     from assistant.store import open_store
 
     store = open_store(settings)
@@ -51,7 +61,7 @@ def add_document(settings: Settings, file: Path, *, title: str, publisher: str, 
         raise AssistantError(f"--supersedes {supersedes}: no such document in the index (see `pair-assistant status`)")
     target_dir = settings.corpus / doc_type
     target = target_dir / f"{doc_id}{'.md' if suffix == '.markdown' else suffix}"
-    clash = [p for p in settings.corpus.rglob(f"{doc_id}.*") if not p.name.endswith(".meta.yaml")] if settings.corpus.exists() else []
+    clash = [p for p in discover(settings.corpus) if p.stem.lower() == doc_id] if settings.corpus.exists() else []
     if (clash or doc_id in existing) and not replace:
         raise AssistantError(f"a document with id '{doc_id}' already exists ({clash[0] if clash else 'in the index'}); "
                              "use --replace to replace it, or choose another --doc-id")
@@ -59,48 +69,73 @@ def add_document(settings: Settings, file: Path, *, title: str, publisher: str, 
     tmp_dir = settings.home / "incoming"
     tmp_dir.mkdir(parents=True, exist_ok=True)
     staged = tmp_dir / target.name
-    _write_with_meta(file, staged, meta)
+    _write_with_meta(file, data, staged, meta)
     try:
-        load_document(staged, settings.max_file_bytes)
+        doc = load_document(staged, settings.max_file_bytes, max_pdf_pages=settings.max_pdf_pages)
+        same = [d for d, rec in existing.items() if rec.get("content_hash") == doc.content_hash and d != doc_id]
+        if same:
+            raise AssistantError(f"{file}: same content and metadata as document '{same[0]}' already in the index; "
+                                 "nothing was added")
     except AssistantError:
-        for p in (staged, sidecar_path(staged)):
-            p.unlink(missing_ok=True)
+        _remove(staged)
         raise
     target_dir.mkdir(parents=True, exist_ok=True)
-    for old in clash:  # --replace: the new file takes the old one's place (and id)
-        sidecar_path(old).unlink(missing_ok=True)
-        old.unlink(missing_ok=True)
+    backup = tmp_dir / "replaced"
+    shutil.rmtree(backup, ignore_errors=True)
+    backup.mkdir()
+    moved = []  # (from, to): undone if the index run refuses the new file
     try:
+        for old in clash:  # --replace: the new file takes the old one's place (and id)
+            for p in (old, sidecar_path(old)):
+                if p.exists() or p.is_symlink():
+                    dest = backup / f"{len(moved)}-{p.name}"
+                    shutil.move(str(p), dest)
+                    moved.append((p, dest))
         shutil.move(str(staged), target)
         if sidecar_path(staged).exists():
             shutil.move(str(sidecar_path(staged)), sidecar_path(target))
+        report = build_index(settings, quiet=quiet, store=store)
+        refused = [f for f in report.failed if Path(f["path"]) == target]
+        if refused:
+            raise AssistantError(f"{file}: not added, the index run refused it: {refused[0]['error']}")
+    except BaseException:
+        _remove(target)
+        for original, dest in moved:
+            shutil.move(str(dest), original)
+        raise
     finally:
-        for p in (staged, sidecar_path(staged)):
-            p.unlink(missing_ok=True)
-    return build_index(settings, quiet=quiet, store=store)
+        _remove(staged)
+        shutil.rmtree(backup, ignore_errors=True)
+    return report
 
 
-def _write_with_meta(src: Path, dest: Path, meta: dict) -> None:
+def _remove(path: Path) -> None:
+    for p in (path, sidecar_path(path)):
+        p.unlink(missing_ok=True)
+
+
+def _write_with_meta(src: Path, data: bytes, dest: Path, meta: dict) -> None:
     if src.suffix.lower() in (".md", ".markdown"):
-        text = src.read_text("utf-8")
+        text = read_text(src, data)
         m = FRONT_MATTER_RE.match(text)
         body = text[m.end():] if m else text
         dest.write_text("---\n" + yaml.safe_dump(meta, sort_keys=False, allow_unicode=True) + "---\n\n" + body.lstrip(), "utf-8")
     else:
-        shutil.copyfile(src, dest)
+        dest.write_bytes(data)
         sidecar_path(dest).write_text(yaml.safe_dump(meta, sort_keys=False, allow_unicode=True), "utf-8")
 
 
 def remove_document(settings: Settings, doc_id: str, quiet: bool = False) -> IndexReport:
+    """Take an indexed document out of the corpus folder and the index. ``doc_id`` must be the id of a
+    document in the index (`status` lists them): it is never matched against other file names."""
     from assistant.store import open_store
 
     store = open_store(settings)
     docs = active_documents(store.read_manifest())
-    paths = [p for p in settings.corpus.rglob("*") if p.is_file() and p.stem.lower() == doc_id and not p.name.endswith(".meta.yaml")] \
-        if settings.corpus.exists() else []
-    if doc_id not in docs and not paths:
-        raise AssistantError(f"no document '{doc_id}' in the corpus or the index (see `pair-assistant status`)")
+    if doc_id not in docs:
+        raise AssistantError(f"no document '{doc_id}' in the index; `remove` takes a document id as "
+                             "`pair-assistant status` lists it, not a file name")
+    paths = [p for p in discover(settings.corpus) if p.stem.lower() == doc_id] if settings.corpus.exists() else []
     for p in paths:
-        sidecar_path(p).unlink(missing_ok=True)
-        p.unlink()
+        _remove(p)
     return build_index(settings, quiet=quiet, store=store)

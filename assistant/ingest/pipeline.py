@@ -17,7 +17,7 @@ from datetime import datetime, timezone
 from pathlib import Path
 
 from assistant.errors import AssistantError, LoadError
-from assistant.ingest.loaders import discover, file_hash, load_document
+from assistant.ingest.loaders import check_inside, discover, file_hash, load_document
 from assistant.models import ComBTag, Passage
 from assistant.settings import Settings
 from assistant.store.codec import passage_metadata
@@ -113,7 +113,8 @@ def plan(settings: Settings, manifest: dict, full: bool) -> tuple[dict, dict, In
             if doc_id in seen_ids:
                 raise LoadError(path, f"duplicate document id '{doc_id}' (also {seen_ids[doc_id]}); rename one of the files")
             seen_ids[doc_id] = path
-            h = file_hash(path)
+            check_inside(path, settings.corpus)  # before anything is read: no symbolic links, nothing outside
+            h = file_hash(path, settings.max_file_bytes)  # the size is checked before the file is read
         except LoadError as e:
             report.failed.append({"path": str(path), "error": e.reason})
             continue
@@ -152,6 +153,7 @@ def _build_index(settings, full, quiet, store, embedder, tagger) -> IndexReport:
     t0 = time.perf_counter()
     store = store or open_store(settings)
     manifest = store.read_manifest()
+    remove_leftovers(store, manifest)
     active_info = manifest["versions"].get(str(manifest.get("active")), {})
     if tagger is None and manifest.get("active") is not None and active_info.get("tagger") != fingerprint():
         full = True  # the COM-B tagger changed: every passage needs its tag again
@@ -160,12 +162,22 @@ def _build_index(settings, full, quiet, store, embedder, tagger) -> IndexReport:
     report.removed = extra["removed"]
     report.unchanged = sorted(keep)
 
+    from assistant.ingest.chunking import chunk_document
+
     docs = {}
+    chunks: dict[str, list[Passage]] = {}
     for doc_id, path in to_load.items():
         try:
-            docs[doc_id] = load_document(path, settings.max_file_bytes)
-        except LoadError as e:
-            report.failed.append({"path": str(path), "error": e.reason})
+            doc = load_document(path, settings.max_file_bytes, root=settings.corpus, max_pdf_pages=settings.max_pdf_pages)
+            passages = chunk_document(doc, settings.passage_words)
+            if len(passages) > settings.max_passages:
+                raise LoadError(path, f"makes {len(passages)} passages, over the {settings.max_passages}-passage limit; "
+                                      "split it or raise ASSISTANT_MAX_PASSAGES")
+            docs[doc_id], chunks[doc_id] = doc, passages
+        except Exception as e:  # noqa: BLE001 - one file never stops the batch; anything unforeseen is reported against it
+            reason = e.reason if isinstance(e, LoadError) else \
+                f"could not be indexed ({type(e).__name__}: {str(e)[:200]}); check the file, and report this if it looks right"
+            report.failed.append({"path": str(path), "error": reason})
             if doc_id in old and not full:
                 keep[doc_id] = old[doc_id]  # the previous good version of this document keeps serving
     report.added = sorted(d for d in docs if d not in old)
@@ -185,12 +197,9 @@ def _build_index(settings, full, quiet, store, embedder, tagger) -> IndexReport:
                 "; ".join(f"{f['path']}: {f['error']}" for f in report.failed[:5]) or "the folder has no supported files"))
 
     from assistant.embedding import get_embedder
-    from assistant.ingest.chunking import chunk_document
 
     embedder = embedder or get_embedder()
-    new_passages: list[Passage] = []
-    for doc in docs.values():
-        new_passages.extend(chunk_document(doc, settings.passage_words))
+    new_passages: list[Passage] = [p for doc_id in docs for p in chunks[doc_id]]
 
     # Superseding: a document that names another in `supersedes` marks it as out of date.
     metas = {d: docs[d].meta.__dict__ for d in docs}
@@ -291,6 +300,19 @@ def _build_index(settings, full, quiet, store, embedder, tagger) -> IndexReport:
     report.version = version
     report.seconds = time.perf_counter() - t0
     return report
+
+
+def remove_leftovers(store, manifest: dict) -> list[int]:
+    """Drop index versions that the manifest does not know: what killed or failed runs left half-built. The
+    active version and those kept for rollback are in the manifest, so they are never touched. Called with the
+    index lock held, so no other run is building one of them."""
+    known = {int(v) for v in manifest.get("versions", {})}
+    if manifest.get("active") is not None:
+        known.add(int(manifest["active"]))
+    leftovers = [v for v in store.existing_versions() if v not in known]
+    for v in leftovers:
+        store.drop_version(v)
+    return leftovers
 
 
 def rollback(settings: Settings, store=None) -> int:
