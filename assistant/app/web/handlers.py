@@ -67,21 +67,15 @@ def filters_from_json(value):
     if unknown:
         raise AssistantError(f"unknown filter keys {sorted(unknown)}; use doc_types, components, year_min, year_max, designs")
 
-    def as_list(v):
-        if v is None or isinstance(v, str):
-            return [v] if v else []
-        if not isinstance(v, (list, tuple)):
-            raise AssistantError(f"filter values must be a list of strings, got {type(v).__name__}")
-        return list(v)
+    from pydantic import ValidationError
 
-    from assistant.ingest.loaders.metadata import DESIGNS
+    from assistant.app.web.api import AskFilters, validation_message  # the JSON route's checks: none dropped
 
-    dts, comps, des = as_list(value.get("doc_types")), as_list(value.get("components")), as_list(value.get("designs"))
-    bad = [d for d in dts if d not in DOC_TYPES] + [c for c in comps if c not in COMPONENTS] + [d for d in des if d not in DESIGNS]
-    if bad:
-        raise AssistantError(f"unknown filter values {bad}; document types: {', '.join(DOC_TYPES)}; "
-                             f"components: {', '.join(COMPONENTS)}; designs: {', '.join(DESIGNS)}")
-    f, _ = make_filters(dts, comps, value.get("year_min"), value.get("year_max"), des)
+    try:
+        d = AskFilters.model_validate(value).model_dump(exclude_none=True)
+    except ValidationError as e:
+        raise AssistantError(f"invalid filters: {validation_message(e)}") from None
+    f, _ = make_filters(d.get("doc_types"), d.get("components"), d.get("year_min"), d.get("year_max"), d.get("designs"))
     return f
 
 
