@@ -182,6 +182,13 @@ class EvidenceAssistant:
             self._llm = make_llm(self.settings)
         return self._llm
 
+    def source(self, passage_id: str, spans=None, context: int = 1):
+        """A cited passage in its document (assistant.sources.SourceView): neighbours, reference, file."""
+        from assistant.sources import source_view
+
+        docs = {d["doc_id"]: d for d in self.documents()}
+        return source_view(self.retriever.passages, passage_id, spans, context, docs)
+
     def documents(self) -> list[dict]:
         from assistant.ingest.pipeline import status
 

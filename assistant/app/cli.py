@@ -334,6 +334,7 @@ def show(passage_id: str = typer.Argument(..., help="A passage id, as cited (`do
     marked between » and «."""
     from assistant.api import EvidenceAssistant
     from assistant.comb.catalogue import describe
+    from assistant.sources import marked
 
     spans = []
     for sp in span or []:
@@ -343,33 +344,19 @@ def show(passage_id: str = typer.Argument(..., help="A passage id, as cited (`do
         spans.append((int(start), int(end)))
     try:
         assistant = EvidenceAssistant.open(quiet=True, build_if_missing=False)
+        view = assistant.source(passage_id, spans, context)
     except AssistantError as e:
         fail(str(e))
-    by_id = {p.passage_id: p for p in assistant.retriever.passages}
-    p = by_id.get(passage_id)
-    if p is None:
-        fail(f"no passage {passage_id!r} in index version {assistant.version}; ids look like doc-id:0003 (see `ask --json`)")
-    doc = sorted((x for x in assistant.retriever.passages if x.doc_id == p.doc_id), key=lambda x: x.position)
-    i = next(n for n, x in enumerate(doc) if x.passage_id == passage_id)
-    around = doc[max(0, i - context): i + context + 1]
-    if any(end > len(p.text) for _, end in spans):
-        fail(f"--span beyond the passage ({len(p.text)} characters)")
     if as_json:
-        _print_json({"passage_id": p.passage_id, "doc_id": p.doc_id, "title": p.meta.title, "publisher": p.meta.publisher,
-                     "year": p.meta.year, "url": p.meta.url, "locator": p.locator, "text": p.text, "spans": [list(x) for x in spans],
-                     "strength": p.strength(), "com_b": p.com_b.to_dict(),
-                     "context": [{"passage_id": x.passage_id, "locator": x.locator, "text": x.text} for x in around]})
+        _print_json(view.to_dict())
         return
-    typer.echo(f"{p.meta.title} ({p.meta.publisher}, {p.meta.year}). {p.meta.url}")
+    p = view.passage
+    typer.echo(view.reference)
     words = describe(p.com_b)
-    for x in around:
-        text = x.text
-        if x is p:
-            for start, end in sorted(spans, reverse=True):
-                text = text[:start] + "»" + text[start:end] + "«" + text[end:]
-        marker = ">>" if x is p else "  "
-        typer.echo(f"\n{marker} [{x.passage_id}] {x.locator}\n{text}")
-        if x is p and words:
+    for x in view.context:
+        marker = ">>" if x.cited else "  "
+        typer.echo(f"\n{marker} [{x.passage_id}] {x.locator}\n{marked(x.text, x.spans)}")
+        if x.cited and words:
             typer.echo(f"   {words[0]}")
 
 

@@ -368,6 +368,7 @@ def status(settings: Settings, store=None) -> dict:
                 "url": rec["meta"]["url"],
                 "passages": rec["passages"],
                 "content_hash": rec["content_hash"],
+                "path": rec.get("path"),
                 "superseded_by": rec.get("superseded_by"),
                 "indexed_at": rec["indexed_at"],
             }

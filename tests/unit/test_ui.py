@@ -141,7 +141,7 @@ def test_respond_builds_chat_history_and_filters(settings):
     chat, cards, turns, box = app.respond("What did commissioners say about short-term funding?", [],
                                           ["study"], ["opportunity"], 2026, 2019)
     assert box == "" and len(chat) == 2 and chat[0]["role"] == "user" and chat[1]["role"] == "assistant"
-    assert "[1]" in chat[1]["content"] and "**COM-B:**" in chat[1]["content"]
+    assert "[\\[1\\]](#pair-cite-0-1)" in chat[1]["content"] and "**COM-B:**" in chat[1]["content"]
     assert 'class="pair-card"' in cards
     f = fake.calls[0]["filters"]
     assert f.doc_types == ["study"] and f.components == ["opportunity"] and (f.year_min, f.year_max) == (2019, 2026)
@@ -151,7 +151,7 @@ def test_respond_builds_chat_history_and_filters(settings):
     assert hist[0]["content"] == "What did commissioners say about short-term funding?"
     assert hist[0]["metadata"]["standalone"] == "What did commissioners say about short-term funding?"
     assert fake.calls[1]["filters"] is None
-    assert "Understood as:" in chat[3]["content"]
+    assert "Understood as:" in chat[3]["content"] and "(#pair-cite-1-1)" in chat[3]["content"]
     assert len(turns) == 2 and turns[1]["standalone"].startswith("and what about champions?")
 
 

@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import json
+import re
 from urllib.parse import urlparse
 
 from assistant.app.web.security import esc, md_literal, md_safe, safe_url, visible
@@ -31,6 +33,14 @@ def short_question(question: str, limit: int = MAX_SHOWN_QUESTION) -> str:
 
 
 # -- cards ------------------------------------------------------------------------------------------------
+def view_request(passage_id: str, spans=None, page: int | None = None) -> str:
+    """A ``data-view`` attribute value (escaped) that opens this passage in the source viewer (viewer.py)."""
+    req = {"passage_id": passage_id, "spans": [[int(a), int(b)] for a, b in spans or []]}
+    if page is not None:
+        req["page"] = int(page)
+    return esc(json.dumps(req, separators=(",", ":")))
+
+
 def _as_dict(obj) -> dict:
     return obj.to_dict() if hasattr(obj, "to_dict") else dict(obj or {})
 
@@ -71,13 +81,14 @@ def card_html(citation) -> str:
     c = _as_dict(citation)
     tag = c.get("com_b") or {}
     n = esc(c.get("n", ""))
+    view = view_request(c.get("passage_id") or "", c.get("spans") or [])
     url = safe_url(c.get("url"))
     meta = [esc(c.get("publisher") or "Unknown publisher"), esc(c.get("year") or "n.d."),
             esc(DOC_TYPE_LABELS.get(c.get("doc_type"), c.get("doc_type") or ""))]
     parts = [f'<article class="pair-card" id="pair-cite-{n}" data-doc-type="{esc(c.get("doc_type"))}" '
              f'data-component="{esc(tag.get("component") or "none")}" data-design="{esc((c.get("strength") or {}).get("design"))}">',
              '<header class="pair-card-head">',
-             f'<span class="pair-n">[{n}]</span>',
+             f'<button type="button" class="pair-n" data-view="{view}" title="Show [{n}] in its source">[{n}]</button>',
              f'<span class="pair-title">{esc(c.get("title") or c.get("doc_id") or "Untitled")}</span>',
              '</header>',
              f'<div class="pair-meta">{" · ".join(m for m in meta if m)} {strength_badge(c.get("strength") or {})}</div>']
@@ -93,6 +104,7 @@ def card_html(citation) -> str:
         parts.append(f'<div class="pair-superseded">superseded by {esc(newer)}</div>')
     parts.append(f'<blockquote class="pair-text">{highlighted(c.get("text") or "", c.get("spans") or [])}</blockquote>')
     parts.append(f'<div class="pair-comb">{comb_badge(tag)}</div>')
+    parts.append(f'<button type="button" class="pair-view-btn" data-view="{view}">Show in source</button>')
     parts.append("</article>")
     return "".join(parts)
 
@@ -128,13 +140,27 @@ def render_cards(answer=None) -> str:
 
 
 # -- the chat ---------------------------------------------------------------------------------------------
-def answer_markdown(answer: dict, standalone: str | None = None) -> str:
-    """The assistant's chat message: 'Understood as', notices, then the answer markdown (HTML shown as text)."""
+CITE_MARK = re.compile(r"\[(\d{1,2})\]")
+
+
+def linked_citations(markdown: str, turn: int | None, numbers) -> str:
+    """Each [n] the answer cites becomes a link the page turns into "open [n] of this answer in the viewer"."""
+    if turn is None:
+        return markdown
+    known = set(numbers)
+    return CITE_MARK.sub(lambda m: f"[\\[{m.group(1)}\\]](#pair-cite-{turn}-{m.group(1)})"
+                         if int(m.group(1)) in known else m.group(0), markdown)
+
+
+def answer_markdown(answer: dict, standalone: str | None = None, turn: int | None = None) -> str:
+    """The assistant's chat message: 'Understood as', notices, then the answer markdown (HTML shown as text),
+    its [n] markers linked to the source viewer when ``turn`` (the answer's place in the conversation) is given."""
     parts = []
     sq = standalone or answer.get("standalone_question")
     if sq and visible(sq).strip() != visible(answer.get("question")).strip():
         parts.append(f"*Understood as: {md_literal(short_question(sq, 600))}*")
     for notice in answer.get("notices") or []:
         parts.append(f"> Note: {md_literal(notice)}")
-    parts.append(md_safe(answer.get("answer") or ""))
+    numbers = [c.get("n") for c in answer.get("citations") or []]
+    parts.append(linked_citations(md_safe(answer.get("answer") or ""), turn, numbers))
     return "\n\n".join(parts)

@@ -69,7 +69,7 @@ def filters_from_json(value):
 
     from pydantic import ValidationError
 
-    from assistant.app.web.api import AskFilters, validation_message  # the JSON route's checks: none dropped
+    from assistant.app.web.security import AskFilters, validation_message  # the JSON route's checks: none dropped
 
     try:
         d = AskFilters.model_validate(value).model_dump(exclude_none=True)
@@ -132,7 +132,7 @@ class ChatApp:
             "filters": filters_dict,
             "index_version": getattr(self.assistant, "version", None),
             "shown_question": md_literal(short_question(q)) or "*(empty question)*",
-            "shown_answer": answer_markdown(a, standalone),
+            "shown_answer": answer_markdown(a, standalone, turn=len(turns)),
         }
         turns.append(turn)
         return turns, a
@@ -160,6 +160,12 @@ class ChatApp:
         if turns and 0 <= i < len(turns):
             return render_cards(turns[i]["answer"])
         return self._cards_for_last(turns)
+
+    def view_source(self, request, turns) -> str:
+        """The source viewer's HTML for a request from the page (viewer.py); "" closes the viewer."""
+        from assistant.app.web.viewer import render_view
+
+        return render_view(self.assistant, request, turns)
 
     # feedback
     def rate(self, turns, index, liked) -> bool:

@@ -34,6 +34,7 @@ EXAMPLE_LABELS = {  # Gradio cuts an example's text at 60 characters; these say 
 
 
 CSS_FILE = Path(__file__).resolve().parent / "static" / "ui.css"
+JS_FILE = Path(__file__).resolve().parent / "static" / "ui.js"
 
 
 def example_label(question: str) -> str:
@@ -92,6 +93,14 @@ def theme():
 def css() -> str:
     try:
         return CSS_FILE.read_text("utf-8")
+    except OSError:
+        return ""
+
+
+def page_js() -> str:
+    """The page's one script (run once on load): clicks on [n], "Show in source", paging and "Copy citation"."""
+    try:
+        return JS_FILE.read_text("utf-8")
     except OSError:
         return ""
 
@@ -158,6 +167,8 @@ def build_app(assistant, settings: Settings, feedback_store=None, with_app: bool
                             gr.Markdown("Rate an answer with the thumbs up or down under it; ratings are kept on this "
                                         "computer only.", elem_classes=["pair-small"])
                     with gr.Column(scale=5, min_width=320):
+                        viewer = gr.HTML("", elem_id="pair-viewer", js_on_load=None)
+                        view_request = gr.Textbox(visible="hidden", elem_id="pair-view-request", show_label=False)
                         gr.Markdown("### Cited passages", elem_classes=["pair-panel-title"])
                         cards = gr.HTML(render_cards(None), elem_id="pair-cards", js_on_load=None)
             with gr.Tab("Corpus", id="corpus") as corpus_tab:
@@ -196,6 +207,8 @@ def build_app(assistant, settings: Settings, feedback_store=None, with_app: bool
         on_select.__annotations__ = {"evt": gr.SelectData}  # real classes: this module's annotations are strings
 
         chatbot.select(on_select, [turns], [cards], api_visibility="private", show_progress="hidden")
+        view_request.change(app.view_source, [view_request, turns], [viewer], api_visibility="private",
+                           show_progress="minimal")
 
         if feedback_store is not None:
             def on_like(t, evt):
@@ -207,10 +220,10 @@ def build_app(assistant, settings: Settings, feedback_store=None, with_app: bool
             chatbot.like(on_like, [turns], None, api_visibility="private", show_progress="hidden")
 
         def reset():
-            return [], render_cards(None), [], gr.DownloadButton(visible=False)
+            return [], render_cards(None), [], gr.DownloadButton(visible=False), ""
 
-        clear_btn.click(reset, None, [chatbot, cards, turns, download_btn], api_visibility="private")
-        chatbot.clear(reset, None, [chatbot, cards, turns, download_btn], api_visibility="private")
+        clear_btn.click(reset, None, [chatbot, cards, turns, download_btn, viewer], api_visibility="private")
+        chatbot.clear(reset, None, [chatbot, cards, turns, download_btn, viewer], api_visibility="private")
 
         def export(t):
             if not t:

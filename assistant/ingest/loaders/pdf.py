@@ -16,6 +16,13 @@ def load(path: Path, data: bytes, doc_id: str) -> tuple[DocumentMeta, list[Secti
     return read_sidecar(path, doc_id), pdf_sections(path, data)
 
 
+def unwrap(text: str) -> str:
+    """Lines a PDF wrapped joined back into paragraphs (a blank line still ends one): otherwise a sentence
+    broken across two lines reads, and is quoted, as two. A line ending in a hyphen keeps it ("short-term")."""
+    text = re.sub(r"-[ ]?\n[ ]?(?=\S)", "-", text)
+    return re.sub(r"(?<!\n)[ ]?\n[ ]?(?!\n)", " ", text)
+
+
 def pdf_sections(path: Path, data: bytes) -> list[Section]:
     """One section per page, located as ``p. N``. Encrypted and image-only PDFs are refused clearly."""
     import io
@@ -45,7 +52,7 @@ def pdf_sections(path: Path, data: bytes) -> list[Section]:
             text = page.extract_text() or ""
         except Exception as e:
             raise LoadError(path, f"text of page {i} could not be extracted: {e}") from None
-        text = re.sub(r"[ \t]+", " ", text).strip()
+        text = unwrap(re.sub(r"[ \t]+", " ", text)).strip()
         if text:
             sections.append(Section(locator=f"p. {i}", text=text))
     if not sections:
