@@ -49,7 +49,7 @@ def served(tmp_path_factory):
         write_md(corpus / "report", doc_id, body)
     write_md(corpus / "report", "beavers", HOSTILE_BODY, title=HOSTILE_TITLE,
              publisher=f"![p](http://{OUTSIDE}/publisher.png) Wardens", url="https://example.org/beavers")
-    write_md(corpus / "report", "beaver-lodges", f"""
+    write_md(corpus / "report", "beaver-lodges", """
         ## Beaver lodges <img src=x onerror="window.__pwned=6">
         Beaver lodges on the River Tyne in 2024 were mostly built in quiet side channels, the wardens' survey found.
         """, title=f"[Beaver lodges](javascript:window.__pwned=7) ![x](http://{OUTSIDE}/lodges.png)", url=f"http://{OUTSIDE}/lodges")
@@ -57,7 +57,7 @@ def served(tmp_path_factory):
     env = dict(os.environ, ASSISTANT_HOME=str(base / "home"), ASSISTANT_CORPUS=str(corpus), ASSISTANT_FEEDBACK="0",
                TMPDIR=str(tmp), PYTHONUNBUFFERED="1")
     env.pop("ASSISTANT_AUTH", None)
-    log = open(base / "serve.log", "w")
+    log = open(base / "serve.log", "w")  # noqa: SIM115 - open for the server's lifetime
     proc = subprocess.Popen([sys.executable, "-m", "assistant", "serve", "--port", str(port)], cwd=ROOT, env=env,
                             stdout=log, stderr=subprocess.STDOUT)
     try:

@@ -12,9 +12,9 @@ import re
 import pytest
 from markdown_it import MarkdownIt
 
+from assistant.answering.composer import abstention_text
 from assistant.app import brief
 from assistant.app.web import cards, handlers, security
-from assistant.answering.composer import abstention_text
 from assistant.settings import Settings
 from tests.unit.test_ui import FakeAssistant, answer, citation
 
@@ -257,3 +257,47 @@ def test_undecodable_or_malformed_json_is_a_clear_client_error(settings, body, c
     msg = r.json()["error"]
     assert "codec" not in msg and "Traceback" not in msg and "JSON" in msg
     assert all(rec.exc_info is None for rec in caplog.records if rec.name == "assistant.web")
+
+
+@pytest.mark.parametrize("filters,field", [({"year_min": "abc"}, "year_min"), ({"year_min": float("nan")}, "year_min"),
+                                           ({"year_max": 1e308}, "year_max"), ({"doc_types": {"study": 1}}, "doc_types"),
+                                           ({"doc_types": 5}, "doc_types"), ({"year_min": 2024, "year_max": 2019}, "year_min")])
+def test_gradio_ask_endpoint_refuses_bad_filters_instead_of_dropping_them(settings, filters, field):
+    """The chat's `/ask` endpoint (gradio_client) reads filters through handlers.filters_from_json: a bad value is
+    an error naming the field, never an unfiltered answer."""
+    import gradio as gr
+
+    fake = FakeAssistant()
+    with pytest.raises(gr.Error) as e:
+        handlers.ChatApp(fake, settings).api_ask("What did commissioners say?", filters)
+    assert field in str(e.value) and "not iterable" not in str(e.value)
+    assert not fake.calls  # nothing answered unfiltered
+
+
+@pytest.mark.parametrize("how", ["exit", "SIGTERM", "SIGINT"])
+def test_the_serving_temp_folder_goes_on_every_exit(tmp_path, how):
+    """server.private_temp_dir: exported briefs and Gradio's copies live in one folder that a normal exit,
+    SIGTERM and SIGINT all remove (uvicorn re-raises the signal, so atexit alone is not enough)."""
+    import os
+    import subprocess
+    import sys
+
+    code = f"""
+import os, signal, tempfile
+from assistant.app.web.server import private_temp_dir
+d = private_temp_dir()
+brief = tempfile.mkdtemp(prefix="pair-briefs-")
+open(os.path.join(brief, "brief.md"), "w").write("a question and its answer")
+print(d, brief, flush=True)
+how = {how!r}
+if how != "exit":
+    os.kill(os.getpid(), getattr(signal, how))
+    signal.pause()
+"""
+    out = subprocess.run([sys.executable, "-c", code], check=False, env={**os.environ, "TMPDIR": str(tmp_path)}, capture_output=True,
+                         text=True, timeout=120)
+    folder, brief_dir = out.stdout.split()
+    assert brief_dir.startswith(folder) and folder.startswith(str(tmp_path)), out.stdout
+    assert not list(tmp_path.iterdir()), (how, out.returncode, out.stderr[-500:])
+    if how != "exit":
+        assert out.returncode == -getattr(__import__("signal"), how)  # the signal still ends the process as before

@@ -3,53 +3,15 @@
 from __future__ import annotations
 
 import logging
-import math
-from typing import Literal
 
 from fastapi import Request  # at module level: the route's annotation is resolved here
-from pydantic import BaseModel, ConfigDict, Field, ValidationError, field_validator, model_validator
+from pydantic import BaseModel, ConfigDict, ValidationError
 
 from assistant.app.web.handlers import ChatApp
-from assistant.app.web.security import credentials_match
-from assistant.ingest.loaders.metadata import DESIGNS
-from assistant.settings import COMPONENTS, DOC_TYPES, Settings
+from assistant.app.web.security import AskFilters, credentials_match, validation_message
+from assistant.settings import Settings
 
 log = logging.getLogger("assistant.web")
-
-DocType = Literal[DOC_TYPES]  # type: ignore[valid-type]
-Component = Literal[COMPONENTS]  # type: ignore[valid-type]
-Design = Literal[DESIGNS]  # type: ignore[valid-type]
-Year = Field(None, ge=1900, le=2100, description="A year between 1900 and 2100.")
-
-
-class AskFilters(BaseModel):
-    """The filters a JSON request may send: every value checked, none dropped (a single string is a list of one)."""
-
-    model_config = ConfigDict(extra="forbid")
-
-    doc_types: list[DocType] | None = None
-    components: list[Component] | None = None
-    designs: list[Design] | None = None
-    year_min: int | None = Year
-    year_max: int | None = Year
-
-    @field_validator("doc_types", "components", "designs", mode="before")
-    @classmethod
-    def _one_is_a_list(cls, v):
-        return [v] if isinstance(v, str) else v
-
-    @field_validator("year_min", "year_max", mode="before")
-    @classmethod
-    def _a_whole_year(cls, v):
-        if isinstance(v, float) and not (math.isfinite(v) and v.is_integer()):
-            raise ValueError("must be a whole year between 1900 and 2100")
-        return v
-
-    @model_validator(mode="after")
-    def _in_order(self):
-        if self.year_min and self.year_max and self.year_min > self.year_max:
-            raise ValueError(f"year_min ({self.year_min}) is after year_max ({self.year_max})")
-        return self
 
 
 class AskRequest(BaseModel):
@@ -61,22 +23,7 @@ class AskRequest(BaseModel):
     filters: AskFilters | None = None
 
 
-def validation_message(error: ValidationError) -> str:
-    """One line naming each bad field: ``filters.year_min: Input should be a valid integer (got 'abc')``."""
-    parts = []
-    for err in error.errors():
-        loc = ".".join(str(x) for x in err["loc"] if not isinstance(x, int))
-        if err["type"] == "json_invalid":
-            return f"send valid JSON in UTF-8 (no lone surrogates): {err['msg']}"
-        if not loc:
-            return 'send a JSON object: {"question": "...", "filters": {...}}'
-        got = err.get("input")
-        shown = "" if err["type"] == "missing" or isinstance(got, dict) else f" (got {str(repr(got))[:60]})"
-        parts.append(f"{loc}: {err['msg'].removeprefix('Value error, ')}{shown}")
-    return "; ".join(parts)
-
-
-def json_api(app: "ChatApp", settings: Settings, auth: tuple[str, str] | None):
+def json_api(app: ChatApp, settings: Settings, auth: tuple[str, str] | None):
     """A plain JSON route, ``POST /api/ask``, beside the chat: the Answer contract without Gradio's queue and
     event stream, which cost more than the answer itself under load (README: load figures). At most
     ``settings.concurrency`` answers are computed at once; up to ``settings.queue_size`` more wait; beyond

@@ -6,11 +6,16 @@ from __future__ import annotations
 
 import html
 import ipaddress
+import math
 import re
+from typing import Literal
 from urllib.parse import urlparse
 
+from pydantic import BaseModel, ConfigDict, Field, ValidationError, field_validator, model_validator
+
 from assistant.errors import AssistantError
-from assistant.settings import Settings
+from assistant.ingest.loaders.metadata import DESIGNS
+from assistant.settings import COMPONENTS, DOC_TYPES, Settings
 
 LOOPBACK_NAMES = {"localhost", "localhost.localdomain", "ip6-localhost", "ip6-loopback"}
 
@@ -325,3 +330,55 @@ def harden(app, settings: Settings, host: str):
     app.add_middleware(BodyLimit, max_bytes=settings.max_request_kb * 1024)
     app.add_middleware(TrustedHostMiddleware, allowed_hosts=allowed_hosts(host, settings), www_redirect=False)
     return app
+
+
+# -- requests checked, never silently dropped ---------------------------------------------------------
+DocType = Literal[DOC_TYPES]  # type: ignore[valid-type]
+Component = Literal[COMPONENTS]  # type: ignore[valid-type]
+Design = Literal[DESIGNS]  # type: ignore[valid-type]
+Year = Field(None, ge=1900, le=2100, description="A year between 1900 and 2100.")
+
+
+class AskFilters(BaseModel):
+    """The filters a JSON request may send: every value checked, none dropped (a single string is a list of one)."""
+
+    model_config = ConfigDict(extra="forbid")
+
+    doc_types: list[DocType] | None = None
+    components: list[Component] | None = None
+    designs: list[Design] | None = None
+    year_min: int | None = Year
+    year_max: int | None = Year
+
+    @field_validator("doc_types", "components", "designs", mode="before")
+    @classmethod
+    def _one_is_a_list(cls, v):
+        return [v] if isinstance(v, str) else v
+
+    @field_validator("year_min", "year_max", mode="before")
+    @classmethod
+    def _a_whole_year(cls, v):
+        if isinstance(v, float) and not (math.isfinite(v) and v.is_integer()):
+            raise ValueError("must be a whole year between 1900 and 2100")
+        return v
+
+    @model_validator(mode="after")
+    def _in_order(self):
+        if self.year_min and self.year_max and self.year_min > self.year_max:
+            raise ValueError(f"year_min ({self.year_min}) is after year_max ({self.year_max})")
+        return self
+
+
+def validation_message(error: ValidationError) -> str:
+    """One line naming each bad field: ``filters.year_min: Input should be a valid integer (got 'abc')``."""
+    parts = []
+    for err in error.errors():
+        loc = ".".join(str(x) for x in err["loc"] if not isinstance(x, int))
+        if err["type"] == "json_invalid":
+            return f"send valid JSON in UTF-8 (no lone surrogates): {err['msg']}"
+        if not loc and err["type"] in ("model_type", "model_attributes_type", "dict_type"):
+            return 'send a JSON object: {"question": "...", "filters": {...}}'
+        got = err.get("input")
+        shown = "" if err["type"] in ("missing", "value_error") or isinstance(got, dict) else f" (got {str(repr(got))[:60]})"
+        parts.append(f"{loc + ': ' if loc else ''}{err['msg'].removeprefix('Value error, ')}{shown}")
+    return "; ".join(parts)
