@@ -152,3 +152,54 @@ def test_json_route_requires_the_password_when_one_is_set(tmp_path, small_corpus
         assert status == 200 and body["question"] == "otters?"
     finally:
         stop_process(proc, log)
+
+
+@pytest.mark.slow
+def test_served_chat_holds_against_hostile_clients(tmp_path, small_corpus):
+    """Issue 18 against a real `serve`: a non-ASCII password works on the JSON route and the chat's login;
+    repeated wrong passwords lock the client out (429, Retry-After); a foreign Host header gets 400, JSON sent
+    as text/plain 415, an oversized body 413; every page carries the Content-Security-Policy."""
+    import base64
+    import urllib.error
+    import urllib.parse
+    import urllib.request
+
+    env = {"ASSISTANT_HOME": str(tmp_path / "home"), "ASSISTANT_CORPUS": str(small_corpus),
+           "ASSISTANT_AUTH": "commissioner:pässwort", "ASSISTANT_MAX_REQUEST_KB": "8"}
+    port = free_port()
+    proc, log = start_serve(env, port, tmp_path / "serve.log")
+    base = f"http://127.0.0.1:{port}"
+
+    def call(path, data=None, headers=None):
+        req = urllib.request.Request(base + path, data=data, headers=headers or {})
+        try:
+            with urllib.request.urlopen(req, timeout=30) as r:
+                return r.status, r.headers, r.read()
+        except urllib.error.HTTPError as e:
+            return e.code, e.headers, e.read()
+
+    def ask(password="pässwort", content_type="application/json", body=None, **headers):
+        token = base64.b64encode(f"commissioner:{password}".encode()).decode()
+        return call("/api/ask", body or json.dumps({"question": "How many otters were counted on the Tyne?"}).encode(),
+                    {"Content-Type": content_type, "Authorization": f"Basic {token}", **headers})
+
+    def login(password):
+        return call("/login", urllib.parse.urlencode({"username": "commissioner", "password": password}).encode(),
+                    {"Content-Type": "application/x-www-form-urlencoded"})
+
+    try:
+        status, headers, _ = call("/")
+        assert "default-src 'self'" in headers.get("Content-Security-Policy", ""), headers
+        status, _, body = ask()
+        assert status == 200 and json.loads(body)["citations"][0]["doc_id"] == "otters"
+        assert login("pässwort")[0] == 200
+        assert ask(Host="evil.example")[0] == 400
+        assert ask(content_type="text/plain")[0] == 415
+        assert ask(body=b'{"question": "' + b"a" * 10_000 + b'"}')[0] == 413
+        assert ask(body=b'{"question": "q", "filters": {"doc_types": 5}}')[0] == 422
+        for _ in range(5):
+            assert login("wrong")[0] == 400
+        status, headers, _ = ask()  # the same client address, now even with the right password
+        assert status == 429 and int(headers["Retry-After"]) > 0
+    finally:
+        stop_process(proc, log)
