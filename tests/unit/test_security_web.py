@@ -301,3 +301,13 @@ if how != "exit":
     assert not list(tmp_path.iterdir()), (how, out.returncode, out.stderr[-500:])
     if how != "exit":
         assert out.returncode == -getattr(__import__("signal"), how)  # the signal still ends the process as before
+
+
+@pytest.mark.parametrize("year_min,year_max", [(50, None), (None, 99999), (12, 2020)])
+def test_the_chat_says_when_it_ignores_a_year_filter(settings, year_min, year_max):
+    """An implausible year in the chat's year boxes is not applied, and the answer says so (not silently)."""
+    chat, _, turns, _ = handlers.ChatApp(FakeAssistant(), settings).respond("What did commissioners say?", [], None, None,
+                                                                           year_min, year_max)
+    shown = chat[-1]["content"]
+    assert "ignored" in shown and "year" in shown, shown
+    assert any("ignored" in n for n in turns[-1]["answer"]["notices"])

@@ -126,6 +126,13 @@ class ChatApp:
             a = {"question": q, "answer": f"Sorry, something went wrong while answering ({type(e).__name__}). "
                  "Please try again or rephrase the question.", "abstained": True, "citations": [],
                  "timings_ms": {}, "notices": ["internal error"]}
+        kept = filters_dict or {}
+        ignored = [f"{name} {v:g}" if isinstance(v, (int, float)) else f"{name} {v!r}"
+                   for name, v, key in (("from year", year_min, "year_min"), ("to year", year_max, "year_max"))
+                   if v not in (None, "") and kept.get(key) is None]
+        if ignored:  # a filter is never dropped silently
+            a = {**a, "notices": [*(a.get("notices") or []),
+                                  f"filter ignored: {', '.join(ignored)} is not a year between 1000 and 9999"]}
         turn = {
             "answer": a,
             "standalone": standalone or q,
