@@ -17,7 +17,7 @@ from datetime import datetime, timezone
 from pathlib import Path
 
 from assistant.errors import AssistantError, LoadError
-from assistant.ingest.loaders import check_inside, discover, file_hash, load_document
+from assistant.ingest.loaders import check_inside, discover, file_hash, linked_folders, load_document
 from assistant.models import ComBTag, Passage
 from assistant.settings import Settings
 from assistant.store.codec import passage_metadata
@@ -107,6 +107,9 @@ def plan(settings: Settings, manifest: dict, full: bool) -> tuple[dict, dict, In
     to_load: dict[str, Path] = {}
     keep: dict[str, dict] = {}
     hashes: dict[str, str] = {}
+    for link in linked_folders(settings.corpus):
+        report.failed.append({"path": str(link), "error": "is a symbolic link to a folder; its files are not indexed: "
+                                                          "move or copy them into the corpus folder instead"})
     for path in files:
         doc_id = path.stem.lower()
         try:

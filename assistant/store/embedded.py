@@ -1,6 +1,12 @@
 """Embedded Chroma: each version is its own PersistentClient folder ``<home>/versions/vNNNN``; the manifest
-is ``<home>/manifest.json``, replaced atomically. A version is not changed after it is published, so a
-serving process and an indexing process never share a writable Chroma."""
+is ``<home>/manifest.json``, replaced atomically. Once published, no passage, embedding or metadata of a
+version changes: an indexing run only ever adds to a version it has just created.
+
+The folder is not byte-for-byte read-only. Chroma (1.5) has no read-only mode: every PersistentClient that
+opens a version, a serving process's included, inserts a row into the ``acquire_write`` table of its
+``chroma.sqlite3`` and re-saves the HNSW files from its log. Copying a version before each open would avoid
+that; we accept Chroma's bookkeeping instead (README, "What published means";
+tests/integration/test_index.py::test_serving_never_changes_a_published_versions_content)."""
 
 from __future__ import annotations
 

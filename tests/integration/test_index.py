@@ -155,3 +155,30 @@ def test_a_second_indexer_is_refused_while_one_runs(small_settings):
     with index_lock(small_settings):
         with pytest.raises(AssistantError, match="another indexing run is in progress"):
             build_index(small_settings, quiet=True)
+
+
+DIGEST = """
+import hashlib, json, sys
+from pathlib import Path
+from assistant.store.embedded import EmbeddedStore
+coll = EmbeddedStore(Path(sys.argv[1])).open_version(int(sys.argv[2]))
+got = coll.get(include=["documents", "metadatas", "embeddings"])
+rows = sorted(zip(got["ids"], got["documents"], got["metadatas"], [[round(float(x), 6) for x in e] for e in got["embeddings"]]))
+print(hashlib.sha256(json.dumps(rows, sort_keys=True).encode()).hexdigest())
+"""
+
+
+def test_serving_never_changes_a_published_versions_content(small_settings, embedder):
+    """Issue 18: Chroma has no read-only mode and writes bookkeeping on open (README, "What published means");
+    what is promised, and checked here, is that no passage, embedding or metadata changes."""
+    s = small_settings
+    r = build_index(s, quiet=True, embedder=embedder)
+    digest = lambda: subprocess.run([PY, "-c", DIGEST, str(s.home), str(r.version)], cwd=ROOT, capture_output=True,  # noqa: E731
+                                    text=True, check=True).stdout.strip()
+    before = digest()
+    env = {"ASSISTANT_HOME": str(s.home), "ASSISTANT_CORPUS": str(s.corpus)}
+    out = run_cli(["ask", "--json", "How many otters were counted on the Tyne?"], env)  # a serving process
+    assert out.returncode == 0, out.stderr
+    assert json.loads(out.stdout)["citations"][0]["doc_id"] == "otters"
+    assert digest() == before and len(before) == 64
+    assert status(s)["active_version"] == r.version

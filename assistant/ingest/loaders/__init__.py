@@ -57,6 +57,12 @@ def discover(corpus: Path) -> list[Path]:
     return sorted(p for p in corpus.rglob("*") if is_corpus_file(p))
 
 
+def linked_folders(corpus: Path) -> list[Path]:
+    """Symbolic links to folders inside the corpus folder: their files are not indexed (``discover`` does not
+    follow them), and indexing reports each one so that it is not skipped silently."""
+    return sorted(p for p in corpus.rglob("*") if p.is_symlink() and p.is_dir())
+
+
 def check_inside(path: Path, root: Path) -> None:
     """Refuse a corpus file (or its sidecar) that is a symbolic link or resolves outside the corpus folder."""
     for p in (path, sidecar_path(path)):
@@ -145,5 +151,5 @@ def load_document(path: Path, max_bytes: int = DEFAULT_MAX_BYTES, *, root: Path 
     return Document(meta=meta, path=str(path), content_hash=content_hash(data, meta_bytes), sections=sections)
 
 
-__all__ = ["FRONT_MATTER_RE", "LOADERS", "check_inside", "discover", "file_hash", "is_corpus_file", "load_document",
-           "read_file", "register", "sidecar_path", "supported_suffixes"]
+__all__ = ["FRONT_MATTER_RE", "LOADERS", "check_inside", "discover", "file_hash", "is_corpus_file", "linked_folders",
+           "load_document", "read_file", "register", "sidecar_path", "supported_suffixes"]
