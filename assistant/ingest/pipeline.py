@@ -17,7 +17,13 @@ from datetime import datetime, timezone
 from pathlib import Path
 
 from assistant.errors import AssistantError, LoadError
-from assistant.ingest.loaders import check_inside, discover, file_hash, linked_folders, load_document
+from assistant.ingest.loaders import (
+    check_inside,
+    discover,
+    file_hash,
+    linked_folders,
+    load_document,
+)
 from assistant.models import ComBTag, Passage
 from assistant.settings import Settings
 from assistant.store.codec import passage_metadata

@@ -67,7 +67,7 @@ def parse_yaml(text: str, path: Path) -> dict:
     if len(text) > MAX_METADATA_CHARS:
         raise LoadError(path, f"metadata is {len(text):,} characters, over the {MAX_METADATA_CHARS:,} limit; keep only the documented fields")
     try:
-        data = yaml.load(text, Loader=_MetadataLoader)  # noqa: S506 - a SafeLoader subclass
+        data = yaml.load(text, Loader=_MetadataLoader)  # a SafeLoader subclass: no arbitrary objects
     except yaml.MarkedYAMLError as e:
         where = f" (line {e.problem_mark.line + 1})" if e.problem_mark is not None else ""
         raise LoadError(path, f"metadata is not valid YAML: {e.problem or e.context}{where}; fix it and index again") from None
