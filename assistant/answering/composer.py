@@ -33,6 +33,8 @@ LEAD_SENTENCES = 3
 LEAD_WORDS = 75
 BODY_GROUPS = 3
 MIN_SENTENCE_WORDS = 7
+MORE_MIN_OVERLAP = 1  # "Also in the evidence" takes a sentence sharing at least this many question words
+MORE_LINES = 3
 # A sentence that opens by pointing back ("This reflects...", "It found...") reads badly on its own.
 ANAPHORIC_START = re.compile(r"^(this|that|these|those|it|its|they|their|such|however|also|both|he|she|here|first|second|third|finally|in addition|the chapter|the report|the review)\b", re.I)
 # Sentences about how a study was done, not what it found: never the answer unless the question asks about methods.
@@ -186,6 +188,23 @@ def pick_lead(cands: list[Candidate]) -> list[Candidate]:
     return lead
 
 
+def with_continuations(lead: list[Candidate], cands: list[Candidate], budget: int = LEAD_WORDS + 70) -> list[Candidate]:
+    """Each lead sentence followed by the next sentence of its passage when that one carries on the same point
+    (shares a question word or a figure): the key detail is often the sentence after the best match, and
+    after its antecedent a sentence opening "It found..." reads well."""
+    out: list[Candidate] = []
+    words = sum(len(c.text.split()) for c in lead)
+    for c in lead:
+        out.append(c)
+        nxt = min((x for x in cands if x.hit is c.hit and x.start >= c.end), key=lambda x: x.start, default=None)
+        if (nxt is None or any(nxt is x or _similar(nxt.text, x.text) for x in lead + out)
+                or not (nxt.overlap or FIGURE.search(nxt.text)) or words + len(nxt.text.split()) > budget):
+            continue
+        out.append(nxt)
+        words += len(nxt.text.split())
+    return out
+
+
 def barrier_groups(hits: list[Hit], cands: list[Candidate], used: list[Candidate]) -> list[tuple[str, list[Candidate]]]:
     """Cited passages under the catalogue item their tag links (up to three items, most supported first), each
     with its best sentence not already in the lead."""
@@ -223,6 +242,58 @@ def named_items(hits: list[Hit], relations: tuple[str, ...]) -> list[tuple[Hit, 
     return out
 
 
+TABLE_ROW = re.compile(r"^\|\s*([^|\n]+?)\s*\|\s*([^|\n]+?)\s*\|[^\n]*\|[ \t]*$", re.M)
+
+
+def table_items(hits: list[Hit], component: str | None) -> list[tuple[Hit, object, int, int]]:
+    """For the study's own table passages among the cited ones (policy.overview_hits): each barrier row, as the
+    catalogue item of that theme it words most alike, with the row's offsets; one COM-B component's when asked."""
+    from assistant.comb.catalogue import items
+
+    out = []
+    for hit in hits:
+        if not hit.overview:
+            continue
+        for m in TABLE_ROW.finditer(hit.passage.text):
+            theme, said = m.group(1), set(tokens(m.group(2)))
+            same_theme = [it for it in items() if it.table == 1 and it.polarity == "barrier" and it.theme == theme]
+            item = max(same_theme, key=lambda it: len(said & set(tokens(f"{it.text} {it.label} {it.study_wording}"))),
+                       default=None)
+            if item is not None and (component is None or item.component == component):
+                out.append((hit, item, m.start(), m.end()))
+    return out
+
+
+COMPONENT_ORDER = ("capability", "opportunity", "motivation", "not_individual")
+
+
+def table_line(listed: list[tuple[Hit, object, int, int]], order: dict[int, int]) -> str:
+    """The study's barriers by COM-B component, each with what the study proposes for that component:
+    "Capability (knowledge and skills): hard to show impact ... [2]. The study proposes education, ..."."""
+    lines = []
+    for comp in COMPONENT_ORDER:
+        here = [(h, it) for h, it, _, _ in listed if it.component == comp]
+        if not here:
+            continue
+        names = "; ".join(f"{it.label} [{order[id(h)]}]" for h, it in here)
+        if comp == "not_individual":
+            lines.append(f"- **System level** (the study codes these N/A: national funding and structures, not one "
+                         f"commissioner's choice): {names}.")
+            continue
+        functions = proposal(comp)[0]
+        levers = "; ".join([LEVERS[f] for f in functions if f in LEVERS][:2])
+        lines.append(f"- **{component_phrase(comp)}:** {names}. *The study proposes "
+                     f"{', '.join(label(f).lower() for f in functions)}: for example, {levers}.*")
+    n = len(listed)
+    comps = {it.component for _, it, _, _ in listed}
+    if len(comps) == 1 and "not_individual" not in comps:  # a question about one component
+        head = (f"Of the barriers the study names (McSweeney et al. 2025, Table 1), {n} "
+                f"{'is' if n == 1 else 'are'} coded {label(next(iter(comps))).lower()}:")
+    else:
+        head = f"The study names {n} barrier{'s' if n != 1 else ''} to commissioning PAIR services (McSweeney et al. 2025, Table 1):"
+    return head + "\n" + "\n".join(lines)
+
+
 def more_evidence(hits: list[Hit], cands: list[Candidate], used: list[Candidate]) -> list[Candidate]:
     """One sentence from each cited passage the lead and groups did not use yet, best passages first: the
     rest of what the retrieved evidence says, so that nothing cited goes unread."""
@@ -230,10 +301,13 @@ def more_evidence(hits: list[Hit], cands: list[Candidate], used: list[Candidate]
     for hit in hits:
         if any(u.hit is hit for u in used):
             continue
-        best = next((c for c in cands if c.hit is hit and c.overlap and not any(_similar(c.text, u.text) for u in used)), None)
+        best = next((c for c in cands if c.hit is hit and c.overlap >= MORE_MIN_OVERLAP
+                     and not any(_similar(c.text, u.text) for u in used)), None)
         if best is not None:  # a passage whose sentences share nothing with the question adds nothing to the answer
             used.append(best)
             out.append(best)
+        if len(out) >= MORE_LINES:
+            break
     return out
 
 
@@ -278,23 +352,30 @@ def with_ref(c: Candidate, order: dict[int, int]) -> str:
 
 def compose(question: str, intent: str, hits: list[Hit], idf: dict, default_idf: float, not_covered: list[str],
             superseded_titles: dict[str, str]) -> Composed:
-    cands = candidates(hits, question, intent, idf, default_idf)
-    if not cands:
-        return Composed("", [], not_covered)
-    lead = pick_lead(cands)
-    used = list(lead)
     asked = COMPONENT_ASKED.search(question)
+    table = table_items(hits, asked.group(1).lower() if asked else None) if intent == "barriers" else []
+    # the table's own sentences are about the table: with its rows listed, the rest of the answer reads others
+    cands = candidates([h for h in hits if not (table and h.overview)], question, intent, idf, default_idf)
+    if table:  # beside the study's list, only sentences that say what gets in the way
+        cands = [c for c in cands if INTENT_CUES["barriers"].search(c.text)]
+    if not cands and not table:
+        return Composed("", [], not_covered)
+    lead = with_continuations(pick_lead(cands), cands)
+    used = list(lead)
     # a question about one COM-B component ("which are capability problems?") names and groups only its items
     linked = [h for h in hits if not asked or h.passage.com_b.component == asked.group(1).lower()]
-    named = named_items(linked, ("reports_barrier",)) if intent == "barriers" else []
-    groups = barrier_groups(linked, cands, used) if intent in ("how_to", "barriers", "evidence", "what_first") else []
+    named = named_items(linked, ("reports_barrier",)) if intent == "barriers" and not table else []
+    groups = (barrier_groups(linked, cands, used)
+              if intent in ("how_to", "barriers", "evidence", "what_first") and not table else [])
     more = more_evidence(hits, cands, used)
-    for hit, _ in named:  # the passages a barrier is named from are cited too, with no span of their own
-        if not any(u.hit is hit for u in used):
-            used.append(Candidate(hit, 0, 0, ""))
-    order, cits = number_citations(used, superseded_titles)
+    # the passages barriers are named from come first in the text, so they are numbered first: a table row's
+    # span is the row itself; a passage named for its tag has no span of its own
+    prefix = [Candidate(hit, start, end, "") for hit, _, start, end in table] + [Candidate(hit, 0, 0, "") for hit, _ in named]
+    order, cits = number_citations(prefix + used, superseded_titles)
     parts = [" ".join(with_ref(c, order) for c in lead)]
-    if named:
+    if table:
+        parts.insert(0, table_line(table, order))
+    elif named:
         listed = "; ".join(f"{item.study_wording.lower()} [{order[id(hit)]}]" for hit, item in named)
         parts.insert(0, f"The study's barriers that the cited evidence reports: {listed}.")
     if groups:

@@ -52,9 +52,9 @@ def select_hits(r: Retrieval, k: int, s: Settings, named: str | None = None) -> 
     for hit in r.hits:
         if len(chosen) >= k:
             break
-        if hit.score < (s.abstain_threshold if hit.planned else floor):
+        if not hit.overview and hit.score < (s.abstain_threshold if hit.planned else floor):
             continue
-        if hit.passage.doc_id != named and per_doc.get(hit.passage.doc_id, 0) >= s.max_per_doc:
+        if hit.passage.doc_id != named and not hit.overview and per_doc.get(hit.passage.doc_id, 0) >= s.max_per_doc:
             continue
         per_doc[hit.passage.doc_id] = per_doc.get(hit.passage.doc_id, 0) + 1
         chosen.append(hit)
@@ -214,33 +214,72 @@ DESIGN_ORDER = ("systematic_review", "randomised_trial", "quasi_experimental", "
 PLAN_EXTRA = 3  # passages an intent's plan may bring in beside the plain ranking (one per catalogue item)
 
 
+STUDY_TABLE_1 = re.compile(r"^Table 1 barriers\b")
+# Words that do not narrow "what stops commissioners funding parent-infant services?" to one barrier.
+GENERAL_BARRIER_WORDS = (
+    "what which why how main biggest key common usual real stop stops stopping stopped prevent prevents get gets way "
+    "barrier barriers obstacle obstacles hard harder difficult difficulty challenge challenges problem problems issue "
+    "issues block blocks hold holding back commission commissions commissioner commissioners commissioning fund funds "
+    "funding service services parent infant parent-infant pair relationship relationships team teams say said tell "
+    "told report reported reports find found study north east cumbria england local area areas capability opportunity "
+    "motivation those these them they their this behaviour behavioural individual level system following")
+
+
+@lru_cache(maxsize=1)
+def _general_barrier_stems() -> frozenset:
+    from assistant.text import tokens
+
+    return frozenset(tokens(GENERAL_BARRIER_WORDS))
+
+
+def general_barrier_question(intent: str, question: str) -> bool:
+    """A barriers question that names no particular barrier ("What gets in the way of commissioning these
+    services?"): answered from the study's own list of barriers (its Table 1), not from whichever three
+    passages happen to be closest."""
+    from assistant.text import tokens
+
+    return intent == "barriers" and not (set(tokens(question)) - _general_barrier_stems())
+
+
+def overview_hits(retriever, sims, filters=None) -> list[Hit]:
+    """The study's Table 1 passages (every barrier it names, with its COM-B coding), in document order."""
+    from assistant.retrieval.retriever import Hit as _Hit
+
+    rows = [(i, p) for i, p in enumerate(retriever.passages)
+            if p.meta.doc_type == "study" and STUDY_TABLE_1.match(p.locator or "") and (filters is None or filters.allows(p))]
+    return [_Hit(p, float(sims[i]), 0.0, planned=True, overview=True) for i, p in sorted(rows, key=lambda r: r[1].position)]
+
+
 def plan_hits(intent: str, question: str, retrieval: Retrieval, retriever, s: Settings, filters=None) -> list[Hit]:
     """The ranking the answer draws on, adjusted to what is asked:
-    - barriers / how to / what first: the closest passage for each of up to three catalogue items whose tag
+    - a general barriers question: the study's Table 1 passages first (the composer names every barrier there);
+    - barriers / how to: the closest passage for each of up to three catalogue items whose tag
       reports a barrier (or an enabler, or is evidence against a barrier), placed after the best hit, so the
       answer can name distinct barriers or levers rather than three passages on one;
-    - what first: the question is also matched against the commissioning cycle and toolkit (a fixed query).
+    - what first: the commissioning cycle and toolkit passages (a fixed query, BM25 and dense), then the rest.
     Passages the filters exclude are never brought in."""
     from assistant.retrieval.retriever import Hit as _Hit
 
     hits = list(retrieval.hits)
     wanted = WANTED_RELATIONS.get(intent)
-    if not wanted and intent != "what_first":
+    if intent == "what_first":  # answered from the cycle and toolkit (BM25 + dense, like any question)
+        demoted = retriever.demoted_documents(question)
+        fixed = [_Hit(h.passage, h.score, h.fused, h.bm25, planned=True)
+                 for h in retriever.search(WHAT_FIRST_QUERY, s.k, filters).hits if h.passage.doc_id not in demoted][:s.k]
+        ids = {h.passage.passage_id for h in fixed}
+        return fixed + [h for h in hits if h.passage.passage_id not in ids]
+    if not wanted:
         return hits
     sims = retriever.vectors @ retrieval.query_vector
-    if intent == "what_first":  # answered from the commissioning cycle and toolkit, whatever the question's wording
-        sims = retriever.vectors @ retriever.embedder.embed_one(WHAT_FIRST_QUERY)
-        hits = []
     have = {h.passage.passage_id for h in hits[:1]}
     items_seen = {h.passage.com_b.item for h in hits[:1]}
-    first = intent == "what_first"
     demoted = retriever.demoted_documents(question)
     extra: list[Hit] = []
     for i in sims.argsort()[::-1]:
         p = retriever.passages[i]
-        if len(extra) >= (s.k if first else PLAN_EXTRA) or sims[i] < s.abstain_threshold:
+        if len(extra) >= PLAN_EXTRA or sims[i] < s.abstain_threshold:
             break
-        if p.passage_id in have or (not first and (p.com_b.relation not in wanted or p.com_b.item in items_seen)):
+        if p.passage_id in have or p.com_b.relation not in wanted or p.com_b.item in items_seen:
             continue
         if filters is not None and not filters.allows(p):
             continue  # the plan never brings in what the commissioner filtered out
@@ -250,7 +289,12 @@ def plan_hits(intent: str, question: str, retrieval: Retrieval, retriever, s: Se
         have.add(p.passage_id)
         items_seen.add(p.com_b.item)
     ids = {h.passage.passage_id for h in extra}
-    return hits[:1] + extra + [h for h in hits[1:] if h.passage.passage_id not in ids]
+    planned = hits[:1] + extra + [h for h in hits[1:] if h.passage.passage_id not in ids]
+    if general_barrier_question(intent, question):
+        table = overview_hits(retriever, retriever.vectors @ retrieval.query_vector, filters)
+        ids = {h.passage.passage_id for h in table}
+        planned = table + [h for h in planned if h.passage.passage_id not in ids]
+    return planned
 
 
 def order_cited(intent: str, hits: list[Hit]) -> list[Hit]:

@@ -124,3 +124,57 @@ def test_suggested_topics_from_hostile_titles_are_text():
     assert topics[0].startswith("[x](javascript")  # the contract keeps the text as it is
     text = abstention_text(topics)
     assert "![i](" not in text and "](javascript" not in text and "\\!\\[i\\]" in text
+
+
+# -- the lead carries on; the study's own list for a general barriers question -------------------------------
+CYCLE = make_passage("study-cycle:0006",
+                     "Commissioning usually rests on one cycle with four stages: understand, plan, do and review. "
+                     "It starts by identifying what the local area needs and hearing what families think. "
+                     "Otters are a separate matter entirely and swim in rivers all year round.",
+                     doc_type="study")
+
+
+def test_the_lead_takes_the_next_sentence_when_it_carries_the_point_on():
+    a = answer_for("What is the commissioning cycle and where does it start?", "fact", [CYCLE])
+    lead = a.text.split("\n\n")[0]
+    assert "four stages" in lead and "hearing what families think" in lead  # "It starts ..." follows its antecedent
+    assert "Otters" not in lead  # the sentence after shares no question word and no figure
+    s1, s2 = passage_sentences(CYCLE.text)[:2]
+    assert a.citations[0].spans[:2] == [[s1[0], s1[1]], [s2[0], s2[1]]]
+
+
+def test_a_general_barriers_question_names_every_barrier_of_the_study_table_by_component():
+    from assistant.retrieval.retriever import Hit
+
+    rows = make_passage("study-tables:0000",
+                        "Table 1 lists barriers by theme.\n\n| Theme | Barrier (paraphrased) | COM-B |\n|---|---|---|\n"
+                        "| Funding process | Funding is short term | N/A |\n"
+                        "| Service impact and evaluation | Showing impact and value for money is difficult | Capability |",
+                        doc_type="study", locator="Table 1 barriers: funding and impact")
+    table = Hit(rows, 0.4, 0.0, planned=True, overview=True)
+    other = make_retrieval([(STUDY, 0.7), (IMPACT, 0.69)]).hits
+    a = compose("What gets in the way of commissioning these services?", "barriers", [table, *other], IDF, DEFAULT_IDF, [], {})
+    head = a.text.split("\n\n")[0]
+    assert head.startswith("The study names 2 barriers to commissioning PAIR services (McSweeney et al. 2025, Table 1):")
+    assert "**Capability (knowledge and skills):** hard to show impact and value for money [1]" in head
+    assert "**System level**" in head and "short-term funding [1]" in head and "The study proposes education" in head
+    cited = a.citations[0]
+    assert cited.passage_id == "study-tables:0000" and cited.n == 1
+    assert sorted(rows.text[s:e] for s, e in cited.spans) == [
+        "| Funding process | Funding is short term | N/A |",
+        "| Service impact and evaluation | Showing impact and value for money is difficult | Capability |"]
+    assert "**By barrier**" not in a.text and "Table 1 lists barriers" not in a.text  # the table's own words are not the answer
+    only = compose("Which of those are capability problems?", "barriers", [table, *other], IDF, DEFAULT_IDF, [], {})
+    assert only.text.startswith("Of the barriers the study names (McSweeney et al. 2025, Table 1), 1 is coded capability:")
+    assert "short-term funding" not in only.text.split("\n\n")[0]
+
+
+def test_also_in_the_evidence_is_at_most_three_lines():
+    said = ["funding for parent-infant teams was short", "boards rarely heard about infant mental health",
+            "waiting lists for perinatal care were growing", "health visitors lacked training in bonding",
+            "grant rules changed every year", "data on outcomes was hard to find"]
+    extra = [make_passage(f"doc{i}:0000", f"Commissioners in area number {i} told the researchers that {s} at the time.")
+             for i, s in enumerate(said)]
+    a = answer_for("What did commissioners say about funding?", "fact", extra)
+    more = a.text.split("**Also in the evidence**")[1] if "**Also in the evidence**" in a.text else ""
+    assert 1 <= more.count("\n- ") <= 3

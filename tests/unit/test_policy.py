@@ -177,3 +177,25 @@ def test_a_store_that_fails_for_a_moment_never_costs_the_version_being_served():
     assert "503" in a.last_refresh_failed
     store.fail = False  # the stamp reads again, the manifest still fails: still version 1, still serving
     assert a.refresh(force=True) is False and a.version == 1 and "still failing" in a.last_refresh_failed
+
+
+@pytest.mark.parametrize("question, general", [
+    ("What gets in the way of commissioning these services?", True),
+    ("What stops commissioners funding PAIR services?", True),
+    ("Which of those are capability problems (following on from: What are the barriers?)?", True),
+    ("What did commissioners say about short-term funding?", False),
+    ("Why don't CAMHS see babies?", False),
+])
+def test_general_barrier_questions_are_the_ones_that_name_no_barrier(question, general):
+    assert policy.general_barrier_question("barriers", question) is general
+    assert not policy.general_barrier_question("fact", question)
+
+
+def test_the_study_table_is_cited_whole_beside_the_per_document_cap():
+    from assistant.retrieval.retriever import Hit
+
+    rows = [make_passage(f"tables:000{i}", f"rows {i}", doc_type="study", locator=f"Table 1 barriers: part {i}") for i in range(3)]
+    other = make_passage("other:0000", "other")
+    r = make_retrieval([(other, 0.8)])
+    r.hits = [Hit(p, 0.3, 0.0, planned=True, overview=True) for p in rows] + r.hits  # below every floor, still cited
+    assert [h.passage.passage_id for h in policy.select_hits(r, 5, S)] == [p.passage_id for p in rows] + ["other:0000"]
