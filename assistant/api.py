@@ -187,7 +187,7 @@ class EvidenceAssistant:
         from assistant.sources import source_view
 
         docs = {d["doc_id"]: d for d in self.documents()}
-        return source_view(self.retriever.passages, passage_id, spans, context, docs)
+        return source_view(self.retriever.passages, passage_id, spans, context, docs, self.settings.corpus)
 
     def documents(self) -> list[dict]:
         from assistant.ingest.pipeline import status

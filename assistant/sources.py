@@ -42,6 +42,7 @@ class SourceView:
     reference: str
     path: str | None = None  # the indexed file, as the manifest records it
     content_hash: str | None = None  # the file's hash when indexed: a PDF page is drawn only from that file
+    corpus: str | None = None  # the corpus folder: a PDF page is drawn only from a file inside it
     page: int | None = None  # PDF page of the passage (1-based)
 
     def to_dict(self) -> dict:
@@ -101,7 +102,7 @@ def check_spans(spans, text: str) -> list[list[int]]:
 
 
 def source_view(passages: list[Passage], passage_id: str, spans=None, context: int = 1,
-                documents: dict[str, dict] | None = None) -> SourceView:
+                documents: dict[str, dict] | None = None, corpus: Path | None = None) -> SourceView:
     """The passage ``passage_id`` with ``context`` neighbours on each side, from one index version's passages.
 
     ``documents`` is the manifest's records by doc id (for the indexed file's path); unknown ids and spans
@@ -117,7 +118,8 @@ def source_view(passages: list[Passage], passage_id: str, spans=None, context: i
     ctx = [ContextPassage(x.passage_id, x.locator, x.text, x is p, spans if x is p else []) for x in around]
     record = (documents or {}).get(p.doc_id) or {}
     return SourceView(passage=p, spans=spans, context=ctx, reference=reference(p), path=record.get("path"),
-                      content_hash=record.get("content_hash"), page=page_of(p.locator))
+                      content_hash=record.get("content_hash"), corpus=str(corpus) if corpus else None,
+                      page=page_of(p.locator))
 
 
 def marked(text: str, spans, left: str = "»", right: str = "«") -> str:
@@ -203,6 +205,9 @@ def indexed_pdf(view: SourceView) -> Path:
     path = Path(view.path or "")
     if not view.path or path.suffix.lower() != ".pdf":
         raise AssistantError(f"document {doc_id!r} is not a PDF")
+    if not view.corpus or path.is_symlink() or not path.resolve().is_relative_to(Path(view.corpus).resolve()):
+        raise AssistantError(f"the PDF of {doc_id!r} ({path.name}) is not in this computer's corpus folder, so its pages "
+                             "cannot be shown")
     if not path.is_file():
         raise AssistantError(f"the PDF of {doc_id!r} ({path.name}) is not on this computer, so its pages cannot be shown")
     if not view.content_hash or _content_hash(path) != view.content_hash:

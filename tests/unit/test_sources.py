@@ -145,14 +145,22 @@ def test_only_the_indexed_pdf_is_drawn(tmp_path):
     doc = load_document(path)
     passages = chunk_document(doc)
     record = {passages[0].doc_id: {"path": str(path), "content_hash": doc.content_hash}}
-    view = source_view(passages, passages[0].passage_id, None, 1, record)
+    view = source_view(passages, passages[0].passage_id, None, 1, record, tmp_path)
     assert view.page == 1 and page_image(view).found  # no spans: the whole passage is boxed
+    elsewhere = source_view(passages, passages[0].passage_id, None, 1, record, tmp_path / "report")
+    with pytest.raises(AssistantError, match="not in this computer's corpus folder"):
+        indexed_pdf(elsewhere)  # a manifest path outside the corpus folder is never opened
+    link = tmp_path / "link.pdf"
+    link.symlink_to(path)
+    with pytest.raises(AssistantError, match="not in this computer's corpus folder"):
+        indexed_pdf(source_view(passages, passages[0].passage_id, None, 1, {passages[0].doc_id: {"path": str(link),
+                                "content_hash": doc.content_hash}}, tmp_path))
     path.write_bytes(path.read_bytes() + b"\n%changed")
     with pytest.raises(AssistantError, match="changed since it was indexed"):
         indexed_pdf(view)
     md = write_md(tmp_path / "report", "notes", "## A\nSome text.")
     md_passages = chunk_document(load_document(md))
-    md_view = source_view(md_passages, md_passages[0].passage_id, None, 1, {"notes": {"path": str(md)}})
+    md_view = source_view(md_passages, md_passages[0].passage_id, None, 1, {"notes": {"path": str(md)}}, tmp_path)
     with pytest.raises(AssistantError, match="is not a PDF"):
         indexed_pdf(md_view)
 
