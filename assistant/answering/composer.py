@@ -34,7 +34,8 @@ LEAD_WORDS = 75
 BODY_GROUPS = 3
 MIN_SENTENCE_WORDS = 7
 MORE_MIN_OVERLAP = 1  # "Also in the evidence" takes a sentence sharing at least this many question words
-MORE_LINES = 3
+MORE_LINES = 2
+CONTINUATIONS = 2  # following sentences of the same passage a lead sentence may carry
 # A sentence that opens by pointing back ("This reflects...", "It found...") reads badly on its own.
 ANAPHORIC_START = re.compile(r"^(this|that|these|those|it|its|they|their|such|however|also|both|he|she|here|first|second|third|finally|in addition|the chapter|the report|the review)\b", re.I)
 # Sentences about how a study was done, not what it found: never the answer unless the question asks about methods.
@@ -162,10 +163,13 @@ def candidates(hits: list[Hit], question: str, intent: str, idf: dict, default_i
     allow_process = bool(METHOD_QUESTION.search(question))
     out = []
     for rank, hit in enumerate(hits):
+        # "what does <source> say about X": the source's own title words pick out sentences about the source
+        # (its date, who published it), not what it says; X's words do that
+        words = qtok - set(tokens(hit.passage.meta.title)) if intent == "named_source" else qtok
         for start, end, sentence in passage_sentences(hit.passage.text):
             if readable(sentence, allow_process):
                 c = Candidate(hit, start, end, sentence)
-                c.score = score_sentence(c, qtok, idf, default_idf, intent, asked, rank)
+                c.score = score_sentence(c, words or qtok, idf, default_idf, intent, asked, rank)
                 out.append(c)
     return sorted(out, key=lambda c: -c.score)
 
@@ -196,12 +200,15 @@ def with_continuations(lead: list[Candidate], cands: list[Candidate], budget: in
     words = sum(len(c.text.split()) for c in lead)
     for c in lead:
         out.append(c)
-        nxt = min((x for x in cands if x.hit is c.hit and x.start >= c.end), key=lambda x: x.start, default=None)
-        if (nxt is None or any(nxt is x or _similar(nxt.text, x.text) for x in lead + out)
-                or not (nxt.overlap or FIGURE.search(nxt.text)) or words + len(nxt.text.split()) > budget):
-            continue
-        out.append(nxt)
-        words += len(nxt.text.split())
+        last = c
+        for _ in range(CONTINUATIONS):
+            nxt = min((x for x in cands if x.hit is c.hit and x.start >= last.end), key=lambda x: x.start, default=None)
+            if (nxt is None or any(nxt is x or _similar(nxt.text, x.text) for x in lead + out)
+                    or not (nxt.overlap or FIGURE.search(nxt.text)) or words + len(nxt.text.split()) > budget):
+                break
+            out.append(nxt)
+            words += len(nxt.text.split())
+            last = nxt
     return out
 
 

@@ -5,7 +5,7 @@ from __future__ import annotations
 
 import re
 
-from assistant.answering.composer import compose, passage_sentences, readable, short_source
+from assistant.answering.composer import MORE_LINES, compose, passage_sentences, readable, short_source
 from assistant.comb.catalogue import by_id, make_tag
 from assistant.models import Citation, ComBTag
 from tests.support import make_passage, make_retrieval
@@ -177,4 +177,4 @@ def test_also_in_the_evidence_is_at_most_three_lines():
              for i, s in enumerate(said)]
     a = answer_for("What did commissioners say about funding?", "fact", extra)
     more = a.text.split("**Also in the evidence**")[1] if "**Also in the evidence**" in a.text else ""
-    assert 1 <= more.count("\n- ") <= 3
+    assert 1 <= more.count("\n- ") <= MORE_LINES
