@@ -5,7 +5,9 @@ Nothing is stored unless ``settings.feedback`` is true (``ASSISTANT_FEEDBACK=0``
 8601), the question, the answer text, the citations (JSON: the Citation contract), the rating (+1 or -1)
 and the index version, which is what a researcher needs to check a complaint against the evidence.
 
-One short-lived connection per call, so several app threads (or processes) can write at once.
+One short-lived connection per call, so several app threads (or processes) can write at once: the file is in
+WAL mode (readers never block the writer) and a writer waits up to ``BUSY_TIMEOUT_S`` for another's lock
+instead of failing with "database is locked" (as the gap register does).
 """
 
 from __future__ import annotations
@@ -17,6 +19,7 @@ from pathlib import Path
 
 FILE_NAME = "feedback.sqlite"
 MAX_TEXT = 20_000  # a 100,000-character question is stored cut short; nobody reads past this
+BUSY_TIMEOUT_S = 10  # how long a writer waits for another writer's lock
 
 SCHEMA = """
 CREATE TABLE IF NOT EXISTS feedback (
@@ -60,11 +63,16 @@ class FeedbackStore:
     def __init__(self, path: Path | str):
         self.path = Path(path)
         self.path.parent.mkdir(parents=True, exist_ok=True)
-        with self._connect() as con:
-            con.execute(SCHEMA)
+        con = self._connect()
+        try:
+            con.execute("PRAGMA journal_mode=WAL")  # kept in the file: several app threads or processes may write at once
+            with con:
+                con.execute(SCHEMA)
+        finally:
+            con.close()
 
     def _connect(self) -> sqlite3.Connection:
-        return sqlite3.connect(self.path, timeout=10)
+        return sqlite3.connect(self.path, timeout=BUSY_TIMEOUT_S)  # the busy timeout: wait for a lock, never fail at once
 
     def record(self, question, answer, citations, rating, standalone_question=None, index_version=None,
                time: _dt.datetime | None = None) -> int:
