@@ -6,7 +6,8 @@
     print(answer.to_dict())
 
 A serving process notices a newly published index version (a cheap manifest check, at most once a second)
-and swaps its retriever without a restart; requests already running finish on the old one.
+and swaps its retriever without a restart; requests already running finish on the old one. When the store
+cannot be read it keeps the version it holds, and :meth:`EvidenceAssistant.health` says so (``GET /healthz``).
 """
 
 from __future__ import annotations
@@ -53,6 +54,7 @@ class EvidenceAssistant:
         self._lock = threading.Lock()
         self._llm = None
         self.last_refresh_failed: str | None = None  # why the last check of the store failed, while it is failing
+        self.last_refresh: float = time.time()  # when the store last answered a check (open has just read it)
 
     @classmethod
     def open(cls, settings: Settings | None = None, build_if_missing: bool = True, quiet: bool = True) -> "EvidenceAssistant":
@@ -62,9 +64,9 @@ class EvidenceAssistant:
 
         settings = settings or Settings.from_env()
         store = open_store(settings)
-        manifest = store.read_manifest()
+        manifest = store.read_manifest()  # a failed read raises StoreError: never taken for "no index"
         embedder = get_embedder()
-        if manifest.get("active") is None:
+        if manifest.get("active") is None:  # only a successful read that found no manifest builds one
             if not build_if_missing:
                 raise AssistantError("there is no index yet: run `pair-assistant index`")
             build_index(settings, quiet=quiet, store=store, embedder=embedder)
@@ -79,7 +81,9 @@ class EvidenceAssistant:
         """Switch to a newer active index version if one was published. Returns True if it switched.
 
         A store that cannot be read for a moment (``StoreError``, or a client error reaching it) never costs the
-        version being served: the request goes on with it, and the next check tries again."""
+        version being served: the request goes on with it, and the next check tries again. ``last_refresh`` is
+        when the store last answered a check; ``last_refresh_failed`` why the latest check failed (None once
+        one succeeds)."""
         now = time.monotonic()
         if not force and now - self._checked < self.settings.refresh_interval_s:
             return False
@@ -87,21 +91,37 @@ class EvidenceAssistant:
         try:
             stamp = self.store.manifest_stamp()
             if stamp == self._stamp and not force:
+                self._answered()
                 return False
             with self._lock:
                 manifest = self.store.read_manifest()
                 version = manifest.get("active")
                 if version is None or (version == self.version and not force):
                     self._stamp = stamp
+                    self._answered()
                     return False
                 retriever = Retriever(self.store.open_version(version), self.embedder, self.settings)
                 self.retriever, self.version, self._stamp = retriever, version, stamp
-                self.last_refresh_failed = None
+                self._answered()
                 return True
         except Exception as e:  # noqa: BLE001 - any failure to reach the store: keep serving what we have
-            self.last_refresh_failed = f"{type(e).__name__}: {e}"[:300]
+            self.last_refresh_failed = " ".join(f"{type(e).__name__}: {e}".split())[:300]
             log.warning("index refresh failed; still serving version %s (%s)", self.version, self.last_refresh_failed)
             return False
+
+    def _answered(self) -> None:
+        self.last_refresh, self.last_refresh_failed = time.time(), None
+
+    def health(self) -> dict:
+        """What ``GET /healthz`` reports: the version served, the store, when it last answered a check, and why
+        the latest check failed. ``status`` is "ok" while this process answers: with ``store_ok`` false it
+        answers from the version it holds."""
+        from datetime import datetime, timezone
+
+        return {"status": "ok", "index_version": self.version, "store": self.store.describe(),
+                "store_ok": self.last_refresh_failed is None,
+                "last_refresh": datetime.fromtimestamp(self.last_refresh, timezone.utc).isoformat(timespec="seconds"),
+                "last_refresh_failed": self.last_refresh_failed}
 
     # -- asking --------------------------------------------------------------------------------------
     def ask(self, question: str, history: list[dict] | None = None, filters: Filters | None = None,
@@ -162,14 +182,13 @@ class EvidenceAssistant:
                         scope="out")
         llm = self._get_llm()
         if llm is not None:
+            from assistant.answering.composer import with_generated_lead
             from assistant.answering.llm import synthesise
 
-            generated, llm_notices, generated_citations = synthesise(llm, standalone, citations, self.embedder,
-                                                                     self.settings)
+            generated, llm_notices, spans = synthesise(llm, standalone, citations, self.embedder, self.settings)
             notices.extend(llm_notices)
             if generated:
-                citations = generated_citations
-                text = generated + (f"\n\n**What the evidence here does not cover:** {'; '.join(gaps)}." if gaps else "")
+                text, citations = with_generated_lead(composed, generated, spans)
         return done(answer=text, abstained=False, citations=citations, scope=scope_of(intent, places, gaps),
                     not_covered=gaps)
 

@@ -85,6 +85,8 @@ class Composed:
     text: str
     citations: list[Citation]
     not_covered: list[str] = field(default_factory=list)
+    parts: list[tuple[str, str]] = field(default_factory=list)  # (name, markdown): barriers, lead, body..., not_covered
+    lead_spans: dict[int, list[list[int]]] = field(default_factory=dict)  # spans only the lead uses, by citation n
 
 
 def passage_sentences(text: str) -> list[tuple[int, int, str]]:
@@ -254,7 +256,8 @@ TABLE_ROW = re.compile(r"^\|\s*([^|\n]+?)\s*\|\s*([^|\n]+?)\s*\|[^\n]*\|[ \t]*$"
 
 def table_items(hits: list[Hit], component: str | None) -> list[tuple[Hit, object, int, int]]:
     """For the study's own table passages among the cited ones (policy.overview_hits): each barrier row, as the
-    catalogue item of that theme it words most alike, with the row's offsets; one COM-B component's when asked."""
+    catalogue item of that theme it words most alike, with the offsets of the row's barrier cell (the answer
+    quotes it); one COM-B component's when asked."""
     from assistant.comb.catalogue import items
 
     out = []
@@ -267,7 +270,7 @@ def table_items(hits: list[Hit], component: str | None) -> list[tuple[Hit, objec
             item = max(same_theme, key=lambda it: len(said & set(tokens(f"{it.text} {it.label} {it.study_wording}"))),
                        default=None)
             if item is not None and (component is None or item.component == component):
-                out.append((hit, item, m.start(), m.end()))
+                out.append((hit, item, m.start(2), m.end(2)))  # the barrier's cell: quoted as the table words it
     return out
 
 
@@ -279,10 +282,10 @@ def table_line(listed: list[tuple[Hit, object, int, int]], order: dict[int, int]
     "Capability (knowledge and skills): hard to show impact ... [2]. The study proposes education, ..."."""
     lines = []
     for comp in COMPONENT_ORDER:
-        here = [(h, it) for h, it, _, _ in listed if it.component == comp]
+        here = [(h, start, end) for h, it, start, end in listed if it.component == comp]
         if not here:
             continue
-        names = "; ".join(f"{it.label} [{order[id(h)]}]" for h, it in here)
+        names = "; ".join(f"{h.passage.text[start:end]} [{order[id(h)]}]" for h, start, end in here)
         if comp == "not_individual":
             lines.append(f"- **System level** (the study codes these N/A: national funding and structures, not one "
                          f"commissioner's choice): {names}.")
@@ -379,22 +382,54 @@ def compose(question: str, intent: str, hits: list[Hit], idf: dict, default_idf:
     # span is the row itself; a passage named for its tag has no span of its own
     prefix = [Candidate(hit, start, end, "") for hit, _, start, end in table] + [Candidate(hit, 0, 0, "") for hit, _ in named]
     order, cits = number_citations(prefix + used, superseded_titles)
-    parts = [" ".join(with_ref(c, order) for c in lead)]
+    parts: list[tuple[str, str]] = []
     if table:
-        parts.insert(0, table_line(table, order))
+        parts.append(("barriers", table_line(table, order)))
     elif named:
         listed = "; ".join(f"{item.study_wording.lower()} [{order[id(hit)]}]" for hit, item in named)
-        parts.insert(0, f"The study's barriers that the cited evidence reports: {listed}.")
+        parts.append(("barriers", f"The study's barriers that the cited evidence reports: {listed}."))
+    parts.append(("lead", " ".join(with_ref(c, order) for c in lead)))
     if groups:
         shown: set = set()
         lines = [group_line(item_id, members[0].hit.passage.com_b.relation, with_ref(members[0], order), shown)
                  for item_id, members in groups]
-        parts.append("**By barrier**\n" + "\n".join(lines))
+        parts.append(("by_barrier", "**By barrier**\n" + "\n".join(lines)))
     if more:
-        parts.append("**Also in the evidence**\n" + "\n".join(f"- {with_ref(c, order)}" for c in more))
+        parts.append(("more", "**Also in the evidence**\n" + "\n".join(f"- {with_ref(c, order)}" for c in more)))
     if not_covered:  # parts of the question, so markdown in them is shown as text
-        parts.append("**What the evidence here does not cover:** " + "; ".join(_md_text(x) for x in not_covered) + ".")
-    return Composed("\n\n".join(p for p in parts if p), cits, not_covered)
+        parts.append(("not_covered", "**What the evidence here does not cover:** "
+                      + "; ".join(_md_text(x) for x in not_covered) + "."))
+    others = {(order[id(c.hit)], c.start, c.end) for c in prefix + used if c not in lead}
+    lead_spans: dict[int, list[list[int]]] = {}
+    for c in lead:
+        n = order[id(c.hit)]
+        if (n, c.start, c.end) not in others:
+            lead_spans.setdefault(n, []).append([c.start, c.end])
+    return Composed("\n\n".join(t for _, t in parts if t), cits, not_covered, parts, lead_spans)
+
+
+CITE_MARK = re.compile(r"\[(\d+)\]")
+
+
+def with_generated_lead(composed: Composed, lead: str, spans: dict[int, list[list[int]]]) -> tuple[str, list[Citation]]:
+    """The answer with its lead replaced by checked generated text (optional LLM): the same structure (the study's
+    barriers, by barrier, also in the evidence, not covered), the generated sentences' supporting spans in place
+    of the extractive lead's, and only the citations the text still uses, renumbered in order of first use."""
+    parts = [(name, lead if name == "lead" else text) for name, text in composed.parts]
+    text = "\n\n".join(t for _, t in parts if t)
+    by_n = {c.n: c for c in composed.citations}
+    order: dict[int, int] = {}
+    for m in CITE_MARK.finditer(text):
+        if int(m.group(1)) in by_n:
+            order.setdefault(int(m.group(1)), len(order) + 1)
+    text = CITE_MARK.sub(lambda m: f"[{order[int(m.group(1))]}]" if int(m.group(1)) in order else m.group(0), text)
+    cits = []
+    for old, new in sorted(order.items(), key=lambda kv: kv[1]):
+        c = by_n[old]
+        kept = [s for s in c.spans if s not in composed.lead_spans.get(old, [])]
+        merged = sorted({tuple(s) for s in kept + spans.get(old, [])})
+        cits.append(type(c)(**{**c.__dict__, "n": new, "spans": [list(s) for s in merged]}))
+    return text, cits
 
 
 def _md_text(text: str) -> str:

@@ -137,46 +137,28 @@ def supporting_spans(kept: list[str], citations: list[Citation], embedder) -> di
     return {n: sorted(v) for n, v in spans.items()}
 
 
-def renumber(kept: list[str], citations: list[Citation], spans: dict[int, list[list[int]]]
-             ) -> tuple[list[str], list[Citation]]:
-    """Keep only the citations the kept sentences cite, numbered 1..n in order of first use (text to match),
-    each carrying the ``spans`` found for it; the citations given are not changed."""
-    order: dict[int, int] = {}
-    for s in kept:
-        for n in CITE.findall(s):
-            order.setdefault(int(n), len(order) + 1)
-    by_n = {c.n: c for c in citations}
-    text = [CITE.sub(lambda m: f"[{order[int(m.group(1))]}]" if int(m.group(1)) in order else "", s) for s in kept]
-    cits = []
-    for old, new in sorted(order.items(), key=lambda kv: kv[1]):
-        if old in by_n:
-            c = by_n[old]
-            cits.append(type(c)(**{**c.__dict__, "n": new, "spans": spans.get(old, [])}))
-    return text, cits
-
-
 def synthesise(llm, question: str, citations: list[Citation], embedder, settings: Settings
-               ) -> tuple[str, list[str], list[Citation]]:
-    """Generated answer text (or "" to fall back), notices for the user, and the citations the text uses:
-    renumbered in order of first use, each with the spans of the passage sentences that support it."""
+               ) -> tuple[str, list[str], dict[int, list[list[int]]]]:
+    """Generated lead text (or "" to keep the extractive one), notices for the user, and for each citation the
+    generated text cites, the spans of the passage sentences that support it. The caller puts the text in place
+    of the extractive lead (composer.with_generated_lead), keeping the rest of the answer's structure."""
     context = "\n\n".join(f"[{c.n}] ({c.title}, {c.year}, {c.locator})\n{c.text}" for c in citations)
     try:
         raw = _complete(llm, prompt("answer_with_citations").replace("{context}", context).replace("{question}", question))
     except Exception as e:  # the endpoint is optional: its failure must not fail the answer
-        return "", [f"the language model could not be reached ({type(e).__name__}); showing the extractive answer"], citations
+        return "", [f"the language model could not be reached ({type(e).__name__}); showing the extractive answer"], {}
     if "NOT COVERED" in raw.upper():
-        return "", ["the language model found the passages do not answer this; showing the extractive answer"], citations
+        return "", ["the language model found the passages do not answer this; showing the extractive answer"], {}
     kept, dropped = check_sentences(raw, citations, embedder, settings.support_threshold)
     notices = []
     if dropped:
         notices.append(f"{dropped} generated sentence(s) removed: not supported by a cited passage")
     if not kept:
-        return "", notices + ["no generated sentence passed the citation check; showing the extractive answer"], citations
-    kept, used = renumber(kept, citations, supporting_spans(kept, citations, embedder))
+        return "", notices + ["no generated sentence passed the citation check; showing the extractive answer"], {}
     body = " ".join(kept)
     if dropped:
-        body += f"\n\n_({dropped} unsupported sentence(s) removed.)_"
-    return body, notices, used
+        body += f" _({dropped} unsupported sentence(s) removed.)_"
+    return body, notices, supporting_spans(kept, citations, embedder)
 
 
 def condense_with_llm(llm, question: str, history: list[dict]) -> str | None:

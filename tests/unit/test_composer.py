@@ -156,17 +156,16 @@ def test_a_general_barriers_question_names_every_barrier_of_the_study_table_by_c
     a = compose("What gets in the way of commissioning these services?", "barriers", [table, *other], IDF, DEFAULT_IDF, [], {})
     head = a.text.split("\n\n")[0]
     assert head.startswith("The study names 2 barriers to commissioning PAIR services (McSweeney et al. 2025, Table 1):")
-    assert "**Capability (knowledge and skills):** hard to show impact and value for money [1]" in head
-    assert "**System level**" in head and "short-term funding [1]" in head and "The study proposes education" in head
+    assert "**Capability (knowledge and skills):** Showing impact and value for money is difficult [1]" in head
+    assert "**System level**" in head and "Funding is short term [1]" in head and "The study proposes education" in head
     cited = a.citations[0]
     assert cited.passage_id == "study-tables:0000" and cited.n == 1
-    assert sorted(rows.text[s:e] for s, e in cited.spans) == [
-        "| Funding process | Funding is short term | N/A |",
-        "| Service impact and evaluation | Showing impact and value for money is difficult | Capability |"]
+    assert sorted(rows.text[s:e] for s, e in cited.spans) == ["Funding is short term",
+                                                               "Showing impact and value for money is difficult"]
     assert "**By barrier**" not in a.text and "Table 1 lists barriers" not in a.text  # the table's own words are not the answer
     only = compose("Which of those are capability problems?", "barriers", [table, *other], IDF, DEFAULT_IDF, [], {})
     assert only.text.startswith("Of the barriers the study names (McSweeney et al. 2025, Table 1), 1 is coded capability:")
-    assert "short-term funding" not in only.text.split("\n\n")[0]
+    assert "Funding is short term" not in only.text.split("\n\n")[0]
 
 
 def test_also_in_the_evidence_is_at_most_three_lines():
@@ -178,3 +177,26 @@ def test_also_in_the_evidence_is_at_most_three_lines():
     a = answer_for("What did commissioners say about funding?", "fact", extra)
     more = a.text.split("**Also in the evidence**")[1] if "**Also in the evidence**" in a.text else ""
     assert 1 <= more.count("\n- ") <= MORE_LINES
+
+
+def test_a_generated_lead_keeps_the_structure_and_renumbers_the_citations_it_uses():
+    from assistant.answering.composer import with_generated_lead
+
+    a = answer_for("What did commissioners say about short-term funding?", "barriers", [STUDY, FUNDING, IMPACT],
+                   ["ring-fencing after 2026"])
+    names = [name for name, _ in a.parts]
+    assert names[0] == "barriers" and "lead" in names and names[-1] == "not_covered" and a.lead_spans
+    last = max(c.n for c in a.citations)
+    pid = next(c.passage_id for c in a.citations if c.n == last)
+    text, cits = with_generated_lead(a, f"Central money often lasts only a year or two [{last}].", {last: [[0, 10]]})
+    new_n = next(c.n for c in cits if c.passage_id == pid)
+    paras = text.split("\n\n")
+    assert paras[1] == f"Central money often lasts only a year or two [{new_n}]."  # in the lead's place
+    assert paras[0].startswith("The study's barriers") and paras[-1].startswith("**What the evidence here does not cover:**")
+    assert [c.n for c in cits] == list(range(1, len(cits) + 1))  # renumbered in order of first use
+    assert all(f"[{c.n}]" in text for c in cits)
+    by_pid = {c.passage_id: c for c in a.citations}
+    for c in cits:  # the spans only the replaced lead used are gone; the generated sentence's are there
+        gone = a.lead_spans.get(by_pid[c.passage_id].n, [])
+        assert not [sp for sp in gone if sp in c.spans and sp != [0, 10]]
+    assert [0, 10] in next(c for c in cits if c.passage_id == pid).spans
