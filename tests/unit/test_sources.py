@@ -210,3 +210,39 @@ def test_viewer_shows_a_message_not_a_trace_for_a_bad_request():
     html = viewer.render_view(FakeSources([make_passage("a:0000", "text")]), '{"passage_id": "zzz:1"}', [])
     assert "pair-viewer-message" in html and "no passage" in html and "Traceback" not in html
     assert viewer.render_view(FakeSources([]), '{"close": true}', []) == ""
+
+
+def test_running_headers_footers_and_page_numbers_are_not_glued_into_sentences(tmp_path):
+    from fpdf import FPDF
+
+    pdf = FPDF()
+    pdf.set_auto_page_break(False)
+    pdf.set_font("helvetica", size=11)
+    bodies = ["Monitoring returns are due within 30 days of the end of each quarter.",
+              "Each local authority publishes a single Start for Life offer.",
+              "Grant conditions allow spending on perinatal mental health.",
+              "Unspent funding must be returned at the end of the year."]
+    for n, body in enumerate(bodies, start=1):
+        pdf.add_page()
+        pdf.cell(0, 8, "Family Hubs grant guide 2026 to 2027", new_x="LMARGIN", new_y="NEXT")
+        pdf.multi_cell(0, 8, body)
+        pdf.set_y(-20)
+        pdf.cell(0, 8, f"Page {n} of {len(bodies)}")
+    path = tmp_path / "guide.pdf"
+    pdf.output(str(path))
+    path.with_name("guide.pdf.meta.yaml").write_text(yaml.safe_dump(
+        {"title": "Guide", "publisher": "Test", "year": 2025, "url": "https://example.org/g", "doc_type": "guidance"}))
+    sections = load_document(path).sections
+    assert [s.text for s in sections] == bodies
+    assert [s.locator for s in sections] == ["p. 1", "p. 2", "p. 3", "p. 4"]
+
+
+def test_a_line_that_recurs_only_in_the_body_is_kept():
+    from assistant.ingest.loaders.pdf import strip_running_lines
+
+    topics = ["otters", "beavers", "herons", "voles"]
+    body = "About {t} first.\nSecond line on {t}.\nFunding is short term.\nFourth line on {t}.\nLast on {t}."
+    pages = ["The guide's title\n" + body.format(t=t) + "\n12" for t in topics]
+    assert strip_running_lines(pages) == [body.format(t=t) for t in topics]  # title and page number go, the body stays
+    short = ["Two lines only\nand a second", "Two lines only\nand a second"]
+    assert strip_running_lines(short) == short  # too short to have a header, and too few pages to tell

@@ -1,4 +1,5 @@
-"""PDF through pypdf: one section per page, located as ``p. N``."""
+"""PDF through pypdf: one section per page, located as ``p. N``, without running headers, footers and page
+numbers, and with lines the page wrapped joined back into sentences."""
 
 from __future__ import annotations
 
@@ -21,6 +22,42 @@ def unwrap(text: str) -> str:
     broken across two lines reads, and is quoted, as two. A line ending in a hyphen keeps it ("short-term")."""
     text = re.sub(r"-[ ]?\n[ ]?(?=\S)", "-", text)
     return re.sub(r"(?<!\n)[ ]?\n[ ]?(?!\n)", " ", text)
+
+
+PAGE_NUMBER = re.compile(r"^(?:page\s*)?\d{1,4}(?:\s*(?:of|/)\s*\d{1,4})?$", re.I)
+EDGE_LINES = 2  # lines at the top and at the bottom of a page where running headers and footers sit
+
+
+def _line_key(line: str) -> str:
+    """A line with its numbers blanked: "Page 3 of 6" and "Page 4 of 6" are the same running footer."""
+    return re.sub(r"\d+", "#", " ".join(line.split()).lower())
+
+
+def _edges(lines: list[str]) -> list[int]:
+    """Indexes of the lines where a running header or footer can sit: two at each end, one on a short page,
+    none on a page of fewer than three lines (all body)."""
+    if len(lines) < 3:
+        return []
+    n = 1 if len(lines) <= 6 else EDGE_LINES
+    return list(range(n)) + list(range(len(lines) - n, len(lines)))
+
+
+def strip_running_lines(pages: list[str]) -> list[str]:
+    """Each page's text without its running headers and footers: a line at the top or bottom of the page that
+    recurs (numbers aside) at the top or bottom of at least half the pages (three or more), and bare page
+    numbers ("7", "Page 7 of 80"). Otherwise a guide's title and "Page 3 of 6" are glued into quoted sentences."""
+    split = [t.split("\n") for t in pages]
+    counts: dict[str, int] = {}
+    for lines in split:
+        for key in {_line_key(lines[i]) for i in _edges(lines) if lines[i].strip()}:
+            counts[key] = counts.get(key, 0) + 1
+    running = {k for k, n in counts.items() if len(pages) >= 3 and n >= max(3, len(pages) / 2)}
+    out = []
+    for lines in split:
+        drop = {i for i in _edges(lines) if lines[i].strip()
+                and (_line_key(lines[i]) in running or PAGE_NUMBER.match(lines[i].strip()))}
+        out.append("\n".join(ln for i, ln in enumerate(lines) if i not in drop))
+    return out
 
 
 def pdf_sections(path: Path, data: bytes) -> list[Section]:
@@ -46,13 +83,15 @@ def pdf_sections(path: Path, data: bytes) -> list[Section]:
         raise LoadError(path, f"PDF could not be read (corrupt or not a PDF): {e}") from None
     except Exception as e:  # pypdf raises a wide range of errors on damaged files
         raise LoadError(path, f"PDF could not be read (corrupt or not a PDF): {type(e).__name__}: {e}") from None
-    sections = []
+    texts = []
     for i, page in enumerate(pages, start=1):
         try:
-            text = page.extract_text() or ""
+            texts.append(re.sub(r"[ \t]+", " ", page.extract_text() or ""))
         except Exception as e:
             raise LoadError(path, f"text of page {i} could not be extracted: {e}") from None
-        text = unwrap(re.sub(r"[ \t]+", " ", text)).strip()
+    sections = []
+    for i, text in enumerate(strip_running_lines(texts), start=1):
+        text = unwrap(text).strip()
         if text:
             sections.append(Section(locator=f"p. {i}", text=text))
     if not sections:
