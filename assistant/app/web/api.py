@@ -1,4 +1,4 @@
-"""The plain JSON route, ``POST /api/ask``, beside the chat."""
+"""The plain JSON route, ``POST /api/ask``, and the health check, ``GET /healthz``, beside the chat."""
 
 from __future__ import annotations
 
@@ -8,7 +8,12 @@ from fastapi import Request  # at module level: the route's annotation is resolv
 from pydantic import BaseModel, ConfigDict, ValidationError
 
 from assistant.app.web.handlers import ChatApp
-from assistant.app.web.security import AskFilters, credentials_match, validation_message
+from assistant.app.web.security import (
+    AskFilters,
+    LoginThrottle,
+    credentials_match,
+    validation_message,
+)
 from assistant.settings import Settings
 
 log = logging.getLogger("assistant.web")
@@ -91,4 +96,35 @@ def json_api(app: ChatApp, settings: Settings, auth: tuple[str, str] | None):
             with lock:
                 waiting["n"] -= 1
 
+    health_throttle = LoginThrottle()  # /healthz is a GET, which the serve-wide back-off (security.Throttle) skips
+
+    @api.get("/healthz")
+    async def healthz(request: Request):
+        """200 while this process serves, even when the store is down (it answers from the version it holds;
+        ``store_ok`` says whether the store answered its latest check). With a password set, a request without
+        credentials gets only {"status": "ok"} (what a load balancer needs); the details (version, store,
+        last refresh and why it failed) need the password, and wrong passwords are locked out as on /api/ask."""
+        if auth and "authorization" not in request.headers:
+            return JSONResponse({"status": "ok"})
+        client = request.client.host if request.client else "unknown"
+        if auth:
+            wait = health_throttle.retry_after(client)
+            if wait:
+                return JSONResponse({"error": f"too many wrong passwords from this address; try again in {wait} s"},
+                                    status_code=429, headers={"Retry-After": str(wait)})
+            if not authorised(request):
+                health_throttle.failed(client)
+                return JSONResponse({"error": "authentication required"}, status_code=401,
+                                    headers={"WWW-Authenticate": "Basic"})
+            health_throttle.succeeded(client)
+        return JSONResponse(await run_in_threadpool(health, app.assistant))
+
     return api
+
+
+def health(assistant) -> dict:
+    """The served assistant's health, after a store check (at most once per refresh interval, as an answer
+    would): what ``GET /healthz`` returns with details."""
+    assistant.refresh()
+    report = getattr(assistant, "health", None)
+    return report() if report else {"status": "ok", "index_version": getattr(assistant, "version", None)}
