@@ -6,14 +6,21 @@ The folder is not byte-for-byte read-only. Chroma (1.5) has no read-only mode: e
 opens a version, a serving process's included, inserts a row into the ``acquire_write`` table of its
 ``chroma.sqlite3`` and re-saves the HNSW files from its log. Copying a version before each open would avoid
 that; we accept Chroma's bookkeeping instead (README, "What published means";
-tests/integration/test_index.py::test_serving_never_changes_a_published_versions_content)."""
+tests/integration/test_index.py::test_serving_never_changes_a_published_versions_content).
+
+A version whose database file is missing or damaged (not a database, malformed) is moved aside to
+``vNNNN.damaged-<UTC time>`` beside it, never deleted, and opening it is a StoreError that names the file and
+the repair (``pair-assistant index --full``). The copy is no version (its name is not ``vNNNN``), so no
+indexing run removes it; delete it by hand once it is of no more use."""
 
 from __future__ import annotations
 
 import json
+import logging
 import os
 import shutil
 import tempfile
+import time
 from pathlib import Path
 
 from assistant.errors import StoreError
@@ -24,6 +31,17 @@ from assistant.store.base import (
     collection_name,
     empty_manifest,
 )
+
+log = logging.getLogger("assistant.store")
+
+DB_FILE = "chroma.sqlite3"
+# What Chroma says when the database file is not one (SQLite 26), is malformed (SQLite 11), or, the file
+# there, holds no collection for the version. A locked or unreadable file is not damage.
+DAMAGE_SIGNS = ("file is not a database", "(code: 26)", "malformed", "(code: 11)", "does not exist")
+
+
+def damaged(error: Exception) -> bool:
+    return any(sign in str(error) for sign in DAMAGE_SIGNS)
 
 
 class EmbeddedStore:
@@ -74,7 +92,12 @@ class EmbeddedStore:
 
         path = self._version_dir(version)
         if not create and not path.exists():
-            raise StoreError(f"index version {version} is missing at {path}; run `pair-assistant index --full`")
+            kept = sorted(path.parent.glob(f"{path.name}.damaged-*"))
+            raise StoreError(f"index version {version} is missing at {path}"
+                             + (f" (its damaged copy is kept at {kept[-1]})" if kept else "")
+                             + "; run `pair-assistant index --full` to rebuild the index")
+        if not create and version not in self._clients and not (path / DB_FILE).exists():
+            raise self._set_aside(version, "is missing")  # Chroma would make an empty one in its place
         if version not in self._clients:
             self._clients[version] = chromadb.PersistentClient(path=str(path), settings=chroma_settings())
         return self._clients[version]
@@ -92,9 +115,27 @@ class EmbeddedStore:
             return self._client(version).get_collection(collection_name(self.prefix, version), embedding_function=None)
         except StoreError:
             raise
-        except Exception as e:
-            raise StoreError(f"index version {version} at {self._version_dir(version)} could not be opened ({e}); "
-                             "run `pair-assistant index --full`") from None
+        except Exception as e:  # noqa: BLE001 - Chroma raises bare and Rust errors; each is a StoreError here
+            if damaged(e):
+                raise self._set_aside(version, f"is damaged ({' '.join(str(e).split())[:200]})") from None
+            raise StoreError(f"index version {version} at {self._version_dir(version)} could not be opened "
+                             f"({' '.join(str(e).split())[:300]}); if this persists, run `pair-assistant index --full`") from None
+
+    def _set_aside(self, version: int, what: str) -> StoreError:
+        """Move a damaged version's folder aside (renamed, never deleted) and return the error that says so."""
+        path = self._version_dir(version)
+        self._clients.pop(version, None)
+        aside = path.with_name(f"{path.name}.damaged-{time.strftime('%Y%m%dT%H%M%SZ', time.gmtime())}")
+        try:
+            path.rename(aside)
+            kept = f"the damaged copy is kept at {aside}"
+        except FileNotFoundError:  # another process moved it aside first
+            kept = "another process has moved the damaged copy aside"
+        except OSError as e:
+            kept = f"it could not be moved aside ({e.strerror}) and is left where it is"
+        log.error("index version %s: %s %s; %s", version, path / DB_FILE, what, kept)
+        return StoreError(f"index version {version}'s database {path / DB_FILE} {what}; {kept}. "
+                          "Run `pair-assistant index --full` to rebuild the index")
 
     def drop_version(self, version: int) -> None:
         client = self._clients.pop(version, None)
