@@ -106,24 +106,35 @@ def index(
         raise typer.Exit(1)
 
 
+def _count(n: int, noun: str) -> str:
+    return f"{n} {noun}{'' if n == 1 else 's'}"
+
+
 @app.command()
-def status(as_json: bool = typer.Option(False, "--json", help="Print as JSON.")):
-    """Show the index: where it is, the active and previous versions, and every indexed document."""
+def status(as_json: bool = typer.Option(False, "--json", help="Print as JSON."),
+           search: Optional[str] = typer.Option(None, "--search", "-s", help="Only documents whose id, title or publisher contains this text (any case).")):
+    """Show the index: where it is, the active and previous versions, and every indexed document with its title
+    (``--search`` narrows the list)."""
     from assistant.ingest.pipeline import status as get_status
 
     try:
         info = get_status(Settings.from_env())
     except AssistantError as e:
         fail(str(e))
+    if search:
+        needle = search.casefold()
+        info["documents"] = [d for d in info["documents"]
+                             if any(needle in str(d.get(f) or "").casefold() for f in ("doc_id", "title", "publisher"))]
     if as_json:
         _print_json(info)
         return
     typer.echo(f"index: {info['index']}\nmodel: {info['model']}\nactive version: {info['active_version']} "
                f"(previous: {info['previous_versions']})\nlast indexed: {info['last_indexed']}\n"
-               f"{len(info['documents'])} documents, {info['passages']} passages")
+               f"{info['passages']} passages; " + _count(len(info["documents"]), "document")
+               + (f" {'matches' if len(info['documents']) == 1 else 'match'} {search!r}" if search else ""))
     for d in info["documents"]:
         sup = f"  [superseded by {d['superseded_by']}]" if d["superseded_by"] else ""
-        typer.echo(f"  {d['doc_id']:<55} {d['doc_type']:<15} {d['year']}  {d['passages']:>3} passages{sup}")
+        typer.echo(f"  {d['doc_id']}  ({d['doc_type']}, {d['year']}, {d['passages']} passages){sup}\n      {d['title']}")
 
 
 @app.command()

@@ -31,6 +31,9 @@ def test_index_status_ask_json(tmp_path, small_corpus):
     assert st["active_version"] == 1 and st["model"] == "all-MiniLM-L6-v2"
     assert {d["doc_id"] for d in st["documents"]} == {"bridges", "lighthouses", "otters"}
     assert all({"doc_id", "title", "doc_type", "year", "passages", "indexed_at", "content_hash"} <= set(d) for d in st["documents"])
+    found = run_cli(["status", "--search", "LIGHTHOUSE"], env).stdout  # by title or id, any case, titles shown
+    assert "1 document matches 'LIGHTHOUSE'" in found and "Test document lighthouses" in found and "otters" not in found
+    assert [d["doc_id"] for d in json.loads(run_cli(["status", "--json", "-s", "bridge"], env).stdout)["documents"]] == ["bridges"]
     (tmp_path / "qs.txt").write_text("otter diet\n\nlighthouse automation\n")
     many = run_cli(["ask", "--json", "--file", str(tmp_path / "qs.txt")], env)
     assert len(many.stdout.splitlines()) == 2
