@@ -30,7 +30,7 @@ class CatalogueItem:
     study_wording: str  # the study's table row, exactly
     table3_need: str | None = None  # the Table 3 line it corresponds to, exactly
     said: tuple[str, ...] = ()  # how a passage reporting it sounds, in our words
-    evidence: tuple[str, ...] = ()  # what counts as evidence against it (barriers only)
+    evidence: tuple[str, ...] = ()  # evidence against a barrier; for an enabler, policy or report text backing it
 
     @property
     def level(self) -> str:
