@@ -58,9 +58,12 @@ EVIDENCE_C = 8.0  # regularisation of the evidence-item classifier (5-fold CV on
 # the development half of the passages agreed)
 EVIDENCE_BLEND = 0.5
 EVIDENCE_TEMPERATURE = 0.1
+HUB_WEIGHT = 1.0
+HUB_K = 10
 REPORTING_DESIGNS = ("qualitative",)  # studies whose passages report what commissioners said
 LONG_WORDING = 5  # a row of this many stemmed words counts as named when nearly all of them occur
 CONTAINMENT = 0.85
+WINDOW = 1.5  # ...within a window this many times the row's length
 # a passage this near to the no-link profile, against its nearest item profile, gets no link (the no-link
 # sentences are short, so they sit lower than item profiles: set on the development half of the passages)
 NONE_MARGIN = -0.08
@@ -84,9 +87,21 @@ def read_statements(path: Path) -> list[dict]:
 
 # -- step 2a: the study's own wording -------------------------------------------------------------------
 
-def _contains_run(haystack: list[str], run: list[str]) -> bool:
+def _run_at(haystack: list[str], run: list[str]) -> int | None:
+    """Where the run of words first occurs contiguously, or None."""
     n = len(run)
-    return any(haystack[i:i + n] == run for i in range(len(haystack) - n + 1))
+    return next((i for i in range(len(haystack) - n + 1) if haystack[i:i + n] == run), None)
+
+
+def _contained_at(haystack: list[str], run: list[str]) -> int | None:
+    """Where a window not much longer than the run first holds nearly all of the run's words (a long row quoted
+    with a word changed or inserted), or None."""
+    words = set(run)
+    width = int(WINDOW * len(run)) + 1
+    for i in range(max(1, len(haystack) - width + 1)):
+        if sum(t in words for t in set(haystack[i:i + width])) / len(words) >= CONTAINMENT:
+            return i
+    return None
 
 
 @lru_cache(maxsize=1)
@@ -96,15 +111,14 @@ def _wordings() -> tuple[tuple[CatalogueItem, list[str]], ...]:
 
 
 def named_item(text: str) -> CatalogueItem | None:
-    """The catalogue item whose table wording the text uses (the longest such wording wins)."""
+    """The catalogue item whose table wording the text uses. Where a passage quotes several rows (a table), the
+    first quoted is the one it leads with; at the same place, the longer wording wins."""
     toks = tokens(text)
-    tok_set = set(toks)
-    best, best_len = None, 0
+    best, best_key = None, None
     for item, run in _wordings():
-        hit = _contains_run(toks, run) if len(run) < LONG_WORDING else (
-            sum(t in tok_set for t in set(run)) / len(set(run)) >= CONTAINMENT)
-        if hit and len(run) > best_len:
-            best, best_len = item, len(run)
+        at = _run_at(toks, run) if len(run) < LONG_WORDING else _contained_at(toks, run)
+        if at is not None and (best_key is None or (at, -len(run)) < best_key):
+            best, best_key = item, (at, -len(run))
     return best
 
 
@@ -174,6 +188,7 @@ class Tagger:
     evidence_owner: np.ndarray
     evidence_model: object = None  # which barrier an evidence passage speaks to (trained on labelled passages)
     embedder: object = None
+    report_hub: np.ndarray | None = None  # how near each report sentence sits to texts in general (hubness)
     none_vectors: np.ndarray | None = None  # what a passage with no link sounds like (catalogue.yaml no_link)
 
     def _best(self, sims: np.ndarray, owner: np.ndarray, allowed) -> tuple[int | None, float]:
@@ -220,7 +235,9 @@ class Tagger:
         if reporting and float(evidence_sims.max()) >= float(report_sims.max()) + REPORTING_EVIDENCE_MARGIN:
             behavioural = False  # the study citing another source's figures or policy: evidence, not a finding
         if behavioural:  # the nearest item of either table: the classifier's barrier/enabler call is not used here
-            j, sim = self._best(report_sims, self.report_owner, lambda it: True)
+            pick = report_sims - HUB_WEIGHT * self.report_hub if self.report_hub is not None else report_sims
+            j, _ = self._best(pick, self.report_owner, lambda it: True)
+            sim = float(report_sims[self.report_owner == j].max()) if j is not None else -1.0
             if j is not None and sim >= REPORT_MIN:
                 item = items()[j]
                 return make_tag(item, f"reports_{item.polarity}", sim)
@@ -287,13 +304,23 @@ def _none_profile(embedder) -> np.ndarray:
     return embedder.embed(list(catalogue().get("no_link", ())))
 
 
+def _hubness(embedder, profile: np.ndarray, statements: list[dict] | None) -> np.ndarray:
+    """For each profile sentence, its mean cosine to its HUB_K nearest training texts (statements and passages):
+    a generic sentence, near to everything, is discounted when choosing the item (CSLS, Conneau et al. 2018)."""
+    statements = statements if statements is not None else read_statements(TRAINING_FILE)
+    texts = [s["text"] for s in statements] + [embed_text(r["title"], r["locator"], r["text"]) for r in _training_passages()]
+    sims = profile @ embedder.embed(texts).T
+    k = min(HUB_K, sims.shape[1])
+    return np.sort(sims, axis=1)[:, -k:].mean(axis=1)
+
+
 def train(embedder, statements: list[dict] | None = None, C: float = 4.0) -> Tagger:
     classifier = train_classifier(embedder, statements, C)
     report, report_owner, evidence, evidence_owner = _profiles(embedder)
     return Tagger(version=fingerprint() or "untrained", classifier=classifier, report_vectors=report,
                   report_owner=report_owner, evidence_vectors=evidence, evidence_owner=evidence_owner,
                   evidence_model=train_evidence_model(embedder, evidence, evidence_owner), embedder=embedder,
-                  none_vectors=_none_profile(embedder))
+                  none_vectors=_none_profile(embedder), report_hub=_hubness(embedder, report, statements))
 
 
 def fingerprint() -> str | None:
