@@ -10,6 +10,7 @@ so the page shown is the page that was cited.
 from __future__ import annotations
 
 import re
+import threading
 from dataclasses import dataclass, field
 from pathlib import Path
 
@@ -87,18 +88,36 @@ def page_of(locator: str | None) -> int | None:
 
 
 # -- the passage and its neighbours ----------------------------------------------------------------------
+MAX_SPANS = 20  # an answer uses a few sentences of a passage; more is not a real request
+
+
+def merge_spans(spans) -> list[list[int]]:
+    """Sorted spans with overlapping or touching ones merged: highlighting and marking assume no overlap."""
+    out: list[list[int]] = []
+    for start, end in sorted((int(a), int(b)) for a, b in spans):
+        if out and start <= out[-1][1]:
+            out[-1][1] = max(out[-1][1], end)
+        else:
+            out.append([start, end])
+    return out
+
+
 def check_spans(spans, text: str) -> list[list[int]]:
-    """Spans as an answer gives them, checked against the passage: whole numbers, 0 <= start < end <= length."""
+    """Spans as an answer gives them, checked against the passage: pairs of whole numbers (not text, fractions
+    or booleans), 0 <= start < end <= length, at most MAX_SPANS; returned merged where they overlap."""
+    spans = list(spans or [])
+    if len(spans) > MAX_SPANS:
+        raise AssistantError(f"at most {MAX_SPANS} spans can be shown at once, got {len(spans)}")
     out = []
-    for sp in spans or []:
-        try:
-            start, end = (int(x) for x in sp)
-        except (TypeError, ValueError):
-            raise AssistantError(f"a span must be two whole numbers [start, end], got {sp!r}") from None
+    for sp in spans:
+        if not (isinstance(sp, (list, tuple)) and len(sp) == 2
+                and all(isinstance(x, int) and not isinstance(x, bool) for x in sp)):
+            raise AssistantError(f"a span must be two whole numbers [start, end], got {sp!r}")
+        start, end = sp
         if not 0 <= start < end <= len(text):
             raise AssistantError(f"span [{start}, {end}] is outside the passage ({len(text)} characters)")
         out.append([start, end])
-    return sorted(out)
+    return merge_spans(out)
 
 
 def source_view(passages: list[Passage], passage_id: str, spans=None, context: int = 1,
@@ -147,11 +166,11 @@ def normalised(text: str) -> tuple[str, list[int]]:
     return "".join(chars), where
 
 
-def find_on_page(page_text: str, quote: str, min_anchor: int = 24) -> tuple[int, int] | None:
+def find_on_page(page_text: str, quote: str, min_anchor: int = 24, hay=None) -> tuple[int, int] | None:
     """[start, end) of ``quote`` in ``page_text``, ignoring spacing and case; when the whole quote is not
     found (a line break hyphenated differently, a ligature), its first and last ``min_anchor`` characters are
     looked for on their own. None when neither is found."""
-    hay, where = normalised(page_text)
+    hay, where = hay or normalised(page_text)  # a caller looking for several quotes normalises the page once
     needle, _ = normalised(quote)
     if not needle or not hay:
         return None
@@ -184,23 +203,13 @@ def line_boxes(char_boxes: list[tuple[float, float, float, float]]) -> list[tupl
     return [tuple(b) for b in lines]
 
 
-_HASHES: dict[tuple, str] = {}
-
-
-def _content_hash(path: Path) -> str:
-    """The hash the indexer records for the file and its sidecar; cached by their sizes and mtimes."""
-    from assistant.ingest.loaders import file_hash
+def indexed_pdf(view: SourceView) -> bytes:
+    """The bytes of the PDF file the manifest names for this view's document, read once and checked to be the
+    file that was indexed (its hash with its sidecar, as the indexer records it); pdfium is given these bytes,
+    so the file cannot change between the check and the drawing."""
+    from assistant.ingest.loaders import content_hash
     from assistant.ingest.loaders.metadata import sidecar_path
 
-    stats = [(x.stat().st_size, x.stat().st_mtime_ns) if x.exists() else None for x in (path, sidecar_path(path))]
-    key = (str(path), *stats)
-    if key not in _HASHES:
-        _HASHES[key] = file_hash(path)
-    return _HASHES[key]
-
-
-def indexed_pdf(view: SourceView) -> Path:
-    """The PDF file the manifest names for this view's document, checked to be the file that was indexed."""
     doc_id = view.passage.doc_id
     path = Path(view.path or "")
     if not view.path or path.suffix.lower() != ".pdf":
@@ -210,36 +219,49 @@ def indexed_pdf(view: SourceView) -> Path:
                              "cannot be shown")
     if not path.is_file():
         raise AssistantError(f"the PDF of {doc_id!r} ({path.name}) is not on this computer, so its pages cannot be shown")
-    if not view.content_hash or _content_hash(path) != view.content_hash:
+    data = path.read_bytes()
+    side = sidecar_path(path)
+    if not view.content_hash or content_hash(data, side.read_bytes() if side.exists() else b"") != view.content_hash:
         raise AssistantError(f"{path.name} has changed since it was indexed; re-index it to see its pages")
-    return path
+    return data
 
 
 def page_image(view: SourceView, page: int | None = None) -> PageImage:
     """The view's PDF page (or ``page``), with the answer's spans (or, without spans, the whole passage) boxed
     when it is the cited page."""
-    path = indexed_pdf(view)
+    data = indexed_pdf(view)
     page = page or view.page or 1
     text = view.passage.text
     quotes = ([text[a:b] for a, b in view.spans] or [text]) if page == view.page else []
-    return render_page(path, page, quotes)
+    return render_page(data, page, quotes, name=Path(view.path or "").name)
 
 
-def render_page(path: Path, page: int, quotes: list[str], scale: float = RENDER_SCALE) -> PageImage:
-    """Page ``page`` (1-based) of the PDF as PNG, with the boxes of each quote found on it, via pdfium."""
+# pdfium is not thread-safe, not even across documents: one page is drawn at a time in this process.
+_PDFIUM = threading.Lock()
+
+
+def render_page(pdf_file: Path | bytes, page: int, quotes: list[str], scale: float = RENDER_SCALE,
+                name: str | None = None) -> PageImage:
+    """Page ``page`` (1-based) of the PDF (a path or its bytes) as PNG, with the boxes of each quote found on
+    it, via pdfium (under a lock: pdfium must never run on two threads at once)."""
+    with _PDFIUM:
+        return _render_page(pdf_file, page, quotes, scale, name or (pdf_file.name if isinstance(pdf_file, Path) else "the PDF"))
+
+
+def _render_page(pdf_file, page: int, quotes: list[str], scale: float, name: str) -> PageImage:
     import io
 
     import pypdfium2 as pdfium
     import pypdfium2.raw as pdfium_c
 
     try:
-        pdf = pdfium.PdfDocument(str(path))
+        pdf = pdfium.PdfDocument(pdf_file if isinstance(pdf_file, bytes) else str(pdf_file))
     except pdfium.PdfiumError as e:
-        raise AssistantError(f"{path.name}: the PDF could not be opened ({e})") from None
+        raise AssistantError(f"{name}: the PDF could not be opened ({e})") from None
     try:
         count = len(pdf)
         if not 1 <= page <= count:
-            raise AssistantError(f"{path.name} has {count} page(s); there is no page {page}")
+            raise AssistantError(f"{name} has {count} page(s); there is no page {page}")
         pg = pdf[page - 1]
         width_pt, height_pt = pg.get_size()
         image = pg.render(scale=scale).to_pil()
@@ -249,8 +271,9 @@ def render_page(path: Path, page: int, quotes: list[str], scale: float = RENDER_
         n = textpage.count_chars()
         text = "".join(chr(pdfium_c.FPDFText_GetUnicode(textpage.raw, i) or 32) for i in range(n))
         boxes, found = [], bool(quotes)
+        hay = normalised(text)
         for quote in quotes:
-            at = find_on_page(text, quote)
+            at = find_on_page(text, quote, hay=hay)
             if at is None:
                 found = False
                 continue

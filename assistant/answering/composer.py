@@ -24,6 +24,7 @@ from assistant.comb.catalogue import RELATION_WORDS, by_id, component_phrase, pr
 from assistant.comb.taxonomy import label
 from assistant.ingest.chunking import split_sentences
 from assistant.models import Citation
+from assistant.sources import merge_spans
 from assistant.retrieval.periods import years_in
 from assistant.retrieval.retriever import Hit
 from assistant.text import tokens
@@ -195,7 +196,8 @@ def pick_lead(cands: list[Candidate]) -> list[Candidate]:
 
 
 def with_continuations(lead: list[Candidate], cands: list[Candidate], budget: int = LEAD_WORDS + 70) -> list[Candidate]:
-    """Each lead sentence followed by the next sentence of its passage when that one carries on the same point
+    """Each lead sentence followed by the sentence directly after it in its passage (up to CONTINUATIONS of them)
+    when that one is readable and carries on the same point
     (shares a question word or a figure): the key detail is often the sentence after the best match, and
     after its antecedent a sentence opening "It found..." reads well."""
     out: list[Candidate] = []
@@ -203,8 +205,10 @@ def with_continuations(lead: list[Candidate], cands: list[Candidate], budget: in
     for c in lead:
         out.append(c)
         last = c
+        starts = sorted(start for start, _, _ in passage_sentences(c.hit.passage.text))
         for _ in range(CONTINUATIONS):
-            nxt = min((x for x in cands if x.hit is c.hit and x.start >= last.end), key=lambda x: x.start, default=None)
+            after = next((st for st in starts if st >= last.end), None)  # the sentence directly after, if readable
+            nxt = next((x for x in cands if x.hit is c.hit and x.start == after), None)
             if (nxt is None or any(nxt is x or _similar(nxt.text, x.text) for x in lead + out)
                     or not (nxt.overlap or FIGURE.search(nxt.text)) or words + len(nxt.text.split()) > budget):
                 break
@@ -285,7 +289,7 @@ def table_line(listed: list[tuple[Hit, object, int, int]], order: dict[int, int]
         here = [(h, start, end) for h, it, start, end in listed if it.component == comp]
         if not here:
             continue
-        names = "; ".join(f"{h.passage.text[start:end]} [{order[id(h)]}]" for h, start, end in here)
+        names = "; ".join(f"{h.passage.text[start:end]} {ref(order[id(h)])}" for h, start, end in here)
         if comp == "not_individual":
             lines.append(f"- **System level** (the study codes these N/A: national funding and structures, not one "
                          f"commissioner's choice): {names}.")
@@ -356,8 +360,21 @@ def number_citations(used: list[Candidate], superseded_titles: dict[str, str]) -
     return order, cits
 
 
+# The composer writes each citation marker as a placeholder and turns them into "[n]" last, so that a "[2]" a
+# quoted document happens to contain is never taken for one of ours (renumbering for the LLM path).
+PLACEHOLDER = re.compile("\x00(\\d+)\x00")
+
+
+def ref(n: int) -> str:
+    return f"\x00{n}\x00"
+
+
+def finalise(markdown: str) -> str:
+    return PLACEHOLDER.sub(lambda m: f"[{m.group(1)}]", markdown)
+
+
 def with_ref(c: Candidate, order: dict[int, int]) -> str:
-    return f"{c.text} [{order[id(c.hit)]}]" if c.text else f"See [{order[id(c.hit)]}]."
+    return f"{c.text} {ref(order[id(c.hit)])}" if c.text else f"See {ref(order[id(c.hit)])}."
 
 
 def compose(question: str, intent: str, hits: list[Hit], idf: dict, default_idf: float, not_covered: list[str],
@@ -386,7 +403,7 @@ def compose(question: str, intent: str, hits: list[Hit], idf: dict, default_idf:
     if table:
         parts.append(("barriers", table_line(table, order)))
     elif named:
-        listed = "; ".join(f"{item.study_wording.lower()} [{order[id(hit)]}]" for hit, item in named)
+        listed = "; ".join(f"{item.study_wording.lower()} {ref(order[id(hit)])}" for hit, item in named)
         parts.append(("barriers", f"The study's barriers that the cited evidence reports: {listed}."))
     parts.append(("lead", " ".join(with_ref(c, order) for c in lead)))
     if groups:
@@ -399,13 +416,14 @@ def compose(question: str, intent: str, hits: list[Hit], idf: dict, default_idf:
     if not_covered:  # parts of the question, so markdown in them is shown as text
         parts.append(("not_covered", "**What the evidence here does not cover:** "
                       + "; ".join(_md_text(x) for x in not_covered) + "."))
-    others = {(order[id(c.hit)], c.start, c.end) for c in prefix + used if c not in lead}
+    pointers = [m for _, members in groups for m in members]  # "See [n]" lines point at a lead sentence
+    others = {(order[id(c.hit)], c.start, c.end) for c in prefix + used + pointers if c not in lead}
     lead_spans: dict[int, list[list[int]]] = {}
     for c in lead:
         n = order[id(c.hit)]
         if (n, c.start, c.end) not in others:
             lead_spans.setdefault(n, []).append([c.start, c.end])
-    return Composed("\n\n".join(t for _, t in parts if t), cits, not_covered, parts, lead_spans)
+    return Composed(finalise("\n\n".join(t for _, t in parts if t)), cits, not_covered, parts, lead_spans)
 
 
 CITE_MARK = re.compile(r"\[(\d+)\]")
@@ -415,20 +433,20 @@ def with_generated_lead(composed: Composed, lead: str, spans: dict[int, list[lis
     """The answer with its lead replaced by checked generated text (optional LLM): the same structure (the study's
     barriers, by barrier, also in the evidence, not covered), the generated sentences' supporting spans in place
     of the extractive lead's, and only the citations the text still uses, renumbered in order of first use."""
+    by_n = {c.n: c for c in composed.citations}
+    # the generated text's own markers (checked against the citations) become placeholders like the composer's
+    lead = CITE_MARK.sub(lambda m: ref(int(m.group(1))) if int(m.group(1)) in by_n else m.group(0), lead)
     parts = [(name, lead if name == "lead" else text) for name, text in composed.parts]
     text = "\n\n".join(t for _, t in parts if t)
-    by_n = {c.n: c for c in composed.citations}
     order: dict[int, int] = {}
-    for m in CITE_MARK.finditer(text):
-        if int(m.group(1)) in by_n:
-            order.setdefault(int(m.group(1)), len(order) + 1)
-    text = CITE_MARK.sub(lambda m: f"[{order[int(m.group(1))]}]" if int(m.group(1)) in order else m.group(0), text)
+    for m in PLACEHOLDER.finditer(text):
+        order.setdefault(int(m.group(1)), len(order) + 1)
+    text = PLACEHOLDER.sub(lambda m: f"[{order[int(m.group(1))]}]", text)
     cits = []
     for old, new in sorted(order.items(), key=lambda kv: kv[1]):
         c = by_n[old]
         kept = [s for s in c.spans if s not in composed.lead_spans.get(old, [])]
-        merged = sorted({tuple(s) for s in kept + spans.get(old, [])})
-        cits.append(type(c)(**{**c.__dict__, "n": new, "spans": [list(s) for s in merged]}))
+        cits.append(type(c)(**{**c.__dict__, "n": new, "spans": merge_spans(kept + spans.get(old, []))}))
     return text, cits
 
 

@@ -106,6 +106,8 @@ def test_real_local_model_answers_are_checked(llm_server, shipped):
             assert (section in ans.answer) == (section in extractive.answer), (section, ans.answer)
         for c in ans.citations:  # every citation is used by the text, with spans inside its passage
             assert f"[{c.n}]" in ans.answer and all(0 <= a < b <= len(c.text) for a, b in c.spans)
+            if f"[{c.n}]" in lead:  # a citation the generated text uses carries its supporting sentence
+                assert c.spans
         assert [c.n for c in ans.citations] == list(range(1, len(ans.citations) + 1))
 
 

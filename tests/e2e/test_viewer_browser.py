@@ -205,10 +205,15 @@ def test_a_pdf_citation_shows_the_cited_page_with_boxes_over_the_cited_words(pag
     assert boxes
     a, b = cited["spans"][0]
     words = cited["text"][a:b].split(".")[0].strip()  # the span's first sentence, as pdfium finds it
-    for l, t, r, btm in pdf_char_boxes(viewer_server["pdf"], 2, words[:60], RENDER_SCALE):
+    glyphs = pdf_char_boxes(viewer_server["pdf"], 2, words[:60], RENDER_SCALE)
+    for l, t, r, btm in glyphs:
         cx, cy = (l + r) / 2, (t + btm) / 2
         assert any(L - 1 <= cx <= R + 1 and T - 1 <= cy <= B + 1 for L, T, R, B in boxes), ((cx, cy), boxes)
-    # and no box strays far from the cited words: each overlaps a glyph of the span's page text
+    # and no box strays from the cited words: each lies on the cited lines, none covers the page
+    span_glyphs = pdf_char_boxes(viewer_server["pdf"], 2, cited["text"][a:b].split()[-1].rstrip("."), RENDER_SCALE)
+    for L, T, R, B in boxes:
+        assert any(L - 1 <= (l + r) / 2 <= R + 1 and T - 1 <= (t + btm) / 2 <= B + 1 for l, t, r, btm in glyphs + span_glyphs)
+        assert (R - L) * (B - T) < 0.2 * shown.width * shown.height
     page.wait_for_function("""() => { const r = document.querySelector('#pair-viewer .pair-pdf-box').getBoundingClientRect();
         return r.top >= 0 && r.bottom <= window.innerHeight; }""", timeout=5000)
     OUT.mkdir(exist_ok=True)

@@ -168,7 +168,7 @@ def test_a_general_barriers_question_names_every_barrier_of_the_study_table_by_c
     assert "Funding is short term" not in only.text.split("\n\n")[0]
 
 
-def test_also_in_the_evidence_is_at_most_three_lines():
+def test_also_in_the_evidence_is_at_most_more_lines_lines():
     said = ["funding for parent-infant teams was short", "boards rarely heard about infant mental health",
             "waiting lists for perinatal care were growing", "health visitors lacked training in bonding",
             "grant rules changed every year", "data on outcomes was hard to find"]
@@ -200,3 +200,30 @@ def test_a_generated_lead_keeps_the_structure_and_renumbers_the_citations_it_use
         gone = a.lead_spans.get(by_pid[c.passage_id].n, [])
         assert not [sp for sp in gone if sp in c.spans and sp != [0, 10]]
     assert [0, 10] in next(c for c in cits if c.passage_id == pid).spans
+
+
+def test_a_bracketed_number_in_a_quoted_passage_is_never_taken_for_a_citation():
+    from assistant.answering.composer import Composed, ref, with_generated_lead
+
+    quoting = make_passage("survey:0001", "Short spells of central money were noted in an earlier survey [1] of areas.")
+    a = answer_for("How long does central money for a service last?", "fact", [STUDY, quoting])
+    assert "earlier survey [1] of areas. [2]" in a.text  # quoted as it is, with our marker after it
+    study, survey = a.citations
+    composed = Composed("", [study, survey], [], [("lead", f"Commissioners said central money stops. {ref(1)}"),
+                                                  ("more", f"**Also in the evidence**\n- {quoting.text} {ref(2)}")],
+                        {1: [[0, 20]]})
+    text, cits = with_generated_lead(composed, "Central money often lasts a year or two [2].", {2: [[0, 12]]})
+    assert text == ("Central money often lasts a year or two [1].\n\n**Also in the evidence**\n"
+                    "- Short spells of central money were noted in an earlier survey [1] of areas. [1]")
+    assert [c.passage_id for c in cits] == ["survey:0001"]  # the study, no longer used, is not cited
+    assert cits[0].spans == survey.spans  # its own sentence, which the generated [0, 12] lies inside
+
+
+def test_a_continuation_is_only_the_sentence_directly_after():
+    gap = make_passage("study-gap:0003", "Commissioners said grants for parent-infant teams lasted one year. "
+                                         "The authors interviewed nine people. "
+                                         "Commissioners said 40% of grant-funded posts were lost.", doc_type="study")
+    a = answer_for("What did commissioners say about grants for parent-infant teams?", "fact", [gap])
+    lead = a.text.split("\n\n")[0]
+    assert lead.startswith("Commissioners said grants for parent-infant teams lasted one year.")
+    assert "40% of grant-funded posts" not in lead.split("[1]")[0]  # not carried on past the skipped sentence

@@ -84,11 +84,28 @@ def test_spans_count_characters_not_bytes_in_unicode_text():
 
 @pytest.mark.parametrize("spans, message", [
     ([[5, 3]], "outside the passage"), ([[0, 999]], "outside the passage"), ([["a", 2]], "two whole numbers"),
-    ([[1]], "two whole numbers"), ([[-1, 2]], "outside the passage"),
+    ([[1]], "two whole numbers"), ([[-1, 2]], "outside the passage"), (["12"], "two whole numbers"),
+    ([[1.9, 5.2]], "two whole numbers"), ([[True, 2]], "two whole numbers"), ([[0, 1]] * 21, "at most 20 spans"),
 ])
 def test_bad_spans_are_refused_with_a_reason(spans, message):
     with pytest.raises(AssistantError, match=message):
         check_spans(spans, "A short passage.")
+
+
+def test_overlapping_spans_are_merged_so_nothing_is_marked_twice_or_dropped():
+    text = "abcdefghijklmnopqrstuvwxyz"
+    spans = check_spans([[5, 15], [0, 10], [20, 22], [22, 24]], text)
+    assert spans == [[0, 15], [20, 24]]
+    assert marked(text, spans) == "»abcdefghijklmno«pqrst»uvwx«yz"
+
+
+def test_pages_are_drawn_one_at_a_time_from_several_threads(tmp_path):
+    from concurrent.futures import ThreadPoolExecutor
+
+    path = two_column_pdf(tmp_path / "two.pdf")
+    with ThreadPoolExecutor(4) as pool:
+        images = list(pool.map(lambda _: render_page(path.read_bytes(), 1, [RIGHT.split(". ")[0]]), range(8)))
+    assert all(im.found and im.png == images[0].png for im in images)
 
 
 def test_unknown_passage_says_what_an_id_looks_like():
@@ -166,12 +183,12 @@ def test_only_the_indexed_pdf_is_drawn(tmp_path):
 
 
 # -- the viewer's requests and HTML -------------------------------------------------------------------------
-TURNS = [{"answer": {"citations": [{"n": 1, "passage_id": "a:0000", "spans": [[0, 4]]}]}}]
+TURNS = [{"answer": {"citations": [{"n": 1, "passage_id": "a:0000", "spans": [[0, 4]], "text": "Some text here."}]}}]
 
 
 @pytest.mark.parametrize("raw, expected", [
-    ('{"turn": 0, "n": 1, "at": 5}', ("a:0000", [[0, 4]], None)),
-    ('{"passage_id": "b:0002", "spans": [[1, 3]], "page": 2}', ("b:0002", [[1, 3]], 2)),
+    ('{"turn": 0, "n": 1, "at": 5}', ("a:0000", [[0, 4]], None, viewer.text_fingerprint("Some text here."))),
+    ('{"passage_id": "b:0002", "spans": [[1, 3]], "page": 2, "h": "ab12"}', ("b:0002", [[1, 3]], 2, "ab12")),
     ('{"close": true}', None), ("", None),
 ])
 def test_view_requests(raw, expected):
@@ -204,6 +221,14 @@ def test_viewer_html_is_inert_and_marks_the_span():
     assert "&lt;script&gt;" in html and '<mark class="pair-used">Teams grew</mark>' in html
     assert "${" not in html and "{{" not in html  # no template syntax reaches gr.HTML
     assert 'data-copy="Publisher (2024) &lt;b&gt;Title&lt;/b&gt;' in html
+
+
+def test_a_citation_whose_passage_changed_since_the_answer_is_not_shown_with_old_offsets():
+    now = make_passage("a:0000", "Other words entirely, after a re-index of the same document.")
+    html = viewer.render_view(FakeSources([now]), '{"turn": 0, "n": 1}', TURNS)
+    assert "re-indexed since this answer" in html and "<mark" not in html
+    same = make_passage("a:0000", "Some text here.")
+    assert '<mark class="pair-used">Some</mark>' in viewer.render_view(FakeSources([same]), '{"turn": 0, "n": 1}', TURNS)
 
 
 def test_viewer_shows_a_message_not_a_trace_for_a_bad_request():
@@ -246,3 +271,8 @@ def test_a_line_that_recurs_only_in_the_body_is_kept():
     assert strip_running_lines(pages) == [body.format(t=t) for t in topics]  # title and page number go, the body stays
     short = ["Two lines only\nand a second", "Two lines only\nand a second"]
     assert strip_running_lines(short) == short  # too short to have a header, and too few pages to tell
+    trailing = [f"Title line\nBody {t} one.\nBody {t} two.\nBody {t} three.\nPage {i} of 4\n\n"
+                for i, t in enumerate(topics, start=1)]
+    assert all("Page" not in p and "Title" not in p for p in strip_running_lines(trailing))  # blank lines after a footer
+    once = [f"Intro {t}.\nMiddle {t}.\nMore {t}.\nEnd {t}." for t in topics[:3]] + ["Intro x.\nTotal teams\nin the table\n42"]
+    assert strip_running_lines(once)[-1].endswith("42")  # a number at the foot of one page is not a page number

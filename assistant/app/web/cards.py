@@ -33,9 +33,19 @@ def short_question(question: str, limit: int = MAX_SHOWN_QUESTION) -> str:
 
 
 # -- cards ------------------------------------------------------------------------------------------------
-def view_request(passage_id: str, spans=None, page: int | None = None) -> str:
+def text_fingerprint(text: str) -> str:
+    """A short hash of a passage's text: the viewer shows a citation only while the index still holds that text
+    (after a re-index the same passage id can hold other words)."""
+    import hashlib
+
+    return hashlib.sha256((text or "").encode("utf-8")).hexdigest()[:16]
+
+
+def view_request(passage_id: str, spans=None, page: int | None = None, text: str | None = None) -> str:
     """A ``data-view`` attribute value (escaped) that opens this passage in the source viewer (viewer.py)."""
     req = {"passage_id": passage_id, "spans": [[int(a), int(b)] for a, b in spans or []]}
+    if text is not None:
+        req["h"] = text_fingerprint(text)
     if page is not None:
         req["page"] = int(page)
     return esc(json.dumps(req, separators=(",", ":")))
@@ -81,7 +91,7 @@ def card_html(citation) -> str:
     c = _as_dict(citation)
     tag = c.get("com_b") or {}
     n = esc(c.get("n", ""))
-    view = view_request(c.get("passage_id") or "", c.get("spans") or [])
+    view = view_request(c.get("passage_id") or "", c.get("spans") or [], text=c.get("text") or "")
     url = safe_url(c.get("url"))
     meta = [esc(c.get("publisher") or "Unknown publisher"), esc(c.get("year") or "n.d."),
             esc(DOC_TYPE_LABELS.get(c.get("doc_type"), c.get("doc_type") or ""))]

@@ -12,7 +12,14 @@ import base64
 import json
 import logging
 
-from assistant.app.web.cards import DOC_TYPE_LABELS, comb_badge, highlighted, strength_badge, view_request
+from assistant.app.web.cards import (
+    DOC_TYPE_LABELS,
+    comb_badge,
+    highlighted,
+    strength_badge,
+    text_fingerprint,
+    view_request,
+)
 from assistant.app.web.security import esc, safe_url
 from assistant.errors import AssistantError
 
@@ -21,8 +28,9 @@ log = logging.getLogger("assistant.web")
 MAX_REQUEST_CHARS = 4000
 
 
-def parse_request(raw, turns) -> tuple[str, list, int | None] | None:
-    """A viewer request -> (passage id, spans, page) or None to close. Raises AssistantError when malformed."""
+def parse_request(raw, turns) -> tuple[str, list, int | None, str | None] | None:
+    """A viewer request -> (passage id, spans, page, fingerprint of the cited text or None), or None to close.
+    Raises AssistantError when malformed."""
     if not isinstance(raw, str) or not raw.strip():
         return None
     if len(raw) > MAX_REQUEST_CHARS:
@@ -43,11 +51,12 @@ def parse_request(raw, turns) -> tuple[str, list, int | None] | None:
         cits = {c.get("n"): c for c in turns[turn]["answer"].get("citations") or []}
         if n not in cits:
             raise AssistantError(f"the answer has no citation [{n}]")
-        return cits[n]["passage_id"], cits[n].get("spans") or [], page
+        return cits[n]["passage_id"], cits[n].get("spans") or [], page, text_fingerprint(cits[n].get("text") or "")
     pid = req.get("passage_id")
     if not isinstance(pid, str) or not pid:
         raise AssistantError("say which passage to show")
-    return pid, req.get("spans") or [], page
+    fingerprint = req.get("h")
+    return pid, req.get("spans") or [], page, fingerprint if isinstance(fingerprint, str) else None
 
 
 def message_html(text: str) -> str:
@@ -64,16 +73,16 @@ def pdf_html(view, page) -> str:
         f'width:{100 * (r - l) / page.width:.3f}%;height:{100 * (b - t) / page.height:.3f}%" '
         f'data-box="{l:.1f},{t:.1f},{r:.1f},{b:.1f}"></div>' for l, t, r, b in page.boxes)
     pid, spans = view.passage.passage_id, view.spans
-    prev_btn = (f'<button type="button" class="pair-page-prev" data-view="{view_request(pid, spans, page.page - 1)}">'
+    prev_btn = (f'<button type="button" class="pair-page-prev" data-view="{view_request(pid, spans, page.page - 1, view.passage.text)}">'
                 '← Previous page</button>' if page.page > 1 else '<span></span>')
-    next_btn = (f'<button type="button" class="pair-page-next" data-view="{view_request(pid, spans, page.page + 1)}">'
+    next_btn = (f'<button type="button" class="pair-page-next" data-view="{view_request(pid, spans, page.page + 1, view.passage.text)}">'
                 'Next page →</button>' if page.page < page.page_count else '<span></span>')
     note = ""
     if page.page == view.page and not page.found:
         note = '<p class="pair-pdf-note">The cited words could not be placed on this page; the passage text is below.</p>'
     elif page.page != view.page:
         note = (f'<p class="pair-pdf-note">The passage is on page {view.page}. '
-                f'<button type="button" data-view="{view_request(pid, spans, view.page)}">Back to page {view.page}</button></p>')
+                f'<button type="button" data-view="{view_request(pid, spans, view.page, view.passage.text)}">Back to page {view.page}</button></p>')
     return (f'<nav class="pair-pdf-nav">{prev_btn}<span class="pair-page-no">Page {page.page} of {page.page_count}</span>{next_btn}</nav>'
             f'{note}<div class="pair-pdf-page" data-page="{page.page}" data-width="{page.width}" data-height="{page.height}">'
             f'<img src="data:image/png;base64,{img}" alt="{esc(f"Page {page.page} of {view.passage.meta.title}")}">'
@@ -124,8 +133,11 @@ def render_view(assistant, raw_request, turns, context: int = 2) -> str:
         parsed = parse_request(raw_request, turns)
         if parsed is None:
             return ""
-        passage_id, spans, page = parsed
+        passage_id, spans, page, fingerprint = parsed
         view = assistant.source(passage_id, spans, context)
+        if fingerprint is not None and fingerprint != text_fingerprint(view.passage.text):
+            return message_html("The evidence has been re-indexed since this answer, and this passage has changed: "
+                                "ask the question again to see its sources.")
     except AssistantError as e:
         return message_html(str(e))
     except Exception:  # noqa: BLE001 - the page never shows a stack trace

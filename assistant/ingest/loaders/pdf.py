@@ -24,7 +24,7 @@ def unwrap(text: str) -> str:
     return re.sub(r"(?<!\n)[ ]?\n[ ]?(?!\n)", " ", text)
 
 
-PAGE_NUMBER = re.compile(r"^(?:page\s*)?\d{1,4}(?:\s*(?:of|/)\s*\d{1,4})?$", re.I)
+PAGE_LABEL = re.compile(r"^page\s*\d{1,4}(?:\s*(?:of|/)\s*\d{1,4})?$", re.I)  # "Page 7", "Page 7 of 80"
 EDGE_LINES = 2  # lines at the top and at the bottom of a page where running headers and footers sit
 
 
@@ -34,28 +34,29 @@ def _line_key(line: str) -> str:
 
 
 def _edges(lines: list[str]) -> list[int]:
-    """Indexes of the lines where a running header or footer can sit: two at each end, one on a short page,
-    none on a page of fewer than three lines (all body)."""
-    if len(lines) < 3:
+    """Indexes of the non-blank lines where a running header or footer can sit: two at each end, one on a
+    short page, none on a page of fewer than three lines (all body)."""
+    filled = [i for i, ln in enumerate(lines) if ln.strip()]
+    if len(filled) < 3:
         return []
-    n = 1 if len(lines) <= 6 else EDGE_LINES
-    return list(range(n)) + list(range(len(lines) - n, len(lines)))
+    n = 1 if len(filled) <= 6 else EDGE_LINES
+    return filled[:n] + filled[-n:]
 
 
 def strip_running_lines(pages: list[str]) -> list[str]:
     """Each page's text without its running headers and footers: a line at the top or bottom of the page that
-    recurs (numbers aside) at the top or bottom of at least half the pages (three or more), and bare page
-    numbers ("7", "Page 7 of 80"). Otherwise a guide's title and "Page 3 of 6" are glued into quoted sentences."""
+    recurs, numbers aside, at the top or bottom of at least half the pages (three or more; so bare page numbers
+    go too), and "Page 7 of 80" labels. Otherwise a guide's title and "Page 3 of 6" are glued into quoted
+    sentences. A number that is not a running page number (a table value at the foot of one page) stays."""
     split = [t.split("\n") for t in pages]
     counts: dict[str, int] = {}
     for lines in split:
-        for key in {_line_key(lines[i]) for i in _edges(lines) if lines[i].strip()}:
+        for key in {_line_key(lines[i]) for i in _edges(lines)}:
             counts[key] = counts.get(key, 0) + 1
     running = {k for k, n in counts.items() if len(pages) >= 3 and n >= max(3, len(pages) / 2)}
     out = []
     for lines in split:
-        drop = {i for i in _edges(lines) if lines[i].strip()
-                and (_line_key(lines[i]) in running or PAGE_NUMBER.match(lines[i].strip()))}
+        drop = {i for i in _edges(lines) if _line_key(lines[i]) in running or PAGE_LABEL.match(lines[i].strip())}
         out.append("\n".join(ln for i, ln in enumerate(lines) if i not in drop))
     return out
 
