@@ -175,7 +175,7 @@ class EvidenceAssistant:
                 + (uncovered_parts(standalone, [h.passage.text for h in hits], stem) if not never_refused(intent) else []))
         titles = {p.doc_id: p.meta.title for p in retriever.passages if p.doc_id in {h.passage.superseded_by for h in hits}}
         composed = compose(standalone, intent, hits, retriever.lexical.idf, retriever.lexical.default_idf, gaps, titles)
-        text, citations = composed.text, composed.citations
+        text, citations, markers = composed.text, composed.citations, composed.markers
         if not text:  # nothing readable to quote (table-only passages): say so rather than answer with nothing
             suggestions = suggest_topics(retrieval)
             return done(answer=abstention_text(suggestions), abstained=True, citations=[], suggestions=suggestions,
@@ -188,9 +188,9 @@ class EvidenceAssistant:
             generated, llm_notices, spans = synthesise(llm, standalone, citations, self.embedder, self.settings)
             notices.extend(llm_notices)
             if generated:
-                text, citations = with_generated_lead(composed, generated, spans)
+                text, citations, markers = with_generated_lead(composed, generated, spans)
         return done(answer=text, abstained=False, citations=citations, scope=scope_of(intent, places, gaps),
-                    not_covered=gaps)
+                    not_covered=gaps, markers=markers)
 
     def _get_llm(self):
         if not self.settings.llm:

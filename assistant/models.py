@@ -183,6 +183,7 @@ class Answer:
     intent: str | None = None  # what was asked (answering.policy.INTENT_RULES)
     scope: str = "in"  # "in", "partial" (part of the question has no support) or "out" (local or operational)
     not_covered: list[str] = field(default_factory=list)  # the parts of the question the evidence does not cover
+    markers: list[list[int]] = field(default_factory=list)  # [start, end) of each citation marker the answer writes
 
     def to_dict(self) -> dict:
         d = {
@@ -201,6 +202,7 @@ class Answer:
         d["intent"] = self.intent
         d["scope"] = self.scope
         d["not_covered"] = list(self.not_covered)
+        d["markers"] = [list(m) for m in self.markers]
         return d
 
 

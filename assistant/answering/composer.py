@@ -88,6 +88,7 @@ class Composed:
     not_covered: list[str] = field(default_factory=list)
     parts: list[tuple[str, str]] = field(default_factory=list)  # (name, markdown): barriers, lead, body..., not_covered
     lead_spans: dict[int, list[list[int]]] = field(default_factory=dict)  # spans only the lead uses, by citation n
+    markers: list[list[int]] = field(default_factory=list)  # offsets of the citation markers in ``text``
 
 
 def passage_sentences(text: str) -> list[tuple[int, int, str]]:
@@ -369,8 +370,19 @@ def ref(n: int) -> str:
     return f"\x00{n}\x00"
 
 
-def finalise(markdown: str) -> str:
-    return PLACEHOLDER.sub(lambda m: f"[{m.group(1)}]", markdown)
+def finalise(markdown: str, renumber: dict[int, int] | None = None) -> tuple[str, list[list[int]]]:
+    """Placeholders -> "[n]" (renumbered when asked), with the [start, end) of each marker in the result: a
+    client links exactly these, never a bracketed number a quoted document contains."""
+    out, markers, pos = [], [], 0
+    for m in PLACEHOLDER.finditer(markdown):
+        out.append(markdown[pos:m.start()])
+        n = int(m.group(1)) if renumber is None else renumber[int(m.group(1))]
+        start = sum(len(x) for x in out)
+        out.append(f"[{n}]")
+        markers.append([start, start + len(out[-1])])
+        pos = m.end()
+    out.append(markdown[pos:])
+    return "".join(out), markers
 
 
 def with_ref(c: Candidate, order: dict[int, int]) -> str:
@@ -423,13 +435,15 @@ def compose(question: str, intent: str, hits: list[Hit], idf: dict, default_idf:
         n = order[id(c.hit)]
         if (n, c.start, c.end) not in others:
             lead_spans.setdefault(n, []).append([c.start, c.end])
-    return Composed(finalise("\n\n".join(t for _, t in parts if t)), cits, not_covered, parts, lead_spans)
+    text, markers = finalise("\n\n".join(t for _, t in parts if t))
+    return Composed(text, cits, not_covered, parts, lead_spans, markers)
 
 
 CITE_MARK = re.compile(r"\[(\d+)\]")
 
 
-def with_generated_lead(composed: Composed, lead: str, spans: dict[int, list[list[int]]]) -> tuple[str, list[Citation]]:
+def with_generated_lead(composed: Composed, lead: str, spans: dict[int, list[list[int]]]
+                        ) -> tuple[str, list[Citation], list[list[int]]]:
     """The answer with its lead replaced by checked generated text (optional LLM): the same structure (the study's
     barriers, by barrier, also in the evidence, not covered), the generated sentences' supporting spans in place
     of the extractive lead's, and only the citations the text still uses, renumbered in order of first use."""
@@ -441,13 +455,13 @@ def with_generated_lead(composed: Composed, lead: str, spans: dict[int, list[lis
     order: dict[int, int] = {}
     for m in PLACEHOLDER.finditer(text):
         order.setdefault(int(m.group(1)), len(order) + 1)
-    text = PLACEHOLDER.sub(lambda m: f"[{order[int(m.group(1))]}]", text)
+    text, markers = finalise(text, order)
     cits = []
     for old, new in sorted(order.items(), key=lambda kv: kv[1]):
         c = by_n[old]
         kept = [s for s in c.spans if s not in composed.lead_spans.get(old, [])]
         cits.append(type(c)(**{**c.__dict__, "n": new, "spans": merge_spans(kept + spans.get(old, []))}))
-    return text, cits
+    return text, cits, markers
 
 
 def _md_text(text: str) -> str:

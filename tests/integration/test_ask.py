@@ -11,7 +11,7 @@ from assistant.comb.taxonomy import SUBCOMPONENTS
 from assistant.models import ComBTag, Filters
 
 ANSWER_KEYS = {"question", "answer", "abstained", "citations", "timings_ms"}
-ANSWER_EXTENSIONS = {"standalone_question", "notices", "suggestions", "intent", "scope", "not_covered"}
+ANSWER_EXTENSIONS = {"standalone_question", "notices", "suggestions", "intent", "scope", "not_covered", "markers"}
 CITATION_KEYS = {"n", "passage_id", "doc_id", "title", "publisher", "year", "url", "doc_type", "locator", "text", "score", "com_b",
                  "spans", "strength"}
 COMB_KEYS = {"component", "subcomponent", "polarity", "confidence", "barrier", "intervention_functions", "policy_categories",
@@ -53,6 +53,8 @@ def test_answer_contract_field_by_field(shipped):
         assert isinstance(c["year"], int) and c["url"].startswith("http") and c["doc_type"] in ("study", "guidance", "evidence_review", "report", "framework")
         assert 0 < c["score"] <= 1
         check_comb(c["com_b"])
+    # the contract's markers are exactly the answer's citation markers
+    assert [ans["answer"][a:b] for a, b in ans["markers"]] == re.findall(r"\[\d+\]", ans["answer"])
     markers = {int(n) for n in re.findall(r"\[(\d+)\]", ans["answer"])}
     assert markers and markers <= {c["n"] for c in ans["citations"]}
     assert markers == {c["n"] for c in ans["citations"]}  # only passages the answer uses are cited

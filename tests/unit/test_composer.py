@@ -188,7 +188,8 @@ def test_a_generated_lead_keeps_the_structure_and_renumbers_the_citations_it_use
     assert names[0] == "barriers" and "lead" in names and names[-1] == "not_covered" and a.lead_spans
     last = max(c.n for c in a.citations)
     pid = next(c.passage_id for c in a.citations if c.n == last)
-    text, cits = with_generated_lead(a, f"Central money often lasts only a year or two [{last}].", {last: [[0, 10]]})
+    text, cits, markers = with_generated_lead(a, f"Central money often lasts only a year or two [{last}].", {last: [[0, 10]]})
+    assert [text[s:e] for s, e in markers] == [f"[{n}]" for n in re.findall(r"\[(\d+)\]", text)]
     new_n = next(c.n for c in cits if c.passage_id == pid)
     paras = text.split("\n\n")
     assert paras[1] == f"Central money often lasts only a year or two [{new_n}]."  # in the lead's place
@@ -212,7 +213,8 @@ def test_a_bracketed_number_in_a_quoted_passage_is_never_taken_for_a_citation():
     composed = Composed("", [study, survey], [], [("lead", f"Commissioners said central money stops. {ref(1)}"),
                                                   ("more", f"**Also in the evidence**\n- {quoting.text} {ref(2)}")],
                         {1: [[0, 20]]})
-    text, cits = with_generated_lead(composed, "Central money often lasts a year or two [2].", {2: [[0, 12]]})
+    text, cits, markers = with_generated_lead(composed, "Central money often lasts a year or two [2].", {2: [[0, 12]]})
+    assert [text[s:e] for s, e in markers] == ["[1]", "[1]"] and markers[1][0] == len(text) - 3  # not the quoted [1]
     assert text == ("Central money often lasts a year or two [1].\n\n**Also in the evidence**\n"
                     "- Short spells of central money were noted in an earlier survey [1] of areas. [1]")
     assert [c.passage_id for c in cits] == ["survey:0001"]  # the study, no longer used, is not cited

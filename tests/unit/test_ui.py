@@ -40,8 +40,9 @@ def answer(question="What did commissioners say about short-term funding?", cita
     ]
     text = kw.pop("text", "- **BMC, 2025:** Short-term funding stops boards committing. [1]\n- **ARC, 2021:** Champions help. [2]\n\n"
                           "**COM-B:** barriers in physical opportunity [1]; enablers in reflective motivation [2].")
+    markers = [[m.start(), m.end()] for m in re.finditer(r"\[\d+\]", text)]  # as the composer records them
     return Answer(question=question, answer=text, abstained=not cits, citations=cits,
-                  timings_ms={"retrieve": 5.0, "total": 9.0}, **kw)
+                  timings_ms={"retrieve": 5.0, "total": 9.0}, markers=markers, **kw)
 
 
 class FakeAssistant:
@@ -175,6 +176,16 @@ def test_respond_hostile_input_is_shown_literally(settings, q):
 def test_respond_survives_a_failing_ask(settings):
     chat, cards, turns, _ = handlers.ChatApp(FakeAssistant(fail=True), settings).respond("What works?", [])
     assert "something went wrong" in chat[1]["content"] and len(turns) == 1
+
+
+def test_only_the_assistants_own_markers_are_linked_to_the_viewer():
+    from assistant.app.web.cards import answer_markdown
+
+    text = "A survey [2] of areas found it. [1]"
+    a = {"answer": text, "citations": [{"n": 1}, {"n": 2}], "markers": [[len(text) - 3, len(text)]]}
+    md = answer_markdown(a, turn=4)
+    assert md.endswith("[\\[1\\]](#pair-cite-4-1)") and "#pair-cite-4-2" not in md and "survey [2] of" in md
+    assert "#pair-cite-4-2" in answer_markdown({**a, "answer": "Found [2].", "markers": None}, turn=4)  # older answers
 
 
 def test_answer_markdown_escapes_html_from_documents():

@@ -150,27 +150,40 @@ def render_cards(answer=None) -> str:
 
 
 # -- the chat ---------------------------------------------------------------------------------------------
-CITE_MARK = re.compile(r"\[(\d{1,2})\]")
-
-
-def linked_citations(markdown: str, turn: int | None, numbers) -> str:
-    """Each [n] the answer cites becomes a link the page turns into "open [n] of this answer in the viewer"."""
-    if turn is None:
-        return markdown
-    known = set(numbers)
-    return CITE_MARK.sub(lambda m: f"[\\[{m.group(1)}\\]](#pair-cite-{turn}-{m.group(1)})"
-                         if int(m.group(1)) in known else m.group(0), markdown)
+def linked_answer(answer: dict, turn: int | None) -> str:
+    """The answer's markdown made safe (security.md_safe), with each citation marker the assistant wrote (the
+    contract's ``markers``) linked to the source viewer when ``turn`` is given. Only those offsets are linked: a
+    bracketed number inside a quoted passage stays text."""
+    text = answer.get("answer") or ""
+    known = {c.get("n") for c in answer.get("citations") or []}
+    markers = answer.get("markers")
+    if markers is None:  # an answer from before the contract had markers: every [n] of a cited n
+        markers = [[m.start(), m.end()] for m in re.finditer(r"\[(\d{1,3})\]", text) if int(m.group(1)) in known]
+    out, pos = [], 0
+    for start, end in sorted(tuple(m) for m in markers if 0 <= m[0] < m[1] <= len(text)):
+        if start < pos:
+            continue
+        out.append(md_safe(text[pos:start]))
+        mark = text[start:end]
+        n = mark[1:-1]
+        if turn is not None and n.isdigit() and int(n) in known:
+            out.append(f"[\\[{n}\\]](#pair-cite-{turn}-{n})")
+        else:
+            out.append(md_safe(mark))
+        pos = end
+    out.append(md_safe(text[pos:]))
+    return "".join(out)
 
 
 def answer_markdown(answer: dict, standalone: str | None = None, turn: int | None = None) -> str:
     """The assistant's chat message: 'Understood as', notices, then the answer markdown (HTML shown as text),
-    its [n] markers linked to the source viewer when ``turn`` (the answer's place in the conversation) is given."""
+    its citation markers linked to the source viewer when ``turn`` (the answer's place in the conversation) is
+    given."""
     parts = []
     sq = standalone or answer.get("standalone_question")
     if sq and visible(sq).strip() != visible(answer.get("question")).strip():
         parts.append(f"*Understood as: {md_literal(short_question(sq, 600))}*")
     for notice in answer.get("notices") or []:
         parts.append(f"> Note: {md_literal(notice)}")
-    numbers = [c.get("n") for c in answer.get("citations") or []]
-    parts.append(linked_citations(md_safe(answer.get("answer") or ""), turn, numbers))
+    parts.append(linked_answer(answer, turn))
     return "\n\n".join(parts)
