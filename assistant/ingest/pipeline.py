@@ -294,13 +294,14 @@ def _build_index(settings, full, quiet, store, embedder, tagger) -> IndexReport:
         "model": getattr(embedder, "name", "all-MiniLM-L6-v2"),
         "tagger": fingerprint() if tagger else None,
     }
-    previous = [int(v) for v in manifest["versions"] if int(v) != version]
+    held = set(store.existing_versions())  # a version moved aside as damaged is no rollback target
+    previous = [int(v) for v in manifest["versions"] if int(v) != version and int(v) in held]
     manifest["previous"] = sorted(previous, reverse=True)[:KEEP_PREVIOUS]
     manifest["active"] = version
     manifest["last_indexed"] = stamp
-    for v in previous[:]:
-        if v not in manifest["previous"]:
-            manifest["versions"].pop(str(v), None)
+    for v in list(manifest["versions"]):  # what is neither active nor kept for rollback leaves the manifest
+        if int(v) != version and int(v) not in manifest["previous"]:
+            manifest["versions"].pop(v)
     store.write_manifest(manifest)
     for v in store.existing_versions():  # old versions and leftovers of interrupted runs
         if str(v) not in manifest["versions"]:

@@ -44,6 +44,22 @@ def damaged(error: Exception) -> bool:
     return any(sign in str(error) for sign in DAMAGE_SIGNS)
 
 
+def forget_open_folders() -> None:
+    """Chroma keeps one System per folder for the life of the process, whichever EmbeddedStore opened it; a
+    folder removed or moved aside and later made again under the same name (a leftover's version number is
+    reused) would be served from that memory. Forget them all: clients already made keep working."""
+    import sys
+
+    if "chromadb" not in sys.modules:
+        return
+    try:
+        from chromadb.api.shared_system_client import SharedSystemClient
+
+        SharedSystemClient.clear_system_cache()
+    except Exception:  # another Chroma layout: the folder is still removed, only memory stays
+        log.debug("could not clear Chroma's system cache", exc_info=True)
+
+
 class EmbeddedStore:
     def __init__(self, home: Path, prefix: str = "pair"):
         self.home = Path(home)
@@ -125,6 +141,7 @@ class EmbeddedStore:
         """Move a damaged version's folder aside (renamed, never deleted) and return the error that says so."""
         path = self._version_dir(version)
         self._clients.pop(version, None)
+        forget_open_folders()  # the failed open left Chroma's half-started System for this folder behind
         aside = path.with_name(f"{path.name}.damaged-{time.strftime('%Y%m%dT%H%M%SZ', time.gmtime())}")
         try:
             path.rename(aside)
@@ -133,17 +150,13 @@ class EmbeddedStore:
             kept = "another process has moved the damaged copy aside"
         except OSError as e:
             kept = f"it could not be moved aside ({e.strerror}) and is left where it is"
-        log.error("index version %s: %s %s; %s", version, path / DB_FILE, what, kept)
+        log.info("index version %s: %s %s; %s", version, path / DB_FILE, what, kept)
         return StoreError(f"index version {version}'s database {path / DB_FILE} {what}; {kept}. "
                           "Run `pair-assistant index --full` to rebuild the index")
 
     def drop_version(self, version: int) -> None:
-        client = self._clients.pop(version, None)
-        if client is not None:
-            try:
-                client.clear_system_cache()  # release the version's files before they are removed
-            except Exception:  # noqa: BLE001 - the files are removed below whatever the cache did
-                pass
+        self._clients.pop(version, None)
+        forget_open_folders()  # release the version's files before they are removed, whoever opened them
         shutil.rmtree(self._version_dir(version), ignore_errors=True)
 
     def existing_versions(self) -> list[int]:

@@ -243,3 +243,71 @@ def test_a_busy_database_is_not_taken_for_a_damaged_one(tmp_path, monkeypatch):
         store.open_version(2)
     assert (home / "versions" / "v0002" / "chroma.sqlite3").exists()
     assert not [p for p in (home / "versions").iterdir() if ".damaged-" in p.name]
+
+
+def test_after_a_damaged_version_index_full_rebuilds_and_rollback_skips_what_is_gone(small_settings):
+    """The repair the error names works: `index --full` publishes a new version, keeps the damaged copy aside,
+    and keeps for rollback only versions the store still holds, so `rollback` reaches a version that opens."""
+    from assistant.ingest.pipeline import build_index, rollback, status
+    from tests.support import FakeEmbedder, write_md
+
+    s, fake = small_settings, FakeEmbedder()
+    assert build_index(s, quiet=True, embedder=fake, tagger=False).version == 1
+    assert build_index(s, full=True, quiet=True, embedder=fake, tagger=False).version == 2
+    EmbeddedStore(s.home)._client(2).clear_system_cache()  # Chroma forgets the open files, as a new process would
+    (s.home / "versions" / "v0002" / "chroma.sqlite3").write_bytes(b"this is not a database " * 500)
+    with pytest.raises(StoreError, match="damaged"):
+        EmbeddedStore(s.home).open_version(2)
+    write_md(s.corpus / "report", "herons", "## Herons\nGrey herons nest in colonies along the Tyne.")
+    with pytest.raises(StoreError, match="missing.*index --full"):  # an ordinary `index` cannot copy from it
+        build_index(s, quiet=True, embedder=fake, tagger=False, store=EmbeddedStore(s.home))
+    r = build_index(s, full=True, quiet=True, embedder=fake, tagger=False, store=EmbeddedStore(s.home))
+    assert r.version == 3 and status(s)["active_version"] == 3
+    assert status(s)["previous_versions"] == [1]  # version 2 is gone from the store: not offered for rollback
+    assert sorted(EmbeddedStore(s.home).read_manifest()["versions"]) == ["1", "3"]
+    assert [p.name.split(".")[0] for p in (s.home / "versions").iterdir() if ".damaged-" in p.name] == ["v0002"]
+    assert rollback(s, store=EmbeddedStore(s.home)) == 1
+
+
+def test_a_serving_assistant_keeps_its_version_through_an_outage_and_says_so(chroma_server, proxy, small_settings,
+                                                                               monkeypatch):
+    """A running `serve` (its EvidenceAssistant, in process, with the fake embedder): while every request to the
+    server fails it keeps the version it holds, answers with a clear error rather than a wrong answer, and
+    says so in its health; once the server is back it picks up the version published meanwhile. A `serve`
+    that starts while the manifest cannot be read fails clearly and builds nothing."""
+    import assistant.embedding
+    from assistant.api import EvidenceAssistant
+    from assistant.ingest.pipeline import build_index
+    from tests.support import FakeEmbedder, write_md
+
+    fake = FakeEmbedder()
+    monkeypatch.setattr(assistant.embedding, "get_embedder", lambda: fake)
+    name = prefix()
+    direct = small_settings.with_(chroma_host=chroma_server[0], chroma_port=chroma_server[1], collection_prefix=name)
+    via = direct.with_(chroma_port=proxy.port, refresh_interval_s=0.01)
+    assert build_index(direct, quiet=True, embedder=fake, tagger=False).version == 1
+
+    proxy.fault(f"{name}_manifest", "503", times=100)
+    with pytest.raises(StoreError, match="could not be read"):
+        EvidenceAssistant.open(via)  # build_if_missing is True: still nothing is built over the shared index
+    assert ServerStore(*chroma_server, name).existing_versions() == [1]
+    proxy.heal()
+
+    a = EvidenceAssistant.open(via, build_if_missing=False)
+    assert a.version == 1 and a.health()["store_ok"] is True
+    assert not a.ask("How many otters were counted?").abstained
+    proxy.fault("/", "503", times=10**6)  # the server stops answering
+    write_md(direct.corpus / "report", "herons", "## Herons\nGrey herons nest in colonies along the Tyne.")
+    assert build_index(direct, quiet=True, embedder=fake, tagger=False).version == 2  # published meanwhile
+    time.sleep(0.02)
+    assert a.refresh() is False and a.version == 1
+    h = a.health()
+    assert h["status"] == "ok" and h["index_version"] == 1 and h["store_ok"] is False and "503" in h["last_refresh_failed"]
+    t0 = time.perf_counter()
+    with pytest.raises(StoreError, match="searching index version 1"):
+        a.ask("How many otters were counted?")  # the dense search needs the server: a clear error, in bounded time
+    assert time.perf_counter() - t0 < 5
+    proxy.heal()
+    time.sleep(0.02)
+    assert a.refresh() is True and a.version == 2 and a.health()["store_ok"] is True
+    assert any(c.doc_id == "herons" for c in a.ask("Where do grey herons nest?").citations)
