@@ -29,6 +29,7 @@ ATTEMPTS = 4  # a read is tried at most this often: waits of 0.2, 0.4 and 0.8 s 
 FIRST_WAIT_S = 0.2
 RETRY_WINDOW_S = 10.0  # no new try once this long has gone since the first (a slow server is not hammered)
 CONNECT_TIMEOUT_S = 5.0
+HEARTBEAT_TIMEOUT_S = 5.0  # the first contact: a server that takes longer to say it is alive is not up
 READ_TIMEOUT_S = 60.0  # generous: opening a large version reads every vector in one request
 
 
@@ -89,13 +90,21 @@ class ServerStore:
 
         self.host, self.port, self.prefix = host, port, prefix
         try:
-            self.client = chromadb.HttpClient(host=host, port=port, settings=chroma_settings())
+            retried(self._heartbeat)  # before the client: making one sends requests that have no timeout yet
+            self.client = retried(chromadb.HttpClient, host=host, port=port, settings=chroma_settings())
             self._harden_session()
-            retried(self.client.heartbeat)
         except Exception as e:  # noqa: BLE001 - whatever the client raised, the user gets one clear line
             raise StoreError(
                 f"cannot reach the Chroma server at http://{host}:{port} ({type(e).__name__}); "
                 "is `chroma run` up? (or unset ASSISTANT_CHROMA_HOST for the embedded index)") from None
+
+    def _heartbeat(self) -> None:
+        import httpx
+
+        response = httpx.get(f"http://{self.host}:{self.port}/api/v2/heartbeat",
+                             timeout=httpx.Timeout(HEARTBEAT_TIMEOUT_S, connect=CONNECT_TIMEOUT_S))
+        _raise_5xx(response)
+        response.raise_for_status()
 
     def _harden_session(self) -> None:
         """Timeouts and the 5xx hook on the client's HTTP session (shared by every client of this server in

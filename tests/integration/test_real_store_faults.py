@@ -311,3 +311,16 @@ def test_a_serving_assistant_keeps_its_version_through_an_outage_and_says_so(chr
     time.sleep(0.02)
     assert a.refresh() is True and a.version == 2 and a.health()["store_ok"] is True
     assert any(c.doc_id == "herons" for c in a.ask("Where do grey herons nest?").citations)
+
+
+def test_first_contact_is_tried_again_and_bounded(chroma_server, proxy, monkeypatch):
+    from assistant.store import server
+
+    proxy.fault("heartbeat", "503", times=2)
+    ServerStore("127.0.0.1", proxy.port, prefix())  # the third try answers
+    monkeypatch.setattr(server, "HEARTBEAT_TIMEOUT_S", 0.5)
+    proxy.fault("heartbeat", "slow", times=100)
+    t0 = time.perf_counter()
+    with pytest.raises(StoreError, match="cannot reach the Chroma server"):
+        ServerStore("127.0.0.1", proxy.port, prefix())  # a server that accepts and never answers
+    assert time.perf_counter() - t0 < 6
