@@ -268,12 +268,29 @@ def add(
 
 @app.command()
 def remove(doc_id: str = typer.Argument(..., help="The document id to remove (see `status`)."),
+           yes: bool = typer.Option(False, "--yes", "-y", help="Remove without asking (needed when not at a terminal)."),
            as_json: bool = typer.Option(False, "--json", help="Print the index summary as JSON.")):
-    """Take a document out of the corpus folder and the index."""
-    from assistant.ingest.maintain import remove_document
+    """Take a document out of the corpus folder and the index. Asks first, naming the document, unless --yes."""
+    import sys
 
+    from assistant.ingest.maintain import remove_document
+    from assistant.ingest.pipeline import status as get_status
+
+    settings = Settings.from_env()
+    if not yes:
+        try:
+            doc = next((d for d in get_status(settings)["documents"] if d["doc_id"] == doc_id), None)
+        except AssistantError as e:
+            fail(str(e))
+        if doc is None:
+            fail(f"no document {doc_id!r} in the index; see `pair-assistant status --search TEXT`")
+        if not sys.stdin.isatty():
+            fail(f"not removing {doc_id!r} ({doc['title']}) without confirmation: add --yes")
+        if not typer.confirm(f"Remove {doc_id!r} ({doc['title']}, {doc['year']}) from the corpus folder and the index?"):
+            typer.echo("nothing removed")
+            raise typer.Exit(1)
     try:
-        report = remove_document(Settings.from_env(), doc_id, quiet=as_json)
+        report = remove_document(settings, doc_id, quiet=as_json)
     except AssistantError as e:
         fail(str(e))
     _print_json(report.to_dict()) if as_json else typer.echo(f"removed {doc_id}; index version {report.version}")

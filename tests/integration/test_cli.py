@@ -70,3 +70,16 @@ def test_show_prints_a_passage_in_its_place_with_the_span_marked(tmp_path, small
     assert as_json["text"] == c["text"] and as_json["context"] and as_json["strength"] == {}
     missing = run_cli(["show", "otters:9999"], env)
     assert missing.returncode == 2 and "no passage 'otters:9999'" in missing.stderr
+
+
+def test_remove_asks_first_and_needs_yes_without_a_terminal(tmp_path, small_corpus):
+    env = {"ASSISTANT_HOME": str(tmp_path / "home"), "ASSISTANT_CORPUS": str(small_corpus)}
+    assert run_cli(["index"], env).returncode == 0
+    refused = run_cli(["remove", "otters"], env)  # stdin is not a terminal here
+    assert refused.returncode == 2 and "add --yes" in refused.stderr and "Test document otters" in refused.stderr
+    assert (small_corpus / "report" / "otters.md").exists()
+    unknown = run_cli(["remove", "beavers", "--yes"], env)
+    assert unknown.returncode == 2 and "beavers" in unknown.stderr
+    done = run_cli(["remove", "otters", "--yes"], env)
+    assert done.returncode == 0, done.stderr
+    assert not (small_corpus / "report" / "otters.md").exists()
