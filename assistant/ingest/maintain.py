@@ -12,7 +12,7 @@ from pathlib import Path
 
 import yaml
 
-from assistant.errors import AssistantError
+from assistant.errors import AssistantError, LoadError
 from assistant.ingest.loaders import (
     FRONT_MATTER_RE,
     discover,
@@ -76,6 +76,9 @@ def add_document(settings: Settings, file: Path, *, title: str, publisher: str, 
         if same:
             raise AssistantError(f"{file}: same content and metadata as document '{same[0]}' already in the index; "
                                  "nothing was added")
+    except LoadError as e:  # the error names the user's file, not the staged copy under $ASSISTANT_HOME
+        _remove(staged)
+        raise AssistantError(f"{file}: {e.reason}") from None
     except AssistantError:
         _remove(staged)
         raise

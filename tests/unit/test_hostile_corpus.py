@@ -335,3 +335,17 @@ def test_index_json_lists_failures(settings, corpus, fake_model, monkeypatch):
     assert result.exit_code == 1
     out = json.loads(result.stdout.strip().splitlines()[-1])
     assert [os.path.basename(f["path"]) for f in out["failed"]] == ["inf.md"]
+
+
+def test_add_names_the_users_file_never_its_staged_copy(settings, corpus, tmp_path):
+    from assistant.ingest.maintain import add_document
+
+    index(settings)
+    before = sorted(p.relative_to(corpus) for p in corpus.rglob("*"))
+    bad = tmp_path / "my-guide.pdf"
+    bad.write_bytes(b"%PDF-1.4\nnot really a pdf at all\n%%EOF\n")
+    with pytest.raises(AssistantError) as e:
+        add_document(settings, bad, title="Guide", publisher="P", year=2024, url="https://example.org/g",
+                     doc_type="guidance", quiet=True)
+    assert str(e.value).startswith(f"{bad}: ") and "incoming" not in str(e.value)
+    assert sorted(p.relative_to(corpus) for p in corpus.rglob("*")) == before
