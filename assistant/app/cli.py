@@ -106,6 +106,33 @@ def index(
         raise typer.Exit(1)
 
 
+@app.command()
+def edit(
+    doc_id: str = typer.Argument(..., help="The document id (see `status`)."),
+    title: Optional[str] = typer.Option(None, help="New title."),
+    publisher: Optional[str] = typer.Option(None, help="New publisher."),
+    year: Optional[int] = typer.Option(None, help="New year of publication."),
+    url: Optional[str] = typer.Option(None, help="New public URL."),
+    doc_type: Optional[str] = typer.Option(None, "--doc-type", help=f"New type: one of {', '.join(DOC_TYPES)}."),
+    licence: Optional[str] = typer.Option(None, help="New licence."),
+    supersedes: Optional[str] = typer.Option(None, "--supersedes", help="doc_id this document makes out of date; '' clears it."),
+    as_json: bool = typer.Option(False, "--json", help="Print the index summary as JSON."),
+):
+    """Change some metadata of an indexed document without re-adding it; every field not given is kept, and the
+    document is re-indexed. Example: `pair-assistant edit guide-2026 --supersedes guide-2025`."""
+    from assistant.ingest.maintain import edit_document
+
+    given = {"title": title, "publisher": publisher, "year": year, "url": url, "doc_type": doc_type,
+             "licence": licence, "supersedes": supersedes}
+    changes = {k: v for k, v in given.items() if v is not None}
+    try:
+        report = edit_document(Settings.from_env(), doc_id, changes, quiet=as_json)
+    except AssistantError as e:
+        fail(str(e))
+    _print_json(report.to_dict()) if as_json else typer.echo(
+        f"edited {doc_id} ({', '.join(changes)}); index version {report.version}")
+
+
 def _count(n: int, noun: str) -> str:
     return f"{n} {noun}{'' if n == 1 else 's'}"
 

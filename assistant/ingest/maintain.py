@@ -1,4 +1,5 @@
-"""Maintainers' commands: add a document (with its metadata) to the corpus folder and index it; remove one.
+"""Maintainers' commands: add a document (with its metadata) to the corpus folder and index it; edit its
+metadata; remove one.
 
 The corpus folder stays the single record of what is indexed: `add` writes the file there (front matter for
 markdown, a ``.meta.yaml`` sidecar otherwise) and then runs the same incremental index as `index`.
@@ -21,7 +22,7 @@ from assistant.ingest.loaders import (
     sidecar_path,
     supported_suffixes,
 )
-from assistant.ingest.loaders.metadata import DOC_ID_RE, read_text, validate_meta
+from assistant.ingest.loaders.metadata import DOC_ID_RE, parse_yaml, read_text, validate_meta
 from assistant.ingest.pipeline import IndexReport, active_documents, build_index
 from assistant.settings import DOC_TYPES, Settings
 
@@ -142,3 +143,57 @@ def remove_document(settings: Settings, doc_id: str, quiet: bool = False) -> Ind
     for p in paths:
         _remove(p)
     return build_index(settings, quiet=quiet, store=store)
+
+
+EDITABLE = ("title", "publisher", "year", "url", "doc_type", "licence", "supersedes", "source_note")
+
+
+def edit_document(settings: Settings, doc_id: str, changes: dict, quiet: bool = False) -> IndexReport:
+    """Change some metadata fields of an indexed document in place (front matter or sidecar) and re-index it;
+    every field not given is kept. ``supersedes=""`` clears it. The new metadata is checked as indexing checks
+    it before anything is written, and if the index run refuses the document the file is put back as it was."""
+    from assistant.store import open_store
+
+    unknown = sorted(set(changes) - set(EDITABLE))
+    if unknown:
+        raise AssistantError(f"cannot edit {', '.join(unknown)}; editable fields: {', '.join(EDITABLE)}")
+    if not changes:
+        raise AssistantError("nothing to change: give at least one field, e.g. --title or --supersedes")
+    store = open_store(settings)
+    existing = active_documents(store.read_manifest())
+    if doc_id not in existing:
+        raise AssistantError(f"no document '{doc_id}' in the index; see `pair-assistant status --search TEXT`")
+    paths = [p for p in discover(settings.corpus) if p.stem.lower() == doc_id] if settings.corpus.exists() else []
+    if len(paths) != 1:
+        raise AssistantError(f"document '{doc_id}' is not one file in {settings.corpus} ({len(paths)} found); "
+                             "re-index first")
+    path = paths[0]
+    supersedes = changes.get("supersedes")
+    if supersedes and supersedes not in existing:
+        raise AssistantError(f"--supersedes {supersedes}: no such document in the index (see `pair-assistant status`)")
+    markdown = path.suffix.lower() in (".md", ".markdown")
+    meta_file = path if markdown else sidecar_path(path)
+    original = meta_file.read_bytes()
+    text = read_text(meta_file, original)
+    front = FRONT_MATTER_RE.match(text) if markdown else None
+    if markdown and not front:
+        raise AssistantError(f"{path}: no front matter to edit")
+    meta = parse_yaml(front.group(1) if markdown else text, meta_file) or {}
+    for field, value in changes.items():
+        if field == "supersedes" and not value:
+            meta.pop("supersedes", None)
+        else:
+            meta[field] = value
+    validate_meta(meta, path, doc_id)  # the same checks as indexing, before anything is written
+    dumped = yaml.safe_dump(meta, sort_keys=False, allow_unicode=True)
+    new_text = ("---\n" + dumped + "---\n" + text[front.end():]) if markdown else dumped
+    meta_file.write_text(new_text, "utf-8")
+    try:
+        report = build_index(settings, quiet=quiet, store=store)
+        refused = [f for f in report.failed if Path(f["path"]) == path]
+        if refused:
+            raise AssistantError(f"{path}: not changed, the index run refused it: {refused[0]['error']}")
+    except BaseException:
+        meta_file.write_bytes(original)
+        raise
+    return report

@@ -8,7 +8,7 @@ import pytest
 
 from tests.support import run_cli
 
-COMMANDS = ["index", "add", "remove", "status", "ask", "tag", "show", "gaps", "eval", "eval answers", "eval tags", "eval compare", "bench", "serve"]
+COMMANDS = ["index", "add", "edit", "remove", "status", "ask", "tag", "show", "gaps", "eval", "eval answers", "eval tags", "eval compare", "bench", "serve"]
 
 
 @pytest.mark.parametrize("cmd", COMMANDS)

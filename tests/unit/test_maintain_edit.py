@@ -1,0 +1,62 @@
+"""`edit`: change some metadata of an indexed document in place, keep the rest, re-index; a bad value or a
+refused run leaves the file as it was (issue 17, item 3). No model: the fake embedder and no tagger."""
+
+from __future__ import annotations
+
+import pytest
+import yaml
+
+from assistant.errors import AssistantError
+from assistant.ingest.loaders import FRONT_MATTER_RE, load_document
+from assistant.ingest.maintain import edit_document
+from assistant.ingest.pipeline import status
+from tests.support import make_pdf
+from tests.unit.test_hostile_corpus import corpus, fake_model, index, settings  # noqa: F401 - fixtures
+
+
+def front_matter(path) -> dict:
+    return yaml.safe_load(FRONT_MATTER_RE.match(path.read_text()).group(1))
+
+
+def test_edit_changes_only_the_fields_given_and_reindexes(settings, corpus, fake_model):
+    index(settings)
+    path = corpus / "report" / "otters.md"
+    body = path.read_text().split("---", 2)[2]
+    before = front_matter(path)
+    r = edit_document(settings, "otters", {"title": "Otters of the Tyne", "supersedes": "bridges"}, quiet=True)
+    after = front_matter(path)
+    assert after == {**before, "title": "Otters of the Tyne", "supersedes": "bridges"}
+    assert path.read_text().split("---", 2)[2] == body  # the text itself is untouched
+    assert "otters" in r.updated and not r.failed
+    docs = {d["doc_id"]: d for d in status(settings)["documents"]}
+    assert docs["otters"]["title"] == "Otters of the Tyne" and docs["bridges"]["superseded_by"] == "otters"
+    edit_document(settings, "otters", {"supersedes": ""}, quiet=True)
+    assert "supersedes" not in front_matter(path)  # '' clears it
+
+
+def test_edit_of_a_pdf_changes_its_sidecar(settings, corpus, fake_model):
+    pdf = make_pdf(corpus / "report" / "ferry.pdf", ["The ferry crossing takes seven minutes."])
+    (corpus / "report" / "ferry.pdf.meta.yaml").write_text(yaml.safe_dump(
+        {"title": "Ferry", "publisher": "Nexus", "year": 2025, "url": "https://example.org/ferry", "doc_type": "report"}))
+    index(settings)
+    edit_document(settings, "ferry", {"year": 2024}, quiet=True)
+    assert load_document(pdf).meta.year == 2024 and load_document(pdf).meta.title == "Ferry"
+
+
+@pytest.mark.parametrize("changes, message", [
+    ({"year": 1850}, "year"), ({"doc_type": "blog"}, "doc_type"), ({"colour": "red"}, "cannot edit colour"),
+    ({}, "nothing to change"), ({"supersedes": "no-such-doc"}, "no such document"),
+])
+def test_a_bad_edit_changes_nothing(settings, corpus, fake_model, changes, message):
+    index(settings)
+    path = corpus / "report" / "otters.md"
+    before = path.read_bytes()
+    with pytest.raises(AssistantError, match=message):
+        edit_document(settings, "otters", changes, quiet=True)
+    assert path.read_bytes() == before
+
+
+def test_edit_needs_an_indexed_document_id(settings, corpus, fake_model):
+    index(settings)
+    with pytest.raises(AssistantError, match="no document 'readme'"):
+        edit_document(settings, "readme", {"title": "x"}, quiet=True)
