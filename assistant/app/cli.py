@@ -267,18 +267,19 @@ def format_tag(tag) -> str:
 @app.command()
 def add(
     file: Path = typer.Argument(..., help="The file to add (md, pdf, html, txt)."),
-    title: str = typer.Option(..., help="Title of the source."),
-    publisher: str = typer.Option(..., help="Publisher."),
-    year: int = typer.Option(..., help="Year of publication."),
-    url: str = typer.Option(..., help="Public URL of the source."),
-    doc_type: str = typer.Option(..., "--doc-type", help=f"One of: {', '.join(DOC_TYPES)}."),
-    licence: str = typer.Option("unknown", help="Licence as stated by the source."),
+    title: Optional[str] = typer.Option(None, help="Title of the source (required unless --replace keeps it)."),
+    publisher: Optional[str] = typer.Option(None, help="Publisher (required unless --replace keeps it)."),
+    year: Optional[int] = typer.Option(None, help="Year of publication (required unless --replace keeps it)."),
+    url: Optional[str] = typer.Option(None, help="Public URL of the source (required unless --replace keeps it)."),
+    doc_type: Optional[str] = typer.Option(None, "--doc-type", help=f"One of: {', '.join(DOC_TYPES)} (required unless --replace keeps it)."),
+    licence: Optional[str] = typer.Option(None, help="Licence as stated by the source (default: unknown, or kept by --replace)."),
     doc_id: Optional[str] = typer.Option(None, "--doc-id", help="Document id (default: from the file name)."),
     supersedes: Optional[str] = typer.Option(None, "--supersedes", help="doc_id of an older document this one makes out of date (both stay; the older ranks lower and is marked)."),
-    replace: bool = typer.Option(False, "--replace", help="Replace the document with the same id (a corrected or updated file)."),
+    replace: bool = typer.Option(False, "--replace", help="Replace the document with the same id (a corrected or updated file); metadata not given is kept from it."),
     as_json: bool = typer.Option(False, "--json", help="Print the index summary as JSON."),
 ):
-    """Copy a new document into the corpus folder with its metadata, and index it."""
+    """Copy a new document into the corpus folder with its metadata, and index it. With --replace, a corrected
+    file takes an indexed document's place and keeps every metadata field not given (supersedes included)."""
     from assistant.ingest.maintain import add_document
 
     try:
@@ -286,7 +287,8 @@ def add(
                               doc_type=doc_type, licence=licence, doc_id=doc_id, supersedes=supersedes, replace=replace, quiet=as_json)
     except AssistantError as e:
         fail(str(e))
-    _print_json(report.to_dict()) if as_json else typer.echo(f"added; index version {report.version}, {report.passages} passages")
+    verb = "replaced" if replace else "added"
+    _print_json(report.to_dict()) if as_json else typer.echo(f"{verb}; index version {report.version}, {report.passages} passages")
     if report.failed:
         for f in report.failed:
             typer.echo(f"  failed: {f['path']}: {f['error']}", err=True)

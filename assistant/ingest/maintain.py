@@ -27,27 +27,39 @@ from assistant.ingest.pipeline import IndexReport, active_documents, build_index
 from assistant.settings import DOC_TYPES, Settings
 
 
-def add_document(settings: Settings, file: Path, *, title: str, publisher: str, year: int, url: str, doc_type: str,
-                 licence: str = "unknown", doc_id: str | None = None, supersedes: str | None = None,
+def add_document(settings: Settings, file: Path, *, title: str | None = None, publisher: str | None = None,
+                 year: int | None = None, url: str | None = None, doc_type: str | None = None,
+                 licence: str | None = None, doc_id: str | None = None, supersedes: str | None = None,
                  replace: bool = False, quiet: bool = False) -> IndexReport:
-    """Check the file and its metadata, copy it into the corpus folder and index it. Anything wrong (bad
-    metadata, not UTF-8, too big, a duplicate of an indexed document, refused by the index run) is an
-    AssistantError, and the corpus folder is left as it was."""
+    """Check the file and its metadata, copy it into the corpus folder and index it. With ``replace``, the
+    indexed document of that id keeps every metadata field not given (``supersedes`` included). Anything wrong
+    (missing or bad metadata, not UTF-8, too big, a duplicate of an indexed document, refused by the index run)
+    is an AssistantError, and the corpus folder is left as it was."""
     file = Path(file)
     if not file.is_file():
         raise AssistantError(f"{file}: no such file")
     suffix = file.suffix.lower()
     if suffix not in supported_suffixes():
         raise AssistantError(f"{file}: unsupported file type '{suffix}'; supported: {', '.join(supported_suffixes())}")
-    if doc_type not in DOC_TYPES:
-        raise AssistantError(f"--doc-type must be one of {', '.join(DOC_TYPES)}; got {doc_type!r}")
     doc_id = (doc_id or re.sub(r"[^a-z0-9._-]+", "-", file.stem.lower())).strip("-")
     if not DOC_ID_RE.match(doc_id):
         raise AssistantError(f"document id {doc_id!r} must be lowercase letters, digits, '-', '_' or '.'")
-    meta = {"title": title, "publisher": publisher, "year": year, "url": url, "doc_type": doc_type, "licence": licence,
-            "source_note": f"Added with `pair-assistant add` from {file.name}."}
-    if supersedes:
-        meta["supersedes"] = supersedes
+    given = {"title": title, "publisher": publisher, "year": year, "url": url, "doc_type": doc_type, "licence": licence,
+             "supersedes": supersedes}
+    kept = _indexed_meta(settings, doc_id) if replace else {}
+    meta = {k: v for k, v in {**kept, **{k: v for k, v in given.items() if v is not None}}.items()
+            if k in ("title", "publisher", "year", "url", "doc_type", "licence", "supersedes", "design", "setting",
+                     "sample_size", "certainty", "publisher_kind") and v is not None}
+    meta.setdefault("licence", "unknown")
+    missing = [f"--{k.replace('_', '-')}" for k in ("title", "publisher", "year", "url", "doc_type") if k not in meta]
+    if missing:
+        raise AssistantError(f"{file}: missing {', '.join(missing)}" + ("" if replace else
+                             " (with --replace, the indexed document's values are kept)"))
+    doc_type = meta["doc_type"]
+    if doc_type not in DOC_TYPES:
+        raise AssistantError(f"--doc-type must be one of {', '.join(DOC_TYPES)}; got {doc_type!r}")
+    supersedes = meta.get("supersedes")
+    meta["source_note"] = f"Added with `pair-assistant add` from {file.name}."
     validate_meta(meta, file, doc_id)  # the same checks as indexing, before anything is copied
     # The size is checked before the file is read (the file named on the command line may be a link: it is the
     # user's own choice, so it is followed here; the copy in the corpus folder is a real file).
@@ -111,6 +123,14 @@ def add_document(settings: Settings, file: Path, *, title: str, publisher: str, 
         _remove(staged)
         shutil.rmtree(backup, ignore_errors=True)
     return report
+
+
+def _indexed_meta(settings: Settings, doc_id: str) -> dict:
+    """The metadata an indexed document has now (for --replace), from the index manifest; {} if none."""
+    from assistant.store import open_store
+
+    rec = active_documents(open_store(settings).read_manifest()).get(doc_id) or {}
+    return dict(rec.get("meta") or {})
 
 
 def _remove(path: Path) -> None:

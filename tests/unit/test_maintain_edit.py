@@ -60,3 +60,20 @@ def test_edit_needs_an_indexed_document_id(settings, corpus, fake_model):
     index(settings)
     with pytest.raises(AssistantError, match="no document 'readme'"):
         edit_document(settings, "readme", {"title": "x"}, quiet=True)
+
+
+def test_replace_keeps_every_field_it_is_not_given(settings, corpus, fake_model, tmp_path):
+    from assistant.ingest.maintain import add_document
+
+    index(settings)
+    first = make_pdf(tmp_path / "ferry.pdf", ["The ferry crossing takes seven minutes."])
+    add_document(settings, first, title="Ferry timetable", publisher="Nexus", year=2025, url="https://example.org/ferry",
+                 doc_type="report", licence="OGL", supersedes="bridges", quiet=True)
+    (tmp_path / "fix").mkdir()
+    corrected = make_pdf(tmp_path / "fix" / "ferry.pdf", ["The ferry crossing takes eight minutes."])
+    add_document(settings, corrected, year=2026, replace=True, quiet=True)
+    meta = load_document(corpus / "report" / "ferry.pdf").meta
+    assert (meta.title, meta.publisher, meta.year, meta.licence, meta.supersedes) == (
+        "Ferry timetable", "Nexus", 2026, "OGL", "bridges")
+    with pytest.raises(AssistantError, match="missing --title, --publisher, --url, --doc-type"):
+        add_document(settings, corrected, year=2026, doc_id="ferry-two", quiet=True)
