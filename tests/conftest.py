@@ -22,6 +22,18 @@ from tests.support import (
 )
 
 
+@pytest.fixture
+def fake_model(monkeypatch):
+    """Entry points that pick their own embedder and tagger (the CLI, `add`, `edit`, `remove`) get the fake ones."""
+    import assistant.comb.tagger
+    import assistant.embedding
+
+    from tests.support import FakeEmbedder
+
+    monkeypatch.setattr(assistant.embedding, "get_embedder", lambda *a, **k: FakeEmbedder())
+    monkeypatch.setattr(assistant.comb.tagger, "load_tagger", lambda *a, **k: None)
+
+
 @pytest.fixture(scope="session")
 def embedder():
     from assistant.embedding import get_embedder

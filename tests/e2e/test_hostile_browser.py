@@ -22,9 +22,6 @@ from tests.support import ROOT, SMALL_DOCS, free_port, wait_http, write_md
 
 pytestmark = pytest.mark.slow
 
-CHROMIUM = os.environ.get("PAIR_CHROMIUM", "/usr/bin/chromium")
-CHROMIUM_ARGS = ["--no-sandbox", "--disable-gpu", "--disable-background-networking", "--disable-component-update",
-                 "--no-first-run", "--disable-quic", "--disable-sync"]
 LOCAL_HOSTS = {"127.0.0.1", "localhost", "::1", "[::1]"}
 OUTSIDE = "198.51.100.8"  # TEST-NET-2: never a real host
 BOT = "#pair-chat .message.bot"
@@ -69,16 +66,6 @@ def served(tmp_path_factory):
             proc.wait(timeout=15)
         log.close()
 
-
-@pytest.fixture(scope="module")
-def browser():
-    sync_api = pytest.importorskip("playwright.sync_api")
-    if not Path(CHROMIUM).exists():
-        pytest.fail(f"{CHROMIUM} not found: install it with `apt-get install -y chromium` (or set PAIR_CHROMIUM)")
-    with sync_api.sync_playwright() as p:
-        b = p.chromium.launch(executable_path=CHROMIUM, headless=True, args=CHROMIUM_ARGS)
-        yield b
-        b.close()
 
 
 @pytest.fixture

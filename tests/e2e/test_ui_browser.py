@@ -26,9 +26,6 @@ pytestmark = pytest.mark.slow
 
 ROOT = Path(__file__).resolve().parents[2]
 OUT = ROOT / "test-output"
-CHROMIUM = os.environ.get("PAIR_CHROMIUM", "/usr/bin/chromium")
-CHROMIUM_ARGS = ["--no-sandbox", "--disable-gpu", "--disable-background-networking", "--disable-component-update",
-                 "--no-first-run", "--disable-quic", "--disable-sync"]
 LOCAL_HOSTS = {"127.0.0.1", "localhost", "::1", "[::1]"}
 STARTUP_TIMEOUT_S = 240
 
@@ -78,16 +75,6 @@ def server(tmp_path_factory):
             proc.wait()
         log.close()
 
-
-@pytest.fixture(scope="session")
-def browser():
-    sync_api = pytest.importorskip("playwright.sync_api")
-    if not Path(CHROMIUM).exists():
-        pytest.fail(f"{CHROMIUM} not found: install it with `apt-get install -y chromium` (or set PAIR_CHROMIUM)")
-    with sync_api.sync_playwright() as p:
-        b = p.chromium.launch(executable_path=CHROMIUM, headless=True, args=CHROMIUM_ARGS)
-        yield b
-        b.close()
 
 
 @pytest.fixture

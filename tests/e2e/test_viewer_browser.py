@@ -12,13 +12,12 @@ import io
 import json
 import os
 import subprocess
-import sys
 import urllib.request
 from pathlib import Path
 
 import pytest
 
-from tests.e2e.test_ui_browser import CHROMIUM, CHROMIUM_ARGS, LOCAL_HOSTS, OUT, ask
+from tests.e2e.test_ui_browser import LOCAL_HOSTS, OUT, ask
 from tests.support import PY, ROOT, SMALL_DOCS, free_port, stop_process, wait_http, write_md
 
 pytestmark = pytest.mark.slow
@@ -88,16 +87,6 @@ def api_answer(server, question: str) -> dict:
     with urllib.request.urlopen(req, timeout=30) as r:
         return json.loads(r.read())
 
-
-@pytest.fixture(scope="module")
-def browser():
-    sync_api = pytest.importorskip("playwright.sync_api")
-    if not Path(CHROMIUM).exists():
-        pytest.fail(f"{CHROMIUM} not found: install it with `apt-get install -y chromium` (or set PAIR_CHROMIUM)")
-    with sync_api.sync_playwright() as p:
-        b = p.chromium.launch(executable_path=CHROMIUM, headless=True, args=CHROMIUM_ARGS)
-        yield b
-        b.close()
 
 
 @pytest.fixture

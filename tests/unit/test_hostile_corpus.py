@@ -48,16 +48,6 @@ def settings(tmp_path, corpus):
     return Settings.from_env(home=tmp_path / "home", corpus=corpus)
 
 
-@pytest.fixture
-def fake_model(monkeypatch):
-    """Entry points that pick their own embedder and tagger (the CLI, `add`, `remove`) get the fake ones."""
-    import assistant.comb.tagger
-    import assistant.embedding
-
-    monkeypatch.setattr(assistant.embedding, "get_embedder", lambda *a, **k: FakeEmbedder())
-    monkeypatch.setattr(assistant.comb.tagger, "load_tagger", lambda *a, **k: None)
-
-
 def index(settings):
     return build_index(settings, quiet=True, embedder=FakeEmbedder(), tagger=False)
 

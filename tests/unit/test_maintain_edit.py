@@ -10,8 +10,22 @@ from assistant.errors import AssistantError
 from assistant.ingest.loaders import FRONT_MATTER_RE, load_document
 from assistant.ingest.maintain import edit_document
 from assistant.ingest.pipeline import status
-from tests.support import make_pdf
-from tests.unit.test_hostile_corpus import corpus, fake_model, index, settings  # noqa: F401 - fixtures
+from assistant.ingest.pipeline import build_index
+from tests.support import FakeEmbedder, make_pdf
+
+
+@pytest.fixture
+def corpus(small_corpus):
+    return small_corpus
+
+
+@pytest.fixture
+def settings(small_settings):
+    return small_settings
+
+
+def index(settings):
+    return build_index(settings, quiet=True, embedder=FakeEmbedder(), tagger=False)
 
 
 def front_matter(path) -> dict:
