@@ -65,8 +65,7 @@ def viewer_server(tmp_path_factory):
     env = dict(os.environ, ASSISTANT_HOME=str(base / "home"), ASSISTANT_CORPUS=str(corpus), ASSISTANT_FEEDBACK="0",
                ASSISTANT_GAPS="0", PYTHONUNBUFFERED="1")
     env.pop("ASSISTANT_AUTH", None)
-    assert cli(["index"], env).returncode == 0
-    pdf = make_beaver_pdf(base / "beaver-survey.pdf")
+    pdf = make_beaver_pdf(base / "beaver-survey.pdf")  # `add` indexes the whole corpus folder with it
     added = cli(["add", str(pdf), "--title", "Beaver survey 2024", "--publisher", "River Trust", "--year", "2024",
                  "--url", "https://example.org/beavers", "--doc-type", "report"], env)
     assert added.returncode == 0, added.stderr

@@ -34,6 +34,17 @@ def test_index_status_ask_json(tmp_path, small_corpus):
     found = run_cli(["status", "--search", "LIGHTHOUSE"], env).stdout  # by title or id, any case, titles shown
     assert "1 document matches 'LIGHTHOUSE'" in found and "Test document lighthouses" in found and "otters" not in found
     assert [d["doc_id"] for d in json.loads(run_cli(["status", "--json", "-s", "bridge"], env).stdout)["documents"]] == ["bridges"]
+    # show: a cited passage in its place, with the answer's span marked (same index: no second build)
+    c = answers[1]["citations"][0]
+    start, end = c["spans"][0]
+    shown = run_cli(["show", c["passage_id"], "--span", f"{start}:{end}"], env)
+    assert shown.returncode == 0, shown.stderr
+    assert "»" + c["text"][start:end] + "«" in shown.stdout and f">> [{c['passage_id']}]" in shown.stdout
+    as_json = json.loads(run_cli(["show", c["passage_id"], "--json", "--context", "2"], env).stdout)
+    assert as_json["text"] == c["text"] and as_json["context"] and as_json["strength"] == {}
+    assert as_json["reference"].startswith("Test Publisher (2024) Test document bridges.")
+    missing = run_cli(["show", "otters:9999"], env)
+    assert missing.returncode == 2 and "no passage 'otters:9999'" in missing.stderr
     (tmp_path / "qs.txt").write_text("otter diet\n\nlighthouse automation\n")
     many = run_cli(["ask", "--json", "--file", str(tmp_path / "qs.txt")], env)
     assert len(many.stdout.splitlines()) == 2
@@ -55,31 +66,3 @@ def test_clear_errors(tmp_path):
     assert out.returncode == 2 and "corpus folder does not exist" in out.stderr
     out = run_cli(["ask", "--doc-type", "blog", "x"], {"ASSISTANT_HOME": str(tmp_path)})
     assert out.returncode == 2 and "unknown document type" in out.stderr
-
-
-def test_show_prints_a_passage_in_its_place_with_the_span_marked(tmp_path, small_corpus):
-    env = {"ASSISTANT_HOME": str(tmp_path / "home"), "ASSISTANT_CORPUS": str(small_corpus)}
-    assert run_cli(["index"], env).returncode == 0
-    out = run_cli(["ask", "--json", "How many otters were counted along the Tyne?"], env)
-    c = json.loads(out.stdout)["citations"][0]
-    start, end = c["spans"][0]
-    shown = run_cli(["show", c["passage_id"], "--span", f"{start}:{end}"], env)
-    assert shown.returncode == 0, shown.stderr
-    assert "»" + c["text"][start:end] + "«" in shown.stdout and f">> [{c['passage_id']}]" in shown.stdout
-    as_json = json.loads(run_cli(["show", c["passage_id"], "--json", "--context", "2"], env).stdout)
-    assert as_json["text"] == c["text"] and as_json["context"] and as_json["strength"] == {}
-    missing = run_cli(["show", "otters:9999"], env)
-    assert missing.returncode == 2 and "no passage 'otters:9999'" in missing.stderr
-
-
-def test_remove_asks_first_and_needs_yes_without_a_terminal(tmp_path, small_corpus):
-    env = {"ASSISTANT_HOME": str(tmp_path / "home"), "ASSISTANT_CORPUS": str(small_corpus)}
-    assert run_cli(["index"], env).returncode == 0
-    refused = run_cli(["remove", "otters"], env)  # stdin is not a terminal here
-    assert refused.returncode == 2 and "add --yes" in refused.stderr and "Test document otters" in refused.stderr
-    assert (small_corpus / "report" / "otters.md").exists()
-    unknown = run_cli(["remove", "beavers", "--yes"], env)
-    assert unknown.returncode == 2 and "beavers" in unknown.stderr
-    done = run_cli(["remove", "otters", "--yes"], env)
-    assert done.returncode == 0, done.stderr
-    assert not (small_corpus / "report" / "otters.md").exists()

@@ -91,3 +91,21 @@ def test_replace_keeps_every_field_it_is_not_given(settings, corpus, fake_model,
         "Ferry timetable", "Nexus", 2026, "OGL", "bridges")
     with pytest.raises(AssistantError, match="missing --title, --publisher, --url, --doc-type"):
         add_document(settings, corrected, year=2026, doc_id="ferry-two", quiet=True)
+
+
+def test_remove_asks_first_and_needs_yes_without_a_terminal(settings, corpus, fake_model, monkeypatch):
+    from typer.testing import CliRunner
+
+    from assistant.app.cli import app
+
+    index(settings)
+    monkeypatch.setenv("ASSISTANT_HOME", str(settings.home))
+    monkeypatch.setenv("ASSISTANT_CORPUS", str(corpus))
+    refused = CliRunner().invoke(app, ["remove", "otters"])  # CliRunner's stdin is not a terminal
+    assert refused.exit_code == 2 and "add --yes" in refused.output and "Test document otters" in refused.output
+    assert (corpus / "report" / "otters.md").exists()
+    unknown = CliRunner().invoke(app, ["remove", "beavers"])
+    assert unknown.exit_code == 2 and "no document 'beavers'" in unknown.output
+    done = CliRunner().invoke(app, ["remove", "otters", "--yes"])
+    assert done.exit_code == 0, done.output
+    assert not (corpus / "report" / "otters.md").exists()
