@@ -395,8 +395,9 @@ def compose(question: str, intent: str, hits: list[Hit], idf: dict, default_idf:
     table = table_items(hits, asked.group(1).lower() if asked else None) if intent == "barriers" else []
     # the table's own sentences are about the table: with its rows listed, the rest of the answer reads others
     cands = candidates([h for h in hits if not (table and h.overview)], question, intent, idf, default_idf)
-    if table:  # beside the study's list, only sentences that say what gets in the way
-        cands = [c for c in cands if INTENT_CUES["barriers"].search(c.text)]
+    if table:  # beside the study's list, only sentences that say what gets in the way (of the component asked)
+        cands = [c for c in cands if INTENT_CUES["barriers"].search(c.text)
+                 and (not asked or c.hit.passage.com_b.component == asked.group(1).lower())]
     if not cands and not table:
         return Composed("", [], not_covered)
     lead = with_continuations(pick_lead(cands), cands)

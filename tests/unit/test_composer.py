@@ -166,6 +166,7 @@ def test_a_general_barriers_question_names_every_barrier_of_the_study_table_by_c
     only = compose("Which of those are capability problems?", "barriers", [table, *other], IDF, DEFAULT_IDF, [], {})
     assert only.text.startswith("Of the barriers the study names (McSweeney et al. 2025, Table 1), 1 is coded capability:")
     assert "Funding is short term" not in only.text.split("\n\n")[0]
+    assert STUDY.passage_id not in {c.passage_id for c in only.citations}  # a system-level passage is not quoted
 
 
 def test_also_in_the_evidence_is_at_most_more_lines_lines():
