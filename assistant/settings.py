@@ -32,6 +32,7 @@ class Settings(BaseSettings):
     # -- where things live ------------------------------------------------------------------------------
     home: Path = Field(Path(".assistant"), description="Folder for the embedded index, its manifest, caches and feedback.")
     corpus: Path = Field(Path("corpus"), description="The corpus folder: one file per document, front matter or a .meta.yaml sidecar.")
+    cache: Path | None = Field(None, description="Folder for caches (the trained COM-B tagger, keyed by its training data); unset means $ASSISTANT_HOME/cache. Several homes may share one.")
     chroma_host: str | None = Field(None, description="Host of a Chroma server (`chroma run`); unset means the embedded store.")
     chroma_port: int = Field(8000, ge=1, le=65535, description="Port of the Chroma server.")
     collection_prefix: str = Field("pair", min_length=3, max_length=40, pattern=r"^[a-zA-Z0-9][a-zA-Z0-9_-]*$",
@@ -97,6 +98,10 @@ class Settings(BaseSettings):
     @property
     def server_mode(self) -> bool:
         return self.chroma_host is not None
+
+    @property
+    def cache_dir(self) -> Path:
+        return self.cache if self.cache is not None else self.home / "cache"
 
     @property
     def max_file_bytes(self) -> int:

@@ -22,6 +22,20 @@ from tests.support import (
 )
 
 
+@pytest.fixture(scope="session", autouse=True)
+def shared_tagger_cache(tmp_path_factory):
+    """One tagger cache for the whole session (ASSISTANT_CACHE, inherited by every CLI and `serve` the tests
+    start): the tagger is trained once, not once per temporary home, which kept the suite under 15 minutes."""
+    cache = tmp_path_factory.mktemp("tagger-cache")
+    old = os.environ.get("ASSISTANT_CACHE")
+    os.environ["ASSISTANT_CACHE"] = str(cache)
+    yield cache
+    if old is None:
+        os.environ.pop("ASSISTANT_CACHE", None)
+    else:
+        os.environ["ASSISTANT_CACHE"] = old
+
+
 @pytest.fixture
 def fake_model(monkeypatch):
     """Entry points that pick their own embedder and tagger (the CLI, `add`, `edit`, `remove`) get the fake ones."""

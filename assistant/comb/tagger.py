@@ -366,7 +366,7 @@ def load_tagger(embedder, cache_dir: Path | None = None) -> Tagger | None:
     if cache_dir is None:
         from assistant.settings import Settings
 
-        cache_dir = Settings.from_env().home / "cache"
+        cache_dir = Settings.from_env().cache_dir
     path = cache_dir / f"tagger-{fingerprint()}.pkl"
     if path.exists():
         try:

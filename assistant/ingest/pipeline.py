@@ -237,7 +237,7 @@ def _build_index(settings, full, quiet, store, embedder, tagger) -> IndexReport:
     if tagger is None:
         from assistant.comb.tagger import load_tagger
 
-        tagger = load_tagger(embedder, settings.home / "cache")
+        tagger = load_tagger(embedder, settings.cache_dir)
     step = EMBED_BATCH
     for i in range(0, len(new_passages), step):
         batch = new_passages[i:i + step]
