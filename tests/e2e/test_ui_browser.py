@@ -16,17 +16,16 @@ import sys
 import time
 import urllib.request
 from pathlib import Path
-from urllib.parse import urlparse
 
 import pytest
 
+from tests.e2e.conftest import guarded_page
 from tests.support import free_port
 
 pytestmark = pytest.mark.slow
 
 ROOT = Path(__file__).resolve().parents[2]
 OUT = ROOT / "test-output"
-LOCAL_HOSTS = {"127.0.0.1", "localhost", "::1", "[::1]"}
 STARTUP_TIMEOUT_S = 240
 
 Q_FUND = "What would help my board fund a parent-infant team?"
@@ -79,29 +78,8 @@ def server(tmp_path_factory):
 
 @pytest.fixture
 def page(browser, server):
-    outside: list[str] = []
-    errors: list[str] = []
-    context = browser.new_context(viewport={"width": 1400, "height": 1000}, accept_downloads=True)
-
-    def route(r):
-        u = r.request.url
-        host = urlparse(u).hostname or ""
-        if u.startswith(("data:", "blob:", "about:")) or host in LOCAL_HOSTS:
-            r.continue_()
-        else:
-            outside.append(u)
-            r.abort()
-
-    context.route("**/*", route)
-    pg = context.new_page()
-    pg.on("pageerror", lambda e: errors.append(str(e)))
-    pg.on("dialog", lambda d: (errors.append(f"dialog: {d.message}"), d.dismiss()))
-    pg.goto(server["url"])
-    pg.wait_for_selector("#pair-question textarea")
-    yield pg
-    context.close()
-    assert not outside, f"the page tried to reach outside hosts: {outside}"
-    assert not errors, f"errors in the page: {errors}"
+    with guarded_page(browser, server["url"]) as pg:
+        yield pg
 
 
 def ask(page, question: str, timeout_ms: int = 20_000) -> float:

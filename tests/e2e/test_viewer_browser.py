@@ -17,7 +17,8 @@ from pathlib import Path
 
 import pytest
 
-from tests.e2e.test_ui_browser import LOCAL_HOSTS, OUT, ask
+from tests.e2e.conftest import guarded_page
+from tests.e2e.test_ui_browser import OUT, ask
 from tests.support import PY, ROOT, SMALL_DOCS, free_port, stop_process, wait_http, write_md
 
 pytestmark = pytest.mark.slow
@@ -90,30 +91,8 @@ def api_answer(server, question: str) -> dict:
 
 @pytest.fixture
 def page(browser, viewer_server):
-    from urllib.parse import urlparse
-
-    outside, errors = [], []
-    context = browser.new_context(viewport={"width": 1400, "height": 1000})
-    context.grant_permissions(["clipboard-read", "clipboard-write"])
-
-    def route(r):
-        host = urlparse(r.request.url).hostname or ""
-        if r.request.url.startswith(("data:", "blob:", "about:")) or host in LOCAL_HOSTS:
-            r.continue_()
-        else:
-            outside.append(r.request.url)
-            r.abort()
-
-    context.route("**/*", route)
-    pg = context.new_page()
-    pg.on("pageerror", lambda e: errors.append(str(e)))
-    pg.on("dialog", lambda d: (errors.append(f"dialog: {d.message}"), d.dismiss()))
-    pg.goto(viewer_server["url"])
-    pg.wait_for_selector("#pair-question textarea")
-    yield pg
-    context.close()
-    assert not outside, f"the page tried to reach outside hosts: {outside}"
-    assert not errors, f"errors in the page: {errors}"
+    with guarded_page(browser, viewer_server["url"], ("clipboard-read", "clipboard-write")) as pg:
+        yield pg
 
 
 def in_viewport(page, selector: str) -> bool:

@@ -17,7 +17,7 @@ from assistant.errors import AssistantError, LoadError
 from assistant.ingest.loaders import load_document
 from assistant.ingest.pipeline import build_index, status
 from assistant.settings import Settings
-from tests.support import SMALL_DOCS, FakeEmbedder, make_pdf, write_md
+from tests.support import FakeEmbedder, make_pdf, write_md
 
 GOOD_META = "title: T\npublisher: P\nyear: 2020\nurl: https://example.org/x\ndoc_type: report\n"
 
@@ -36,16 +36,13 @@ def alias_bomb(levels: int = 7) -> str:
 
 
 @pytest.fixture
-def corpus(tmp_path):
-    c = tmp_path / "corpus"
-    for doc_id, body in SMALL_DOCS.items():
-        write_md(c / "report", doc_id, body)
-    return c
+def corpus(small_corpus):
+    return small_corpus
 
 
 @pytest.fixture
-def settings(tmp_path, corpus):
-    return Settings.from_env(home=tmp_path / "home", corpus=corpus)
+def settings(small_settings):
+    return small_settings
 
 
 def index(settings):
