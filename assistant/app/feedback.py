@@ -5,9 +5,8 @@ Nothing is stored unless ``settings.feedback`` is true (``ASSISTANT_FEEDBACK=0``
 8601), the question, the answer text, the citations (JSON: the Citation contract), the rating (+1 or -1)
 and the index version, which is what a researcher needs to check a complaint against the evidence.
 
-One short-lived connection per call, so several app threads (or processes) can write at once: the file is in
-WAL mode (readers never block the writer) and a writer waits up to ``BUSY_TIMEOUT_S`` for another's lock
-instead of failing with "database is locked" (as the gap register does).
+One short-lived connection per call, so several app threads (or processes) can write at once (the file is
+opened as ``assistant.app.localdb`` opens the gap register too: WAL mode and a busy timeout).
 """
 
 from __future__ import annotations
@@ -17,9 +16,10 @@ import json
 import sqlite3
 from pathlib import Path
 
+from assistant.app import localdb
+
 FILE_NAME = "feedback.sqlite"
 MAX_TEXT = 20_000  # a 100,000-character question is stored cut short; nobody reads past this
-BUSY_TIMEOUT_S = 10  # how long a writer waits for another writer's lock
 
 SCHEMA = """
 CREATE TABLE IF NOT EXISTS feedback (
@@ -61,18 +61,10 @@ def rating_value(rating) -> int:
 
 class FeedbackStore:
     def __init__(self, path: Path | str):
-        self.path = Path(path)
-        self.path.parent.mkdir(parents=True, exist_ok=True)
-        con = self._connect()
-        try:
-            con.execute("PRAGMA journal_mode=WAL")  # kept in the file: several app threads or processes may write at once
-            with con:
-                con.execute(SCHEMA)
-        finally:
-            con.close()
+        self.path = localdb.create(path, SCHEMA)
 
     def _connect(self) -> sqlite3.Connection:
-        return sqlite3.connect(self.path, timeout=BUSY_TIMEOUT_S)  # the busy timeout: wait for a lock, never fail at once
+        return localdb.connect(self.path)
 
     def record(self, question, answer, citations, rating, standalone_question=None, index_version=None,
                time: _dt.datetime | None = None) -> int:

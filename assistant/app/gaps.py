@@ -14,6 +14,8 @@ import json
 import sqlite3
 from pathlib import Path
 
+from assistant.app import localdb
+
 from assistant.text import content_words
 
 FILE_NAME = "gaps.sqlite"
@@ -40,17 +42,10 @@ def topic_of(question: str, kind: str, not_covered: list[str]) -> str:
 
 class GapStore:
     def __init__(self, path: Path | str):
-        self.path = Path(path)
-        self.path.parent.mkdir(parents=True, exist_ok=True)
-        con = self._connect()
-        try:
-            con.execute("PRAGMA journal_mode=WAL")  # several app threads or processes may write at once
-            con.execute(SCHEMA)
-        finally:
-            con.close()
+        self.path = localdb.create(path, SCHEMA)
 
     def _connect(self) -> sqlite3.Connection:
-        return sqlite3.connect(self.path, timeout=10)
+        return localdb.connect(self.path)
 
     def record_answer(self, answer, index_version=None) -> bool:
         """Keep an answer that was refused or flagged (scope "partial" or "out"); returns whether it was kept."""
