@@ -182,3 +182,10 @@ def make_retrieval(scored: list[tuple], question: str = "q"):
 
     hits = [Hit(p, s, 1.0 / (i + 1)) for i, (p, s) in enumerate(scored)]
     return Retrieval(hits, max((s for _, s in scored), default=0.0), np.zeros(4), tokens(question))
+
+
+def index_with_fake_model(settings):
+    """Index ``settings.corpus`` with the fake embedder and no tagger: the indexing run, in milliseconds."""
+    from assistant.ingest.pipeline import build_index
+
+    return build_index(settings, quiet=True, embedder=FakeEmbedder(), tagger=False)

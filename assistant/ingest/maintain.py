@@ -70,11 +70,10 @@ def add_document(settings: Settings, file: Path, *, title: str | None = None, pu
 
     store = open_store(settings)
     existing = active_documents(store.read_manifest())
-    if supersedes and supersedes not in existing:
-        raise AssistantError(f"--supersedes {supersedes}: no such document in the index (see `pair-assistant status`)")
+    _check_supersedes(supersedes, existing)
     target_dir = settings.corpus / doc_type
     target = target_dir / f"{doc_id}{'.md' if suffix == '.markdown' else suffix}"
-    clash = [p for p in discover(settings.corpus) if p.stem.lower() == doc_id] if settings.corpus.exists() else []
+    clash = corpus_files(settings, doc_id)
     if (clash or doc_id in existing) and not replace:
         raise AssistantError(f"a document with id '{doc_id}' already exists ({clash[0] if clash else 'in the index'}); "
                              "use --replace to replace it, or choose another --doc-id")
@@ -125,6 +124,17 @@ def add_document(settings: Settings, file: Path, *, title: str | None = None, pu
     return report
 
 
+def corpus_files(settings: Settings, doc_id: str) -> list[Path]:
+    """The corpus files of a document id (by file name, as indexing derives ids); [] without a corpus folder."""
+    return [p for p in discover(settings.corpus) if p.stem.lower() == doc_id] if settings.corpus.exists() else []
+
+
+def _check_supersedes(supersedes: str | None, existing: dict) -> None:
+    """A document can only supersede one that is indexed."""
+    if supersedes and supersedes not in existing:
+        raise AssistantError(f"--supersedes {supersedes}: no such document in the index (see `pair-assistant status`)")
+
+
 def _indexed_meta(settings: Settings, doc_id: str) -> dict:
     """The metadata an indexed document has now (for --replace), from the index manifest; {} if none."""
     from assistant.store import open_store
@@ -159,7 +169,7 @@ def remove_document(settings: Settings, doc_id: str, quiet: bool = False) -> Ind
     if doc_id not in docs:
         raise AssistantError(f"no document '{doc_id}' in the index; `remove` takes a document id as "
                              "`pair-assistant status` lists it, not a file name")
-    paths = [p for p in discover(settings.corpus) if p.stem.lower() == doc_id] if settings.corpus.exists() else []
+    paths = corpus_files(settings, doc_id)
     for p in paths:
         _remove(p)
     return build_index(settings, quiet=quiet, store=store)
@@ -183,14 +193,13 @@ def edit_document(settings: Settings, doc_id: str, changes: dict, quiet: bool = 
     existing = active_documents(store.read_manifest())
     if doc_id not in existing:
         raise AssistantError(f"no document '{doc_id}' in the index; see `pair-assistant status --search TEXT`")
-    paths = [p for p in discover(settings.corpus) if p.stem.lower() == doc_id] if settings.corpus.exists() else []
+    paths = corpus_files(settings, doc_id)
     if len(paths) != 1:
         raise AssistantError(f"document '{doc_id}' is not one file in {settings.corpus} ({len(paths)} found); "
                              "re-index first")
     path = paths[0]
     supersedes = changes.get("supersedes")
-    if supersedes and supersedes not in existing:
-        raise AssistantError(f"--supersedes {supersedes}: no such document in the index (see `pair-assistant status`)")
+    _check_supersedes(supersedes, existing)
     markdown = path.suffix.lower() in (".md", ".markdown")
     meta_file = path if markdown else sidecar_path(path)
     original = meta_file.read_bytes()

@@ -15,9 +15,9 @@ from typer.testing import CliRunner
 
 from assistant.errors import AssistantError, LoadError
 from assistant.ingest.loaders import load_document
-from assistant.ingest.pipeline import build_index, status
+from assistant.ingest.pipeline import status
 from assistant.settings import Settings
-from tests.support import FakeEmbedder, make_pdf, write_md
+from tests.support import index_with_fake_model, make_pdf, write_md
 
 GOOD_META = "title: T\npublisher: P\nyear: 2020\nurl: https://example.org/x\ndoc_type: report\n"
 
@@ -45,8 +45,7 @@ def settings(small_settings):
     return small_settings
 
 
-def index(settings):
-    return build_index(settings, quiet=True, embedder=FakeEmbedder(), tagger=False)
+index = index_with_fake_model
 
 
 def failed_names(report) -> dict[str, str]:

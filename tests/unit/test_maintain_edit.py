@@ -10,50 +10,36 @@ from assistant.errors import AssistantError
 from assistant.ingest.loaders import FRONT_MATTER_RE, load_document
 from assistant.ingest.maintain import edit_document
 from assistant.ingest.pipeline import status
-from assistant.ingest.pipeline import build_index
-from tests.support import FakeEmbedder, make_pdf
-
-
-@pytest.fixture
-def corpus(small_corpus):
-    return small_corpus
-
-
-@pytest.fixture
-def settings(small_settings):
-    return small_settings
-
-
-def index(settings):
-    return build_index(settings, quiet=True, embedder=FakeEmbedder(), tagger=False)
+from tests.support import index_with_fake_model as index
+from tests.support import make_pdf
 
 
 def front_matter(path) -> dict:
     return yaml.safe_load(FRONT_MATTER_RE.match(path.read_text()).group(1))
 
 
-def test_edit_changes_only_the_fields_given_and_reindexes(settings, corpus, fake_model):
-    index(settings)
-    path = corpus / "report" / "otters.md"
+def test_edit_changes_only_the_fields_given_and_reindexes(small_settings, small_corpus, fake_model):
+    index(small_settings)
+    path = small_corpus / "report" / "otters.md"
     body = path.read_text().split("---", 2)[2]
     before = front_matter(path)
-    r = edit_document(settings, "otters", {"title": "Otters of the Tyne", "supersedes": "bridges"}, quiet=True)
+    r = edit_document(small_settings, "otters", {"title": "Otters of the Tyne", "supersedes": "bridges"}, quiet=True)
     after = front_matter(path)
     assert after == {**before, "title": "Otters of the Tyne", "supersedes": "bridges"}
     assert path.read_text().split("---", 2)[2] == body  # the text itself is untouched
     assert "otters" in r.updated and not r.failed
-    docs = {d["doc_id"]: d for d in status(settings)["documents"]}
+    docs = {d["doc_id"]: d for d in status(small_settings)["documents"]}
     assert docs["otters"]["title"] == "Otters of the Tyne" and docs["bridges"]["superseded_by"] == "otters"
-    edit_document(settings, "otters", {"supersedes": ""}, quiet=True)
+    edit_document(small_settings, "otters", {"supersedes": ""}, quiet=True)
     assert "supersedes" not in front_matter(path)  # '' clears it
 
 
-def test_edit_of_a_pdf_changes_its_sidecar(settings, corpus, fake_model):
-    pdf = make_pdf(corpus / "report" / "ferry.pdf", ["The ferry crossing takes seven minutes."])
-    (corpus / "report" / "ferry.pdf.meta.yaml").write_text(yaml.safe_dump(
+def test_edit_of_a_pdf_changes_its_sidecar(small_settings, small_corpus, fake_model):
+    pdf = make_pdf(small_corpus / "report" / "ferry.pdf", ["The ferry crossing takes seven minutes."])
+    (small_corpus / "report" / "ferry.pdf.meta.yaml").write_text(yaml.safe_dump(
         {"title": "Ferry", "publisher": "Nexus", "year": 2025, "url": "https://example.org/ferry", "doc_type": "report"}))
-    index(settings)
-    edit_document(settings, "ferry", {"year": 2024}, quiet=True)
+    index(small_settings)
+    edit_document(small_settings, "ferry", {"year": 2024}, quiet=True)
     assert load_document(pdf).meta.year == 2024 and load_document(pdf).meta.title == "Ferry"
 
 
@@ -61,51 +47,51 @@ def test_edit_of_a_pdf_changes_its_sidecar(settings, corpus, fake_model):
     ({"year": 1850}, "year"), ({"doc_type": "blog"}, "doc_type"), ({"colour": "red"}, "cannot edit colour"),
     ({}, "nothing to change"), ({"supersedes": "no-such-doc"}, "no such document"),
 ])
-def test_a_bad_edit_changes_nothing(settings, corpus, fake_model, changes, message):
-    index(settings)
-    path = corpus / "report" / "otters.md"
+def test_a_bad_edit_changes_nothing(small_settings, small_corpus, fake_model, changes, message):
+    index(small_settings)
+    path = small_corpus / "report" / "otters.md"
     before = path.read_bytes()
     with pytest.raises(AssistantError, match=message):
-        edit_document(settings, "otters", changes, quiet=True)
+        edit_document(small_settings, "otters", changes, quiet=True)
     assert path.read_bytes() == before
 
 
-def test_edit_needs_an_indexed_document_id(settings, corpus, fake_model):
-    index(settings)
+def test_edit_needs_an_indexed_document_id(small_settings, small_corpus, fake_model):
+    index(small_settings)
     with pytest.raises(AssistantError, match="no document 'readme'"):
-        edit_document(settings, "readme", {"title": "x"}, quiet=True)
+        edit_document(small_settings, "readme", {"title": "x"}, quiet=True)
 
 
-def test_replace_keeps_every_field_it_is_not_given(settings, corpus, fake_model, tmp_path):
+def test_replace_keeps_every_field_it_is_not_given(small_settings, small_corpus, fake_model, tmp_path):
     from assistant.ingest.maintain import add_document
 
-    index(settings)
+    index(small_settings)
     first = make_pdf(tmp_path / "ferry.pdf", ["The ferry crossing takes seven minutes."])
-    add_document(settings, first, title="Ferry timetable", publisher="Nexus", year=2025, url="https://example.org/ferry",
+    add_document(small_settings, first, title="Ferry timetable", publisher="Nexus", year=2025, url="https://example.org/ferry",
                  doc_type="report", licence="OGL", supersedes="bridges", quiet=True)
     (tmp_path / "fix").mkdir()
     corrected = make_pdf(tmp_path / "fix" / "ferry.pdf", ["The ferry crossing takes eight minutes."])
-    add_document(settings, corrected, year=2026, replace=True, quiet=True)
-    meta = load_document(corpus / "report" / "ferry.pdf").meta
+    add_document(small_settings, corrected, year=2026, replace=True, quiet=True)
+    meta = load_document(small_corpus / "report" / "ferry.pdf").meta
     assert (meta.title, meta.publisher, meta.year, meta.licence, meta.supersedes) == (
         "Ferry timetable", "Nexus", 2026, "OGL", "bridges")
     with pytest.raises(AssistantError, match="missing --title, --publisher, --url, --doc-type"):
-        add_document(settings, corrected, year=2026, doc_id="ferry-two", quiet=True)
+        add_document(small_settings, corrected, year=2026, doc_id="ferry-two", quiet=True)
 
 
-def test_remove_asks_first_and_needs_yes_without_a_terminal(settings, corpus, fake_model, monkeypatch):
+def test_remove_asks_first_and_needs_yes_without_a_terminal(small_settings, small_corpus, fake_model, monkeypatch):
     from typer.testing import CliRunner
 
     from assistant.app.cli import app
 
-    index(settings)
-    monkeypatch.setenv("ASSISTANT_HOME", str(settings.home))
-    monkeypatch.setenv("ASSISTANT_CORPUS", str(corpus))
+    index(small_settings)
+    monkeypatch.setenv("ASSISTANT_HOME", str(small_settings.home))
+    monkeypatch.setenv("ASSISTANT_CORPUS", str(small_corpus))
     refused = CliRunner().invoke(app, ["remove", "otters"])  # CliRunner's stdin is not a terminal
     assert refused.exit_code == 2 and "add --yes" in refused.output and "Test document otters" in refused.output
-    assert (corpus / "report" / "otters.md").exists()
+    assert (small_corpus / "report" / "otters.md").exists()
     unknown = CliRunner().invoke(app, ["remove", "beavers"])
     assert unknown.exit_code == 2 and "no document 'beavers'" in unknown.output
     done = CliRunner().invoke(app, ["remove", "otters", "--yes"])
     assert done.exit_code == 0, done.output
-    assert not (corpus / "report" / "otters.md").exists()
+    assert not (small_corpus / "report" / "otters.md").exists()

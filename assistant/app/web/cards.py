@@ -3,9 +3,9 @@
 from __future__ import annotations
 
 import json
-import re
 from urllib.parse import urlparse
 
+from assistant.answering.composer import CITE_MARK
 from assistant.app.web.security import esc, md_literal, md_safe, safe_url, visible
 from assistant.comb.taxonomy import label
 from assistant.settings import COMPONENTS
@@ -158,7 +158,7 @@ def linked_answer(answer: dict, turn: int | None) -> str:
     known = {c.get("n") for c in answer.get("citations") or []}
     markers = answer.get("markers")
     if markers is None:  # an answer from before the contract had markers: every [n] of a cited n
-        markers = [[m.start(), m.end()] for m in re.finditer(r"\[(\d{1,3})\]", text) if int(m.group(1)) in known]
+        markers = [[m.start(), m.end()] for m in CITE_MARK.finditer(text) if int(m.group(1)) in known]
     out, pos = [], 0
     for start, end in sorted(tuple(m) for m in markers if 0 <= m[0] < m[1] <= len(text)):
         if start < pos:
