@@ -43,6 +43,8 @@ class Settings(BaseSettings):
     max_file_mb: float = Field(50.0, gt=0, le=2048, description="Largest corpus file accepted, in megabytes (checked before the file is read, by `index` and `add`).")
     max_pdf_pages: int = Field(2000, ge=1, le=100000, description="Most pages in one PDF; a longer PDF is refused before its text is extracted (split it or raise this).")
     max_passages: int = Field(5000, ge=1, le=1000000, description="Most passages one document may make; a document that makes more is refused and the rest are indexed.")
+    keep_versions: int = Field(5, ge=1, le=100, description="Earlier index versions kept, each with the corpus folder as it was, for `rollback`; older ones are dropped when a new version is published.")
+    near_duplicate: float = Field(0.8, gt=0, le=1, description="Share of word shingles (estimated Jaccard) at which a new document is reported as a near-duplicate of an indexed one.")
     # -- retrieval --------------------------------------------------------------------------------------
     k: int = Field(5, ge=1, le=20, description="Passages cited per answer (the quality bars assume at most 5).")
     candidates: int = Field(40, ge=5, le=500, description="Passages each retriever (BM25, dense) proposes before fusion.")
