@@ -6,8 +6,11 @@
     print(answer.to_dict())
 
 A serving process notices a newly published index version (a cheap manifest check, at most once a second)
-and swaps its retriever without a restart; requests already running finish on the old one. When the store
-cannot be read it keeps the version it holds, and :meth:`EvidenceAssistant.health` says so (``GET /healthz``).
+and swaps its retriever without a restart; requests already running finish on the old one. The check runs in
+a background thread (``serve`` keeps one running; otherwise ``ask`` starts one when a check is due), never on
+the request path: an answer comes from the version held in memory and never waits for, or fails with, the
+store. When the store cannot be read the process keeps the version it holds, and
+:meth:`EvidenceAssistant.health` says so (``GET /healthz``).
 """
 
 from __future__ import annotations
@@ -41,6 +44,20 @@ from assistant.text import clean_question, stem
 
 log = logging.getLogger("assistant.api")
 
+HUNG_CHECK_S = 10.0  # health: a store check still unanswered after this long reads as a failing store
+
+
+def _stamp_or_none(store):
+    """The store's change stamp, or None when this one check fails: the first background check then reads the
+    manifest again (and switches only if its active version differs from the one opened)."""
+    from assistant.errors import StoreError
+
+    try:
+        return store.manifest_stamp()
+    except StoreError as e:
+        log.info("could not read the index's change stamp (%s); the first refresh will read the manifest", e)
+        return None
+
 
 class EvidenceAssistant:
     def __init__(self, settings: Settings, store, embedder, retriever: Retriever, version: int, stamp):
@@ -55,6 +72,11 @@ class EvidenceAssistant:
         self._llm = None
         self.last_refresh_failed: str | None = None  # why the last check of the store failed, while it is failing
         self.last_refresh: float = time.time()  # when the store last answered a check (open has just read it)
+        self._refreshing = threading.Lock()  # one check at a time
+        self._check_started: float | None = None  # monotonic start of the check in progress, if any
+        self._background: threading.Thread | None = None  # the check `ask` started, or serve's refresher loop
+        self._looping = False
+        self._stop = threading.Event()
 
     @classmethod
     def open(cls, settings: Settings | None = None, build_if_missing: bool = True, quiet: bool = True) -> "EvidenceAssistant":
@@ -64,14 +86,16 @@ class EvidenceAssistant:
 
         settings = settings or Settings.from_env()
         store = open_store(settings)
+        stamp = _stamp_or_none(store)  # before the manifest: a version published in between is then noticed
         manifest = store.read_manifest()  # a failed read raises StoreError: never taken for "no index"
         embedder = get_embedder()
         if manifest.get("active") is None:  # only a successful read that found no manifest builds one
             if not build_if_missing:
-                raise AssistantError("there is no index yet: run `pair-assistant index`")
+                raise AssistantError(f"there is no index yet on {store.describe()}: run `pair-assistant index` "
+                                     "(once, from one process, when the index is shared)")
             build_index(settings, quiet=quiet, store=store, embedder=embedder)
+            stamp = _stamp_or_none(store)
             manifest = store.read_manifest()
-        stamp = store.manifest_stamp()
         version = manifest["active"]
         retriever = Retriever(store.open_version(version), embedder, settings)
         return cls(settings, store, embedder, retriever, version, stamp)
@@ -81,33 +105,72 @@ class EvidenceAssistant:
         """Switch to a newer active index version if one was published. Returns True if it switched.
 
         A store that cannot be read for a moment (``StoreError``, or a client error reaching it) never costs the
-        version being served: the request goes on with it, and the next check tries again. ``last_refresh`` is
-        when the store last answered a check; ``last_refresh_failed`` why the latest check failed (None once
-        one succeeds)."""
-        now = time.monotonic()
-        if not force and now - self._checked < self.settings.refresh_interval_s:
-            return False
-        self._checked = now
-        try:
-            stamp = self.store.manifest_stamp()
-            if stamp == self._stamp and not force:
-                self._answered()
+        version being served: answers go on with it, and the next check tries again. ``last_refresh`` is when
+        the store last answered a check; ``last_refresh_failed`` why the latest check failed (None once one
+        succeeds). Checks are serialised; this call may wait for the store (its requests have timeouts), so
+        the request path uses :meth:`refresh_soon` instead."""
+        with self._refreshing:
+            now = time.monotonic()
+            if not force and now - self._checked < self.settings.refresh_interval_s:
                 return False
-            with self._lock:
-                manifest = self.store.read_manifest()
-                version = manifest.get("active")
-                if version is None or (version == self.version and not force):
-                    self._stamp = stamp
-                    self._answered()
-                    return False
-                retriever = Retriever(self.store.open_version(version), self.embedder, self.settings)
-                self.retriever, self.version, self._stamp = retriever, version, stamp
-                self._answered()
-                return True
-        except Exception as e:  # noqa: BLE001 - any failure to reach the store: keep serving what we have
-            self.last_refresh_failed = " ".join(f"{type(e).__name__}: {e}".split())[:300]
-            log.warning("index refresh failed; still serving version %s (%s)", self.version, self.last_refresh_failed)
+            self._checked, self._check_started = now, now
+            try:
+                return self._check(force)
+            except Exception as e:  # noqa: BLE001 - any failure to reach the store: keep serving what we have
+                self.last_refresh_failed = " ".join(f"{type(e).__name__}: {e}".split())[:300]
+                log.warning("index refresh failed; still serving version %s (%s)", self.version, self.last_refresh_failed)
+                return False
+            finally:
+                self._check_started = None
+
+    def _check(self, force: bool) -> bool:
+        stamp = self.store.manifest_stamp()
+        if stamp == self._stamp and not force:
+            self._answered()
             return False
+        manifest = self.store.read_manifest()
+        version = manifest.get("active")
+        if version is None or (version == self.version and not force):
+            self._stamp = stamp
+            self._answered()
+            return False
+        retriever = Retriever(self.store.open_version(version), self.embedder, self.settings)
+        with self._lock:
+            self.retriever, self.version, self._stamp = retriever, version, stamp
+        self._answered()
+        log.info("now serving index version %s", version)
+        return True
+
+    def refresh_soon(self) -> None:
+        """Start a check in a background thread if one is due and none is running; returns at once. What
+        ``ask`` calls: an answer never waits for the store. Nothing to do while :meth:`keep_refreshing` runs."""
+        if self._looping or time.monotonic() - self._checked < self.settings.refresh_interval_s:
+            return
+        with self._lock:
+            if self._background is not None and self._background.is_alive():
+                return
+            self._background = threading.Thread(target=self.refresh, name="index-refresh", daemon=True)
+            self._background.start()
+
+    def keep_refreshing(self) -> threading.Thread:
+        """``serve``: check the store every ``refresh_interval_s`` in a daemon thread until :meth:`close`, so
+        that a new version is picked up, and ``/healthz`` knows whether the store answers, whether or not
+        anyone is asking. One check at a time; a check that hangs is bounded by the store's timeouts and
+        never holds up an answer."""
+        def loop() -> None:
+            while not self._stop.is_set():
+                self.refresh()
+                self._stop.wait(self.settings.refresh_interval_s)
+
+        self._looping = True
+        thread = threading.Thread(target=loop, name="index-refresher", daemon=True)
+        thread.start()
+        return thread
+
+    def close(self) -> None:
+        """Stop the background checks (the refresher loop ends after its current check)."""
+        self._stop.set()
+        self._looping = False
 
     def _answered(self) -> None:
         self.last_refresh, self.last_refresh_failed = time.time(), None
@@ -115,13 +178,18 @@ class EvidenceAssistant:
     def health(self) -> dict:
         """What ``GET /healthz`` reports: the version served, the store, when it last answered a check, and why
         the latest check failed. ``status`` is "ok" while this process answers: with ``store_ok`` false it
-        answers from the version it holds."""
+        answers from the version it holds. A check still waiting for the store after ``HUNG_CHECK_S`` counts as
+        failed (a store that accepts requests and never answers)."""
         from datetime import datetime, timezone
 
+        failed = self.last_refresh_failed
+        started = self._check_started
+        if failed is None and started is not None and time.monotonic() - started > HUNG_CHECK_S:
+            failed = f"the store has not answered a check for {time.monotonic() - started:.0f} s"
         return {"status": "ok", "index_version": self.version, "store": self.store.describe(),
-                "store_ok": self.last_refresh_failed is None,
+                "store_ok": failed is None,
                 "last_refresh": datetime.fromtimestamp(self.last_refresh, timezone.utc).isoformat(timespec="seconds"),
-                "last_refresh_failed": self.last_refresh_failed}
+                "last_refresh_failed": failed}
 
     # -- asking --------------------------------------------------------------------------------------
     def ask(self, question: str, history: list[dict] | None = None, filters: Filters | None = None,
@@ -129,7 +197,7 @@ class EvidenceAssistant:
         """Answer one question (with optional chat history for follow-ups). Never raises for odd input."""
 
         t0 = time.perf_counter()
-        self.refresh()
+        self.refresh_soon()  # in the background: this answer comes from the version held now
         retriever = self.retriever  # one consistent version for the whole request
         k = max(1, min(k or self.settings.k, 20))
         raw = question if isinstance(question, str) else str(question or "")

@@ -1,15 +1,22 @@
-"""Dense search: the question's embedding against the active Chroma collection, with the filters as ``where``."""
+"""Dense search: the question's embedding against every vector of the version held in memory, exactly.
+
+The retriever already holds each passage's (L2-normalised) embedding for scoring, so the nearest passages are
+one matrix product away (about 5 ms for 50,000 passages on 2 cores): no Chroma query on the request path, no
+second copy of the vectors in Chroma's HNSW index, and a serving process that keeps answering from the version
+it holds while the store is down.
+"""
 
 from __future__ import annotations
 
 import numpy as np
 
-from assistant.models import Filters
-from assistant.store.codec import where_clause
 
-
-def dense_ranking(collection, query_vector: np.ndarray, limit: int, filters: Filters) -> list[str]:
-    """Passage ids, nearest first."""
-    res = collection.query(query_embeddings=[query_vector.tolist()], n_results=limit, where=where_clause(filters),
-                           include=["distances"])
-    return res["ids"][0] if res["ids"] else []
+def dense_ranking(similarities: np.ndarray, limit: int, allowed: np.ndarray | None = None) -> list[int]:
+    """Indexes of the ``limit`` most similar passages, nearest first; ``allowed`` (a boolean mask) keeps only
+    the passages the filters allow. Ties keep index order (passage-id order), so a ranking is reproducible."""
+    scores = similarities if allowed is None else np.where(allowed, similarities, -np.inf)
+    n = min(limit, len(scores) if allowed is None else int(np.count_nonzero(allowed)))
+    if n <= 0:
+        return []
+    top = np.argpartition(-scores, n - 1)[:n]
+    return top[np.lexsort((top, -scores[top]))].tolist()

@@ -1,8 +1,10 @@
 """Hybrid retrieval: BM25 and dense (Chroma) rankings fused by reciprocal rank, with filters.
 
-The passages of the active index version are held in memory (text, metadata, embedding) for BM25, for
-filtering and for scoring; the dense top-k comes from Chroma. A hit's ``score`` is its cosine similarity to
-the question, which is what the answering policy reads.
+The passages of the active index version are read from the store once and held in memory, each thing once:
+the texts in the passages, one DocumentMeta per document, the vectors in one float32 matrix (dense search and
+scoring), BM25's sparse scores (no texts) and the filter columns. No search touches the store, so a serving
+process answers from the version it holds whatever the store is doing. A hit's ``score`` is its cosine
+similarity to the question, which is what the answering policy reads.
 """
 
 from __future__ import annotations
@@ -45,14 +47,17 @@ class Retrieval:
 
 class Retriever:
     def __init__(self, collection, embedder, settings: Settings):
-        self.collection = collection
         self.embedder = embedder
         self.settings = settings
-        got = collection.get(include=["documents", "metadatas", "embeddings"])
+        got = collection.get(include=["documents", "metadatas", "embeddings"])  # the only read of the store
         order = sorted(range(len(got["ids"])), key=lambda i: got["ids"][i])
-        self.passages = [passage_from_chroma(got["ids"][i], got["documents"][i], got["metadatas"][i]) for i in order]
-        self.vectors = np.asarray([got["embeddings"][i] for i in order], dtype=np.float32).reshape(len(order), -1)
+        shared: dict = {}
+        self.passages = [passage_from_chroma(got["ids"][i], got["documents"][i], got["metadatas"][i], shared) for i in order]
+        self.vectors = np.asarray(got["embeddings"], dtype=np.float32).reshape(len(order), -1)[order] if order else \
+            np.zeros((0, 0), dtype=np.float32)
+        del got
         self.index_of = {p.passage_id: i for i, p in enumerate(self.passages)}
+        self.columns = FilterColumns(self.passages)
         self.lexical = LexicalIndex([p.embed_text() for p in self.passages])
         self.doc_years = {p.doc_id: document_years(p.doc_id, p.meta.title, p.meta.year) for p in self.passages}
         self.successor = {p.doc_id: p.superseded_by for p in self.passages if p.superseded_by}
@@ -83,11 +88,12 @@ class Retriever:
             return Retrieval([], 0.0, qvec, qtok, timings)
 
         t1 = time.perf_counter()
-        dense = [self.index_of[pid] for pid in dense_ranking(self.collection, qvec, n_cand, filters) if pid in self.index_of]
+        similarities = self.vectors @ qvec
+        mask = None if filters.is_empty() else self.columns.mask(filters)
+        dense = dense_ranking(similarities, n_cand, mask)
         timings["dense"] = (time.perf_counter() - t1) * 1000
         t2 = time.perf_counter()
-        allowed = None if filters.is_empty() else (lambda i: filters.allows(self.passages[i]))
-        lexical = self.lexical.rank(qtok, n_cand, allowed)
+        lexical = self.lexical.rank(qtok, n_cand, None if mask is None else (lambda i: bool(mask[i])))
         timings["bm25"] = (time.perf_counter() - t2) * 1000
 
         fused = reciprocal_rank_fusion([(dense, s.dense_weight), ([i for i, _ in lexical], s.bm25_weight)], s.rrf_k)
@@ -95,7 +101,7 @@ class Retriever:
         fused = demote(fused, s.superseded_penalty, lambda i: self.passages[i].doc_id in demoted)
         bm_score = dict(lexical)
         ranked = sorted(fused, key=lambda i: -fused[i])
-        sims = self.vectors[ranked] @ qvec if ranked else np.zeros(0)
+        sims = similarities[ranked] if ranked else np.zeros(0)
         hits = [Hit(self.passages[i], float(sims[j]), fused[i], bm_score.get(i, 0.0)) for j, i in enumerate(ranked)]
         top = float(max(sims)) if len(sims) else 0.0
         timings["fuse"] = (time.perf_counter() - t2) * 1000 - timings["bm25"]
@@ -109,3 +115,36 @@ class Retriever:
         if tok is None:
             return len(word) > 9
         return len(tok.tokenize(word)) >= 2
+
+
+class FilterColumns:
+    """The fields the filters read, one numpy column each, so a filter over 50,000 passages is a few vector
+    comparisons rather than a Python loop. Same rules as :meth:`assistant.models.Filters.allows`."""
+
+    def __init__(self, passages: list[Passage]):
+        self.doc_type = np.array([p.meta.doc_type for p in passages], dtype=object)
+        self.component = np.array([p.com_b.component for p in passages], dtype=object)
+        self.year = np.array([p.meta.year for p in passages], dtype=np.int32)
+        self.design = np.array([p.meta.design for p in passages], dtype=object)
+
+    def mask(self, filters: Filters) -> np.ndarray:
+        keep = np.ones(len(self.year), dtype=bool)
+        if filters.doc_types:
+            keep &= _any_of(self.doc_type, filters.doc_types)
+        if filters.components:
+            keep &= _any_of(self.component, filters.components)
+        if filters.year_min:
+            keep &= self.year >= filters.year_min
+        if filters.year_max:
+            keep &= self.year <= filters.year_max
+        if filters.designs:
+            keep &= _any_of(self.design, filters.designs)
+        return keep
+
+
+def _any_of(column: np.ndarray, values) -> np.ndarray:
+    """Element-wise membership for an object column that may hold None (np.isin would sort mixed types)."""
+    keep = np.zeros(len(column), dtype=bool)
+    for v in values:
+        keep |= column == v
+    return keep

@@ -34,15 +34,25 @@ def passage_metadata(p: Passage) -> dict:
     }
 
 
-def passage_from_chroma(pid: str, text: str, meta: dict) -> Passage:
-    dm = DocumentMeta(doc_id=meta["doc_id"], title=meta["title"], publisher=meta["publisher"], year=int(meta["year"]),
-                      url=meta["url"], doc_type=meta["doc_type"], licence=meta.get("licence", "unknown"),
-                      supersedes=meta.get("supersedes") or None, design=meta.get("design") or None,
-                      setting=meta.get("setting") or None, sample_size=int(meta.get("sample_size") or 0) or None,
-                      certainty=meta.get("certainty") or None, publisher_kind=meta.get("publisher_kind") or None)
+def passage_from_chroma(pid: str, text: str, meta: dict, shared: dict | None = None) -> Passage:
+    """A passage from what Chroma holds. With ``shared`` (a dict the caller keeps across calls), every passage of
+    a document shares one DocumentMeta and equal COM-B tags one ComBTag: at 50,000 passages that is the
+    difference between one copy of each title and URL per document and one per passage."""
+    shared = {} if shared is None else shared
+    dm = shared.get(("meta", meta["doc_id"]))
+    if dm is None:
+        dm = shared[("meta", meta["doc_id"])] = DocumentMeta(
+            doc_id=meta["doc_id"], title=meta["title"], publisher=meta["publisher"], year=int(meta["year"]),
+            url=meta["url"], doc_type=meta["doc_type"], licence=meta.get("licence", "unknown"),
+            supersedes=meta.get("supersedes") or None, design=meta.get("design") or None,
+            setting=meta.get("setting") or None, sample_size=int(meta.get("sample_size") or 0) or None,
+            certainty=meta.get("certainty") or None, publisher_kind=meta.get("publisher_kind") or None)
+    raw_tag = meta.get("com_b") or "{}"
+    tag = shared.get(("tag", raw_tag))
+    if tag is None:
+        tag = shared[("tag", raw_tag)] = ComBTag.from_dict(json.loads(raw_tag))
     return Passage(passage_id=pid, doc_id=meta["doc_id"], position=int(meta["position"]), locator=meta["locator"],
-                   text=text, meta=dm, com_b=ComBTag.from_dict(json.loads(meta.get("com_b") or "{}")),
-                   superseded_by=meta.get("superseded_by") or None)
+                   text=text, meta=dm, com_b=tag, superseded_by=meta.get("superseded_by") or None)
 
 
 def where_clause(filters: Filters) -> dict | None:

@@ -272,8 +272,8 @@ def test_after_a_damaged_version_index_full_rebuilds_and_rollback_skips_what_is_
 def test_a_serving_assistant_keeps_its_version_through_an_outage_and_says_so(chroma_server, proxy, small_settings,
                                                                                monkeypatch):
     """A running `serve` (its EvidenceAssistant, in process, with the fake embedder): while every request to the
-    server fails it keeps the version it holds, answers with a clear error rather than a wrong answer, and
-    says so in its health; once the server is back it picks up the version published meanwhile. A `serve`
+    server fails it keeps the version it holds, still answers right from it (searches never touch the store),
+    and says so in its health; once the server is back it picks up the version published meanwhile. A `serve`
     that starts while the manifest cannot be read fails clearly and builds nothing."""
     import assistant.embedding
     from assistant.api import EvidenceAssistant
@@ -304,12 +304,12 @@ def test_a_serving_assistant_keeps_its_version_through_an_outage_and_says_so(chr
     h = a.health()
     assert h["status"] == "ok" and h["index_version"] == 1 and h["store_ok"] is False and "503" in h["last_refresh_failed"]
     t0 = time.perf_counter()
-    with pytest.raises(StoreError, match="searching index version 1"):
-        a.ask("How many otters were counted?")  # the dense search needs the server: a clear error, in bounded time
-    assert time.perf_counter() - t0 < 5
+    ans = a.ask("How many otters were counted?")  # from the version held in memory, through the outage
+    assert not ans.abstained and "412" in ans.citations[0].text and time.perf_counter() - t0 < 1
     proxy.heal()
     time.sleep(0.02)
-    assert a.refresh() is True and a.version == 2 and a.health()["store_ok"] is True
+    a.refresh()  # (or the background check the answer above started, if it ran after the heal)
+    assert a.version == 2 and a.health()["store_ok"] is True
     assert any(c.doc_id == "herons" for c in a.ask("Where do grey herons nest?").citations)
 
 

@@ -14,9 +14,12 @@ from assistant.app.web.security import (
     credentials_match,
     validation_message,
 )
+from assistant.errors import StoreError
 from assistant.settings import Settings
 
 log = logging.getLogger("assistant.web")
+
+STORE_RETRY_AFTER_S = 5  # a store that failed a request has had its retries (about 1.4 s); ask again after this
 
 
 class AskRequest(BaseModel):
@@ -32,7 +35,8 @@ def json_api(app: ChatApp, settings: Settings, auth: tuple[str, str] | None):
     """A plain JSON route, ``POST /api/ask``, beside the chat: the Answer contract without Gradio's queue and
     event stream, which cost more than the answer itself under load (README: load figures). At most
     ``settings.concurrency`` answers are computed at once; up to ``settings.queue_size`` more wait; beyond
-    that the route answers 503 with Retry-After, so overload queues, then refuses clearly, never crashes.
+    that the route answers 503 with Retry-After, so overload queues, then refuses clearly, never crashes. An
+    index store that could not be read (StoreError) is 503 with Retry-After too: the request was fine.
     Requests: HTTP Basic when a password is set (401), ``application/json`` only (415), a JSON object
     checked by :class:`AskRequest` (422 naming the field). Client errors are logged on one line."""
     import base64
@@ -91,6 +95,8 @@ def json_api(app: ChatApp, settings: Settings, auth: tuple[str, str] | None):
         try:
             return JSONResponse(await run_in_threadpool(answer, req))
         except Exception as e:  # noqa: BLE001 - api_ask has logged any internal failure with its trace
+            if isinstance(e, StoreError) or isinstance(e.__cause__, StoreError):  # the store, not the request
+                return client_error(request, 503, str(e)[:300], headers={"Retry-After": str(STORE_RETRY_AFTER_S)})
             return client_error(request, 400, str(e)[:300] or type(e).__name__)
         finally:
             with lock:
@@ -123,8 +129,11 @@ def json_api(app: ChatApp, settings: Settings, auth: tuple[str, str] | None):
 
 
 def health(assistant) -> dict:
-    """The served assistant's health, after a store check (at most once per refresh interval, as an answer
-    would): what ``GET /healthz`` returns with details."""
-    assistant.refresh()
+    """The served assistant's health: what ``GET /healthz`` returns with details. It never waits for the store:
+    ``serve`` checks it in the background every refresh interval, and without that loop a check is started
+    here (in the background) when one is due."""
+    soon = getattr(assistant, "refresh_soon", None)
+    if soon:
+        soon()
     report = getattr(assistant, "health", None)
     return report() if report else {"status": "ok", "index_version": getattr(assistant, "version", None)}

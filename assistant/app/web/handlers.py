@@ -19,7 +19,7 @@ from assistant.app.web.cards import (
     short_question,
 )
 from assistant.app.web.security import md_literal, visible
-from assistant.errors import AssistantError
+from assistant.errors import AssistantError, StoreError
 from assistant.settings import COMPONENTS, DOC_TYPES, Settings
 
 log = logging.getLogger("assistant.web")
@@ -249,6 +249,9 @@ class ChatApp:
         q = question if isinstance(question, str) else ("" if question is None else str(question))
         try:
             return self.assistant.ask(q, filters=f).to_dict()
+        except StoreError as e:  # the store failed for a moment: the JSON route answers 503 (its cause), not 400
+            log.warning("ask failed (API): %s", e)
+            raise gr.Error(f"the index store could not be read; try again shortly ({e})") from e
         except Exception as e:  # noqa: BLE001 - a client gets a short message, the log gets the trace
             log.exception("ask failed (API)")
             raise gr.Error(f"the assistant could not answer ({type(e).__name__}); see the server log") from None

@@ -32,7 +32,9 @@ def serve(settings: Settings | None = None, host: str = "127.0.0.1", port: int =
     import torch
 
     torch.set_num_threads(max(1, settings.serve_threads))  # several requests at once share 2 cores better this way
-    assistant = EvidenceAssistant.open(settings, build_if_missing=True, quiet=False)
+    # With a Chroma server the index is shared: `serve` never builds one (one `pair-assistant index` does), so
+    # processes starting together cannot build and prune over each other.
+    assistant = EvidenceAssistant.open(settings, build_if_missing=not settings.server_mode, quiet=False)
     try:
         store = open_feedback(settings)
     except Exception as e:  # noqa: BLE001 - an unwritable home should not stop the chat
@@ -44,6 +46,7 @@ def serve(settings: Settings | None = None, host: str = "127.0.0.1", port: int =
         log.warning("the evidence-gap register is off: cannot open %s (%s)", settings.home, e)
         gaps = None
     warm_up(assistant)
+    assistant.keep_refreshing()  # new versions and store health are checked in the background, never in a request
     demo, chat_app = build_app(assistant, settings, store, with_app=True, gap_store=gaps)
     print(f"{TITLE}: index version {assistant.version}; serving on http://{host}:{port}"
           + (" (password required)" if creds else ""), flush=True)
