@@ -66,7 +66,7 @@ def _read_lines(file: Optional[str]) -> list[str]:
 @app.command()
 def index(
     full: bool = typer.Option(False, "--full", help="Rebuild every document, not only the changed ones."),
-    rollback: bool = typer.Option(False, "--rollback", help="Make the previous index version active again."),
+    rollback: bool = typer.Option(False, "--rollback", help="Make the previous index version active again, with the corpus folder as it was (same as `rollback`)."),
     as_json: bool = typer.Option(False, "--json", help="Print the summary as JSON."),
     run_eval: bool = typer.Option(False, "--eval", help="After a change, re-run evals/questions.jsonl and compare with the last run."),
 ):
@@ -77,14 +77,12 @@ def index(
     reason; the exit status is 1 when any file failed.
     """
     from assistant.ingest.pipeline import build_index
-    from assistant.ingest.pipeline import rollback as do_rollback
 
     settings = Settings.from_env()
+    if rollback:
+        _do_rollback(settings, None, False, as_json)
+        return
     try:
-        if rollback:
-            version = do_rollback(settings)
-            _print_json({"active_version": version}) if as_json else typer.echo(f"rolled back: index version {version} is active")
-            return
         report = build_index(settings, full=full, quiet=as_json)
     except AssistantError as e:
         fail(str(e))
@@ -98,12 +96,48 @@ def index(
         )
         for f in report.failed:
             typer.echo(f"  failed: {f['path']}: {f['error']}", err=True)
+        _echo_near(report.near_duplicates)
     if run_eval and report.changed:
-        from assistant.evaluation.runner import eval_after_index
-
-        eval_after_index(settings, quiet=as_json)
+        _run_eval(settings, as_json)
     if report.failed:
         raise typer.Exit(1)
+
+
+def _echo_near(near: list[dict]) -> None:
+    for n in near:
+        typer.echo(f"  near-duplicate: {n['doc_id']} has about {n['similarity']:.0%} of its text in common with "
+                   f"{n['of']} (a new edition? then --supersedes {n['of']}; the same document? then remove one)", err=True)
+
+
+def _run_eval(settings, quiet: bool) -> None:
+    """Re-run the shipped questions and compare with the last saved run (`index`, `add`, `remove` --eval);
+    warn when the two runs are not like for like: another question set, other settings, another corpus."""
+    from assistant.evaluation.runner import eval_after_index
+
+    out = eval_after_index(settings, quiet=quiet)
+    comp = (out or {}).get("comparison")
+    if comp:
+        for line in eval_differences(comp):
+            typer.echo(f"warning: {line}", err=True)
+
+
+RUN_FIELDS = ("file", "file_sha256", "corpus_hash", "n_documents", "index_version", "model", "mode", "retrieval",
+              "package_version")
+
+
+def eval_differences(comp: dict) -> list[str]:
+    """What differs between the two runs a comparison is made of, beyond the index version (which a change
+    always moves): the question set (file, content, questions), the settings and the corpus hash."""
+    a, b = comp.get("run_a") or {}, comp.get("run_b") or {}
+    lines = []
+    if a.get("file_sha256") != b.get("file_sha256") or comp.get("only_in_a") or comp.get("only_in_b"):
+        lines.append(f"the question sets differ ({a.get('file')} -> {b.get('file')}; "
+                     f"{len(comp.get('only_in_a') or [])} question(s) only in the last run, "
+                     f"{len(comp.get('only_in_b') or [])} only in this one): compare the shared questions only")
+    for key in RUN_FIELDS[2:]:
+        if key != "index_version" and a.get(key) != b.get(key):
+            lines.append(f"{key} differs: {a.get(key)} -> {b.get(key)}")
+    return lines
 
 
 @app.command()
@@ -266,38 +300,79 @@ def format_tag(tag) -> str:
 
 @app.command()
 def add(
-    file: Path = typer.Argument(..., help="The file to add (md, pdf, html, txt)."),
-    title: Optional[str] = typer.Option(None, help="Title of the source (required unless --replace keeps it)."),
-    publisher: Optional[str] = typer.Option(None, help="Publisher (required unless --replace keeps it)."),
-    year: Optional[int] = typer.Option(None, help="Year of publication (required unless --replace keeps it)."),
-    url: Optional[str] = typer.Option(None, help="Public URL of the source (required unless --replace keeps it)."),
-    doc_type: Optional[str] = typer.Option(None, "--doc-type", help=f"One of: {', '.join(DOC_TYPES)} (required unless --replace keeps it)."),
+    files: List[Path] = typer.Argument(..., help="Files to add (md, pdf, html, txt), or folders: every supported file in them."),
+    title: Optional[str] = typer.Option(None, help="Title of the source (one file only; required unless the file's front matter, a sidecar or --replace gives it)."),
+    publisher: Optional[str] = typer.Option(None, help="Publisher (with several files, it applies to each: an option given wins over a file's own metadata)."),
+    year: Optional[int] = typer.Option(None, help="Year of publication (1900 to next year)."),
+    url: Optional[str] = typer.Option(None, help="Public URL of the source."),
+    doc_type: Optional[str] = typer.Option(None, "--doc-type", help=f"One of: {', '.join(DOC_TYPES)}."),
     licence: Optional[str] = typer.Option(None, help="Licence as stated by the source (default: unknown, or kept by --replace)."),
-    doc_id: Optional[str] = typer.Option(None, "--doc-id", help="Document id (default: from the file name)."),
+    doc_id: Optional[str] = typer.Option(None, "--doc-id", help="Document id (one file only; default: from the file name)."),
     supersedes: Optional[str] = typer.Option(None, "--supersedes", help="doc_id of an older document this one makes out of date (both stay; the older ranks lower and is marked)."),
     replace: bool = typer.Option(False, "--replace", help="Replace the document with the same id (a corrected or updated file); metadata not given is kept from it."),
-    as_json: bool = typer.Option(False, "--json", help="Print the index summary as JSON."),
+    dry_run: bool = typer.Option(False, "--dry-run", help="Check everything and say what would be added or refused; change nothing."),
+    run_eval: bool = typer.Option(False, "--eval", help="Afterwards, re-run evals/questions.jsonl and compare with the last run."),
+    as_json: bool = typer.Option(False, "--json", help="Print the summary as JSON."),
 ):
-    """Copy a new document into the corpus folder with its metadata, and index it. With --replace, a corrected
-    file takes an indexed document's place and keeps every metadata field not given (supersedes included)."""
-    from assistant.ingest.maintain import add_document
+    """Copy documents into the corpus folder with their metadata, and index them in one change. Metadata comes
+    from the options, then the file's own front matter or .meta.yaml sidecar, then (--replace) the indexed
+    document. A folder adds every supported file in it; files that are refused are listed and the rest added.
+    A document with the same text as an indexed one is refused, one with nearly the same text is reported.
+    Example: `pair-assistant add ~/guides/ --doc-type guidance --dry-run`."""
+    from assistant.ingest.maintain import add_files, expand
 
+    settings = Settings.from_env()
+    options = {"title": title, "publisher": publisher, "year": year, "url": url, "doc_type": doc_type,
+               "licence": licence, "supersedes": supersedes}
     try:
-        report = add_document(Settings.from_env(), file, title=title, publisher=publisher, year=year, url=url,
-                              doc_type=doc_type, licence=licence, doc_id=doc_id, supersedes=supersedes, replace=replace, quiet=as_json)
+        paths = expand(files)
+        single = len(files) == 1 and Path(files[0]).is_file()
+        if not single and (title or doc_id):
+            fail("--title and --doc-id name one document: give each file's title in its front matter or a "
+                 ".meta.yaml sidecar beside it")
+        result = add_files(settings, paths, options, doc_id=doc_id, replace=replace, quiet=as_json, dry_run=dry_run,
+                           strict=single and not dry_run)
     except AssistantError as e:
         fail(str(e))
-    verb = "replaced" if replace else "added"
-    _print_json(report.to_dict()) if as_json else typer.echo(f"{verb}; index version {report.version}, {report.passages} passages")
-    if report.failed:
-        for f in report.failed:
-            typer.echo(f"  failed: {f['path']}: {f['error']}", err=True)
+    _echo_add(result, replace, as_json)
+    if run_eval and result.report is not None and result.report.changed:
+        _run_eval(settings, as_json)
+    if result.refused or (result.report is not None and result.report.failed):
         raise typer.Exit(1)
+
+
+def _echo_add(result, replace: bool, as_json: bool) -> None:
+    report = result.report
+    if as_json:
+        out = report.to_dict() if report is not None else {}
+        _print_json({**out, "dry_run": result.dry_run, "added_files": result.added, "refused_files": result.refused,
+                     "near_duplicates": result.near_duplicates})
+        return
+    verb = "replace" if replace else "add"
+    n, total = len(result.added), len(result.added) + len(result.refused)
+    if result.dry_run:
+        typer.echo(f"dry run, nothing changed: would {verb} {n} of {_count(total, 'file')}")
+    elif report is not None:
+        ids = ", ".join(a["doc_id"] for a in result.added)
+        typer.echo(f"{verb}{'d' if replace else 'ed'} {ids or 'nothing'}"
+                   + (f" ({n} of {_count(total, 'file')})" if total > 1 else "")
+                   + f"; index version {report.version}, {report.passages} passages")
+    else:
+        typer.echo(f"nothing {verb}{'d' if replace else 'ed'}: every file was refused")
+    if result.dry_run or total > 1:
+        for a in result.added:
+            typer.echo(f"  + {a['doc_id']}  <- {a['file']}\n      {a['title']}")
+    for r in result.refused:
+        typer.echo(f"  refused: {r['error']}", err=True)
+    for f in report.failed if report is not None else []:
+        typer.echo(f"  failed: {f['path']}: {f['error']}", err=True)
+    _echo_near(result.near_duplicates)
 
 
 @app.command()
 def remove(doc_id: str = typer.Argument(..., help="The document id to remove (see `status`)."),
            yes: bool = typer.Option(False, "--yes", "-y", help="Remove without asking (needed when not at a terminal)."),
+           run_eval: bool = typer.Option(False, "--eval", help="Afterwards, re-run evals/questions.jsonl and compare with the last run."),
            as_json: bool = typer.Option(False, "--json", help="Print the index summary as JSON.")):
     """Take a document out of the corpus folder and the index. Asks first, naming the document, unless --yes."""
     import sys
@@ -323,6 +398,57 @@ def remove(doc_id: str = typer.Argument(..., help="The document id to remove (se
     except AssistantError as e:
         fail(str(e))
     _print_json(report.to_dict()) if as_json else typer.echo(f"removed {doc_id}; index version {report.version}")
+    if run_eval and report.changed:
+        _run_eval(settings, as_json)
+
+
+@app.command("rollback")
+def rollback_cmd(to: Optional[int] = typer.Option(None, "--to", help="The version to go back (or forward) to; default: the one before the active one. See `history`."),
+                 force: bool = typer.Option(False, "--force", help="Also when the corpus folder has changes no version records (they are saved first)."),
+                 as_json: bool = typer.Option(False, "--json", help="Print what changed as JSON.")):
+    """Make a kept index version active again and put the corpus folder back as it was at that version (files
+    and metadata), in one step. No version is dropped, so you can roll forward again."""
+    _do_rollback(Settings.from_env(), to, force, as_json)
+
+
+def _do_rollback(settings, to, force: bool, as_json: bool) -> None:
+    from assistant.ingest.pipeline import rollback_to
+
+    try:
+        r = rollback_to(settings, to=to, force=force)
+    except AssistantError as e:
+        fail(str(e))
+    if as_json:
+        _print_json(r.to_dict())
+        return
+    f = r.files
+    typer.echo(f"rolled back: index version {r.version} is active (was {r.from_version}); corpus folder: "
+               f"{len(f['added'])} file(s) put back, {len(f['changed'])} restored, {len(f['removed'])} taken out")
+    for verb, key in (("put back", "added"), ("restored", "changed"), ("taken out", "removed")):
+        for rel in f[key]:
+            typer.echo(f"  {verb}: {rel}")
+    if r.warning:
+        typer.echo(f"warning: {r.warning}", err=True)
+
+
+@app.command()
+def history(as_json: bool = typer.Option(False, "--json", help="Print as JSON.")):
+    """The changes to the corpus and index, newest first: version, when, command and what changed. Kept
+    versions (marked) are `rollback --to` targets; ASSISTANT_KEEP_VERSIONS says how many are kept."""
+    from assistant.ingest.pipeline import history as get_history
+
+    try:
+        h = get_history(Settings.from_env())
+    except AssistantError as e:
+        fail(str(e))
+    if as_json:
+        _print_json(h)
+        return
+    typer.echo(f"active version: {h['active_version']}; kept for rollback: {', '.join(map(str, h['kept_versions'])) or 'none'}")
+    for e in h["changes"]:
+        mark = "*" if e["active"] else ("k" if e["kept"] else " ")
+        typer.echo(f"{mark} v{e['version']:<4} {str(e.get('when') or '')[:19]:<19}  {e['command']:<8} {e['what']}")
+    typer.echo("(* active, k kept: `pair-assistant rollback --to VERSION`)")
 
 
 QUESTION_SETS = ("evals/questions.jsonl", "evals/questions_intents.jsonl")
@@ -463,14 +589,20 @@ def bench(as_json: bool = typer.Option(False, "--json", help="Print figures as J
           load: int = typer.Option(0, "--load", help="Instead, drive a running app (`serve`) with N concurrent clients for --seconds and report throughput, latency percentiles and errors."),
           url: str = typer.Option("http://127.0.0.1:7860", "--url", help="The running app for --load."),
           seconds: float = typer.Option(120.0, "--seconds", help="How long the --load run lasts."),
-          via: str = typer.Option("json", "--via", help="For --load: 'json' (POST /api/ask) or 'gradio' (the Gradio API with its queue).")):
+          via: str = typer.Option("json", "--via", help="For --load: 'json' (POST /api/ask) or 'gradio' (the Gradio API with its queue)."),
+          synthetic: int = typer.Option(0, "--synthetic", help="Instead, index the shipped corpus with N synthetic passages beside it (under a temporary home) and report indexing against raw model throughput, warm ask p50/p95, serving memory and the fall in fact recall.")):
     """Measure speed and memory on this machine (and, with --baseline, quality beside a plain pipeline)."""
     from assistant.bench.load import format_load, run_load
     from assistant.bench.speed import _log, bench_questions, format_bench, run_bench
 
     settings = Settings.from_env()
     try:
-        if load:
+        if synthetic:
+            from assistant.bench.synthetic import format_synthetic, run_synthetic
+
+            result = run_synthetic(settings, synthetic, log=_log)
+            text = format_synthetic(result)
+        elif load:
             questions, _ = bench_questions(settings)
             result = run_load(url, load, seconds, [q["question"] for q in questions], log=_log, via=via)
             text = format_load(result)

@@ -3,7 +3,9 @@
 Incremental by content hash: unchanged documents are copied (with their stored embeddings) from the active
 version, changed and new ones are embedded, deleted ones dropped. A file that fails to load is reported
 (with the reason) and, if it was indexed before, its previous passages stay. The new version is verified
-(counts, a probe query) before the manifest points at it; the previous versions are kept for rollback.
+(counts, a probe query) before the manifest points at it; ``ASSISTANT_KEEP_VERSIONS`` earlier versions are kept
+for rollback, each with the corpus folder as it was (``snapshots``), and the manifest's ``history`` lists every
+change. Version numbers are never reused: ``last_version`` counts every version ever published.
 Nothing here imports torch or chromadb when nothing has changed, so a no-op re-index takes well under a second.
 """
 
@@ -17,6 +19,7 @@ from datetime import datetime, timezone
 from pathlib import Path
 
 from assistant.errors import AssistantError, LoadError
+from assistant.ingest import duplicates, snapshots
 from assistant.ingest.loaders import (
     check_inside,
     discover,
@@ -28,9 +31,9 @@ from assistant.models import ComBTag, Passage
 from assistant.settings import Settings
 from assistant.store.codec import passage_metadata
 
-KEEP_PREVIOUS = 2  # versions kept for `index --rollback`
 ADD_BATCH = 1000
 EMBED_BATCH = 64  # passages embedded, tagged and written per step (the progress bar moves each step)
+HISTORY_LIMIT = 500  # changes the manifest's history keeps (the oldest go first)
 
 
 @dataclass
@@ -45,6 +48,7 @@ class IndexReport:
     version: int | None = None
     embedded: int = 0
     embed_seconds: float = 0.0
+    near_duplicates: list[dict] = field(default_factory=list)
 
     @property
     def changed(self) -> bool:
@@ -60,6 +64,7 @@ class IndexReport:
             "passages": self.passages,
             "seconds": round(self.seconds, 3),
             "version": self.version,
+            "near_duplicates": self.near_duplicates,
         }
 
 
@@ -72,15 +77,24 @@ def index_lock(settings: Settings):
 
     settings.home.mkdir(parents=True, exist_ok=True)
     path = settings.home / "index.lock"
+    key = str(path.resolve())
+    if key in _HELD:  # this process holds it already (`add` runs the index inside its own change): go on
+        yield
+        return
     with open(path, "w") as f:
         try:
             fcntl.flock(f, fcntl.LOCK_EX | fcntl.LOCK_NB)
         except BlockingIOError:
             raise AssistantError(f"another indexing run is in progress (lock {path}); wait for it to finish") from None
+        _HELD.add(key)
         try:
             yield
         finally:
+            _HELD.discard(key)
             fcntl.flock(f, fcntl.LOCK_UN)
+
+
+_HELD: set[str] = set()
 
 
 def now_iso() -> str:
@@ -94,13 +108,14 @@ def active_documents(manifest: dict) -> dict:
     return manifest["versions"].get(str(active), {}).get("documents", {})
 
 
-def _progress(total: int, label: str, quiet: bool):
-    """A progress bar on a terminal; nothing when quiet or piped."""
+def _progress(total: int, label: str, quiet: bool, unit: str = "passage"):
+    """A progress bar on a terminal that moves on every batch (``mininterval=0``: tqdm would otherwise skip
+    redraws closer than 0.1 s apart); nothing when quiet or piped."""
     if quiet or total == 0 or not sys.stderr.isatty():
         return None
     from tqdm import tqdm
 
-    return tqdm(total=total, desc=label, unit="passage", file=sys.stderr, leave=False)
+    return tqdm(total=total, desc=label, unit=unit, file=sys.stderr, leave=False, mininterval=0)
 
 
 def plan(settings: Settings, manifest: dict, full: bool) -> tuple[dict, dict, IndexReport, dict]:
@@ -149,13 +164,14 @@ def plan(settings: Settings, manifest: dict, full: bool) -> tuple[dict, dict, In
 
 
 def build_index(settings: Settings, full: bool = False, quiet: bool = False, store=None, embedder=None,
-                tagger=None) -> IndexReport:
-    """Bring the index in line with the corpus folder. Returns what changed; never leaves a half index active."""
+                tagger=None, command: str = "index", what: str | None = None) -> IndexReport:
+    """Bring the index in line with the corpus folder. Returns what changed; never leaves a half index active.
+    ``command`` and ``what`` describe the change in the history (default: the command and what changed)."""
     with index_lock(settings):
-        return _build_index(settings, full, quiet, store, embedder, tagger)
+        return _build_index(settings, full, quiet, store, embedder, tagger, command, what)
 
 
-def _build_index(settings, full, quiet, store, embedder, tagger) -> IndexReport:
+def _build_index(settings, full, quiet, store, embedder, tagger, command="index", what=None) -> IndexReport:
     from assistant.comb.tagger import Context, fingerprint
     from assistant.store import open_store
 
@@ -167,6 +183,7 @@ def _build_index(settings, full, quiet, store, embedder, tagger) -> IndexReport:
     if tagger is None and manifest.get("active") is not None and active_info.get("tagger") != fingerprint():
         full = True  # the COM-B tagger changed: every passage needs its tag again
     to_load, keep, report, extra = plan(settings, manifest, full)
+    corpus_files = snapshots.scan(settings.corpus)  # the folder as this version will record it
     old = extra["old"]
     report.removed = extra["removed"]
     report.unchanged = sorted(keep)
@@ -175,7 +192,10 @@ def _build_index(settings, full, quiet, store, embedder, tagger) -> IndexReport:
 
     docs = {}
     chunks: dict[str, list[Passage]] = {}
+    reading = _progress(len(to_load), "reading", quiet, unit="file") if len(to_load) > 1 else None
     for doc_id, path in to_load.items():
+        if reading:
+            reading.update(1)
         try:
             doc = load_document(path, settings.max_file_bytes, root=settings.corpus, max_pdf_pages=settings.max_pdf_pages)
             passages = chunk_document(doc, settings.passage_words)
@@ -189,6 +209,9 @@ def _build_index(settings, full, quiet, store, embedder, tagger) -> IndexReport:
             report.failed.append({"path": str(path), "error": reason})
             if doc_id in old and not full:
                 keep[doc_id] = old[doc_id]  # the previous good version of this document keeps serving
+    if reading:
+        reading.close()
+    fingerprints = _check_duplicates(settings, docs, chunks, keep, old, full, report)
     report.added = sorted(d for d in docs if d not in old)
     report.updated = sorted(d for d in docs if d in old)
     if report.failed:
@@ -198,6 +221,7 @@ def _build_index(settings, full, quiet, store, embedder, tagger) -> IndexReport:
     if not report.changed and active is not None and not full:
         report.passages = sum(d["passages"] for d in old.values())
         report.version = active
+        _record_corpus(settings, store, manifest, corpus_files)
         report.seconds = time.perf_counter() - t0
         return report
     if not docs and not keep:
@@ -216,7 +240,7 @@ def _build_index(settings, full, quiet, store, embedder, tagger) -> IndexReport:
         metas[d] = rec["meta"]
     superseded_by = {m["supersedes"]: d for d, m in metas.items() if m.get("supersedes")}
 
-    version = max([0] + [int(v) for v in manifest["versions"]] + store.existing_versions()) + 1
+    version = next_version(manifest, store)
     coll = store.create_version(version)
     written = 0
 
@@ -285,7 +309,11 @@ def _build_index(settings, full, quiet, store, embedder, tagger) -> IndexReport:
             "indexed_at": stamp,
             "meta": doc.meta.__dict__,
             "superseded_by": superseded_by.get(doc_id),
+            **fingerprints.get(doc_id, {}),
         }
+    for doc_id, fp in fingerprints.items():  # kept documents indexed before fingerprints were recorded
+        if doc_id in keep:
+            documents[doc_id].update(fp)
     manifest["versions"][str(version)] = {
         "version": version,
         "created": stamp,
@@ -293,23 +321,112 @@ def _build_index(settings, full, quiet, store, embedder, tagger) -> IndexReport:
         "documents": documents,
         "model": getattr(embedder, "name", "all-MiniLM-L6-v2"),
         "tagger": fingerprint() if tagger else None,
+        "corpus": snapshots.save(settings, corpus_files),
     }
-    held = set(store.existing_versions())  # a version moved aside as damaged is no rollback target
-    previous = [int(v) for v in manifest["versions"] if int(v) != version and int(v) in held]
-    manifest["previous"] = sorted(previous, reverse=True)[:KEEP_PREVIOUS]
+    report.passages, report.version = expected, version
+    summary = what or describe_change(command, report)
+    manifest["versions"][str(version)]["change"] = {"command": command, "what": summary}
+    _log_change(manifest, version, stamp, command, summary)
+    manifest["last_version"] = version
     manifest["active"] = version
     manifest["last_indexed"] = stamp
-    for v in list(manifest["versions"]):  # what is neither active nor kept for rollback leaves the manifest
-        if int(v) != version and int(v) not in manifest["previous"]:
-            manifest["versions"].pop(v)
+    _keep_versions(settings, store, manifest, version)
     store.write_manifest(manifest)
     for v in store.existing_versions():  # old versions and leftovers of interrupted runs
         if str(v) not in manifest["versions"]:
             store.drop_version(v)
+    _collect_garbage(settings, manifest)
     report.passages = expected
     report.version = version
     report.seconds = time.perf_counter() - t0
     return report
+
+
+def next_version(manifest: dict, store) -> int:
+    """One more than any version ever published (``last_version``), held or not: a number is never reused, so
+    a version named in the history or an eval run always means the same index."""
+    return max([int(manifest.get("last_version") or 0)] + [int(v) for v in manifest["versions"]]
+               + store.existing_versions()) + 1
+
+
+def describe_change(command: str, report: IndexReport) -> str:
+    parts = []
+    for verb, ids in (("added", report.added), ("updated", report.updated), ("removed", report.removed)):
+        if ids:
+            parts.append(f"{verb} {', '.join(ids[:5])}" + (f" and {len(ids) - 5} more" if len(ids) > 5 else ""))
+    return "; ".join(parts) or ("rebuilt every document" if command == "index" else "no document changed")
+
+
+def _log_change(manifest: dict, version: int, when: str, command: str, what: str, **extra) -> None:
+    history = manifest.setdefault("history", [])
+    history.append({"version": version, "when": when, "command": command, "what": what, **extra})
+    del history[:-HISTORY_LIMIT]
+
+
+def _keep_versions(settings: Settings, store, manifest: dict, active: int) -> None:
+    """Keep the active version and the ``keep_versions`` most recent others the store still holds (a version
+    moved aside as damaged is no rollback target); the rest leave the manifest."""
+    held = set(store.existing_versions()) | {active}
+    others = sorted((int(v) for v in manifest["versions"] if int(v) != active and int(v) in held), reverse=True)
+    manifest["previous"] = others[:settings.keep_versions]
+    for v in list(manifest["versions"]):
+        if int(v) != active and int(v) not in manifest["previous"]:
+            manifest["versions"].pop(v)
+
+
+def _collect_garbage(settings: Settings, manifest: dict) -> None:
+    """Saved corpus files that no kept version refers to are deleted (never one a change in progress holds)."""
+    keep = [rec["corpus"] for rec in manifest["versions"].values() if rec.get("corpus")]
+    snapshots.gc(settings, keep)
+
+
+def _record_corpus(settings: Settings, store, manifest: dict, files: dict[str, str]) -> None:
+    """With nothing to index, the active version still records the folder as it is (a file that failed to
+    load, say), so that rolling back to it later restores the folder as it was."""
+    rec = manifest["versions"].get(str(manifest.get("active")))
+    if rec is None:
+        return
+    listing = snapshots.save(settings, files)
+    if rec.get("corpus") != listing:
+        rec["corpus"] = listing
+        store.write_manifest(manifest)
+
+
+def _check_duplicates(settings: Settings, docs: dict, chunks: dict, keep: dict, old: dict, full: bool,
+                      report: IndexReport) -> dict[str, dict]:
+    """Refuse a document whose text is the same as another's (whatever its file name, bytes or metadata) and
+    report near-duplicates; returns the fingerprints the manifest keeps. A previously indexed document is
+    checked first, so the copy that is new is the one refused; a refused document that was indexed before
+    keeps its previous version."""
+    if not docs:
+        return {}
+    fps: dict[str, dict] = {}
+    others = {d: rec for d, rec in keep.items()}
+    for d, rec in keep.items():  # indexed before fingerprints were kept: read the file again (no embedding)
+        if not rec.get("text_hash") and rec.get("path") and Path(rec["path"]).exists():
+            try:
+                fps[d] = duplicates.fingerprint(load_document(Path(rec["path"]), settings.max_file_bytes))
+                others[d] = {**rec, **fps[d]}
+            except LoadError:
+                continue
+    supersedes = {d: (docs[d].meta.supersedes if d in docs else (rec.get("meta") or {}).get("supersedes"))
+                  for d, rec in {**keep, **docs}.items()}
+    for d in sorted(docs, key=lambda d: (d not in old, docs[d].path)):
+        fp = duplicates.fingerprint(docs[d])
+        related = {supersedes.get(d)} | {x for x, sup in supersedes.items() if sup == d}
+        same, near = duplicates.check(d, fp, others, settings.near_duplicate, related)
+        if same:
+            report.failed.append({"path": str(docs[d].path), "error": f"same content as document '{same}' (the same text) "
+                                  f"({others[same].get('path') or 'indexed'}), under another name; remove one copy "
+                                  "(or use `add --replace` to correct a document)"})
+            docs.pop(d), chunks.pop(d)
+            if d in old and not full:
+                keep[d] = old[d]
+            continue
+        report.near_duplicates.extend(near)
+        fps[d] = fp
+        others[d] = {"path": str(docs[d].path), **fp}
+    return fps
 
 
 def remove_leftovers(store, manifest: dict) -> list[int]:
@@ -325,30 +442,105 @@ def remove_leftovers(store, manifest: dict) -> list[int]:
     return leftovers
 
 
-def rollback(settings: Settings, store=None) -> int:
-    """Point the manifest back at the most recent previous version. Returns the version now active."""
+@dataclass
+class Rollback:
+    """What `rollback` did: the version now active, the one it left, and the corpus files it put back."""
+    version: int
+    from_version: int
+    files: dict = field(default_factory=lambda: {"added": [], "changed": [], "removed": []})
+    warning: str | None = None
+
+    def to_dict(self) -> dict:
+        return {"active_version": self.version, "from_version": self.from_version, "files": self.files,
+                "warning": self.warning}
+
+
+def rollback(settings: Settings, store=None, to: int | None = None, force: bool = False) -> int:
+    """Make an earlier (or, after a rollback, a later) kept version active again, with the corpus folder as it
+    was then. Returns the version now active; :func:`rollback_to` says what else changed."""
+    return rollback_to(settings, store, to, force).version
+
+
+def rollback_to(settings: Settings, store=None, to: int | None = None, force: bool = False) -> Rollback:
     with index_lock(settings):
-        return _rollback(settings, store)
+        return _rollback(settings, store, to, force)
 
 
-def _rollback(settings: Settings, store=None) -> int:
+def _rollback(settings: Settings, store, to: int | None, force: bool) -> Rollback:
+    """Check everything first (the version opens, its saved files are all there, the folder has no change
+    that no version records), then put the corpus folder back, then switch the manifest; if the switch fails,
+    the folder is put back as it was. No version is dropped: `rollback --to` can go forward again."""
     from assistant.store import open_store
 
     store = store or open_store(settings)
     manifest = store.read_manifest()
-    previous = manifest.get("previous") or []
-    if not previous:
-        raise AssistantError("there is no previous index version to roll back to")
-    target = previous[0]
-    store.open_version(target)  # fails clearly if it is gone
-    current = manifest["active"]
-    manifest["active"] = target
-    manifest["previous"] = previous[1:]
-    manifest["versions"].pop(str(current), None)
+    current = manifest.get("active")
+    if current is None:
+        raise AssistantError("there is no index to roll back; run `pair-assistant index`")
+    kept = sorted(int(v) for v in manifest["versions"] if int(v) != int(current))
+    if to is None:
+        earlier = [v for v in kept if v < int(current)]
+        if not earlier:
+            raise AssistantError("there is no previous index version to roll back to")
+        to = earlier[-1]
+    elif int(to) == int(current):
+        raise AssistantError(f"index version {to} is already active")
+    elif int(to) not in kept:
+        raise AssistantError(f"index version {to} is not kept (kept: {', '.join(map(str, kept)) or 'none'}); "
+                             "see `pair-assistant history`")
+    store.open_version(to)  # fails clearly if it is gone
+    target_rec, current_rec = manifest["versions"][str(to)], manifest["versions"].get(str(current), {})
+    now_files = snapshots.scan(settings.corpus)
+    result = Rollback(version=int(to), from_version=int(current))
+    if not target_rec.get("corpus"):
+        result.warning = (f"index version {to} was made before the corpus folder was recorded with each version: "
+                          "only the index was rolled back, the corpus folder is unchanged")
+        target_files = None
+    else:
+        target_files = snapshots.listing(settings, target_rec["corpus"])
+        recorded = snapshots.listing(settings, current_rec["corpus"]) if current_rec.get("corpus") else now_files
+        unrecorded = snapshots.diff(recorded, now_files)
+        pending = unrecorded["added"] + unrecorded["changed"] + unrecorded["removed"]
+        if pending and not force:
+            raise AssistantError(f"the corpus folder has changes no index version records ({', '.join(pending[:5])}"
+                                 f"{' ...' if len(pending) > 5 else ''}); run `pair-assistant index` first (then "
+                                 "`rollback` can come back to them), or add --force to discard them (a copy is saved)")
+    saved = snapshots.save(settings, now_files)  # nothing in the folder is lost, even with --force
+    if target_files is not None:
+        result.files = snapshots.restore(settings, target_files, now_files)
+    manifest["active"] = int(to)
+    manifest["previous"] = sorted((v for v in kept + [int(current)] if v != int(to)), reverse=True)
     manifest["last_indexed"] = now_iso()
-    store.write_manifest(manifest)
-    store.drop_version(current)
-    return target
+    _log_change(manifest, int(to), manifest["last_indexed"], "rollback", f"rolled back from version {current} to {to}",
+                corpus_before=saved)
+    try:
+        store.write_manifest(manifest)
+    except BaseException:
+        if target_files is not None:
+            snapshots.restore(settings, now_files)
+        raise
+    return result
+
+
+def history(settings: Settings, store=None) -> dict:
+    """The changes, newest first: version, when, command and what; each says whether its version is still
+    kept (a `rollback --to` target) and which is active. Versions indexed before the history was kept appear
+    once, from their record."""
+    from assistant.store import open_store
+
+    store = store or open_store(settings)
+    manifest = store.read_manifest()
+    active = manifest.get("active")
+    logged = [dict(e) for e in manifest.get("history") or []]  # in the order the changes were made
+    seen = {e["version"] for e in logged}
+    older = [{"version": int(v), "when": rec.get("created"), "command": "index", "what": "(made before changes were recorded)"}
+             for v, rec in sorted(manifest["versions"].items(), key=lambda kv: int(kv[0])) if int(v) not in seen]
+    entries = list(reversed(older + logged))
+    kept = {int(v) for v in manifest["versions"]}
+    for e in entries:
+        e["kept"] = e["version"] in kept
+        e["active"] = e["version"] == active
+    return {"active_version": active, "kept_versions": sorted(kept, reverse=True), "changes": entries}
 
 
 def status(settings: Settings, store=None) -> dict:
