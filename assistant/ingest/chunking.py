@@ -28,18 +28,24 @@ def split_sentences(text: str) -> list[str]:
     return [p.replace(_DOT, ".").strip() for p in parts if p.strip()]
 
 
-def _units(text: str) -> list[str]:
-    """Paragraph-aware units: sentences of prose; whole lines of tables and lists."""
-    units: list[str] = []
+_TABLE_RULE = re.compile(r"^\s*\|(?:\s*:?-{3,}:?\s*\|)+\s*$")  # a markdown table's rule: |---|:---:|
+
+
+def _units(text: str) -> list[tuple[str, str]]:
+    """Paragraph-aware units: sentences of prose; whole lines of tables and lists. Each with the header of the
+    table it is a row of (its first line and rule, "" for anything else), to repeat on every passage the
+    table is cut into: a row cited without its header cannot be read."""
+    units: list[tuple[str, str]] = []
     for block in re.split(r"\n\s*\n", text):
         block = block.strip()
         if not block:
             continue
-        lines = block.splitlines()
-        if all(re.match(r"^\s*(\||[-*+] |\d+[.)] )", ln) for ln in lines if ln.strip()):
-            units.extend(ln.rstrip() for ln in lines if ln.strip())
+        lines = [ln.rstrip() for ln in block.splitlines() if ln.strip()]
+        if all(re.match(r"^\s*(\||[-*+] |\d+[.)] )", ln) for ln in lines):
+            header = "\n".join(lines[:2]) if len(lines) > 2 and _TABLE_RULE.match(lines[1]) else ""
+            units.extend((ln, header if header and i >= 2 else "") for i, ln in enumerate(lines))
         else:
-            units.extend(split_sentences(" ".join(ln.strip() for ln in lines)))
+            units.extend((s, "") for s in split_sentences(" ".join(ln.strip() for ln in lines)))
     return units
 
 
@@ -48,33 +54,45 @@ def _words(s: str) -> int:
 
 
 def split_section(text: str, max_words: int) -> list[str]:
-    """Greedy packing of sentence units up to ``max_words``; a lone over-long sentence is cut at words."""
+    """Greedy packing of sentence units up to ``max_words``; a lone over-long sentence is cut at words. A table
+    cut across passages has its header repeated at the top of each."""
     if _words(text) <= max_words:
         return [text.strip()]
-    chunks: list[str] = []
+    chunks: list[list[str]] = []
+    repeated: list[int] = []  # how many leading units of each chunk are a repeated table header
     current: list[str] = []
     count = 0
-    for unit in _units(text):
+
+    def close():
+        nonlocal current, count
+        if current:
+            chunks.append(current)
+            repeated.append(lead)
+        current, count = [], 0
+
+    lead = 0
+    for unit, header in _units(text):
         n = _words(unit)
         if n > max_words:  # a single enormous "sentence" (no punctuation): cut it at word boundaries
-            if current:
-                chunks.append(current)
-                current, count = [], 0
+            close()
             words = unit.split()
             for i in range(0, len(words), max_words):
                 chunks.append([" ".join(words[i:i + max_words])])
+                repeated.append(0)
             continue
         if current and count + n > max_words:
-            chunks.append(current)
-            current, count = [], 0
+            close()
+        if not current:
+            lead = 0
+            if header:  # a table row opens this passage: its header first
+                current, count, lead = header.split("\n"), _words(header), 2
         current.append(unit)
         count += n
-    if current:
-        chunks.append(current)
+    close()
     # Avoid a tiny trailing passage: merge it back when the result stays within 1.25x the limit.
-    if len(chunks) > 1 and sum(map(_words, chunks[-1])) < max_words // 4:
-        if sum(map(_words, chunks[-2] + chunks[-1])) <= int(max_words * 1.25):
-            chunks[-2:] = [chunks[-2] + chunks[-1]]
+    if len(chunks) > 1 and sum(map(_words, chunks[-1][repeated[-1]:])) < max_words // 4:
+        if sum(map(_words, chunks[-2] + chunks[-1][repeated[-1]:])) <= int(max_words * 1.25):
+            chunks[-2:] = [chunks[-2] + chunks[-1][repeated[-1]:]]
     joiner = lambda units: "\n".join(units) if any(u.lstrip().startswith("|") for u in units) else " ".join(units)
     return [joiner(c).strip() for c in chunks if c]
 
