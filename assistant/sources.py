@@ -17,7 +17,7 @@ from pathlib import Path
 from assistant.errors import AssistantError
 from assistant.models import Passage
 
-PAGE_LOCATOR = re.compile(r"^p\. (\d+)$")
+PAGE_LOCATOR = re.compile(r"^p\. (\d+)(?:, .+)?$")  # "p. 5", or with the heading above: "p. 5, Monitoring returns"
 RENDER_SCALE = 1.5  # 108 dpi: an A4 page is 893 px wide, sharp enough to read a figure, about 100-300 KB as PNG
 
 
@@ -149,7 +149,9 @@ def marked(text: str, spans, left: str = "»", right: str = "«") -> str:
 
 
 # -- PDF pages -------------------------------------------------------------------------------------------
-_IGNORED = {"\u00ad", "\x02", "\ufffe", "\u200b"}  # soft hyphens and pdfium's generated hyphen markers
+# soft hyphens and pdfium's generated hyphen markers; and a markdown table's pipes and rule dashes, which a PDF table
+# passage has and its page does not (a hyphen is dropped from both texts alike)
+_IGNORED = {"\u00ad", "\x02", "\ufffe", "\u200b", "|", "-"}
 
 
 def normalised(text: str) -> tuple[str, list[int]]:
@@ -248,11 +250,22 @@ def render_page(pdf_file: Path | bytes, page: int, quotes: list[str], scale: flo
         return _render_page(pdf_file, page, quotes, scale, name or (pdf_file.name if isinstance(pdf_file, Path) else "the PDF"))
 
 
+def page_text(textpage, height_pt: float) -> tuple[str, list[int]]:
+    """A pdfium text page's text in reading order (columns one after another, as the loader read it for the
+    index), and for each of its characters the pdfium character index (-1 for a space put between words)."""
+    import pypdfium2.raw as pdfium_c
+
+    from assistant.ingest.loaders.pdf_layout import reading_order_indexes
+
+    glyphs = [chr(pdfium_c.FPDFText_GetUnicode(textpage.raw, i) or 32) for i in range(textpage.count_chars())]
+    order = reading_order_indexes([(g, *textpage.get_charbox(i, loose=True)) for i, g in enumerate(glyphs)], height_pt)
+    return "".join(" " if i < 0 else glyphs[i] for i in order), order
+
+
 def _render_page(pdf_file, page: int, quotes: list[str], scale: float, name: str) -> PageImage:
     import io
 
     import pypdfium2 as pdfium
-    import pypdfium2.raw as pdfium_c
 
     try:
         pdf = pdfium.PdfDocument(pdf_file if isinstance(pdf_file, bytes) else str(pdf_file))
@@ -268,8 +281,7 @@ def _render_page(pdf_file, page: int, quotes: list[str], scale: float, name: str
         buf = io.BytesIO()
         image.save(buf, format="PNG", optimize=True)
         textpage = pg.get_textpage()
-        n = textpage.count_chars()
-        text = "".join(chr(pdfium_c.FPDFText_GetUnicode(textpage.raw, i) or 32) for i in range(n))
+        text, order = page_text(textpage, height_pt)
         boxes, found = [], bool(quotes)
         hay = normalised(text)
         for quote in quotes:
@@ -277,7 +289,7 @@ def _render_page(pdf_file, page: int, quotes: list[str], scale: float, name: str
             if at is None:
                 found = False
                 continue
-            chars = [textpage.get_charbox(i, loose=False) for i in range(at[0], at[1])]
+            chars = [textpage.get_charbox(order[k], loose=False) for k in range(at[0], at[1]) if order[k] >= 0]
             for left, bottom, right, top in line_boxes(chars):
                 boxes.append((left * scale, (height_pt - top) * scale, right * scale, (height_pt - bottom) * scale))
         return PageImage(page=page, page_count=count, png=buf.getvalue(), width=image.width, height=image.height,
