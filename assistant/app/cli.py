@@ -353,7 +353,7 @@ def _echo_add(result, replace: bool, as_json: bool) -> None:
     if result.dry_run:
         typer.echo(f"dry run, nothing changed: would {verb} {n} of {_count(total, 'file')}")
     elif report is not None:
-        ids = ", ".join(a["doc_id"] for a in result.added)
+        ids = ", ".join(sorted(a["doc_id"] for a in result.added))
         typer.echo(f"{verb}{'d' if replace else 'ed'} {ids or 'nothing'}"
                    + (f" ({n} of {_count(total, 'file')})" if total > 1 else "")
                    + f"; index version {report.version}, {report.passages} passages")

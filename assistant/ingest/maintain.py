@@ -259,8 +259,9 @@ def _commit(settings, store, prepared: list[Prepared], replace: bool, quiet: boo
                               f"{'' if len(prepared) == 1 else 's'} by `pair-assistant add`)")
     refused = {f["path"]: f["error"] for f in report.failed if f["path"] in touched}
     result.report = result.report or report
-    result.near_duplicates += [n for n in report.near_duplicates
-                               if not any(n["doc_id"] == m["doc_id"] and n["of"] == m["of"] for m in result.near_duplicates)]
+    mine = {p.doc_id for p in prepared}  # a run that re-reads everything reports older pairs too: not this change's
+    result.near_duplicates += [n for n in report.near_duplicates if (n["doc_id"] in mine or n["of"] in mine)
+                               and not any({n["doc_id"], n["of"]} == {m["doc_id"], m["of"]} for m in result.near_duplicates)]
     if not refused:
         return False
     for p in prepared:

@@ -77,24 +77,15 @@ def index_lock(settings: Settings):
 
     settings.home.mkdir(parents=True, exist_ok=True)
     path = settings.home / "index.lock"
-    key = str(path.resolve())
-    if key in _HELD:  # this process holds it already (`add` runs the index inside its own change): go on
-        yield
-        return
     with open(path, "w") as f:
         try:
             fcntl.flock(f, fcntl.LOCK_EX | fcntl.LOCK_NB)
         except BlockingIOError:
             raise AssistantError(f"another indexing run is in progress (lock {path}); wait for it to finish") from None
-        _HELD.add(key)
         try:
             yield
         finally:
-            _HELD.discard(key)
             fcntl.flock(f, fcntl.LOCK_UN)
-
-
-_HELD: set[str] = set()
 
 
 def now_iso() -> str:
@@ -411,7 +402,8 @@ def _check_duplicates(settings: Settings, docs: dict, chunks: dict, keep: dict, 
                 continue
     supersedes = {d: (docs[d].meta.supersedes if d in docs else (rec.get("meta") or {}).get("supersedes"))
                   for d, rec in {**keep, **docs}.items()}
-    for d in sorted(docs, key=lambda d: (d not in old, docs[d].path)):
+    order = {d: (d not in old, (old.get(d) or {}).get("indexed_at") or "", docs[d].meta.year, docs[d].path) for d in docs}
+    for d in sorted(docs, key=order.get):  # the older document first: the newer one is the copy
         fp = duplicates.fingerprint(docs[d])
         related = {supersedes.get(d)} | {x for x, sup in supersedes.items() if sup == d}
         same, near = duplicates.check(d, fp, others, settings.near_duplicate, related)

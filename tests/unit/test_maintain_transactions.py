@@ -157,9 +157,6 @@ def test_an_add_refused_by_the_lock_leaves_the_folder_exactly_as_it_was(small_se
 
     with open(small_settings.home / "index.lock", "w") as held:  # another process's run holds the lock
         fcntl.flock(held, fcntl.LOCK_EX | fcntl.LOCK_NB)
-        import assistant.ingest.pipeline as pipeline
-
-        pipeline._HELD.clear()
         try:
             with pytest.raises(AssistantError, match="another indexing run"):
                 add_document(small_settings, pdf, **META, quiet=True)
