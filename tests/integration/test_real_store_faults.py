@@ -324,3 +324,106 @@ def test_first_contact_is_tried_again_and_bounded(chroma_server, proxy, monkeypa
     with pytest.raises(StoreError, match="cannot reach the Chroma server"):
         ServerStore("127.0.0.1", proxy.port, prefix())  # a server that accepts and never answers
     assert time.perf_counter() - t0 < 6
+
+
+# -- the fault matrix: `serve` start and a running `serve`'s refresh (issue 15, item 2) ----------------------
+FAULTS = ["503", "reset", "slow"]
+
+
+@pytest.fixture
+def shared_index(chroma_server, proxy, small_settings, monkeypatch):
+    """Version 1 of the small corpus on the real server (written directly), settings that reach it through
+    the faulty proxy (1 s read timeout, so a slow answer is a timeout), the fake embedder for every open."""
+    import assistant.api
+    import assistant.embedding
+    from assistant.ingest.pipeline import build_index
+    from assistant.store import server
+    from tests.support import FakeEmbedder
+
+    fake = FakeEmbedder()
+    monkeypatch.setattr(assistant.embedding, "get_embedder", lambda: fake)
+    monkeypatch.setattr(server, "READ_TIMEOUT_S", 1.0)
+    monkeypatch.setattr(assistant.api, "HUNG_CHECK_S", 1.5)  # a check unanswered this long reads as failing
+    proxy.slow_s = 2.0
+    name = prefix()
+    direct = small_settings.with_(chroma_host=chroma_server[0], chroma_port=chroma_server[1], collection_prefix=name)
+    assert build_index(direct, quiet=True, embedder=fake, tagger=False).version == 1
+    via = direct.with_(chroma_port=proxy.port, refresh_interval_s=0.05)
+    return direct, via, name, fake
+
+
+def history(direct) -> tuple:
+    """What no fault may change: the versions on the server and the manifest's active and previous ones."""
+    store = ServerStore(direct.chroma_host, direct.chroma_port, direct.collection_prefix)
+    m = store.read_manifest()
+    return tuple(store.existing_versions()), m["active"], tuple(m.get("previous") or ())
+
+
+@pytest.mark.parametrize("action", FAULTS)
+@pytest.mark.parametrize("target", ["_manifest", "_v0001", "/get"])
+def test_serve_start_through_a_fault(shared_index, proxy, action, target):
+    """`serve` opens the assistant (EvidenceAssistant.open, what serve.py calls) while one request, then every
+    request, to the manifest, the version's collection or its passages fails. One failure: it starts, on
+    the right version, in bounded time. Every request failing: a clear error in bounded time. Either way
+    nothing is built, pruned or switched."""
+    from assistant.api import EvidenceAssistant
+
+    direct, via, name, _ = shared_index
+    before = history(direct)
+    part = f"{name}{target}" if target.startswith("_") else target
+    proxy.fault(part, action, times=1)
+    t0 = time.perf_counter()
+    a = EvidenceAssistant.open(via, build_if_missing=False)
+    assert time.perf_counter() - t0 < 6, "one failure costs a retry, not a hang"
+    assert a.version == 1 and "412" in a.ask("How many otters were counted?").citations[0].text
+
+    proxy.fault(part, action, times=10**6)
+    t0 = time.perf_counter()
+    with pytest.raises(StoreError) as e:
+        EvidenceAssistant.open(via, build_if_missing=True)  # even allowed to build, it must not
+    assert time.perf_counter() - t0 < 15, "a store that keeps failing is an error in bounded time"
+    message = str(e.value)
+    assert "\n" not in message and ("try again" in message.lower() or "Try again" in message), message
+    proxy.heal()
+    assert history(direct) == before
+
+
+@pytest.mark.parametrize("action", FAULTS)
+@pytest.mark.parametrize("target", ["_manifest", "_v0002", "/get"])
+def test_a_running_serves_refresh_through_a_fault(shared_index, proxy, action, target):
+    """A running `serve` (its refresher loop) while a new version is published and its check of the manifest,
+    its open of the new version or its read of the new passages fails: every answer meanwhile is right and
+    fast (from the version held), no version is lost, and once the fault clears it switches to the new one."""
+    from assistant.api import EvidenceAssistant
+    from assistant.ingest.pipeline import build_index
+    from tests.support import write_md
+
+    direct, via, name, fake = shared_index
+    a = EvidenceAssistant.open(via, build_if_missing=False)
+    a.keep_refreshing()
+    try:
+        proxy.fault(f"{name}{target}" if target.startswith("_") else target, action, times=10**6)
+        write_md(direct.corpus / "report", "herons", "## Herons\nGrey herons nest in colonies along the Tyne.")
+        assert build_index(direct, quiet=True, embedder=fake, tagger=False).version == 2  # published, directly
+        deadline = time.monotonic() + 3
+        while time.monotonic() < deadline:  # the loop keeps trying and failing; answers go on from version 1
+            t0 = time.perf_counter()
+            ans = a.ask("How many otters were counted?")
+            assert "412" in ans.citations[0].text and time.perf_counter() - t0 < 1
+            assert a.version == 1
+            time.sleep(0.1)
+        h = a.health()
+        assert h["index_version"] == 1 and h["store_ok"] is False, h
+        assert history(direct) == ((1, 2), 2, (1,))
+        proxy.heal()
+        deadline = time.monotonic() + 15
+        while a.version != 2:
+            assert time.monotonic() < deadline, "did not switch to the new version once the store answered"
+            time.sleep(0.05)
+        assert any(c.doc_id == "herons" for c in a.ask("Where do grey herons nest?").citations)
+        deadline = time.monotonic() + 5
+        while not a.health()["store_ok"]:
+            assert time.monotonic() < deadline
+            time.sleep(0.05)
+    finally:
+        a.close()
