@@ -1,6 +1,6 @@
 """The pipeline a user would otherwise build from the llama-index starter docs, for `bench --baseline`.
 
-    SimpleDirectoryReader(corpus/, recursive, .md only) -> VectorStoreIndex.from_documents (default splitter,
+    SimpleDirectoryReader(the corpus files the assistant indexes) -> VectorStoreIndex.from_documents (default splitter,
     in-memory vector store) -> index.as_retriever(similarity_top_k=2 or 5)
 
 with the same packaged embedding model (``Settings.embed_model = HuggingFaceEmbedding(<local path>)``, never
@@ -36,7 +36,7 @@ class BaselinePipeline:
             LISettings.embed_model = HuggingFaceEmbedding(model_name=model_path(), embed_batch_size=embed_batch_size)
         self.load_model_seconds = time.perf_counter() - t0
         t1 = time.perf_counter()
-        self.documents = SimpleDirectoryReader(input_dir=str(corpus), recursive=True, required_exts=[".md"]).load_data()
+        self.documents = baseline_documents(corpus)
         with contextlib.redirect_stdout(sys.stderr):
             self.index = VectorStoreIndex.from_documents(self.documents)
         self.build_seconds = time.perf_counter() - t1
@@ -45,6 +45,37 @@ class BaselinePipeline:
 
     def retrieve_texts(self, question: str, k: int) -> list[str]:
         return [n.node.get_content() for n in self.retrievers[k].retrieve(question)]
+
+
+def baseline_documents(corpus: Path) -> list:
+    """The files the assistant indexes (``discover``: every supported document, PDFs included, and no sidecar or
+    README), each read by llama-index's own default reader for its type (a PDF by its PDFReader, one Document a
+    page; markdown, HTML and text as text): the two pipelines are compared over the same files."""
+    from llama_index.core import SimpleDirectoryReader
+
+    from assistant.ingest.loaders import discover
+
+    files = [str(p) for p in discover(Path(corpus)) if not p.is_symlink()]
+    return SimpleDirectoryReader(input_files=files, file_extractor={".pdf": page_pdf_reader()}).load_data()
+
+
+def page_pdf_reader():
+    """What llama-index-readers-file's ``PDFReader`` does (pypdf's text, one Document a page, with
+    ``page_label``): without that package, SimpleDirectoryReader reads a PDF's raw bytes as text. It is not a
+    dependency because its releases pin pypdf<7 and pandas<3, below the versions this project installs."""
+    from llama_index.core import Document
+    from llama_index.core.readers.base import BaseReader
+
+    class PagePDFReader(BaseReader):
+        def load_data(self, file, extra_info=None, fs=None):
+            from pypdf import PdfReader
+
+            reader = PdfReader(str(file))
+            labels = reader.page_labels
+            return [Document(text=page.extract_text() or "", metadata={**(extra_info or {}), "page_label": labels[i]})
+                    for i, page in enumerate(reader.pages)]
+
+    return PagePDFReader()
 
 
 def score_retrieved(item: dict, texts: list[str]) -> dict:
@@ -115,7 +146,7 @@ def compare_with_baseline(questions: list[dict], ours, corpus: Path, log=None) -
     return {
         "questions": len(items),
         "facts": sum(len(q["facts"]) for q in items),
-        "pipeline": "SimpleDirectoryReader(recursive, .md) -> VectorStoreIndex.from_documents (default splitter) "
+        "pipeline": "SimpleDirectoryReader(the corpus files the assistant indexes) -> VectorStoreIndex.from_documents (default splitter) "
                     "-> as_retriever(similarity_top_k=k); same all-MiniLM-L6-v2 from its local path; no LLM",
         "documents": len(pipe.documents),
         "nodes": pipe.n_nodes,

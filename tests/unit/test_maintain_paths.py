@@ -190,3 +190,19 @@ def test_progress_moves_on_every_batch(small_settings, small_corpus, fake_model,
     n = r.embedded
     assert n == 10 and all(f"{k}/{n}" in shown for k in range(2, n + 1, 2)), shown
     assert "reading" in shown and "9/9" in shown  # the files read before embedding (a long PDF takes a while)
+
+
+# -- Found 7: bench --baseline reads the same files the assistant reads -------------------------------------------
+
+def test_the_baseline_reads_the_files_the_assistant_indexes(small_corpus, tmp_path):
+    """Before, it read only markdown (and the corpus README with it): a PDF's facts were never in the baseline."""
+    from assistant.evaluation.baselines import baseline_documents
+
+    make_pdf(small_corpus / "report" / "ferry.pdf", ["The Shields ferry crossing takes seven minutes."])
+    (small_corpus / "report" / "ferry.pdf.meta.yaml").write_text("title: Ferry\n")
+    (small_corpus / "README.md").write_text("The data card: what is in this corpus.\n")
+    docs = baseline_documents(small_corpus)
+    text = "\n".join(d.text for d in docs)
+    assert "seven minutes" in text and "412 otters" in text
+    assert "data card" not in text and "title: Ferry" not in text
+    assert sorted({d.metadata["file_name"] for d in docs}) == ["bridges.md", "ferry.pdf", "lighthouses.md", "otters.md"]
