@@ -366,8 +366,11 @@ def _keep_versions(settings: Settings, store, manifest: dict, active: int) -> No
 
 
 def _collect_garbage(settings: Settings, manifest: dict) -> None:
-    """Saved corpus files that no kept version refers to are deleted (never one a change in progress holds)."""
+    """Saved corpus files that no kept version refers to are deleted (never one a change in progress holds);
+    what the latest `rollback --force` runs saved from the folder is kept as long as versions are."""
     keep = [rec["corpus"] for rec in manifest["versions"].values() if rec.get("corpus")]
+    forced = [e["corpus_before"] for e in manifest.get("history", []) if e.get("corpus_before")]
+    keep += forced[-settings.keep_versions:]
     snapshots.gc(settings, keep)
 
 
