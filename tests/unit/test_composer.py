@@ -230,3 +230,35 @@ def test_a_continuation_is_only_the_sentence_directly_after():
     lead = a.text.split("\n\n")[0]
     assert lead.startswith("Commissioners said grants for parent-infant teams lasted one year.")
     assert "40% of grant-funded posts" not in lead.split("[1]")[0]  # not carried on past the skipped sentence
+
+
+TOOLKIT = make_passage("study-toolkit:0007",
+                       "The authors worked with the Parent-Infant Foundation on a commissioning toolkit for these services. "
+                       "The study says the toolkit would:\n- build a shared understanding of the topic;\n"
+                       "- help clarify local population needs;\n- offer tools to map the provision that already exists.\n\n"
+                       "Toolkits are hosted free of charge on the Foundation's website.", doc_type="study")
+
+
+def test_a_list_is_quoted_with_its_intro_as_one_sentence_and_each_piece_is_a_span():
+    a = answer_for("What would the commissioning toolkit help commissioners map and clarify?", "named_source", [TOOLKIT])
+    assert ("The study says the toolkit would: build a shared understanding of the topic; help clarify local population "
+            "needs; offer tools to map the provision that already exists." in a.text)
+    spans = a.citations[0].spans
+    quoted = [TOOLKIT.text[s:e] for s, e in spans]
+    assert "help clarify local population needs" in quoted and "The study says the toolkit would:" in quoted
+    assert all(q in a.text for q in quoted)  # every highlighted piece is words the answer shows
+    assert not any("\n" in q or q.startswith("-") for q in quoted)
+
+
+def test_a_lead_sentence_that_points_back_is_read_after_its_antecedent():
+    passage = make_passage("guide:0003",
+                           "The Early Years Healthy Development Review asked every area to publish a single local Start for Life offer. "
+                           "It judged support for families to be patchy and not joined up across services.", doc_type="guidance")
+    a = answer_for("Why did it judge family support patchy and not joined up?", "fact", [passage])
+    lead = a.text.split("\n\n")[0]
+    assert lead.index("single local Start for Life offer") < lead.index("It judged support")
+
+
+def test_a_continuation_about_another_year_is_not_carried_for_a_dated_question():
+    a = answer_for("How much is there for perinatal mental health in 2025-26?", "fact", [FUNDING])
+    assert "In 2024-25" not in a.text.split("\n\n")[0]
