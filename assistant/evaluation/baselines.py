@@ -24,7 +24,7 @@ TOP_KS = (2, 5)
 class BaselinePipeline:
     def __init__(self, corpus: Path, embed_batch_size: int = 64):
         from llama_index.core import Settings as LISettings
-        from llama_index.core import SimpleDirectoryReader, VectorStoreIndex
+        from llama_index.core import VectorStoreIndex
         from llama_index.embeddings.huggingface import HuggingFaceEmbedding
 
         from assistant.embedding import model_path

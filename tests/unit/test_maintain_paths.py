@@ -18,7 +18,7 @@ from assistant.ingest.pipeline import status
 from tests.support import index_with_fake_model as index
 from tests.support import make_pdf, write_md
 
-META = dict(title="Canal guide", publisher="Canal Trust", year=2025, url="https://example.org/canals", doc_type="guidance")
+META = {"title": "Canal guide", "publisher": "Canal Trust", "year": 2025, "url": "https://example.org/canals", "doc_type": "guidance"}
 RIVERS = ["Tyne", "Wear", "Tees", "Coquet", "Aln", "Derwent", "Blyth", "Wansbeck"]
 ANIMALS = ["otters", "kingfishers", "herons", "salmon", "beavers", "dippers", "voles", "eels"]
 
@@ -178,7 +178,7 @@ class Terminal(io.StringIO):
 
 def test_progress_moves_on_every_batch(small_settings, small_corpus, fake_model, monkeypatch):
     """Before, tqdm drew at most every 0.1 s, so batches that took less were never shown."""
-    import assistant.ingest.pipeline as pipeline
+    from assistant.ingest import pipeline
 
     for i in range(6):
         write_md(small_corpus / "report", f"note-{i}", f"## Note {i}\nCanal note number {i} about lock gates.")

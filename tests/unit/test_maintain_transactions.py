@@ -16,7 +16,7 @@ from assistant.ingest.pipeline import history, index_lock, rollback, rollback_to
 from tests.support import index_with_fake_model as index
 from tests.support import make_pdf, write_md
 
-META = dict(title="Ferry timetable", publisher="Nexus", year=2025, url="https://example.org/ferry", doc_type="guidance")
+META = {"title": "Ferry timetable", "publisher": "Nexus", "year": 2025, "url": "https://example.org/ferry", "doc_type": "guidance"}
 
 
 def tree(corpus) -> dict:

@@ -42,8 +42,8 @@ def maintainer(tmp_path, fake_model, monkeypatch):
     downloads.mkdir()
     make_pdf(downloads / "new-guide.pdf", [
         "Family Hubs and Start for Life: funding guide for 2026 to 2027.",
-        "In 2026-27 each local authority in the programme receives its Family Hubs allocation in two instalments, "
-        "and must publish its Start for Life offer by 30 September 2026."])
+        ("In 2026-27 each local authority in the programme receives its Family Hubs allocation in two instalments, "
+         "and must publish its Start for Life offer by 30 September 2026.")])
     write_md(downloads / "guides", "infant-feeding-2026", "## Infant feeding\nPeer supporters visit within 48 hours of birth.",
              title="Infant feeding support 2026", year=2026)
     monkeypatch.setenv("HOME", str(tmp_path))
@@ -82,7 +82,7 @@ def test_the_readme_walkthrough_runs_as_written(maintainer):
     assert docs[OLD]["superseded_by"] == "new-guide" and docs["new-guide"]["year"] == 2026
 
     out = run(steps[2])  # status --search
-    assert "Family Hubs guide 2026-27" in out.output and f"[superseded by new-guide]" in out.output
+    assert "Family Hubs guide 2026-27" in out.output and "[superseded by new-guide]" in out.output
 
     out = run(steps[3])  # ask
     assert out.exit_code == 0, out.output
