@@ -10,7 +10,7 @@ Needs fpdf2 (the ``test`` extra) to write the PDFs. Six PDFs, each with facts pl
 - ``table``: a ruled table (header and eight rows) between two paragraphs;
 - ``headers-footers``: six pages with a running title, a running date line and "Page N of 6";
 - ``guide-100``: a 100-page guide with running header and footer, a heading per page, a table every tenth
-  page and two columns every seventh; page 5 says when monitoring returns are due;
+  page and two columns every seventh; page 5, "Monitoring returns", says when they are due;
 - ``garbled``: three pages, the second drawn with a broken font encoding (its letters shifted).
 
 Each loader's sections are cut into passages by the indexer's own chunking (160 words), and scored:
@@ -52,6 +52,14 @@ TOPICS = ["short-term funding", "recruiting psychologists", "waiting lists", "re
 HEADER = "Family Hubs and Start for Life grant guide 2026 to 2027"
 DATE_LINE = "Published by the Department for Education, March 2026"
 MONITORING = "Monitoring returns must be submitted within 30 days of the end of each quarter."
+MONITORING_PAGE = [MONITORING,  # page 5 of the guide, as a real guide's section on returns would read
+                   "Each monitoring return reports spending against the grant conditions and the number of families "
+                   "supported in the quarter.",
+                   "A late monitoring return may delay the next quarterly grant payment to the local authority.",
+                   "Local authorities submit their returns through the department's data collection service."]
+MONITORING_MORE = ["The return also records how many parent-infant practitioners were in post at the end of the quarter.",
+                   "The department checks each monitoring return within ten working days and may ask for corrections.",
+                   "Questions about a monitoring return go to the grant manager named in the grant letter."]
 SHIFT = str.maketrans("abcdefghijklmnopqrstuvwxyz", "defghijklmnopqrstuvwxyzabc")
 
 
@@ -219,9 +227,9 @@ def guide(path: Path, facts: Facts, pages: int = 100) -> Planted:
         _page(pdf, number, pages, running=True)
         heading = "Monitoring returns" if number == 5 else f"Section {number}: {TOPICS[number % len(TOPICS)]}"
         _heading(pdf, heading)
-        first = [MONITORING] + [facts.sentence() for _ in range(2)] if number == 5 else [facts.sentence() for _ in range(3)]
+        first = MONITORING_PAGE if number == 5 else [facts.sentence() for _ in range(3)]
         _paragraph(pdf, first)
-        second = [facts.sentence() for _ in range(3)]
+        second = MONITORING_MORE if number == 5 else [facts.sentence() for _ in range(3)]
         if number % 7 == 0:
             right = [facts.sentence() for _ in range(3)]
             _two_columns(pdf, second, right)

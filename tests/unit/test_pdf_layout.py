@@ -183,3 +183,16 @@ def test_the_viewer_boxes_a_left_column_sentence_in_the_left_column(tmp_path):
     assert all(right < image.width / 2 for _, _, right, _ in image.boxes), image.boxes
     found, total = bench.placed(path, pypdf(path))
     assert found < total  # pypdf's interleaved text is on no page
+
+
+def test_a_word_drawn_twice_for_a_fake_bold_is_read_once(tmp_path):
+    from fpdf import FPDF
+
+    pdf = FPDF()
+    pdf.set_font("helvetica", size=11)
+    pdf.add_page()
+    for dx in (0, 0.2):  # drawn twice, a fraction of a point apart: a fake bold
+        pdf.text(20 + dx, 30, "Returns are due within thirty days.")
+    path = tmp_path / "bold.pdf"
+    pdf.output(str(path))
+    assert [s.text for s in pdf_sections(path, path.read_bytes())] == ["Returns are due within thirty days."]

@@ -110,9 +110,21 @@ def _page_tables(page) -> list[tuple[tuple[float, float, float, float], list[lis
     return out
 
 
+def _deduped(page):
+    """The page without characters drawn twice on one spot (a fake bold, a shadow), which would read "ttwwiiccee".
+    pdfplumber's dedupe doubles the time a page takes, so it runs only on a page that has such a character."""
+    seen = set()
+    for c in page.chars:
+        key = (c["text"], round(c["x0"]), round(c["top"]))
+        if key in seen:
+            return page.dedupe_chars()
+        seen.add(key)
+    return page
+
+
 def page_lines(page) -> tuple[list[Line], list[tuple]]:
     """The page's words (outside tables) grouped into full-width lines top to bottom, and its tables."""
-    page = page.dedupe_chars()
+    page = _deduped(page)
     tables = _page_tables(page)
     words = [w for w in page.extract_words(extra_attrs=["size"]) if not any(inside(w, b) for b, _ in tables)]
     return group_lines(words), tables
