@@ -46,13 +46,15 @@ PROCESS = re.compile(r"\b(the authors(?!')|this (?:study|paper|article|review|re
                      r"ethic(?:s|al) approval|the aim of (?:this|the) study|we (?:interviewed|conducted|used|aimed)|"
                      r"semi-structured|interview study|qualitative study|describes? (?:their|its) work|adopts? a definition|"
                      r"(?:views|findings) speak|planned to last|recruited|(?:is|was) the first (?:paper|study)|"
-                     r"strengths? of (?:the|this) study)\b", re.I)
+                     r"strengths? of (?:the|this) study|claims? (?:\w+ )?strengths)\b", re.I)
 COMPONENT_ASKED = re.compile(r"\b(capability|opportunity|motivation)\b", re.I)
 METHOD_QUESTION = re.compile(r"\b(method|methods|analy[sz]e|analysis|interview|sample|recruit|design of the study|how was the study)\w*", re.I)
 INTENT_CUES = {
     "fact": re.compile(r"[£%]|\b\d[\d,.]*\b"),
-    "how_to": re.compile(r"\b(should|can|could|need to|recommend\w*|commission\w*|set up|business case|toolkit|plan\w*|"
-                         r"assess\w*|involve|build|use|fund\w*|invest\w*|work with|make the case|ask)\b", re.I),
+    # an action a commissioner can take: what someone should or could do, not any sentence that mentions funding
+    "how_to": re.compile(r"\b(should|could|can (?:use|help|ask|bring|make|build|start|draw)|need to|recommend\w*|consider|"
+                         r"make the case|business case|toolkit|needs assessment|involve|work with|start by|set out how|"
+                         r"use (?:the|this|a|local)|bring together)\b", re.I),
     "what_first": re.compile(r"\b(start\w*|understand|needs assessment|assess\w*|plan|toolkit|cycle|map\w*|review)\b", re.I),
     "barriers": re.compile(r"\b(barrier\w*|difficult\w*|hard|lack\w*|short[- ]term|concern\w*|worr\w*|uncertain\w*|gap\w*|"
                            r"not (?:think|know|able)|unable|shortage|no one|nobody|stop\w*|challeng\w*)\b", re.I),
@@ -164,8 +166,13 @@ def readable(sentence: str, allow_process: bool) -> bool:
     return allow_process or not PROCESS.search(sentence)
 
 
+BIBLIOGRAPHIC = re.compile(r"\b(?:was|were) (?:published|presented|launched|released|laid)\b|\bpublished (?:on|in) \d", re.I)
+WHEN_ASKED = re.compile(r"\b(when|what year|what date|how old|latest|current|newest)\b", re.I)
+STRONG_DESIGN_BONUS = 2.0
+
+
 def score_sentence(c: Candidate, qtok: set[str], idf: dict, default_idf: float, intent: str, asked_years: set[int],
-                   rank: int) -> float:
+                   rank: int, question: str = "") -> float:
     stoks = set(tokens(c.text))
     c.overlap = len(qtok & stoks)
     lexical = sum(idf.get(t, default_idf) for t in qtok & stoks) / (1.0 + 0.02 * len(stoks))
@@ -182,7 +189,9 @@ def score_sentence(c: Candidate, qtok: set[str], idf: dict, default_idf: float, 
     if ANAPHORIC_START.match(c.text):
         score -= 1.5
     if intent == "evidence" and c.hit.passage.meta.design in STRONG_DESIGNS:
-        score += 1.0  # "does it work" answers lead with the strongest design
+        score += STRONG_DESIGN_BONUS  # "does it work" answers lead with the strongest design
+    if intent == "named_source" and BIBLIOGRAPHIC.search(c.text) and not WHEN_ASKED.search(question):
+        score -= 2.0  # "what does QS133 say?" is answered by what it says, not when it was published
     return score
 
 
@@ -212,7 +221,7 @@ def candidates(hits: list[Hit], question: str, intent: str, idf: dict, default_i
         for c in [Candidate(hit, start, end, sentence) for start, end, sentence in sentences] + lists:
             c.hit = hit
             if readable(c.text, allow_process):
-                c.score = score_sentence(c, words or qtok, idf, default_idf, intent, asked, rank)
+                c.score = score_sentence(c, words or qtok, idf, default_idf, intent, asked, rank, question)
                 out.append(c)
     return sorted(out, key=lambda c: -c.score)
 
@@ -386,9 +395,10 @@ def more_evidence(hits: list[Hit], cands: list[Candidate], used: list[Candidate]
     return out
 
 
-def group_line(item_id: str, relation: str, sentence_with_ref: str, proposed_before: set) -> str:
+def group_line(item_id: str, relation: str, sentence_with_ref: str, proposed_before: set, levers_shown: bool = False) -> str:
     """One barrier or enabler: what the evidence says, then what the study proposes for its component as
-    two local levers (said once per component; a system-level item has no individual-level proposal)."""
+    two local levers (said once per component; a system-level item has no individual-level proposal). When the
+    answer already opens with the levers (a how-to), the line only names what the study proposes."""
     item = by_id()[item_id]
     kind = RELATION_WORDS.get(relation, "On")
     head = f"- **{kind}: {item.label}** · {component_phrase(item.component)}. {sentence_with_ref}"
@@ -400,7 +410,38 @@ def group_line(item_id: str, relation: str, sentence_with_ref: str, proposed_bef
     functions = proposal(item.component)[0]
     levers = "; ".join([LEVERS[f] for f in functions if f in LEVERS][:2])
     named = ", ".join(label(f).lower() for f in functions)
+    if levers_shown:
+        return head + f" *The study proposes {named}.*"
     return head + f" *The study proposes {named}: for example, {levers}.*"
+
+
+ACTION_LEVERS = 3
+
+
+def actions_line(groups: list[tuple[str, list[Candidate]]]) -> str:
+    """A how-to answer opens with what to do: the study's proposals (its Table 3 intervention
+    functions) for the components of the barriers and enablers the cited evidence bears on, as local levers in
+    plain words, most supported barrier first. Empty when every item is system level (the study proposes
+    nothing a commissioner can do alone there)."""
+    levers: list[str] = []
+    for item_id, _ in groups:
+        item = by_id()[item_id]
+        if item.level == "system":
+            continue
+        for function in proposal(item.component)[0]:
+            lever = LEVERS.get(function)
+            if lever and lever not in levers:
+                levers.append(lever)
+                break  # one lever per item first, so that each barrier below has its own step
+    for item_id, _ in groups:  # then further levers, up to ACTION_LEVERS
+        item = by_id()[item_id]
+        if item.level != "system":
+            levers += [LEVERS[f] for f in proposal(item.component)[0] if f in LEVERS and LEVERS[f] not in levers]
+    if not levers:
+        return ""
+    steps = "; ".join(levers[:ACTION_LEVERS])
+    return (f"**What you can do** (the study's proposals for the barriers below, McSweeney et al. 2025, Table 3, as "
+            f"local steps): {steps[0].upper()}{steps[1:]}.")
 
 
 def number_citations(used: list[Candidate], superseded_titles: dict[str, str]) -> tuple[dict[int, int], list[Citation]]:
@@ -461,7 +502,11 @@ def compose(question: str, intent: str, hits: list[Hit], idf: dict, default_idf:
                  and (not asked or c.hit.passage.com_b.component == asked.group(1).lower())]
     if not cands and not table:
         return Composed("", [], not_covered)
-    lead = with_continuations(pick_lead(cands), cands, frozenset(years_in(question)))
+    picked = pick_lead(cands)
+    if intent == "evidence":  # "does it work": the strongest design speaks first (hits come in that order)
+        rank = {id(h): i for i, h in enumerate(hits)}
+        picked.sort(key=lambda c: rank[id(c.hit)])
+    lead = with_continuations(picked, cands, frozenset(years_in(question)))
     used = list(lead)
     # a question about one COM-B component ("which are capability problems?") names and groups only its items
     linked = [h for h in hits if not asked or h.passage.com_b.component == asked.group(1).lower()]
@@ -479,11 +524,14 @@ def compose(question: str, intent: str, hits: list[Hit], idf: dict, default_idf:
     elif named:
         listed = "; ".join(f"{item.study_wording.lower()} {ref(order[id(hit)])}" for hit, item in named)
         parts.append(("barriers", f"The study's barriers that the cited evidence reports: {listed}."))
+    actions = actions_line(groups) if intent == "how_to" else ""  # "what first" leads with the cycle's first stage
+    if actions:
+        parts.append(("actions", actions))
     parts.append(("lead", " ".join(with_ref(c, order) for c in lead)))
     if groups:
         shown: set = set()
-        lines = [group_line(item_id, members[0].hit.passage.com_b.relation, with_ref(members[0], order), shown)
-                 for item_id, members in groups]
+        lines = [group_line(item_id, members[0].hit.passage.com_b.relation, with_ref(members[0], order), shown,
+                            bool(actions)) for item_id, members in groups]
         parts.append(("by_barrier", "**By barrier**\n" + "\n".join(lines)))
     if more:
         parts.append(("more", "**Also in the evidence**\n" + "\n".join(f"- {with_ref(c, order)}" for c in more)))

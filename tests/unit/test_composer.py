@@ -262,3 +262,40 @@ def test_a_lead_sentence_that_points_back_is_read_after_its_antecedent():
 def test_a_continuation_about_another_year_is_not_carried_for_a_dated_question():
     a = answer_for("How much is there for perinatal mental health in 2025-26?", "fact", [FUNDING])
     assert "In 2024-25" not in a.text.split("\n\n")[0]
+
+
+def test_a_how_to_answer_opens_with_steps_from_the_studys_proposals_for_its_barriers():
+    a = answer_for("How do I make the case to my board for a parent-infant team?", "how_to", [STUDY, IMPACT, FUNDING])
+    names = [name for name, _ in a.parts]
+    assert names.index("actions") < names.index("lead")
+    actions = dict(a.parts)["actions"]
+    # IMPACT is a capability barrier (education, training, enablement); the funding items are system level
+    assert "Brief the board and partners on the infant mental health evidence" in actions
+    assert "make the case with parents' stories" not in actions  # persuasion is proposed for motivation only
+    assert ": for example," not in dict(a.parts)["by_barrier"]  # the levers are not said twice
+
+
+def test_a_how_to_about_system_level_items_only_offers_no_steps():
+    a = answer_for("How do I get funding that lasts longer than a year?", "how_to", [STUDY, FUNDING])
+    assert "actions" not in [name for name, _ in a.parts]
+
+
+def test_an_evidence_answer_speaks_first_from_the_strongest_design():
+    guideline = make_passage("ng26:0003", "Practitioner bodies describe the guideline as endorsing video interaction guidance "
+                             "for children in care and video interaction guidance sessions.", design="guidance")
+    review = make_passage("cochrane:0002", "The review found that video feedback may improve parental sensitivity, "
+                          "rated as moderate-certainty evidence.", design="systematic_review")
+    r = make_retrieval([(review, 0.6), (guideline, 0.7)], "Does video interaction guidance work?")
+    a = compose("Does video interaction guidance work?", "evidence", r.hits, IDF, DEFAULT_IDF, [], {})
+    lead = dict(a.parts)["lead"]
+    assert lead.startswith("The review found") and "Practitioner bodies" in lead
+
+
+def test_what_a_named_source_says_comes_before_when_it_was_published():
+    qs = make_passage("qs133:0000", "NICE quality standard QS133 was published on 12 October 2016. "
+                      "Statement 3 says parents of pre-school children with attachment difficulties are offered video feedback.",
+                      title="QS133 summary")
+    a = answer_for("What does NICE QS133 say?", "named_source", [qs])
+    lead = dict(a.parts)["lead"]
+    assert lead.startswith("Statement 3 says")
+    assert dict(answer_for("When was NICE QS133 published?", "named_source", [qs]).parts)["lead"].startswith("NICE quality")
