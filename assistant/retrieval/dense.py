@@ -18,5 +18,7 @@ def dense_ranking(similarities: np.ndarray, limit: int, allowed: np.ndarray | No
     n = min(limit, len(scores) if allowed is None else int(np.count_nonzero(allowed)))
     if n <= 0:
         return []
-    top = np.argpartition(-scores, n - 1)[:n]
+    cut = -np.partition(-scores, n - 1)[n - 1]  # the n-th highest similarity; ties at it go in index order
+    above = np.flatnonzero(scores > cut)
+    top = np.concatenate([above, np.flatnonzero(scores == cut)[: n - len(above)]])
     return top[np.lexsort((top, -scores[top]))].tolist()

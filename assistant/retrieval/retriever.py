@@ -43,6 +43,7 @@ class Retrieval:
     timings_ms: dict = field(default_factory=dict)
     unknown_terms: list[str] = field(default_factory=list)  # question words the corpus never uses
     rare_terms: list[str] = field(default_factory=list)  # ...of which the model itself had to split (specialist words)
+    similarities: np.ndarray | None = None  # the question's cosine with every passage held (index order): reuse it
 
 
 class Retriever:
@@ -107,7 +108,7 @@ class Retriever:
         timings["fuse"] = (time.perf_counter() - t2) * 1000 - timings["bm25"]
         unknown = self.lexical.unknown_terms(question)
         rare = [w for w in unknown if self._is_rare(w)]
-        return Retrieval(hits[: max(k * 4, k)], top, qvec, qtok, timings, unknown, rare)
+        return Retrieval(hits[: max(k * 4, k)], top, qvec, qtok, timings, unknown, rare, similarities)
 
     def _is_rare(self, word: str) -> bool:
         """A word the embedding model's vocabulary splits into pieces: specialist terms (drug names, conditions)."""

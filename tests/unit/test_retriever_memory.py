@@ -57,10 +57,23 @@ def test_dense_ranking_is_exact_nearest_first_and_respects_the_mask():
     assert dense_ranking(sims, 5, np.zeros(5, dtype=bool)) == []
 
 
+def test_bm25_candidates_are_a_partial_sort_with_ties_in_index_order():
+    from assistant.retrieval.lexical import _best_first
+
+    rng = np.random.default_rng(7)
+    for n in (0, 1, 7, 60, 100, 150):
+        scores = rng.integers(0, 12, 100).astype(float)  # many ties, some at the cut
+        assert _best_first(scores, n).tolist() == sorted(range(100), key=lambda i: (-scores[i], i))[:n]
+        mask = rng.random(100) < 0.4
+        expected = [i for i in sorted(range(100), key=lambda i: (-scores[i], i)) if mask[i]][:n]
+        assert dense_ranking(scores, n, mask) == expected
+
+
 def test_search_never_touches_the_store_and_finds_the_nearest(retriever):
     r = retriever.search("how many otters were counted on the Tyne", k=3)
     assert r.hits[0].passage.passage_id == "doc0:0003"
     assert retriever.coll.reads == 1  # only the load
+    assert r.similarities.shape == (len(TEXTS),) and r.top_similarity == pytest.approx(float(r.similarities.max()))
     # a hit's score is its cosine with the question, over vectors held in id order
     q = FakeEmbedder().embed_one("how many otters were counted on the Tyne")
     for h in r.hits:
