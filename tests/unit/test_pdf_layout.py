@@ -196,3 +196,23 @@ def test_a_word_drawn_twice_for_a_fake_bold_is_read_once(tmp_path):
     path = tmp_path / "bold.pdf"
     pdf.output(str(path))
     assert [s.text for s in pdf_sections(path, path.read_bytes())] == ["Returns are due within thirty days."]
+
+
+def test_pages_are_released_as_they_are_read(tmp_path):
+    """A long PDF must not hold every page's characters until the end (a 500-page one took 1.1 GB): the peak
+    memory of reading six pages stays near that of two."""
+    import tracemalloc
+
+    def peak(pages):
+        path = tmp_path / f"guide-{pages}.pdf"
+        bench.guide(path, bench.Facts(), pages=pages)
+        data = path.read_bytes()
+        tracemalloc.start()
+        try:
+            pdf_sections(path, data)
+            return tracemalloc.get_traced_memory()[1]
+        finally:
+            tracemalloc.stop()
+
+    two, six = peak(2), peak(6)
+    assert six < 1.6 * two, (two, six)

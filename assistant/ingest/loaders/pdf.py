@@ -19,7 +19,7 @@ from pathlib import Path
 
 from assistant.errors import LoadError
 from assistant.ingest.loaders.metadata import read_sidecar
-from assistant.ingest.loaders.pdf_layout import Line, body_size, group_lines, inside, is_heading, reading_order
+from assistant.ingest.loaders.pdf_layout import Line, Row, body_size, group_lines, inside, is_heading, reading_order
 from assistant.ingest.loaders.pdf_text import garbled
 from assistant.models import DocumentMeta, Section
 
@@ -122,30 +122,30 @@ def _deduped(page):
     return page
 
 
-def page_lines(page) -> tuple[list[Line], list[tuple]]:
-    """The page's words (outside tables) grouped into full-width lines top to bottom, and its tables."""
+def page_rows(page) -> tuple[list[Row], list[str]]:
+    """The page read: its rows in reading order, and the text of its full-width lines top to bottom (where
+    running headers and footers are looked for; each row knows which of these lines it came from). Tables
+    stand where they are drawn, as one pseudo-word each while the reading order is found."""
     page = _deduped(page)
     tables = _page_tables(page)
     words = [w for w in page.extract_words(extra_attrs=["size"]) if not any(inside(w, b) for b, _ in tables)]
-    return group_lines(words), tables
-
-
-def ordered(lines: list[Line], tables: list[tuple]) -> list[Line]:
-    """The page's lines and tables in reading order; a table stands where it is drawn, as one pseudo-word."""
-    words = [w for ln in lines for w in ln.words]
+    lines = group_lines(words)
+    for i, ln in enumerate(lines):
+        for w in ln.words:
+            w["line"] = i
     for (x0, top, x1, bottom), rows in tables:
         words.append({"text": "", "x0": x0, "x1": x1, "top": top, "bottom": bottom, "size": 0, "table": rows})
     out = []
     for ln in reading_order(words):
-        text = [w for w in ln.words if "table" not in w]
-        if text:
-            out.append(Line(text, column_break=ln.column_break))
-        out.extend(Line([w], table=w["table"]) for w in ln.words if "table" in w)
-    return out
+        text = Line([w for w in ln.words if "table" not in w], column_break=ln.column_break)
+        if text.words:
+            out.append(Row(text.text, text.top, text.bottom, text.size, ln.column_break, line=text.words[0]["line"]))
+        out.extend(Row("", w["top"], w["bottom"], 0.0, table=w["table"]) for w in ln.words if "table" in w)
+    return out, [ln.text for ln in lines]
 
 
 # -- sections --------------------------------------------------------------------------------------------
-def _paragraphs(lines: list[Line]) -> str:
+def _paragraphs(lines: list[Row]) -> str:
     """Body lines as text: a line the page wrapped joined to the next, a paragraph break where the gap above a
     line is clearly wider than the page's usual line gap after a sentence ends."""
     gaps = sorted(b.top - a.bottom for a, b in zip(lines, lines[1:]) if not b.column_break and b.top > a.bottom)
@@ -166,12 +166,12 @@ def _locator(page: int, heading: str) -> str:
     return f"p. {page}, {heading}"
 
 
-def page_sections(number: int, lines: list[Line], body: float, heading: str) -> tuple[list[Section], str]:
+def page_sections(number: int, lines: list[Row], body: float, heading: str) -> tuple[list[Section], str]:
     """Sections of one page in reading order, and the heading in force at its end (carried to the next page):
     a heading starts a section and names it in the locator; a table is a section of its own."""
     sections: list[Section] = []
-    buffer: list[Line] = []
-    last_heading: Line | None = None
+    buffer: list[Row] = []
+    last_heading: Row | None = None
 
     def flush():
         text = _paragraphs(buffer)
@@ -219,17 +219,19 @@ def pdf_sections(path: Path, data: bytes) -> list[Section]:
         read = []
         for i, page in enumerate(pages, start=1):
             try:
-                read.append(page_lines(page))
+                read.append(page_rows(page))
             except Exception as e:  # noqa: BLE001 - pdfminer's errors on one damaged page are many
                 raise LoadError(path, f"text of page {i} could not be extracted: {type(e).__name__}: {e}") from None
+            finally:
+                page.close()  # pdfplumber keeps every parsed page's characters until then
     finally:
         pdf.close()
-    drops = running_lines([[ln.text for ln in lines] for lines, _ in read])
-    kept = [([ln for j, ln in enumerate(lines) if j not in drop], tables) for (lines, tables), drop in zip(read, drops)]
-    body = body_size([ln for lines, _ in kept for ln in lines])
+    drops = running_lines([lines for _, lines in read])
+    kept = [[r for r in rows if r.line not in drop] for (rows, _), drop in zip(read, drops)]
+    body = body_size([r for rows in kept for r in rows])
     sections, heading = [], ""
-    for number, (lines, tables) in enumerate(kept, start=1):
-        found, heading = page_sections(number, ordered(lines, tables), body, heading)
+    for number, rows in enumerate(kept, start=1):
+        found, heading = page_sections(number, rows, body, heading)
         sections.extend(found)
         why = garbled(" ".join(s.text for s in found))
         if why:

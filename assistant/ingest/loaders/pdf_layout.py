@@ -167,19 +167,33 @@ def reading_order(words: list[dict], depth: int = 0) -> list[Line]:
     return out
 
 
+@dataclass
+class Row:
+    """A line of a page in reading order, kept as text once the page is read (a page's word boxes are not kept:
+    a 2000-page PDF would hold them all until its running lines are known). ``line`` is the index of the
+    full-width line it came from (for dropping running headers and footers), -1 for a table."""
+
+    text: str
+    top: float
+    bottom: float
+    size: float
+    column_break: bool = False
+    table: list[list[str]] | None = None
+    line: int = -1
+
+
 def inside(word: dict, bbox: tuple[float, float, float, float]) -> bool:
     """Whether a word's centre lies in ``bbox`` (x0, top, x1, bottom)."""
     cx, cy = (word["x0"] + word["x1"]) / 2, (word["top"] + word["bottom"]) / 2
     return bbox[0] <= cx <= bbox[2] and bbox[1] <= cy <= bbox[3]
 
 
-def body_size(lines: list[Line]) -> float:
+def body_size(rows: list[Row]) -> float:
     """The font size of most characters: body text. Headings are larger."""
     sizes: dict[float, int] = {}
-    for ln in lines:
-        for w in ln.words:
-            s = round(float(w.get("size") or 0), 1)
-            sizes[s] = sizes.get(s, 0) + len(w["text"])
+    for r in rows:
+        if r.table is None:
+            sizes[r.size] = sizes.get(r.size, 0) + len(r.text)
     return max(sizes, key=sizes.get) if sizes else 0.0
 
 
@@ -187,7 +201,7 @@ HEADING_RATIO = 1.15  # a line set this much larger than body text is a heading
 HEADING_MAX_WORDS = 16  # a longer large line is a pull quote or a cover blurb, not a heading
 
 
-def is_heading(line: Line, body: float) -> bool:
+def is_heading(line: Row, body: float) -> bool:
     """A short line set larger than body text, with letters in it (not a large figure or a page number)."""
     text = line.text
     return (line.table is None and body > 0 and line.size >= HEADING_RATIO * body
