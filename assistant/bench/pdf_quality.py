@@ -53,8 +53,8 @@ HEADER = "Family Hubs and Start for Life grant guide 2026 to 2027"
 DATE_LINE = "Published by the Department for Education, March 2026"
 MONITORING = "Monitoring returns must be submitted within 30 days of the end of each quarter."
 MONITORING_PAGE = [MONITORING,  # page 5 of the guide, as a real guide's section on returns would read
-                   "Each monitoring return reports spending against the grant conditions and the number of families "
-                   "supported in the quarter.",
+                   ("Each monitoring return reports spending against the grant conditions and the number of families "
+                   "supported in the quarter."),
                    "A late monitoring return may delay the next quarterly grant payment to the local authority.",
                    "Local authorities submit their returns through the department's data collection service."]
 MONITORING_MORE = ["The return also records how many parent-infant practitioners were in post at the end of the quarter.",
@@ -86,14 +86,14 @@ class Facts:
         r, n = self.rng, self.n
         place, topic = r.choice(PLACES), r.choice(TOPICS)
         return r.choice([
-            f"The {place} parent-infant team saw {100 + n} families in the year, and {20 + n % 50} of them were "
-            f"referred by health visitors before the baby was six months old.",
-            f"Commissioners in {place} said that {topic} was the main barrier to the service, because grant "
-            f"number {n} ran for only {6 + n % 30} months.",
-            f"In {place} the board agreed to fund {2 + n % 9} more practitioners from April, after a review of "
-            f"{topic} found {30 + n} families waiting.",
-            f"A survey of {200 + n} parents in {place} found that most heard about the team from a midwife, and "
-            f"{topic} was raised in {10 + n % 80} of the replies.",
+            (f"The {place} parent-infant team saw {100 + n} families in the year, and {20 + n % 50} of them were "
+            f"referred by health visitors before the baby was six months old."),
+            (f"Commissioners in {place} said that {topic} was the main barrier to the service, because grant "
+            f"number {n} ran for only {6 + n % 30} months."),
+            (f"In {place} the board agreed to fund {2 + n % 9} more practitioners from April, after a review of "
+            f"{topic} found {30 + n} families waiting."),
+            (f"A survey of {200 + n} parents in {place} found that most heard about the team from a midwife, and "
+            f"{topic} was raised in {10 + n % 80} of the replies."),
         ])
 
 
@@ -384,8 +384,8 @@ def _cell(pair) -> str:
 
 def table_rows(results: dict[str, dict[str, dict]]) -> list[str]:
     """The results as a markdown table: one row per PDF and loader."""
-    out = ["| PDF | loader | sentences intact | table rows right | header/footer leaks (passages) | heading locators "
-           "| placed on page | garbled pages warned | seconds |",
+    out = [("| PDF | loader | sentences intact | table rows right | header/footer leaks (passages) | heading locators "
+           "| placed on page | garbled pages warned | seconds |"),
            "|---|---|---|---|---|---|---|---|---|"]
     for name, by_loader in results.items():
         for loader, r in by_loader.items():

@@ -13,7 +13,11 @@ import yaml
 from assistant.bench import pdf_quality as bench
 from assistant.ingest.chunking import split_section
 from assistant.ingest.loaders import load_document
-from assistant.ingest.loaders.pdf import GarbledTextWarning, pdf_sections, table_markdown
+from assistant.ingest.loaders.pdf import (
+    GarbledTextWarning,
+    pdf_sections,
+    table_markdown,
+)
 from assistant.ingest.loaders.pdf_layout import reading_order
 from assistant.ingest.loaders.pdf_text import garbled
 from assistant.sources import page_of, reference, render_page
@@ -58,7 +62,7 @@ def test_reading_order_from_word_boxes():
                   word(f"right{i}", 250, 100 + 12 * i), word("dd", 292, 100 + 12 * i), word("eee", 310, 100 + 12 * i),
                   word("ff", 334, 100 + 12 * i)]
     x = 50
-    for w in "a full width line that closes the page".split():  # word spaces of 4 points, across both columns
+    for w in ["a", "full", "width", "line", "that", "closes", "the", "page"]:  # word spaces of 4 points, across both columns
         words.append(word(w, x, 172))
         x = words[-1]["x1"] + 4
     text = [ln.text for ln in reading_order(words)]
@@ -130,7 +134,7 @@ def test_a_heading_carries_over_to_the_next_page(tmp_path):
 
 # -- 4. garbled pages ------------------------------------------------------------------------------------
 def test_a_garbled_page_is_warned_about_by_file_and_page(tmp_path):
-    path, planted = made(tmp_path, "garbled")
+    path, _planted = made(tmp_path, "garbled")
     with pytest.warns(GarbledTextWarning) as caught:
         sections = pdf_sections(path, path.read_bytes())
     assert [str(w.message).split(":")[0] for w in caught] == ["garbled.pdf, page 2"]
@@ -141,8 +145,8 @@ def test_a_garbled_page_is_warned_about_by_file_and_page(tmp_path):
 @pytest.mark.parametrize("text,why", [
     ("(cid:12)(cid:7)(cid:9) " * 40, "broken glyphs"),
     (" ".join("Monitoring returns are due within thirty days of the quarter") * 3, "single letters"),
-    ("Wkh Vwrfnsruw sduhqw-lqidqw whdp vdz 162 idplolhv lq wkh bhdu, dqg 32 ri wkhp zhuh uhihuuhg eb khdowk "
-     "ylvlwruv ehiruh wkh edeb zdv vla prqwkv rog. Frpplvvlrqhuv lq Nhqw vdlg wkdw lqwhusuhwlqj vhuylfhv.", "not words"),
+    (("Wkh Vwrfnsruw sduhqw-lqidqw whdp vdz 162 idplolhv lq wkh bhdu, dqg 32 ri wkhp zhuh uhihuuhg eb khdowk "
+     "ylvlwruv ehiruh wkh edeb zdv vla prqwkv rog. Frpplvvlrqhuv lq Nhqw vdlg wkdw lqwhusuhwlqj vhuylfhv."), "not words"),
 ])
 def test_garbled_text_is_recognised(text, why):
     assert why in garbled(text)
@@ -150,10 +154,10 @@ def test_garbled_text_is_recognised(text, why):
 
 @pytest.mark.parametrize("text", [
     "Monitoring returns must be submitted within 30 days of the end of each quarter. " * 5,
-    "Barnsley Bolton Bristol Cornwall Croydon Derby Devon Dorset Durham Essex Gateshead Hackney Halton Kent "
-    "Kirklees Leeds Luton Medway Norfolk Oldham Plymouth Reading Rotherham Salford Sefton Slough Solihull NHS ICB",
-    "Mae'r canllaw hwn yn nodi amodau'r grant ar gyfer 2026 i 2027. Rhaid cyflwyno ffurflenni monitro o fewn 30 "
-    "diwrnod i ddiwedd pob chwarter, ac mae'r awdurdod lleol yn gyfrifol am y gwaith hwn yn y flwyddyn.",
+    ("Barnsley Bolton Bristol Cornwall Croydon Derby Devon Dorset Durham Essex Gateshead Hackney Halton Kent "
+    "Kirklees Leeds Luton Medway Norfolk Oldham Plymouth Reading Rotherham Salford Sefton Slough Solihull NHS ICB"),
+    ("Mae'r canllaw hwn yn nodi amodau'r grant ar gyfer 2026 i 2027. Rhaid cyflwyno ffurflenni monitro o fewn 30 "
+    "diwrnod i ddiwedd pob chwarter, ac mae'r awdurdod lleol yn gyfrifol am y gwaith hwn yn y flwyddyn."),
     "1 2 3 4 5 6 7 8 9 10 " * 20,
 ])
 def test_text_that_reads_is_not_called_garbled(text):

@@ -13,13 +13,22 @@ text layer. The measured difference is in the README (``python -m assistant.benc
 from __future__ import annotations
 
 import io
+import itertools
 import re
 import warnings
 from pathlib import Path
 
 from assistant.errors import LoadError
 from assistant.ingest.loaders.metadata import read_sidecar
-from assistant.ingest.loaders.pdf_layout import Line, Row, body_size, group_lines, inside, is_heading, reading_order
+from assistant.ingest.loaders.pdf_layout import (
+    Line,
+    Row,
+    body_size,
+    group_lines,
+    inside,
+    is_heading,
+    reading_order,
+)
 from assistant.ingest.loaders.pdf_text import garbled
 from assistant.models import DocumentMeta, Section
 
@@ -148,10 +157,10 @@ def page_rows(page) -> tuple[list[Row], list[str]]:
 def _paragraphs(lines: list[Row]) -> str:
     """Body lines as text: a line the page wrapped joined to the next, a paragraph break where the gap above a
     line is clearly wider than the page's usual line gap after a sentence ends."""
-    gaps = sorted(b.top - a.bottom for a, b in zip(lines, lines[1:]) if not b.column_break and b.top > a.bottom)
+    gaps = sorted(b.top - a.bottom for a, b in itertools.pairwise(lines) if not b.column_break and b.top > a.bottom)
     usual = gaps[len(gaps) // 2] if gaps else 0.0
     parts = [lines[0].text] if lines else []
-    for a, b in zip(lines, lines[1:]):
+    for a, b in itertools.pairwise(lines):
         gap = b.top - a.bottom
         wide = not b.column_break and gap > 1.6 * usual + 2 and re.search(r"[.!?:;]['\")\]]?$", a.text)
         parts.append(("\n\n" if wide else "\n") + b.text)

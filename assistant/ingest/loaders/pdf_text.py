@@ -22,11 +22,7 @@ FUNCTION_SHARE = 0.04  # function words under this share of the words ...
 NONWORD_SHARE = 0.12  # ... and non-words over this share
 
 FUNCTION_WORDS = frozenset(
-    "a an the of and or to in on at by for with from as is are was were be been it its this that these those "
-    "which who not no but if than then there their they we you he she our your has have had will would should "
-    "must can may do does each all any per into about after before under over more most also such only "
-    # Welsh: NHS Wales documents are bilingual
-    "y yr ac ar yn mae ei eu gan am i o na ni wedi bod hyn ond fel".split())
+    ["a", "an", "the", "of", "and", "or", "to", "in", "on", "at", "by", "for", "with", "from", "as", "is", "are", "was", "were", "be", "been", "it", "its", "this", "that", "these", "those", "which", "who", "not", "no", "but", "if", "than", "then", "there", "their", "they", "we", "you", "he", "she", "our", "your", "has", "have", "had", "will", "would", "should", "must", "can", "may", "do", "does", "each", "all", "any", "per", "into", "about", "after", "before", "under", "over", "more", "most", "also", "such", "only", "y", "yr", "ac", "ar", "yn", "mae", "ei", "eu", "gan", "am", "i", "o", "na", "ni", "wedi", "bod", "hyn", "ond", "fel"])
 _BROKEN = re.compile(r"\(cid:\d+\)|[\ufffd\ue000-\uf8ff\x00-\x08\x0b\x0c\x0e-\x1f]")
 _TOKEN = re.compile(r"[^\W\d_]+", re.U)
 
