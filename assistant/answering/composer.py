@@ -348,6 +348,7 @@ def table_items(hits: list[Hit], component: str | None) -> list[tuple[Hit, objec
     return out
 
 
+TABLE_TALK = re.compile(r"\bTables? [123]\b|\bcoded\b|\bCOM-B\b", re.I)
 COMPONENT_ORDER = ("capability", "opportunity", "motivation", "not_individual")
 
 
@@ -497,8 +498,9 @@ def compose(question: str, intent: str, hits: list[Hit], idf: dict, default_idf:
     table = table_items(hits, asked.group(1).lower() if asked else None) if intent == "barriers" else []
     # the table's own sentences are about the table: with its rows listed, the rest of the answer reads others
     cands = candidates([h for h in hits if not (table and h.overview)], question, intent, idf, default_idf)
-    if table:  # beside the study's list, only sentences that say what gets in the way (of the component asked)
-        cands = [c for c in cands if INTENT_CUES["barriers"].search(c.text)
+    if table:  # beside the study's list, only sentences that say what gets in the way (of the component asked),
+        # never one that restates the list's coding ("Table 1 lists ... as a barrier coded N/A")
+        cands = [c for c in cands if INTENT_CUES["barriers"].search(c.text) and not TABLE_TALK.search(c.text)
                  and (not asked or c.hit.passage.com_b.component == asked.group(1).lower())]
     if not cands and not table:
         return Composed("", [], not_covered)

@@ -199,3 +199,14 @@ def test_the_study_table_is_cited_whole_beside_the_per_document_cap():
     r = make_retrieval([(other, 0.8)])
     r.hits = [Hit(p, 0.3, 0.0, planned=True, overview=True) for p in rows] + r.hits  # below every floor, still cited
     assert [h.passage.passage_id for h in policy.select_hits(r, 5, S)] == [p.passage_id for p in rows] + ["other:0000"]
+
+
+def test_a_follow_up_that_names_its_own_period_replaces_the_earlier_one():
+    from assistant.answering.followups import condense
+    from assistant.retrieval.periods import years_in
+
+    history = [{"role": "user", "content": "How much is ring-fenced for parent-infant relationships in 2025-26?"}]
+    resolved = condense("And after April 2026?", history)
+    assert "ring-fenced for parent-infant relationships" in resolved and "2025-26" not in resolved
+    assert 2025 not in years_in(resolved) and 2026 in years_in(resolved)
+    assert "in 2025-26" in condense("What about dads?", history)  # no period of its own: the earlier one stands
