@@ -353,7 +353,8 @@ def _echo_add(result, replace: bool, as_json: bool) -> None:
     if result.dry_run:
         typer.echo(f"dry run, nothing changed: would {verb} {n} of {_count(total, 'file')}")
     elif report is not None:
-        ids = ", ".join(sorted(a["doc_id"] for a in result.added))
+        names = sorted(a["doc_id"] for a in result.added)
+        ids = ", ".join(names[:5]) + (f" and {len(names) - 5} more" if len(names) > 5 else "")
         typer.echo(f"{verb}{'d' if replace else 'ed'} {ids or 'nothing'}"
                    + (f" ({n} of {_count(total, 'file')})" if total > 1 else "")
                    + f"; index version {report.version}, {report.passages} passages")
@@ -425,8 +426,10 @@ def _do_rollback(settings, to, force: bool, as_json: bool) -> None:
     typer.echo(f"rolled back: index version {r.version} is active (was {r.from_version}); corpus folder: "
                f"{len(f['added'])} file(s) put back, {len(f['changed'])} restored, {len(f['removed'])} taken out")
     for verb, key in (("put back", "added"), ("restored", "changed"), ("taken out", "removed")):
-        for rel in f[key]:
+        for rel in f[key][:10]:
             typer.echo(f"  {verb}: {rel}")
+        if len(f[key]) > 10:
+            typer.echo(f"  ... and {len(f[key]) - 10} more {verb} (--json lists them all)")
     if r.warning:
         typer.echo(f"warning: {r.warning}", err=True)
 

@@ -239,8 +239,8 @@ def _commit(settings, store, prepared: list[Prepared], replace: bool, quiet: boo
     still refuses is taken out again (and any file it replaced put back). Returns whether it did that."""
     corpus = Path(settings.corpus)
     touched: dict[str, list[str]] = {}
-    what = "added " + ", ".join(p.doc_id for p in prepared) if not replace else \
-        "replaced " + ", ".join(p.doc_id for p in prepared)
+    ids = [p.doc_id for p in prepared]
+    what = ("replaced " if replace else "added ") + ", ".join(ids[:5]) + (f" and {len(ids) - 5} more" if len(ids) > 5 else "")
     with snapshots.transaction(settings) as txn:
         for p in prepared:
             rels = []

@@ -247,12 +247,12 @@ def _build_index(settings, full, quiet, store, embedder, tagger, command="index"
         written += len(got["ids"])
 
     # 2. embed, tag and add the new and changed documents, in batches with a progress bar
-    bar = _progress(len(new_passages), "indexing", quiet)
     t_embed = time.perf_counter()
     if tagger is None:
         from assistant.comb.tagger import load_tagger
 
         tagger = load_tagger(embedder, settings.cache_dir)
+    bar = _progress(len(new_passages), "indexing", quiet)  # after the tagger is ready: it starts moving at once
     step = EMBED_BATCH
     for i in range(0, len(new_passages), step):
         batch = new_passages[i:i + step]
