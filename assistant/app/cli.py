@@ -118,25 +118,28 @@ def _run_eval(settings, quiet: bool) -> None:
     comp = (out or {}).get("comparison")
     if comp:
         for line in eval_differences(comp):
-            typer.echo(f"warning: {line}", err=True)
+            typer.echo(line, err=True)
 
 
-RUN_FIELDS = ("file", "file_sha256", "corpus_hash", "n_documents", "index_version", "model", "mode", "retrieval",
-              "package_version")
+SETTING_FIELDS = ("retrieval", "model", "mode", "package_version")
 
 
 def eval_differences(comp: dict) -> list[str]:
-    """What differs between the two runs a comparison is made of, beyond the index version (which a change
-    always moves): the question set (file, content, questions), the settings and the corpus hash."""
+    """What differs between the two runs a comparison is made of: a warning when the question set (file,
+    content, questions) or a setting differs, since then the deltas are not the change's alone; a note with
+    the corpus hash and document count, which the change itself moves (the index version always does)."""
     a, b = comp.get("run_a") or {}, comp.get("run_b") or {}
     lines = []
     if a.get("file_sha256") != b.get("file_sha256") or comp.get("only_in_a") or comp.get("only_in_b"):
-        lines.append(f"the question sets differ ({a.get('file')} -> {b.get('file')}; "
+        lines.append(f"warning: the question sets differ ({a.get('file')} -> {b.get('file')}; "
                      f"{len(comp.get('only_in_a') or [])} question(s) only in the last run, "
                      f"{len(comp.get('only_in_b') or [])} only in this one): compare the shared questions only")
-    for key in RUN_FIELDS[2:]:
-        if key != "index_version" and a.get(key) != b.get(key):
-            lines.append(f"{key} differs: {a.get(key)} -> {b.get(key)}")
+    for key in SETTING_FIELDS:
+        if a.get(key) != b.get(key):
+            lines.append(f"warning: {key} differs: {a.get(key)} -> {b.get(key)}")
+    if a.get("corpus_hash") != b.get("corpus_hash"):
+        lines.append(f"note: the corpus differs: corpus_hash {str(a.get('corpus_hash'))[:12]} -> "
+                     f"{str(b.get('corpus_hash'))[:12]}, n_documents {a.get('n_documents')} -> {b.get('n_documents')}")
     return lines
 
 

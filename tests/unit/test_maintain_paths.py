@@ -165,7 +165,7 @@ def test_add_and_remove_eval_compare_with_the_last_run_and_say_what_differs(smal
     assert "compared with the previous run" in second.output
     assert "warning: the question sets differ" in second.output and "1 question(s) only in the last run" in second.output
     assert "warning: retrieval differs: {'k': 5" in second.output and "'k': 3" in second.output
-    assert "warning: corpus_hash differs" in second.output and "n_documents differs: 4 -> 3" in second.output
+    assert "note: the corpus differs: corpus_hash " in second.output and "n_documents 4 -> 3" in second.output
     assert len(list((small_settings.home / "evals").glob("*.json"))) == 2
 
 
