@@ -70,9 +70,10 @@ class ComBTag:
     relation: str = "none"
     item: str | None = None
     other_options: dict = field(default_factory=dict)
+    items: list[str] = field(default_factory=list)  # every catalogue item a table passage quotes, `item` first
 
     def to_dict(self) -> dict:
-        return {
+        out = {
             "component": self.component,
             "subcomponent": self.subcomponent,
             "polarity": self.polarity,
@@ -85,6 +86,9 @@ class ComBTag:
             "item": self.item,
             "other_options": {k: list(v) for k, v in self.other_options.items()},
         }
+        if self.items:  # optional: only a passage that quotes several catalogue items carries it
+            out["items"] = list(self.items)
+        return out
 
     @classmethod
     def from_dict(cls, d: dict | None) -> "ComBTag":

@@ -101,10 +101,21 @@ def describe(tag: ComBTag) -> tuple[str, str] | None:
     return head, proposes
 
 
+def also_lists(tag: ComBTag) -> str | None:
+    """Plain words for the other catalogue items a table passage quotes ("This table also lists: short-term
+    funding (barrier); ..."), so a card does not read as if the table named one barrier; None when it quotes
+    no other item."""
+    others = [by_id()[i] for i in tag.items[1:] if i in by_id()]
+    if not others:
+        return None
+    return "This table also lists: " + "; ".join(f"{it.label} ({it.polarity})" for it in others)
+
+
 def consistency_problems(tag: ComBTag) -> list[str]:
     """Why a tag contradicts the catalogue (empty when it does not): the check every indexed passage passes."""
     if tag.relation == "none" or tag.item is None:
-        ok = tag.component == "none" and tag.item is None and tag.relation == "none" and tag.polarity == "neutral"
+        ok = (tag.component == "none" and tag.item is None and tag.relation == "none" and tag.polarity == "neutral"
+              and not tag.items)
         return [] if ok else ["a tag without an item must be none/neutral with no relation"]
     problems = []
     item = by_id().get(tag.item)
@@ -121,4 +132,7 @@ def consistency_problems(tag: ComBTag) -> list[str]:
         problems.append(f"relation {tag.relation} needs a {wanted} item, {item.id} is a {item.polarity}")
     if tag.intervention_functions != proposal(item.component)[0]:
         problems.append("intervention functions are not Table 3's for the item's component")
+    if tag.items and (tag.items[0] != tag.item or len(set(tag.items)) != len(tag.items)):
+        problems.append("items must list the primary item first, each once")
+    problems += [f"unknown catalogue item {i!r} in items" for i in tag.items if i not in by_id()]
     return problems

@@ -17,6 +17,12 @@ Four steps, each kept simple enough to read:
    the hand-labelled ``training_passages.jsonl`` blended with the evidence cosine. The seed study's own
    qualitative findings report, unless the passage is nearer to an item's evidence than to its report
    profile (the study citing another source's figures or policy).
+5. **A short statement with no document** (an interview quote, a table row, a policy sentence) goes instead to
+   an item model (logistic regression on the embedding and word n-grams, trained on ``training_items.jsonl``,
+   statements written by topic in those three registers, plus the catalogue's own sentences), blended with
+   the nearest profile sentence; for a barrier, a relation model says report or evidence against.
+6. **A table or list passage of the study** carries every catalogue item its rows quote in ``items`` (the
+   primary item first); a table passage whose primary item is not one of its rows takes the first row's.
 
 Component, level, polarity and the proposed interventions then follow from the item and relation alone
 (:func:`assistant.comb.catalogue.make_tag`), so a tag cannot contradict the catalogue. Thresholds were set on
@@ -29,6 +35,7 @@ from __future__ import annotations
 
 import hashlib
 import pickle
+import re
 from dataclasses import dataclass
 from functools import lru_cache
 from pathlib import Path
@@ -44,7 +51,10 @@ from assistant.text import tokens
 HERE = Path(__file__).resolve().parent
 TRAINING_FILE = HERE / "training_statements.jsonl"
 TRAINING_PASSAGES = HERE / "training_passages.jsonl"  # passages of documents outside the gold set, labelled by hand
-TAGGER_FORMAT = 5
+# short statements labelled with catalogue item and relation, written by topic in three registers (interview talk,
+# terse table rows, policy "should" sentences), none copied from a gold set (evals/README.md, tuning record)
+TRAINING_ITEMS = HERE / "training_items.jsonl"
+TAGGER_FORMAT = 6
 COMPONENTS = ("capability", "opportunity", "motivation", "none")
 REPORT_MIN = 0.35  # cosine to an item's report profile for behavioural text to be linked at all
 EVIDENCE_MIN = 0.35  # cosine to a barrier's evidence profile for factual text to be linked as evidence against it
@@ -69,6 +79,12 @@ WINDOW = 1.5  # ...within a window this many times the row's length
 # sentences are short, so they sit lower than item profiles: set on the development half of the passages)
 NONE_MARGIN = -0.08
 REPORTING_EVIDENCE_MARGIN = 0.02  # a study finding nearer to an item's evidence than its report profile is evidence
+# a statement (no document): the item model's probabilities blended half and half with a softmax of the nearest
+# profile sentence per item (as EVIDENCE_BLEND does for passages; the development half of the other styles agreed)
+STATEMENT_BLEND = 0.5
+STATEMENT_C = 4.0
+STATEMENT_TFIDF = 0.5
+STATEMENT_EVIDENCE_MIN = 0.4  # relation model probability for "evidence against" (development half: 0.5 -> 0.4)
 
 
 @dataclass(frozen=True)
@@ -121,6 +137,39 @@ def named_item(text: str) -> CatalogueItem | None:
         if at is not None and (best_key is None or (at, -len(run)) < best_key):
             best, best_key = item, (at, -len(run))
     return best
+
+
+# -- a table or list passage: every catalogue item it quotes ----------------------------------------------
+
+# a table row under a "barrier" or "enabler" header links an item only this near (cosine) to the item's report
+# profile; a list item, with no header to say what it lists, must be nearer (the study's Table 3 lists sit above
+# 0.85, the toolkit's list of aims below 0.8: read on the corpus's study passages, not on a gold set)
+ROW_MIN = 0.5
+LIST_MIN = 0.8
+_EMPTY_CELL = re.compile(r"^(none( listed)?|n/?a|-+)$", re.I)
+
+
+def quoted_rows(text: str) -> list[tuple[str, str | None]]:
+    """The rows of a markdown table (header and rule lines left out) and the items of a bulleted list, each with
+    the polarity its table's header names ("barrier" or "enabler" in the header), or None."""
+    rows, header, polarity = [], None, None
+    for line in text.splitlines():
+        line = line.strip()
+        if line.startswith("|"):
+            cells = [c.strip() for c in line.strip("|").split("|")]
+            if all(set(c) <= set("-: ") for c in cells):
+                continue
+            if header is None:
+                header = " ".join(cells).lower()
+                polarity = "barrier" if "barrier" in header else "enabler" if ("enabler" in header or "facilitator" in header) else None
+                continue
+            if not any(_EMPTY_CELL.match(c) for c in (cells[1:-1] if len(cells) > 2 else cells[1:])):
+                rows.append((" ".join(cells), polarity))  # a "none listed" row quotes nothing
+        else:
+            header = polarity = None
+            if line[:2] in ("- ", "* "):
+                rows.append((line[2:].strip(" ;."), None))
+    return rows
 
 
 # -- the statement classifier (behavioural? barrier or enabler?) -----------------------------------------
@@ -191,6 +240,8 @@ class Tagger:
     embedder: object = None
     report_hub: np.ndarray | None = None  # how near each report sentence sits to texts in general (hubness)
     none_vectors: np.ndarray | None = None  # what a passage with no link sounds like (catalogue.yaml no_link)
+    statement_model: object = None  # which item (or none) a short statement bears on
+    relation_model: object = None  # whether a statement on a barrier reports it or is evidence against it
 
     def _best(self, sims: np.ndarray, owner: np.ndarray, allowed) -> tuple[int | None, float]:
         best, score = None, -1.0
@@ -213,10 +264,49 @@ class Tagger:
             p = (1 - EVIDENCE_BLEND) * p + EVIDENCE_BLEND * q / q.sum()
         return classes[int(np.argmax(p))]
 
+    def _nearest_per_class(self, classes: list[str], vector: np.ndarray) -> np.ndarray:
+        """Per class, the cosine of the nearest profile sentence: the item's report and evidence sentences, or
+        the no-link sentences for "none"."""
+        report_sims, evidence_sims = self.report_vectors @ vector, self.evidence_vectors @ vector
+        ids = [it.id for it in items()]
+        best = []
+        for c in classes:
+            if c == NONE_CLASS:
+                best.append(float((self.none_vectors @ vector).max()) if self.none_vectors is not None else -1.0)
+                continue
+            j = ids.index(c)
+            sims = np.concatenate([report_sims[self.report_owner == j], evidence_sims[self.evidence_owner == j]])
+            best.append(float(sims.max()) if len(sims) else -1.0)
+        return np.array(best)
+
+    def _statement_tag(self, text: str, vector: np.ndarray) -> ComBTag:
+        """A short statement with no document (an interview quote, a table row, a policy sentence): the item
+        model picks the item or none, blended with the nearest profile sentence; for a barrier, the relation
+        model says whether the statement reports it or is evidence a commissioner can use against it."""
+        model = self.statement_model
+        classes = list(model.classes_)
+        p = model.predict_proba(vector.reshape(1, -1), [text])[0]
+        if STATEMENT_BLEND > 0:
+            best = self._nearest_per_class(classes, vector)
+            q = np.exp((best - best.max()) / EVIDENCE_TEMPERATURE)
+            p = (1 - STATEMENT_BLEND) * p + STATEMENT_BLEND * q / q.sum()
+        k = int(np.argmax(p))
+        if classes[k] == NONE_CLASS:
+            return make_tag(None, "none", float(p[k]))
+        item = by_id()[classes[k]]
+        relation = f"reports_{item.polarity}"
+        if item.polarity == "barrier" and self.relation_model is not None:
+            evidence_p = self.relation_model.predict_proba(vector.reshape(1, -1), [text])[0]
+            if evidence_p[list(self.relation_model.classes_).index(True)] >= STATEMENT_EVIDENCE_MIN:
+                relation = "evidence_against"
+        return make_tag(item, relation, float(p[k]))
+
     def tag_one(self, text: str, vector: np.ndarray, cls: dict, ctx: Context | None) -> ComBTag:
         ctx = ctx or Context()
         if ctx.doc_type == "framework":
             return make_tag(None, "none", cls["confidence"])
+        if ctx.doc_type is None and self.statement_model is not None:
+            return self._statement_tag(text, vector)
         reporting = ctx.doc_type == "study" and ctx.design in REPORTING_DESIGNS
         evidence_doc = ctx.doc_type is not None and not reporting
         behavioural = reporting or cls["behavioural"] >= (BEHAVIOURAL_MIN_EVIDENCE_DOC if evidence_doc else BEHAVIOURAL_MIN)
@@ -256,7 +346,49 @@ class Tagger:
     def tag_vectors(self, vectors: np.ndarray, texts: list[str], contexts: list[Context | None] | None = None) -> list[ComBTag]:
         contexts = contexts or [None] * len(texts)
         preds = self.classifier.predict(vectors, texts)
-        return [self.tag_one(t, v, c, ctx) for t, v, c, ctx in zip(texts, vectors, preds, contexts)]
+        tags = [self.tag_one(t, v, c, ctx) for t, v, c, ctx in zip(texts, vectors, preds, contexts)]
+        return [self._with_quoted_items(tag, t, ctx) for tag, t, ctx in zip(tags, texts, contexts)]
+
+    def _row_item(self, row: str, polarity: str | None, vector: np.ndarray) -> CatalogueItem | None:
+        """The catalogue item one table row or list item quotes: its own wording, or the statement model's item
+        when the row is near that item's report profile (a paraphrased row)."""
+        named = named_item(row)
+        if named is None and self.statement_model is not None:
+            tag = self._statement_tag(row, vector)
+            item = by_id().get(tag.item) if tag.item else None
+            if item is not None:
+                j = items().index(item)
+                bar = ROW_MIN if polarity else LIST_MIN
+                named = item if float((self.report_vectors @ vector)[self.report_owner == j].max()) >= bar else None
+        return named if named is not None and polarity in (None, named.polarity) else None
+
+    def quoted_items(self, text: str) -> list[CatalogueItem]:
+        """Every catalogue item a table or list passage quotes, in order, once each."""
+        rows = quoted_rows(text)
+        if not rows or self.embedder is None:
+            return []
+        found = []
+        for (row, polarity), vector in zip(rows, self.embedder.embed([r for r, _ in rows])):
+            item = self._row_item(row, polarity, vector)
+            if item is not None and item not in found:
+                found.append(item)
+        return found
+
+    def _with_quoted_items(self, tag: ComBTag, text: str, ctx: Context | None) -> ComBTag:
+        """A table or list passage of the study lists several items: the tag keeps its primary item and carries
+        them all in ``items`` (primary first), so a card does not show one barrier of a table of several. A table
+        passage otherwise left without a link takes the first item it quotes, as a quoted table wording would."""
+        if ctx is None or ctx.doc_type != "study" or ctx.design not in REPORTING_DESIGNS:
+            return tag
+        quoted = self.quoted_items(text)
+        if not quoted:
+            return tag
+        if tag.item not in [it.id for it in quoted]:  # a table is about the rows it holds
+            tag = make_tag(quoted[0], f"reports_{quoted[0].polarity}", tag.confidence)
+        ids = [tag.item] + [it.id for it in quoted if it.id != tag.item]
+        if len(ids) > 1:
+            tag.items = ids
+        return tag
 
     def tag_texts(self, texts: list[str], contexts: list[Context | None] | None = None) -> list[ComBTag]:
         return self.tag_vectors(self.embedder.embed(texts), texts, contexts)
@@ -290,6 +422,7 @@ class EvidenceModel:
 
     model: object
     vectorizer: object
+    tfidf: float = EVIDENCE_TFIDF  # weight of the TF-IDF features beside the embedding
 
     @property
     def classes_(self):
@@ -298,10 +431,64 @@ class EvidenceModel:
     def _features(self, vectors: np.ndarray, texts: list[str]):
         from scipy.sparse import csr_matrix, hstack
 
-        return hstack([csr_matrix(vectors), EVIDENCE_TFIDF * self.vectorizer.transform(texts)]).tocsr()
+        return hstack([csr_matrix(vectors), self.tfidf * self.vectorizer.transform(texts)]).tocsr()
 
     def predict_proba(self, vectors: np.ndarray, texts: list[str]) -> np.ndarray:
         return self.model.predict_proba(self._features(vectors, texts))
+
+
+NONE_CLASS = "none"
+
+
+def _training_items() -> list[dict]:
+    import json
+
+    if not TRAINING_ITEMS.exists():
+        return []
+    return [json.loads(line) for line in TRAINING_ITEMS.read_text("utf-8").splitlines() if line.strip()]
+
+
+def _statement_rows(statements: list[dict] | None) -> list[tuple[str, str, str]]:
+    """(text, item id or "none", relation) for the statement models: the written training items, the
+    catalogue's own sentences (plain text, table wording and ``said`` report the item; ``evidence`` is evidence
+    against a barrier or backs an enabler), its no-link sentences and the training statements labelled none."""
+    from assistant.comb.taxonomy import catalogue
+
+    rows = [(r["text"], r["item"] or NONE_CLASS, r["relation"]) for r in _training_items()]
+    for it in items():
+        for sentence in (it.text, it.study_wording, it.table3_need, *it.said):
+            if sentence:
+                rows.append((sentence, it.id, f"reports_{it.polarity}"))
+        for sentence in it.evidence:
+            rows.append((sentence, it.id, "evidence_against" if it.polarity == "barrier" else "reports_enabler"))
+    rows += [(s, NONE_CLASS, "none") for s in catalogue().get("no_link", ())]
+    statements = statements if statements is not None else read_statements(TRAINING_FILE)
+    rows += [(s["text"], NONE_CLASS, "none") for s in statements if s["component"] == "none"]
+    return rows
+
+
+def _fit_text_model(embedder, texts: list[str], y: list, C: float, tfidf: float) -> EvidenceModel:
+    from sklearn.feature_extraction.text import TfidfVectorizer
+    from sklearn.linear_model import LogisticRegression
+
+    model = EvidenceModel(model=None, vectorizer=TfidfVectorizer(ngram_range=(1, 2), sublinear_tf=True).fit(texts),
+                          tfidf=tfidf)
+    model.model = LogisticRegression(C=C, max_iter=5000, class_weight="balanced").fit(
+        model._features(embedder.embed(texts), texts), y)
+    return model
+
+
+def train_statement_models(embedder, statements: list[dict] | None = None) -> tuple[object, object]:
+    """The statement item model (item or none) and the relation model (for a barrier: evidence against it, or a
+    report of it; trained on the barrier rows above: statements, not the long training passages, which are nearly
+    all evidence)."""
+    if not _training_items():
+        return None, None
+    rows = _statement_rows(statements)
+    item_model = _fit_text_model(embedder, [t for t, _, _ in rows], [i for _, i, _ in rows], STATEMENT_C, STATEMENT_TFIDF)
+    barrier = [(t, r == "evidence_against") for t, i, r in rows if i != NONE_CLASS and by_id()[i].polarity == "barrier"]
+    relation_model = _fit_text_model(embedder, [t for t, _ in barrier], [e for _, e in barrier], STATEMENT_C, 1.0)
+    return item_model, relation_model
 
 
 def train_evidence_model(embedder, evidence: np.ndarray, evidence_owner: np.ndarray) -> EvidenceModel | None:
@@ -343,10 +530,12 @@ def _hubness(embedder, profile: np.ndarray, statements: list[dict] | None) -> np
 def train(embedder, statements: list[dict] | None = None, C: float = 4.0) -> Tagger:
     classifier = train_classifier(embedder, statements, C)
     report, report_owner, evidence, evidence_owner = _profiles(embedder)
+    statement_model, relation_model = train_statement_models(embedder, statements)
     return Tagger(version=fingerprint() or "untrained", classifier=classifier, report_vectors=report,
                   report_owner=report_owner, evidence_vectors=evidence, evidence_owner=evidence_owner,
                   evidence_model=train_evidence_model(embedder, evidence, evidence_owner), embedder=embedder,
-                  none_vectors=_none_profile(embedder), report_hub=_hubness(embedder, report, statements))
+                  none_vectors=_none_profile(embedder), report_hub=_hubness(embedder, report, statements),
+                  statement_model=statement_model, relation_model=relation_model)
 
 
 def fingerprint() -> str | None:
@@ -354,7 +543,7 @@ def fingerprint() -> str | None:
     Stored with each index version so that a changed tagger re-tags the corpus on the next `index`."""
     if not TRAINING_FILE.exists():
         return None
-    sources = (TRAINING_FILE, TRAINING_PASSAGES, HERE / "catalogue.yaml", HERE / "taxonomy.yaml", Path(__file__))
+    sources = (TRAINING_FILE, TRAINING_PASSAGES, TRAINING_ITEMS, HERE / "catalogue.yaml", HERE / "taxonomy.yaml", Path(__file__))
     data = b"".join(p.read_bytes() for p in sources if p.exists())
     return hashlib.sha256(data + str(TAGGER_FORMAT).encode()).hexdigest()[:16]
 

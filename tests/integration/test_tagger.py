@@ -19,6 +19,13 @@ CLEAR = [  # (statement, catalogue item, relation, component, level), written be
      "e-invest-early-save-later", "reports_enabler", "capability", "individual"),
     ("Hard to show the impact and value for money of services", "b-hard-to-show-impact", "reports_barrier", "capability", "individual"),
     ("The interviews were transcribed and coded in NVivo.", None, "none", "none", None),
+    # issue 12, other registers (written for this test, not in the training data or a gold set)
+    ("Honestly, once you've seen how a baby's brain is shaped by the people around them, you can't unsee it.",
+     "e-baby-brain-evidence", "reports_enabler", "capability", "individual"),
+    pytest.param("Contracts should run for several years so that a team is not disbanded the moment a grant ends.",
+                 "b-short-term-funding", "evidence_against", "none", "system",
+                 marks=pytest.mark.xfail(strict=True, reason="known weak spot: a policy sentence that names the barrier's "
+                                                             "consequence is read as reporting it (relation)")),
 ]
 
 
@@ -59,3 +66,25 @@ def test_tag_cli_prints_the_contract(tmp_path):
     assert "Barrier: hard to show impact and value for money · Capability (knowledge and skills)" in human.stdout
     assert "What the study proposes: education, training, enablement" in human.stdout
 
+
+
+def test_a_study_table_passage_carries_every_item_it_quotes(tagger):
+    """The study's Table 1 passage on its last two themes lists three barriers: the card must not show one of
+    them as if it were the passage's only barrier (issue 12)."""
+    from pathlib import Path
+
+    from assistant.comb.catalogue import consistency_problems
+    from assistant.comb.tagger import Context
+    from assistant.ingest.chunking import chunk_document
+    from assistant.ingest.loaders import load_document
+
+    path = Path(__file__).resolve().parents[2] / "corpus" / "study" / "study-barriers-and-enablers-tables.md"
+    doc = load_document(path)
+    passage = next(p for p in chunk_document(doc) if p.locator.startswith("Table 1 barriers: maternal"))
+    vector = tagger.embedder.embed([passage.embed_text()])
+    tag = tagger.tag_vectors(vector, [passage.text], [Context(doc.meta.doc_type, doc.meta.design)])[0]
+    assert set(tag.items) == {"b-sustainability-concerns", "b-doubts-about-numbers", "b-covid-demand"}
+    assert tag.items[0] == tag.item and tag.relation == "reports_barrier" and consistency_problems(tag) == []
+    assert tag.to_dict()["items"] == tag.items
+    plain = tagger.tag_texts(["Short-term funding makes it hard to keep a team going."])[0]
+    assert plain.items == [] and "items" not in plain.to_dict()  # a statement quotes no table

@@ -66,3 +66,101 @@ def tagger(embedder):
 
 
 
+TABLE_PASSAGE = """Table 1 lists barriers by theme:
+
+| Theme | Barrier (paraphrased) | COM-B |
+|---|---|---|
+| The commissioning process | none listed | N/A |
+| Funding process | Funding is short term | N/A |
+| Impact of Covid-19 | Demand rose in the pandemic | Motivation |
+
+Both are coded as shown.
+- first listed point;
+- second listed point."""
+
+
+def test_quoted_rows_reads_table_rows_with_their_header_polarity_and_list_items():
+    from assistant.comb.tagger import quoted_rows
+
+    rows = quoted_rows(TABLE_PASSAGE)
+    assert rows == [("Funding process Funding is short term N/A", "barrier"),
+                    ("Impact of Covid-19 Demand rose in the pandemic Motivation", "barrier"),
+                    ("first listed point", None), ("second listed point", None)]  # header, rule and "none listed" left out
+    assert quoted_rows("A paragraph with no table.") == []
+    assert quoted_rows("| Theme | Enabler | COM-B |\n|---|---|---|\n| A | Peers share | Opportunity |") == [
+        ("A Peers share Opportunity", "enabler")]
+
+
+def test_items_field_is_optional_in_the_contract_and_round_trips():
+    from assistant.comb.catalogue import by_id, make_tag
+    from assistant.models import ComBTag
+
+    tag = make_tag(by_id()["b-covid-demand"], "reports_barrier", 0.9)
+    assert "items" not in tag.to_dict()  # a passage quoting one item or none keeps the DESIGN.md keys
+    tag.items = ["b-covid-demand", "b-doubts-about-numbers"]
+    d = tag.to_dict()
+    assert d["items"] == ["b-covid-demand", "b-doubts-about-numbers"] and d["item"] == "b-covid-demand"
+    assert ComBTag.from_dict(d).items == tag.items and ComBTag.from_dict({"item": None}).items == []
+
+
+def test_consistency_check_covers_the_items_list():
+    from assistant.comb.catalogue import by_id, consistency_problems, make_tag
+
+    tag = make_tag(by_id()["b-covid-demand"], "reports_barrier", 0.9)
+    tag.items = ["b-covid-demand", "b-sustainability-concerns"]
+    assert consistency_problems(tag) == []
+    tag.items = ["b-sustainability-concerns", "b-covid-demand"]
+    assert any("first" in p for p in consistency_problems(tag))
+    tag.items = ["b-covid-demand", "b-made-up"]
+    assert any("b-made-up" in p for p in consistency_problems(tag))
+    none = make_tag(None, "none", 0.5)
+    none.items = ["b-covid-demand"]
+    assert consistency_problems(none)
+
+
+def _words(text: str) -> set[str]:
+    import re
+
+    return set(re.findall(r"[a-z]+", text.lower()))
+
+
+def test_training_items_are_labelled_by_the_catalogue_and_apart_from_every_gold_set():
+    """The statements written for the item model (issue 12) carry a catalogue item and a relation that fits it,
+    come in the three registers, and share no text with a gold set (checked by machine; a failure names only
+    the training id)."""
+    import json
+    from pathlib import Path
+
+    from assistant.comb.catalogue import RELATIONS, by_id
+    from assistant.comb.tagger import TRAINING_ITEMS
+
+    rows = [json.loads(line) for line in TRAINING_ITEMS.read_text("utf-8").splitlines() if line.strip()]
+    assert len(rows) >= 100 and len({r["id"] for r in rows}) == len(rows)
+    assert {r["style"] for r in rows} == {"interview", "table_row", "policy"}
+    for r in rows:
+        assert r["relation"] in RELATIONS, r["id"]
+        if r["relation"] == "none":
+            assert r["item"] is None, r["id"]
+        else:
+            wanted = "enabler" if r["relation"] == "reports_enabler" else "barrier"
+            assert by_id()[r["item"]].polarity == wanted, r["id"]
+    assert {r["item"] for r in rows if r["item"]} == set(by_id())  # every catalogue item has statements
+    evals = Path(__file__).resolve().parents[2] / "evals"
+    gold = [json.loads(line)["text"] for f in ("comb_other_styles.jsonl", "comb_statements.jsonl", "comb_study_rows.jsonl",
+                                               "comb_passages.jsonl")
+            for line in (evals / f).read_text("utf-8").splitlines() if line.strip()]
+    statements = [g for g in gold if len(g) < 300]
+    for r in rows:
+        assert not any(r["text"] in g or g in r["text"] for g in gold), r["id"]
+        w = _words(r["text"])
+        overlap = max(len(w & _words(g)) / len(w | _words(g)) for g in statements)
+        assert overlap <= 0.4, f"{r['id']} shares {overlap:.0%} of its words with a gold statement"
+
+
+def test_also_lists_names_the_other_quoted_items_in_plain_words():
+    from assistant.comb.catalogue import also_lists, by_id, make_tag
+
+    tag = make_tag(by_id()["b-covid-demand"], "reports_barrier", 0.9)
+    assert also_lists(tag) is None
+    tag.items = ["b-covid-demand", "b-short-term-funding"]
+    assert also_lists(tag) == "This table also lists: short-term funding (barrier)"
