@@ -319,9 +319,14 @@ def named_items(hits: list[Hit], relations: tuple[str, ...]) -> list[tuple[Hit, 
     seen, out = set(), []
     for hit in hits:
         tag = hit.passage.com_b
-        if tag.item in by_id() and tag.relation in relations and tag.item not in seen:
-            seen.add(tag.item)
-            out.append((hit, by_id()[tag.item]))
+        if tag.relation not in relations:
+            continue
+        # a table passage (``items``) names each barrier its rows quote, the primary first
+        others = [i for i in tag.items[1:] if i in by_id() and by_id()[i].polarity == by_id().get(tag.item, by_id()[i]).polarity]
+        for item_id in [tag.item, *others]:
+            if item_id in by_id() and item_id not in seen:
+                seen.add(item_id)
+                out.append((hit, by_id()[item_id]))
     return out
 
 

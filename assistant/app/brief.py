@@ -23,7 +23,7 @@ import re
 from collections import OrderedDict
 
 from assistant.app.web.security import md_safe, safe_url
-from assistant.comb.catalogue import describe
+from assistant.comb.catalogue import also_lists, describe
 from assistant.models import ComBTag
 
 MARKER = re.compile(r"\[(\d+)\]")
@@ -195,6 +195,9 @@ def build_brief(turns, index_version, date=None, title: str = "Evidence brief") 
                   f"Passage ID: `{' '.join(str(c.get('passage_id') or '').split()).replace('`', '')}`", f"Document type: {one_line(c.get('doc_type'))}"]
         words = describe(ComBTag.from_dict(_tag(c)))
         detail.append(f"COM-B: {safe(words[0])}" if words else "COM-B: no link to the study's barriers or enablers")
+        also = also_lists(ComBTag.from_dict(_tag(c)))
+        if also:
+            detail.append(safe(also))
         strength = c.get("strength") or {}
         if strength.get("design"):
             detail.append("Evidence: " + safe(", ".join(str(strength[k]).replace("_", " ") for k in ("design", "setting", "sample_size")

@@ -299,3 +299,15 @@ def test_what_a_named_source_says_comes_before_when_it_was_published():
     lead = dict(a.parts)["lead"]
     assert lead.startswith("Statement 3 says")
     assert dict(answer_for("When was NICE QS133 published?", "named_source", [qs]).parts)["lead"].startswith("NICE quality")
+
+
+def test_a_barrier_answer_names_every_barrier_a_cited_table_passage_lists():
+    tag = make_tag(by_id()["b-unsure-who-can-support"], "reports_barrier", 0.7)
+    tag.items = ["b-unsure-who-can-support", "b-hard-to-show-impact", "e-sharing-between-commissioners"]
+    table = make_passage("study-tables:0002", "Commissioners could not say who might support infant mental health, and "
+                         "found it hard to show value for money.", doc_type="study", com_b=tag)
+    a = answer_for("Why is it hard for commissioners to show value for money?", "barriers", [table])
+    named = dict(a.parts)["barriers"]
+    assert by_id()["b-hard-to-show-impact"].study_wording.lower() in named
+    assert by_id()["b-unsure-who-can-support"].study_wording.lower() in named
+    assert "sharing" not in named  # an enabler the table lists is not named among the barriers

@@ -394,3 +394,33 @@ def test_the_chat_keeps_refused_questions_in_the_gap_register(settings, tmp_path
     chat.respond("What did commissioners say about short-term funding?", [])
     rows = chat.gap_rows()
     assert len(rows) == 1 and rows[0][0] == "best sourdough recipe" and rows[0][1] == 1 and rows[0][2] == "refused"
+
+
+def _table_tag() -> ComBTag:
+    tag = make_tag(by_id()["b-unsure-who-can-support"], "reports_barrier", 0.7)
+    tag.items = ["b-unsure-who-can-support", "b-hard-to-show-impact", "b-no-dedicated-commissioning"]
+    return tag
+
+
+def test_a_table_passage_card_says_what_else_its_rows_list():
+    out = cards.card_html(citation(com_b=_table_tag()))
+    assert "Barrier: unsure who in the workforce can support" in out
+    assert "This table also lists: hard to show impact and value for money (barrier)" in out
+    assert "pair-also" not in cards.card_html(citation())  # a passage quoting one item has no such line
+
+
+def test_the_comb_map_counts_and_opens_a_table_passage_under_each_item_it_lists(settings):
+    from assistant.comb.catalogue import items
+    from tests.support import make_passage
+
+    fake = FakeAssistant()
+    table = make_passage("study-tables:0001", "| Theme | Barrier |", com_b=_table_tag(), doc_type="study")
+    other = make_passage("report:0002", "Boards ask for value for money.",
+                         com_b=make_tag(by_id()["b-hard-to-show-impact"], "evidence_against", 0.6))
+    fake.retriever = type("R", (), {"passages": [table, other]})()
+    app = handlers.ChatApp(fake, settings)
+    counts = {row[0]: row[-1] for row in app.comb_map_rows()}
+    assert counts[by_id()["b-hard-to-show-impact"].label] == 2 and counts[by_id()["b-no-dedicated-commissioning"].label] == 1
+    row = next(i for i, it in enumerate(items()) if it.id == "b-no-dedicated-commissioning")
+    html = app.passages_for_item(row)
+    assert "(1 passage)" in html and "This table also lists" in html

@@ -58,7 +58,7 @@ def _as_dict(obj) -> dict:
 def comb_badge(tag: dict) -> str:
     """The COM-B link in plain words: "Barrier: short-term funding · system level (the study codes it N/A)",
     then what the study proposes. A passage with no link says so."""
-    from assistant.comb.catalogue import describe
+    from assistant.comb.catalogue import also_lists, describe
     from assistant.models import ComBTag
 
     words = describe(ComBTag.from_dict(tag))
@@ -69,8 +69,9 @@ def comb_badge(tag: dict) -> str:
     kind = "system" if tag.get("level") == "system" else comp
     relation = tag.get("relation") or "none"
     pol_class = {"reports_barrier": "barrier", "reports_enabler": "enabler", "evidence_against": "evidence"}.get(relation, "neutral")
+    also = also_lists(ComBTag.from_dict(tag))  # a table passage: the other barriers or enablers its rows quote
     return (f'<span class="pair-badge pair-{esc(kind)} pair-{pol_class}" data-item="{esc(tag.get("item"))}">{esc(words[0])}</span>'
-            f'<div class="pair-proposes">{esc(words[1])}</div>')
+            f'<div class="pair-proposes">{esc(words[1])}</div>' + (f'<div class="pair-also">{esc(also)}</div>' if also else ""))
 
 
 def strength_badge(strength: dict) -> str:

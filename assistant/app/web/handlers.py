@@ -264,8 +264,8 @@ class ChatApp:
 
         counts: dict[str, int] = {}
         for p in self.assistant.retriever.passages:
-            if p.com_b.item:
-                counts[p.com_b.item] = counts.get(p.com_b.item, 0) + 1
+            for item_id in p.com_b.items or ([p.com_b.item] if p.com_b.item else []):  # a table counts for each row's item
+                counts[item_id] = counts.get(item_id, 0) + 1
         rows = []
         for it in items():
             fns, pols = proposal(it.component)
@@ -288,7 +288,7 @@ class ChatApp:
             item = items()[i]
         except (TypeError, ValueError, IndexError):
             return '<div class="pair-cards"><p>Choose a barrier or enabler in the table.</p></div>'
-        passages = [p for p in self.assistant.retriever.passages if p.com_b.item == item.id]
+        passages = [p for p in self.assistant.retriever.passages if item.id in (p.com_b.items or [p.com_b.item])]
         head = (f'<div class="pair-cards-head">The evidence for: <q>{esc(item.label)}</q> ({len(passages)} passage'
                 f'{"s" if len(passages) != 1 else ""}). The study\'s wording: <q>{esc(item.study_wording)}</q></div>')
         cards = "".join(card_html(Citation.from_passage(p, n, 0.0)) for n, p in enumerate(passages, start=1))
