@@ -50,13 +50,11 @@ class Retriever:
     def __init__(self, collection, embedder, settings: Settings):
         self.embedder = embedder
         self.settings = settings
-        got = collection.get(include=["documents", "metadatas", "embeddings"])  # the only read of the store
-        order = sorted(range(len(got["ids"])), key=lambda i: got["ids"][i])
-        shared: dict = {}
-        self.passages = [passage_from_chroma(got["ids"][i], got["documents"][i], got["metadatas"][i], shared) for i in order]
-        self.vectors = np.asarray(got["embeddings"], dtype=np.float32).reshape(len(order), -1)[order] if order else \
-            np.zeros((0, 0), dtype=np.float32)
-        del got
+        passages, vectors = read_version(collection)  # the only read of the store
+        order = sorted(range(len(passages)), key=lambda i: passages[i].passage_id)
+        self.passages = [passages[i] for i in order]
+        self.vectors = vectors[order] if order else np.zeros((0, 0), dtype=np.float32)
+        del passages, vectors
         self.index_of = {p.passage_id: i for i, p in enumerate(self.passages)}
         self.columns = FilterColumns(self.passages)
         self.lexical = LexicalIndex([p.embed_text() for p in self.passages])
@@ -116,6 +114,29 @@ class Retriever:
         if tok is None:
             return len(word) > 9
         return len(tok.tokenize(word)) >= 2
+
+
+READ_PAGE = 2000  # passages a request: a 50,000-passage version never sits in memory twice as float64 or JSON
+
+
+def read_version(collection) -> tuple[list[Passage], np.ndarray]:
+    """Every passage and vector of a version, read a page at a time: each page's metadata becomes Passages
+    (sharing one DocumentMeta a document) and its vectors float32 at once, so the peak is one page of what
+    Chroma returns (float64 arrays, or JSON lists from a server) rather than the whole version."""
+    shared: dict = {}
+    passages: list[Passage] = []
+    pages: list[np.ndarray] = []
+    while True:
+        got = collection.get(include=["documents", "metadatas", "embeddings"], limit=READ_PAGE, offset=len(passages))
+        ids = got["ids"]
+        passages.extend(passage_from_chroma(pid, text, meta, shared)
+                        for pid, text, meta in zip(ids, got["documents"], got["metadatas"]))
+        if len(ids):
+            pages.append(np.asarray(got["embeddings"], dtype=np.float32).reshape(len(ids), -1))
+        if len(ids) < READ_PAGE:
+            break
+    vectors = np.concatenate(pages) if pages else np.zeros((0, 0), dtype=np.float32)
+    return passages, vectors
 
 
 class FilterColumns:

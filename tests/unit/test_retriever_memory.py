@@ -24,13 +24,14 @@ class OneReadCollection:
     def __init__(self, passages, vectors):
         self.passages, self.vectors, self.reads = passages, vectors, 0
 
-    def get(self, include=None):
+    def get(self, include=None, limit=None, offset=0):
         self.reads += 1
         if self.reads > 1:
             raise AssertionError("the retriever read the store again")
-        rev = list(reversed(range(len(self.passages))))  # not in id order: the retriever sorts
+        rev = list(reversed(range(len(self.passages))))[offset:offset + (limit or len(self.passages))]  # not in id order
         return {"ids": [self.passages[i].passage_id for i in rev], "documents": [self.passages[i].text for i in rev],
-                "metadatas": [passage_metadata(self.passages[i]) for i in rev], "embeddings": self.vectors[rev]}
+                "metadatas": [passage_metadata(self.passages[i]) for i in rev],
+                "embeddings": self.vectors[rev].astype(np.float64)}  # as embedded Chroma returns them
 
     def query(self, *args, **kwargs):
         raise AssertionError("a search must not query the store")
@@ -78,6 +79,28 @@ def test_search_never_touches_the_store_and_finds_the_nearest(retriever):
     q = FakeEmbedder().embed_one("how many otters were counted on the Tyne")
     for h in r.hits:
         assert h.score == pytest.approx(float(retriever.vectors[retriever.index_of[h.passage.passage_id]] @ q), abs=1e-5)
+
+
+def test_a_version_is_read_a_page_at_a_time_in_id_order(monkeypatch):
+    from assistant.retrieval import retriever as module
+
+    monkeypatch.setattr(module, "READ_PAGE", 2)
+    fake = FakeEmbedder()
+    passages = [make_passage(f"doc{i % 3}:{i:04d}", t) for i, t in enumerate(TEXTS)]
+    vectors = fake.embed([p.embed_text() for p in passages])
+
+    class Paged(OneReadCollection):
+        def get(self, include=None, limit=None, offset=0):
+            self.reads -= 1 if self.reads else 0  # every page is allowed; count pages instead
+            self.pages = getattr(self, "pages", 0) + 1
+            return super().get(include, limit, offset)
+
+    coll = Paged(passages, vectors)
+    r = Retriever(coll, fake, Settings())
+    assert coll.pages == 4  # 2 + 2 + 2 + an empty last page
+    assert [p.passage_id for p in r.passages] == sorted(p.passage_id for p in passages)
+    for p in passages:
+        assert np.allclose(r.vectors[r.index_of[p.passage_id]], vectors[passages.index(p)])
 
 
 def test_each_document_meta_is_held_once(retriever):
