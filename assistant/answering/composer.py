@@ -509,7 +509,10 @@ def compose(question: str, intent: str, hits: list[Hit], idf: dict, default_idf:
                  and (not asked or c.hit.passage.com_b.component == asked.group(1).lower())]
     if not cands and not table:
         return Composed("", [], not_covered)
-    picked = pick_lead(cands)
+    # the passages a barrier or how-to plan brought in (one per catalogue item) are for the groups below; the lead
+    # answers from the question's own ranking, so a loosely related planned passage never leads
+    own = [c for c in cands if not (c.hit.planned and not c.hit.overview and intent in ("barriers", "how_to"))]
+    picked = pick_lead(own or cands)
     if intent == "evidence":  # "does it work": the strongest design speaks first (hits come in that order)
         rank = {id(h): i for i, h in enumerate(hits)}
         picked.sort(key=lambda c: rank[id(c.hit)])

@@ -105,7 +105,8 @@ INTENT_RULES: tuple[tuple[str, re.Pattern], ...] = (
         r"randomi[sz]ed|systematic review|outcomes?|proven|shown|impact of|evaluations?|gains?)\b", re.I)),
     ("how_to", re.compile(
         r"\b(how (?:do|can|should|could|might) (?:i|we|a commissioner|commissioners|my|our)|how to|what would help|"
-        r"make the case|persuade|convince|business case|what (?:can|should) (?:i|we)|steps to|set up|get .* funded)\b", re.I)),
+        r"make the case|persuade|convince|business case|what (?:can|should) (?:i|we)|steps to|set up|get .* funded|"
+        r"what (?:does|do|did) (?:the (?:study|authors|researchers|toolkit)|it|they) (?:propose|recommend|suggest))\b", re.I)),
     ("fact", re.compile(
         r"\b(how (?:many|much|long|often)|when (?:did|was|were|is|will)|what year|what (?:percentage|proportion|share|figure|amount)|"
         r"how big|what is the (?:total|number|cost))\b", re.I)),

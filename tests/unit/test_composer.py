@@ -311,3 +311,19 @@ def test_a_barrier_answer_names_every_barrier_a_cited_table_passage_lists():
     assert by_id()["b-hard-to-show-impact"].study_wording.lower() in named
     assert by_id()["b-unsure-who-can-support"].study_wording.lower() in named
     assert "sharing" not in named  # an enabler the table lists is not named among the barriers
+
+
+def test_a_passage_the_barrier_plan_brought_in_goes_under_its_barrier_not_in_the_lead():
+    from assistant.retrieval.retriever import Hit
+
+    q = "Why do commissioners struggle to use research evidence?"
+    own = make_passage("background:0007", "Earlier work found research evidence hard to apply in commissioning unless "
+                       "it is actively mobilised.", doc_type="study")
+    money = make_passage("study-funding:0004", "Commissioners struggle to use short-term money for core contracts, so they "
+                         "use it for bridging work.", doc_type="study",
+                         com_b=make_tag(by_id()["b-short-term-funding"], "reports_barrier", 0.7))
+    planned = Hit(money, 0.45, 0.0, planned=True)  # brought in by the plan for its catalogue item
+    r = make_retrieval([(own, 0.54)], q)
+    parts = dict(compose(q, "barriers", [r.hits[0], planned], IDF, DEFAULT_IDF, [], {}).parts)
+    assert parts["lead"].startswith("Earlier work found research evidence") and "short-term money" not in parts["lead"]
+    assert "short-term money" in parts["by_barrier"]

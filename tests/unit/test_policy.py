@@ -26,6 +26,7 @@ S = Settings.from_env()
     ("Which of those are capability problems?", "barriers"),
     ("Does video feedback actually work?", "evidence"),
     ("How do I make the case to my ICB board for a parent-infant team?", "how_to"),
+    ("What does the study propose for commissioners who do not think about infant mental health?", "how_to"),
     ("How many parent-infant teams are there in the UK?", "fact"),
     ("When did integrated care systems formally take over from clinical commissioning groups?", "fact"),
     ("Is VIG better than VIPP-SD, or is the difference between them small?", "comparison"),
