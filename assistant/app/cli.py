@@ -89,18 +89,32 @@ def index(
     if as_json:
         _print_json(report.to_dict())
     else:
+        reread = f" ({len(report.loader_changed)} re-read: their loader changed)" if report.loader_changed else ""
         typer.echo(
-            f"index version {report.version}: {len(report.added)} added, {len(report.updated)} updated, "
+            f"index version {report.version}: {len(report.added)} added, {len(report.updated)} updated{reread}, "
             f"{len(report.unchanged)} unchanged, {len(report.removed)} removed, {len(report.failed)} failed; "
-            f"{report.passages} passages in {report.seconds:.1f} s"
+            f"{report.passages} passages in {report.seconds:.1f} s{_garbled_count(report.warnings)}"
         )
         for f in report.failed:
             typer.echo(f"  failed: {f['path']}: {f['error']}", err=True)
+        _echo_warnings(report.warnings)
         _echo_near(report.near_duplicates)
     if run_eval and report.changed:
         _run_eval(settings, as_json)
     if report.failed:
         raise typer.Exit(1)
+
+
+def _garbled_count(notes: list[dict]) -> str:
+    """The summary line's note of pages read but doubted (see the warnings below it); "" when there are none."""
+    return f"; {_count(len(notes), 'page')} may be garbled (see below)" if notes else ""
+
+
+def _echo_warnings(notes: list[dict], names: dict | None = None) -> None:
+    """One line per doubted page, naming the file (``names``: the user's file for a copy `add` made) and page."""
+    for n in notes:
+        where = (names or {}).get(n["file"], n["file"])
+        typer.echo(f"  warning: {where}, page {n['page']}: {n['reason']}", err=True)
 
 
 def _echo_near(near: list[dict]) -> None:
@@ -360,7 +374,7 @@ def _echo_add(result, replace: bool, as_json: bool) -> None:
         ids = ", ".join(names[:5]) + (f" and {len(names) - 5} more" if len(names) > 5 else "")
         typer.echo(f"{verb}{'d' if replace else 'ed'} {ids or 'nothing'}"
                    + (f" ({n} of {_count(total, 'file')})" if total > 1 else "")
-                   + f"; index version {report.version}, {report.passages} passages")
+                   + f"; index version {report.version}, {report.passages} passages{_garbled_count(report.warnings)}")
     else:
         typer.echo(f"nothing {verb}{'d' if replace else 'ed'}: every file was refused")
     if result.dry_run or total > 1:
@@ -370,6 +384,8 @@ def _echo_add(result, replace: bool, as_json: bool) -> None:
         typer.echo(f"  refused: {r['error']}", err=True)
     for f in report.failed if report is not None else []:
         typer.echo(f"  failed: {f['path']}: {f['error']}", err=True)
+    if report is not None:
+        _echo_warnings(report.warnings, {a["path"]: a["file"] for a in result.added})
     _echo_near(result.near_duplicates)
 
 

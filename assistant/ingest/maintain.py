@@ -23,7 +23,7 @@ from assistant.ingest import duplicates, snapshots
 from assistant.ingest.loaders import (
     FRONT_MATTER_RE,
     discover,
-    load_document,
+    load_noting,
     read_file,
     sidecar_path,
     supported_suffixes,
@@ -203,7 +203,7 @@ def _prepare(settings: Settings, file: Path, options: dict, doc_id: str | None, 
     staged = stage / target.name
     try:
         _write_with_meta(file, data, staged, meta)
-        doc = load_document(staged, settings.max_file_bytes, max_pdf_pages=settings.max_pdf_pages)
+        doc, _ = load_noting(staged, settings.max_file_bytes, max_pdf_pages=settings.max_pdf_pages)  # the index run reports its warnings
         _check_passages(settings, doc, staged)
     except LoadError as e:  # the error names the user's file, not the staged copy
         raise AssistantError(f"{file}: {e.reason}") from None

@@ -1,7 +1,9 @@
 """Indexing: corpus files -> passages -> COM-B tags -> embeddings -> a new Chroma version, swapped in atomically.
 
-Incremental by content hash: unchanged documents are copied (with their stored embeddings) from the active
-version, changed and new ones are embedded, deleted ones dropped. A file that fails to load is reported
+Incremental by content hash and loader version: unchanged documents are copied (with their stored embeddings) from the active
+version, changed and new ones are embedded, deleted ones dropped; a file whose loader changed since it was indexed (``VERSION`` of
+its loader, recorded per document as ``loader``) is read again. A loader's doubts about a page (garbled text) are
+listed in the report's ``warnings``. A file that fails to load is reported
 (with the reason) and, if it was indexed before, its previous passages stay. The new version is verified
 (counts, a probe query) before the manifest points at it; ``ASSISTANT_KEEP_VERSIONS`` earlier versions are kept
 for rollback, each with the corpus folder as it was (``snapshots``), and the manifest's ``history`` lists every
@@ -25,7 +27,8 @@ from assistant.ingest.loaders import (
     discover,
     file_hash,
     linked_folders,
-    load_document,
+    load_noting,
+    loader_tag,
 )
 from assistant.models import ComBTag, Passage
 from assistant.settings import Settings
@@ -38,6 +41,9 @@ HISTORY_LIMIT = 500  # changes the manifest's history keeps (the oldest go first
 
 @dataclass
 class IndexReport:
+    """What an indexing run did. Beyond ``../shared/DESIGN.md``'s fields: ``near_duplicates``, ``warnings`` (pages
+    read but doubted: ``{file, doc_id, page, reason}``) and ``loader_changed`` (unchanged files read again because
+    their loader's version changed; they are also in ``updated``)."""
     added: list[str] = field(default_factory=list)
     updated: list[str] = field(default_factory=list)
     unchanged: list[str] = field(default_factory=list)
@@ -49,6 +55,8 @@ class IndexReport:
     embedded: int = 0
     embed_seconds: float = 0.0
     near_duplicates: list[dict] = field(default_factory=list)
+    warnings: list[dict] = field(default_factory=list)
+    loader_changed: list[str] = field(default_factory=list)
 
     @property
     def changed(self) -> bool:
@@ -65,6 +73,8 @@ class IndexReport:
             "seconds": round(self.seconds, 3),
             "version": self.version,
             "near_duplicates": self.near_duplicates,
+            "warnings": self.warnings,
+            "loader_changed": self.loader_changed,
         }
 
 
@@ -138,10 +148,12 @@ def plan(settings: Settings, manifest: dict, full: bool) -> tuple[dict, dict, In
             continue
         hashes[doc_id] = h
         prev = old.get(doc_id)
-        if prev and prev["content_hash"] == h and not full:
+        if prev and prev["content_hash"] == h and not full and indexed_by(prev, path) == loader_tag(path):
             keep[doc_id] = prev
         else:
             to_load[doc_id] = path
+            if prev and prev["content_hash"] == h and not full:
+                report.loader_changed.append(doc_id)
     # Same content under two names is a duplicate: keep the one already indexed (or the first by path).
     for doc_id in list(keep) + list(to_load):
         h = hashes[doc_id]
@@ -152,6 +164,13 @@ def plan(settings: Settings, manifest: dict, full: bool) -> tuple[dict, dict, In
             seen_hashes[h] = doc_id
     removed = [d for d in old if d not in seen_ids]
     return to_load, keep, report, {"removed": removed, "old": old}
+
+
+def indexed_by(record: dict, path: Path) -> str | None:
+    """The loader (and version) that made a document's passages, as its record says; a record from before
+    loader versions were kept was made by version 1 of its loader."""
+    tag = loader_tag(path)
+    return record.get("loader") or (tag and tag.split(":")[0] + ":1")
 
 
 def build_index(settings: Settings, full: bool = False, quiet: bool = False, store=None, embedder=None,
@@ -188,12 +207,15 @@ def _build_index(settings, full, quiet, store, embedder, tagger, command="index"
         if reading:
             reading.update(1)
         try:
-            doc = load_document(path, settings.max_file_bytes, root=settings.corpus, max_pdf_pages=settings.max_pdf_pages)
+            doc, notes = load_noting(path, settings.max_file_bytes, root=settings.corpus,
+                                     max_pdf_pages=settings.max_pdf_pages)
             passages = chunk_document(doc, settings.passage_words)
             if len(passages) > settings.max_passages:
                 raise LoadError(path, f"makes {len(passages)} passages, over the {settings.max_passages}-passage limit; "
                                       "split it or raise ASSISTANT_MAX_PASSAGES")
             docs[doc_id], chunks[doc_id] = doc, passages
+            report.warnings += [{"file": n.get("file", str(path)), "doc_id": doc_id, "page": n.get("page"),
+                                 "reason": n.get("reason", "")} for n in notes]
         except Exception as e:  # noqa: BLE001 - one file never stops the batch; anything unforeseen is reported against it
             reason = e.reason if isinstance(e, LoadError) else \
                 f"could not be indexed ({type(e).__name__}: {str(e)[:200]}); check the file, and report this if it looks right"
@@ -203,6 +225,8 @@ def _build_index(settings, full, quiet, store, embedder, tagger, command="index"
     if reading:
         reading.close()
     fingerprints = _check_duplicates(settings, docs, chunks, keep, old, full, report)
+    report.warnings = [w for w in report.warnings if w["doc_id"] in docs]  # a refused copy is reported as that
+    report.loader_changed = [d for d in report.loader_changed if d in docs]
     report.added = sorted(d for d in docs if d not in old)
     report.updated = sorted(d for d in docs if d in old)
     if report.failed:
@@ -300,6 +324,7 @@ def _build_index(settings, full, quiet, store, embedder, tagger, command="index"
             "indexed_at": stamp,
             "meta": doc.meta.__dict__,
             "superseded_by": superseded_by.get(doc_id),
+            "loader": loader_tag(doc.path),
             **fingerprints.get(doc_id, {}),
         }
     for doc_id, fp in fingerprints.items():  # kept documents indexed before fingerprints were recorded
@@ -399,7 +424,7 @@ def _check_duplicates(settings: Settings, docs: dict, chunks: dict, keep: dict, 
     for d, rec in keep.items():  # indexed before fingerprints were kept: read the file again (no embedding)
         if not rec.get("text_hash") and rec.get("path") and Path(rec["path"]).exists():
             try:
-                fps[d] = duplicates.fingerprint(load_document(Path(rec["path"]), settings.max_file_bytes))
+                fps[d] = duplicates.fingerprint(load_noting(Path(rec["path"]), settings.max_file_bytes)[0])
                 others[d] = {**rec, **fps[d]}
             except LoadError:
                 continue

@@ -2,7 +2,11 @@
 ``SUFFIXES`` and ``load(path, data, doc_id) -> (DocumentMeta, sections)``, registered below.
 
 Every failure is a LoadError that names the file and says what to do about it: an indexing run reports it
-and carries on with the rest of the batch.
+and carries on with the rest of the batch. A loader may also warn about text it read but doubts (a PDF page
+that looks garbled): ``load_noting`` returns those warnings as records for the index report.
+
+Each loader has a ``VERSION``, bumped whenever the passages it makes change; the index records it per document
+(``loader_tag``), so that the next `index` re-reads a file whose loader changed even if the file did not.
 """
 
 from __future__ import annotations
@@ -11,6 +15,7 @@ import errno
 import hashlib
 import os
 import stat
+import warnings
 from pathlib import Path
 from types import ModuleType
 
@@ -32,6 +37,15 @@ def register(module: ModuleType) -> None:
 
 for _module in (markdown, pdf, html, txt):
     register(_module)
+
+
+def loader_tag(path: Path | str) -> str | None:
+    """Which loader reads ``path`` and at what version, as the index records it ("pdf:2"); None for a file no
+    loader reads. Only the file name is looked at: cheap enough for every file of a no-op `index`."""
+    module = LOADERS.get(Path(path).suffix.lower())
+    if module is None:
+        return None
+    return f"{module.__name__.rsplit('.', 1)[-1]}:{getattr(module, 'VERSION', 1)}"
 
 
 def supported_suffixes() -> tuple[str, ...]:
@@ -151,5 +165,21 @@ def load_document(path: Path, max_bytes: int = DEFAULT_MAX_BYTES, *, root: Path 
     return Document(meta=meta, path=str(path), content_hash=content_hash(data, meta_bytes), sections=sections)
 
 
+def load_noting(path: Path, max_bytes: int = DEFAULT_MAX_BYTES, **kwargs) -> tuple[Document, list[dict]]:
+    """``load_document``, and the loader's warnings about the text it read (``{file, page, reason}`` each, from
+    a warning with a ``record()`` such as the PDF loader's GarbledTextWarning) instead of on stderr: an indexing
+    run lists them in its report. Any other warning is passed on as it was raised."""
+    with warnings.catch_warnings(record=True) as caught:
+        warnings.simplefilter("always")
+        doc = load_document(path, max_bytes, **kwargs)
+    notes = []
+    for w in caught:
+        if callable(getattr(w.message, "record", None)):
+            notes.append(w.message.record())
+        else:
+            warnings.warn_explicit(w.message, w.category, w.filename, w.lineno, source=w.source)
+    return doc, notes
+
+
 __all__ = ["FRONT_MATTER_RE", "LOADERS", "check_inside", "discover", "file_hash", "is_corpus_file", "linked_folders",
-           "load_document", "read_file", "register", "sidecar_path", "supported_suffixes"]
+           "load_document", "load_noting", "loader_tag", "read_file", "register", "sidecar_path", "supported_suffixes"]

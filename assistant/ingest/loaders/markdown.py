@@ -17,6 +17,7 @@ from assistant.ingest.loaders.metadata import (
 from assistant.models import DocumentMeta, Section
 
 SUFFIXES = (".md", ".markdown")
+VERSION = 1  # bumped whenever the passages it makes change: `index` then re-reads the files it indexed
 HEADING_RE = re.compile(r"^(#{1,6})\s+(.+?)\s*#*\s*$")
 
 

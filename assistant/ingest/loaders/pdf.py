@@ -33,11 +33,25 @@ from assistant.ingest.loaders.pdf_text import garbled
 from assistant.models import DocumentMeta, Section
 
 SUFFIXES = (".pdf",)
+VERSION = 2  # bumped whenever the passages it makes change (2: layout-aware text): `index` re-reads every
+             # PDF indexed by an older version, unchanged or not
 HEADING_CHARS = 80  # a locator quotes at most this much of a heading
 
 
 class GarbledTextWarning(UserWarning):
-    """A page's text layer looks garbled (broken glyphs, or few real words): quotes from it may be wrong."""
+    """A page's text layer looks garbled (broken glyphs, or few real words): quotes from it may be wrong. It
+    carries the file, page and reason apart, so that an indexing run can list it in its report, not only on
+    stderr (``record()``)."""
+
+    def __init__(self, path: Path, page: int, why: str):
+        self.file, self.page = str(path), page
+        self.reason = (f"the text looks garbled ({why}); quotes from this page may be wrong: check it in the source "
+                       "viewer, or run OCR on the PDF and add the result")
+        super().__init__(f"{Path(path).name}, page {page}: {self.reason}")
+
+    def record(self) -> dict:
+        """The warning as the index report lists it: ``{file, page, reason}``."""
+        return {"file": self.file, "page": self.page, "reason": self.reason}
 
 
 def load(path: Path, data: bytes, doc_id: str) -> tuple[DocumentMeta, list[Section]]:
@@ -244,9 +258,7 @@ def pdf_sections(path: Path, data: bytes) -> list[Section]:
         sections.extend(found)
         why = garbled(" ".join(s.text for s in found))
         if why:
-            warnings.warn(GarbledTextWarning(f"{path.name}, page {number}: the text looks garbled ({why}); quotes from "
-                                             "this page may be wrong: check it in the source viewer, or run OCR on the "
-                                             "PDF and add the result"), stacklevel=2)
+            warnings.warn(GarbledTextWarning(path, number, why), stacklevel=2)
     if not sections:
         raise LoadError(path, f"PDF has no text layer ({len(pages)} page(s), no extractable text): it is probably scanned; run OCR and add the result")
     return sections

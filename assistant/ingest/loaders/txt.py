@@ -8,6 +8,7 @@ from assistant.ingest.loaders.metadata import read_sidecar, read_text
 from assistant.models import DocumentMeta, Section
 
 SUFFIXES = (".txt",)
+VERSION = 1  # bumped whenever the passages it makes change: `index` then re-reads the files it indexed
 
 
 def load(path: Path, data: bytes, doc_id: str) -> tuple[DocumentMeta, list[Section]]:
