@@ -74,8 +74,8 @@ class EvidenceAssistant:
         self.last_refresh: float = time.time()  # when the store last answered a check (open has just read it)
         self._refreshing = threading.Lock()  # one check at a time
         self._check_started: float | None = None  # monotonic start of the check in progress, if any
-        self._background: threading.Thread | None = None  # the check `ask` started, or serve's refresher loop
-        self._looping = False
+        self._background: threading.Thread | None = None  # the check `ask` (or /healthz) last started
+        self._looping = False  # serve's refresher loop runs (keep_refreshing): ask starts no checks of its own
         self._stop = threading.Event()
 
     @classmethod
@@ -170,7 +170,7 @@ class EvidenceAssistant:
     def close(self) -> None:
         """Stop the background checks (the refresher loop ends after its current check)."""
         self._stop.set()
-        self._looping = False
+        self._looping = False  # serve's refresher loop runs (keep_refreshing): ask starts no checks of its own
 
     def _answered(self) -> None:
         self.last_refresh, self.last_refresh_failed = time.time(), None
