@@ -21,7 +21,7 @@ from datetime import datetime, timezone
 from pathlib import Path
 
 from assistant.errors import AssistantError, LoadError
-from assistant.ingest import duplicates, snapshots
+from assistant.ingest import duplicates, progress, snapshots
 from assistant.ingest.loaders import (
     check_inside,
     discover,
@@ -182,6 +182,12 @@ def build_index(settings: Settings, full: bool = False, quiet: bool = False, sto
 
 
 def _build_index(settings, full, quiet, store, embedder, tagger, command="index", what=None) -> IndexReport:
+    """The run itself (the caller holds the index lock), its progress written for the chat's Corpus tab."""
+    with progress.running(settings.home, command) as prog:
+        return _run(settings, full, quiet, store, embedder, tagger, command, what, prog)
+
+
+def _run(settings, full, quiet, store, embedder, tagger, command, what, prog: progress.Progress) -> IndexReport:
     from assistant.comb.tagger import Context, fingerprint
     from assistant.store import open_store
 
@@ -203,7 +209,8 @@ def _build_index(settings, full, quiet, store, embedder, tagger, command="index"
     docs = {}
     chunks: dict[str, list[Passage]] = {}
     reading = _progress(len(to_load), "reading", quiet, unit="file") if len(to_load) > 1 else None
-    for doc_id, path in to_load.items():
+    for i, (doc_id, path) in enumerate(to_load.items()):
+        prog.update("reading files", i, len(to_load), "file")
         if reading:
             reading.update(1)
         try:
@@ -246,6 +253,8 @@ def _build_index(settings, full, quiet, store, embedder, tagger, command="index"
 
     from assistant.embedding import get_embedder
 
+    new_count = sum(len(c) for c in chunks.values())
+    prog.update("loading the model", 0, new_count, "passage")
     embedder = embedder or get_embedder()
     new_passages: list[Passage] = [p for doc_id in docs for p in chunks[doc_id]]
 
@@ -261,6 +270,7 @@ def _build_index(settings, full, quiet, store, embedder, tagger, command="index"
 
     # 1. copy unchanged documents, embeddings included, from the active version
     if keep:
+        prog.update("copying unchanged documents", 0, 0, "passage")
         src = store.open_version(active)
         got = src.get(where={"doc_id": {"$in": sorted(keep)}}, include=["embeddings", "documents", "metadatas"])
         for meta in got["metadatas"]:
@@ -279,6 +289,7 @@ def _build_index(settings, full, quiet, store, embedder, tagger, command="index"
     bar = _progress(len(new_passages), "indexing", quiet)  # after the tagger is ready: it starts moving at once
     step = EMBED_BATCH
     for i in range(0, len(new_passages), step):
+        prog.update("embedding passages", i, len(new_passages), "passage")
         batch = new_passages[i:i + step]
         vectors = embedder.embed([p.embed_text() for p in batch])
         contexts = [Context(doc_type=p.meta.doc_type, design=p.meta.design) for p in batch]
@@ -297,6 +308,7 @@ def _build_index(settings, full, quiet, store, embedder, tagger, command="index"
     report.embed_seconds = time.perf_counter() - t_embed
 
     # 3. verify before publishing: every passage is there and a probe query answers
+    prog.update("checking and publishing", len(new_passages), len(new_passages), "passage")
     expected = written
     if coll.count() != expected:
         store.drop_version(version)

@@ -229,6 +229,24 @@ class ChatApp:
                          d.get("passages"), indexed, visible(d.get("superseded_by") or "")])
         return rows
 
+    def index_progress(self, now: float | None = None) -> str:
+        """A line on the Corpus tab while an indexing run (`index`, `add`, `edit`, `remove`) is going on, read from
+        the file the run writes under the assistant's home; "" when none is. The table shows the new documents once
+        the run has published (the chat switches to the new version by itself)."""
+        import time
+
+        from assistant.ingest import progress
+
+        state = progress.read(self.settings.home, now)
+        if state is None:
+            return ""
+        now = time.time() if now is None else now
+        done, total, unit = int(state.get("done") or 0), int(state.get("total") or 0), state.get("unit") or "file"
+        count = f": {done:,} of {total:,} {unit}{'' if total == 1 else 's'} ({done / total:.0%})" if total else ""
+        return (f"**Indexing in progress** ({md_literal(state.get('command') or 'index')}, started "
+                f"{max(0, int(now - float(state.get('started') or now)))} s ago): "
+                f"{md_literal(state.get('phase') or 'working')}{count}. The answers use the current index until it ends.")
+
     def gap_rows(self) -> list[list]:
         """The evidence-gap register for maintainers: topic, how often, refused or partly covered, last asked."""
         if self.gaps is None:

@@ -105,6 +105,9 @@ def page_js() -> str:
         return ""
 
 
+PROGRESS_S = 2.0  # how often the Corpus tab looks for an indexing run's progress while it is open
+
+
 def build_app(assistant, settings: Settings, feedback_store=None, with_app: bool = False, gap_store=None):
     """The gr.Blocks app around an open EvidenceAssistant (and, with ``with_app``, its ChatApp too)."""
     import gradio as gr
@@ -117,7 +120,7 @@ def build_app(assistant, settings: Settings, feedback_store=None, with_app: bool
         turns = gr.State([])
         gr.HTML(header_html(assistant), elem_id="pair-header", js_on_load=None)
         with gr.Tabs():
-            with gr.Tab("Ask", id="ask"):
+            with gr.Tab("Ask", id="ask") as ask_tab:
                 with gr.Row(equal_height=False, elem_id="pair-main"):
                     with gr.Column(scale=6, min_width=360):
                         chatbot = gr.Chatbot(
@@ -173,6 +176,9 @@ def build_app(assistant, settings: Settings, feedback_store=None, with_app: bool
                         cards = gr.HTML(render_cards(None), elem_id="pair-cards", js_on_load=None)
             with gr.Tab("Corpus", id="corpus") as corpus_tab:
                 gr.Markdown("Every document in the index. The answers cite only these.")
+                progress_md = gr.Markdown("", elem_id="pair-index-progress")
+                progress_timer = gr.Timer(PROGRESS_S, active=False)  # ticks only while this tab is open
+                running = gr.State(False)
                 table = gr.Dataframe(value=app.corpus_rows(), headers=corpus_headers, interactive=False, wrap=True,
                                      max_height=640, elem_id="pair-corpus",
                                      datatype=["str", "str", "number", "str", "str", "number", "str", "str"],
@@ -183,7 +189,7 @@ def build_app(assistant, settings: Settings, feedback_store=None, with_app: bool
                 gap_table = gr.Dataframe(value=app.gap_rows(), headers=["Topic", "Times asked", "Kind", "Last asked (UTC)",
                                          "Example question"], interactive=False, wrap=True, max_height=400,
                                          elem_id="pair-gaps", datatype=["str", "number", "str", "str", "str"])
-            with gr.Tab("COM-B map", id="comb-map"):
+            with gr.Tab("COM-B map", id="comb-map") as map_tab:
                 gr.Markdown("The study's diagnosis (McSweeney et al. 2025, Tables 1-3): each barrier and enabler, its COM-B "
                             "component or system level, what the study proposes, and how many passages bear on it. "
                             "Choose a row to see the evidence for it.")
@@ -192,7 +198,7 @@ def build_app(assistant, settings: Settings, feedback_store=None, with_app: bool
                                           datatype=["str", "str", "str", "str", "str", "number"])
                 item_cards = gr.HTML('<div class="pair-cards"><p>Choose a barrier or enabler in the table.</p></div>',
                                      elem_id="pair-map-cards", js_on_load=None)
-            with gr.Tab("About", id="about"):
+            with gr.Tab("About", id="about") as about_tab:
                 gr.Markdown(about_markdown(), elem_id="pair-about")
 
         inputs = [question, turns, doc_types, components, year_min, year_max, designs]
@@ -236,8 +242,19 @@ def build_app(assistant, settings: Settings, feedback_store=None, with_app: bool
         export_btn.click(export, [turns], [download_btn], api_visibility="private").then(
             None, None, None, js="() => { setTimeout(() => { const b = document.querySelector('#pair-download'); "
                                  "if (b && b.offsetParent !== null) b.click(); }, 50); }")
-        corpus_tab.select(lambda: (app.corpus_rows(), app.gap_rows()), None, [table, gap_table], api_visibility="private",
-                          show_progress="hidden")
+        corpus_tab.select(lambda: (app.corpus_rows(), app.gap_rows(), app.index_progress(), gr.Timer(active=True)), None,
+                          [table, gap_table, progress_md, progress_timer], api_visibility="private", show_progress="hidden")
+        for other in (ask_tab, map_tab, about_tab):
+            other.select(lambda: gr.Timer(active=False), None, [progress_timer], api_visibility="private",
+                         show_progress="hidden")
+
+        def on_tick(was_running):
+            """The progress line; the table again once a run has ended (it lists what the run published)."""
+            line = app.index_progress()
+            return line, (app.corpus_rows() if was_running and not line else gr.skip()), bool(line)
+
+        progress_timer.tick(on_tick, [running], [progress_md, table, running], api_visibility="private",
+                            show_progress="hidden")
 
         def on_map_select(evt):
             return app.passages_for_item(evt.index[0] if isinstance(evt.index, (list, tuple)) else evt.index)
