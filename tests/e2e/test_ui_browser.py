@@ -305,3 +305,23 @@ def test_design_filter_is_respected(page):
     ask(page, "Does video feedback work for parents and babies?")
     designs = page.locator("#pair-cards .pair-card").evaluate_all("els => els.map(e => e.dataset.design)")
     assert designs and set(designs) == {"randomised_trial"}, designs
+
+
+def test_corpus_tab_shows_an_indexing_run_in_progress(page, server):
+    """A run's progress file (written as `index` writes it; this test's process stands for the run) appears on the
+    Corpus tab within a few timer ticks, and goes when the run ends."""
+    from assistant.ingest import progress
+
+    run = progress.Progress(server["home"], "add")
+    run.update("embedding passages", 128, 500, "passage")
+    try:
+        page.get_by_role("tab", name="Corpus").click()
+        page.wait_for_function("(document.querySelector('#pair-index-progress') || {innerText: ''}).innerText"
+                               ".includes('128 of 500 passages')", timeout=10_000)
+        run.update("embedding passages", 192, 500, "passage")
+        page.wait_for_function("document.querySelector('#pair-index-progress').innerText.includes('192 of 500')",
+                               timeout=10_000)  # the timer keeps reading it
+    finally:
+        run.close()
+    page.wait_for_function("!document.querySelector('#pair-index-progress').innerText.includes('Indexing')",
+                           timeout=10_000)
