@@ -180,8 +180,11 @@ def edit(
         report = edit_document(Settings.from_env(), doc_id, changes, quiet=as_json)
     except AssistantError as e:
         fail(str(e))
-    _print_json(report.to_dict()) if as_json else typer.echo(
-        f"edited {doc_id} ({', '.join(changes)}); index version {report.version}")
+    if as_json:
+        _print_json(report.to_dict())
+        return
+    typer.echo(f"edited {doc_id} ({', '.join(changes)}); index version {report.version}{_garbled_count(report.warnings)}")
+    _echo_warnings(report.warnings)
 
 
 def _count(n: int, noun: str) -> str:

@@ -6,6 +6,7 @@ from __future__ import annotations
 
 import json
 import os
+import socket
 import subprocess
 import sys
 import time
@@ -42,7 +43,7 @@ def test_a_run_writes_its_progress_on_every_batch_and_removes_it_at_the_end(smal
 
 def state(home, **changes):
     s = {"command": "add", "phase": "embedding passages", "done": 128, "total": 500, "unit": "passage",
-         "started": 1000.0, "updated": 1025.0, "pid": os.getpid(), "host": __import__("socket").gethostname(), **changes}
+         "started": 1000.0, "updated": 1025.0, "pid": os.getpid(), "host": socket.gethostname(), **changes}
     home.mkdir(parents=True, exist_ok=True)
     (home / progress.FILE).write_text(json.dumps(s))
     return s
@@ -62,7 +63,7 @@ def test_the_corpus_tab_shows_a_run_in_progress(small_settings):
 
 
 def test_a_killed_runs_file_is_ignored(small_settings):
-    gone = subprocess.run([sys.executable, "-c", "import os; print(os.getpid())"], capture_output=True, text=True)
+    gone = subprocess.run([sys.executable, "-c", "import os; print(os.getpid())"], capture_output=True, text=True, check=True)
     state(small_settings.home, pid=int(gone.stdout))
     assert progress.read(small_settings.home) is None  # its process is gone
     assert ChatApp(None, small_settings).index_progress() == ""

@@ -132,3 +132,12 @@ def test_a_record_without_a_loader_version_was_made_by_version_1(small_settings,
     store.write_manifest(manifest)
     report = index(small_settings)
     assert report.loader_changed == ["ferry"] and "otters" in report.unchanged
+
+
+def test_edit_names_the_garbled_page_it_read_again(small_settings, small_corpus, fake_model, monkeypatch):
+    with_sidecar(garbled_pdf(small_corpus / "guidance"))
+    index(small_settings)
+    out = cli(["edit", "garbled-guide", "--year", "2025"], small_settings, monkeypatch)
+    assert out.exit_code == 0, out.output
+    assert "edited garbled-guide (year); index version" in out.stdout and "1 page may be garbled" in out.stdout
+    assert "garbled-guide.pdf, page 2: the text looks garbled" in out.stderr
