@@ -70,6 +70,7 @@ class EvidenceAssistant:
         self._checked = time.monotonic()
         self._lock = threading.Lock()
         self._llm = None
+        self._documents: tuple[int, list[dict]] | None = None  # (index version, documents): see documents()
         self.last_refresh_failed: str | None = None  # why the last check of the store failed, while it is failing
         self.last_refresh: float = time.time()  # when the store last answered a check (open has just read it)
         self._refreshing = threading.Lock()  # one check at a time
@@ -277,6 +278,21 @@ class EvidenceAssistant:
         return source_view(self.retriever.passages, passage_id, spans, context, docs, self.settings.corpus)
 
     def documents(self) -> list[dict]:
+        """The indexed documents (``status``), read once per index version served: the source viewer and the
+        Corpus tab ask on every request, and during a store outage they go on with what was last read, as
+        answers do (an error only when nothing was ever read)."""
         from assistant.ingest.pipeline import status
 
-        return status(self.settings, self.store)["documents"]
+        cached = self._documents
+        if cached is not None and cached[0] == self.version:
+            return cached[1]
+        version = self.version
+        try:
+            docs = status(self.settings, self.store)["documents"]
+        except Exception:  # noqa: BLE001 - the store failing for a moment: the last list read, if any
+            if cached is None:
+                raise
+            log.warning("could not read the document list; showing the one read for version %s", cached[0])
+            return cached[1]
+        self._documents = (version, docs)
+        return docs

@@ -145,3 +145,30 @@ def test_the_json_route_answers_a_store_failure_with_503_and_retry_after(tmp_pat
         assert "could not be read" in r.json()["error"] and "try again" in r.json()["error"]
     else:
         assert "retry-after" not in r.headers
+
+
+def test_the_document_list_is_read_once_a_version_and_outlives_a_store_outage():
+    class CountingStore(SwitchableStore):
+        reads = 0
+
+        def read_manifest(self):
+            CountingStore.reads += 1
+            if self.fail:
+                raise StoreError("the index manifest could not be read (ServerUnavailable: HTTP 503)")
+            meta = {"title": f"Report v{self.active}", "publisher": "P", "doc_type": "report", "year": 2024,
+                    "url": "https://example.org/r"}
+            return {"active": self.active, "versions": {str(self.active): {
+                "documents": {"doc0": {"meta": meta, "passages": 1, "content_hash": "ab", "indexed_at": "2026-01-01T00:00:00+00:00"}}}}}
+
+    store = CountingStore()
+    a = assistant_over(store)
+    first = a.documents()
+    assert first[0]["title"] == "Report v1" and a.documents() == first and CountingStore.reads == 1  # once a version
+    store.fail, a.version = True, 2  # a newer version served, and the store fails when its list is read
+    assert a.documents() == first and CountingStore.reads == 2  # the last list read, as answers go on too
+    store.fail, store.active = False, 2
+    assert a.documents()[0]["title"] == "Report v2" and CountingStore.reads == 3  # read once the store answers
+    fresh = assistant_over(CountingStore())
+    fresh.store.fail = True
+    with pytest.raises(StoreError):  # nothing read yet: the error, never an empty list
+        fresh.documents()
