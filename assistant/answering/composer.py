@@ -74,6 +74,11 @@ LEVERS = {
 }
 
 
+def local_levers(component: str) -> list[str]:
+    """What the study's Table 3 proposes for a COM-B component, as local levers in plain words, in its order."""
+    return [LEVERS[f] for f in proposal(component)[0] if f in LEVERS]
+
+
 @dataclass
 class Candidate:
     hit: Hit
@@ -99,6 +104,9 @@ class Composed:
     markers: list[list[int]] = field(default_factory=list)  # offsets of the citation markers in ``text``
 
 
+LIST_PREFIX = r"^[ \t]*(?:[-*+]|\d+[.)])[ \t]+"  # a markdown list item's marker
+
+
 def passage_sentences(text: str) -> list[tuple[int, int, str]]:
     """(start, end, sentence) for each readable sentence of a passage, with offsets into the passage text.
     Table rows and list markers are skipped: a card shows a table better than an answer sentence can."""
@@ -112,7 +120,7 @@ def passage_sentences(text: str) -> list[tuple[int, int, str]]:
             if line.lstrip().startswith("|"):
                 cursor += len(line) + 1
                 continue
-            body = re.sub(r"^\s*(?:[-*+]|\d+[.)])\s+", "", line)
+            body = re.sub(LIST_PREFIX, "", line)
             lead = line.find(body) if body else 0
             base = block.start() + cursor + lead
             pos = 0
@@ -126,7 +134,7 @@ def passage_sentences(text: str) -> list[tuple[int, int, str]]:
     return out
 
 
-LIST_MARK = re.compile(r"^[ \t]*(?:[-*+]|\d+[.)])[ \t]+$")
+LIST_MARK = re.compile(LIST_PREFIX + "$")
 LIST_ITEMS = 6  # items a list sentence quotes at most
 LIST_WORDS = 80
 
@@ -322,7 +330,8 @@ def named_items(hits: list[Hit], relations: tuple[str, ...]) -> list[tuple[Hit, 
         if tag.relation not in relations:
             continue
         # a table passage (``items``) names each barrier its rows quote, the primary first
-        others = [i for i in tag.items[1:] if i in by_id() and by_id()[i].polarity == by_id().get(tag.item, by_id()[i]).polarity]
+        primary = by_id().get(tag.item)
+        others = [i for i in tag.items[1:] if primary and i in by_id() and by_id()[i].polarity == primary.polarity]
         for item_id in [tag.item, *others]:
             if item_id in by_id() and item_id not in seen:
                 seen.add(item_id)
@@ -371,7 +380,7 @@ def table_line(listed: list[tuple[Hit, object, int, int]], order: dict[int, int]
                          f"commissioner's choice): {names}.")
             continue
         functions = proposal(comp)[0]
-        levers = "; ".join([LEVERS[f] for f in functions if f in LEVERS][:2])
+        levers = "; ".join(local_levers(comp)[:2])
         lines.append(f"- **{component_phrase(comp)}:** {names}. *The study proposes "
                      f"{', '.join(label(f).lower() for f in functions)}: for example, {levers}.*")
     n = len(listed)
@@ -414,7 +423,7 @@ def group_line(item_id: str, relation: str, sentence_with_ref: str, proposed_bef
         return head
     proposed_before.add(item.component)
     functions = proposal(item.component)[0]
-    levers = "; ".join([LEVERS[f] for f in functions if f in LEVERS][:2])
+    levers = "; ".join(local_levers(item.component)[:2])
     named = ", ".join(label(f).lower() for f in functions)
     if levers_shown:
         return head + f" *The study proposes {named}.*"
@@ -429,20 +438,12 @@ def actions_line(groups: list[tuple[str, list[Candidate]]]) -> str:
     functions) for the components of the barriers and enablers the cited evidence bears on, as local levers in
     plain words, most supported barrier first. Empty when every item is system level (the study proposes
     nothing a commissioner can do alone there)."""
+    per_item = [local_levers(by_id()[item_id].component) for item_id, _ in groups if by_id()[item_id].level != "system"]
     levers: list[str] = []
-    for item_id, _ in groups:
-        item = by_id()[item_id]
-        if item.level == "system":
-            continue
-        for function in proposal(item.component)[0]:
-            lever = LEVERS.get(function)
-            if lever and lever not in levers:
-                levers.append(lever)
-                break  # one lever per item first, so that each barrier below has its own step
-    for item_id, _ in groups:  # then further levers, up to ACTION_LEVERS
-        item = by_id()[item_id]
-        if item.level != "system":
-            levers += [LEVERS[f] for f in proposal(item.component)[0] if f in LEVERS and LEVERS[f] not in levers]
+    for candidates in per_item:  # one new lever per item first, so that each barrier below has its own step
+        levers += [lever for lever in candidates if lever not in levers][:1]
+    levers += [lever for candidates in per_item for lever in candidates]  # then the rest, in order
+    levers = list(dict.fromkeys(levers))
     if not levers:
         return ""
     steps = "; ".join(levers[:ACTION_LEVERS])
