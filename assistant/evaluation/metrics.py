@@ -167,7 +167,11 @@ def link_metrics(gold_items: list[dict], preds: list[dict]) -> dict:
 
     - item_accuracy: the predicted item is the gold item or one of its ``items_ok``; for a gold "none",
       the prediction must have no item.
-    - component / level / relation / polarity accuracy: exact match with the gold label.
+    - component / level / relation / polarity accuracy: exact match with the gold label (the gold label
+      describes the primary gold item only).
+    - component_accuracy_accepted: a separate, more lenient figure beside the strict one. Where the predicted
+      item is accepted (one of ``items_ok``, e.g. another row of a table passage), its component is judged
+      against that item's catalogue component instead of the primary gold item's; otherwise as the strict one.
     - tagged_rate: share of items given a link; none_precision: of the predicted "none", the share that are
       gold "none" (a "none" must be right); none_recall: of the gold "none", the share predicted "none".
     """
@@ -180,6 +184,8 @@ def link_metrics(gold_items: list[dict], preds: list[dict]) -> dict:
     return {
         "item_accuracy": _r(sum(item_correct(g, p) for g, p in zip(gold_items, preds)) / n if n else None),
         "component_accuracy": _r(_mean(1.0 if g["component"] == p["component"] else 0.0 for g, p in zip(gold_items, preds))),
+        "component_accuracy_accepted": _r(_mean(1.0 if p["component"] == accepted_component(g, p) else 0.0
+                                                for g, p in zip(gold_items, preds))),
         "level_accuracy": _r(_mean(1.0 if g.get("level") == p.get("level") else 0.0 for g, p in zip(gold_items, preds))),
         "relation_accuracy": _r(_mean(1.0 if g["relation"] == p.get("relation") else 0.0 for g, p in zip(gold_items, preds))),
         "polarity_accuracy": _r(_mean(1.0 if g["polarity"] == p["polarity"] else 0.0 for g, p in zip(gold_items, preds))),
@@ -188,6 +194,17 @@ def link_metrics(gold_items: list[dict], preds: list[dict]) -> dict:
         "none_recall": _r(_mean(1.0 if p.get("item") is None else 0.0 for g, p in gold_none)),
         "n_items": n,
     }
+
+
+def accepted_component(gold: dict, pred: dict) -> str:
+    """The component a prediction is judged against by ``component_accuracy_accepted``: the catalogue component
+    of the predicted item when that item is one of the gold ``items_ok`` (not the primary), else the gold one."""
+    from assistant.comb.catalogue import by_id
+
+    item = pred.get("item")
+    if gold["relation"] != "none" and item != gold["item"] and item in gold.get("items_ok", []) and item in by_id():
+        return by_id()[item].tag_component
+    return gold["component"]
 
 
 def item_correct(gold: dict, pred: dict) -> bool:

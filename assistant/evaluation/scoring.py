@@ -22,7 +22,7 @@ TAG_TARGETS = {
     "comb_study_rows": {"item_accuracy": (">=", 1.0), "component_accuracy": (">=", 1.0), "level_accuracy": (">=", 1.0)},
     "comb_passages": {"item_accuracy": (">=", 0.80), "component_accuracy": (">=", 0.90), "none_precision": (">=", 0.90)},
 }
-LINK_METRICS = ("item_accuracy", "component_accuracy", "level_accuracy", "relation_accuracy", "polarity_accuracy",
+LINK_METRICS = ("item_accuracy", "component_accuracy", "component_accuracy_accepted", "level_accuracy", "relation_accuracy", "polarity_accuracy",
                 "tagged_rate", "none_precision", "none_recall")
 COMPONENT_METRICS = ("accuracy", "macro_f1", "polarity_accuracy")
 

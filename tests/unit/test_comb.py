@@ -164,3 +164,21 @@ def test_also_lists_names_the_other_quoted_items_in_plain_words():
     assert also_lists(tag) is None
     tag.items = ["b-covid-demand", "b-short-term-funding"]
     assert also_lists(tag) == "This table also lists: short-term funding (barrier)"
+
+
+def test_component_accuracy_accepted_judges_an_accepted_row_by_its_own_component():
+    """The strict component metric compares with the primary gold item's component; the accepted one, beside it,
+    judges a prediction of an accepted other item (items_ok) by that item's catalogue component."""
+    from assistant.comb.catalogue import by_id
+    from assistant.evaluation.metrics import link_metrics
+
+    gold = {"item": "e-reduce-inequalities", "items_ok": ["e-population-needs"], "relation": "reports_enabler",
+            "component": by_id()["e-reduce-inequalities"].tag_component, "level": "individual", "polarity": "enabler"}
+    accepted = {"item": "e-population-needs", "component": by_id()["e-population-needs"].tag_component,
+                "level": "individual", "relation": "reports_enabler", "polarity": "enabler"}
+    other = {**accepted, "item": "e-engage-families"}  # not accepted: judged against the gold component
+    assert accepted["component"] != gold["component"]
+    m = link_metrics([gold, gold], [accepted, other])
+    assert m["component_accuracy"] == 0.0 and m["component_accuracy_accepted"] == 0.5
+    none_gold = {"item": None, "items_ok": [], "relation": "none", "component": "none", "level": None, "polarity": "neutral"}
+    assert link_metrics([none_gold], [accepted])["component_accuracy_accepted"] == 0.0
