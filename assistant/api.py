@@ -238,12 +238,12 @@ class EvidenceAssistant:
             return done(answer=abstention_text(suggestions, reason), abstained=True, citations=[], suggestions=suggestions,
                         scope="out")
         retrieval.hits = plan_hits(intent, standalone, retrieval, retriever, self.settings, filters)
-        hits = order_cited(intent, select_hits(retrieval, k, self.settings, named))
+        hits = order_cited(intent, select_hits(retrieval, k + self.settings.pool_extra, self.settings, named))
         gaps = ([f"{p}: services, waiting times or criteria there (the evidence here is national)" for p in places]
                 + ([LOCAL_GAP] if intent == "local" and not places else [])
                 + (uncovered_parts(standalone, [h.passage.text for h in hits], stem) if not never_refused(intent) else []))
         titles = {p.doc_id: p.meta.title for p in retriever.passages if p.doc_id in {h.passage.superseded_by for h in hits}}
-        composed = compose(standalone, intent, hits, retriever.lexical.idf, retriever.lexical.default_idf, gaps, titles)
+        composed = compose(standalone, intent, hits, retriever.lexical.idf, retriever.lexical.default_idf, gaps, titles, k)
         text, citations, markers = composed.text, composed.citations, composed.markers
         if not text:  # nothing readable to quote (table-only passages): say so rather than answer with nothing
             suggestions = suggest_topics(retrieval)

@@ -37,7 +37,7 @@ MIN_SENTENCE_WORDS = 7
 MORE_MIN_OVERLAP = 1  # "Also in the evidence" takes a sentence sharing at least this many question words
 MORE_LINES = 2
 CONTINUATIONS = 4  # following sentences of the same passage a lead sentence may carry
-CONTINUATION_WORDS = 100  # words the lead may grow by with them
+CONTINUATION_WORDS = 70  # words the lead may grow by with them
 # A sentence that opens by pointing back ("This reflects...", "It found...") reads badly on its own.
 ANAPHORIC_START = re.compile(r"^(this|that|these|those|it|its|they|their|such|however|also|both|he|she|here|first|second|third|finally|in addition|the chapter|the report|the review)\b", re.I)
 # Sentences about how a study was done, not what it found: never the answer unless the question asks about methods.
@@ -88,6 +88,7 @@ class Candidate:
     score: float = 0.0
     overlap: int = 0  # question words the sentence shares
     pieces: list[tuple[int, int]] | None = None  # a list read as one sentence: the offsets of its intro and items
+    weights: dict[str, float] = field(default_factory=dict)  # the question words it shares, each with its share of the score
 
     def spans(self) -> list[list[int]]:
         """The character spans of the passage this candidate quotes (one per piece of a list)."""
@@ -183,7 +184,8 @@ def score_sentence(c: Candidate, qtok: set[str], idf: dict, default_idf: float, 
                    rank: int, question: str = "") -> float:
     stoks = set(tokens(c.text))
     c.overlap = len(qtok & stoks)
-    lexical = sum(idf.get(t, default_idf) for t in qtok & stoks) / (1.0 + 0.02 * len(stoks))
+    c.weights = {t: idf.get(t, default_idf) / (1.0 + 0.02 * len(stoks)) for t in qtok & stoks}
+    lexical = sum(c.weights.values())
     score = lexical + 2.0 * c.hit.score - 0.12 * rank
     cue = INTENT_CUES.get(intent)
     if cue is not None and cue.search(c.text):
@@ -234,26 +236,44 @@ def candidates(hits: list[Hit], question: str, intent: str, idf: dict, default_i
     return sorted(out, key=lambda c: -c.score)
 
 
-def pick_lead(cands: list[Candidate]) -> list[Candidate]:
-    """The best one to three sentences, no near-repeats, at most two from one passage, about 75 words."""
+COVERAGE = 1.0
+
+
+def pick_lead(cands: list[Candidate], max_passages: int = LEAD_SENTENCES) -> list[Candidate]:
+    """The best one to three sentences, no near-repeats, at most two from one passage and ``max_passages``
+    passages in all, about 75 words; after the first, each sentence is judged by the question words it adds
+    (COVERAGE), so that a question with two parts gets both answered."""
     lead: list[Candidate] = []
     words = 0
-    for c in cands:
-        if len(lead) >= LEAD_SENTENCES or (lead and words + len(c.text.split()) > LEAD_WORDS):
+    covered: set[str] = set()
+
+    def fresh(c: Candidate) -> float:
+        return c.score - COVERAGE * sum(w for t, w in c.weights.items() if t in covered)
+
+    pool = list(cands)
+    while pool:
+        c = max(pool, key=fresh) if lead else pool[0]
+        pool.remove(c)
+        if len(lead) >= LEAD_SENTENCES:
+            break
+        if lead and words + len(c.text.split()) > LEAD_WORDS:
             continue
         if lead and c.score < lead[0].score - 2.5:
-            break  # much weaker than the best: it would not answer the question
+            continue  # much weaker than the best: it would not answer the question
         if any(_similar(c.text, x.text) for x in lead):
             continue
         if sum(x.hit is c.hit for x in lead) >= 2:
             continue
+        if not any(x.hit is c.hit for x in lead) and len({id(x.hit) for x in lead}) >= max_passages:
+            continue
         lead.append(c)
+        covered |= set(c.weights)
         words += len(c.text.split())
     return lead
 
 
 def with_continuations(lead: list[Candidate], cands: list[Candidate], asked_years: frozenset[int] = frozenset(),
-                       budget: int = LEAD_WORDS + CONTINUATION_WORDS) -> list[Candidate]:
+                       budget: int | None = None) -> list[Candidate]:
     """Each lead sentence in the context of its passage, within ``budget`` words in all:
     - preceded by the sentence before it when it opens by pointing back ("It found...", "These teams..."), so
       that it is never read without what it points to;
@@ -263,6 +283,7 @@ def with_continuations(lead: list[Candidate], cands: list[Candidate], asked_year
       sentence about other years than the question asks about ("In 2024-25 it was lower").
     Chosen on the development half of the question sets: carrying on the passage raised answer-text point
     recall there from 0.64 to 0.68; requiring a question word or a figure in each following sentence did not."""
+    budget = LEAD_WORDS + CONTINUATION_WORDS if budget is None else budget
     out: list[Candidate] = []
     words = sum(len(c.text.split()) for c in lead)
 
@@ -295,9 +316,10 @@ def with_continuations(lead: list[Candidate], cands: list[Candidate], asked_year
     return out
 
 
-def barrier_groups(hits: list[Hit], cands: list[Candidate], used: list[Candidate]) -> list[tuple[str, list[Candidate]]]:
+def barrier_groups(hits: list[Hit], cands: list[Candidate], used: list[Candidate],
+                   may_cite=lambda hit: True) -> list[tuple[str, list[Candidate]]]:
     """Cited passages under the catalogue item their tag links (up to three items, most supported first), each
-    with its best sentence not already in the lead."""
+    with its best sentence not already in the lead (from a passage ``may_cite`` allows)."""
     groups: dict[str, list[Hit]] = {}
     for hit in hits:
         if hit.passage.com_b.item in by_id():  # an index tagged with an older catalogue may name a retired item
@@ -306,7 +328,7 @@ def barrier_groups(hits: list[Hit], cands: list[Candidate], used: list[Candidate
     for item_id, members in sorted(groups.items(), key=lambda kv: -len(kv[1])):
         item = by_id()[item_id]
         item_words = set(tokens(" ".join([item.label, item.text, item.study_wording, *item.said])))
-        fresh = [c for c in cands if c.hit in members and not ANAPHORIC_START.match(c.text)
+        fresh = [c for c in cands if c.hit in members and may_cite(c.hit) and not ANAPHORIC_START.match(c.text)
                  and not any(_similar(c.text, u.text) for u in used)]
         best = max(fresh, key=lambda c: c.score + len(item_words & set(tokens(c.text))), default=None)
         if best is None:  # its passage's sentence already leads the answer: the group points to it
@@ -393,12 +415,13 @@ def table_line(listed: list[tuple[Hit, object, int, int]], order: dict[int, int]
     return head + "\n" + "\n".join(lines)
 
 
-def more_evidence(hits: list[Hit], cands: list[Candidate], used: list[Candidate]) -> list[Candidate]:
-    """One sentence from each cited passage the lead and groups did not use yet, best passages first: the
-    rest of what the retrieved evidence says, so that nothing cited goes unread."""
+def more_evidence(hits: list[Hit], cands: list[Candidate], used: list[Candidate],
+                  may_cite=lambda hit: True) -> list[Candidate]:
+    """One sentence from each passage the lead and groups did not use yet (that ``may_cite`` allows), best
+    passages first: the rest of what the retrieved evidence says."""
     out = []
     for hit in hits:
-        if any(u.hit is hit for u in used):
+        if any(u.hit is hit for u in used) or not may_cite(hit):
             continue
         best = next((c for c in cands if c.hit is hit and c.overlap >= MORE_MIN_OVERLAP and not ANAPHORIC_START.match(c.text)
                      and not any(_similar(c.text, u.text) for u in used)), None)  # a line on its own: no "It found..."
@@ -499,7 +522,9 @@ def with_ref(c: Candidate, order: dict[int, int]) -> str:
 
 
 def compose(question: str, intent: str, hits: list[Hit], idf: dict, default_idf: float, not_covered: list[str],
-            superseded_titles: dict[str, str]) -> Composed:
+            superseded_titles: dict[str, str], max_cited: int = 5) -> Composed:
+    """The answer from ``hits``, a pool of passages best first that may be larger than what is cited: sentences
+    are chosen across the pool, and at most ``max_cited`` passages are cited."""
     asked = COMPONENT_ASKED.search(question)
     table = table_items(hits, asked.group(1).lower() if asked else None) if intent == "barriers" else []
     # the table's own sentences are about the table: with its rows listed, the rest of the answer reads others
@@ -513,7 +538,7 @@ def compose(question: str, intent: str, hits: list[Hit], idf: dict, default_idf:
     # the passages a barrier or how-to plan brought in (one per catalogue item) are for the groups below; the lead
     # answers from the question's own ranking, so a loosely related planned passage never leads
     own = [c for c in cands if not (c.hit.planned and not c.hit.overview and intent in ("barriers", "how_to"))]
-    picked = pick_lead(own or cands)
+    picked = pick_lead(own or cands, max_cited)
     if intent == "evidence":  # "does it work": the strongest design speaks first (hits come in that order)
         rank = {id(h): i for i, h in enumerate(hits)}
         picked.sort(key=lambda c: rank[id(c.hit)])
@@ -521,10 +546,22 @@ def compose(question: str, intent: str, hits: list[Hit], idf: dict, default_idf:
     used = list(lead)
     # a question about one COM-B component ("which are capability problems?") names and groups only its items
     linked = [h for h in hits if not asked or h.passage.com_b.component == asked.group(1).lower()]
-    named = named_items(linked, ("reports_barrier",)) if intent == "barriers" and not table else []
-    groups = (barrier_groups(linked, cands, used)
+    cited_hits = [hit for hit, *_ in table] + [u.hit for u in used]
+
+    def may_cite(hit: Hit) -> bool:
+        """A passage already cited, or room for one more (at most ``max_cited``)."""
+        ids = {id(h) for h in cited_hits} | {id(u.hit) for u in used}
+        return id(hit) in ids or len(ids) < max_cited
+
+    named = []
+    for hit, item in named_items(linked, ("reports_barrier",)) if intent == "barriers" and not table else []:
+        if may_cite(hit):
+            named.append((hit, item))
+            cited_hits.append(hit)
+
+    groups = (barrier_groups(linked, cands, used, may_cite)
               if intent in ("how_to", "barriers", "evidence", "what_first") and not table else [])
-    more = more_evidence(hits, cands, used)
+    more = more_evidence(hits, cands, used, may_cite)
     # the passages barriers are named from come first in the text, so they are numbered first: a table row's
     # span is the row itself; a passage named for its tag has no span of its own
     prefix = [Candidate(hit, start, end, "") for hit, _, start, end in table] + [Candidate(hit, 0, 0, "") for hit, _ in named]

@@ -327,3 +327,46 @@ def test_a_passage_the_barrier_plan_brought_in_goes_under_its_barrier_not_in_the
     parts = dict(compose(q, "barriers", [r.hits[0], planned], IDF, DEFAULT_IDF, [], {}).parts)
     assert parts["lead"].startswith("Earlier work found research evidence") and "short-term money" not in parts["lead"]
     assert "short-term money" in parts["by_barrier"]
+
+
+def test_the_lead_covers_each_part_of_a_two_part_question():
+    # three passages, room in the lead for two of their sentences: the second-best repeats the best one's question
+    # words, the third answers the question's other part, so the third goes in
+    first = make_passage("act:0000", "Integrated care boards replaced clinical commissioning groups on 1 July 2022 in "
+                                     "every part of England, taking over the planning and buying of local NHS services "
+                                     "for their populations from that date onwards.")
+    again = make_passage("kings-fund:0000", "The King's Fund explains that integrated care boards replaced clinical "
+                                            "commissioning groups as the statutory NHS bodies for each area, with the "
+                                            "former groups' staff moving across to the new boards during the transfer.")
+    other = make_passage("act:0001", "The Health and Care Act, which set up the new boards, received Royal Assent on 28 "
+                                     "April 2022 after its passage through Parliament, giving the new bodies their "
+                                     "legal basis.")
+    a = answer_for("When did integrated care boards replace clinical commissioning groups, and when did the Health "
+                   "and Care Act get Royal Assent?", "fact", [first, again, other])
+    lead = dict(a.parts)["lead"]
+    assert "1 July 2022" in lead and "28 April 2022" in lead
+    assert "King's Fund" not in lead
+
+
+def test_sentences_come_from_a_wider_pool_but_at_most_max_cited_passages_are_cited():
+    # eight passages, each tagged with its own barrier: without the cap a barrier answer names and cites all eight
+    texts = {
+        "b-short-term-funding": "Short grants for parent-infant teams end before the teams can show results to the board.",
+        "b-hard-to-show-impact": "Boards asked commissioners for value-for-money evidence on parent-infant teams that nobody had collected.",
+        "b-doubts-about-numbers": "Some finance leads doubted how many families would need a parent-infant team at all.",
+        "b-infants-not-considered": "Infant mental health rarely appeared in the joint strategic needs assessment for parent-infant teams.",
+        "b-unsure-who-can-support": "Few commissioners knew which practitioners could already support parent-infant relationships locally.",
+        "b-no-dedicated-commissioning": "No budget line is dedicated to parent-infant teams, so each one is pieced together from several pots.",
+        "b-local-not-national": "Local priorities for parent-infant teams were not national ones, so no national money followed them.",
+        "b-sustainability-concerns": "Providers worried that parent-infant teams could not be sustained once pilot money ran out.",
+    }
+    pool = [make_passage(f"doc{i}:0000", text, com_b=make_tag(by_id()[item], "reports_barrier", 0.7))
+            for i, (item, text) in enumerate(texts.items())]
+    question = "What gets in the way of funding parent-infant teams?"
+    r = make_retrieval([(p, 0.7 - 0.01 * i) for i, p in enumerate(pool)], question)
+    for cap in (1, 2, 3, 5):
+        a = compose(question, "barriers", r.hits, IDF, DEFAULT_IDF, [], {}, max_cited=cap)
+        assert len(a.citations) == cap
+        assert [c.n for c in a.citations] == list(range(1, cap + 1))
+        assert max(int(n) for n in re.findall(r"\[(\d+)\]", a.text)) == cap
+    assert len(compose(question, "barriers", r.hits, IDF, DEFAULT_IDF, [], {}, max_cited=20).citations) == 8
