@@ -42,12 +42,17 @@ def call_ask_json(url: str, question: str, timeout: float = 60.0) -> dict:
         return json.loads(r.read())
 
 
-def call_ask_http(url: str, question: str, timeout: float = 60.0) -> dict:
-    """One call of the app's `ask` endpoint over Gradio's REST API (queue and event stream); the Answer contract."""
+def call_ask_http(url: str, question: str, timeout: float = 60.0, session: str | None = None) -> dict:
+    """One call of the app's `ask` endpoint over Gradio's REST API (queue and event stream); the Answer contract.
+
+    ``session`` is the Gradio session the call belongs to, as a browser tab's: the chat page joins the queue with
+    one session for all the questions asked in it, so Gradio builds that session's state (a copy of every
+    component's configuration) once per page load. Without one, Gradio makes a new session for every call."""
     import urllib.request
 
     base = url.rstrip("/")
-    req = urllib.request.Request(f"{base}/gradio_api/call/ask", data=json.dumps({"data": [question, None]}).encode(),
+    body = {"data": [question, None], **({"session_hash": session} if session else {})}
+    req = urllib.request.Request(f"{base}/gradio_api/call/ask", data=json.dumps(body).encode(),
                                  headers={"Content-Type": "application/json"})
     with urllib.request.urlopen(req, timeout=timeout) as r:
         event_id = json.loads(r.read())["event_id"]
@@ -68,6 +73,7 @@ def call_ask_http(url: str, question: str, timeout: float = 60.0) -> dict:
 def run_load(url: str, clients: int, seconds: float, questions: list[str], log=None, via: str = "json") -> dict:
     """N concurrent clients call the running app's ask endpoint for S seconds (loopback only)."""
     import threading
+    import uuid
 
     if not _loopback(url):
         raise AssistantError(f"--load only drives an app on this machine (loopback); {url} is not")
@@ -86,13 +92,15 @@ def run_load(url: str, clients: int, seconds: float, questions: list[str], log=N
     def worker(i: int):
         # Plain HTTP against Gradio's REST API (POST the call, read the event stream): a client much lighter than
         # gradio_client, so that on a 2-core machine the load generator does not starve the server it measures.
+        # One Gradio session a client, as one browser tab per commissioner (see call_ask_http).
+        session = f"load{i}{uuid.uuid4().hex[:10]}"
         j = i
         while time.perf_counter() < deadline:
             q = questions[j % len(questions)]
             j += clients
             t0 = time.perf_counter()
             try:
-                (call_ask_json if via == "json" else call_ask_http)(url, q)
+                call_ask_json(url, q) if via == "json" else call_ask_http(url, q, session=session)
                 with lock:
                     lat.append((time.perf_counter() - t0) * 1000)
             except Exception as e:

@@ -9,7 +9,7 @@ import textwrap
 
 import pytest
 
-from assistant.bench.load import format_load, run_load
+from assistant.bench.load import call_ask_http, format_load, run_load
 from tests.support import free_port
 
 TINY_APP = textwrap.dedent("""
@@ -17,9 +17,10 @@ TINY_APP = textwrap.dedent("""
     os.environ["GRADIO_ANALYTICS_ENABLED"] = "False"
     import gradio as gr
 
-    def ask(question: str) -> dict:
+    def ask(question: str, request: gr.Request) -> dict:
         time.sleep(0.01)
-        return {"question": question, "answer": "ok", "abstained": False, "citations": [], "timings_ms": {"total": 10.0}}
+        return {"question": question, "answer": "ok", "abstained": False, "citations": [], "timings_ms": {"total": 10.0},
+                "session": request.session_hash}
 
     with gr.Blocks() as demo:
         gr.api(ask, api_name="ask")
@@ -42,6 +43,8 @@ def test_load_mode_against_a_tiny_app(tmp_path):
         assert r["requests"] > 0 and r["errors"] == 0, r
         assert r["p50_ms"] > 0 and r["p99_ms"] >= r["p50_ms"] and r["throughput_per_s"] > 0
         assert "2 clients" in format_load(r)
+        # A load client keeps one Gradio session for all its questions, as a browser tab does.
+        assert [call_ask_http(url, q, session="tab1")["session"] for q in ("a", "b")] == ["tab1", "tab1"]
     finally:
         proc.terminate()
         proc.wait(timeout=15)
