@@ -62,5 +62,21 @@ def test_load_is_loopback_only_and_bounded():
         run_load(f"http://127.0.0.1:{free_port()}", 1, 1, ["q"])
 
 
+def test_serve_turns_off_the_queue_analytics_nobody_reads(monkeypatch):
+    """Gradio's queue would rebuild a pandas summary of its last 10,000 events after every answer."""
+    import gradio as gr
 
+    from assistant.app.web.server import QUEUE_ANALYTICS_ENV, quiet_queue_analytics
+
+    for name in QUEUE_ANALYTICS_ENV:
+        monkeypatch.delenv(name, raising=False)
+    quiet_queue_analytics()
+    with gr.Blocks() as demo:
+        gr.Markdown("x")
+    demo.queue()
+    assert demo._queue.ANALYTICS_MAX_EVENTS == 100 and demo._queue.ANAYLTICS_CACHE_FREQUENCY >= 10**9  # sic
+    monkeypatch.setenv("GRADIO_ANALYTICS_MAX_EVENTS", "7")  # an operator's own value wins
+    quiet_queue_analytics()
+    demo.queue()
+    assert demo._queue.ANALYTICS_MAX_EVENTS == 7
 
