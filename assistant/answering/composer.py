@@ -623,8 +623,17 @@ def with_generated_lead(composed: Composed, lead: str, spans: dict[int, list[lis
     return text, cits, markers
 
 
+MD_SPECIAL = r"[\\`*_{}\[\]()#+!|~<>]"
+
+
 def _md_text(text: str) -> str:
-    return re.sub(r"([\\`*_{}\[\]()#+!|~<>])", r"\\\1", text)
+    """Corpus text shown as text inside the answer's markdown: every markdown character escaped."""
+    return re.sub(f"({MD_SPECIAL})", r"\\\1", text)
+
+
+def without_escapes(markdown: str) -> str:
+    """The answer for a terminal, which does not render markdown: "\\(" back to "(" (the inverse of _md_text)."""
+    return re.sub(f"\\\\({MD_SPECIAL})", r"\1", markdown)
 
 
 def short_source(c: Citation) -> str:

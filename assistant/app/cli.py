@@ -259,14 +259,14 @@ def ask(
 def format_answer(answer) -> str:
     """The human form: the question (and how a follow-up was understood), the answer, then each source with
     its place, link, evidence strength and COM-B link in plain words. Scores stay in --json."""
-    from assistant.answering.composer import short_source
+    from assistant.answering.composer import short_source, without_escapes
     from assistant.comb.catalogue import describe
 
     lines = [f"Q: {answer.question}"]
     if answer.standalone_question and answer.standalone_question != answer.question:
         lines.append(f"(understood as: {answer.standalone_question})")
     lines += [f"note: {n}" for n in answer.notices]
-    lines += ["", answer.answer, ""]
+    lines += ["", without_escapes(answer.answer), ""]
     for c in answer.citations:
         lines.append(f"[{c.n}] {short_source(c)}, {c.locator}. {c.publisher}. {c.url}")
         design = c.strength.get("design")

@@ -370,3 +370,14 @@ def test_sentences_come_from_a_wider_pool_but_at_most_max_cited_passages_are_cit
         assert [c.n for c in a.citations] == list(range(1, cap + 1))
         assert max(int(n) for n in re.findall(r"\[(\d+)\]", a.text)) == cap
     assert len(compose(question, "barriers", r.hits, IDF, DEFAULT_IDF, [], {}, max_cited=20).citations) == 8
+
+
+def test_the_terminal_form_shows_corpus_titles_without_markdown_escapes():
+    from assistant.answering.composer import abstention_text
+    from assistant.app.cli import format_answer
+    from assistant.models import Answer
+
+    text = abstention_text(["Theme 6 (McSweeney et al. 2025) [draft] *v2*"])
+    assert "\\(McSweeney" in text  # escaped for the chat, which renders markdown
+    shown = format_answer(Answer(question="q?", answer=text, abstained=True, citations=[], timings_ms={}))
+    assert "- Theme 6 (McSweeney et al. 2025) [draft] *v2*" in shown and "\\" not in shown
