@@ -381,3 +381,11 @@ def test_the_terminal_form_shows_corpus_titles_without_markdown_escapes():
     assert "\\(McSweeney" in text  # escaped for the chat, which renders markdown
     shown = format_answer(Answer(question="q?", answer=text, abstained=True, citations=[], timings_ms={}))
     assert "- Theme 6 (McSweeney et al. 2025) [draft] *v2*" in shown and "\\" not in shown
+
+
+def test_a_sentence_opening_with_a_connective_is_never_a_line_on_its_own():
+    first = make_passage("a:0000", "Commissioners said short-term funding for parent-infant teams stops services being planned.")
+    second = make_passage("b:0000", "Some areas had no specialist parent-infant provision at all. Even so, commissioners said "
+                                    "short-term funding for parent-infant support was vital for families.")
+    a = answer_for("What did commissioners say about short-term funding for parent-infant teams?", "fact", [first, second])
+    assert not re.search(r"(^|\n|- |\] )Even so", a.text)
