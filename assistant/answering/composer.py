@@ -38,6 +38,7 @@ MORE_MIN_OVERLAP = 1  # "Also in the evidence" takes a sentence sharing at least
 MORE_LINES = 2
 CONTINUATIONS = 4  # following sentences of the same passage a lead sentence may carry
 CONTINUATION_WORDS = 70  # words the lead may grow by with them
+BACK_SENTENCES = 2  # sentences a lead sentence that points back may bring in before it
 # A sentence that opens by pointing back ("This reflects...", "It found...") reads badly on its own.
 ANAPHORIC_START = re.compile(r"^(this|that|these|those|it|its|they|their|such|however|also|both|he|she|here|first|second|third|finally|in addition|the chapter|the report|the review|even so|instead|as a result|despite this|in contrast|by contrast|nonetheless|nevertheless|otherwise|similarly|likewise|meanwhile|yet)\b", re.I)
 # Sentences about how a study was done, not what it found: never the answer unless the question asks about methods.
@@ -297,12 +298,20 @@ def with_continuations(lead: list[Candidate], cands: list[Candidate], asked_year
             continue
         spans = sorted((start, end) for start, end, _ in passage_sentences(c.hit.passage.text))
         here = [x for x in cands if x.hit is c.hit]
-        if ANAPHORIC_START.match(c.text):
-            before = next((start for start, end in reversed(spans) if end <= c.start), None)
-            prev = next((x for x in here if x.start == before), None)
-            if fits(prev):
-                out.append(prev)
-                words += len(prev.text.split())
+        if ANAPHORIC_START.match(c.text):  # back to the sentence the pointing refers to, through a short chain
+            chain: list[Candidate] = []
+            first = c
+            while ANAPHORIC_START.match(first.text) and len(chain) < BACK_SENTENCES:
+                before = next((start for start, end in reversed(spans) if end <= first.start), None)
+                first = next((x for x in here if x.start == before), None)
+                if first is None or any(first is y for y in out):
+                    break  # (one the lead quotes later is brought forward: it is skipped there)
+                chain.insert(0, first)
+            new = [x for x in chain if not any(x is y for y in lead)]  # a lead sentence's words are counted already
+            added = sum(len(x.text.split()) for x in new)
+            if chain and words + added <= budget and not any(_similar(x.text, y.text) for x in new for y in lead + out):
+                out.extend(chain)
+                words += added
         out.append(c)
         last = c
         for _ in range(CONTINUATIONS):

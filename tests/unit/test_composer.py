@@ -389,3 +389,13 @@ def test_a_sentence_opening_with_a_connective_is_never_a_line_on_its_own():
                                     "short-term funding for parent-infant support was vital for families.")
     a = answer_for("What did commissioners say about short-term funding for parent-infant teams?", "fact", [first, second])
     assert not re.search(r"(^|\n|- |\] )Even so", a.text)
+
+
+def test_a_lead_sentence_that_points_back_brings_its_antecedent_through_a_short_chain():
+    toolkit = make_passage("toolkit:0002", "Chapter 3 of the toolkit is the part written for commissioners. It explains where "
+                                           "specialist teams fit in a local system. It describes the arrangements paying for "
+                                           "parent-infant teams, including joint commissioning, fundraising and grants.")
+    a = answer_for("Who pays for parent-infant teams: joint commissioning, fundraising or grants?", "fact", [toolkit])
+    lead = dict(a.parts)["lead"]
+    assert lead.startswith("Chapter 3 of the toolkit")
+    assert lead.index("It explains") < lead.index("It describes")
