@@ -87,6 +87,10 @@ class Embedder:
                 progress(len(idx))
         return result
 
+    def word_pieces(self, word: str) -> list[str]:
+        """The model vocabulary's pieces of a word, without [CLS] and [SEP]: a specialist word splits into several."""
+        return self.tokenizer.encode(word, add_special_tokens=False).tokens
+
     def embed_one(self, text: str) -> np.ndarray:
         with self._lock:
             return self._encode([text])[0]

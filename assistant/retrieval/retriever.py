@@ -110,10 +110,10 @@ class Retriever:
 
     def _is_rare(self, word: str) -> bool:
         """A word the embedding model's vocabulary splits into pieces: specialist terms (drug names, conditions)."""
-        tok = getattr(getattr(self.embedder, "model", None), "tokenizer", None)
-        if tok is None:
+        pieces = getattr(self.embedder, "word_pieces", None)
+        if pieces is None:
             return len(word) > 9
-        return len(tok.tokenize(word)) >= 2
+        return len(pieces(word)) >= 2
 
 
 READ_PAGE = 2000  # passages a request: a 50,000-passage version never sits in memory twice as float64 or JSON

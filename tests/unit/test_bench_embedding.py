@@ -19,3 +19,13 @@ def test_vectors_match_sentence_transformers(embedder):
     assert ours.dtype == np.float32 and ours.shape == (4, 384)
     assert np.abs(ours - theirs).max() < 1e-5
     assert np.abs(embedder.embed_one(texts[0]) - theirs[0]).max() < 1e-5
+
+
+def test_word_pieces_match_the_models_tokenizer(embedder):
+    """The retriever's 'rare term' test (a word the vocabulary splits) reads the same pieces as before."""
+    from sentence_transformers import SentenceTransformer
+
+    st = SentenceTransformer(embedder.path, device="cpu", local_files_only=True)
+    for word in ("barriers", "Commissioners", "sertraline", "perinatal", "PIMH", "co-production"):
+        assert embedder.word_pieces(word) == st.tokenizer.tokenize(word)
+
