@@ -9,6 +9,7 @@ import re
 import pytest
 
 from assistant.bench.synthetic import (
+    MAX_SECTION_WORDS,
     PASSAGES_PER_DOC,
     change_figures,
     summarise,
@@ -39,13 +40,31 @@ def test_passages_are_new_text_in_the_shipped_words_with_every_figure_changed():
     for _, meta, sections in synthetic_documents(SHIPPED, 200):
         assert meta["doc_type"] == "report" and meta["title"].startswith("Synthetic digest")
         for text in sections:
-            assert text not in SHIPPED and 2 <= text.count(". ") + 1
+            assert text not in SHIPPED and len(text.split()) <= MAX_SECTION_WORDS
             words = set(text.lower().split())
-            assert len(words & set(" ".join(SHIPPED).lower().split())) >= 6  # derived from the shipped text
+            assert len(words & set(" ".join(SHIPPED).lower().split())) >= 4  # derived from the shipped text
     one = change_figures("In 2023 there were 412 otters and 47 teams.", __import__("random").Random(1))
     figures = re.findall(r"\d+", one)
     assert len(figures) == 3 and not set(figures) & {"2023", "412", "47"}
     assert 1995 <= int(figures[0]) <= 2030 and len(figures[1]) == 3 and len(figures[2]) == 2
+
+
+def test_no_shipped_sentence_repeated_even_with_other_figures():
+    """The chain could walk either shipped sentence whole (and change its figures, contradicting it): only the
+    two new sentences it can make are kept."""
+    shipped = ["Last year the team saw 12 babies at home every week.", "This spring the team saw 30 babies at the clinic every day."]
+    masked = set()
+    for _, _, sections in synthetic_documents(shipped * 2, 40):
+        for text in sections:
+            for sentence in re.split(r"(?<=\.) ", text):
+                masked.add(re.sub(r"\d+", "#", sentence))
+    assert masked == {"Last year the team saw # babies at the clinic every day.", "This spring the team saw # babies at home every week."}
+
+
+def test_passages_are_as_long_as_the_shipped_ones():
+    long = [" ".join(["Commissioners said funding for teams was short."] * k) for k in (12, 14, 16)]  # 84-112 words
+    lengths = [len(t.split()) for _, _, sections in synthetic_documents(long, 60) for t in sections]
+    assert 70 <= min(lengths) and max(lengths) <= MAX_SECTION_WORDS
 
 
 def test_written_corpus_reads_back_as_n_more_passages(tmp_path):
