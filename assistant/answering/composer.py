@@ -442,6 +442,22 @@ def more_evidence(hits: list[Hit], cands: list[Candidate], used: list[Candidate]
     return out
 
 
+def key_figure(cands: list[Candidate], used: list[Candidate]) -> list[Candidate]:
+    """The best sentence stating a figure that a passage already cited holds and the answer has not quoted yet:
+    the figure a commissioner would put in a paper is often a few sentences after the one that matched the
+    question best. Unlike the lead, it may be about another year than the question names: a year in a
+    question often names a report ("the 2026 report") rather than the period of a figure, and the sentence
+    states its own year. Chosen on the development half of the question sets: answer-text point recall
+    0.699 -> 0.731, median answer 211 -> 237 words."""
+    cited = {id(u.hit) for u in used}
+    for c in cands:
+        if (id(c.hit) in cited and FIGURE.search(c.text) and not ANAPHORIC_START.match(c.text)
+                and not any(c is u or _similar(c.text, u.text) for u in used)):
+            used.append(c)
+            return [c]
+    return []
+
+
 def group_line(item_id: str, relation: str, sentence_with_ref: str, proposed_before: set, levers_shown: bool = False) -> str:
     """One barrier or enabler: what the evidence says, then what the study proposes for its component as
     two local levers (said once per component; a system-level item has no individual-level proposal). When the
@@ -570,7 +586,7 @@ def compose(question: str, intent: str, hits: list[Hit], idf: dict, default_idf:
 
     groups = (barrier_groups(linked, cands, used, may_cite)
               if intent in ("how_to", "barriers", "evidence", "what_first") and not table else [])
-    more = more_evidence(hits, cands, used, may_cite)
+    more = more_evidence(hits, cands, used, may_cite) + key_figure(cands, used)
     # the passages barriers are named from come first in the text, so they are numbered first: a table row's
     # span is the row itself; a passage named for its tag has no span of its own
     prefix = [Candidate(hit, start, end, "") for hit, _, start, end in table] + [Candidate(hit, 0, 0, "") for hit, _ in named]

@@ -399,3 +399,15 @@ def test_a_lead_sentence_that_points_back_brings_its_antecedent_through_a_short_
     lead = dict(a.parts)["lead"]
     assert lead.startswith("Chapter 3 of the toolkit")
     assert lead.index("It explains") < lead.index("It describes")
+
+
+def test_a_figure_further_on_in_a_cited_passage_is_quoted_once():
+    # the lead quotes the best sentence and the one after it; the figure, two sentences on, shares no question word
+    report = make_passage("savings:0001", "The 2026 report estimates savings from expanding parent-infant teams across England. "
+                                          "Its authors say the savings fall across health, social care and education services. "
+                                          "A separate chapter looks at recruiting and keeping clinical staff. "
+                                          "The lifetime value of specialist support is put at 12m pounds for each cohort of "
+                                          "families supported.")
+    a = answer_for("Is there a figure for savings from parent-infant teams?", "evidence", [report])
+    assert a.text.count("12m pounds") == 1
+    assert "recruiting and keeping" not in a.text
