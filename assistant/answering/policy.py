@@ -199,13 +199,25 @@ def named_document(question: str, hits) -> str | None:
     asked = set(re.findall(r"\b[A-Z][A-Za-z0-9']+\b", question[1:] if question else "")) - NOT_PLACES
     if not asked:
         return None
+    acronyms = {w for w in asked if w.isupper() and len(w) >= 3}
     for hit in hits:
         meta = hit.passage.meta
         title_words = set(re.findall(r"\b[A-Z][A-Za-z0-9']+\b", f"{meta.title} {meta.publisher}")) - NOT_PLACES
         shared = asked & title_words
-        if len(shared) >= 2 or any(w.isupper() and len(w) >= 3 for w in shared):
+        if len(shared) >= 2 or any(w.isupper() and len(w) >= 3 for w in shared) or acronyms & title_initials(meta.title):
             return hit.passage.doc_id
     return None
+
+
+def title_initials(title: str) -> set[str]:
+    """The acronyms a title spells out: "The Family Nurse Partnership to reduce..." gives FNP ("of", "and", "for"
+    and "the" inside a run are skipped, as in CAMHS)."""
+    out = set()
+    for run in re.findall(r"[A-Z][a-z]+(?:\s+(?:(?:of|and|for|the)\s+)?[A-Z][a-z]+)+", title):
+        initials = "".join(w[0] for w in re.sub(r"^The\s+", "", run).split() if w[0].isupper())
+        if len(initials) >= 3:
+            out.add(initials)
+    return out
 
 
 # -- each intent's plan for which passages to cite -----------------------------------------------------------

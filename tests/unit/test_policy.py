@@ -122,6 +122,16 @@ def test_named_document_needs_a_distinctive_title_word():
     assert policy.named_document("What do teams do?", r.hits) is None
 
 
+def test_an_acronym_names_the_document_whose_title_spells_it_out():
+    fnp = make_passage("fnp:0000", "x", title="The Family Nurse Partnership to reduce maltreatment: a follow-up")
+    camhs = make_passage("camhs:0000", "x", title="Child and Adolescent Mental Health Services for under-twos")
+    r = make_retrieval([(camhs, 0.6), (fnp, 0.5)])
+    assert policy.title_initials(fnp.meta.title) == {"FNP"}  # a leading "The" is not part of it
+    assert policy.named_document("What happened to the FNP children by age seven?", r.hits) == "fnp"
+    assert policy.named_document("Why don't CAMHS see babies?", r.hits) == "camhs"
+    assert policy.named_document("Do ICBs fund family nurses?", r.hits) is None  # no title spells ICB
+
+
 def test_plan_orders_evidence_by_design():
     trial = make_passage("t:0000", "x", design="randomised_trial")
     review = make_passage("r:0000", "x", design="systematic_review")
