@@ -211,7 +211,10 @@ class EvidenceAssistant:
         if len(cleaned) > self.settings.max_question_chars:
             cleaned = cleaned[: self.settings.max_question_chars].rsplit(" ", 1)[0]
             notices.append(f"question truncated to its first {self.settings.max_question_chars} characters")
-        standalone = condense(cleaned, history or [], llm=self._get_llm())
+        llm = self._get_llm()
+        if llm is not None:
+            from assistant.answering.llm import condense_with_llm
+        standalone = condense(cleaned, history or [], rewrite=(lambda q, h: condense_with_llm(llm, q, h)) if llm is not None else None)
         t1 = time.perf_counter()
         intent = classify_intent(standalone)
         retrieval = retriever.search(standalone, k, filters)
@@ -249,7 +252,6 @@ class EvidenceAssistant:
             suggestions = suggest_topics(retrieval)
             return done(answer=abstention_text(suggestions), abstained=True, citations=[], suggestions=suggestions,
                         scope="out")
-        llm = self._get_llm()
         if llm is not None:
             from assistant.answering.composer import with_generated_lead
             from assistant.answering.llm import synthesise

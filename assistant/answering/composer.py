@@ -22,6 +22,7 @@ from dataclasses import dataclass, field
 
 from assistant.comb.catalogue import RELATION_WORDS, by_id, component_phrase, proposal
 from assistant.comb.taxonomy import label
+from assistant.answering.followups import own_words
 from assistant.ingest.chunking import split_sentences
 from assistant.models import Citation
 from assistant.sources import merge_spans
@@ -182,10 +183,11 @@ STRONG_DESIGN_BONUS = 2.0
 
 
 def score_sentence(c: Candidate, qtok: set[str], idf: dict, default_idf: float, intent: str, asked_years: set[int],
-                   rank: int, question: str = "") -> float:
+                   rank: int, question: str = "", focus: frozenset[str] = frozenset()) -> float:
     stoks = set(tokens(c.text))
     c.overlap = len(qtok & stoks)
-    c.weights = {t: idf.get(t, default_idf) / (1.0 + 0.02 * len(stoks)) for t in qtok & stoks}
+    c.weights = {t: idf.get(t, default_idf) * (FOCUS_WEIGHT if t in focus else 1.0) / (1.0 + 0.02 * len(stoks))
+                 for t in qtok & stoks}
     lexical = sum(c.weights.values())
     score = lexical + 2.0 * c.hit.score - 0.12 * rank
     cue = INTENT_CUES.get(intent)
@@ -218,8 +220,13 @@ def _similar(a: str, b: str) -> bool:
     return len(fa) >= 2 and fa <= fb
 
 
+FOCUS_WEIGHT = 3.0  # a follow-up's own words ("what about dads?") count this much more than the earlier question's
+
+
 def candidates(hits: list[Hit], question: str, intent: str, idf: dict, default_idf: float) -> list[Candidate]:
     qtok = set(tokens(question))
+    own = own_words(question)
+    focus = frozenset(tokens(own)) if own != question else frozenset()
     asked = years_in(question)
     allow_process = bool(METHOD_QUESTION.search(question))
     out = []
@@ -232,7 +239,7 @@ def candidates(hits: list[Hit], question: str, intent: str, idf: dict, default_i
         for c in [Candidate(hit, start, end, sentence) for start, end, sentence in sentences] + lists:
             c.hit = hit
             if readable(c.text, allow_process):
-                c.score = score_sentence(c, words or qtok, idf, default_idf, intent, asked, rank, question)
+                c.score = score_sentence(c, words or qtok, idf, default_idf, intent, asked, rank, question, focus)
                 out.append(c)
     return sorted(out, key=lambda c: -c.score)
 

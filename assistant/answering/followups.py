@@ -41,18 +41,27 @@ def is_follow_up(question: str) -> bool:
     return bool(ANAPHORA.search(question)) and len(words) <= 3
 
 
-def condense(question: str, history: list[dict], llm=None) -> str:
+def condense(question: str, history: list[dict], rewrite=None) -> str:
+    """The follow-up as a standalone question. ``rewrite(question, history)`` (the LLM's condense step, when
+    one is configured) is tried first; the rule is the fallback."""
     prev = previous_question(history)
     if not prev or not is_follow_up(question):
         return question
-    if llm is not None:
-        from assistant.answering.llm import condense_with_llm
-
-        rewritten = condense_with_llm(llm, question, history)
+    if rewrite is not None:
+        rewritten = rewrite(question, history)
         if rewritten:
             return rewritten
     q = question.strip().rstrip("?.! ")
     prev = prev.strip().rstrip("?")
     if years_in(q):  # "and after April 2026?" asks about its own period instead of the earlier one's
         prev = " ".join(_PERIOD.sub(" ", prev).split())
-    return f"{q} (following on from: {prev})?"
+    return f"{q}{CONTEXT_MARK}{prev})?"
+
+
+CONTEXT_MARK = " (following on from: "
+
+
+def own_words(standalone: str) -> str:
+    """The follow-up's own words in a condensed question ("what about dads" in "What about dads (following on
+    from: ...)?"): the new focus, which the answer must speak to; the whole question for any other."""
+    return standalone.split(CONTEXT_MARK, 1)[0]

@@ -174,18 +174,24 @@ WHAT_FIRST_QUERY = ("Where to start commissioning: the commissioning cycle of un
 def uncovered_parts(question: str, cited_texts: list[str], stem_of) -> list[str]:
     """Parts of the question nothing cited supports: a clause whose content words are mostly absent from the
     cited passages, or a year (or "after YEAR") that no cited passage mentions."""
+    from assistant.answering.followups import own_words
     from assistant.retrieval.periods import HORIZON, years_in
     from assistant.text import content_words
 
     cited_words = {stem_of(w) for t in cited_texts for w in content_words(t)}
     cited_years = set().union(*(years_in(t) for t in cited_texts)) if cited_texts else set()
     out = []
-    asking = [x for x in re.split(r"(?<=[.!?])\s+", question) if x.strip()]
+    own = own_words(question)  # a follow-up is judged on its own words: the earlier question was judged before
+    asking = [x for x in re.split(r"(?<=[.!?])\s+", own) if x.strip()]
     asking = [x for x in asking if "?" in x] or asking[-1:]  # the sentences that ask, not the preamble
     for clause in CLAUSE_SPLIT.split(" ".join(asking)):
         words = [w for w in content_words(clause) if not w[0].isdigit()]
         if len(words) >= 2 and sum(stem_of(w) in cited_words for w in words) / len(words) < 0.5:
             out.append(clause.strip())
+    if own != question:  # a follow-up: its own words are what it asks ("what about dads?"), however few
+        missing = [w for w in content_words(own) if not w[0].isdigit() and stem_of(w) not in cited_words]
+        if missing and not any(w in clause for clause in out for w in missing):
+            out.append(" ".join(missing))
     asked = years_in(question)
     if asked and not asked & cited_years:
         start = min(asked)

@@ -411,3 +411,16 @@ def test_a_figure_further_on_in_a_cited_passage_is_quoted_once():
     a = answer_for("Is there a figure for savings from parent-infant teams?", "evidence", [report])
     assert a.text.count("12m pounds") == 1
     assert "recruiting and keeping" not in a.text
+
+
+def test_a_follow_ups_own_words_lead_over_the_earlier_questions():
+    from assistant.answering.followups import condense
+
+    history = [{"role": "user", "content": "What stops commissioners funding parent-infant services?"},
+               {"role": "assistant", "content": "..."}]
+    question = condense("What about dads?", history)
+    funding = make_passage("funding:0000", "Commissioners said short-term funding stops them funding parent-infant services "
+                                           "for more than a year or two.")
+    fathers = make_passage("fathers:0000", "Few parent-infant services reach dads, and commissioners rarely ask providers about them.")
+    a = answer_for(question, "barriers", [funding, fathers])
+    assert dict(a.parts)["lead"].startswith("Few parent-infant services reach dads")

@@ -221,3 +221,14 @@ def test_a_follow_up_that_names_its_own_period_replaces_the_earlier_one():
     assert "ring-fenced for parent-infant relationships" in resolved and "2025-26" not in resolved
     assert 2025 not in years_in(resolved) and 2026 in years_in(resolved)
     assert "in 2025-26" in condense("What about dads?", history)  # no period of its own: the earlier one stands
+
+
+def test_a_follow_ups_own_word_that_nothing_cited_mentions_is_named_as_not_covered():
+    from assistant.answering.followups import condense
+    from assistant.text import stem
+
+    history = [{"role": "user", "content": "How much Family Hubs money is there in 2025-26?"}, {"role": "assistant", "content": "..."}]
+    standalone = condense("What about dads?", history)
+    cited = ["The Family Hubs programme has £36.5m in 2025-26 for parent-infant relationships."]
+    assert policy.uncovered_parts(standalone, cited, stem) == ["dads"]
+    assert policy.uncovered_parts(standalone, cited + ["Some teams run groups for dads."], stem) == []
