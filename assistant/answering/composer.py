@@ -11,8 +11,11 @@ The answer has up to three parts:
    plain local levers.
 3. **What the evidence here does not cover**: the parts of the question nothing cited supports.
 
-Only passages the answer uses are cited, numbered in order of first use, each with the character spans of
-the sentences used (``Citation.spans``), so a viewer can highlight them without trusting generated text.
+Sentences are chosen from a pool of passages a little larger than what may be cited (``Settings.pool_extra``);
+only passages the answer uses are cited, at most ``k``, numbered in order of first use, each with the
+character spans of the sentences used (``Citation.spans``), so a viewer can highlight them without trusting
+generated text. "Also in the evidence" closes with the best figure a cited passage holds that the answer has
+not quoted yet (``key_figure``).
 """
 
 from __future__ import annotations
