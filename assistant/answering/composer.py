@@ -297,6 +297,11 @@ def with_continuations(lead: list[Candidate], cands: list[Candidate], asked_year
     budget = LEAD_WORDS + CONTINUATION_WORDS if budget is None else budget
     out: list[Candidate] = []
     words = sum(len(c.text.split()) for c in lead)
+    # one passage's sentences together, its best first and the rest in its order, so that "This reflects..."
+    # follows what it reflects rather than another passage's sentence
+    picked = {id(c): i for i, c in enumerate(lead)}
+    first_seen = {id(c.hit): i for i, c in reversed(list(enumerate(lead)))}
+    lead = sorted(lead, key=lambda c: (first_seen[id(c.hit)], picked[id(c)] != first_seen[id(c.hit)], c.start))
 
     def fits(x: Candidate | None) -> bool:
         said = years_in(x.text) if x is not None and asked_years else set()

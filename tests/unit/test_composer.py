@@ -424,3 +424,18 @@ def test_a_follow_ups_own_words_lead_over_the_earlier_questions():
     fathers = make_passage("fathers:0000", "Few parent-infant services reach dads, and commissioners rarely ask providers about them.")
     a = answer_for(question, "barriers", [funding, fathers])
     assert dict(a.parts)["lead"].startswith("Few parent-infant services reach dads")
+
+
+def test_the_lead_keeps_one_passages_sentences_together_in_their_order():
+    from assistant.answering.composer import Candidate, with_continuations
+
+    a = make_passage("a:0000", "Commissioners fund bridging work with short-term money in one area. Otters swim in rivers "
+                               "at night. This reflects a wider reluctance to start services that cannot be sustained.")
+    b = make_passage("b:0000", "The study's Table 1 codes short-term funding as a system-level barrier.")
+    r = make_retrieval([(a, 0.7), (b, 0.6)], "short-term funding")
+    ha, hb = r.hits
+    spans = {p.passage_id: passage_sentences(p.text) for p in (a, b)}
+    a1, _, a3 = (Candidate(ha, s, e, t) for s, e, t in spans["a:0000"])
+    b1 = Candidate(hb, *spans["b:0000"][0])
+    out = with_continuations([a1, b1, a3], [a1, b1, a3])  # picked in score order: a1, then b1, then a3
+    assert [c.text[:20] for c in out] == [a1.text[:20], a3.text[:20], b1.text[:20]]
