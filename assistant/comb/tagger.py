@@ -6,7 +6,9 @@ Four steps, each kept simple enough to read:
 2. **The item named.** A passage that uses a table row's own wording (``study_wording``, ``table3_need``: a
    contiguous run of its stemmed words, or nearly all of a long row's words) names that item.
 3. **No link.** A passage nearer to the catalogue's ``no_link`` sentences (a study's methods, aims and
-   limitations, definitions, provenance) than to any item's profile, within ``NONE_MARGIN``, gets none.
+   limitations, definitions, provenance) than to any item's profile, within ``NONE_MARGIN``, gets none; so does
+   one whose heading alone is clearly nearer to them (``HEADING_NONE_MARGIN``: "Aim of the study", "Authors,
+   affiliations and funding").
 4. **The nearest item and the relation.** Otherwise the text is compared with every item's profile sentences
    (embedding cosine): its plain text, the study's wording and ``said`` (what *reports* the item), and
    ``evidence`` (for a barrier, what counts as evidence against it; for an enabler, policy or report text
@@ -78,6 +80,11 @@ WINDOW = 1.5  # ...within a window this many times the row's length
 # a passage this near to the no-link profile, against its nearest item profile, gets no link (the no-link
 # sentences are short, so they sit lower than item profiles: set on the development half of the passages)
 NONE_MARGIN = -0.08
+# a passage whose heading alone is this much nearer to the no-link profile than to any item profile ("Aim of the
+# study", "Authors, affiliations and funding") gets no link, unless it quotes a row's wording. Set on the
+# development half of the passages; the hand-labelled training passages, none of whose headings reach it (highest
+# 0.17), are unchanged
+HEADING_NONE_MARGIN = 0.2
 REPORTING_EVIDENCE_MARGIN = 0.02  # a study finding nearer to an item's evidence than its report profile is evidence
 # a statement (no document): the item model's probabilities blended half and half with a softmax of the nearest
 # profile sentence per item (as EVIDENCE_BLEND does for passages; the development half of the other styles agreed)
@@ -93,6 +100,7 @@ class Context:
 
     doc_type: str | None = None
     design: str | None = None
+    heading: str | None = None  # the passage's heading (its locator), as indexed: a methods or authorship heading
 
 
 def read_statements(path: Path) -> list[dict]:
@@ -301,7 +309,13 @@ class Tagger:
                 relation = "evidence_against"
         return make_tag(item, relation, float(p[k]))
 
-    def tag_one(self, text: str, vector: np.ndarray, cls: dict, ctx: Context | None) -> ComBTag:
+    def _no_link_margin(self, vector: np.ndarray) -> float:
+        """How much nearer the vector is to the nearest no-link sentence than to the nearest item profile sentence."""
+        best_link = max(float((self.report_vectors @ vector).max()), float((self.evidence_vectors @ vector).max()))
+        return float((self.none_vectors @ vector).max()) - best_link
+
+    def tag_one(self, text: str, vector: np.ndarray, cls: dict, ctx: Context | None,
+                heading_vector: np.ndarray | None = None) -> ComBTag:
         ctx = ctx or Context()
         if ctx.doc_type == "framework":
             return make_tag(None, "none", cls["confidence"])
@@ -323,6 +337,8 @@ class Tagger:
             none_sim = float((self.none_vectors @ vector).max())
             if none_sim >= best_link + NONE_MARGIN:
                 return make_tag(None, "none", none_sim)
+            if heading_vector is not None and self._no_link_margin(heading_vector) >= HEADING_NONE_MARGIN:
+                return make_tag(None, "none", none_sim)  # a methods, aims or authorship section
         if reporting and float(evidence_sims.max()) >= float(report_sims.max()) + REPORTING_EVIDENCE_MARGIN:
             behavioural = False  # the study citing another source's figures or policy: evidence, not a finding
         if behavioural:  # the nearest item of either table: the classifier's barrier/enabler call is not used here
@@ -346,8 +362,19 @@ class Tagger:
     def tag_vectors(self, vectors: np.ndarray, texts: list[str], contexts: list[Context | None] | None = None) -> list[ComBTag]:
         contexts = contexts or [None] * len(texts)
         preds = self.classifier.predict(vectors, texts)
-        tags = [self.tag_one(t, v, c, ctx) for t, v, c, ctx in zip(texts, vectors, preds, contexts)]
+        headings = self._heading_vectors(contexts)
+        tags = [self.tag_one(t, v, c, ctx, h) for t, v, c, ctx, h in zip(texts, vectors, preds, contexts, headings)]
         return [self._with_quoted_items(tag, t, ctx) for tag, t, ctx in zip(tags, texts, contexts)]
+
+    def _heading_vectors(self, contexts: list[Context | None]) -> list[np.ndarray | None]:
+        """The embedding of each passage's heading alone (None for a statement or a passage without one)."""
+        wanted = sorted({c.heading.strip() for c in contexts
+                         if c is not None and c.doc_type is not None and c.heading and c.heading.strip()})
+        if not wanted or self.embedder is None or self.none_vectors is None:
+            return [None] * len(contexts)
+        by_heading = dict(zip(wanted, self.embedder.embed(wanted)))
+        return [by_heading.get(c.heading.strip()) if c is not None and c.doc_type is not None and c.heading else None
+                for c in contexts]
 
     def _row_item(self, row: str, polarity: str | None, vector: np.ndarray) -> CatalogueItem | None:
         """The catalogue item one table row or list item quotes: its own wording, or the statement model's item

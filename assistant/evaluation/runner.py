@@ -141,6 +141,8 @@ def run_tags(slices: dict[str, list[dict]], embedder=None, tagger=None, files=No
     """The COM-B tagger on each slice (a file of labelled statements or passages), beside baselines in the
     same run. Slices labelled with catalogue items get link metrics (item, relation, level); older
     component-only sets get the component metrics. Returns ``{"slices": {...}, "run": {...}}``."""
+    from dataclasses import replace
+
     from assistant import __version__
     from assistant.comb.tagger import Context, require_tagger
     from assistant.embedding import get_embedder
@@ -157,8 +159,9 @@ def run_tags(slices: dict[str, list[dict]], embedder=None, tagger=None, files=No
         # a passage is embedded as the index embeds it (title, heading, text); a statement as it stands
         vectors = embedder.embed([embed_text(it["title"], it["locator"], it["text"]) if it.get("passage_id") and it.get("title")
                                   else it["text"] for it in items])
-        contexts = [contexts_by_doc.get(it["passage_id"].split(":")[0]) or Context(doc_type=it.get("doc_type"))
-                    if it.get("passage_id") else None for it in items]
+        # ...and given the context the index gives it: its document's type and design, and its heading
+        contexts = [replace(contexts_by_doc.get(it["passage_id"].split(":")[0]) or Context(doc_type=it.get("doc_type")),
+                            heading=it.get("locator")) if it.get("passage_id") else None for it in items]
         ours = [tag_prediction(t) for t in tagger.tag_vectors(vectors, texts, contexts)]
         runs = {"ours": ours, "previous_tagger_0.1": previous_tagger_predict(tagger.classifier, embedder, vectors, texts)}
         linked = all("relation" in it for it in items)

@@ -292,7 +292,7 @@ def _run(settings, full, quiet, store, embedder, tagger, command, what, prog: pr
         prog.update("embedding passages", i, len(new_passages), "passage")
         batch = new_passages[i:i + step]
         vectors = embedder.embed([p.embed_text() for p in batch])
-        contexts = [Context(doc_type=p.meta.doc_type, design=p.meta.design) for p in batch]
+        contexts = [Context(doc_type=p.meta.doc_type, design=p.meta.design, heading=p.locator) for p in batch]
         tags = tagger.tag_vectors(vectors, [p.text for p in batch], contexts) if tagger else [ComBTag() for _ in batch]
         for p, tag in zip(batch, tags):
             p.com_b = tag

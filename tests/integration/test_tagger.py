@@ -88,3 +88,26 @@ def test_a_study_table_passage_carries_every_item_it_quotes(tagger):
     assert tag.to_dict()["items"] == tag.items
     plain = tagger.tag_texts(["Short-term funding makes it hard to keep a team going."])[0]
     assert plain.items == [] and "items" not in plain.to_dict()  # a statement quotes no table
+
+
+def test_a_study_passage_under_a_methods_heading_gets_no_link(tagger):
+    """The seed study's authorship and funding section reads, in its text, a little like a finding; its heading
+    says what it is. The tagger is given the heading as the index gives it, and links nothing (issue 12)."""
+    from pathlib import Path
+
+    from assistant.comb.tagger import Context
+    from assistant.ingest.chunking import chunk_document
+    from assistant.ingest.loaders import load_document
+
+    path = Path(__file__).resolve().parents[2] / "corpus" / "study" / "study-methods.md"
+    doc = load_document(path)
+    passage = next(p for p in chunk_document(doc) if p.locator.startswith("Authors, affiliations and funding"))
+    vector = tagger.embedder.embed([passage.embed_text()])
+    ctx = Context(doc.meta.doc_type, doc.meta.design, heading=passage.locator)
+    tag = tagger.tag_vectors(vector, [passage.text], [ctx])[0]
+    assert tag.item is None and tag.relation == "none"
+    # a heading never turns a short statement (no document) into none
+    statement = "Short-term funding makes it hard to keep a team going."
+    plain = tagger.tag_vectors(tagger.embedder.embed([statement]), [statement],
+                               [Context(heading="Authors, affiliations and funding")])[0]
+    assert plain.item == "b-short-term-funding"
