@@ -228,7 +228,7 @@ class EvidenceAssistant:
             return Answer(question=raw, timings_ms={"retrieve": t_retrieve, "total": (time.perf_counter() - t0) * 1000},
                           standalone_question=standalone, notices=notices, intent=intent, **fields)
 
-        non_english = looks_non_english(cleaned)
+        non_english = looks_non_english(cleaned, retriever.lexical.idf)
         if non_english:
             notices.append("the question does not look like English; the indexed evidence is in English")
         weak = ((should_abstain(retrieval, self.settings) or too_weak_for_local(intent, places, retrieval, self.settings))

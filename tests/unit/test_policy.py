@@ -63,6 +63,21 @@ def test_plain_english_is_not_refused_as_foreign():
     assert policy.looks_non_english("婴儿心理健康服务有哪些？")
 
 
+def test_a_question_in_the_corpus_words_skips_the_identifier_and_others_still_ask_it(monkeypatch):
+    known = {stem(w) for w in "integrated care systems take over clinical commissioning groups when formally".split()}
+    calls = []
+    real = policy._identifier
+
+    def counted():
+        calls.append(1)
+        return real()
+
+    monkeypatch.setattr(policy, "_identifier", counted)
+    assert not policy.looks_non_english("When did integrated care systems formally take over from clinical commissioning groups?", known)
+    assert calls == []
+    assert policy.looks_non_english("Wie viele Eltern-Kind-Teams gibt es in England?", known) and calls == [1]
+
+
 def test_abstention_rules():
     p = make_passage("a:0000", "text")
     near = make_retrieval([(p, S.abstain_threshold + 0.05)])
