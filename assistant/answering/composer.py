@@ -42,6 +42,7 @@ MORE_MIN_OVERLAP = 1  # "Also in the evidence" takes a sentence sharing at least
 MORE_LINES = 2
 CONTINUATIONS = 4  # following sentences of the same passage a lead sentence may carry
 CONTINUATION_WORDS = 70  # words the lead may grow by with them
+NUMBERED_ENTRY = re.compile(r"^(?:Chapter|Section|Part|Step|Stage|Annex|Appendix|Action Area|Statement|Recommendation|Theme) \d", re.I)
 BACK_SENTENCES = 2  # sentences a lead sentence that points back may bring in before it
 # A sentence that opens by pointing back ("This reflects...", "It found...") reads badly on its own.
 ANAPHORIC_START = re.compile(r"^(this|that|these|those|it|its|they|their|such|however|also|both|he|she|here|first|second|third|finally|in addition|the chapter|the report|the review|even so|instead|as a result|despite this|in contrast|by contrast|nonetheless|nevertheless|otherwise|similarly|likewise|meanwhile|yet)\b", re.I)
@@ -334,6 +335,8 @@ def with_continuations(lead: list[Candidate], cands: list[Candidate], asked_year
             nxt = next((x for x in here if x.start == after), None)
             if not fits(nxt) or not (nxt.overlap or FIGURE.search(nxt.text) or set(tokens(nxt.text)) & set(tokens(last.text))):
                 break  # a sentence sharing no word with the question or the one before it starts another point
+            if NUMBERED_ENTRY.match(nxt.text) and NUMBERED_ENTRY.match(last.text):
+                break  # "Chapter 3 covers..." after "Chapter 2 sets out...": the next entry of a contents list
             out.append(nxt)
             words += len(nxt.text.split())
             last = nxt

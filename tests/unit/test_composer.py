@@ -439,3 +439,11 @@ def test_the_lead_keeps_one_passages_sentences_together_in_their_order():
     b1 = Candidate(hb, *spans["b:0000"][0])
     out = with_continuations([a1, b1, a3], [a1, b1, a3])  # picked in score order: a1, then b1, then a3
     assert [c.text[:20] for c in out] == [a1.text[:20], a3.text[:20], b1.text[:20]]
+
+
+def test_a_contents_list_is_not_carried_entry_by_entry():
+    toolkit = make_passage("toolkit:0001", "Chapter 2 sets out the case for change for a parent-infant team. Chapter 3 deals "
+                                           "with funding a parent-infant team. Chapter 4 covers clinical interventions for a "
+                                           "parent-infant team. Chapter 5 is about setting up a parent-infant team.")
+    lead = dict(answer_for("How do I make the case for a parent-infant team?", "how_to", [toolkit]).parts)["lead"]
+    assert lead.startswith("Chapter 2") and "Chapter 3" not in lead and "Chapter 5" not in lead  # only entries picked on merit
