@@ -196,9 +196,10 @@ def uncovered_parts(question: str, cited_texts: list[str], stem_of) -> list[str]
         words = [w for w in content_words(clause) if not w[0].isdigit()]
         if len(words) >= 2 and sum(stem_of(w) in cited_words for w in words) / len(words) < 0.5:
             out.append(clause.strip())
-    if own != question:  # a follow-up: its own words are what it asks ("what about dads?"), however few
-        missing = [w for w in content_words(own) if not w[0].isdigit() and stem_of(w) not in cited_words]
-        if missing and not any(w in clause for clause in out for w in missing):
+    if own != question:  # a follow-up whose own words ("what about dads?") nothing cited mentions, however few
+        words = [w for w in content_words(own) if not w[0].isdigit()]
+        missing = [w for w in words if stem_of(w) not in cited_words]
+        if missing and len(missing) == len(words) and not any(w in clause for clause in out for w in missing):
             out.append(" ".join(missing))
     asked = years_in(question)
     if asked and not asked & cited_years:

@@ -247,3 +247,6 @@ def test_a_follow_ups_own_word_that_nothing_cited_mentions_is_named_as_not_cover
     cited = ["The Family Hubs programme has £36.5m in 2025-26 for parent-infant relationships."]
     assert policy.uncovered_parts(standalone, cited, stem) == ["dads"]
     assert policy.uncovered_parts(standalone, cited + ["Some teams run groups for dads."], stem) == []
+    # one of its words is covered: "problems" alone is not a part of the question the evidence misses
+    capability = condense("Which of those are capability problems?", history)
+    assert policy.uncovered_parts(capability, cited + ["Table 1 codes two barriers to capability."], stem) == []
