@@ -242,11 +242,21 @@ class EvidenceAssistant:
                         scope="out")
         retrieval.hits = plan_hits(intent, standalone, retrieval, retriever, self.settings, filters)
         hits = order_cited(intent, select_hits(retrieval, k + self.settings.pool_extra, self.settings, named))
-        gaps = ([f"{p}: services, waiting times or criteria there (the evidence here is national)" for p in places]
-                + ([LOCAL_GAP] if intent == "local" and not places else [])
-                + (uncovered_parts(standalone, [h.passage.text for h in hits], stem) if not never_refused(intent) else []))
         titles = {p.doc_id: p.meta.title for p in retriever.passages if p.doc_id in {h.passage.superseded_by for h in hits}}
+
+        def gaps_given(texts: list[str]) -> list[str]:
+            return ([f"{p}: services, waiting times or criteria there (the evidence here is national)" for p in places]
+                    + ([LOCAL_GAP] if intent == "local" and not places else [])
+                    + (uncovered_parts(standalone, texts, stem) if not never_refused(intent) else []))
+
+        # what is not covered is judged on the passages cited, which are known once the answer is composed; the
+        # section comes last and never changes which sentences are chosen, so composing again is enough
+        gaps = gaps_given([h.passage.text for h in hits])
         composed = compose(standalone, intent, hits, retriever.lexical.idf, retriever.lexical.default_idf, gaps, titles, k)
+        cited_gaps = gaps_given([c.text for c in composed.citations]) if composed.citations else gaps
+        if cited_gaps != gaps:
+            gaps = cited_gaps
+            composed = compose(standalone, intent, hits, retriever.lexical.idf, retriever.lexical.default_idf, gaps, titles, k)
         text, citations, markers = composed.text, composed.citations, composed.markers
         if not text:  # nothing readable to quote (table-only passages): say so rather than answer with nothing
             suggestions = suggest_topics(retrieval)

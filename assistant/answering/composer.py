@@ -39,7 +39,7 @@ LEAD_WORDS = 75
 BODY_GROUPS = 3
 MIN_SENTENCE_WORDS = 7
 MORE_MIN_OVERLAP = 1  # "Also in the evidence" takes a sentence sharing at least this many question words
-MORE_LINES = 2
+MORE_LINES = 2  # "Also in the evidence" lines from passages not used yet; key_figure may add one more
 CONTINUATIONS = 4  # following sentences of the same passage a lead sentence may carry
 CONTINUATION_WORDS = 70  # words the lead may grow by with them
 NUMBERED_ENTRY = re.compile(r"^(?:Chapter|Section|Part|Step|Stage|Annex|Appendix|Action Area|Statement|Recommendation|Theme) \d", re.I)
@@ -184,6 +184,7 @@ def readable(sentence: str, allow_process: bool) -> bool:
 BIBLIOGRAPHIC = re.compile(r"\b(?:was|were) (?:published|presented|launched|released|laid)\b|\bpublished (?:on|in) \d", re.I)
 WHEN_ASKED = re.compile(r"\b(when|what year|what date|how old|latest|current|newest)\b", re.I)
 STRONG_DESIGN_BONUS = 2.0
+FOCUS_WEIGHT = 3.0  # a follow-up's own words ("what about dads?") count this much more than the earlier question's
 
 
 def score_sentence(c: Candidate, qtok: set[str], idf: dict, default_idf: float, intent: str, asked_years: set[int],
@@ -224,9 +225,6 @@ def _similar(a: str, b: str) -> bool:
     return len(fa) >= 2 and fa <= fb
 
 
-FOCUS_WEIGHT = 3.0  # a follow-up's own words ("what about dads?") count this much more than the earlier question's
-
-
 def candidates(hits: list[Hit], question: str, intent: str, idf: dict, default_idf: float) -> list[Candidate]:
     qtok = set(tokens(question))
     own = own_words(question)
@@ -248,7 +246,7 @@ def candidates(hits: list[Hit], question: str, intent: str, idf: dict, default_i
     return sorted(out, key=lambda c: -c.score)
 
 
-COVERAGE = 1.0
+COVERAGE = 1.0  # how much of a sentence's question-word score no longer counts once the lead has those words
 
 
 def pick_lead(cands: list[Candidate], max_passages: int = LEAD_SENTENCES) -> list[Candidate]:
@@ -287,8 +285,9 @@ def pick_lead(cands: list[Candidate], max_passages: int = LEAD_SENTENCES) -> lis
 def with_continuations(lead: list[Candidate], cands: list[Candidate], asked_years: frozenset[int] = frozenset(),
                        budget: int | None = None) -> list[Candidate]:
     """Each lead sentence in the context of its passage, within ``budget`` words in all:
-    - preceded by the sentence before it when it opens by pointing back ("It found...", "These teams..."), so
-      that it is never read without what it points to;
+    - preceded by up to BACK_SENTENCES sentences before it when it opens by pointing back ("It found...",
+      "These teams..."), so that it is read with what it points to (when that fits the budget; a longer chain is
+      not brought in, and the sentence then stands as the passage has it);
     - followed by the sentences directly after it (up to CONTINUATIONS): the key detail of an evidence note is
       often the sentence after its best match ("...was dropped." then "The minister said..."), so it is carried
       when it shares a word with the question or with the sentence before it, or states a figure; never a
@@ -346,7 +345,7 @@ def with_continuations(lead: list[Candidate], cands: list[Candidate], asked_year
 def barrier_groups(hits: list[Hit], cands: list[Candidate], used: list[Candidate],
                    may_cite=lambda hit: True) -> list[tuple[str, list[Candidate]]]:
     """Cited passages under the catalogue item their tag links (up to three items, most supported first), each
-    with its best sentence not already in the lead (from a passage ``may_cite`` allows)."""
+    with its best sentence not already in the lead (from a passage ``may_cite`` allows), added to ``used``."""
     groups: dict[str, list[Hit]] = {}
     for hit in hits:
         if hit.passage.com_b.item in by_id():  # an index tagged with an older catalogue may name a retired item
@@ -445,7 +444,7 @@ def table_line(listed: list[tuple[Hit, object, int, int]], order: dict[int, int]
 def more_evidence(hits: list[Hit], cands: list[Candidate], used: list[Candidate],
                   may_cite=lambda hit: True) -> list[Candidate]:
     """One sentence from each passage the lead and groups did not use yet (that ``may_cite`` allows), best
-    passages first: the rest of what the retrieved evidence says."""
+    passages first: the rest of what the retrieved evidence says. Adds what it returns to ``used``."""
     out = []
     for hit in hits:
         if any(u.hit is hit for u in used) or not may_cite(hit):
@@ -466,7 +465,8 @@ def key_figure(cands: list[Candidate], used: list[Candidate]) -> list[Candidate]
     question best. Unlike the lead, it may be about another year than the question names: a year in a
     question often names a report ("the 2026 report") rather than the period of a figure, and the sentence
     states its own year. Chosen on the development half of the question sets: answer-text point recall
-    0.699 -> 0.731, median answer 211 -> 237 words."""
+    0.699 -> 0.731, median answer 211 -> 237 words. Adds what it returns to ``used`` (citations are numbered
+    from it)."""
     cited = {id(u.hit) for u in used}
     for c in cands:
         if (id(c.hit) in cited and FIGURE.search(c.text) and not ANAPHORIC_START.match(c.text)
@@ -570,6 +570,8 @@ def compose(question: str, intent: str, hits: list[Hit], idf: dict, default_idf:
     are chosen across the pool, and at most ``max_cited`` passages are cited."""
     asked = COMPONENT_ASKED.search(question)
     table = table_items(hits, asked.group(1).lower() if asked else None) if intent == "barriers" else []
+    table_hits = list(dict.fromkeys(id(hit) for hit, *_ in table))[:max_cited]  # the table passages count towards k
+    table = [row for row in table if id(row[0]) in table_hits]
     # the table's own sentences are about the table: with its rows listed, the rest of the answer reads others
     cands = candidates([h for h in hits if not (table and h.overview)], question, intent, idf, default_idf)
     if table:  # beside the study's list, only sentences that say what gets in the way (of the component asked),
@@ -581,7 +583,7 @@ def compose(question: str, intent: str, hits: list[Hit], idf: dict, default_idf:
     # the passages a barrier or how-to plan brought in (one per catalogue item) are for the groups below; the lead
     # answers from the question's own ranking, so a loosely related planned passage never leads
     own = [c for c in cands if not (c.hit.planned and not c.hit.overview and intent in ("barriers", "how_to"))]
-    picked = pick_lead(own or cands, max_cited)
+    picked = pick_lead(own or cands, max_cited - len(table_hits))
     if intent == "evidence":  # "does it work": the strongest design speaks first (hits come in that order)
         rank = {id(h): i for i, h in enumerate(hits)}
         picked.sort(key=lambda c: rank[id(c.hit)])

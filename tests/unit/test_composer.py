@@ -167,6 +167,10 @@ def test_a_general_barriers_question_names_every_barrier_of_the_study_table_by_c
     assert only.text.startswith("Of the barriers the study names (McSweeney et al. 2025, Table 1), 1 is coded capability:")
     assert "Funding is short term" not in only.text.split("\n\n")[0]
     assert STUDY.passage_id not in {c.passage_id for c in only.citations}  # a system-level passage is not quoted
+    for cap in (1, 2):  # the table passage counts towards the passages cited
+        capped = compose("What gets in the way of commissioning these services?", "barriers", [table, *other], IDF,
+                         DEFAULT_IDF, [], {}, max_cited=cap)
+        assert len(capped.citations) == cap and capped.citations[0].passage_id == "study-tables:0000"
 
 
 def test_also_in_the_evidence_is_at_most_more_lines_lines():
@@ -178,6 +182,12 @@ def test_also_in_the_evidence_is_at_most_more_lines_lines():
     a = answer_for("What did commissioners say about funding?", "fact", extra)
     more = a.text.split("**Also in the evidence**")[1] if "**Also in the evidence**" in a.text else ""
     assert 1 <= more.count("\n- ") <= MORE_LINES
+    # with a figure in a cited passage, the closing key figure is the one line more
+    figures = [make_passage(f"fig{i}:0000", f"Commissioners in area number {i} told the researchers that {s} at the time. "
+                                            f"The budget in area number {i} was {i + 2}m pounds.") for i, s in enumerate(said)]
+    a = answer_for("What did commissioners say about funding?", "fact", figures)
+    more = a.text.split("**Also in the evidence**")[1]
+    assert more.count("\n- ") <= MORE_LINES + 1 and "m pounds" in more
 
 
 def test_a_generated_lead_keeps_the_structure_and_renumbers_the_citations_it_uses():

@@ -144,7 +144,7 @@ def test_an_acronym_names_the_document_whose_title_spells_it_out():
     assert policy.title_initials(fnp.meta.title) == {"FNP"}  # a leading "The" is not part of it
     assert policy.named_document("What happened to the FNP children by age seven?", r.hits) == "fnp"
     assert policy.named_document("Why don't CAMHS see babies?", r.hits) == "camhs"
-    assert policy.named_document("Do ICBs fund family nurses?", r.hits) is None  # no title spells ICB
+    assert policy.named_document("Does NHSE fund family nurses?", r.hits) is None  # an acronym no title spells
 
 
 def test_plan_orders_evidence_by_design():
