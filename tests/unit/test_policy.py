@@ -30,6 +30,11 @@ S = Settings.from_env()
     ("How many parent-infant teams are there in the UK?", "fact"),
     ("When did integrated care systems formally take over from clinical commissioning groups?", "fact"),
     ("Is VIG better than VIPP-SD, or is the difference between them small?", "comparison"),
+    ("Which one works best for fathers - groups or home visits?", "comparison"),
+    ("How often should a parent-infant team meet its commissioners?", "how_to"),
+    ("How do other councils fund their parent-infant work?", "how_to"),
+    ("Did the Start for Life money change how many families were reached?", "evidence"),
+    ("How much did the 2025-26 programme cost?", "fact"),  # "how much" without "should" is still a figure
 ])
 def test_intent_rules(question, intent):
     assert policy.classify_intent(question) == intent
