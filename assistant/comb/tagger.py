@@ -332,13 +332,10 @@ class Tagger:
             evidence = ctx.doc_type not in (None, "study") and not behavioural
             relation = "evidence_against" if evidence and named.polarity == "barrier" else f"reports_{named.polarity}"
             return make_tag(named, relation, max(sim, 0.5))
-        best_link = max(float(report_sims.max()), float(evidence_sims.max()))
         if self.none_vectors is not None and ctx.doc_type is not None:  # a passage: methods, definitions, provenance
-            none_sim = float((self.none_vectors @ vector).max())
-            if none_sim >= best_link + NONE_MARGIN:
-                return make_tag(None, "none", none_sim)
-            if heading_vector is not None and self._no_link_margin(heading_vector) >= HEADING_NONE_MARGIN:
-                return make_tag(None, "none", none_sim)  # a methods, aims or authorship section
+            if self._no_link_margin(vector) >= NONE_MARGIN or (  # ...or a methods, aims or authorship section
+                    heading_vector is not None and self._no_link_margin(heading_vector) >= HEADING_NONE_MARGIN):
+                return make_tag(None, "none", float((self.none_vectors @ vector).max()))
         if reporting and float(evidence_sims.max()) >= float(report_sims.max()) + REPORTING_EVIDENCE_MARGIN:
             behavioural = False  # the study citing another source's figures or policy: evidence, not a finding
         if behavioural:  # the nearest item of either table: the classifier's barrier/enabler call is not used here
