@@ -171,7 +171,7 @@ class EvidenceAssistant:
     def close(self) -> None:
         """Stop the background checks (the refresher loop ends after its current check)."""
         self._stop.set()
-        self._looping = False  # serve's refresher loop runs (keep_refreshing): ask starts no checks of its own
+        self._looping = False
 
     def _answered(self) -> None:
         self.last_refresh, self.last_refresh_failed = time.time(), None
@@ -212,9 +212,12 @@ class EvidenceAssistant:
             cleaned = cleaned[: self.settings.max_question_chars].rsplit(" ", 1)[0]
             notices.append(f"question truncated to its first {self.settings.max_question_chars} characters")
         llm = self._get_llm()
+        rewrite = None
         if llm is not None:
             from assistant.answering.llm import condense_with_llm
-        standalone = condense(cleaned, history or [], rewrite=(lambda q, h: condense_with_llm(llm, q, h)) if llm is not None else None)
+
+            rewrite = lambda q, h: condense_with_llm(llm, q, h)  # noqa: E731
+        standalone = condense(cleaned, history or [], rewrite=rewrite)
         t1 = time.perf_counter()
         intent = classify_intent(standalone)
         retrieval = retriever.search(standalone, k, filters)
@@ -244,19 +247,12 @@ class EvidenceAssistant:
         hits = order_cited(intent, select_hits(retrieval, k + self.settings.pool_extra, self.settings, named))
         titles = {p.doc_id: p.meta.title for p in retriever.passages if p.doc_id in {h.passage.superseded_by for h in hits}}
 
-        def gaps_given(texts: list[str]) -> list[str]:
-            return ([f"{p}: services, waiting times or criteria there (the evidence here is national)" for p in places]
-                    + ([LOCAL_GAP] if intent == "local" and not places else [])
-                    + (uncovered_parts(standalone, texts, stem) if not never_refused(intent) else []))
-
-        # what is not covered is judged on the passages cited, which are known once the answer is composed; the
-        # section comes last and never changes which sentences are chosen, so composing again is enough
-        gaps = gaps_given([h.passage.text for h in hits])
-        composed = compose(standalone, intent, hits, retriever.lexical.idf, retriever.lexical.default_idf, gaps, titles, k)
-        cited_gaps = gaps_given([c.text for c in composed.citations]) if composed.citations else gaps
-        if cited_gaps != gaps:
-            gaps = cited_gaps
-            composed = compose(standalone, intent, hits, retriever.lexical.idf, retriever.lexical.default_idf, gaps, titles, k)
+        # a named place or a local question is never covered; the rest is judged on the passages the answer cites
+        local = ([f"{p}: services, waiting times or criteria there (the evidence here is national)" for p in places]
+                 + ([LOCAL_GAP] if intent == "local" and not places else []))
+        uncovered = None if never_refused(intent) else (lambda texts: uncovered_parts(standalone, texts, stem))
+        composed = compose(standalone, intent, hits, retriever.lexical.idf, retriever.lexical.default_idf, local, titles,
+                           k, uncovered)
         text, citations, markers = composed.text, composed.citations, composed.markers
         if not text:  # nothing readable to quote (table-only passages): say so rather than answer with nothing
             suggestions = suggest_topics(retrieval)
@@ -270,8 +266,8 @@ class EvidenceAssistant:
             notices.extend(llm_notices)
             if generated:
                 text, citations, markers = with_generated_lead(composed, generated, spans)
-        return done(answer=text, abstained=False, citations=citations, scope=scope_of(intent, places, gaps),
-                    not_covered=gaps, markers=markers)
+        return done(answer=text, abstained=False, citations=citations,
+                    scope=scope_of(intent, places, composed.not_covered), not_covered=composed.not_covered, markers=markers)
 
     def _get_llm(self):
         if not self.settings.llm:

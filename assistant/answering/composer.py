@@ -565,9 +565,11 @@ def with_ref(c: Candidate, order: dict[int, int]) -> str:
 
 
 def compose(question: str, intent: str, hits: list[Hit], idf: dict, default_idf: float, not_covered: list[str],
-            superseded_titles: dict[str, str], max_cited: int = 5) -> Composed:
+            superseded_titles: dict[str, str], max_cited: int = 5, uncovered=None) -> Composed:
     """The answer from ``hits``, a pool of passages best first that may be larger than what is cited: sentences
-    are chosen across the pool, and at most ``max_cited`` passages are cited."""
+    are chosen across the pool, and at most ``max_cited`` passages are cited. ``uncovered(texts)``, when given,
+    names the parts of the question the cited passages' texts do not support; they are added to ``not_covered``
+    once the citations are known."""
     asked = COMPONENT_ASKED.search(question)
     table = table_items(hits, asked.group(1).lower() if asked else None) if intent == "barriers" else []
     table_hits = list(dict.fromkeys(id(hit) for hit, *_ in table))[:max_cited]  # the table passages count towards k
@@ -591,7 +593,7 @@ def compose(question: str, intent: str, hits: list[Hit], idf: dict, default_idf:
     used = list(lead)
     # a question about one COM-B component ("which are capability problems?") names and groups only its items
     linked = [h for h in hits if not asked or h.passage.com_b.component == asked.group(1).lower()]
-    cited_hits = [hit for hit, *_ in table] + [u.hit for u in used]
+    cited_hits = [hit for hit, *_ in table]  # and the passages barriers are named from (below); ``used`` holds the rest
 
     def may_cite(hit: Hit) -> bool:
         """A passage already cited, or room for one more (at most ``max_cited``)."""
@@ -611,6 +613,8 @@ def compose(question: str, intent: str, hits: list[Hit], idf: dict, default_idf:
     # span is the row itself; a passage named for its tag has no span of its own
     prefix = [Candidate(hit, start, end, "") for hit, _, start, end in table] + [Candidate(hit, 0, 0, "") for hit, _ in named]
     order, cits = number_citations(prefix + used, superseded_titles)
+    if uncovered is not None and cits:
+        not_covered = not_covered + uncovered([c.text for c in cits])
     parts: list[tuple[str, str]] = []
     if table:
         parts.append(("barriers", table_line(table, order)))

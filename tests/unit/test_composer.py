@@ -457,3 +457,19 @@ def test_a_contents_list_is_not_carried_entry_by_entry():
                                            "parent-infant team. Chapter 5 is about setting up a parent-infant team.")
     lead = dict(answer_for("How do I make the case for a parent-infant team?", "how_to", [toolkit]).parts)["lead"]
     assert lead.startswith("Chapter 2") and "Chapter 3" not in lead and "Chapter 5" not in lead  # only entries picked on merit
+
+
+def test_what_is_not_covered_is_judged_on_the_passages_cited_not_on_the_whole_pool():
+    funding = make_passage("funding:0000", "Commissioners said short-term funding for parent-infant teams stops planning.")
+    fathers = make_passage("fathers:0000", "Few parent-infant services reach dads at all.")
+    r = make_retrieval([(funding, 0.7), (fathers, 0.5)], "funding")
+
+    def uncovered(texts):
+        return [] if any("dads" in t for t in texts) else ["dads"]
+
+    one = compose("What about funding for dads?", "fact", r.hits, IDF, DEFAULT_IDF, ["Sunderland: local"], {},
+                  max_cited=1, uncovered=uncovered)
+    assert [c.passage_id for c in one.citations] == ["funding:0000"]  # the pool held the dads passage, uncited
+    assert one.not_covered == ["Sunderland: local", "dads"] and "does not cover:** Sunderland: local; dads." in one.text
+    two = compose("What about funding for dads?", "fact", r.hits, IDF, DEFAULT_IDF, [], {}, max_cited=2, uncovered=uncovered)
+    assert "fathers:0000" in {c.passage_id for c in two.citations} and two.not_covered == []
