@@ -182,3 +182,32 @@ def test_component_accuracy_accepted_judges_an_accepted_row_by_its_own_component
     assert m["component_accuracy"] == 0.0 and m["component_accuracy_accepted"] == 0.5
     none_gold = {"item": None, "items_ok": [], "relation": "none", "component": "none", "level": None, "polarity": "neutral"}
     assert link_metrics([none_gold], [accepted])["component_accuracy_accepted"] == 0.0
+
+
+def test_gold_passages_are_the_passages_the_index_holds():
+    """The passage-level gold set measures what the product tags: every gold passage's text, heading, title and
+    document type equal the passage with the same id that indexing the shipped corpus makes now (no model:
+    the corpus is read and chunked as `index` does). A corpus edit that changes a gold passage fails here; refresh
+    the gold text and relabel by the procedure in evals/README.md if its meaning changed."""
+    import json
+    from pathlib import Path
+
+    from assistant.ingest.chunking import chunk_document
+    from assistant.ingest.loaders import discover, load_document
+    from assistant.settings import Settings
+
+    root = Path(__file__).resolve().parents[2]
+    words = Settings.model_fields["passage_words"].default
+    held = {p.passage_id: p for path in discover(root / "corpus") for p in chunk_document(load_document(path), words)}
+    gold = [json.loads(line) for line in (root / "evals" / "comb_passages.jsonl").read_text("utf-8").splitlines()
+            if line.strip()]
+    drifted = []
+    for g in gold:
+        p = held.get(g["passage_id"])
+        if p is None:
+            drifted.append(f"{g['id']} ({g['passage_id']}): no such passage in the corpus")
+            continue
+        for field, now in (("text", p.text), ("locator", p.locator), ("title", p.meta.title), ("doc_type", p.meta.doc_type)):
+            if g[field] != now:
+                drifted.append(f"{g['id']} ({g['passage_id']}): {field} differs from the corpus")
+    assert not drifted, f"{len(drifted)} gold passage field(s) drifted from the corpus:\n" + "\n".join(drifted)
