@@ -53,6 +53,8 @@ PROCESS = re.compile(r"\b(the authors(?!')|this (?:study|paper|article|review|re
                      r"semi-structured|interview study|qualitative study|describes? (?:their|its) work|adopts? a definition|"
                      r"(?:views|findings) speak|planned to last|recruited|(?:is|was) the first (?:paper|study)|"
                      r"strengths? of (?:the|this) study|claims? (?:\w+ )?strengths)\b", re.I)
+COMMISSIONING_ASKED = re.compile(r"\b(commission\w*|fund\w*|pay\w*|paid|budget\w*|money|grant\w*|invest\w*|"
+                                 r"business case|make the case|board|ICBs?|sustain\w*)\b", re.I)
 COMPONENT_ASKED = re.compile(r"\b(capability|opportunity|motivation)\b", re.I)
 METHOD_QUESTION = re.compile(r"\b(method|methods|analy[sz]e|analysis|interview|sample|recruit|design of the study|how was the study)\w*", re.I)
 INTENT_CUES = {
@@ -621,7 +623,10 @@ def compose(question: str, intent: str, hits: list[Hit], idf: dict, default_idf:
     elif named:
         listed = "; ".join(f"{item.study_wording.lower()} {ref(order[id(hit)])}" for hit, item in named)
         parts.append(("barriers", f"The study's barriers that the cited evidence reports: {listed}."))
-    actions = actions_line(groups) if intent == "how_to" else ""  # "what first" leads with the cycle's first stage
+    # the study's proposals are steps in commissioning: they open a how-to about commissioning or paying for a
+    # service ("how do I make the case to my board?"), not one about practice ("how much supervision should staff
+    # get?"), where the groups below still say what the study proposes; "what first" leads with the cycle's first stage
+    actions = actions_line(groups) if intent == "how_to" and COMMISSIONING_ASKED.search(question) else ""
     if actions:
         parts.append(("actions", actions))
     parts.append(("lead", " ".join(with_ref(c, order) for c in lead)))

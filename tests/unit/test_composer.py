@@ -285,6 +285,13 @@ def test_a_how_to_answer_opens_with_steps_from_the_studys_proposals_for_its_barr
     assert ": for example," not in dict(a.parts)["by_barrier"]  # the levers are not said twice
 
 
+def test_a_how_to_about_practice_rather_than_commissioning_opens_with_the_evidence_not_the_studys_steps():
+    a = answer_for("How should a team support parents to read their baby's cues?", "how_to", [STUDY, IMPACT, FUNDING])
+    names = [name for name, _ in a.parts]
+    assert "actions" not in names and names[0] in ("lead", "barriers")
+    assert ": for example, brief the board" in dict(a.parts)["by_barrier"]  # the proposals are said in the groups
+
+
 def test_a_how_to_about_system_level_items_only_offers_no_steps():
     a = answer_for("How do I get funding that lasts longer than a year?", "how_to", [STUDY, FUNDING])
     assert "actions" not in [name for name, _ in a.parts]
