@@ -358,7 +358,10 @@ def barrier_groups(hits: list[Hit], cands: list[Candidate], used: list[Candidate
         item_words = set(tokens(" ".join([item.label, item.text, item.study_wording, *item.said])))
         fresh = [c for c in cands if c.hit in members and may_cite(c.hit) and not ANAPHORIC_START.match(c.text)
                  and not any(_similar(c.text, u.text) for u in used)]
-        best = max(fresh, key=lambda c: c.score + len(item_words & set(tokens(c.text))), default=None)
+        # the line's heading already names the item and its coding: a sentence restating the coding ("Table 2
+        # lists ... as an enabler coded to capability") says nothing more, so one saying what happens is preferred
+        best = max(fresh, key=lambda c: (not TABLE_TALK.search(c.text), c.score + len(item_words & set(tokens(c.text)))),
+                   default=None)
         if best is None:  # its passage's sentence already leads the answer: the group points to it
             best = next((u for u in used if u.hit in members and u.text), None)
             if best is None:

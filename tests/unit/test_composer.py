@@ -480,3 +480,15 @@ def test_what_is_not_covered_is_judged_on_the_passages_cited_not_on_the_whole_po
     assert one.not_covered == ["Sunderland: local", "dads"] and "does not cover:** Sunderland: local; dads." in one.text
     two = compose("What about funding for dads?", "fact", r.hits, IDF, DEFAULT_IDF, [], {}, max_cited=2, uncovered=uncovered)
     assert "fathers:0000" in {c.passage_id for c in two.citations} and two.not_covered == []
+
+
+def test_a_barrier_group_says_what_happens_rather_than_restating_the_studys_coding():
+    coded = make_passage("study-workforce:0004",
+                         "The study's Table 1 lists not knowing who could support parent-infant relationships as a barrier "
+                         "coded to capability. Most commissioners could think only of health visitors as the professionals "
+                         "who see a baby, unless they already knew of a specialist team.",
+                         doc_type="study", com_b=make_tag(by_id()["b-unsure-who-can-support"], "reports_barrier", 0.7))
+    a = answer_for("How should money for parent-infant relationships across 75 local authorities be spent?", "how_to",
+                   [FUNDING, coded])
+    group = dict(a.parts)["by_barrier"]
+    assert "health visitors" in group and "coded to capability" not in group
