@@ -26,6 +26,7 @@ from dataclasses import dataclass, field
 from assistant.comb.catalogue import RELATION_WORDS, by_id, component_phrase, proposal
 from assistant.comb.taxonomy import label
 from assistant.answering.followups import own_words
+from assistant.answering.policy import WHAT_FIRST_QUERY
 from assistant.ingest.chunking import split_sentences
 from assistant.models import Citation
 from assistant.sources import merge_spans
@@ -231,6 +232,11 @@ def candidates(hits: list[Hit], question: str, intent: str, idf: dict, default_i
     qtok = set(tokens(question))
     own = own_words(question)
     focus = frozenset(tokens(own)) if own != question else frozenset()
+    if intent == "what_first" and not focus:
+        # "what should I do first?" says little in its own words: what a first step is (the commissioning cycle's
+        # understand stage, a toolkit) is what the plan searched for, and the answer is judged on those words too;
+        # a follow-up's own words ("what about dads?") say what it asks, and stay the question
+        qtok |= set(tokens(WHAT_FIRST_QUERY))
     asked = years_in(question)
     allow_process = bool(METHOD_QUESTION.search(question))
     out = []

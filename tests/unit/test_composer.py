@@ -492,3 +492,23 @@ def test_a_barrier_group_says_what_happens_rather_than_restating_the_studys_codi
                    [FUNDING, coded])
     group = dict(a.parts)["by_barrier"]
     assert "health visitors" in group and "coded to capability" not in group
+
+
+DEFINITION = make_passage("framework:0001", "A specialised parent-infant relationship team is a multidisciplinary team with "
+                          "expertise in relationships between babies and their parents, and such a team works at two levels.",
+                          doc_type="report")
+CYCLE = make_passage("study-cycle:0000", "Commissioning usually follows one cycle of four stages: understand, plan, do and "
+                     "review. The understand stage means identifying local needs, hearing what families think and looking at "
+                     "the services already in place.", doc_type="study")
+
+
+def test_a_what_first_answer_leads_with_the_first_stage_not_with_what_the_question_happens_to_name():
+    a = answer_for("We have no parent-infant relationship team. What should I do first?", "what_first", [DEFINITION, CYCLE])
+    lead = dict(a.parts)["lead"]
+    assert "The understand stage means identifying local needs" in lead and "multidisciplinary" not in lead
+
+
+def test_a_follow_up_to_a_what_first_question_answers_its_own_words():
+    a = answer_for("What about babies' parents (following on from: What should I do first)?", "what_first",
+                   [CYCLE, DEFINITION])
+    assert dict(a.parts)["lead"].startswith("A specialised parent-infant relationship team")
