@@ -24,7 +24,8 @@ Four steps, each kept simple enough to read:
    statements written by topic in those three registers, plus the catalogue's own sentences), blended with
    the nearest profile sentence; for a barrier, a relation model says report or evidence against.
 6. **A table or list passage of the study** carries every catalogue item its rows quote in ``items`` (the
-   primary item first); a table passage whose primary item is not one of its rows takes the first row's.
+   primary item first). Its primary item is the row its prose repeats in the row's own words (the row it
+   explains); failing that, a table passage whose primary item is not one of its rows takes the first row's.
 
 Component, level, polarity and the proposed interventions then follow from the item and relation alone
 (:func:`assistant.comb.catalogue.make_tag`), so a tag cannot contradict the catalogue. Thresholds were set on
@@ -160,6 +161,11 @@ _EMPTY_CELL = re.compile(r"^(none( listed)?|n/?a|-+)$", re.I)
 def quoted_rows(text: str) -> list[tuple[str, str | None]]:
     """The rows of a markdown table (header and rule lines left out) and the items of a bulleted list, each with
     the polarity its table's header names ("barrier" or "enabler" in the header), or None."""
+    return [(" ".join(cells), polarity) for cells, polarity in _quoted_cells(text)]
+
+
+def _quoted_cells(text: str) -> list[tuple[list[str], str | None]]:
+    """As :func:`quoted_rows`, each row as its cells (a list item as one cell)."""
     rows, header, polarity = [], None, None
     for line in text.splitlines():
         line = line.strip()
@@ -172,12 +178,36 @@ def quoted_rows(text: str) -> list[tuple[str, str | None]]:
                 polarity = "barrier" if "barrier" in header else "enabler" if ("enabler" in header or "facilitator" in header) else None
                 continue
             if not any(_EMPTY_CELL.match(c) for c in (cells[1:-1] if len(cells) > 2 else cells[1:])):
-                rows.append((" ".join(cells), polarity))  # a "none listed" row quotes nothing
+                rows.append((cells, polarity))  # a "none listed" row quotes nothing
         else:
             header = polarity = None
             if line[:2] in ("- ", "* "):
-                rows.append((line[2:].strip(" ;."), None))
+                rows.append(([line[2:].strip(" ;.")], None))
     return rows
+
+
+def _row_wordings(cells: list[str]) -> list[list[str]]:
+    """The stemmed words of a quoted row's item: a table row's middle cells (not its theme or its COM-B code), a
+    list item whole."""
+    if len(cells) >= 3:
+        cells = cells[1:-1]
+    return [toks for toks in (tokens(c) for c in cells) if len(toks) >= 2]
+
+
+def explained_row(text: str, rows: list[tuple[list[str], CatalogueItem]]) -> CatalogueItem | None:
+    """The item of the quoted row that the passage's prose (its lines outside the table or list) repeats in the
+    row's own words: the row the passage explains or dwells on, which the gold procedure makes the primary item
+    (evals/README.md). The first such row in the prose; None when the prose repeats no row."""
+    prose = " ".join(ln.strip() for ln in text.splitlines()
+                     if ln.strip() and not ln.strip().startswith("|") and ln.strip()[:2] not in ("- ", "* "))
+    toks = tokens(prose)
+    best, best_at = None, None
+    for row, item in rows:
+        for run in _row_wordings(row):
+            at = _run_at(toks, run) if len(run) < LONG_WORDING else _contained_at(toks, run)
+            if at is not None and (best_at is None or at < best_at):
+                best, best_at = item, at
+    return best
 
 
 # -- the statement classifier (behavioural? barrier or enabler?) -----------------------------------------
@@ -386,15 +416,24 @@ class Tagger:
                 named = item if float((self.report_vectors @ vector)[self.report_owner == j].max()) >= bar else None
         return named if named is not None and polarity in (None, named.polarity) else None
 
-    def quoted_items(self, text: str) -> list[CatalogueItem]:
-        """Every catalogue item a table or list passage quotes, in order, once each."""
-        rows = quoted_rows(text)
+    def _quoted(self, text: str) -> list[tuple[list[str], CatalogueItem]]:
+        """Each table row or list item of the passage that quotes a catalogue item (as its cells), with that item,
+        in order."""
+        rows = _quoted_cells(text)
         if not rows or self.embedder is None:
             return []
+        out = []
+        for (cells, polarity), vector in zip(rows, self.embedder.embed([" ".join(c) for c, _ in rows])):
+            item = self._row_item(" ".join(cells), polarity, vector)
+            if item is not None:
+                out.append((cells, item))
+        return out
+
+    def quoted_items(self, text: str) -> list[CatalogueItem]:
+        """Every catalogue item a table or list passage quotes, in order, once each."""
         found = []
-        for (row, polarity), vector in zip(rows, self.embedder.embed([r for r, _ in rows])):
-            item = self._row_item(row, polarity, vector)
-            if item is not None and item not in found:
+        for _, item in self._quoted(text):
+            if item not in found:
                 found.append(item)
         return found
 
@@ -404,10 +443,17 @@ class Tagger:
         passage otherwise left without a link takes the first item it quotes, as a quoted table wording would."""
         if ctx is None or ctx.doc_type != "study" or ctx.design not in REPORTING_DESIGNS:
             return tag
-        quoted = self.quoted_items(text)
+        rows = self._quoted(text)
+        quoted = []
+        for _, item in rows:
+            if item not in quoted:
+                quoted.append(item)
         if not quoted:
             return tag
-        if tag.item not in [it.id for it in quoted]:  # a table is about the rows it holds
+        explained = explained_row(text, rows)
+        if explained is not None:  # the passage dwells on the row its own prose repeats
+            tag = make_tag(explained, f"reports_{explained.polarity}", tag.confidence)
+        elif tag.item not in [it.id for it in quoted]:  # a table is about the rows it holds
             tag = make_tag(quoted[0], f"reports_{quoted[0].polarity}", tag.confidence)
         ids = [tag.item] + [it.id for it in quoted if it.id != tag.item]
         if len(ids) > 1:

@@ -91,6 +91,20 @@ def test_quoted_rows_reads_table_rows_with_their_header_polarity_and_list_items(
         ("A Peers share Opportunity", "enabler")]
 
 
+def test_explained_row_is_the_row_the_prose_repeats_in_its_own_words():
+    """A table passage's primary item is the row its prose explains (the gold procedure's "the one the passage
+    explains or dwells on"): the prose repeats the row's item cell, not its theme or COM-B code."""
+    from assistant.comb.catalogue import by_id
+    from assistant.comb.tagger import _quoted_cells, explained_row
+
+    short, covid = by_id()["b-short-term-funding"], by_id()["b-covid-demand"]
+    rows = [(cells, item) for (cells, _), item in zip(_quoted_cells(TABLE_PASSAGE), (short, covid))]
+    assert explained_row(TABLE_PASSAGE, rows) is None  # "Both are coded as shown." repeats no row
+    dwelling = TABLE_PASSAGE + "\n\nDemand rose in the pandemic because families waited longer."
+    assert explained_row(dwelling, rows) is covid
+    assert explained_row(TABLE_PASSAGE + "\n\nThe funding process theme.", rows) is None  # a theme cell names no row
+
+
 def test_items_field_is_optional_in_the_contract_and_round_trips():
     from assistant.comb.catalogue import by_id, make_tag
     from assistant.models import ComBTag
