@@ -512,3 +512,18 @@ def test_a_follow_up_to_a_what_first_question_answers_its_own_words():
     a = answer_for("What about babies' parents (following on from: What should I do first)?", "what_first",
                    [CYCLE, DEFINITION])
     assert dict(a.parts)["lead"].startswith("A specialised parent-infant relationship team")
+
+
+def test_an_also_line_must_share_more_than_common_words_or_a_year_with_the_question():
+    lifetime = make_passage("cmh-2026:0001", "In 2026 the lifetime value of parent-infant support is put at over £40,000 "
+                            "per child.", title="Why babies' first relationships matter", year=2026, doc_type="report")
+    hubs = make_passage("hubs-2026:0002", "From April 2026 family hubs money runs as a three-year programme for every "
+                        "council.", title="Best Start Family Hubs", year=2025, doc_type="guidance")
+    pilots = make_passage("hubs-2025:0003", "Family hubs money in 2025-26 went to 75 councils chosen in advance.",
+                          title="Family Hubs guide", year=2025, doc_type="guidance")
+    idf = {"parent": 0.6, "infant": 0.45, "2026": 2.3, "april": 2.4, "famili": 0.9, "hub": 1.9, "money": 2.3}
+    question = "How much family hubs money is there for parent-infant relationships after April 2026?"
+    r = make_retrieval([(hubs, 0.7), (lifetime, 0.69), (pilots, 0.68)], question)
+    a = compose(question, "fact", r.hits, idf, DEFAULT_IDF, [], {})
+    assert "three-year programme" in a.text and "75 councils" in a.text
+    assert "£40,000" not in a.text  # it shares only 'parent', 'infant' and the year
