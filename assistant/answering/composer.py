@@ -720,8 +720,10 @@ def short_source(c: Citation) -> str:
     if m:
         return f"{m.group(1)}, {m.group(2).split(',')[0].strip()}"
     title = c.title.split(": ")[0].strip()
+    if len(title) > 70:  # a closing "(Cochrane review)" goes first; a bracket inside a name ("(PAIR)") stays
+        title = re.sub(r"\s\([^()]*\)$", "", title).strip()
     if len(title) > 70:
-        title = re.split(r"\s[-–(]\s?|, ", title)[0].strip()
+        title = re.split(r"\s[-–]\s|, ", title)[0].strip()
     return title if str(c.year) in title else f"{title} ({c.year})"
 
 

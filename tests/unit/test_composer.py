@@ -114,6 +114,10 @@ def test_short_source_never_cuts_mid_phrase():
                  doc_type="study", locator="l", text="t", score=0.5, com_b=ComBTag())
     label = short_source(c)
     assert label == "Local evaluations of parent-infant relationship services in England (2024)" and "..." not in label
+    named = Citation(n=1, passage_id="y:0", doc_id="y", title="National Parent-Infant Relationship (PAIR) Framework "
+                     "programme, and the current definition of a specialised parent-infant relationship team",
+                     publisher="p", year=2025, url="u", doc_type="report", locator="l", text="t", score=0.5, com_b=ComBTag())
+    assert short_source(named) == "National Parent-Infant Relationship (PAIR) Framework programme (2025)"
 
 
 def test_suggested_topics_from_hostile_titles_are_text():
