@@ -273,6 +273,15 @@ def test_a_lead_sentence_that_points_back_is_read_after_its_antecedent():
     assert lead.index("single local Start for Life offer") < lead.index("It judged support")
 
 
+def test_a_sentence_opening_in_particular_is_read_after_what_it_narrows():
+    passage = make_passage("study-forums:0002", "The same few commissioners tended to attend the regional forums. "
+                           "In particular, the forums were not places to hear from colleagues who had commissioned such services.",
+                           doc_type="study")
+    a = answer_for("Were the forums places to hear from colleagues who had commissioned services?", "fact", [passage])
+    lead = dict(a.parts)["lead"]
+    assert lead.index("The same few commissioners") < lead.index("In particular")
+
+
 def test_a_continuation_about_another_year_is_not_carried_for_a_dated_question():
     a = answer_for("How much is there for perinatal mental health in 2025-26?", "fact", [FUNDING])
     assert "In 2024-25" not in a.text.split("\n\n")[0]
