@@ -6,7 +6,8 @@ Under a temporary home (removed afterwards; the user's index and corpus are neve
 1. the shipped corpus is copied and N synthetic passages are written beside it (:func:`synthetic_documents`:
    new sentences from a word chain over the shipped text, every figure changed, 20 passages a document), so
    the new passages speak about the same things in the same words without repeating a shipped sentence;
-2. raw throughput: a sample of the passages (shipped and synthetic) through the embedding model alone;
+2. raw throughput: a sample of the passages (shipped and synthetic) through the embedding model alone, just
+   before and just after step 3, so that the ratio compares the two under the same load (``speed.bracketed``);
 3. indexing throughput: a full index of the whole corpus (the tagger trained first: that is a one-off);
 4. fact recall and warm ``ask`` latency on the shipped questions, against this index and against an index of
    the shipped corpus alone: ``recall_drop`` is the fall in fact recall the synthetic passages cause;
@@ -26,6 +27,7 @@ import time
 from collections.abc import Iterator
 from pathlib import Path
 
+from assistant.bench.speed import bracketed, raw_sample, raw_throughput
 from assistant.errors import AssistantError
 from assistant.evaluation.metrics import percentile
 from assistant.settings import Settings
@@ -33,7 +35,6 @@ from assistant.settings import Settings
 TARGETS = {"ask_p95_ms": ("<=", 150.0), "serve_rss_mb": ("<=", 1500.0), "recall_drop": ("<=", 0.03),
            "index_ratio": (">=", 0.8)}
 PASSAGES_PER_DOC = 20
-RAW_SAMPLE = 600  # raw throughput does not depend on N: a sample keeps a 50,000-passage run to one index build
 MAX_SYNTHETIC = 200_000
 MAX_SECTION_WORDS = 150  # under the chunker's 160 words a passage: one synthetic section is one passage
 SEED = 15
@@ -183,17 +184,6 @@ def answer_questions(assistant, questions: list[dict]) -> dict:
             "synthetic_citation_share": round(synthetic / cited, 4) if cited else 0.0}
 
 
-def raw_throughput(embedder, texts: list[str], sample: int = RAW_SAMPLE, seed: int = SEED) -> dict:
-    """Passages a second through the model alone (batch 64, after a warm-up batch), on a random sample."""
-    rng = random.Random(seed)
-    chosen = texts if len(texts) <= sample else rng.sample(texts, sample)
-    embedder.embed(chosen[:64], batch_size=64)
-    t0 = time.perf_counter()
-    embedder.embed(chosen, batch_size=64)
-    seconds = time.perf_counter() - t0
-    return {"passages": len(chosen), "seconds": round(seconds, 2), "passages_per_s": round(len(chosen) / seconds, 1)}
-
-
 def index_corpus(settings: Settings, embedder, tagger) -> dict:
     from assistant.ingest.pipeline import build_index
 
@@ -227,18 +217,26 @@ def run_synthetic(settings: Settings, n: int, log) -> dict:
         log("shipped corpus alone: index and questions ...")
         index_corpus(alone, embedder, tagger)
         out["shipped_alone"] = answer_questions(EvidenceAssistant.open(alone, build_if_missing=False), questions)
+        log(f"  shipped alone: {out['shipped_alone']}")
 
         texts = [p.embed_text() for p in corpus_passages(big)]
-        log(f"raw model throughput on {min(len(texts), RAW_SAMPLE)} of {len(texts)} passages ...")
-        out["raw"] = raw_throughput(embedder, texts)
+        sample = raw_sample(texts)
+        log(f"raw model throughput on {len(sample)} of {len(texts)} passages ...")
         del texts
+        before = raw_throughput(embedder, sample)
+        log(f"  raw model: {before}")
         log("full index of the shipped and synthetic passages ...")
         out["index"] = index_corpus(big, embedder, tagger)
+        log(f"  index: {out['index']}")
+        log("raw model throughput again, just after the index ...")
+        out["raw"] = bracketed(before, raw_throughput(embedder, sample))
+        log(f"  raw model: {out['raw']['after']}")
         log("questions against the index with synthetic passages ...")
         t0 = time.perf_counter()
         assistant = EvidenceAssistant.open(big, build_if_missing=False)
         out["open_seconds"] = round(time.perf_counter() - t0, 2)
         out["mixed"] = answer_questions(assistant, questions)
+        log(f"  mixed: {out['mixed']} (opened in {out['open_seconds']} s)")
         del assistant
         log("serving memory (a fresh process) ...")
         out["serve_memory"] = serving_memory(tmp / "home", big, [q["question"] for q in questions])
@@ -263,6 +261,12 @@ def summarise(out: dict) -> dict:
     return {**out, "index_ratio": ratio, "targets_met": met, **head}
 
 
+def _before_after(raw: dict) -> str:
+    if "before" not in raw:
+        return ""
+    return f" ({raw['before']['passages_per_s']} before the index, {raw['after']['passages_per_s']} after)"
+
+
 def format_synthetic(r: dict) -> str:
     def mark(key):
         ok = r["targets_met"].get(key)
@@ -272,7 +276,8 @@ def format_synthetic(r: dict) -> str:
         f"bench --synthetic {r['synthetic']}: {r['passages']} passages indexed ({r['synthetic_documents']} synthetic "
         f"documents); {r['machine']['cpus']} CPUs, load average at start {r['machine'].get('load_average_start')}",
         f"  indexing   {r['index_passages_per_s']} passages/s ({r['index']['seconds']} s); raw model "
-        f"{r['raw_passages_per_s']} passages/s on {r['raw']['passages']}: ratio {r['index_ratio']} (>= 0.8) {mark('index_ratio')}",
+        f"{r['raw_passages_per_s']} passages/s on {r['raw']['passages']}{_before_after(r['raw'])}: ratio {r['index_ratio']} "
+        f"(>= 0.8) {mark('index_ratio')}",
         f"  warm ask   p50 {r['ask_p50_ms']} ms, p95 {r['ask_p95_ms']} ms (<= 150) {mark('ask_p95_ms')}; shipped alone "
         f"p50 {r['shipped_alone']['p50_ms']}, p95 {r['shipped_alone']['p95_ms']} ms",
         f"  memory     serving process {r['serve_rss_mb']} MB (<= 1500) {mark('serve_rss_mb')}; the index opened in "
