@@ -35,7 +35,8 @@ from assistant.settings import Settings
 from assistant.store.codec import passage_metadata
 
 ADD_BATCH = 1000
-EMBED_BATCH = 64  # passages embedded, tagged and written per step (the progress bar moves each step)
+EMBED_BATCH = 64  # passages per model call (the progress bar moves each call)
+EMBED_WINDOW = 1000  # passages tagged and written per step; within a step they go to the model shortest first
 HISTORY_LIMIT = 500  # changes the manifest's history keeps (the oldest go first)
 
 
@@ -117,6 +118,24 @@ def _progress(total: int, label: str, quiet: bool, unit: str = "passage"):
     from tqdm import tqdm
 
     return tqdm(total=total, desc=label, unit=unit, file=sys.stderr, leave=False, mininterval=0)
+
+
+def _embed_by_length(embedder, texts: list[str], step: int, prog: progress.Progress, bar, done: int, total: int):
+    """The vectors of ``texts``, in their order, from model calls of ``step`` texts taken shortest first: each
+    call is padded to its longest text, and calls over document order padded 1.39 word pieces per real one on
+    the shipped corpus, against 1.28 for calls over a window sorted by length (issue 15)."""
+    import numpy as np
+
+    order = sorted(range(len(texts)), key=lambda j: len(texts[j]))
+    vectors: list = [None] * len(texts)
+    for b in range(0, len(order), step):
+        prog.update("embedding passages", done + b, total, "passage")
+        idx = order[b:b + step]
+        for j, v in zip(idx, embedder.embed([texts[j] for j in idx])):
+            vectors[j] = v
+        if bar:
+            bar.update(len(idx))
+    return np.stack(vectors)
 
 
 def plan(settings: Settings, manifest: dict, full: bool) -> tuple[dict, dict, IndexReport, dict]:
@@ -287,11 +306,11 @@ def _run(settings, full, quiet, store, embedder, tagger, command, what, prog: pr
 
         tagger = load_tagger(embedder, settings.cache_dir)
     bar = _progress(len(new_passages), "indexing", quiet)  # after the tagger is ready: it starts moving at once
-    step = EMBED_BATCH
-    for i in range(0, len(new_passages), step):
-        prog.update("embedding passages", i, len(new_passages), "passage")
-        batch = new_passages[i:i + step]
-        vectors = embedder.embed([p.embed_text() for p in batch])
+    step, done = EMBED_BATCH, 0
+    for w in range(0, len(new_passages), EMBED_WINDOW):
+        batch = new_passages[w:w + EMBED_WINDOW]
+        vectors = _embed_by_length(embedder, [p.embed_text() for p in batch], step, prog, bar, done, len(new_passages))
+        done += len(batch)
         contexts = [Context(doc_type=p.meta.doc_type, design=p.meta.design, heading=p.locator) for p in batch]
         tags = tagger.tag_vectors(vectors, [p.text for p in batch], contexts) if tagger else [ComBTag() for _ in batch]
         for p, tag in zip(batch, tags):
@@ -300,8 +319,6 @@ def _run(settings, full, quiet, store, embedder, tagger, command, what, prog: pr
         coll.add(ids=[p.passage_id for p in batch], embeddings=vectors.tolist(), documents=[p.text for p in batch],
                  metadatas=[passage_metadata(p) for p in batch])
         written += len(batch)
-        if bar:
-            bar.update(len(batch))
     if bar:
         bar.close()
     report.embedded = len(new_passages)
