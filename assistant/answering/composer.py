@@ -26,7 +26,7 @@ from dataclasses import dataclass, field
 from assistant.comb.catalogue import RELATION_WORDS, by_id, component_phrase, proposal
 from assistant.comb.taxonomy import label
 from assistant.answering.followups import own_words
-from assistant.answering.policy import WHAT_FIRST_QUERY
+from assistant.answering.policy import WHAT_FIRST_QUERY, asks_where_to_start, commissioning_steps_answer
 from assistant.ingest.chunking import split_sentences
 from assistant.models import Citation
 from assistant.sources import merge_spans
@@ -54,8 +54,6 @@ PROCESS = re.compile(r"\b(the authors(?!')|this (?:study|paper|article|review|re
                      r"semi-structured|interview study|qualitative study|describes? (?:their|its) work|adopts? a definition|"
                      r"(?:views|findings) speak|planned to last|recruited|(?:is|was) the first (?:paper|study)|"
                      r"strengths? of (?:the|this) study|claims? (?:\w+ )?strengths)\b", re.I)
-COMMISSIONING_ASKED = re.compile(r"\b(commission\w*|fund\w*|pay\w*|paid|budget\w*|money|grant\w*|invest\w*|"
-                                 r"business case|make the case|board|ICBs?|sustain\w*)\b", re.I)
 COMPONENT_ASKED = re.compile(r"\b(capability|opportunity|motivation)\b", re.I)
 METHOD_QUESTION = re.compile(r"\b(method|methods|analy[sz]e|analysis|interview|sample|recruit|design of the study|how was the study)\w*", re.I)
 INTENT_CUES = {
@@ -232,10 +230,10 @@ def candidates(hits: list[Hit], question: str, intent: str, idf: dict, default_i
     qtok = set(tokens(question))
     own = own_words(question)
     focus = frozenset(tokens(own)) if own != question else frozenset()
-    if intent == "what_first" and not focus:
+    if intent == "what_first" and (not focus or asks_where_to_start(own)):
         # "what should I do first?" says little in its own words: what a first step is (the commissioning cycle's
         # understand stage, a toolkit) is what the plan searched for, and the answer is judged on those words too;
-        # a follow-up's own words ("what about dads?") say what it asks, and stay the question
+        # a follow-up's own words ("what about dads?") say what it asks, unless they ask where to start
         qtok |= set(tokens(WHAT_FIRST_QUERY))
     asked = years_in(question)
     allow_process = bool(METHOD_QUESTION.search(question))
@@ -365,9 +363,13 @@ def barrier_groups(hits: list[Hit], cands: list[Candidate], used: list[Candidate
         fresh = [c for c in cands if c.hit in members and may_cite(c.hit) and not ANAPHORIC_START.match(c.text)
                  and not any(_similar(c.text, u.text) for u in used)]
         # the line's heading already names the item and its coding: a sentence restating the coding ("Table 2
-        # lists ... as an enabler coded to capability") says nothing more, so one saying what happens is preferred
-        best = max(fresh, key=lambda c: (not TABLE_TALK.search(c.text), c.score + len(item_words & set(tokens(c.text)))),
-                   default=None)
+        # lists ... as an enabler coded to capability") says nothing more, so one on the item or the question that
+        # says what happens is preferred to it
+        def on_item(c: Candidate) -> int:
+            return len(item_words & set(tokens(c.text)))
+
+        best = max(fresh, key=lambda c: (not TABLE_TALK.search(c.text) and bool(c.overlap or on_item(c)),
+                                         c.score + on_item(c)), default=None)
         if best is None:  # its passage's sentence already leads the answer: the group points to it
             best = next((u for u in used if u.hit in members and u.text), None)
             if best is None:
@@ -452,16 +454,21 @@ def table_line(listed: list[tuple[Hit, object, int, int]], order: dict[int, int]
     return head + "\n" + "\n".join(lines)
 
 
-# An "Also" line must share question words worth this much (their IDF, as scored): words every passage here uses
+# An "Also" line must share question words worth this much (``topical``): words every passage here uses
 # ("parent", "infant", "services") or a year alone make a line that only looks related ("after April 2026?"
 # answered with a lifetime value per child). Chosen on the development half: point recall 0.744 -> 0.750, fact
 # recall unchanged; 1.0 changed nothing, 2.0 and 2.5 lost facts.
 MORE_MIN_WEIGHT = 1.5
 
 
+PERIOD_WORDS = frozenset(tokens("January February March April May June July August September October November December "
+                                "year years month months"))
+
+
 def topical(c: Candidate) -> float:
-    """The weight of the question words a sentence shares, numbers (years, figures) left out."""
-    return sum(w for t, w in c.weights.items() if not t.isdigit())
+    """The weight of the question words a sentence shares (as scored: IDF, scaled by sentence length and a
+    follow-up's focus), leaving out figures, years and months: they date a line, they do not make it on topic."""
+    return sum(w for t, w in c.weights.items() if not any(ch.isdigit() for ch in t) and t not in PERIOD_WORDS)
 
 
 def more_evidence(hits: list[Hit], cands: list[Candidate], used: list[Candidate],
@@ -645,10 +652,10 @@ def compose(question: str, intent: str, hits: list[Hit], idf: dict, default_idf:
     elif named:
         listed = "; ".join(f"{item.study_wording.lower()} {ref(order[id(hit)])}" for hit, item in named)
         parts.append(("barriers", f"The study's barriers that the cited evidence reports: {listed}."))
-    # the study's proposals are steps in commissioning: they open a how-to about commissioning or paying for a
-    # service ("how do I make the case to my board?"), not one about practice ("how much supervision should staff
-    # get?"), where the groups below still say what the study proposes; "what first" leads with the cycle's first stage
-    actions = actions_line(groups) if intent == "how_to" and COMMISSIONING_ASKED.search(question) else ""
+    # the study's proposals are commissioning steps: they open a how-to, unless it asks about practice only ("how
+    # much supervision should staff get?"), where the groups below still say what the study proposes; "what first"
+    # leads with the cycle's first stage
+    actions = actions_line(groups) if intent == "how_to" and commissioning_steps_answer(question) else ""
     if actions:
         parts.append(("actions", actions))
     parts.append(("lead", " ".join(with_ref(c, order) for c in lead)))

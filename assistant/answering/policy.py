@@ -123,6 +123,25 @@ INTENT_RULES: tuple[tuple[str, re.Pattern], ...] = (
 )
 
 
+def asks_where_to_start(text: str) -> bool:
+    """The words of the "what first" rule ("where do I start?"), in a follow-up's own words too."""
+    return bool(dict(INTENT_RULES)["what_first"].search(text))
+
+
+# A how-to about delivering a service rather than commissioning it ("how much supervision should staff get?"):
+# the study's proposals are commissioning steps and do not answer it. "Commissioners" as the subject does not
+# make a question about commissioning; commissioning, funding or making the case does.
+PRACTICE_WORDS = re.compile(r"\b(supervis\w*|staff\w*|practitioners?|clinicians?|therap\w*|sessions?|caseloads?|"
+                            r"treat\w*|protocols?|manage a baby|support parents to|delivered|deliver(?:ing)? (?:it|the))\b", re.I)
+COMMISSIONING_WORDS = re.compile(r"\b(commission(?:ing|ed)?|fund\w*|budgets?|pay(?:ing)? for|money|grants?|invest\w*|"
+                                 r"business case|make the case|persuad\w*|convinc\w*|boards?|set(?:ting)? up|sustain\w*)\b", re.I)
+
+
+def commissioning_steps_answer(question: str) -> bool:
+    """Whether a how-to answer opens with the study's proposals as steps: unless it asks about practice only."""
+    return not (PRACTICE_WORDS.search(question) and not COMMISSIONING_WORDS.search(question))
+
+
 def classify_intent(question: str, named_source: bool = False) -> str:
     """The answer plan a question needs (see INTENT_RULES); a question naming a corpus source that matches no
     other rule asks what that source says."""

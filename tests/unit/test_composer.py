@@ -118,6 +118,10 @@ def test_short_source_never_cuts_mid_phrase():
                      "programme, and the current definition of a specialised parent-infant relationship team",
                      publisher="p", year=2025, url="u", doc_type="report", locator="l", text="t", score=0.5, com_b=ComBTag())
     assert short_source(named) == "National Parent-Infant Relationship (PAIR) Framework programme (2025)"
+    lords = Citation(n=1, passage_id="z:0", doc_id="z", title="Perinatal mental health spending by integrated care boards, "
+                     "2024-25 (House of Lords oral question, 25 June 2025)", publisher="p", year=2025, url="u",
+                     doc_type="guidance", locator="l", text="t", score=0.5, com_b=ComBTag())
+    assert short_source(lords) == "Perinatal mental health spending by integrated care boards, 2024-25 (2025)"
 
 
 def test_suggested_topics_from_hostile_titles_are_text():
@@ -303,6 +307,12 @@ def test_a_how_to_about_practice_rather_than_commissioning_opens_with_the_eviden
     names = [name for name, _ in a.parts]
     assert "actions" not in names and names[0] in ("lead", "barriers")
     assert ": for example, brief the board" in dict(a.parts)["by_barrier"]  # the proposals are said in the groups
+
+
+def test_a_how_to_about_persuading_leaders_opens_with_the_studys_steps():
+    a = answer_for("How can I persuade my council's leaders to prioritise parent-infant relationships?", "how_to",
+                   [STUDY, IMPACT, FUNDING])
+    assert [name for name, _ in a.parts][0] == "actions"
 
 
 def test_a_how_to_about_system_level_items_only_offers_no_steps():
@@ -507,6 +517,16 @@ def test_a_barrier_group_says_what_happens_rather_than_restating_the_studys_codi
     assert "health visitors" in group and "coded to capability" not in group
 
 
+def test_a_barrier_group_never_prefers_an_unrelated_sentence_to_the_studys_coding():
+    coded = make_passage("study-workforce:0005",
+                         "The study's Table 1 lists not knowing who could support parent-infant relationships as a barrier "
+                         "coded to capability. The region is mostly rural, with long journeys between its towns.",
+                         doc_type="study", com_b=make_tag(by_id()["b-unsure-who-can-support"], "reports_barrier", 0.7))
+    a = answer_for("How should money for parent-infant relationships across 75 local authorities be spent?", "how_to",
+                   [FUNDING, coded])
+    assert "mostly rural" not in dict(a.parts)["by_barrier"]
+
+
 DEFINITION = make_passage("framework:0001", "A specialised parent-infant relationship team is a multidisciplinary team with "
                           "expertise in relationships between babies and their parents, and such a team works at two levels.",
                           doc_type="report")
@@ -521,6 +541,13 @@ def test_a_what_first_answer_leads_with_the_first_stage_not_with_what_the_questi
     assert "The understand stage means identifying local needs" in lead and "multidisciplinary" not in lead
 
 
+def test_a_follow_up_that_asks_where_to_start_is_answered_from_the_first_stage():
+    a = answer_for("So where do I start (following on from: How do I make the case for a parent-infant relationship team)?",
+                   "what_first", [DEFINITION, CYCLE])
+    lead = dict(a.parts)["lead"]
+    assert "The understand stage means identifying local needs" in lead and "multidisciplinary" not in lead
+
+
 def test_a_follow_up_to_a_what_first_question_answers_its_own_words():
     a = answer_for("What about babies' parents (following on from: What should I do first)?", "what_first",
                    [CYCLE, DEFINITION])
@@ -528,8 +555,8 @@ def test_a_follow_up_to_a_what_first_question_answers_its_own_words():
 
 
 def test_an_also_line_must_share_more_than_common_words_or_a_year_with_the_question():
-    lifetime = make_passage("cmh-2026:0001", "In 2026 the lifetime value of parent-infant support is put at over £40,000 "
-                            "per child.", title="Why babies' first relationships matter", year=2026, doc_type="report")
+    lifetime = make_passage("cmh-2026:0001", "In April 2026 the lifetime value of parent-infant support was put at over "
+                            "£40,000 per child.", title="Why babies' first relationships matter", year=2026, doc_type="report")
     hubs = make_passage("hubs-2026:0002", "From April 2026 family hubs money runs as a three-year programme for every "
                         "council.", title="Best Start Family Hubs", year=2025, doc_type="guidance")
     pilots = make_passage("hubs-2025:0003", "Family hubs money in 2025-26 went to 75 councils chosen in advance.",
@@ -539,4 +566,4 @@ def test_an_also_line_must_share_more_than_common_words_or_a_year_with_the_quest
     r = make_retrieval([(hubs, 0.7), (lifetime, 0.69), (pilots, 0.68)], question)
     a = compose(question, "fact", r.hits, idf, DEFAULT_IDF, [], {})
     assert "three-year programme" in a.text and "75 councils" in a.text
-    assert "£40,000" not in a.text  # it shares only 'parent', 'infant' and the year
+    assert "£40,000" not in a.text  # it shares only 'parent', 'infant', the month and the year
