@@ -225,3 +225,24 @@ def test_gold_passages_are_the_passages_the_index_holds():
             if g[field] != now:
                 drifted.append(f"{g['id']} ({g['passage_id']}): {field} differs from the corpus")
     assert not drifted, f"{len(drifted)} gold passage field(s) drifted from the corpus:\n" + "\n".join(drifted)
+
+
+def test_training_passages_are_the_passages_the_index_holds():
+    """The tagger trains on the passages the index holds: a corpus edit that changes one fails here (refresh its text,
+    and relabel it by the written procedure if its meaning changed)."""
+    import json
+    from pathlib import Path
+
+    from assistant.comb.tagger import TRAINING_PASSAGES
+    from assistant.ingest.chunking import chunk_document
+    from assistant.ingest.loaders import discover, load_document
+    from assistant.settings import Settings
+
+    root = Path(__file__).resolve().parents[2]
+    words = Settings.model_fields["passage_words"].default
+    held = {p.passage_id: p for path in discover(root / "corpus") for p in chunk_document(load_document(path), words)}
+    rows = [json.loads(line) for line in TRAINING_PASSAGES.read_text("utf-8").splitlines() if line.strip()]
+    drifted = [r["passage_id"] for r in rows if r["passage_id"] not in held or
+               (r["text"], r["locator"], r["title"]) != (held[r["passage_id"]].text, held[r["passage_id"]].locator,
+                                                         held[r["passage_id"]].meta.title)]
+    assert not drifted, f"training passages drifted from the corpus: {drifted}"
