@@ -286,6 +286,15 @@ def test_a_sentence_opening_in_particular_is_read_after_what_it_narrows():
     assert lead.index("The same few commissioners") < lead.index("In particular")
 
 
+def test_for_commissioners_this_points_back_and_never_leads():
+    passage = make_passage("less-is-more:0002", "Interventions with a moderate number of sessions and a clear focus on "
+                           "sensitivity worked best. For commissioners this is an argument for short, focused sensitivity work.",
+                           doc_type="systematic_review")
+    a = answer_for("Which works better: short focused sensitivity programmes or long ones?", "comparison", [passage])
+    lead = dict(a.parts)["lead"]
+    assert lead.startswith("Interventions with a moderate number of sessions")
+
+
 def test_a_continuation_about_another_year_is_not_carried_for_a_dated_question():
     a = answer_for("How much is there for perinatal mental health in 2025-26?", "fact", [FUNDING])
     assert "In 2024-25" not in a.text.split("\n\n")[0]
