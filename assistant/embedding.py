@@ -23,6 +23,11 @@ from assistant.errors import AssistantError
 
 MODEL_NAME = "all-MiniLM-L6-v2"
 DIMENSION = 384
+# A call of at most this many word pieces (padding included) runs on one torch thread: a question, a batch of
+# headings. On 2 cores shared with other work, two threads made such a call wait on each other at every layer:
+# one question took 0.25-1.0 s (0.12-0.5 s of CPU) against 12-46 ms on one thread (load average 5); a call of
+# 64 long passages still runs faster on two (11.2-12.1 s against 15.7-16.1 s at the same load).
+SMALL_CALL = 4096
 
 
 def model_path() -> str:
@@ -66,8 +71,16 @@ class Embedder:
         ids = torch.tensor([e.ids for e in enc])
         mask = torch.tensor([e.attention_mask for e in enc])
         types = torch.tensor([e.type_ids for e in enc])
-        with torch.inference_mode():
-            hidden = self.model(input_ids=ids, attention_mask=mask, token_type_ids=types).last_hidden_state
+        threads = torch.get_num_threads()
+        single = threads > 1 and ids.numel() <= SMALL_CALL
+        if single:
+            torch.set_num_threads(1)
+        try:
+            with torch.inference_mode():
+                hidden = self.model(input_ids=ids, attention_mask=mask, token_type_ids=types).last_hidden_state
+        finally:
+            if single:
+                torch.set_num_threads(threads)
         m = mask.unsqueeze(-1).to(hidden.dtype)
         pooled = (hidden * m).sum(1) / m.sum(1).clamp(min=1e-9)
         return torch.nn.functional.normalize(pooled, p=2, dim=1).numpy().astype(np.float32, copy=False)

@@ -29,3 +29,33 @@ def test_word_pieces_match_the_models_tokenizer(embedder):
     for word in ("barriers", "Commissioners", "sertraline", "perinatal", "PIMH", "co-production"):
         assert embedder.word_pieces(word) == st.tokenizer.tokenize(word)
 
+
+
+def test_a_small_call_runs_on_one_thread_and_gives_the_same_vectors(embedder):
+    """Two threads on a question or a batch of headings waited on each other under load (0.25-1 s a question);
+    the call now runs on one thread, the thread count is restored after it, and the vectors are the same."""
+    import torch
+
+    from assistant import embedding
+
+    if torch.get_num_threads() < 2:
+        torch.set_num_threads(2)
+    seen, forward = [], embedder.model.forward
+
+    def watching(*a, **k):
+        seen.append(torch.get_num_threads())
+        return forward(*a, **k)
+
+    question = "What barriers do commissioners face?"
+    embedder.model.forward = watching
+    try:
+        one = embedder.embed_one(question)
+        embedding_small, embedding.SMALL_CALL = embedding.SMALL_CALL, 0
+        try:
+            two = embedder.embed_one(question)
+        finally:
+            embedding.SMALL_CALL = embedding_small
+    finally:
+        del embedder.model.forward
+    assert seen == [1, 2] and torch.get_num_threads() == 2
+    assert np.abs(one - two).max() < 1e-5
