@@ -5,6 +5,8 @@ from __future__ import annotations
 
 import re
 
+import pytest
+
 from assistant.answering.composer import MORE_LINES, compose, passage_sentences, readable, short_source
 from assistant.comb.catalogue import by_id, make_tag
 from assistant.models import Citation, ComBTag
@@ -268,31 +270,22 @@ def test_a_list_is_quoted_with_its_intro_as_one_sentence_and_each_piece_is_a_spa
     assert not any("\n" in q or q.startswith("-") for q in quoted)
 
 
-def test_a_lead_sentence_that_points_back_is_read_after_its_antecedent():
-    passage = make_passage("guide:0003",
-                           "The Early Years Healthy Development Review asked every area to publish a single local Start for Life offer. "
-                           "It judged support for families to be patchy and not joined up across services.", doc_type="guidance")
-    a = answer_for("Why did it judge family support patchy and not joined up?", "fact", [passage])
-    lead = a.text.split("\n\n")[0]
-    assert lead.index("single local Start for Life offer") < lead.index("It judged support")
-
-
-def test_a_sentence_opening_in_particular_is_read_after_what_it_narrows():
-    passage = make_passage("study-forums:0002", "The same few commissioners tended to attend the regional forums. "
-                           "In particular, the forums were not places to hear from colleagues who had commissioned such services.",
-                           doc_type="study")
-    a = answer_for("Were the forums places to hear from colleagues who had commissioned services?", "fact", [passage])
+@pytest.mark.parametrize("text, question, intent, before, after", [
+    ("The Early Years Healthy Development Review asked every area to publish a single local Start for Life offer. "
+     "It judged support for families to be patchy and not joined up across services.",
+     "Why did it judge family support patchy and not joined up?", "fact", "single local Start for Life offer", "It judged"),
+    ("The same few commissioners tended to attend the regional forums. In particular, the forums were not places to "
+     "hear from colleagues who had commissioned such services.",
+     "Were the forums places to hear from colleagues who had commissioned services?", "fact", "The same few", "In particular"),
+    ("Interventions with a moderate number of sessions and a clear focus on sensitivity worked best. For commissioners "
+     "this is an argument for short, focused sensitivity work.",
+     "Which works better: short focused sensitivity programmes or long ones?", "comparison", "Interventions with", "For commissioners"),
+])
+def test_a_lead_sentence_that_points_back_is_read_after_its_antecedent(text, question, intent, before, after):
+    """'It judged...', 'In particular, ...', 'For commissioners this is...' never open the answer."""
+    a = answer_for(question, intent, [make_passage("doc:0003", text, doc_type="guidance")])
     lead = dict(a.parts)["lead"]
-    assert lead.index("The same few commissioners") < lead.index("In particular")
-
-
-def test_for_commissioners_this_points_back_and_never_leads():
-    passage = make_passage("less-is-more:0002", "Interventions with a moderate number of sessions and a clear focus on "
-                           "sensitivity worked best. For commissioners this is an argument for short, focused sensitivity work.",
-                           doc_type="systematic_review")
-    a = answer_for("Which works better: short focused sensitivity programmes or long ones?", "comparison", [passage])
-    lead = dict(a.parts)["lead"]
-    assert lead.startswith("Interventions with a moderate number of sessions")
+    assert lead.index(before) < lead.index(after)
 
 
 def test_a_continuation_about_another_year_is_not_carried_for_a_dated_question():
