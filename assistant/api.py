@@ -18,6 +18,7 @@ from __future__ import annotations
 import logging
 import threading
 import time
+from functools import partial
 
 from assistant.answering.composer import abstention_text, compose, suggest_topics
 from assistant.answering.followups import condense
@@ -216,7 +217,7 @@ class EvidenceAssistant:
         if llm is not None:
             from assistant.answering.llm import condense_with_llm
 
-            rewrite = lambda q, h: condense_with_llm(llm, q, h)  # noqa: E731
+            rewrite = partial(condense_with_llm, llm)
         standalone = condense(cleaned, history or [], rewrite=rewrite)
         t1 = time.perf_counter()
         intent = classify_intent(standalone)

@@ -30,7 +30,7 @@ from assistant.answering.policy import WHAT_FIRST_QUERY, asks_where_to_start, co
 from assistant.ingest.chunking import split_sentences
 from assistant.models import Citation
 from assistant.sources import merge_spans
-from assistant.retrieval.periods import years_in
+from assistant.retrieval.periods import MONTHS, years_in
 from assistant.retrieval.retriever import Hit
 from assistant.text import tokens
 
@@ -461,8 +461,7 @@ def table_line(listed: list[tuple[Hit, object, int, int]], order: dict[int, int]
 MORE_MIN_WEIGHT = 1.5
 
 
-PERIOD_WORDS = frozenset(tokens("January February March April May June July August September October November December "
-                                "year years month months"))
+PERIOD_WORDS = frozenset(tokens(" ".join(MONTHS) + " year years month months"))
 
 
 def topical(c: Candidate) -> float:

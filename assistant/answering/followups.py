@@ -9,13 +9,13 @@ from __future__ import annotations
 
 import re
 
-from assistant.retrieval.periods import years_in
+from assistant.retrieval.periods import MONTHS, years_in
 from assistant.text import content_words
 
 # A period in the earlier question ("in 2025-26", "for 2024/25", "after April 2026"), dropped when the follow-up
 # names its own: otherwise the answer would draw on both years' figures.
 _PERIOD = re.compile(r"\s*\b(?:in|for|during|by|after|from|since|before|until)?\s*(?:(?:the\s+)?(?:financial\s+)?year\s+)?"
-                     r"(?:(?:january|february|march|april|may|june|july|august|september|october|november|december)\s+)?"
+                     rf"(?:(?:{'|'.join(MONTHS)})\s+)?"
                      r"(?:19|20)\d{2}(?:\s*[-/–]\s*\d{2,4})?\b", re.I)
 
 FOLLOW_UP_OPENERS = re.compile(r"^(and|but|also|so|then|what about|how about|and what|what else|why|how so|more on|tell me more|"
@@ -57,7 +57,6 @@ def condense(question: str, history: list[dict], rewrite=None) -> str:
     if years_in(q):  # "and after April 2026?" asks about its own period instead of the earlier one's
         prev = " ".join(_PERIOD.sub(" ", prev).split())
     return f"{q}{CONTEXT_MARK}{prev})?"
-
 
 
 def own_words(standalone: str) -> str:

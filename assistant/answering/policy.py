@@ -24,6 +24,7 @@ from __future__ import annotations
 import re
 from functools import lru_cache
 
+from assistant.retrieval.periods import MONTHS
 from assistant.retrieval.retriever import Hit, Retrieval
 from assistant.settings import Settings
 
@@ -155,8 +156,7 @@ def classify_intent(question: str, named_source: bool = False) -> str:
 PLACE_WORDS = re.compile(r"\b(?:in|at|near|across) ((?:[A-Z][a-z]+)(?:[ -](?:[A-Z][a-z]+|upon|on|under))*)")
 JOINING = frozenset(("upon", "on", "under"))
 NOT_PLACES = frozenset("England UK Britain Scotland Wales Ireland NHS ICB ICBs ICS Family Hubs Start Life Best "
-                       "Parliament Government April May June July March January February August September October November "
-                       "December Covid What How Which Who When Where Why Is Are Do Does Can The A An I My Our".split())
+                       "Parliament Government Covid What How Which Who When Where Why Is Are Do Does Can The A An I My Our".split()) | frozenset(MONTHS)
 
 
 def named_places(question: str, known_stems) -> list[str]:

@@ -196,6 +196,11 @@ def _row_wordings(cells: list[str]) -> list[list[str]]:
     return [toks for toks in (tokens(c) for c in cells) if len(toks) >= 2]
 
 
+def _distinct(items) -> list:
+    """In order, once each."""
+    return list(dict.fromkeys(items))
+
+
 def explained_row(text: str, rows: list[tuple[list[str], CatalogueItem]]) -> CatalogueItem | None:
     """The item of the quoted row that the passage's prose (its lines outside the table or list) repeats in the
     row's own words: the row the passage explains or dwells on, which the gold procedure makes the primary item
@@ -433,11 +438,7 @@ class Tagger:
 
     def quoted_items(self, text: str) -> list[CatalogueItem]:
         """Every catalogue item a table or list passage quotes, in order, once each."""
-        found = []
-        for _, item in self._quoted(text):
-            if item not in found:
-                found.append(item)
-        return found
+        return _distinct(item for _, item in self._quoted(text))
 
     def _with_quoted_items(self, tag: ComBTag, text: str, ctx: Context | None) -> ComBTag:
         """A table or list passage of the study lists several items: the tag keeps its primary item and carries
@@ -446,10 +447,7 @@ class Tagger:
         if ctx is None or ctx.doc_type != "study" or ctx.design not in REPORTING_DESIGNS:
             return tag
         rows = self._quoted(text)
-        quoted = []
-        for _, item in rows:
-            if item not in quoted:
-                quoted.append(item)
+        quoted = _distinct(item for _, item in rows)
         if not quoted:
             return tag
         explained = explained_row(text, rows)

@@ -10,6 +10,8 @@ from __future__ import annotations
 import re
 
 _FINANCIAL = re.compile(r"\b((?:19|20)\d{2})\s*[-/–]\s*(\d{2})\b")
+MONTHS = ("January", "February", "March", "April", "May", "June", "July", "August", "September", "October",
+          "November", "December")
 _YEAR = re.compile(r"\b((?:19|20)\d{2})\b")
 _ONWARDS = re.compile(r"\b(?:after|from|since|beyond|onwards? from|post)\s+(?:\w+\s+)?((?:19|20)\d{2})\b", re.I)
 HORIZON = 2040
