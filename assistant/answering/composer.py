@@ -53,7 +53,8 @@ PROCESS = re.compile(r"\b(the authors(?!')|this (?:study|paper|article|review|re
                      r"ethic(?:s|al) approval|the aim of (?:this|the) study|we (?:interviewed|conducted|used|aimed)|"
                      r"semi-structured|interview study|qualitative study|describes? (?:their|its) work|adopts? a definition|"
                      r"(?:views|findings) speak|planned to last|recruited|(?:is|was) the first (?:paper|study)|"
-                     r"strengths? of (?:the|this) study|claims? (?:\w+ )?strengths)\b", re.I)
+                     r"strengths? of (?:the|this) study|claims? (?:\w+ )?strengths|"
+                     r"(?:combines|draws on|is based on) (?:an? )?(?:questionnaire|survey|interviews|data))\b", re.I)
 COMPONENT_ASKED = re.compile(r"\b(capability|opportunity|motivation)\b", re.I)
 METHOD_QUESTION = re.compile(r"\b(method|methods|analy[sz]e|analysis|interview|sample|recruit|design of the study|how was the study)\w*", re.I)
 INTENT_CUES = {
@@ -351,7 +352,11 @@ def with_continuations(lead: list[Candidate], cands: list[Candidate], asked_year
 def barrier_groups(hits: list[Hit], cands: list[Candidate], used: list[Candidate],
                    may_cite=lambda hit: True) -> list[tuple[str, list[Candidate]]]:
     """Cited passages under the catalogue item their tag links (up to three items, most supported first), each
-    with its best sentence not already in the lead (from a passage ``may_cite`` allows), added to ``used``."""
+    with its best sentence not already in the lead (from a passage ``may_cite`` allows), added to ``used``.
+    A group quotes only a passage the lead already cites or one the intent's plan brought in for its item: a
+    passage that merely ranked in the pool shares a word or two with the question by accident ("secure" for
+    "Circle of Security"), and its line read as off topic. Chosen on the development half: answer-text point
+    recall 0.744 -> 0.748, the groups' words 3,958 -> 2,649, citations per answer 3.96 -> 3.70."""
     groups: dict[str, list[Hit]] = {}
     for hit in hits:
         if hit.passage.com_b.item in by_id():  # an index tagged with an older catalogue may name a retired item
@@ -361,7 +366,8 @@ def barrier_groups(hits: list[Hit], cands: list[Candidate], used: list[Candidate
         item = by_id()[item_id]
         item_words = set(tokens(" ".join([item.label, item.text, item.study_wording, *item.said])))
         fresh = [c for c in cands if c.hit in members and may_cite(c.hit) and not ANAPHORIC_START.match(c.text)
-                 and not any(_similar(c.text, u.text) for u in used)]
+                 and not any(_similar(c.text, u.text) for u in used)
+                 and (c.hit.planned or any(u.hit is c.hit for u in used))]
         # the line's heading already names the item and its coding: a sentence restating the coding ("Table 2
         # lists ... as an enabler coded to capability") says nothing more, so one on the item or the question that
         # says what happens is preferred to it

@@ -32,8 +32,11 @@ IMPACT = make_passage("study-impact:0001",
 UNUSED = make_passage("other:0000", "Otters eat fish and sometimes frogs along the river banks in summer.")
 
 
-def answer_for(question, intent, passages, not_covered=()):
+def answer_for(question, intent, passages, not_covered=(), planned=()):
+    """``planned``: passages an intent's plan brought in for their catalogue item (the groups may quote them)."""
     r = make_retrieval([(p, 0.7 - 0.01 * i) for i, p in enumerate(passages)], question)
+    for h in r.hits:
+        h.planned = h.passage in planned
     return compose(question, intent, r.hits, IDF, DEFAULT_IDF, list(not_covered), {})
 
 
@@ -63,6 +66,8 @@ def test_fragments_and_process_sentences_are_not_answers():
     assert not readable("The authors interviewed nine commissioners between February and April 2022.", False)
     assert readable("The authors interviewed nine commissioners between February and April 2022.", True)  # a methods question
     assert not readable("too short.", False)
+    method = "The report combines a questionnaire sent to teams in the network with Freedom of Information requests."
+    assert not readable(method, False) and readable(method, True)  # how a report was made, not what it found
 
 
 def test_a_fact_question_leads_with_the_figure_for_its_year():
@@ -204,7 +209,7 @@ def test_a_generated_lead_keeps_the_structure_and_renumbers_the_citations_it_use
     from assistant.answering.composer import with_generated_lead
 
     a = answer_for("What did commissioners say about short-term funding?", "barriers", [STUDY, FUNDING, IMPACT],
-                   ["ring-fencing after 2026"])
+                   ["ring-fencing after 2026"], planned=[FUNDING, IMPACT])
     names = [name for name, _ in a.parts]
     assert names[0] == "barriers" and "lead" in names and names[-1] == "not_covered" and a.lead_spans
     last = max(c.n for c in a.citations)
@@ -514,7 +519,7 @@ def test_a_barrier_group_says_what_happens_rather_than_restating_the_studys_codi
                          "who see a baby, unless they already knew of a specialist team.",
                          doc_type="study", com_b=make_tag(by_id()["b-unsure-who-can-support"], "reports_barrier", 0.7))
     a = answer_for("How should money for parent-infant relationships across 75 local authorities be spent?", "how_to",
-                   [FUNDING, coded])
+                   [FUNDING, coded], planned=[coded])
     group = dict(a.parts)["by_barrier"]
     assert "health visitors" in group and "coded to capability" not in group
 
@@ -525,7 +530,7 @@ def test_a_barrier_group_never_prefers_an_unrelated_sentence_to_the_studys_codin
                          "coded to capability. The region is mostly rural, with long journeys between its towns.",
                          doc_type="study", com_b=make_tag(by_id()["b-unsure-who-can-support"], "reports_barrier", 0.7))
     a = answer_for("How should money for parent-infant relationships across 75 local authorities be spent?", "how_to",
-                   [FUNDING, coded])
+                   [FUNDING, coded], planned=[coded])
     assert "mostly rural" not in dict(a.parts)["by_barrier"]
 
 
@@ -569,3 +574,19 @@ def test_an_also_line_must_share_more_than_common_words_or_a_year_with_the_quest
     a = compose(question, "fact", r.hits, idf, DEFAULT_IDF, [], {})
     assert "three-year programme" in a.text and "75 councils" in a.text
     assert "£40,000" not in a.text  # it shares only 'parent', 'infant', the month and the year
+
+
+def test_a_barrier_group_never_quotes_a_pool_passage_the_lead_and_the_plan_did_not_bring():
+    """A passage that only ranked in the pool shares a word with the question by accident ("secure" for "Circle
+    of Security"): under its barrier it read as off topic. Groups point at what the lead cites or the plan chose."""
+    trial = make_passage("trials:0001", "Good evidence on Circle of Security is scarce: its trials are small, with mixed "
+                         "findings on secure attachment.",
+                         doc_type="evidence_review",
+                         com_b=make_tag(by_id()["b-hard-to-show-impact"], "evidence_against", 0.6))
+    stray = make_passage("study-needs:0003", "Commissioners would want health visitors to see that a toddler feels secure "
+                         "when separating without distress.", doc_type="study",
+                         com_b=make_tag(by_id()["e-population-needs"], "reports_enabler", 0.6))
+    a = answer_for("Is there good evidence for Circle of Security?", "evidence", [trial, stray])
+    groups = a.text.split("**By barrier**")[1].split("\n\n")[0]
+    assert "hard to show impact" in groups and "See [1]" in groups
+    assert "separating without distress" not in groups and "population needs" not in groups
