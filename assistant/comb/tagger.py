@@ -57,6 +57,9 @@ TRAINING_PASSAGES = HERE / "training_passages.jsonl"  # passages of documents ou
 # short statements labelled with catalogue item and relation, written by topic in three registers (interview talk,
 # terse table rows, policy "should" sentences), none copied from a gold set (evals/README.md, tuning record)
 TRAINING_ITEMS = HERE / "training_items.jsonl"
+# passages written in our own words, in the registers of guidance, reports and reviews, for items the corpus's
+# training passages cover thinly; labelled by the same procedure, none copied from a gold set (evals/README.md)
+TRAINING_WRITTEN = HERE / "training_written_passages.jsonl"
 TAGGER_FORMAT = 6
 COMPONENTS = ("capability", "opportunity", "motivation", "none")
 REPORT_MIN = 0.35  # cosine to an item's report profile for behavioural text to be linked at all
@@ -477,12 +480,20 @@ def _profiles(embedder) -> tuple[np.ndarray, np.ndarray, np.ndarray, np.ndarray]
     return (embedder.embed(report), np.array(report_owner), embedder.embed(evidence), np.array(evidence_owner))
 
 
-def _training_passages() -> list[dict]:
+def _read_jsonl(path: Path) -> list[dict]:
     import json
 
-    if not TRAINING_PASSAGES.exists():
+    if not path.exists():
         return []
-    return [json.loads(line) for line in TRAINING_PASSAGES.read_text("utf-8").splitlines() if line.strip()]
+    return [json.loads(line) for line in path.read_text("utf-8").splitlines() if line.strip()]
+
+
+def _training_passages() -> list[dict]:
+    return _read_jsonl(TRAINING_PASSAGES)
+
+
+def _written_passages() -> list[dict]:
+    return _read_jsonl(TRAINING_WRITTEN)
 
 
 @dataclass
@@ -567,7 +578,7 @@ def train_evidence_model(embedder, evidence: np.ndarray, evidence_owner: np.ndar
     from sklearn.feature_extraction.text import TfidfVectorizer
     from sklearn.linear_model import LogisticRegression
 
-    rows = [r for r in _training_passages() if r.get("relation") in ("evidence_against", "reports_enabler")]
+    rows = [r for r in _training_passages() + _written_passages() if r.get("relation") in ("evidence_against", "reports_enabler")]
     if not rows:
         return None
     sentences = [s for it in items() for s in it.evidence]
@@ -613,7 +624,7 @@ def fingerprint() -> str | None:
     Stored with each index version so that a changed tagger re-tags the corpus on the next `index`."""
     if not TRAINING_FILE.exists():
         return None
-    sources = (TRAINING_FILE, TRAINING_PASSAGES, TRAINING_ITEMS, HERE / "catalogue.yaml", HERE / "taxonomy.yaml", Path(__file__))
+    sources = (TRAINING_FILE, TRAINING_PASSAGES, TRAINING_ITEMS, TRAINING_WRITTEN, HERE / "catalogue.yaml", HERE / "taxonomy.yaml", Path(__file__))
     data = b"".join(p.read_bytes() for p in sources if p.exists())
     return hashlib.sha256(data + str(TAGGER_FORMAT).encode()).hexdigest()[:16]
 

@@ -246,3 +246,40 @@ def test_training_passages_are_the_passages_the_index_holds():
                (r["text"], r["locator"], r["title"]) != (held[r["passage_id"]].text, held[r["passage_id"]].locator,
                                                          held[r["passage_id"]].meta.title)]
     assert not drifted, f"training passages drifted from the corpus: {drifted}"
+
+
+def test_written_training_passages_are_labelled_by_the_catalogue_and_apart_from_every_gold_set():
+    """The passages written for the evidence model (issue 12, fifth pass) carry a catalogue item and a relation that
+    fits it, and share no text with a gold set: no gold text inside one or one inside a gold text, word overlap at
+    most 30% with any gold text, and no run of 10 words in common (a failure names only the training id)."""
+    import json
+    from pathlib import Path
+
+    from assistant.comb.catalogue import by_id
+    from assistant.comb.tagger import TRAINING_WRITTEN
+
+    rows = [json.loads(line) for line in TRAINING_WRITTEN.read_text("utf-8").splitlines() if line.strip()]
+    assert rows and len({r["id"] for r in rows}) == len(rows)
+    for r in rows:
+        assert r["relation"] in ("evidence_against", "reports_enabler"), r["id"]
+        wanted = "enabler" if r["relation"] == "reports_enabler" else "barrier"
+        assert by_id()[r["item"]].polarity == wanted, r["id"]
+        assert r["doc_type"] in ("guidance", "report", "evidence_review") and r["title"] and r["locator"], r["id"]
+    evals = Path(__file__).resolve().parents[2] / "evals"
+    gold = [json.loads(line)["text"] for f in ("comb_other_styles.jsonl", "comb_statements.jsonl", "comb_study_rows.jsonl",
+                                               "comb_passages.jsonl")
+            for line in (evals / f).read_text("utf-8").splitlines() if line.strip()]
+
+    def runs(text: str, n: int = 10) -> set[tuple[str, ...]]:
+        import re
+
+        w = re.findall(r"[a-z0-9]+", text.lower())
+        return {tuple(w[i:i + n]) for i in range(len(w) - n + 1)}
+
+    gold_runs = set().union(*(runs(g) for g in gold))
+    for r in rows:
+        assert not any(r["text"] in g or g in r["text"] for g in gold), r["id"]
+        w = _words(r["text"])
+        overlap = max(len(w & _words(g)) / len(w | _words(g)) for g in gold)
+        assert overlap <= 0.3, f"{r['id']} shares {overlap:.0%} of its words with a gold text"
+        assert not runs(r["text"]) & gold_runs, f"{r['id']} shares a run of 10 words with a gold text"
