@@ -253,7 +253,7 @@ class EvidenceAssistant:
                  + ([LOCAL_GAP] if intent == "local" and not places else []))
         uncovered = None if never_refused(intent) else (lambda texts: uncovered_parts(standalone, texts, stem))
         composed = compose(standalone, intent, hits, retriever.lexical.idf, retriever.lexical.default_idf, local, titles,
-                           k, uncovered)
+                           k, uncovered, named)
         text, citations, markers = composed.text, composed.citations, composed.markers
         if not text:  # nothing readable to quote (table-only passages): say so rather than answer with nothing
             suggestions = suggest_topics(retrieval)

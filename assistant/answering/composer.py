@@ -227,7 +227,8 @@ def _similar(a: str, b: str) -> bool:
     return len(fa) >= 2 and fa <= fb
 
 
-def candidates(hits: list[Hit], question: str, intent: str, idf: dict, default_idf: float) -> list[Candidate]:
+def candidates(hits: list[Hit], question: str, intent: str, idf: dict, default_idf: float,
+               named: str | None = None) -> list[Candidate]:
     qtok = set(tokens(question))
     own = own_words(question)
     focus = frozenset(tokens(own)) if own != question else frozenset()
@@ -238,11 +239,14 @@ def candidates(hits: list[Hit], question: str, intent: str, idf: dict, default_i
         qtok |= set(tokens(WHAT_FIRST_QUERY))
     asked = years_in(question)
     allow_process = bool(METHOD_QUESTION.search(question))
+    # "what does <source> say about X": the source's own title words pick out sentences about the source (its
+    # date, who published it), not what it says; X's words do that. They are the named document's title words, for
+    # every passage: taken from each passage's own title, another document that mentions the source by name
+    # ("QS133 shares its population with NG26") kept them and outranked the source itself
+    named_title = next((h.passage.meta.title for h in hits if named and h.passage.doc_id == named), None)
     out = []
     for rank, hit in enumerate(hits):
-        # "what does <source> say about X": the source's own title words pick out sentences about the source
-        # (its date, who published it), not what it says; X's words do that
-        words = qtok - set(tokens(hit.passage.meta.title)) if intent == "named_source" else qtok
+        words = (qtok - set(tokens(named_title or hit.passage.meta.title))) if intent == "named_source" else qtok
         sentences = passage_sentences(hit.passage.text)
         lists = list_sentences(hit.passage.text, sentences)
         for c in [Candidate(hit, start, end, sentence) for start, end, sentence in sentences] + lists:
@@ -601,17 +605,17 @@ def with_ref(c: Candidate, order: dict[int, int]) -> str:
 
 
 def compose(question: str, intent: str, hits: list[Hit], idf: dict, default_idf: float, not_covered: list[str],
-            superseded_titles: dict[str, str], max_cited: int = 5, uncovered=None) -> Composed:
+            superseded_titles: dict[str, str], max_cited: int = 5, uncovered=None, named: str | None = None) -> Composed:
     """The answer from ``hits``, a pool of passages best first that may be larger than what is cited: sentences
     are chosen across the pool, and at most ``max_cited`` passages are cited. ``uncovered(texts)``, when given,
     names the parts of the question the cited passages' texts do not support; they are added to ``not_covered``
-    once the citations are known."""
+    once the citations are known. ``named`` is the document the question names, if any."""
     asked = COMPONENT_ASKED.search(question)
     table = table_items(hits, asked.group(1).lower() if asked else None) if intent == "barriers" else []
     table_hits = list(dict.fromkeys(id(hit) for hit, *_ in table))[:max_cited]  # the table passages count towards k
     table = [row for row in table if id(row[0]) in table_hits]
     # the table's own sentences are about the table: with its rows listed, the rest of the answer reads others
-    cands = candidates([h for h in hits if not (table and h.overview)], question, intent, idf, default_idf)
+    cands = candidates([h for h in hits if not (table and h.overview)], question, intent, idf, default_idf, named)
     if table:  # beside the study's list, only sentences that say what gets in the way (of the component asked),
         # never one that restates the list's coding ("Table 1 lists ... as a barrier coded N/A")
         cands = [c for c in cands if INTENT_CUES["barriers"].search(c.text) and not TABLE_TALK.search(c.text)

@@ -348,6 +348,17 @@ def test_what_a_named_source_says_comes_before_when_it_was_published():
     assert dict(answer_for("When was NICE QS133 published?", "named_source", [qs]).parts)["lead"].startswith("NICE quality")
 
 
+def test_a_named_source_is_answered_from_its_own_passages_not_from_one_that_mentions_it():
+    ng26 = make_passage("ng26:0000", "The scope is children who are adopted from care, in care or on the edge of care.",
+                        title="Children's attachment: NICE guideline NG26")
+    qs = make_passage("qs133:0000", "The quality standard shares its population with the 2015 NICE guideline NG26.",
+                      title="Quality standard QS133 summary")
+    q = "Who is the NICE guideline NG26 aimed at?"
+    r = make_retrieval([(ng26, 0.8), (qs, 0.7)], q)
+    lead = dict(compose(q, "named_source", r.hits, IDF, DEFAULT_IDF, [], {}, named="ng26").parts)["lead"]
+    assert lead.startswith("The scope is children who are adopted from care")
+
+
 def test_a_barrier_answer_names_every_barrier_a_cited_table_passage_lists():
     tag = make_tag(by_id()["b-unsure-who-can-support"], "reports_barrier", 0.7)
     tag.items = ["b-unsure-who-can-support", "b-hard-to-show-impact", "e-sharing-between-commissioners"]
