@@ -197,12 +197,22 @@ def test_also_in_the_evidence_is_at_most_more_lines_lines():
     a = answer_for("What did commissioners say about funding?", "fact", extra)
     more = a.text.split("**Also in the evidence**")[1] if "**Also in the evidence**" in a.text else ""
     assert 1 <= more.count("\n- ") <= MORE_LINES
-    # with a figure in a cited passage, the closing key figure is the one line more
+    # with a figure further on in a passage the lead quotes, the closing key figure is the one line more
     figures = [make_passage(f"fig{i}:0000", f"Commissioners in area number {i} told the researchers that {s} at the time. "
+                                            "A separate chapter looks at recruiting staff. "
                                             f"The budget in area number {i} was {i + 2}m pounds.") for i, s in enumerate(said)]
     a = answer_for("What did commissioners say about funding?", "fact", figures)
     more = a.text.split("**Also in the evidence**")[1]
     assert more.count("\n- ") <= MORE_LINES + 1 and "m pounds" in more
+
+
+def test_the_closing_figure_comes_from_a_passage_the_lead_quotes_not_from_an_also_line():
+    ics = make_passage("act:0000", "Integrated care boards replaced clinical commissioning groups on 1 July 2022.")
+    other = make_passage("act:0004", "Commissioners hoped integrated care boards would pool resources. "
+                         "A separate chapter looks at recruiting staff. The Family Hubs investment of 300m pounds offers "
+                         "a chance for joint work.")
+    a = answer_for("When did integrated care boards replace clinical commissioning groups?", "fact", [ics, other])
+    assert "1 July 2022" in dict(a.parts)["lead"] and "300m pounds" not in a.text
 
 
 def test_a_generated_lead_keeps_the_structure_and_renumbers_the_citations_it_uses():
