@@ -210,6 +210,29 @@ WHAT_FIRST_QUERY = ("Where to start commissioning: the commissioning cycle of un
                     "services already in place), plan, do and review; a commissioning toolkit for parent-infant services")
 
 
+@lru_cache(maxsize=1)
+def generic_words() -> frozenset[str]:
+    """The Glasgow IR group's English stop words as scikit-learn ships them (318, against the 140 retrieval
+    drops): "now", "somewhere", "else" and "big" say nothing the evidence could lack, so they never make a
+    clause of the question uncovered. The list's own module is parsed as a literal, not imported: importing it
+    imports scikit-learn's package (1.1 s of a serving process's first answer); parsing it takes 2 ms. Should a
+    later scikit-learn move it, the import is the fallback."""
+    import ast
+    import importlib.util
+    from pathlib import Path
+
+    try:
+        path = Path(importlib.util.find_spec("sklearn").origin).parent / "feature_extraction" / "_stop_words.py"
+        for node in ast.parse(path.read_text(encoding="utf-8")).body:
+            if isinstance(node, ast.Assign) and getattr(node.targets[0], "id", "") == "ENGLISH_STOP_WORDS":
+                return frozenset(ast.literal_eval(node.value.args[0]))
+    except (OSError, AttributeError, IndexError, ValueError, SyntaxError):
+        pass
+    from sklearn.feature_extraction.text import ENGLISH_STOP_WORDS
+
+    return frozenset(ENGLISH_STOP_WORDS)
+
+
 def uncovered_parts(question: str, cited_texts: list[str], stem_of) -> list[str]:
     """Parts of the question nothing cited supports: a clause whose content words are mostly absent from the
     cited passages, or a year (or "after YEAR") that no cited passage mentions."""
@@ -217,6 +240,7 @@ def uncovered_parts(question: str, cited_texts: list[str], stem_of) -> list[str]
     from assistant.retrieval.periods import HORIZON, years_in
     from assistant.text import content_words
 
+    generic = generic_words()
     cited_words = {stem_of(w) for t in cited_texts for w in content_words(t)}
     cited_years = set().union(*(years_in(t) for t in cited_texts)) if cited_texts else set()
     out = []
@@ -224,7 +248,7 @@ def uncovered_parts(question: str, cited_texts: list[str], stem_of) -> list[str]
     asking = [x for x in re.split(r"(?<=[.!?])\s+", own) if x.strip()]
     asking = [x for x in asking if "?" in x] or asking[-1:]  # the sentences that ask, not the preamble
     for clause in CLAUSE_SPLIT.split(" ".join(asking)):
-        words = [w for w in content_words(clause) if not w[0].isdigit()]
+        words = [w for w in content_words(clause) if not w[0].isdigit() and w not in generic]
         if len(words) >= 2 and sum(stem_of(w) in cited_words for w in words) / len(words) < 0.5:
             out.append(clause.strip())
     if own != question:  # a follow-up whose own words ("what about dads?") nothing cited mentions, however few

@@ -149,6 +149,22 @@ def test_uncovered_parts_name_the_clause_and_the_year():
     assert policy.uncovered_parts("What does a parent-infant team cost?", cited, stem) == []
 
 
+def test_generic_words_never_make_a_clause_uncovered():
+    cited = ["Counts of parent-infant teams differ: 46 in one paper and 49 in another. Small communities may get lost "
+             "in an integrated care board."]
+    assert policy.uncovered_parts("Why do I see 46 teams in one paper, 49 somewhere else?", cited, stem) == []
+    gaps = policy.uncovered_parts("Now we're part of a big integrated care board, will our coastal towns lose out?",
+                                  cited, stem)
+    assert gaps == ["will our coastal towns lose out"]  # "now", "part", "big" say nothing the evidence lacks
+
+
+def test_the_generic_words_are_scikit_learns_list_read_without_importing_it():
+    policy.generic_words.cache_clear()
+    from sklearn.feature_extraction.text import ENGLISH_STOP_WORDS
+
+    assert policy.generic_words() == ENGLISH_STOP_WORDS
+
+
 def test_named_document_needs_a_distinctive_title_word():
     rare = make_passage("rare-jewels:0000", "x", title="Rare Jewels: specialised parent-infant relationship teams")
     nice = make_passage("nice:0000", "x", title="NICE quality standard QS133: children's attachment")
