@@ -353,14 +353,26 @@ def with_continuations(lead: list[Candidate], cands: list[Candidate], asked_year
     return out
 
 
+def follow_up_topic(question: str) -> frozenset[str]:
+    """The words a follow-up asks about in its own right ("What about dads?" -> dad): empty for a question that
+    stands alone, or one that asks where to start (the plan's passages are its topic), and never a figure,
+    year or month."""
+    own = own_words(question)
+    if own == question or asks_where_to_start(own):
+        return frozenset()
+    return frozenset(t for t in tokens(own) if not any(ch.isdigit() for ch in t) and t not in PERIOD_WORDS)
+
+
 def barrier_groups(hits: list[Hit], cands: list[Candidate], used: list[Candidate],
-                   may_cite=lambda hit: True) -> list[tuple[str, list[Candidate]]]:
+                   may_cite=lambda hit: True, topic: frozenset[str] = frozenset()) -> list[tuple[str, list[Candidate]]]:
     """Cited passages under the catalogue item their tag links (up to three items, most supported first), each
     with its best sentence not already in the lead (from a passage ``may_cite`` allows), added to ``used``.
     A group quotes only a passage the lead already cites or one the intent's plan brought in for its item: a
     passage that merely ranked in the pool shares a word or two with the question by accident ("secure" for
     "Circle of Security"), and its line read as off topic. Chosen on the development half: answer-text point
-    recall 0.744 -> 0.748, the groups' words 3,958 -> 2,649, citations per answer 3.96 -> 3.70."""
+    recall 0.744 -> 0.748, the groups' words 3,958 -> 2,649, citations per answer 3.96 -> 3.70. After a
+    follow-up ("What about dads?"), a group quotes only a sentence on its ``topic``: the earlier question's plan
+    (the commissioning cycle and toolkit) is not what it asks."""
     groups: dict[str, list[Hit]] = {}
     for hit in hits:
         if hit.passage.com_b.item in by_id():  # an index tagged with an older catalogue may name a retired item
@@ -371,7 +383,8 @@ def barrier_groups(hits: list[Hit], cands: list[Candidate], used: list[Candidate
         item_words = set(tokens(" ".join([item.label, item.text, item.study_wording, *item.said])))
         fresh = [c for c in cands if c.hit in members and may_cite(c.hit) and not ANAPHORIC_START.match(c.text)
                  and not any(_similar(c.text, u.text) for u in used)
-                 and (c.hit.planned or any(u.hit is c.hit for u in used))]
+                 and (c.hit.planned or any(u.hit is c.hit for u in used))
+                 and (not topic or topic & set(tokens(c.text)))]
         # the line's heading already names the item and its coding: a sentence restating the coding ("Table 2
         # lists ... as an enabler coded to capability") says nothing more, so one on the item or the question that
         # says what happens is preferred to it
@@ -648,7 +661,7 @@ def compose(question: str, intent: str, hits: list[Hit], idf: dict, default_idf:
             named.append((hit, item))
             cited_hits.append(hit)
 
-    groups = (barrier_groups(linked, cands, used, may_cite)
+    groups = (barrier_groups(linked, cands, used, may_cite, follow_up_topic(question))
               if intent in ("how_to", "barriers", "evidence", "what_first") and not table else [])
     more = more_evidence(hits, cands, used, may_cite) + key_figure(cands, used, lead)
     # the passages barriers are named from come first in the text, so they are numbered first: a table row's

@@ -582,6 +582,20 @@ def test_a_follow_up_to_a_what_first_question_answers_its_own_words():
     assert dict(a.parts)["lead"].startswith("A specialised parent-infant relationship team")
 
 
+def test_after_a_follow_up_a_barrier_group_quotes_only_what_is_on_its_topic():
+    dads = make_passage("dads:0001", "Some programmes already include fathers: one runs separate groups for dads.",
+                        com_b=make_tag(by_id()["b-unsure-who-can-support"], "evidence_against", 0.6))
+    toolkit = make_passage("toolkit:0003", "The toolkit helps commissioners clarify local population needs and map "
+                           "the provision that already exists.", doc_type="study",
+                           com_b=make_tag(by_id()["e-population-needs"], "reports_enabler", 0.6))
+    question = "What about dads (following on from: We have no parent-infant team. What should I do first)?"
+    a = answer_for(question, "what_first", [dads, toolkit], planned=[toolkit])
+    assert "population needs" not in a.text.split("**By barrier**")[1].split("\n\n")[0]
+    where = answer_for("So where do I start (following on from: What about dads)?", "what_first", [CYCLE, toolkit],
+                       planned=[CYCLE, toolkit])
+    assert "population needs" in where.text  # where to start: the plan's passages are what it asks about
+
+
 def test_an_also_line_must_share_more_than_common_words_or_a_year_with_the_question():
     lifetime = make_passage("cmh-2026:0001", "In April 2026 the lifetime value of parent-infant support was put at over "
                             "£40,000 per child.", title="Why babies' first relationships matter", year=2026, doc_type="report")
