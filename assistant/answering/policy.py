@@ -148,8 +148,16 @@ COMMISSIONING_WORDS = re.compile(r"\b(commission(?:ing|ed)?|fund\w*|budgets?|pay
                                  r"business case|make the case|persuad\w*|convinc\w*|boards?|set(?:ting)? up|sustain\w*)\b", re.I)
 
 
+# "How are other areas paying for their teams?" asks what others do: examples, not the study's steps.
+OTHERS_DO = re.compile(r"\bhow (?:are|do|did|have) (?:other|some|different) (?:areas?|places|ICBs|councils|commissioners|"
+                       r"local authorities|systems|teams|services)\b", re.I)
+
+
 def commissioning_steps_answer(question: str) -> bool:
-    """Whether a how-to answer opens with the study's proposals as steps: unless it asks about practice only."""
+    """Whether a how-to answer opens with the study's proposals as steps: unless it asks about practice only, or
+    about what other areas do."""
+    if OTHERS_DO.search(question):
+        return False
     return not (PRACTICE_WORDS.search(question) and not COMMISSIONING_WORDS.search(question))
 
 

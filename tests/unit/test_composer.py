@@ -326,6 +326,13 @@ def test_a_how_to_about_practice_rather_than_commissioning_opens_with_the_eviden
     assert ": for example, brief the board" in dict(a.parts)["by_barrier"]  # the proposals are said in the groups
 
 
+@pytest.mark.parametrize("question", ["How are other areas paying for their parent-infant teams?",
+                                      "How do other ICBs fund parent-infant relationship teams?"])
+def test_a_how_to_about_what_other_areas_do_opens_with_the_evidence_not_the_studys_steps(question):
+    a = answer_for(question, "how_to", [STUDY, IMPACT, FUNDING])
+    assert "actions" not in [name for name, _ in a.parts]
+
+
 def test_a_how_to_about_persuading_leaders_opens_with_the_studys_steps():
     a = answer_for("How can I persuade my council's leaders to prioritise parent-infant relationships?", "how_to",
                    [STUDY, IMPACT, FUNDING])
