@@ -9,9 +9,8 @@ The rules, in the order they apply (the empty-question and length checks are in 
 3. Abstain when the best passage is far from the question (top cosine < ``abstain_threshold``).
 4. Abstain when the question hinges on a specialist word the corpus never uses (a word the model's vocabulary
    splits into pieces) and the match is below threshold + ``rare_margin``.
-5. Abstain when it has a word the corpus never uses and the match is below threshold + ``unknown_margin``,
-   scaled by how much of the question that word is (``unknown_share``); with two or more such words, below
-   threshold + 2 x ``unknown_margin``.
+5. Abstain when it has a word the corpus never uses and the match is below threshold + ``unknown_margin``;
+   with two or more such words, below threshold + 2 x ``unknown_margin``.
 6. Cite only passages within ``relative_gap`` of the best and above the threshold, at most ``max_per_doc``
    from one document: an answer is never padded with loosely related passages.
 7. Intent (INTENT_RULES) picks the answer plan (``plan_hits``, ``order_cited``); a local or operational question
@@ -40,18 +39,9 @@ def should_abstain(r: Retrieval, s: Settings) -> bool:
         return True
     if r.rare_terms and r.top_similarity < t + s.rare_margin:
         return True
-    if len(r.unknown_terms) == 1 and r.top_similarity < t + s.unknown_margin * unknown_share(r):
+    if r.unknown_terms and r.top_similarity < t + s.unknown_margin:
         return True
     return len(r.unknown_terms) >= 2 and r.top_similarity < t + 2 * s.unknown_margin
-
-
-def unknown_share(r: Retrieval) -> float:
-    """How much one word the corpus never uses weighs in the question: twice its share of the question's content
-    words, at most 1. "What is the best pram?" hinges on its unknown word; in "Now we're part of a big ICB, will
-    our small coastal towns lose out?" it is one word of eight, and the rest of the question is what the corpus
-    answers (a development-half question refused before this rule)."""
-    content = max(1, len(set(r.query_tokens)))
-    return min(1.0, 2 * len(r.unknown_terms) / content)
 
 
 def select_hits(r: Retrieval, k: int, s: Settings, named: str | None = None) -> list[Hit]:
