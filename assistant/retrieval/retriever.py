@@ -11,10 +11,12 @@ from __future__ import annotations
 
 import time
 from dataclasses import dataclass, field
+from functools import cached_property
 
 import numpy as np
 
 from assistant.models import Filters, Passage
+from assistant.retrieval.acronyms import definitions, expand
 from assistant.retrieval.dense import dense_ranking
 from assistant.retrieval.fusion import demote, reciprocal_rank_fusion
 from assistant.retrieval.lexical import LexicalIndex
@@ -74,14 +76,21 @@ class Retriever:
     def __len__(self) -> int:
         return len(self.passages)
 
+    @cached_property
+    def acronyms(self) -> dict[str, str]:
+        """The acronyms the held passages define, with their long forms (read on the first question)."""
+        return definitions(p.text for p in self.passages)
+
     def search(self, question: str, k: int, filters: Filters | None = None, query_vector: np.ndarray | None = None) -> Retrieval:
         filters = filters or Filters()
         s = self.settings
         timings = {}
         t0 = time.perf_counter()
-        qvec = query_vector if query_vector is not None else self.embedder.embed_one(question)
+        # "ICB" is searched for as "ICB (integrated care board)": the corpus's own definition (retrieval.acronyms)
+        searched = expand(question, self.acronyms) if self.settings.expand_acronyms else question
+        qvec = query_vector if query_vector is not None else self.embedder.embed_one(searched)
         timings["embed"] = (time.perf_counter() - t0) * 1000
-        qtok = tokens(question)
+        qtok = tokens(searched)
         n_cand = min(s.candidates, len(self.passages))
         if n_cand == 0:
             return Retrieval([], 0.0, qvec, qtok, timings)

@@ -1,0 +1,60 @@
+"""Acronyms a question uses, spelled out as the corpus itself defines them.
+
+Commissioners write "ICB", "CAMHS" and "FNP"; a passage may say "integrated care board" or "Family Nurse
+Partnership" and never the acronym, so BM25 misses it and the embedding model, which splits most acronyms into
+pieces, places the question poorly. The corpus defines its acronyms where it first uses them ("child and
+adolescent mental health services (CAMHS)"); those definitions, read from the passages held, are the only
+expansions used: nothing is looked up, and an acronym the corpus never defines is left alone.
+
+A definition is a run of words just before a bracketed acronym whose initials spell it, small joining words
+("and", "of", "for", "the") skipped, in the manner of Schwartz and Hearst's (2003) rule for biomedical text,
+restricted to initials: an acronym whose letters are not word initials ("NHS England") is not expanded.
+"""
+
+from __future__ import annotations
+
+import re
+from collections import Counter, defaultdict
+from collections.abc import Iterable
+
+DEFINED = re.compile(r"((?:[A-Za-z][\w'’-]*[ ,]+){1,9}?)\(([A-Z][A-Za-z]{1,7})\)")
+ACRONYM = re.compile(r"\b[A-Z][A-Za-z]{1,7}\b")
+JOINING = frozenset(("and", "of", "for", "the", "in", "to", "on", "with", "&"))
+
+
+def _key(acronym: str) -> str:
+    """ICBs and ICB are one acronym."""
+    return acronym[:-1] if acronym.endswith("s") and acronym[:-1].isupper() and len(acronym) > 2 else acronym
+
+
+def definitions(texts: Iterable[str]) -> dict[str, str]:
+    """Each acronym the texts define, with its most frequent long form (lower case)."""
+    found: dict[str, Counter] = defaultdict(Counter)
+    for text in texts:
+        if "(" not in text:
+            continue
+        for m in DEFINED.finditer(text):
+            key = _key(m.group(2))
+            if not key.isupper():
+                continue  # "(Figure)", "(Annex)": a bracketed word, not an acronym
+            words = m.group(1).replace(",", " ").split()
+            for n in range(1, len(words) + 1):
+                tail = words[-n:]
+                if tail[0].lower() in JOINING:
+                    continue
+                if "".join(w[0].upper() for w in tail if w.lower() not in JOINING) == key:
+                    found[key][" ".join(tail).lower()] += 1
+                    break
+    return {key: forms.most_common(1)[0][0] for key, forms in found.items()}
+
+
+def expand(question: str, known: dict[str, str]) -> str:
+    """The question with the long form of each acronym it uses that the corpus defines, unless the question
+    already spells it out: "Why don't CAMHS see babies? (child and adolescent mental health services)"."""
+    lower = question.lower()
+    add = []
+    for word in ACRONYM.findall(question):
+        long = known.get(_key(word))
+        if long and long not in lower and long not in add:
+            add.append(long)
+    return f"{question} ({'; '.join(add)})" if add else question

@@ -1,0 +1,52 @@
+"""The corpus's own acronym definitions, and questions searched with them (retrieval.acronyms)."""
+
+from __future__ import annotations
+
+from assistant.retrieval.acronyms import definitions, expand
+
+TEXTS = [
+    "Few child and adolescent mental health services (CAMHS) see babies under two.",
+    "From July 2022, 42 integrated care boards (ICBs) took over from clinical commissioning groups (CCGs).",
+    "The Family Nurse Partnership (FNP) visits young mothers. See the figure (Figure) and NHS England (NHSE).",
+    "The Department of Health and Social Care (DHSC) funds it.",
+]
+
+
+def test_definitions_are_runs_of_words_whose_initials_spell_the_acronym():
+    known = definitions(TEXTS)
+    assert known["CAMHS"] == "child and adolescent mental health services"
+    assert known["ICB"] == "integrated care boards" and known["CCG"] == "clinical commissioning groups"
+    assert known["FNP"] == "family nurse partnership" and known["DHSC"] == "department of health and social care"
+    assert "Figure" not in known and "NHSE" not in known  # a bracketed word; initials that do not spell it
+
+
+def test_a_question_is_searched_with_the_long_form_of_each_acronym_it_uses():
+    known = definitions(TEXTS)
+    assert expand("Why don't CAMHS see babies?", known) == "Why don't CAMHS see babies? (child and adolescent mental health services)"
+    assert expand("Do ICBs or CCGs fund FNP?", known).endswith(
+        "(integrated care boards; clinical commissioning groups; family nurse partnership)")
+    spelled = "Do integrated care boards (ICBs) fund it?"
+    assert expand(spelled, known) == spelled  # already spelled out
+    assert expand("What does NICE say?", known) == "What does NICE say?"  # the corpus never defines it
+
+
+def test_the_retriever_finds_a_passage_that_only_spells_the_acronym_out():
+    from assistant.settings import Settings
+    from tests.support import FakeEmbedder, make_passage
+    from tests.unit.test_retriever_memory import OneReadCollection
+
+    fake = FakeEmbedder()
+    passages = [make_passage("a:0000", "Integrated care boards (ICBs) replaced clinical commissioning groups in 2022."),
+                make_passage("b:0000", "Otters eat fish and eels in the river."),
+                make_passage("c:0000", "Few child and adolescent mental health services see babies under two.")]
+    from assistant.retrieval.retriever import Retriever
+
+    coll = OneReadCollection(passages, fake.embed([p.embed_text() for p in passages]))
+    r = Retriever(coll, fake, Settings(candidates=40))
+    r.acronyms["CAMHS"] = "child and adolescent mental health services"  # defined elsewhere in a real corpus
+    assert r.acronyms["ICB"] == "integrated care boards"
+    assert r.search("Why don't CAMHS work with babies?", 1).hits[0].passage.passage_id == "c:0000"
+    off = Retriever(OneReadCollection(passages, fake.embed([p.embed_text() for p in passages])), fake,
+                    Settings(candidates=40, expand_acronyms=False))
+    assert "child" in r.search("Why don't CAMHS work?", 1).query_tokens
+    assert "child" not in off.search("Why don't CAMHS work?", 1).query_tokens  # the setting turns it off
