@@ -204,11 +204,6 @@ def never_refused(intent: str, r: Retrieval | None = None) -> bool:
 
 CLAUSE_SPLIT = re.compile(r"\s+(?:and|but|or|plus)\s+|[,;?]|\s+-\s+")
 LOCAL_GAP = "local or operational detail for your area (waiting times, referral criteria, procurement rules, pay)"
-MAKING_THE_CASE = re.compile(r"\b(?:make|making|build|building|put|putting) (?:the|a|our|my) (?:business )?case\b|"
-                             r"\bbusiness case\b|\b(?:persuad|convinc)\w*", re.I)
-CASE_ITEMS = ("b-hard-to-show-impact", "b-doubts-about-numbers")
-CASE_QUERY = ("What poor early relationships and perinatal mental health problems cost, the savings and lifetime value "
-              "of parent-infant support, and how many babies need specialist help but are not reached")
 WHAT_FIRST_QUERY = ("Where to start commissioning: the commissioning cycle of understand (local needs, families' views, the "
                     "services already in place), plan, do and review; a commissioning toolkit for parent-infant services")
 
@@ -362,17 +357,6 @@ def plan_hits(intent: str, question: str, retrieval: Retrieval, retriever, s: Se
     items_seen = {h.passage.com_b.item for h in hits[:1]}
     demoted = retriever.demoted_documents(question)
     extra: list[Hit] = []
-    if intent == "how_to" and MAKING_THE_CASE.search(question):
-        # the study's diagnosis: making the case is being able to show impact and value for money (Table 3,
-        # capability), against doubts about how many families need the service; the evidence for both (cost, return,
-        # reach figures) shares few words with "make the case to my board", so it is searched for by what it says
-        for h in retriever.search(CASE_QUERY, s.k * 4, filters).hits:
-            p = h.passage
-            if (p.com_b.item in CASE_ITEMS and p.com_b.item not in items_seen and p.com_b.relation == "evidence_against"
-                    and p.passage_id not in have and p.doc_id not in demoted):
-                extra.append(_Hit(p, h.score, h.fused, h.bm25, planned=True))
-                have.add(p.passage_id)
-                items_seen.add(p.com_b.item)
     for i in sims.argsort()[::-1]:
         p = retriever.passages[i]
         if len(extra) >= PLAN_EXTRA or sims[i] < s.abstain_threshold:
