@@ -204,6 +204,24 @@ def never_refused(intent: str, r: Retrieval | None = None) -> bool:
 
 CLAUSE_SPLIT = re.compile(r"\s+(?:and|but|or|plus)\s+|[,;?]|\s+-\s+")
 LOCAL_GAP = "local or operational detail for your area (waiting times, referral criteria, procurement rules, pay)"
+# Making the case to decision makers ("make the case to my board", "a business case", "persuade my ICB"):
+# not persuading parents to come to a group
+MAKING_THE_CASE = re.compile(r"\b(?:make|making|build|building|put|putting) (?:the|a|an|our|my) (?:\w+ )?case\b|"
+                             r"\bbusiness case\b|\bjustify(?:ing)? (?:the|this|our|my) (?:investment|spend\w*|funding)\b|"
+                             r"\b(?:persuad|convinc)\w* (?:my|our|the|a) (?:\w+ )?(?:boards?|ICBs?|council|leaders?|"
+                             r"directors?|executives?|finance|chief)\b", re.I)
+CASE_ITEMS = ("b-hard-to-show-impact", "b-doubts-about-numbers")
+
+
+@lru_cache(maxsize=1)
+def case_query() -> str:
+    """What the evidence for making the case says, in the catalogue's own words: the evidence that counts against
+    the two items (cost, savings and return figures; how many families need the service)."""
+    from assistant.comb.catalogue import by_id
+
+    return " ".join(sentence for item in CASE_ITEMS for sentence in by_id()[item].evidence)
+
+
 WHAT_FIRST_QUERY = ("Where to start commissioning: the commissioning cycle of understand (local needs, families' views, the "
                     "services already in place), plan, do and review; a commissioning toolkit for parent-infant services")
 
@@ -337,7 +355,10 @@ def plan_hits(intent: str, question: str, retrieval: Retrieval, retriever, s: Se
     - barriers / how to: the closest passage for each of up to three catalogue items whose tag
       reports a barrier (or an enabler, or is evidence against a barrier), placed after the best hit, so the
       answer can name distinct barriers or levers rather than three passages on one;
-    - what first: the commissioning cycle and toolkit passages (a fixed query, BM25 and dense), then the rest.
+    - what first: the commissioning cycle and toolkit passages (a fixed query, BM25 and dense), then the rest;
+    - a how-to about making the case: also the closest evidence against "hard to show impact and value for money"
+      and "doubts about how many families need specialist services", found by what the catalogue says that
+      evidence is (``case_query``).
     Passages the filters exclude are never brought in."""
     from assistant.retrieval.retriever import Hit as _Hit
 
@@ -357,6 +378,19 @@ def plan_hits(intent: str, question: str, retrieval: Retrieval, retriever, s: Se
     items_seen = {h.passage.com_b.item for h in hits[:1]}
     demoted = retriever.demoted_documents(question)
     extra: list[Hit] = []
+    case: list[Hit] = []
+    if intent == "how_to" and MAKING_THE_CASE.search(question):
+        # the study's diagnosis: making the case is being able to show impact and value for money (Table 3,
+        # capability), against doubts about how many families need the service; the evidence for both (cost, return,
+        # reach figures) shares few words with "make the case to my board", so it is searched for by what the
+        # catalogue says that evidence is, like the "what first" plan, and scored against that search
+        for h in retriever.search(case_query(), s.k * 4, filters).hits:
+            p = h.passage
+            if (p.com_b.item in CASE_ITEMS and p.com_b.item not in items_seen and p.com_b.relation == "evidence_against"
+                    and p.passage_id not in have and p.doc_id not in demoted):
+                case.append(_Hit(p, h.score, h.fused, h.bm25, planned=True))
+                have.add(p.passage_id)
+                items_seen.add(p.com_b.item)
     for i in sims.argsort()[::-1]:
         p = retriever.passages[i]
         if len(extra) >= PLAN_EXTRA or sims[i] < s.abstain_threshold:
@@ -370,6 +404,7 @@ def plan_hits(intent: str, question: str, retrieval: Retrieval, retriever, s: Se
         extra.append(_Hit(p, float(sims[i]), 0.0, planned=True))
         have.add(p.passage_id)
         items_seen.add(p.com_b.item)
+    extra = case + extra  # the case's own two places, then up to PLAN_EXTRA items as for any how-to
     ids = {h.passage.passage_id for h in extra}
     planned = hits[:1] + extra + [h for h in hits[1:] if h.passage.passage_id not in ids]
     if general_barrier_question(intent, question):

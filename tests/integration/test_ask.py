@@ -174,3 +174,11 @@ def test_a_2026_question_gets_the_2026_guidance_first(shipped):
     assert old.citations[0].doc_id == "family-hubs-start-for-life-funding-2025-26"  # demoted, never hidden
     assert old.citations[0].superseded_by == "best-start-family-hubs-healthy-babies-2026"
     assert old.citations[0].superseded_by_title.startswith("Best Start Family Hubs")
+
+
+def test_a_question_about_making_the_case_brings_in_the_value_for_money_evidence(shipped):
+    """The study's Table 3: making the case is showing impact and value for money (capability); the cost and
+    savings figures share few words with "make the case to my board", so the plan searches for them."""
+    a = shipped.ask("How do I make the case to my ICB board for a parent-infant team?")
+    value = [c for c in a.citations if c.com_b.item == "b-hard-to-show-impact" and c.com_b.relation == "evidence_against"]
+    assert value and any("£" in c.text for c in value)

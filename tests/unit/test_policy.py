@@ -271,3 +271,24 @@ def test_a_follow_ups_own_word_that_nothing_cited_mentions_is_named_as_not_cover
     # one of its words is covered: "problems" alone is not a part of the question the evidence misses
     capability = condense("Which of those are capability problems?", history)
     assert policy.uncovered_parts(capability, cited + ["Table 1 codes two barriers to capability."], stem) == []
+
+
+@pytest.mark.parametrize("question, case", [
+    ("How do I make the case to my ICB board for a parent-infant team?", True),
+    ("What should be in a business case for a parent-infant team?", True),
+    ("How do I make the economic case for infant mental health?", True),
+    ("How can I persuade my board to fund a parent-infant team?", True),
+    ("How do I justify the investment to finance colleagues?", True),
+    ("How can I persuade parents to come to a parent-infant group?", False),  # not a decision maker
+    ("In case of a crisis, who do parents call?", False),
+])
+def test_making_the_case_means_persuading_decision_makers(question, case):
+    assert bool(policy.MAKING_THE_CASE.search(question)) is case
+
+
+def test_the_case_is_searched_for_in_the_catalogues_words_for_its_evidence():
+    from assistant.comb.catalogue import by_id
+
+    query = policy.case_query()
+    for item in policy.CASE_ITEMS:
+        assert all(sentence in query for sentence in by_id()[item].evidence)
