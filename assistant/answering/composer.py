@@ -54,9 +54,11 @@ PROCESS = re.compile(r"\b(the authors(?!')|this (?:study|paper|article|review|re
                      r"semi-structured|interview study|qualitative study|describes? (?:their|its) work|adopts? a definition|"
                      r"(?:views|findings) speak|planned to last|recruited|(?:is|was) the first (?:paper|study)|"
                      r"strengths? of (?:the|this) study|claims? (?:\w+ )?strengths|"
-                     r"(?:combines|draws on|is based on) (?:an? )?(?:questionnaire|survey|interviews|data))\b", re.I)
+                     r"(?:report|study|survey|review|paper|analysis) (?:combines|draws on|is based on) (?:an? )?"
+                     r"(?:questionnaire|survey|interviews|data))\b", re.I)
 COMPONENT_ASKED = re.compile(r"\b(capability|opportunity|motivation)\b", re.I)
-METHOD_QUESTION = re.compile(r"\b(method|methods|analy[sz]e|analysis|interview|sample|recruit|design of the study|how was the study)\w*", re.I)
+METHOD_QUESTION = re.compile(r"\b(method|methods|analy[sz]e|analysis|interview|sample|recruit|design of the study|how was the study|"
+                             r"counted|come from|comes from|measured)\w*", re.I)
 INTENT_CUES = {
     "fact": re.compile(r"[£%]|\b\d[\d,.]*\b"),
     # an action a commissioner can take: what someone should or could do, not any sentence that mentions funding
@@ -180,7 +182,8 @@ def readable(sentence: str, allow_process: bool) -> bool:
         return False  # a fragment ("The study says the toolkit would:")
     if not sentence[:1].isupper() and not sentence[:1].isdigit() and sentence[:1] not in "£\"'“":
         return False
-    return allow_process or not PROCESS.search(sentence)
+    # a sentence stating a figure is evidence even when it says where the figure comes from
+    return allow_process or not PROCESS.search(sentence) or bool(FIGURE.search(sentence))
 
 
 BIBLIOGRAPHIC = re.compile(r"\b(?:was|were) (?:published|presented|launched|released|laid)\b|\bpublished (?:on|in) \d", re.I)
@@ -356,7 +359,8 @@ def with_continuations(lead: list[Candidate], cands: list[Candidate], asked_year
 def follow_up_topic(question: str) -> frozenset[str]:
     """The words a follow-up asks about in its own right ("What about dads?" -> dad): empty for a question that
     stands alone, or one that asks where to start (the plan's passages are its topic), and never a figure,
-    year or month."""
+    year or month. Words are matched as stems, without synonyms: after "What about dads?", a sentence that only
+    says "fathers" does not count as on the topic."""
     own = own_words(question)
     if own == question or asks_where_to_start(own):
         return frozenset()
@@ -655,10 +659,10 @@ def compose(question: str, intent: str, hits: list[Hit], idf: dict, default_idf:
         ids = {id(h) for h in cited_hits} | {id(u.hit) for u in used}
         return id(hit) in ids or len(ids) < max_cited
 
-    named = []
+    barriers_named = []
     for hit, item in named_items(linked, ("reports_barrier",)) if intent == "barriers" and not table else []:
         if may_cite(hit):
-            named.append((hit, item))
+            barriers_named.append((hit, item))
             cited_hits.append(hit)
 
     groups = (barrier_groups(linked, cands, used, may_cite, follow_up_topic(question))
@@ -666,15 +670,15 @@ def compose(question: str, intent: str, hits: list[Hit], idf: dict, default_idf:
     more = more_evidence(hits, cands, used, may_cite) + key_figure(cands, used, lead)
     # the passages barriers are named from come first in the text, so they are numbered first: a table row's
     # span is the row itself; a passage named for its tag has no span of its own
-    prefix = [Candidate(hit, start, end, "") for hit, _, start, end in table] + [Candidate(hit, 0, 0, "") for hit, _ in named]
+    prefix = [Candidate(hit, start, end, "") for hit, _, start, end in table] + [Candidate(hit, 0, 0, "") for hit, _ in barriers_named]
     order, cits = number_citations(prefix + used, superseded_titles)
     if uncovered is not None and cits:
         not_covered = not_covered + uncovered([c.text for c in cits])
     parts: list[tuple[str, str]] = []
     if table:
         parts.append(("barriers", table_line(table, order)))
-    elif named:
-        listed = "; ".join(f"{item.study_wording.lower()} {ref(order[id(hit)])}" for hit, item in named)
+    elif barriers_named:
+        listed = "; ".join(f"{item.study_wording.lower()} {ref(order[id(hit)])}" for hit, item in barriers_named)
         parts.append(("barriers", f"The study's barriers that the cited evidence reports: {listed}."))
     # the study's proposals are commissioning steps: they open a how-to, unless it asks about practice only ("how
     # much supervision should staff get?"), where the groups below still say what the study proposes; "what first"

@@ -68,6 +68,7 @@ def test_fragments_and_process_sentences_are_not_answers():
     assert not readable("too short.", False)
     method = "The report combines a questionnaire sent to teams in the network with Freedom of Information requests."
     assert not readable(method, False) and readable(method, True)  # how a report was made, not what it found
+    assert readable("The report draws on data from a cohort of mothers: the yearly cost is put at £8.1bn.", False)
 
 
 def test_a_fact_question_leads_with_the_figure_for_its_year():
@@ -327,10 +328,17 @@ def test_a_how_to_about_practice_rather_than_commissioning_opens_with_the_eviden
 
 
 @pytest.mark.parametrize("question", ["How are other areas paying for their parent-infant teams?",
-                                      "How do other ICBs fund parent-infant relationship teams?"])
+                                      "How do other ICBs fund parent-infant relationship teams?",
+                                      "What are neighbouring ICBs doing about parent-infant teams?",
+                                      "How have others funded a parent-infant team?"])
 def test_a_how_to_about_what_other_areas_do_opens_with_the_evidence_not_the_studys_steps(question):
     a = answer_for(question, "how_to", [STUDY, IMPACT, FUNDING])
     assert "actions" not in [name for name, _ in a.parts]
+
+
+def test_a_how_to_about_getting_a_board_to_fund_opens_with_the_studys_steps():
+    a = answer_for("How do some services get their board to fund them?", "how_to", [STUDY, IMPACT, FUNDING])
+    assert [name for name, _ in a.parts][0] == "actions"
 
 
 def test_a_how_to_about_persuading_leaders_opens_with_the_studys_steps():
