@@ -17,7 +17,8 @@ import re
 from collections import Counter, defaultdict
 from collections.abc import Iterable
 
-DEFINED = re.compile(r"((?:[A-Za-z][\w'’-]*[ ,]+){1,9}?)\(([A-Z][A-Za-z]{1,7})\)")
+BRACKETED = re.compile(r"\(([A-Z][A-Za-z]{1,7})\)")
+WORDS_BEFORE = 9  # a long form is at most this many words
 ACRONYM = re.compile(r"\b[A-Z][A-Za-z]{1,7}\b")
 JOINING = frozenset(("and", "of", "for", "the", "in", "to", "on", "with", "&"))
 
@@ -28,22 +29,25 @@ def _key(acronym: str) -> str:
 
 
 def definitions(texts: Iterable[str]) -> dict[str, str]:
-    """Each acronym the texts define, with its most frequent long form (lower case)."""
+    """Each acronym the texts define, with its most frequent long form (lower case). Each bracketed acronym is
+    found first and only the few words before it are read, so the cost is linear in the text (a pattern that
+    searched for the words and the bracket together took 22 s over 50,000 passages)."""
     found: dict[str, Counter] = defaultdict(Counter)
     for text in texts:
         if "(" not in text:
             continue
-        for m in DEFINED.finditer(text):
-            key = _key(m.group(2))
+        for m in BRACKETED.finditer(text):
+            key = _key(m.group(1))
             if not key.isupper():
                 continue  # "(Figure)", "(Annex)": a bracketed word, not an acronym
-            words = m.group(1).replace(",", " ").split()
+            words = text[max(0, m.start() - 120):m.start()].replace(",", " ").split()[-WORDS_BEFORE:]
             for n in range(1, len(words) + 1):
                 tail = words[-n:]
                 if tail[0].lower() in JOINING:
                     continue
                 if "".join(w[0].upper() for w in tail if w.lower() not in JOINING) == key:
-                    found[key][" ".join(tail).lower()] += 1
+                    if all(w[:1].isalpha() or w[:1] == "&" for w in tail):
+                        found[key][" ".join(tail).lower()] += 1
                     break
     return {key: forms.most_common(1)[0][0] for key, forms in found.items()}
 
