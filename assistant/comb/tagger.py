@@ -481,11 +481,10 @@ def _profiles(embedder) -> tuple[np.ndarray, np.ndarray, np.ndarray, np.ndarray]
 
 
 def _read_jsonl(path: Path) -> list[dict]:
-    import json
+    """A training file's objects (none when it is absent); a malformed line is an error naming the file and line."""
+    from assistant.evaluation.datasets import read_jsonl
 
-    if not path.exists():
-        return []
-    return [json.loads(line) for line in path.read_text("utf-8").splitlines() if line.strip()]
+    return [obj for _, obj in read_jsonl(path)] if path.exists() else []
 
 
 def _training_passages() -> list[dict]:
@@ -522,11 +521,7 @@ NONE_CLASS = "none"
 
 
 def _training_items() -> list[dict]:
-    import json
-
-    if not TRAINING_ITEMS.exists():
-        return []
-    return [json.loads(line) for line in TRAINING_ITEMS.read_text("utf-8").splitlines() if line.strip()]
+    return _read_jsonl(TRAINING_ITEMS)
 
 
 def _statement_rows(statements: list[dict] | None) -> list[tuple[str, str, str]]:
