@@ -14,8 +14,8 @@ The answer has up to three parts:
 Sentences are chosen from a pool of passages a little larger than what may be cited (``Settings.pool_extra``);
 only passages the answer uses are cited, at most ``k``, numbered in order of first use, each with the
 character spans of the sentences used (``Citation.spans``), so a viewer can highlight them without trusting
-generated text. "Also in the evidence" closes with the best figure a passage the lead quotes holds that the answer has
-not quoted yet (``key_figure``).
+generated text. "Also in the evidence" closes with the best figure a passage the lead quotes holds that the
+answer has not quoted yet (``key_figure``).
 """
 
 from __future__ import annotations
@@ -356,6 +356,14 @@ def with_continuations(lead: list[Candidate], cands: list[Candidate], asked_year
     return out
 
 
+PERIOD_WORDS = frozenset(tokens(" ".join(MONTHS) + " year years month months"))
+
+
+def dates_only(token: str) -> bool:
+    """A figure, a year or a month: it dates a line, it does not put it on a topic."""
+    return any(ch.isdigit() for ch in token) or token in PERIOD_WORDS
+
+
 def follow_up_topic(question: str) -> frozenset[str]:
     """The words a follow-up asks about in its own right ("What about dads?" -> dad): empty for a question that
     stands alone, or one that asks where to start (the plan's passages are its topic), and never a figure,
@@ -364,7 +372,7 @@ def follow_up_topic(question: str) -> frozenset[str]:
     own = own_words(question)
     if own == question or asks_where_to_start(own):
         return frozenset()
-    return frozenset(t for t in tokens(own) if not any(ch.isdigit() for ch in t) and t not in PERIOD_WORDS)
+    return frozenset(t for t in tokens(own) if not dates_only(t))
 
 
 def barrier_groups(hits: list[Hit], cands: list[Candidate], used: list[Candidate],
@@ -488,13 +496,11 @@ def table_line(listed: list[tuple[Hit, object, int, int]], order: dict[int, int]
 MORE_MIN_WEIGHT = 1.5
 
 
-PERIOD_WORDS = frozenset(tokens(" ".join(MONTHS) + " year years month months"))
-
 
 def topical(c: Candidate) -> float:
     """The weight of the question words a sentence shares (as scored: IDF, scaled by sentence length and a
     follow-up's focus), leaving out figures, years and months: they date a line, they do not make it on topic."""
-    return sum(w for t, w in c.weights.items() if not any(ch.isdigit() for ch in t) and t not in PERIOD_WORDS)
+    return sum(w for t, w in c.weights.items() if not dates_only(t))
 
 
 def more_evidence(hits: list[Hit], cands: list[Candidate], used: list[Candidate],
@@ -521,11 +527,11 @@ def key_figure(cands: list[Candidate], used: list[Candidate], lead: list[Candida
     the figure a commissioner would put in a paper is often a few sentences after the one that matched the
     question best. Only the lead's passages: from a passage an "Also" line brought in, the figure was often
     off the question ("When did ICBs replace CCGs?" closed with the £300m Family Hubs investment); on the
-    development half that cost no point and cut the median answer from 236 to 221 words. Unlike the lead, it may be about another year than the question names: a year in a
-    question often names a report ("the 2026 report") rather than the period of a figure, and the sentence
-    states its own year. Chosen on the development half of the question sets: answer-text point recall
-    0.699 -> 0.731, median answer 211 -> 237 words. Adds what it returns to ``used`` (citations are numbered
-    from it)."""
+    development half that cost no point and cut the median answer from 236 to 221 words. Unlike the lead, it
+    may be about another year than the question names: a year in a question often names a report ("the 2026
+    report") rather than the period of a figure, and the sentence states its own year. Chosen on the
+    development half of the question sets: answer-text point recall 0.699 -> 0.731, median answer 211 -> 237
+    words. Adds what it returns to ``used`` (citations are numbered from it)."""
     cited = {id(c.hit) for c in lead}
     for c in cands:
         if (id(c.hit) in cited and FIGURE.search(c.text) and not ANAPHORIC_START.match(c.text)
@@ -670,7 +676,8 @@ def compose(question: str, intent: str, hits: list[Hit], idf: dict, default_idf:
     more = more_evidence(hits, cands, used, may_cite) + key_figure(cands, used, lead)
     # the passages barriers are named from come first in the text, so they are numbered first: a table row's
     # span is the row itself; a passage named for its tag has no span of its own
-    prefix = [Candidate(hit, start, end, "") for hit, _, start, end in table] + [Candidate(hit, 0, 0, "") for hit, _ in barriers_named]
+    prefix = ([Candidate(hit, start, end, "") for hit, _, start, end in table]
+              + [Candidate(hit, 0, 0, "") for hit, _ in barriers_named])
     order, cits = number_citations(prefix + used, superseded_titles)
     if uncovered is not None and cits:
         not_covered = not_covered + uncovered([c.text for c in cits])

@@ -297,3 +297,13 @@ def test_the_case_is_searched_for_in_the_catalogues_words_for_its_evidence():
     query = policy.case_query()
     for item in policy.CASE_ITEMS:
         assert all(sentence in query for sentence in by_id()[item].evidence)
+
+
+@pytest.mark.parametrize("question, steps", [
+    ("How much clinical supervision should staff in a parent-infant team get?", False),  # practice only
+    ("What should the business case say about staff supervision?", True),  # practice inside making the case
+    ("How do I persuade my board to pay for therapists' supervision?", True),
+    ("How are other areas paying for their parent-infant teams?", False),  # what others do: examples
+])
+def test_the_studys_steps_open_a_how_to_about_commissioning_or_making_the_case(question, steps):
+    assert policy.commissioning_steps_answer(question) is steps
