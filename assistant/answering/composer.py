@@ -650,6 +650,8 @@ def compose(question: str, intent: str, hits: list[Hit], idf: dict, default_idf:
     # the passages a barrier or how-to plan brought in (one per catalogue item) are for the groups below; the lead
     # answers from the question's own ranking, so a loosely related planned passage never leads
     own = [c for c in cands if not (c.hit.planned and not c.hit.overview and intent in ("barriers", "how_to"))]
+    # ...except the evidence a how-to about making the case was planned for: that evidence is the answer
+    own = [c for c in cands if c.hit.leads] or own
     picked = pick_lead(own or cands, max_cited - len(table_hits))
     if intent == "evidence":  # "does it work": the strongest design speaks first (hits come in that order)
         rank = {id(h): i for i, h in enumerate(hits)}

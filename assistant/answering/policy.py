@@ -214,13 +214,19 @@ MAKING_THE_CASE = re.compile(r"\b(?:make|making|build|building|put|putting) (?:t
 CASE_ITEMS = ("b-hard-to-show-impact", "b-doubts-about-numbers")
 
 
-@lru_cache(maxsize=1)
-def case_query() -> str:
-    """What the evidence for making the case says, in the catalogue's own words: the evidence that counts against
-    the two items (cost, savings and return figures; how many families need the service)."""
+VALUE_FOR_MONEY = re.compile(r"\b(?:cost|costs|savings?|return)\b", re.I)
+
+
+def case_queries(question: str) -> list[tuple[str, str]]:
+    """What the evidence for making the case is, in the catalogue's own words, item by item: against "hard to show
+    impact and value for money", the question with the catalogue's cost and return sentences (the case is argued in
+    money, for the service asked about); against "doubts about how many families need specialist services", the
+    catalogue's reach and prevalence sentences."""
     from assistant.comb.catalogue import by_id
 
-    return " ".join(sentence for item in CASE_ITEMS for sentence in by_id()[item].evidence)
+    impact, numbers = (by_id()[item].evidence for item in CASE_ITEMS)
+    money = " ".join(sentence for sentence in impact if VALUE_FOR_MONEY.search(sentence))
+    return [(CASE_ITEMS[0], f"{question} {money}"), (CASE_ITEMS[1], " ".join(numbers))]
 
 
 WHAT_FIRST_QUERY = ("Where to start commissioning: the commissioning cycle of understand (local needs, families' views, the "
@@ -365,7 +371,7 @@ def plan_hits(intent: str, question: str, retrieval: Retrieval, retriever, s: Se
     - what first: the commissioning cycle and toolkit passages (a fixed query, BM25 and dense), then the rest;
     - a how-to about making the case: also the closest evidence against "hard to show impact and value for money"
       and "doubts about how many families need specialist services", found by what the catalogue says that
-      evidence is (``case_query``).
+      evidence is (``case_queries``); the answer leads with it.
     Passages the filters exclude are never brought in."""
     from assistant.retrieval.retriever import Hit as _Hit
 
@@ -391,13 +397,16 @@ def plan_hits(intent: str, question: str, retrieval: Retrieval, retriever, s: Se
         # capability), against doubts about how many families need the service; the evidence for both (cost, return,
         # reach figures) shares few words with "make the case to my board", so it is searched for by what the
         # catalogue says that evidence is, like the "what first" plan, and scored against that search
-        for h in retriever.search(case_query(), s.k * 4, filters).hits:
-            p = h.passage
-            if (p.com_b.item in CASE_ITEMS and p.com_b.item not in items_seen and p.com_b.relation == "evidence_against"
-                    and p.passage_id not in have and p.doc_id not in demoted):
-                case.append(_Hit(p, h.score, h.fused, h.bm25, planned=True))
+        for item, query in case_queries(question):
+            for h in retriever.search(query, s.k * 4, filters).hits:
+                p = h.passage
+                # the evidence against each item, even when the best hit reports that barrier
+                if p.com_b.item != item or p.com_b.relation != "evidence_against" or p.passage_id in have or p.doc_id in demoted:
+                    continue
+                case.append(_Hit(p, h.score, h.fused, h.bm25, planned=True, leads=True))
                 have.add(p.passage_id)
-                items_seen.add(p.com_b.item)
+                items_seen.add(item)
+                break
     for i in sims.argsort()[::-1]:
         p = retriever.passages[i]
         if len(extra) >= PLAN_EXTRA or sims[i] < s.abstain_threshold:

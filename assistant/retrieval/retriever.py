@@ -34,6 +34,7 @@ class Hit:
     bm25: float = 0.0
     planned: bool = False  # brought in by the answer plan for the question's intent (answering.policy.plan_hits)
     overview: bool = False  # a row of the study's own table for a general question: exempt from max_per_doc
+    leads: bool = False  # a planned passage the answer leads with (making the case: the evidence for the case)
 
 
 @dataclass

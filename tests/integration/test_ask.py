@@ -182,3 +182,5 @@ def test_a_question_about_making_the_case_brings_in_the_value_for_money_evidence
     a = shipped.ask("How do I make the case to my ICB board for a parent-infant team?")
     value = [c for c in a.citations if c.com_b.item == "b-hard-to-show-impact" and c.com_b.relation == "evidence_against"]
     assert value and any("£" in c.text for c in value)
+    lead = a.answer.split("\n\n")[1]  # after the study's steps: the economic case, not what an ICB is
+    assert "£" in lead and "integrated care board (ICB)" not in lead

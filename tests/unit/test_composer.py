@@ -412,6 +412,26 @@ def test_a_passage_the_barrier_plan_brought_in_goes_under_its_barrier_not_in_the
     assert "short-term money" in parts["by_barrier"]
 
 
+def test_the_evidence_planned_for_making_the_case_leads_the_answer():
+    # "make the case to my ICB board": the closest passage defines an ICB; the cost evidence the plan found is the answer
+    from assistant.retrieval.retriever import Hit
+
+    q = "How do I make the case to my ICB board for a parent-infant team?"
+    icb = make_passage("act:0001", "An integrated care board (ICB) plans to meet the health needs of its population and "
+                       "manages the NHS budget for its area.", doc_type="guidance")
+    cost = make_passage("report:0001", "The report estimates savings of over £1.15bn a year from expanding parent-infant "
+                        "teams.", doc_type="report",
+                        com_b=make_tag(by_id()["b-hard-to-show-impact"], "evidence_against", 0.7))
+    r = make_retrieval([(icb, 0.6)], q)
+    case = Hit(cost, 0.4, 0.0, planned=True, leads=True)
+    lead = dict(compose(q, "how_to", [r.hits[0], case], IDF, DEFAULT_IDF, [], {}).parts)["lead"]
+    assert lead.startswith("The report estimates savings of over £1.15bn") and "integrated care board" not in lead
+    # without the plan's mark, the same passage goes under its barrier and the question's own ranking leads
+    plain = Hit(cost, 0.4, 0.0, planned=True)
+    lead = dict(compose(q, "how_to", [r.hits[0], plain], IDF, DEFAULT_IDF, [], {}).parts)["lead"]
+    assert lead.startswith("An integrated care board")
+
+
 def test_the_lead_covers_each_part_of_a_two_part_question():
     # three passages, room in the lead for two of their sentences: the second-best repeats the best one's question
     # words, the third answers the question's other part, so the third goes in

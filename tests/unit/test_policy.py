@@ -291,12 +291,18 @@ def test_making_the_case_means_persuading_decision_makers(question, case):
     assert bool(policy.MAKING_THE_CASE.search(question)) is case
 
 
-def test_the_case_is_searched_for_in_the_catalogues_words_for_its_evidence():
+def test_the_case_is_searched_for_item_by_item_in_the_catalogues_words_for_its_evidence():
     from assistant.comb.catalogue import by_id
 
-    query = policy.case_query()
-    for item in policy.CASE_ITEMS:
-        assert all(sentence in query for sentence in by_id()[item].evidence)
+    question = "How do I make the case to my board?"
+    (impact, money), (numbers, reach) = policy.case_queries(question)
+    assert (impact, numbers) == policy.CASE_ITEMS
+    # value for money is argued in money, for the service asked about: the question and the cost and return sentences
+    assert money.startswith(question)
+    costs = [s for s in by_id()[impact].evidence if policy.VALUE_FOR_MONEY.search(s)]
+    assert costs and all(s in money for s in costs)
+    assert not any(s in money for s in by_id()[impact].evidence if s not in costs)  # trials and reviews are not
+    assert all(s in reach for s in by_id()[numbers].evidence)
 
 
 @pytest.mark.parametrize("question, steps", [
