@@ -189,6 +189,12 @@ def readable(sentence: str, allow_process: bool) -> bool:
 BIBLIOGRAPHIC = re.compile(r"\b(?:was|were) (?:published|presented|launched|released|laid)\b|\bpublished (?:on|in) \d", re.I)
 WHEN_ASKED = re.compile(r"\b(when|what year|what date|how old|latest|current|newest)\b", re.I)
 STRONG_DESIGN_BONUS = 2.0
+# a sentence about how the study classified a finding ("Table 1 lists ... as a barrier coded to motivation") is
+# about the study's own process: it answers a question about the coding, not "did Covid increase the need?",
+# whose answer is the finding itself; the barrier groups still give the coding (development half: 0.774 -> 0.780)
+TABLE_TALK = re.compile(r"\bTables? [123]\b|\bcoded\b|\bCOM-B\b", re.I)
+CODING_ASKED = re.compile(r"\b(?:tables?|cod(?:e|ed|es|ing)|COM-?B|capability|opportunity|motivation|behaviour change)\b", re.I)
+TABLE_TALK_PENALTY = 4.0
 FOCUS_WEIGHT = 3.0  # a follow-up's own words ("what about dads?") count this much more than the earlier question's
 
 
@@ -211,6 +217,8 @@ def score_sentence(c: Candidate, qtok: set[str], idf: dict, default_idf: float, 
             score -= 0.8  # a figure for another year is not the answer to this one
     if ANAPHORIC_START.match(c.text):
         score -= 1.5
+    if TABLE_TALK.search(c.text) and not CODING_ASKED.search(question):
+        score -= TABLE_TALK_PENALTY
     if intent == "evidence" and c.hit.passage.meta.design in STRONG_DESIGNS:
         score += STRONG_DESIGN_BONUS  # "does it work" answers lead with the strongest design
     if intent == "named_source" and BIBLIOGRAPHIC.search(c.text) and not WHEN_ASKED.search(question):
@@ -458,7 +466,6 @@ def table_items(hits: list[Hit], component: str | None) -> list[tuple[Hit, objec
     return out
 
 
-TABLE_TALK = re.compile(r"\bTables? [123]\b|\bcoded\b|\bCOM-B\b", re.I)
 COMPONENT_ORDER = ("capability", "opportunity", "motivation", "not_individual")
 
 

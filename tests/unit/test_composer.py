@@ -432,6 +432,18 @@ def test_the_evidence_planned_for_making_the_case_leads_the_answer():
     assert lead.startswith("An integrated care board")
 
 
+def test_the_lead_gives_the_finding_not_how_the_study_coded_it_unless_the_coding_is_asked():
+    covid = make_passage("study-covid:0001", "The study's Table 1 lists increased demand for parent-infant services due "
+                         "to the pandemic as a barrier coded to motivation. Commissioners felt that the need for support "
+                         "rose during the pandemic while services were under strain. The pandemic had also created a "
+                         "backlog of referrals.", doc_type="study")
+    lead = dict(answer_for("Did Covid increase the need for parent-infant support?", "evidence", [covid]).parts)["lead"]
+    assert lead.startswith("Commissioners felt that the need")  # the coding may follow; it does not lead
+    lead = dict(answer_for("How does the study code the Covid increase in need for parent-infant support?", "fact",
+                           [covid]).parts)["lead"]
+    assert lead.startswith("The study's Table 1 lists")
+
+
 def test_the_lead_covers_each_part_of_a_two_part_question():
     # three passages, room in the lead for two of their sentences: the second-best repeats the best one's question
     # words, the third answers the question's other part, so the third goes in
