@@ -251,7 +251,7 @@ class EvidenceAssistant:
         # a named place or a local question is never covered; the rest is judged on the passages the answer cites
         local = ([f"{p}: services, waiting times or criteria there (the evidence here is national)" for p in places]
                  + ([LOCAL_GAP] if intent == "local" and not places else []))
-        uncovered = None if never_refused(intent) else (lambda texts: uncovered_parts(standalone, texts, stem))
+        uncovered = None if never_refused(intent) else (lambda texts: uncovered_parts(standalone, texts, stem, tuple(places)))
         composed = compose(standalone, intent, hits, retriever.lexical.idf, retriever.lexical.default_idf, local, titles,
                            k, uncovered, named)
         text, citations, markers = composed.text, composed.citations, composed.markers

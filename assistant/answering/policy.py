@@ -168,6 +168,22 @@ NOT_PLACES = frozenset("England UK Britain Scotland Wales Ireland NHS ICB ICBs I
                        "Parliament Government Covid What How Which Who When Where Why Is Are Do Does Can The A An I My Our".split()) | frozenset(MONTHS)
 
 
+HOME_NATIONS = frozenset(("England", "UK", "Britain"))  # where the evidence is: never a gap when no passage names it
+OTHER_NATIONS = frozenset(("Scotland", "Wales", "Ireland"))  # named apart from NOT_PLACES: not local, but a real scope
+
+
+def asked_places(question: str) -> list[str]:
+    """Every place the question names ("in Sunderland", "in the North East", "in Scotland"), England and the UK
+    aside: where the question asks about."""
+    out = []
+    for m in PLACE_WORDS.finditer(question):
+        words = [w for w in re.split(r"[ -]", m.group(1)) if w and w not in JOINING]
+        if any(w in NOT_PLACES - OTHER_NATIONS or w in HOME_NATIONS for w in words):
+            continue
+        out.append(m.group(1))
+    return out
+
+
 def named_places(question: str, known_stems) -> list[str]:
     """Capitalised place-like names in the question that the corpus never mentions (a city, a trust, a team)."""
     from assistant.text import stem
@@ -262,9 +278,11 @@ def generic_words() -> frozenset[str]:
     return frozenset(ENGLISH_STOP_WORDS) - STOP_LIST_CONTENT
 
 
-def uncovered_parts(question: str, cited_texts: list[str], stem_of) -> list[str]:
+def uncovered_parts(question: str, cited_texts: list[str], stem_of, reported: tuple[str, ...] = ()) -> list[str]:
     """Parts of the question nothing cited supports: a clause whose content words are mostly absent from the
-    cited passages, or a year (or "after YEAR") that no cited passage mentions."""
+    cited passages, a place no cited passage names ("is video feedback recommended in Scotland?" answered from
+    NICE's English guidance), or a year (or "after YEAR") that no cited passage mentions. ``reported``: places
+    already named as local gaps (``named_places``)."""
     from assistant.answering.followups import own_words
     from assistant.retrieval.periods import HORIZON, years_in
     from assistant.text import content_words
@@ -285,6 +303,10 @@ def uncovered_parts(question: str, cited_texts: list[str], stem_of) -> list[str]
         missing = [w for w in words if stem_of(w) not in cited_words]
         if missing and len(missing) == len(words) and not any(w in clause for clause in out for w in missing):
             out.append(" ".join(missing))
+    cited_lower = " ".join(cited_texts).lower()
+    for place in asked_places(own):
+        if place not in reported and place.lower() not in cited_lower:
+            out.append(f"{place}: none of the cited evidence is about it")
     asked = years_in(question)
     if asked and not asked & cited_years:
         start = min(asked)

@@ -133,6 +133,22 @@ def test_uncovered_parts_name_the_clause_and_the_year():
     assert policy.uncovered_parts("What does a parent-infant team cost?", cited, stem) == []
 
 
+def test_a_place_no_cited_passage_names_is_not_covered():
+    cited = ["NICE's guideline NG26 recommends video feedback for parents of pre-school children in England."]
+    assert policy.asked_places("Is video feedback recommended in Scotland?") == ["Scotland"]
+    assert policy.asked_places("Which teams are there in England or across the UK?") == []  # where the evidence is
+    assert policy.uncovered_parts("Is video feedback recommended in Scotland?", cited, stem) == [
+        "Scotland: none of the cited evidence is about it"]
+    assert policy.uncovered_parts("Is video feedback recommended in England?", cited, stem) == []
+    named = cited + ["Teams in the North East and North Cumbria were few in 2021."]
+    assert policy.uncovered_parts("How many teams are there in the North East?", named, stem) == []
+    # a place already reported as a local gap (the corpus never names it) is not reported twice
+    gaps = policy.uncovered_parts("What is the wait in Sunderland?", cited, stem, ("Sunderland",))
+    assert not any(g.startswith("Sunderland") for g in gaps)
+    assert "Sunderland: none of the cited evidence is about it" in policy.uncovered_parts(
+        "What is the wait in Sunderland?", cited, stem)
+
+
 def test_generic_words_never_make_a_clause_uncovered():
     cited = ["Counts of parent-infant teams differ: 46 in one paper and 49 in another. Small communities may get lost "
              "in an integrated care board."]
