@@ -57,6 +57,26 @@ PROCESS = re.compile(r"\b(the authors(?!')|this (?:study|paper|article|review|re
                      r"(?:report|study|survey|review|paper|analysis) (?:combines|draws on|is based on) (?:an? )?"
                      r"(?:questionnaire|survey|interviews|data))\b", re.I)
 COMPONENT_ASKED = re.compile(r"\b(capability|opportunity|motivation)\b", re.I)
+SYSTEM_ASKED = re.compile(r"\bsystem[- ]level\b|\bcoded (?:as )?N/?A\b|\bnot individual\b", re.I)
+
+
+def asked_component(question: str) -> str | None:
+    """The COM-B component a question asks about ("which of those are capability problems?"), or
+    "not_individual" for the study's system-level items ("which of those are system level?")."""
+    system, m = SYSTEM_ASKED.search(question), COMPONENT_ASKED.search(question)
+    if system and not (m and m.start() < system.start()):  # the first named: a follow-up's own words come first
+        return "not_individual"
+    return m.group(1).lower() if m else None
+
+
+def in_component(tag, component: str | None) -> bool:
+    """Whether a passage's tag falls under the component asked (a system-level item's tag has component "none"
+    and level "system")."""
+    if component is None:
+        return True
+    if component == "not_individual":
+        return tag.item is not None and tag.level == "system"
+    return tag.component == component
 METHOD_QUESTION = re.compile(r"\b(method|methods|analy[sz]e|analysis|interview|sample|recruit|design of the study|how was the study|"
                              r"counted|come from|comes from|measured)\w*", re.I)
 INTENT_CUES = {
@@ -488,7 +508,10 @@ def table_line(listed: list[tuple[Hit, object, int, int]], order: dict[int, int]
                      f"{', '.join(label(f).lower() for f in functions)}: for example, {levers}.*")
     n = len(listed)
     comps = {it.component for _, it, _, _ in listed}
-    if len(comps) == 1 and "not_individual" not in comps:  # a question about one component
+    if comps == {"not_individual"}:  # a question about the system-level ones
+        head = (f"Of the barriers the study names (McSweeney et al. 2025, Table 1), {n} "
+                f"{'is' if n == 1 else 'are'} system level (coded N/A):")
+    elif len(comps) == 1:  # a question about one component
         head = (f"Of the barriers the study names (McSweeney et al. 2025, Table 1), {n} "
                 f"{'is' if n == 1 else 'are'} coded {label(next(iter(comps))).lower()}:")
     else:
@@ -642,8 +665,8 @@ def compose(question: str, intent: str, hits: list[Hit], idf: dict, default_idf:
     are chosen across the pool, and at most ``max_cited`` passages are cited. ``uncovered(texts)``, when given,
     names the parts of the question the cited passages' texts do not support; they are added to ``not_covered``
     once the citations are known. ``named`` is the document the question names, if any."""
-    asked = COMPONENT_ASKED.search(question)
-    table = table_items(hits, asked.group(1).lower() if asked else None) if intent == "barriers" else []
+    asked = asked_component(question)
+    table = table_items(hits, asked) if intent == "barriers" else []
     table_hits = list(dict.fromkeys(id(hit) for hit, *_ in table))[:max_cited]  # the table passages count towards k
     table = [row for row in table if id(row[0]) in table_hits]
     # the table's own sentences are about the table: with its rows listed, the rest of the answer reads others
@@ -651,7 +674,7 @@ def compose(question: str, intent: str, hits: list[Hit], idf: dict, default_idf:
     if table:  # beside the study's list, only sentences that say what gets in the way (of the component asked),
         # never one that restates the list's coding ("Table 1 lists ... as a barrier coded N/A")
         cands = [c for c in cands if INTENT_CUES["barriers"].search(c.text) and not TABLE_TALK.search(c.text)
-                 and (not asked or c.hit.passage.com_b.component == asked.group(1).lower())]
+                 and in_component(c.hit.passage.com_b, asked)]
     if not cands and not table:
         return Composed("", [], not_covered)
     # the passages a barrier or how-to plan brought in (one per catalogue item) are for the groups below; the lead
@@ -666,7 +689,7 @@ def compose(question: str, intent: str, hits: list[Hit], idf: dict, default_idf:
     lead = with_continuations(picked, cands, frozenset(years_in(question)))
     used = list(lead)
     # a question about one COM-B component ("which are capability problems?") names and groups only its items
-    linked = [h for h in hits if not asked or h.passage.com_b.component == asked.group(1).lower()]
+    linked = [h for h in hits if in_component(h.passage.com_b, asked)]
     cited_hits = [hit for hit, *_ in table]  # and the passages barriers are named from (below); ``used`` holds the rest
 
     def may_cite(hit: Hit) -> bool:

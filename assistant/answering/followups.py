@@ -21,6 +21,7 @@ _PERIOD = re.compile(r"\s*\b(?:in|for|during|by|after|from|since|before|until)?\
 FOLLOW_UP_OPENERS = re.compile(r"^(and|but|also|so|then|what about|how about|and what|what else|why|how so|more on|tell me more|"
                                r"which of (?:those|these|them|the above)|what of|any of (?:those|these|them))\b", re.I)
 CONTEXT_MARK = " (following on from: "  # joins a follow-up to the earlier question it leans on (condense)
+SELECTION = re.compile(r"^(?:which|any) of (?:those|these|them|the above)\b", re.I)  # picks from a list named before
 ANAPHORA = re.compile(r"\b(that|this|it|its|they|them|their|those|these|he|she|such|same)\b", re.I)
 
 
@@ -54,6 +55,10 @@ def condense(question: str, history: list[dict], rewrite=None) -> str:
             return rewritten
     q = question.strip().rstrip("?.! ")
     prev = prev.strip().rstrip("?")
+    if SELECTION.match(q) and CONTEXT_MARK in prev and SELECTION.match(prev):
+        # "which of those are capability problems?" after "which of those are system level?" picks from the same
+        # list as the earlier follow-up did, not from its selection
+        prev = prev.split(CONTEXT_MARK, 1)[1].removesuffix(")")
     if years_in(q):  # "and after April 2026?" asks about its own period instead of the earlier one's
         prev = " ".join(_PERIOD.sub(" ", prev).split())
     return f"{q}{CONTEXT_MARK}{prev})?"

@@ -7,7 +7,7 @@ import re
 
 import pytest
 
-from assistant.answering.composer import MORE_LINES, compose, passage_sentences, readable, short_source
+from assistant.answering.composer import MORE_LINES, asked_component, compose, passage_sentences, readable, short_source
 from assistant.comb.catalogue import by_id, make_tag
 from assistant.models import Citation, ComBTag
 from tests.support import make_passage, make_retrieval
@@ -183,6 +183,15 @@ def test_a_general_barriers_question_names_every_barrier_of_the_study_table_by_c
     assert only.text.startswith("Of the barriers the study names (McSweeney et al. 2025, Table 1), 1 is coded capability:")
     assert "Funding is short term" not in only.text.split("\n\n")[0]
     assert STUDY.passage_id not in {c.passage_id for c in only.citations}  # a system-level passage is not quoted
+    system = compose("Which of those are system level?", "barriers", [table, *other], IDF, DEFAULT_IDF, [], {})
+    head = system.text.split("\n\n")[0]
+    assert head.startswith("Of the barriers the study names (McSweeney et al. 2025, Table 1), 1 is system level (coded N/A):")
+    assert "Funding is short term" in head and "Showing impact" not in head
+    # a follow-up's own words decide when the earlier question named another component
+    assert asked_component("Which of those are capability problems (following on from: Which of those are system "
+                           "level (following on from: what stops funding))?") == "capability"
+    assert asked_component("Which are system-level (following on from: the capability ones)?") == "not_individual"
+    assert asked_component("What stops funding?") is None
     for cap in (1, 2):  # the table passage counts towards the passages cited
         capped = compose("What gets in the way of commissioning these services?", "barriers", [table, *other], IDF,
                          DEFAULT_IDF, [], {}, max_cited=cap)

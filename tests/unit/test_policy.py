@@ -205,6 +205,12 @@ def test_follow_ups_are_recognised_and_resolved():
         assert "following on from: What gets in the way" in condense(q, history)
     assert not is_follow_up("How many parent-infant teams are there in the UK?")
     assert condense("What about dads?", []) == "What about dads?"
+    # a second "which of those" picks from the same list as the first, not from the first one's selection
+    first = condense("Which of those are system level?", history)
+    again = condense("Which of those are capability problems?", [{"role": "user", "content": first}])
+    assert again == "Which of those are capability problems (following on from: What gets in the way of commissioning these services)?"
+    # any other follow-up leans on the whole earlier question, its own follow-up included
+    assert condense("What about dads?", [{"role": "user", "content": first}]).endswith("(following on from: " + first[:-1] + ")?")
 
 
 def test_periods_and_supersede():
