@@ -209,6 +209,7 @@ def readable(sentence: str, allow_process: bool) -> bool:
 BIBLIOGRAPHIC = re.compile(r"\b(?:was|were) (?:published|presented|launched|released|laid)\b|\bpublished (?:on|in) \d", re.I)
 WHEN_ASKED = re.compile(r"\b(when|what year|what date|how old|latest|current|newest)\b", re.I)
 STRONG_DESIGN_BONUS = 2.0
+ENABLER_CUE = re.compile(r"\b(?:enabl\w*|facilitat\w*|help\w*|easier|valued)\b", re.I)
 # a sentence about how the study classified a finding ("Table 1 lists ... as a barrier coded to motivation") is
 # about the study's own process: it answers a question about the coding, not "did Covid increase the need?",
 # whose answer is the finding itself; the barrier groups still give the coding (development half: 0.774 -> 0.780)
@@ -463,22 +464,27 @@ def named_items(hits: list[Hit], relations: tuple[str, ...]) -> list[tuple[Hit, 
     return out
 
 
+EMPTY_CELL = re.compile(r"^(?:none(?: listed)?|n/?a|-+)$", re.I)
 TABLE_ROW = re.compile(r"^\|\s*([^|\n]+?)\s*\|\s*([^|\n]+?)\s*\|[^\n]*\|[ \t]*$", re.M)
 
 
 def table_items(hits: list[Hit], component: str | None) -> list[tuple[Hit, object, int, int]]:
-    """For the study's own table passages among the cited ones (policy.overview_hits): each barrier row, as the
-    catalogue item of that theme it words most alike, with the offsets of the row's barrier cell (the answer
-    quotes it); one COM-B component's when asked."""
+    """For the study's own table passages among the cited ones (policy.overview_hits): each barrier row (Table
+    1) or enabler row (Table 2), as the catalogue item of that theme it words most alike, with the offsets of
+    the row's cell (the answer quotes it); one COM-B component's when asked. A "none listed" cell is no row."""
+    from assistant.answering.policy import STUDY_TABLE_2
     from assistant.comb.catalogue import items
 
     out = []
     for hit in hits:
         if not hit.overview:
             continue
+        table, polarity = (2, "enabler") if STUDY_TABLE_2.match(hit.passage.locator or "") else (1, "barrier")
         for m in TABLE_ROW.finditer(hit.passage.text):
             theme, said = m.group(1), set(tokens(m.group(2)))
-            same_theme = [it for it in items() if it.table == 1 and it.polarity == "barrier" and it.theme == theme]
+            if EMPTY_CELL.match(m.group(2)):
+                continue
+            same_theme = [it for it in items() if it.table == table and it.polarity == polarity and it.theme == theme]
             item = max(same_theme, key=lambda it: len(said & set(tokens(f"{it.text} {it.label} {it.study_wording}"))),
                        default=None)
             if item is not None and (component is None or item.component == component):
@@ -508,14 +514,15 @@ def table_line(listed: list[tuple[Hit, object, int, int]], order: dict[int, int]
                      f"{', '.join(label(f).lower() for f in functions)}: for example, {levers}.*")
     n = len(listed)
     comps = {it.component for _, it, _, _ in listed}
+    kind, table = ("enabler", 2) if all(it.polarity == "enabler" for _, it, _, _ in listed) else ("barrier", 1)
+    source = f"(McSweeney et al. 2025, Table {table})"
     if comps == {"not_individual"}:  # a question about the system-level ones
-        head = (f"Of the barriers the study names (McSweeney et al. 2025, Table 1), {n} "
-                f"{'is' if n == 1 else 'are'} system level (coded N/A):")
+        head = f"Of the {kind}s the study names {source}, {n} {'is' if n == 1 else 'are'} system level (coded N/A):"
     elif len(comps) == 1:  # a question about one component
-        head = (f"Of the barriers the study names (McSweeney et al. 2025, Table 1), {n} "
+        head = (f"Of the {kind}s the study names {source}, {n} "
                 f"{'is' if n == 1 else 'are'} coded {label(next(iter(comps))).lower()}:")
     else:
-        head = f"The study names {n} barrier{'s' if n != 1 else ''} to commissioning PAIR services (McSweeney et al. 2025, Table 1):"
+        head = f"The study names {n} {kind}{'s' if n != 1 else ''} {'to' if kind == 'barrier' else 'of'} commissioning PAIR services {source}:"
     return head + "\n" + "\n".join(lines)
 
 
@@ -666,14 +673,15 @@ def compose(question: str, intent: str, hits: list[Hit], idf: dict, default_idf:
     names the parts of the question the cited passages' texts do not support; they are added to ``not_covered``
     once the citations are known. ``named`` is the document the question names, if any."""
     asked = asked_component(question)
-    table = table_items(hits, asked) if intent == "barriers" else []
+    table = table_items(hits, asked) if intent == "barriers" or any(h.overview for h in hits) else []
     table_hits = list(dict.fromkeys(id(hit) for hit, *_ in table))[:max_cited]  # the table passages count towards k
     table = [row for row in table if id(row[0]) in table_hits]
     # the table's own sentences are about the table: with its rows listed, the rest of the answer reads others
     cands = candidates([h for h in hits if not (table and h.overview)], question, intent, idf, default_idf, named)
     if table:  # beside the study's list, only sentences that say what gets in the way (of the component asked),
-        # never one that restates the list's coding ("Table 1 lists ... as a barrier coded N/A")
-        cands = [c for c in cands if INTENT_CUES["barriers"].search(c.text) and not TABLE_TALK.search(c.text)
+        # or for its list of enablers what helps, never one that restates the list's coding ("Table 1 lists ...")
+        cue = INTENT_CUES["barriers"] if table[0][1].polarity == "barrier" else ENABLER_CUE
+        cands = [c for c in cands if cue.search(c.text) and not TABLE_TALK.search(c.text)
                  and in_component(c.hit.passage.com_b, asked)]
     if not cands and not table:
         return Composed("", [], not_covered)

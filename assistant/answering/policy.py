@@ -375,18 +375,41 @@ def general_barrier_question(intent: str, question: str) -> bool:
     return intent == "barriers" and not (set(tokens(question)) - _general_barrier_stems())
 
 
-def overview_hits(retriever, sims, filters=None) -> list[Hit]:
-    """The study's Table 1 passages (every barrier it names, with its COM-B coding), in document order."""
+STUDY_TABLE_2 = re.compile(r"^Table 2 enablers\b")
+ENABLERS_ASKED = re.compile(r"\b(?:enablers?|facilitators?|what (?:helps?|helped|makes? it easier|made it easier))\b", re.I)
+GENERAL_ENABLER_WORDS = "enabler enablers facilitator facilitators help helps helped make makes made easier enable enables"
+
+
+@lru_cache(maxsize=1)
+def _general_enabler_stems() -> frozenset:
+    from assistant.text import tokens
+
+    return _general_barrier_stems() | frozenset(tokens(GENERAL_ENABLER_WORDS))
+
+
+def general_enabler_question(question: str) -> bool:
+    """A question about the enablers in general ("What are the enablers of commissioning parent-infant
+    services?", "What helps commissioners fund these services?"), naming none in particular: answered from the
+    study's own list of enablers (its Table 2), as a general barriers question is from its Table 1."""
+    from assistant.text import tokens
+
+    return bool(ENABLERS_ASKED.search(question)) and not (set(tokens(question)) - _general_enabler_stems())
+
+
+def overview_hits(retriever, sims, filters=None, table: re.Pattern = STUDY_TABLE_1) -> list[Hit]:
+    """The study's Table 1 passages (every barrier it names, with its COM-B coding), or with ``table``
+    STUDY_TABLE_2 its Table 2 passages (every enabler), in document order."""
     from assistant.retrieval.retriever import Hit as _Hit
 
     rows = [(i, p) for i, p in enumerate(retriever.passages)
-            if p.meta.doc_type == "study" and STUDY_TABLE_1.match(p.locator or "") and (filters is None or filters.allows(p))]
+            if p.meta.doc_type == "study" and table.match(p.locator or "") and (filters is None or filters.allows(p))]
     return [_Hit(p, float(sims[i]), 0.0, planned=True, overview=True) for i, p in sorted(rows, key=lambda r: r[1].position)]
 
 
 def plan_hits(intent: str, question: str, retrieval: Retrieval, retriever, s: Settings, filters=None) -> list[Hit]:
     """The ranking the answer draws on, adjusted to what is asked:
     - a general barriers question: the study's Table 1 passages first (the composer names every barrier there);
+      a general question about enablers, whatever its intent: its Table 2 passages;
     - barriers / how to: the closest passage for each of up to three catalogue items whose tag
       reports a barrier (or an enabler, or is evidence against a barrier), placed after the best hit, so the
       answer can name distinct barriers or levers rather than three passages on one;
@@ -398,6 +421,11 @@ def plan_hits(intent: str, question: str, retrieval: Retrieval, retriever, s: Se
     from assistant.retrieval.retriever import Hit as _Hit
 
     hits = list(retrieval.hits)
+    if intent != "what_first" and general_enabler_question(question):
+        sims = retrieval.similarities if retrieval.similarities is not None else retriever.vectors @ retrieval.query_vector
+        table = overview_hits(retriever, sims, filters, STUDY_TABLE_2)
+        ids = {h.passage.passage_id for h in table}
+        return table + [h for h in hits if h.passage.passage_id not in ids]
     wanted = WANTED_RELATIONS.get(intent)
     if intent == "what_first":  # answered from the cycle and toolkit (BM25 + dense, like any question)
         demoted = retriever.demoted_documents(question)

@@ -77,6 +77,16 @@ def test_citations_carry_real_comb_tags(shipped):
     assert "Funding is short term [" in ans.answer and "Showing impact and value for money is difficult [" in ans.answer
 
 
+def test_a_general_enabler_question_names_every_enabler_of_the_studys_table_2(shipped):
+    ans = shipped.ask("What helps commissioners fund parent-infant services?")
+    assert ans.answer.startswith("The study names 12 enablers of commissioning PAIR services (McSweeney et al. 2025, Table 2):")
+    for row in ("Understanding the needs of the population [", "Faster response times [", "A whole systems approach is needed ["):
+        assert row in ans.answer
+    follow = shipped.ask("Which of those are system level?", history=[
+        {"role": "user", "content": "What helps commissioners fund parent-infant services?"}])
+    assert follow.answer.startswith("Of the enablers the study names (McSweeney et al. 2025, Table 2), 3 are system level")
+
+
 def test_every_indexed_passage_tag_agrees_with_the_catalogue(shipped):
     """No tag contradicts the catalogue: component and level follow the item, polarity the relation; and a
     passage that states the study's own coding of an item is tagged as it says."""

@@ -198,6 +198,29 @@ def test_a_general_barriers_question_names_every_barrier_of_the_study_table_by_c
         assert len(capped.citations) == cap and capped.citations[0].passage_id == "study-tables:0000"
 
 
+def test_a_general_enabler_question_lists_the_studys_table_2_by_component():
+    from assistant.retrieval.retriever import Hit
+
+    rows = make_passage("study-tables:0004",
+                        "Table 2 lists enablers by theme.\n\n| Theme | Enabler (paraphrased) | COM-B |\n|---|---|---|\n"
+                        "| Funding process | none listed | N/A |\n"
+                        "| The commissioning process | Commissioners sharing information with each other | Opportunity |\n"
+                        "| Collaborative approach to commissioning | Understanding the needs of the population | Capability |",
+                        doc_type="study", locator="Table 2 enablers: process and collaboration")
+    table = Hit(rows, 0.4, 0.0, planned=True, overview=True)
+    a = compose("What are the enablers of commissioning?", "fact", [table, *make_retrieval([(STUDY, 0.7)]).hits], IDF,
+                DEFAULT_IDF, [], {})
+    head = a.text.split("\n\n")[0]
+    assert head.startswith("The study names 2 enablers of commissioning PAIR services (McSweeney et al. 2025, Table 2):")
+    assert "**Opportunity (relationships with other commissioners and providers):** Commissioners sharing information" in head
+    assert "**Capability (knowledge and skills):** Understanding the needs of the population [1]" in head
+    assert "none listed" not in head  # a theme with no enabler is no row
+    only = compose("Which of those are opportunity (following on from: What are the enablers?)?", "fact", [table], IDF,
+                   DEFAULT_IDF, [], {})
+    assert only.text.startswith("Of the enablers the study names (McSweeney et al. 2025, Table 2), 1 is coded opportunity:")
+    assert "Understanding the needs" not in only.text
+
+
 def test_also_in_the_evidence_is_at_most_more_lines_lines():
     said = ["funding for parent-infant teams was short", "boards rarely heard about infant mental health",
             "waiting lists for perinatal care were growing", "health visitors lacked training in bonding",

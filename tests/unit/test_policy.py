@@ -265,6 +265,18 @@ def test_general_barrier_questions_are_the_ones_that_name_no_barrier(question, g
     assert not policy.general_barrier_question("fact", question)
 
 
+@pytest.mark.parametrize("question, general", [
+    ("What are the enablers of commissioning parent-infant services?", True),
+    ("What helps commissioners fund parent-infant services?", True),
+    ("Which of those are opportunity (following on from: What are the enablers?)?", True),
+    ("What are the barriers to commissioning parent-infant services?", False),  # Table 1, not Table 2
+    ("What helps mothers with postnatal depression bond with their baby?", False),  # names its own topic
+    ("How many barriers and enablers did the commissioner study come up with?", False),  # a count, not the list
+])
+def test_general_enabler_questions_are_the_ones_that_name_no_enabler(question, general):
+    assert policy.general_enabler_question(question) is general
+
+
 def test_the_study_table_is_cited_whole_beside_the_per_document_cap():
     from assistant.retrieval.retriever import Hit
 
