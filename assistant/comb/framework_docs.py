@@ -15,6 +15,7 @@ import yaml
 from assistant.comb.taxonomy import SUBCOMPONENTS, label, taxonomy
 
 WRITTEN = "2026-11-26"
+REVISED = "2026-11-30"
 BCW_URL = "https://doi.org/10.1186/1748-5908-6-42"
 TDF_URL = "https://doi.org/10.1186/1748-5908-7-37"
 
@@ -29,11 +30,12 @@ def com_b() -> str:
     tax = taxonomy()
     out = [_front("The COM-B model of behaviour, for commissioners", "Implementation Science (Michie, van Stralen and West)", 2011,
                   BCW_URL, "Open access article (licence not recorded here)",
-                  f"Generated {WRITTEN} from assistant/comb/taxonomy.yaml, whose definitions paraphrase Michie, van Stralen and West (2011) as summarised in the project's source notes (com-b-bcw.md); the examples are ours, drawn from the seed study's findings.")]
+                  f"Generated {WRITTEN} from assistant/comb/taxonomy.yaml, whose definitions paraphrase Michie, van Stralen and West (2011) as summarised in the project's source notes (com-b-bcw.md); the examples are ours, drawn from the seed study's findings. Revised {REVISED}: the behaviour in the first section is the one the McSweeney et al. (2025) study names, instead of being described as this assistant's.")]
     out.append("## What COM-B says\n\nThe COM-B model explains a behaviour by three conditions that must all be in place: people need "
                "the Capability to do it, the Opportunity to do it, and more Motivation to do it than to do anything else. "
-               "For this assistant the behaviour is commissioning a parent-infant relationship service: an NHS integrated care "
-               "board or a local authority deciding to fund, design and keep such a service. When a commissioning decision "
+               "In the McSweeney et al. (2025) study of commissioners the behaviour is commissioning parent-infant relationship "
+               "(PAIR) services: an NHS integrated care board or a local authority deciding to fund, design and keep such a "
+               "service. When a commissioning decision "
                "stalls, COM-B asks which of the three conditions is missing, so that the response targets the real obstacle "
                "rather than the most visible one.\n")
     for comp, info in tax["components"].items():
@@ -58,7 +60,7 @@ def functions_doc() -> str:
     tax = taxonomy()
     out = [_front("Behaviour Change Wheel: the nine intervention functions and how they map to COM-B", "Implementation Science (Michie, van Stralen and West)", 2011,
                   BCW_URL, "Open access article (licence not recorded here)",
-                  f"Generated {WRITTEN} from assistant/comb/taxonomy.yaml (matrix A: Michie et al. 2011, Table 2, verified in three independent reproductions according to the project's source notes).")]
+                  f"Generated {WRITTEN} from assistant/comb/taxonomy.yaml (matrix A: Michie et al. 2011, Table 2, verified in three independent reproductions according to the project's source notes). Revised {REVISED}: links the 2014 guide appears to add (taxonomy.yaml, guide_2014_additions_unverified) are left out, as the notes could not check them against the book.")]
     out.append("## The Behaviour Change Wheel in brief\n\nThe Behaviour Change Wheel has three layers. At its hub sit the six COM-B "
                "sub-components, the sources of a behaviour. Around them are nine intervention functions, the broad ways an "
                "intervention can change behaviour. The outer ring holds seven policy categories, the kinds of decision by which "
@@ -74,14 +76,7 @@ def functions_doc() -> str:
         rows.append(f"| {label(sub)} | {', '.join(label(f) for f in tax['matrix_a']['cells'][sub])} |")
     out.append("## Matrix: COM-B sub-components and intervention functions (2011)\n\nThe 2011 paper's matrix links each COM-B "
                "sub-component to the functions likely to change it. All cells below are verified.\n\n" + "\n".join(rows) + "\n")
-    adds = tax["matrix_a"]["guide_2014_additions_unverified"]
-    extra = "; ".join(f"{label(f).lower()} for {label(s).lower()}" for s, fs in adds.items() for f in fs)
-    out.append(f"## Later additions to the matrix (unverified)\n\nThe 2014 guide to the Behaviour Change Wheel appears to add "
-               f"further links: {extra}. These have not been checked against the book, so the assistant does not use them; "
-               "it suggests functions from the 2011 matrix only.\n")
-    out.append(f"## Source and citation\n\nMichie S, van Stralen MM, West R. Implementation Science 2011;6:42, Table 2. {BCW_URL}. "
-               "The 2014 additions are from Michie, Atkins and West, The Behaviour Change Wheel: A Guide to Designing Interventions "
-               "(2014), as reported, unverified, in the project's source notes.\n")
+    out.append(f"## Source and citation\n\nMichie S, van Stralen MM, West R. Implementation Science 2011;6:42, Table 2. {BCW_URL}.\n")
     return "\n".join(out)
 
 
@@ -89,28 +84,29 @@ def policies_doc() -> str:
     tax = taxonomy()
     out = [_front("Behaviour Change Wheel: the seven policy categories and which intervention functions they deliver", "Implementation Science (Michie, van Stralen and West), with the guide by Michie, Atkins and West (Silverback Publishing, 2014)", 2011,
                   BCW_URL, "Open access article (licence not recorded here)",
-                  f"Generated {WRITTEN} from assistant/comb/taxonomy.yaml. The seven categories are defined in the 2011 paper (year and link); the table of which functions each category delivers is the 2014 guide's Table 2.9 as given in the project's source notes, each cell marked verified or not verified as the notes record. The guide is a book with no open URL.")]
+                  f"Generated {WRITTEN} from assistant/comb/taxonomy.yaml. The seven categories are defined in the 2011 paper (year and link); the table of which functions each category delivers is the 2014 guide's Table 2.9 as given in the project's source notes, which mark each cell verified or not verified. Revised {REVISED}: only the verified cells are stated (the unverified ones could not be checked against the book); the sentence on how the assistant orders levers moved out of the text. The guide is a book with no open URL.")]
+    # only the links confirmed against a published reproduction of the guide's table: the others could not be checked
+    confirmed = {f: [c for c, ok in cells.items() if ok] for f, cells in tax["matrix_b"]["cells"].items()}
     for cat, info in tax["policy_categories"].items():
-        fns = [label(f).lower() for f, cells in tax["matrix_b"]["cells"].items() if cat in cells]
+        fns = [label(f).lower() for f, cats in confirmed.items() if cat in cats]
         reach = "usually within a local commissioner's reach" if info["local"] else "mostly a national lever"
+        delivers = (f"The confirmed links say it can deliver these intervention functions: {', '.join(fns)}." if fns else
+                    "None of its links to intervention functions has been confirmed against a published reproduction of the "
+                    "guide's table.")
         out.append(f"## Policy category: {info['label']}\n\n{info['label']} as a policy category: {info['definition'][0].lower()}"
-                   f"{info['definition'][1:]} For commissioners it is {reach}. It can deliver these intervention functions: "
-                   f"{', '.join(fns)}.\n")
+                   f"{info['definition'][1:]} For commissioners it is {reach}. {delivers}\n")
     header = "| Function | " + " | ".join(tax["policy_categories"][c]["label"] for c in tax["policy_categories"]) + " |"
     rows = [header, "|---" * (len(tax["policy_categories"]) + 1) + "|"]
-    for fn, cells in tax["matrix_b"]["cells"].items():
-        marks = []
-        for c in tax["policy_categories"]:
-            marks.append("" if c not in cells else ("yes" if cells[c] else "yes (unverified)"))
-        rows.append(f"| {label(fn)} | " + " | ".join(marks) + " |")
+    for fn, cats in confirmed.items():
+        if cats:
+            rows.append(f"| {label(fn)} | " + " | ".join("yes" if c in cats else "" for c in tax["policy_categories"]) + " |")
     out.append("## Matrix: intervention functions and policy categories\n\nWhich policy categories can deliver each "
-               "function. A cell marked unverified has not been confirmed against a published reproduction of the guide's table.\n\n"
-               + "\n".join(rows) + "\n")
+               "function, as far as the guide's table has been confirmed against a published reproduction. The table has "
+               "further links, which have not been confirmed and are not listed here.\n\n" + "\n".join(rows) + "\n")
     local = ", ".join(label(c).lower() for c in tax["local_levers"])
     out.append(f"## Local and national levers\n\nFor a local commissioner the policy categories usually in reach are {local}. "
                "Fiscal measures, regulation and legislation are mostly set nationally, although a commissioner can still "
-               "use them indirectly, for example through how a grant or contract is structured. The assistant lists local "
-               "levers first when it suggests what could address a barrier.\n")
+               "use them indirectly, for example through how a grant or contract is structured.\n")
     out.append(f"## Source and citation\n\nMichie S, Atkins L, West R. The Behaviour Change Wheel: A Guide to Designing "
                f"Interventions. Silverback Publishing, 2014, Table 2.9 (as summarised in the project's source notes). Definitions "
                f"from Michie, van Stralen and West, Implementation Science 2011;6:42, {BCW_URL}.\n")
