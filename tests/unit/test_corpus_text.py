@@ -14,7 +14,7 @@ from tests.support import ROOT
 PROCESS_WORDS = re.compile(
     r"\b(this corpus|the corpus|the project|project's|source notes|reference notes|our notes|the notes|search tool|"
     r"sources folder|pages? (?:we )?read|as read here|for this summary|for this document|stored (?:public )?pages?|"
-    r"the writers?|we read|was not read|were not read|not read in)\b", re.I)
+    r"the writers?|we read|was not read|were not read|not read in|(?:this|the) assistant)\b", re.I)
 
 
 def passages():
@@ -29,7 +29,7 @@ def test_no_passage_describes_how_the_corpus_was_made():
 
 
 @pytest.mark.parametrize("text", ["These facts come from the project's source notes.", "The pages read did not say.",
-                                  "This corpus has no figure for it."])
+                                  "This corpus has no figure for it.", "For this assistant the behaviour is commissioning."])
 def test_the_process_check_catches_process_notes(text):
     assert PROCESS_WORDS.search(text)
 
