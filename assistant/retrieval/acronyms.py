@@ -7,8 +7,10 @@ adolescent mental health services (CAMHS)"); those definitions, read from the pa
 expansions used: nothing is looked up, and an acronym the corpus never defines is left alone.
 
 A definition is a run of words just before a bracketed acronym whose initials spell it, small joining words
-("and", "of", "for", "the") skipped, in the manner of Schwartz and Hearst's (2003) rule for biomedical text,
-restricted to initials: an acronym whose letters are not word initials ("NHS England") is not expanded.
+("and", "of", "for", "the") skipped, in the manner of Schwartz and Hearst's (2003) rule for biomedical text; or,
+failing that, whose words (hyphenated parts apart) each give the acronym the first one or more of their letters,
+in order: "parent-infant relationship (PAIR)" is PA + I + R, "NHS England (NHSE)" NHS + E. An acronym that is
+neither ("the programme (PAIR)") is not expanded.
 """
 
 from __future__ import annotations
@@ -28,6 +30,27 @@ def _key(acronym: str) -> str:
     return acronym[:-1] if acronym.endswith("s") and acronym[:-1].isupper() and len(acronym) > 2 else acronym
 
 
+def _prefixes_spell(key: str, parts: list[str]) -> bool:
+    """Whether the parts, in order, each give ``key`` one or more of their first letters (a joining word may give
+    none): "PAIR" from parent, infant, relationship."""
+    key = key.lower()
+
+    def go(k: int, i: int) -> bool:
+        if i == len(parts):
+            return k == len(key)
+        part = parts[i].lower()
+        if part in JOINING and go(k, i + 1):
+            return True
+        n = 0
+        while n < len(part) and k + n < len(key) and part[n] == key[k + n]:
+            n += 1
+            if go(k + n, i + 1):
+                return True
+        return False
+
+    return 2 <= len(parts) < len(key) and go(0, 0)  # as many parts as letters is the initials rule
+
+
 def definitions(texts: Iterable[str]) -> dict[str, str]:
     """Each acronym the texts define, with its most frequent long form (lower case). Each bracketed acronym is
     found first and only the few words before it are read, so the cost is linear in the text (a pattern that
@@ -45,7 +68,9 @@ def definitions(texts: Iterable[str]) -> dict[str, str]:
                 tail = words[-n:]
                 if tail[0].lower() in JOINING:
                     continue
-                if "".join(w[0].upper() for w in tail if w.lower() not in JOINING) == key:
+                parts = [x for w in tail for x in w.split("-") if x]
+                if ("".join(w[0].upper() for w in tail if w.lower() not in JOINING) == key
+                        or (len(key) > 2 and _prefixes_spell(key, parts))):
                     if all(w[:1].isalpha() or w[:1] == "&" for w in tail):
                         found[key][" ".join(tail).lower()] += 1
                     break

@@ -7,7 +7,7 @@ from assistant.retrieval.acronyms import definitions, expand
 TEXTS = [
     "Few child and adolescent mental health services (CAMHS) see babies under two.",
     "From July 2022, 42 integrated care boards (ICBs) took over from clinical commissioning groups (CCGs).",
-    "The Family Nurse Partnership (FNP) visits young mothers. See the figure (Figure) and NHS England (NHSE).",
+    "The Family Nurse Partnership (FNP) visits young mothers. See the figure (Figure) and NHS England (NHSX).",
     "The Department of Health and Social Care (DHSC) funds it.",
 ]
 
@@ -17,7 +17,17 @@ def test_definitions_are_runs_of_words_whose_initials_spell_the_acronym():
     assert known["CAMHS"] == "child and adolescent mental health services"
     assert known["ICB"] == "integrated care boards" and known["CCG"] == "clinical commissioning groups"
     assert known["FNP"] == "family nurse partnership" and known["DHSC"] == "department of health and social care"
-    assert "Figure" not in known and "NHSE" not in known  # a bracketed word; initials that do not spell it
+    assert "Figure" not in known and "NHSX" not in known  # a bracketed word; letters the words before do not give
+
+
+def test_an_acronym_made_of_word_beginnings_is_defined_too():
+    known = definitions(["Commissioners fund parent-infant relationship (PAIR) services.",
+                         "The Newcastle Parent Infant Partnership (NEWPIP) offers psychotherapy.",
+                         "The programme (PAIR) began.", "Their pair (PAIR) of teams."])
+    assert known["PAIR"] == "parent-infant relationship"  # PA + I + R
+    assert known["NEWPIP"] == "newcastle parent infant partnership"  # NEW + P + I + P
+    assert expand("What is PAIR?", known) == "What is PAIR? (parent-infant relationship)"
+    assert definitions(["NHS England (NHSE) said so."]) == {"NHSE": "nhs england"}  # NHS + E
 
 
 def test_a_question_is_searched_with_the_long_form_of_each_acronym_it_uses():
