@@ -24,7 +24,9 @@ from assistant.answering.composer import abstention_text, compose, suggest_topic
 from assistant.answering.followups import condense
 from assistant.answering.policy import (
     LOCAL_GAP,
+    asked_term,
     classify_intent,
+    definition_query,
     looks_non_english,
     named_document,
     named_places,
@@ -221,7 +223,10 @@ class EvidenceAssistant:
         standalone = condense(cleaned, history or [], rewrite=rewrite)
         t1 = time.perf_counter()
         intent = classify_intent(standalone)
-        retrieval = retriever.search(standalone, k, filters)
+        retrieval = gate = retriever.search(standalone, k, filters)
+        term = asked_term(standalone)
+        if term and not should_abstain(gate, self.settings):  # in scope: search for the passage that defines it
+            retrieval = retriever.search(definition_query(standalone, term), k, filters)
         t_retrieve = (time.perf_counter() - t1) * 1000
         named = named_document(standalone, retrieval.hits)
         if intent == "fact" and named:
@@ -235,7 +240,7 @@ class EvidenceAssistant:
         non_english = looks_non_english(cleaned, retriever.lexical.idf)
         if non_english:
             notices.append("the question does not look like English; the indexed evidence is in English")
-        weak = ((should_abstain(retrieval, self.settings) or too_weak_for_local(intent, places, retrieval, self.settings))
+        weak = ((should_abstain(gate, self.settings) or too_weak_for_local(intent, places, gate, self.settings))
                 and not never_refused(intent, retrieval))
         if non_english or weak:
             suggestions = suggest_topics(retrieval)

@@ -26,7 +26,7 @@ from dataclasses import dataclass, field
 from assistant.comb.catalogue import RELATION_WORDS, by_id, component_phrase, proposal
 from assistant.comb.taxonomy import label
 from assistant.answering.followups import own_words
-from assistant.answering.policy import WHAT_FIRST_QUERY, asks_where_to_start, commissioning_steps_answer
+from assistant.answering.policy import WHAT_FIRST_QUERY, asked_term, asks_where_to_start, commissioning_steps_answer
 from assistant.ingest.chunking import split_sentences
 from assistant.models import Citation
 from assistant.sources import merge_spans
@@ -216,6 +216,10 @@ ENABLER_CUE = re.compile(r"\b(?:enabl\w*|facilitat\w*|help\w*|easier|valued)\b",
 TABLE_TALK = re.compile(r"\bTables? [123]\b|\bcoded\b|\bCOM-B\b", re.I)
 CODING_ASKED = re.compile(r"\b(?:tables?|cod(?:e|ed|es|ing)|COM-?B|capability|opportunity|motivation|behaviour change)\b", re.I)
 TABLE_TALK_PENALTY = 4.0
+# "What is infant mental health?", "What does COM-B mean?" (policy.asked_term): answered first by a sentence that
+# defines the term, not by the one that mentions it most ("some commissioners did not think about infant mental health")
+DEFINES = re.compile(r"\b(?:defin\w*|means|refers? to|stands? for|is described as|explains)\b", re.I)
+DEFINITION_BONUS = 2.0
 FOCUS_WEIGHT = 3.0  # a follow-up's own words ("what about dads?") count this much more than the earlier question's
 
 
@@ -240,6 +244,9 @@ def score_sentence(c: Candidate, qtok: set[str], idf: dict, default_idf: float, 
         score -= 1.5
     if TABLE_TALK.search(c.text) and not CODING_ASKED.search(question):
         score -= TABLE_TALK_PENALTY
+    term = asked_term(question)
+    if term and DEFINES.search(c.text) and set(tokens(term)) & stoks:
+        score += DEFINITION_BONUS  # a sentence that defines the term asked about
     if intent == "evidence" and c.hit.passage.meta.design in STRONG_DESIGNS:
         score += STRONG_DESIGN_BONUS  # "does it work" answers lead with the strongest design
     if intent == "named_source" and BIBLIOGRAPHIC.search(c.text) and not WHEN_ASKED.search(question):
@@ -271,6 +278,8 @@ def candidates(hits: list[Hit], question: str, intent: str, idf: dict, default_i
         qtok |= set(tokens(WHAT_FIRST_QUERY))
     asked = years_in(question)
     allow_process = bool(METHOD_QUESTION.search(question))
+    term = asked_term(question)  # "what is commissioning?": the study's own definition may be quoted ("adopts a definition")
+    defines_term = (lambda text: bool(DEFINES.search(text) and set(tokens(term)) & set(tokens(text)))) if term else None
     # "what does <source> say about X": the source's own title words pick out sentences about the source (its
     # date, who published it), not what it says; X's words do that. They are the named document's title words, for
     # every passage: taken from each passage's own title, another document that mentions the source by name
@@ -283,7 +292,7 @@ def candidates(hits: list[Hit], question: str, intent: str, idf: dict, default_i
         lists = list_sentences(hit.passage.text, sentences)
         for c in [Candidate(hit, start, end, sentence) for start, end, sentence in sentences] + lists:
             c.hit = hit
-            if readable(c.text, allow_process):
+            if readable(c.text, allow_process or bool(defines_term and defines_term(c.text))):
                 c.score = score_sentence(c, words or qtok, idf, default_idf, intent, asked, rank, question, focus)
                 out.append(c)
     return sorted(out, key=lambda c: -c.score)

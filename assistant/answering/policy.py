@@ -366,6 +366,26 @@ def _general_barrier_stems() -> frozenset:
     return frozenset(tokens(GENERAL_BARRIER_WORDS))
 
 
+# "What is commissioning?", "What does COM-B mean?": a short term asked to be explained
+DEFINITION_ASKED = re.compile(r"^\s*(?:what (?:is|are) (?:an? |the )?(?P<a>[^?]+?)|what does (?P<b>[^?]+?) mean)\s*\??\s*$", re.I)
+DEFINITION_TERM_WORDS = 4  # longer is a question about something else ("what is the weather forecast for Newcastle?")
+
+
+def asked_term(question: str) -> str | None:
+    """The term a "what is X?" question asks to be explained, if it is one (at most four words, no figure)."""
+    m = DEFINITION_ASKED.match(question)
+    term = m and (m.group("a") or m.group("b"))
+    if not term or len(term.split()) > DEFINITION_TERM_WORDS or any(ch.isdigit() for ch in term):
+        return None
+    return term
+
+
+def definition_query(question: str, term: str) -> str:
+    """What a "what is X?" question is searched with once it is known to be in scope: the passage that defines a
+    term ("Definition of commissioning used in the study") ranks below the many that use it, for the question alone."""
+    return f"{question} (definition of {term})"
+
+
 def general_barrier_question(intent: str, question: str) -> bool:
     """A barriers question that names no particular barrier ("What gets in the way of commissioning these
     services?"): answered from the study's own list of barriers (its Table 1), not from whichever three

@@ -87,6 +87,16 @@ def test_a_general_enabler_question_names_every_enabler_of_the_studys_table_2(sh
     assert follow.answer.startswith("Of the enablers the study names (McSweeney et al. 2025, Table 2), 3 are system level")
 
 
+def test_a_what_is_question_is_answered_with_a_definition(shipped):
+    """The passage that defines a term ranks below the many that use it, for the question alone: once the
+    question is in scope it is searched for as "(definition of X)", and a defining sentence leads."""
+    assert shipped.ask("What is commissioning?").answer.startswith(
+        "The McSweeney et al. (2025) study adopts a definition of commissioning")
+    assert shipped.ask("What is infant mental health?").answer.startswith(
+        "McSweeney and colleagues (2025) define infant mental health")
+    assert shipped.ask("What is neonatal jaundice?").abstained  # out of scope stays refused
+
+
 def test_every_indexed_passage_tag_agrees_with_the_catalogue(shipped):
     """No tag contradicts the catalogue: component and level follow the item, polarity the relation; and a
     passage that states the study's own coding of an item is tagged as it says."""

@@ -476,6 +476,17 @@ def test_the_lead_gives_the_finding_not_how_the_study_coded_it_unless_the_coding
     assert lead.startswith("The study's Table 1 lists")
 
 
+def test_a_what_is_question_leads_with_the_sentence_that_defines_the_term():
+    uses = make_passage("theme:0001", "Some commissioners said they did not think about infant mental health at all, "
+                        "and infant mental health was rarely on the agenda of infant mental health meetings.", doc_type="study")
+    defines = make_passage("background:0002", "The study adopts a definition of infant mental health as the social and "
+                           "emotional wellbeing of babies.", doc_type="study")
+    lead = dict(answer_for("What is infant mental health?", "fact", [uses, defines]).parts)["lead"]
+    assert lead.startswith("The study adopts a definition of infant mental health")  # a study's own definition is quoted
+    lead = dict(answer_for("Why is infant mental health overlooked?", "fact", [uses, defines]).parts)["lead"]
+    assert lead.startswith("Some commissioners said")  # not a "what is" question: no preference
+
+
 def test_the_lead_covers_each_part_of_a_two_part_question():
     # three passages, room in the lead for two of their sentences: the second-best repeats the best one's question
     # words, the third answers the question's other part, so the third goes in

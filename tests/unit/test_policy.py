@@ -277,6 +277,20 @@ def test_general_enabler_questions_are_the_ones_that_name_no_enabler(question, g
     assert policy.general_enabler_question(question) is general
 
 
+@pytest.mark.parametrize("question, term", [
+    ("What is commissioning?", "commissioning"),
+    ("What is a parent-infant relationship team?", "parent-infant relationship team"),
+    ("What does COM-B mean?", "COM-B"),
+    ("What is the weather forecast for Newcastle tomorrow?", None),  # a question about something else
+    ("What is the budget for 2025-26?", None),  # a figure asked for
+    ("How do I commission a team?", None),
+])
+def test_a_term_asked_to_be_explained(question, term):
+    assert policy.asked_term(question) == term
+    if term:
+        assert policy.definition_query(question, term) == f"{question} (definition of {term})"
+
+
 def test_the_study_table_is_cited_whole_beside_the_per_document_cap():
     from assistant.retrieval.retriever import Hit
 
