@@ -224,11 +224,11 @@ class EvidenceAssistant:
         t1 = time.perf_counter()
         intent = classify_intent(standalone)
         retrieval = gate = retriever.search(standalone, k, filters)
+        named = named_document(standalone, gate.hits)
         term = asked_term(standalone)
-        if term and not should_abstain(gate, self.settings):  # in scope: search for the passage that defines it
+        if term and not should_abstain(gate, self.settings, named):  # in scope: search for the passage that defines it
             retrieval = retriever.search(definition_query(standalone, term), k, filters)
         t_retrieve = (time.perf_counter() - t1) * 1000
-        named = named_document(standalone, retrieval.hits)
         if intent == "fact" and named:
             intent = classify_intent(standalone, named_source=True)
         places = named_places(standalone, retriever.lexical.idf)
@@ -240,7 +240,7 @@ class EvidenceAssistant:
         non_english = looks_non_english(cleaned, retriever.lexical.idf)
         if non_english:
             notices.append("the question does not look like English; the indexed evidence is in English")
-        weak = ((should_abstain(gate, self.settings) or too_weak_for_local(intent, places, gate, self.settings))
+        weak = ((should_abstain(gate, self.settings, named) or too_weak_for_local(intent, places, gate, self.settings))
                 and not never_refused(intent, retrieval))
         if non_english or weak:
             suggestions = suggest_topics(retrieval)
@@ -256,7 +256,9 @@ class EvidenceAssistant:
         # a named place or a local question is never covered; the rest is judged on the passages the answer cites
         local = ([f"{p}: services, waiting times or criteria there (the evidence here is national)" for p in places]
                  + ([LOCAL_GAP] if intent == "local" and not places else []))
-        uncovered = None if never_refused(intent) else (lambda texts: uncovered_parts(standalone, texts, stem, tuple(places)))
+        named_title = next((h.passage.meta.title for h in gate.hits if h.passage.doc_id == named), None) if named else None
+        uncovered = None if never_refused(intent) else (
+            lambda texts: uncovered_parts(standalone, texts, stem, tuple(places), named_title))
         composed = compose(standalone, intent, hits, retriever.lexical.idf, retriever.lexical.default_idf, local, titles,
                            k, uncovered, named)
         text, citations, markers = composed.text, composed.citations, composed.markers

@@ -32,11 +32,21 @@ MIN_WORDS_FOR_LANGUAGE = 4  # shorter questions are too short to identify a lang
 LANGUAGE_CONFIDENCE = 0.9
 
 
-def should_abstain(r: Retrieval, s: Settings) -> bool:
-    """Rules 3-5 above."""
-    t = s.abstain_threshold
-    if r.top_similarity < t:
+def threshold(r: Retrieval, s: Settings, named: str | None = None) -> float:
+    """The top cosine below which the assistant abstains: ``abstain_threshold``, or ``named_margin`` lower when the
+    best passage belongs to the document the question names by its title (a short question about a named
+    programme, "Is Circle of Security effective?", places poorly, but the corpus has a document on it)."""
+    if named is not None and r.hits and r.hits[0].passage.doc_id == named:
+        return s.abstain_threshold - s.named_margin
+    return s.abstain_threshold
+
+
+def should_abstain(r: Retrieval, s: Settings, named: str | None = None) -> bool:
+    """Rules 3-5 above (``named``: see ``threshold``; a question with a word the corpus never uses keeps the full
+    threshold and its margins)."""
+    if r.top_similarity < threshold(r, s, named if not (r.unknown_terms or r.rare_terms) else None):
         return True
+    t = s.abstain_threshold
     if r.rare_terms and r.top_similarity < t + s.rare_margin:
         return True
     if r.unknown_terms and r.top_similarity < t + s.unknown_margin:
@@ -49,11 +59,12 @@ def select_hits(r: Retrieval, k: int, s: Settings, named: str | None = None) -> 
     document), none far weaker than the best."""
     chosen: list[Hit] = []
     per_doc: dict[str, int] = {}
-    floor = max(s.abstain_threshold, r.top_similarity - s.relative_gap)
+    t = threshold(r, s, named)
+    floor = max(t, r.top_similarity - s.relative_gap)
     for hit in r.hits:
         if len(chosen) >= k:
             break
-        if not hit.overview and hit.score < (s.abstain_threshold if hit.planned else floor):
+        if not hit.overview and hit.score < (t if hit.planned else floor):
             continue
         if hit.passage.doc_id != named and not hit.overview and per_doc.get(hit.passage.doc_id, 0) >= s.max_per_doc:
             continue
@@ -278,11 +289,14 @@ def generic_words() -> frozenset[str]:
     return frozenset(ENGLISH_STOP_WORDS) - STOP_LIST_CONTENT
 
 
-def uncovered_parts(question: str, cited_texts: list[str], stem_of, reported: tuple[str, ...] = ()) -> list[str]:
+def uncovered_parts(question: str, cited_texts: list[str], stem_of, reported: tuple[str, ...] = (),
+                    title: str | None = None) -> list[str]:
     """Parts of the question nothing cited supports: a clause whose content words are mostly absent from the
     cited passages, a place no cited passage names ("is video feedback recommended in Scotland?" answered from
     NICE's English guidance), or a year (or "after YEAR") that no cited passage mentions. ``reported``: places
-    already named as local gaps (``named_places``)."""
+    already named as local gaps (``named_places``). ``title``: the title of the document the question names,
+    whose words do not count as covered ("what does the 10 Year Health Plan say about hip replacements?" is
+    covered only if something cited speaks of hip replacements)."""
     from assistant.answering.followups import own_words
     from assistant.retrieval.periods import HORIZON, years_in
     from assistant.text import content_words
@@ -294,8 +308,9 @@ def uncovered_parts(question: str, cited_texts: list[str], stem_of, reported: tu
     own = own_words(question)  # a follow-up is judged on its own words: the earlier question was judged before
     asking = [x for x in re.split(r"(?<=[.!?])\s+", own) if x.strip()]
     asking = [x for x in asking if "?" in x] or asking[-1:]  # the sentences that ask, not the preamble
+    named = {stem_of(w) for w in content_words(title)} if title else set()
     for clause in CLAUSE_SPLIT.split(" ".join(asking)):
-        words = [w for w in content_words(clause) if not w[0].isdigit() and w not in generic]
+        words = [w for w in content_words(clause) if not w[0].isdigit() and w not in generic and stem_of(w) not in named]
         if len(words) >= 2 and sum(stem_of(w) in cited_words for w in words) / len(words) < 0.5:
             out.append(clause.strip())
     if own != question:  # a follow-up whose own words ("what about dads?") nothing cited mentions, however few

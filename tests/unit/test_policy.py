@@ -95,6 +95,22 @@ def test_abstention_rules():
     assert policy.should_abstain(near, S)  # a specialist word needs a much closer match
 
 
+def test_a_question_naming_the_best_passages_document_has_a_lower_threshold():
+    # "Is Circle of Security effective?": a short question about a named programme places poorly (0.358), but the
+    # best passage is from the document it names
+    p, q = make_passage("smaller-trials:0003", "text"), make_passage("other:0000", "text")
+    below = make_retrieval([(p, S.abstain_threshold - S.named_margin / 2), (q, S.abstain_threshold - S.named_margin / 2 - 0.01)])
+    assert policy.should_abstain(below, S) and policy.select_hits(below, 5, S) == []
+    assert not policy.should_abstain(below, S, named="smaller-trials")
+    assert [h.passage.passage_id for h in policy.select_hits(below, 5, S, named="smaller-trials")] == ["smaller-trials:0003",
+                                                                                                        "other:0000"]
+    assert policy.should_abstain(below, S, named="other")  # the named document is not the best passage's
+    below.unknown_terms = ["dentistry"]  # a word the corpus never uses keeps the full threshold
+    assert policy.should_abstain(below, S, named="smaller-trials")
+    far = make_retrieval([(p, S.abstain_threshold - S.named_margin - 0.01)])
+    assert policy.should_abstain(far, S, named="smaller-trials")
+
+
 def test_select_hits_caps_each_document_gaps_and_named_documents():
     ps = [make_passage(f"a:000{i}", "x") for i in range(4)] + [make_passage("b:0000", "y"), make_passage("c:0000", "z")]
     r = make_retrieval([(ps[0], 0.8), (ps[1], 0.79), (ps[2], 0.78), (ps[3], 0.77), (ps[4], 0.76), (ps[5], 0.5)])
@@ -147,6 +163,14 @@ def test_a_place_no_cited_passage_names_is_not_covered():
     assert not any(g.startswith("Sunderland") for g in gaps)
     assert "Sunderland: none of the cited evidence is about it" in policy.uncovered_parts(
         "What is the wait in Sunderland?", cited, stem)
+
+
+def test_a_named_documents_title_words_do_not_cover_what_is_asked_of_it():
+    cited = ["The 10 Year Health Plan commits to expanding family hubs and Start for Life services."]
+    q = "What does the 10 Year Health Plan say about school meals?"
+    assert policy.uncovered_parts(q, cited, stem) == []  # year, health and plan look covered
+    assert policy.uncovered_parts(q, cited, stem, title="Fit for the Future: 10 Year Health Plan for England") == [
+        "What does the 10 Year Health Plan say about school meals"]
 
 
 def test_generic_words_never_make_a_clause_uncovered():
