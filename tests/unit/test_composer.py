@@ -7,7 +7,15 @@ import re
 
 import pytest
 
-from assistant.answering.composer import MORE_LINES, asked_component, compose, passage_sentences, readable, short_source
+from assistant.answering.composer import (
+    ANAPHORIC_START,
+    MORE_LINES,
+    asked_component,
+    compose,
+    passage_sentences,
+    readable,
+    short_source,
+)
 from assistant.comb.catalogue import by_id, make_tag
 from assistant.models import Citation, ComBTag
 from tests.support import make_passage, make_retrieval
@@ -485,6 +493,16 @@ def test_a_what_is_question_leads_with_the_sentence_that_defines_the_term():
     assert lead.startswith("The study adopts a definition of infant mental health")  # a study's own definition is quoted
     lead = dict(answer_for("Why is infant mental health overlooked?", "fact", [uses, defines]).parts)["lead"]
     assert lead.startswith("Some commissioners said")  # not a "what is" question: no preference
+
+
+@pytest.mark.parametrize("sentence, leans", [
+    ("Elsewhere in the study, however, commissioners named only health visitors.", True),  # needs what came before
+    ("This list reflects the commissioners' view.", True),
+    ("However, the trial found no difference.", True),
+    ("Commissioners named a wide group of professionals.", False),
+])
+def test_a_sentence_that_leans_on_the_one_before_is_recognised(sentence, leans):
+    assert bool(ANAPHORIC_START.match(sentence)) is leans
 
 
 def test_the_lead_covers_each_part_of_a_two_part_question():
