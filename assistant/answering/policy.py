@@ -109,7 +109,9 @@ def looks_non_english(text: str, known_stems=None) -> bool:
 INTENT_RULES: tuple[tuple[str, re.Pattern], ...] = (
     ("local", re.compile(
         r"\b(waiting (?:time|list)s?|wait(?:s|ing)? for|referral criteria|how (?:do|can) (?:i|we) refer|procurement (?:act|law|rules|threshold)|"
-        r"tender(?:ing)? threshold|agenda for change|pay band|band \d|salary|salaries|pay scale|opening hours|phone number|"
+        r"tender(?:ing)? threshold|procurement (?:route|process|regime|option)s?|which procurement|provider selection regime|"
+        r"direct[- ]award|agenda for change|pay band|band \d|salary|salaries|pay (?:scale|rate|level|grade)s?|"
+        r"how much (?:do|does|are|is|will) (?:[\w'-]+ ){0,4}(?:get )?(?:paid|earn)|opening hours|phone number|"
         r"near me|in my area|our local|local provider|referrals?\b.{0,60}\b(?:last|this) (?:year|month|quarter))\b", re.I)),
     ("what_first", re.compile(
         r"\b(where (?:do|should|can) (?:i|we) (?:start|begin)|what (?:should|do|must) (?:i|we) do first|first steps?|"

@@ -20,6 +20,10 @@ S = Settings.from_env()
     ("What are the waiting times for the parent-infant service in Sunderland?", "local"),
     ("What Agenda for Change band should a parent-infant psychotherapist be on?", "local"),
     ("How many referrals did Kent's parent-infant relationship service get last year?", "local"),
+    ("How much do parent-infant therapists get paid?", "local"),  # pay
+    ("Which procurement route should I use for a parent-infant service?", "local"),
+    ("Can we direct-award the contract to our current provider?", "local"),
+    ("Who paid for the research on commissioning parent-infant services in the North East?", "fact"),  # not pay
     ("What should I do first?", "what_first"),
     ("I've just been given the perinatal brief - where do I start?", "what_first"),
     ("What stops commissioners funding parent-infant services?", "barriers"),
@@ -42,7 +46,7 @@ def test_intent_rules(question, intent):
 
 @pytest.mark.parametrize("question", ["How many of England's parent-infant relationship teams are there?",
                                       "What did the Foundation's survey find about teams?",
-                                      "Is there evidence for Theraplay?"])
+                                      "Is there evidence for Theraplay?", "Who pays for parent-infant teams?"])
 def test_national_questions_are_not_taken_for_local_ones(question):
     assert policy.classify_intent(question) != "local"
     assert policy.named_places(question, set()) == []
