@@ -36,6 +36,7 @@ from assistant.answering.policy import (
     scope_of,
     select_hits,
     should_abstain,
+    title_named,
     too_weak_for_local,
     uncovered_parts,
 )
@@ -225,12 +226,13 @@ class EvidenceAssistant:
         intent = classify_intent(standalone)
         retrieval = gate = retriever.search(standalone, k, filters)
         named = named_document(standalone, gate.hits)
-        term = asked_term(standalone)
-        if term and not should_abstain(gate, self.settings, named):  # in scope: search for the passage that defines it
-            retrieval = retriever.search(definition_query(standalone, term), k, filters)
-        t_retrieve = (time.perf_counter() - t1) * 1000
+        titled = title_named(standalone, gate.hits)  # named by its title, strictly: may answer a little below the threshold
         if intent == "fact" and named:
             intent = classify_intent(standalone, named_source=True)
+        term = asked_term(standalone, intent)
+        if term and not should_abstain(gate, self.settings, titled):  # in scope: search for the passage that defines it
+            retrieval = retriever.search(definition_query(standalone, term), k, filters)
+        t_retrieve = (time.perf_counter() - t1) * 1000
         places = named_places(standalone, retriever.lexical.idf)
 
         def done(**fields) -> Answer:
@@ -240,7 +242,7 @@ class EvidenceAssistant:
         non_english = looks_non_english(cleaned, retriever.lexical.idf)
         if non_english:
             notices.append("the question does not look like English; the indexed evidence is in English")
-        weak = ((should_abstain(gate, self.settings, named) or too_weak_for_local(intent, places, gate, self.settings))
+        weak = ((should_abstain(gate, self.settings, titled) or too_weak_for_local(intent, places, gate, self.settings))
                 and not never_refused(intent, retrieval))
         if non_english or weak:
             suggestions = suggest_topics(retrieval)
@@ -250,7 +252,7 @@ class EvidenceAssistant:
             return done(answer=abstention_text(suggestions, reason), abstained=True, citations=[], suggestions=suggestions,
                         scope="out")
         retrieval.hits = plan_hits(intent, standalone, retrieval, retriever, self.settings, filters)
-        hits = order_cited(intent, select_hits(retrieval, k + self.settings.pool_extra, self.settings, named))
+        hits = order_cited(intent, select_hits(retrieval, k + self.settings.pool_extra, self.settings, named, titled))
         titles = {p.doc_id: p.meta.title for p in retriever.passages if p.doc_id in {h.passage.superseded_by for h in hits}}
 
         # a named place or a local question is never covered; the rest is judged on the passages the answer cites
@@ -258,7 +260,7 @@ class EvidenceAssistant:
                  + ([LOCAL_GAP] if intent == "local" and not places else []))
         named_title = next((h.passage.meta.title for h in gate.hits if h.passage.doc_id == named), None) if named else None
         uncovered = None if never_refused(intent) else (
-            lambda texts: uncovered_parts(standalone, texts, stem, tuple(places), named_title))
+            lambda texts: uncovered_parts(standalone, texts, stem, named_title))
         composed = compose(standalone, intent, hits, retriever.lexical.idf, retriever.lexical.default_idf, local, titles,
                            k, uncovered, named)
         text, citations, markers = composed.text, composed.citations, composed.markers

@@ -57,7 +57,9 @@ PROCESS = re.compile(r"\b(the authors(?!')|this (?:study|paper|article|review|re
                      r"(?:report|study|survey|review|paper|analysis) (?:combines|draws on|is based on) (?:an? )?"
                      r"(?:questionnaire|survey|interviews|data))\b", re.I)
 COMPONENT_ASKED = re.compile(r"\b(capability|opportunity|motivation)\b", re.I)
-SYSTEM_ASKED = re.compile(r"\bsystem[- ]level\b|\bcoded (?:as )?N/?A\b|\bnot individual\b", re.I)
+# "which of those are system level?", "which barriers are coded N/A?"; not "how do I make the case at system level?"
+SYSTEM_ASKED = re.compile(r"\b(?:are|is|were|was) (?:\w+ )?system[- ]level\b|\bsystem[- ]level (?:ones|barriers|enablers|items)\b|"
+                          r"\bcoded (?:as )?N/?A\b", re.I)
 
 
 def asked_component(question: str) -> str | None:
@@ -214,17 +216,31 @@ ENABLER_CUE = re.compile(r"\b(?:enabl\w*|facilitat\w*|help\w*|easier|valued)\b",
 # about the study's own process: it answers a question about the coding, not "did Covid increase the need?",
 # whose answer is the finding itself; the barrier groups still give the coding (development half: 0.774 -> 0.780)
 TABLE_TALK = re.compile(r"\bTables? [123]\b|\bcoded\b|\bCOM-B\b", re.I)
-CODING_ASKED = re.compile(r"\b(?:tables?|cod(?:e|ed|es|ing)|COM-?B|capability|opportunity|motivation|behaviour change)\b", re.I)
+CODING_ASKED = re.compile(r"\b(?:tables?|cod(?:e|ed|es|ing)|COM-?B|capability|opportunity|motivation|behaviour change|"
+                          r"BCW|TDF|theoretical domains|intervention functions?|policy categor\w*|system[- ]level|N/A)\b", re.I)
 TABLE_TALK_PENALTY = 4.0
 # "What is infant mental health?", "What does COM-B mean?" (policy.asked_term): answered first by a sentence that
 # defines the term, not by the one that mentions it most ("some commissioners did not think about infant mental health")
 DEFINES = re.compile(r"\b(?:defin\w*|means|refers? to|stands? for|is described as|explains)\b", re.I)
 DEFINITION_BONUS = 2.0
+
+
+def defining(term: str | None):
+    """For a term asked to be explained: whether a sentence defines it (a defining verb, and most of the term's
+    words: "team ... explains" is not a definition of "parent-infant relationship team"); None for no term."""
+    if not term:
+        return None
+    words = set(tokens(term))
+
+    def defines(text: str) -> bool:
+        return bool(DEFINES.search(text)) and len(words & set(tokens(text))) * 2 > len(words)
+    return defines
 FOCUS_WEIGHT = 3.0  # a follow-up's own words ("what about dads?") count this much more than the earlier question's
 
 
 def score_sentence(c: Candidate, qtok: set[str], idf: dict, default_idf: float, intent: str, asked_years: set[int],
-                   rank: int, question: str = "", focus: frozenset[str] = frozenset()) -> float:
+                   rank: int, question: str = "", focus: frozenset[str] = frozenset(), defines=None) -> float:
+    """``defines(text)``: whether a sentence defines the term a "what is X?" question asks about (``defining``)."""
     stoks = set(tokens(c.text))
     c.overlap = len(qtok & stoks)
     c.weights = {t: idf.get(t, default_idf) * (FOCUS_WEIGHT if t in focus else 1.0) / (1.0 + 0.02 * len(stoks))
@@ -244,9 +260,8 @@ def score_sentence(c: Candidate, qtok: set[str], idf: dict, default_idf: float, 
         score -= 1.5
     if TABLE_TALK.search(c.text) and not CODING_ASKED.search(question):
         score -= TABLE_TALK_PENALTY
-    term = asked_term(question)
-    if term and DEFINES.search(c.text) and set(tokens(term)) & stoks:
-        score += DEFINITION_BONUS  # a sentence that defines the term asked about
+    if defines is not None and defines(c.text):
+        score += DEFINITION_BONUS
     if intent == "evidence" and c.hit.passage.meta.design in STRONG_DESIGNS:
         score += STRONG_DESIGN_BONUS  # "does it work" answers lead with the strongest design
     if intent == "named_source" and BIBLIOGRAPHIC.search(c.text) and not WHEN_ASKED.search(question):
@@ -278,8 +293,7 @@ def candidates(hits: list[Hit], question: str, intent: str, idf: dict, default_i
         qtok |= set(tokens(WHAT_FIRST_QUERY))
     asked = years_in(question)
     allow_process = bool(METHOD_QUESTION.search(question))
-    term = asked_term(question)  # "what is commissioning?": the study's own definition may be quoted ("adopts a definition")
-    defines_term = (lambda text: bool(DEFINES.search(text) and set(tokens(term)) & set(tokens(text)))) if term else None
+    defines = defining(asked_term(question, intent))  # the study's own definition may be quoted ("adopts a definition")
     # "what does <source> say about X": the source's own title words pick out sentences about the source (its
     # date, who published it), not what it says; X's words do that. They are the named document's title words, for
     # every passage: taken from each passage's own title, another document that mentions the source by name
@@ -292,8 +306,8 @@ def candidates(hits: list[Hit], question: str, intent: str, idf: dict, default_i
         lists = list_sentences(hit.passage.text, sentences)
         for c in [Candidate(hit, start, end, sentence) for start, end, sentence in sentences] + lists:
             c.hit = hit
-            if readable(c.text, allow_process or bool(defines_term and defines_term(c.text))):
-                c.score = score_sentence(c, words or qtok, idf, default_idf, intent, asked, rank, question, focus)
+            if readable(c.text, allow_process or bool(defines and defines(c.text))):
+                c.score = score_sentence(c, words or qtok, idf, default_idf, intent, asked, rank, question, focus, defines)
                 out.append(c)
     return sorted(out, key=lambda c: -c.score)
 

@@ -21,7 +21,7 @@ _PERIOD = re.compile(r"\s*\b(?:in|for|during|by|after|from|since|before|until)?\
 FOLLOW_UP_OPENERS = re.compile(r"^(and|but|also|so|then|what about|how about|and what|what else|why|how so|more on|tell me more|"
                                r"which of (?:those|these|them|the above)|what of|any of (?:those|these|them))\b", re.I)
 CONTEXT_MARK = " (following on from: "  # joins a follow-up to the earlier question it leans on (condense)
-SELECTION = re.compile(r"^(?:which|any) of (?:those|these|them|the above)\b", re.I)  # picks from a list named before
+SELECTION = re.compile(r"^(?:(?:and|so|but) )?(?:which|any) of (?:those|these|them|the above)\b", re.I)  # picks from a list named before
 ANAPHORA = re.compile(r"\b(that|this|it|its|they|them|their|those|these|he|she|such|same)\b", re.I)
 
 

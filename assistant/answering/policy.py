@@ -32,19 +32,40 @@ MIN_WORDS_FOR_LANGUAGE = 4  # shorter questions are too short to identify a lang
 LANGUAGE_CONFIDENCE = 0.9
 
 
+# Capitalised words that many titles share: naming them names no document ("Do Parent-Infant teams ...?")
+GENERIC_TITLE_WORDS = frozenset("Parent Infant Relationship Relationships Team Teams Service Services Foundation "
+                                "Health Mental Care Children Families Babies Baby Early Life Start Best National UK England "
+                                "NHS Report Review Guidance Guide The A An Of For And In On What How".split())
+CODE = re.compile(r"\b[A-Z]{2,}\d+\b")  # NG26, QS133, CG192: a guideline's own code
+
+
+def title_named(question: str, hits) -> str | None:
+    """The document a question names by its title, strictly: two distinctive capitalised words of the title
+    ("Circle of Security"), or its code ("NG26"); never by its publisher or by words many titles share."""
+    asked = set(re.findall(r"\b[A-Z][A-Za-z0-9']+\b", question[1:] if question else "")) - GENERIC_TITLE_WORDS
+    if not asked:
+        return None
+    for hit in hits:
+        title = set(re.findall(r"\b[A-Z][A-Za-z0-9']+\b", hit.passage.meta.title)) - GENERIC_TITLE_WORDS
+        shared = asked & title
+        if len(shared) >= 2 or any(CODE.fullmatch(w) for w in shared):
+            return hit.passage.doc_id
+    return None
+
+
 def threshold(r: Retrieval, s: Settings, named: str | None = None) -> float:
     """The top cosine below which the assistant abstains: ``abstain_threshold``, or ``named_margin`` lower when the
-    best passage belongs to the document the question names by its title (a short question about a named
-    programme, "Is Circle of Security effective?", places poorly, but the corpus has a document on it)."""
-    if named is not None and r.hits and r.hits[0].passage.doc_id == named:
+    best passage belongs to ``named``, the document the question names by its title (``title_named``: a short
+    question about a named programme, "Is Circle of Security effective?", places poorly, but the corpus has a
+    document on it), unless a question word is one the corpus never uses."""
+    if named is not None and r.hits and r.hits[0].passage.doc_id == named and not (r.unknown_terms or r.rare_terms):
         return s.abstain_threshold - s.named_margin
     return s.abstain_threshold
 
 
 def should_abstain(r: Retrieval, s: Settings, named: str | None = None) -> bool:
-    """Rules 3-5 above (``named``: see ``threshold``; a question with a word the corpus never uses keeps the full
-    threshold and its margins)."""
-    if r.top_similarity < threshold(r, s, named if not (r.unknown_terms or r.rare_terms) else None):
+    """Rules 3-5 above (``named``: see ``threshold``)."""
+    if r.top_similarity < threshold(r, s, named):
         return True
     t = s.abstain_threshold
     if r.rare_terms and r.top_similarity < t + s.rare_margin:
@@ -54,17 +75,18 @@ def should_abstain(r: Retrieval, s: Settings, named: str | None = None) -> bool:
     return len(r.unknown_terms) >= 2 and r.top_similarity < t + 2 * s.unknown_margin
 
 
-def select_hits(r: Retrieval, k: int, s: Settings, named: str | None = None) -> list[Hit]:
+def select_hits(r: Retrieval, k: int, s: Settings, named: str | None = None, titled: str | None = None) -> list[Hit]:
     """Rule 6: best-ranked passages, at most ``max_per_doc`` per document (unless the question names the
-    document), none far weaker than the best."""
+    document: ``named``), none far weaker than the best. Only the passages of ``titled``, the document the question
+    names by its title, may fall below ``abstain_threshold`` (down to ``threshold``)."""
     chosen: list[Hit] = []
     per_doc: dict[str, int] = {}
-    t = threshold(r, s, named)
-    floor = max(t, r.top_similarity - s.relative_gap)
+    low = threshold(r, s, titled)
     for hit in r.hits:
         if len(chosen) >= k:
             break
-        if not hit.overview and hit.score < (t if hit.planned else floor):
+        t = low if titled is not None and hit.passage.doc_id == titled else s.abstain_threshold
+        if not hit.overview and hit.score < (t if hit.planned else max(t, r.top_similarity - s.relative_gap)):
             continue
         if hit.passage.doc_id != named and not hit.overview and per_doc.get(hit.passage.doc_id, 0) >= s.max_per_doc:
             continue
@@ -181,20 +203,12 @@ NOT_PLACES = frozenset("England UK Britain Scotland Wales Ireland NHS ICB ICBs I
                        "Parliament Government Covid What How Which Who When Where Why Is Are Do Does Can The A An I My Our".split()) | frozenset(MONTHS)
 
 
-HOME_NATIONS = frozenset(("England", "UK", "Britain"))  # where the evidence is: never a gap when no passage names it
-OTHER_NATIONS = frozenset(("Scotland", "Wales", "Ireland"))  # named apart from NOT_PLACES: not local, but a real scope
+OTHER_NATIONS = ("Scotland", "Wales", "Northern Ireland")  # the evidence is mostly England's: a real part of the question
 
 
-def asked_places(question: str) -> list[str]:
-    """Every place the question names ("in Sunderland", "in the North East", "in Scotland"), England and the UK
-    aside: where the question asks about."""
-    out = []
-    for m in PLACE_WORDS.finditer(question):
-        words = [w for w in re.split(r"[ -]", m.group(1)) if w and w not in JOINING]
-        if any(w in NOT_PLACES - OTHER_NATIONS or w in HOME_NATIONS for w in words):
-            continue
-        out.append(m.group(1))
-    return out
+def asked_nations(question: str) -> list[str]:
+    """The UK nations other than England that the question names ("Is video feedback recommended in Scotland?")."""
+    return [n for n in OTHER_NATIONS if re.search(rf"\b{n}\b", question)]
 
 
 def named_places(question: str, known_stems) -> list[str]:
@@ -291,12 +305,11 @@ def generic_words() -> frozenset[str]:
     return frozenset(ENGLISH_STOP_WORDS) - STOP_LIST_CONTENT
 
 
-def uncovered_parts(question: str, cited_texts: list[str], stem_of, reported: tuple[str, ...] = (),
-                    title: str | None = None) -> list[str]:
+def uncovered_parts(question: str, cited_texts: list[str], stem_of, title: str | None = None) -> list[str]:
     """Parts of the question nothing cited supports: a clause whose content words are mostly absent from the
-    cited passages, a place no cited passage names ("is video feedback recommended in Scotland?" answered from
-    NICE's English guidance), or a year (or "after YEAR") that no cited passage mentions. ``reported``: places
-    already named as local gaps (``named_places``). ``title``: the title of the document the question names,
+    cited passages, a UK nation other than England that no cited passage names ("is video feedback recommended
+    in Scotland?" answered from NICE's English guidance), or a year (or "after YEAR") that no cited passage
+    mentions. ``title``: the title of the document the question names,
     whose words do not count as covered ("what does the 10 Year Health Plan say about hip replacements?" is
     covered only if something cited speaks of hip replacements)."""
     from assistant.answering.followups import own_words
@@ -320,10 +333,10 @@ def uncovered_parts(question: str, cited_texts: list[str], stem_of, reported: tu
         missing = [w for w in words if stem_of(w) not in cited_words]
         if missing and len(missing) == len(words) and not any(w in clause for clause in out for w in missing):
             out.append(" ".join(missing))
-    cited_lower = " ".join(cited_texts).lower()
-    for place in asked_places(own):
-        if place not in reported and place.lower() not in cited_lower:
-            out.append(f"{place}: none of the cited evidence is about it")
+    cited = " ".join(cited_texts)
+    for nation in asked_nations(own):
+        if not re.search(rf"\b{nation}\b", cited):
+            out.append(f"{nation}: none of the cited evidence is about it")
     asked = years_in(question)
     if asked and not asked & cited_years:
         start = min(asked)
@@ -383,16 +396,22 @@ def _general_barrier_stems() -> frozenset:
     return frozenset(tokens(GENERAL_BARRIER_WORDS))
 
 
-# "What is commissioning?", "What does COM-B mean?": a short term asked to be explained
-DEFINITION_ASKED = re.compile(r"^\s*(?:what (?:is|are) (?:an? |the )?(?P<a>[^?]+?)|what does (?P<b>[^?]+?) mean)\s*\??\s*$", re.I)
+# "What is commissioning?", "What's COM-B?", "What does PAIR mean?": a short term asked to be explained
+DEFINITION_ASKED = re.compile(r"^\s*(?:what(?:'s| is| are) (?:an? |the )?(?P<a>[^?]+?)|what does (?P<b>[^?]+?) mean)\s*\??\s*$", re.I)
 DEFINITION_TERM_WORDS = 4  # longer is a question about something else ("what is the weather forecast for Newcastle?")
+# "What is the best way to start?", "What is the cost of a team?", "What are the barriers?": not a term to explain
+NOT_A_TERM = re.compile(r"^(?:best|main|biggest|key|latest|current|cost|costs|number|total|amount|budget|difference|"
+                        r"evidence|point|purpose|role|aim|barriers?|enablers?|problems?|options?|way|ways|next|first)\b", re.I)
 
 
-def asked_term(question: str) -> str | None:
-    """The term a "what is X?" question asks to be explained, if it is one (at most four words, no figure)."""
+def asked_term(question: str, intent: str = "fact") -> str | None:
+    """The term a "what is X?" question asks to be explained, if it is one: a fact or named-source question of at
+    most four words after "what is", no figure, not "the best way", "the cost of ...", "the barriers"."""
+    if intent not in ("fact", "named_source"):
+        return None
     m = DEFINITION_ASKED.match(question)
     term = m and (m.group("a") or m.group("b"))
-    if not term or len(term.split()) > DEFINITION_TERM_WORDS or any(ch.isdigit() for ch in term):
+    if not term or len(term.split()) > DEFINITION_TERM_WORDS or any(ch.isdigit() for ch in term) or NOT_A_TERM.match(term):
         return None
     return term
 
@@ -413,7 +432,10 @@ def general_barrier_question(intent: str, question: str) -> bool:
 
 
 STUDY_TABLE_2 = re.compile(r"^Table 2 enablers\b")
-ENABLERS_ASKED = re.compile(r"\b(?:enablers?|facilitators?|what (?:helps?|helped|makes? it easier|made it easier))\b", re.I)
+# "enablers" or "facilitators" by name; "what helps" only about commissioning or funding ("what helps the
+# parent-infant relationship?" asks about practice, not the study's enablers)
+ENABLERS_ASKED = re.compile(r"\b(?:enablers?|facilitators?)\b|\bwhat (?:helps?|helped|makes? it easier|made it easier)\b"
+                            r"(?=.*\b(?:commission\w*|fund\w*))", re.I)
 GENERAL_ENABLER_WORDS = "enabler enablers facilitator facilitators help helps helped make makes made easier enable enables"
 
 
@@ -431,6 +453,12 @@ def general_enabler_question(question: str) -> bool:
     from assistant.text import tokens
 
     return bool(ENABLERS_ASKED.search(question)) and not (set(tokens(question)) - _general_enabler_stems())
+
+
+def enabler_overview(intent: str, question: str) -> bool:
+    """Whether the answer lists the study's Table 2: a general question about enablers that does not also ask
+    about barriers ("what are the barriers and enablers?" is answered as a barriers question, as before)."""
+    return intent not in ("what_first", "barriers") and general_enabler_question(question)
 
 
 def overview_hits(retriever, sims, filters=None, table: re.Pattern = STUDY_TABLE_1) -> list[Hit]:
@@ -458,7 +486,7 @@ def plan_hits(intent: str, question: str, retrieval: Retrieval, retriever, s: Se
     from assistant.retrieval.retriever import Hit as _Hit
 
     hits = list(retrieval.hits)
-    if intent != "what_first" and general_enabler_question(question):
+    if enabler_overview(intent, question):
         sims = retrieval.similarities if retrieval.similarities is not None else retriever.vectors @ retrieval.query_vector
         table = overview_hits(retriever, sims, filters, STUDY_TABLE_2)
         ids = {h.passage.passage_id for h in table}
@@ -485,6 +513,8 @@ def plan_hits(intent: str, question: str, retrieval: Retrieval, retriever, s: Se
         # reach figures) shares few words with "make the case to my board", so it is searched for by what the
         # catalogue says that evidence is, like the "what first" plan, and scored against that search
         for item, query in case_queries(question):
+            if any(h.passage.com_b.item == item and h.passage.com_b.relation == "evidence_against" for h in hits[:1]):
+                continue  # the best hit is already that evidence: one passage per item
             for h in retriever.search(query, s.k * 4, filters).hits:
                 p = h.passage
                 # the evidence against each item, even when the best hit reports that barrier

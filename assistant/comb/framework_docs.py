@@ -75,7 +75,7 @@ def functions_doc() -> str:
     for sub in SUBCOMPONENTS:
         rows.append(f"| {label(sub)} | {', '.join(label(f) for f in tax['matrix_a']['cells'][sub])} |")
     out.append("## Matrix: COM-B sub-components and intervention functions (2011)\n\nThe 2011 paper's matrix links each COM-B "
-               "sub-component to the functions likely to change it. All cells below are verified.\n\n" + "\n".join(rows) + "\n")
+               "sub-component to the functions likely to change it.\n\n" + "\n".join(rows) + "\n")
     out.append(f"## Source and citation\n\nMichie S, van Stralen MM, West R. Implementation Science 2011;6:42, Table 2. {BCW_URL}.\n")
     return "\n".join(out)
 
@@ -84,25 +84,22 @@ def policies_doc() -> str:
     tax = taxonomy()
     out = [_front("Behaviour Change Wheel: the seven policy categories and which intervention functions they deliver", "Implementation Science (Michie, van Stralen and West), with the guide by Michie, Atkins and West (Silverback Publishing, 2014)", 2011,
                   BCW_URL, "Open access article (licence not recorded here)",
-                  f"Generated {WRITTEN} from assistant/comb/taxonomy.yaml. The seven categories are defined in the 2011 paper (year and link); the table of which functions each category delivers is the 2014 guide's Table 2.9 as given in the project's source notes, which mark each cell verified or not verified. Revised {REVISED}: only the verified cells are stated (the unverified ones could not be checked against the book); the sentence on how the assistant orders levers moved out of the text. The guide is a book with no open URL.")]
+                  f"Generated {WRITTEN} from assistant/comb/taxonomy.yaml. The seven categories are defined in the 2011 paper (year and link); the table of which functions each category delivers is the 2014 guide's Table 2.9 as given in the project's source notes, which mark each cell verified or not verified. Revised {REVISED}: only the verified cells are stated, in the per-category lists and the matrix (the unverified ones could not be checked against the book, so environmental/social planning has no function listed); the sentence on how the assistant orders levers moved out of the text. The guide is a book with no open URL.")]
     # only the links confirmed against a published reproduction of the guide's table: the others could not be checked
     confirmed = {f: [c for c, ok in cells.items() if ok] for f, cells in tax["matrix_b"]["cells"].items()}
     for cat, info in tax["policy_categories"].items():
         fns = [label(f).lower() for f, cats in confirmed.items() if cat in cats]
         reach = "usually within a local commissioner's reach" if info["local"] else "mostly a national lever"
-        delivers = (f"The confirmed links say it can deliver these intervention functions: {', '.join(fns)}." if fns else
-                    "None of its links to intervention functions has been confirmed against a published reproduction of the "
-                    "guide's table.")
+        delivers = f" It can deliver these intervention functions: {', '.join(fns)}." if fns else ""
         out.append(f"## Policy category: {info['label']}\n\n{info['label']} as a policy category: {info['definition'][0].lower()}"
-                   f"{info['definition'][1:]} For commissioners it is {reach}. {delivers}\n")
+                   f"{info['definition'][1:]} For commissioners it is {reach}.{delivers}\n")
     header = "| Function | " + " | ".join(tax["policy_categories"][c]["label"] for c in tax["policy_categories"]) + " |"
     rows = [header, "|---" * (len(tax["policy_categories"]) + 1) + "|"]
     for fn, cats in confirmed.items():
         if cats:
             rows.append(f"| {label(fn)} | " + " | ".join("yes" if c in cats else "" for c in tax["policy_categories"]) + " |")
     out.append("## Matrix: intervention functions and policy categories\n\nWhich policy categories can deliver each "
-               "function, as far as the guide's table has been confirmed against a published reproduction. The table has "
-               "further links, which have not been confirmed and are not listed here.\n\n" + "\n".join(rows) + "\n")
+               "function, from the 2014 guide's Table 2.9.\n\n" + "\n".join(rows) + "\n")
     local = ", ".join(label(c).lower() for c in tax["local_levers"])
     out.append(f"## Local and national levers\n\nFor a local commissioner the policy categories usually in reach are {local}. "
                "Fiscal measures, regulation and legislation are mostly set nationally, although a commissioner can still "

@@ -48,7 +48,7 @@ def _prefixes_spell(key: str, parts: list[str]) -> bool:
                 return True
         return False
 
-    return 2 <= len(parts) < len(key) and go(0, 0)  # as many parts as letters is the initials rule
+    return 2 <= len(parts) <= len(key) and go(0, 0)  # hyphenated words: "parent-infant psychotherapy (PIP)"
 
 
 def definitions(texts: Iterable[str]) -> dict[str, str]:

@@ -97,6 +97,16 @@ def test_a_what_is_question_is_answered_with_a_definition(shipped):
     assert shipped.ask("What is neonatal jaundice?").abstained  # out of scope stays refused
 
 
+def test_a_question_naming_a_document_by_its_title_is_answered_from_it(shipped):
+    """A short question about a named programme places poorly; its document still answers it, unless the question
+    has a word the corpus never uses; a UK nation the cited evidence never names is stated as not covered."""
+    circle = shipped.ask("Is Circle of Security effective?")
+    assert not circle.abstained and circle.citations[0].doc_id == "smaller-trials-mellow-babies-circle-of-security"
+    assert shipped.ask("What does the Building Blocks trial say about dentistry?").abstained
+    scotland = shipped.ask("Is video feedback recommended in Scotland?")
+    assert scotland.scope == "partial" and "Scotland: none of the cited evidence is about it" in scotland.not_covered
+
+
 def test_every_indexed_passage_tag_agrees_with_the_catalogue(shipped):
     """No tag contradicts the catalogue: component and level follow the item, polarity the relation; and a
     passage that states the study's own coding of an item is tagged as it says."""

@@ -26,6 +26,7 @@ def test_an_acronym_made_of_word_beginnings_is_defined_too():
                          "The programme (PAIR) began.", "Their pair (PAIR) of teams."])
     assert known["PAIR"] == "parent-infant relationship"  # PA + I + R
     assert known["NEWPIP"] == "newcastle parent infant partnership"  # NEW + P + I + P
+    assert definitions(["Offer parent-infant psychotherapy (PIP) to mothers."]) == {"PIP": "parent-infant psychotherapy"}
     assert expand("What is PAIR?", known) == "What is PAIR? (parent-infant relationship)"
     assert definitions(["NHS England (NHSE) said so."]) == {"NHSE": "nhs england"}  # NHS + E
 

@@ -200,6 +200,7 @@ def test_a_general_barriers_question_names_every_barrier_of_the_study_table_by_c
                            "level (following on from: what stops funding))?") == "capability"
     assert asked_component("Which are system-level (following on from: the capability ones)?") == "not_individual"
     assert asked_component("What stops funding?") is None
+    assert asked_component("How do I make the case at system level?") is None  # not a question about the coding
     for cap in (1, 2):  # the table passage counts towards the passages cited
         capped = compose("What gets in the way of commissioning these services?", "barriers", [table, *other], IDF,
                          DEFAULT_IDF, [], {}, max_cited=cap)

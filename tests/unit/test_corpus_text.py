@@ -14,7 +14,8 @@ from tests.support import ROOT
 PROCESS_WORDS = re.compile(
     r"\b(this corpus|the corpus|the project|project's|source notes|reference notes|our notes|the notes|search tool|"
     r"sources folder|pages? (?:we )?read|as read here|for this summary|for this document|stored (?:public )?pages?|"
-    r"the writers?|we read|was not read|were not read|not read in|(?:this|the) assistant)\b", re.I)
+    r"the writers?|we read|was not read|were not read|not read in|"
+    r"(?:this|the) assistant(?! (?:psychologists?|directors?|practitioners?|managers?|heads?)))\b", re.I)
 
 
 def passages():
