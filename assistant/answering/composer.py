@@ -281,6 +281,19 @@ def _similar(a: str, b: str) -> bool:
     return len(fa) >= 2 and fa <= fb
 
 
+NOW_ASKED = re.compile(r"\b(?:now|currently|at present|at the moment|today|latest|most recent|these days)\b", re.I)
+STATED_YEAR = re.compile(r"\b(?:19|20)\d{2}\b")
+
+
+def latest_year(hits: list[Hit], question: str) -> set[int]:
+    """For a question about now ("How many teams are there now?"): the latest year any passage in the pool states
+    (the figure for it is the answer, not the 2021 one); empty for any other question."""
+    if not NOW_ASKED.search(question):
+        return set()
+    stated = [int(y) for h in hits for y in STATED_YEAR.findall(h.passage.text)]
+    return {max(stated)} if stated else set()
+
+
 def candidates(hits: list[Hit], question: str, intent: str, idf: dict, default_idf: float,
                named: str | None = None) -> list[Candidate]:
     qtok = set(tokens(question))
@@ -291,7 +304,7 @@ def candidates(hits: list[Hit], question: str, intent: str, idf: dict, default_i
         # understand stage, a toolkit) is what the plan searched for, and the answer is judged on those words too;
         # a follow-up's own words ("what about dads?") say what it asks, unless they ask where to start
         qtok |= set(tokens(WHAT_FIRST_QUERY))
-    asked = years_in(question)
+    asked = years_in(question) or latest_year(hits, question)
     allow_process = bool(METHOD_QUESTION.search(question))
     defines = defining(asked_term(question, intent))  # the study's own definition may be quoted ("adopts a definition")
     # "what does <source> say about X": the source's own title words pick out sentences about the source (its

@@ -506,6 +506,15 @@ def test_a_sentence_that_leans_on_the_one_before_is_recognised(sentence, leans):
     assert bool(ANAPHORIC_START.match(sentence)) is leans
 
 
+def test_a_question_about_now_leads_with_the_latest_years_figure():
+    old = make_passage("news:0000", "In June 2021 the region had a single parent-infant team, one of few teams in the UK.")
+    new = make_passage("counts:0001", "The December 2025 update gives 51 parent-infant teams in the UK.")
+    lead = dict(answer_for("How many parent-infant teams are there now?", "fact", [old, new]).parts)["lead"]
+    assert lead.startswith("The December 2025 update gives 51")
+    lead = dict(answer_for("How many parent-infant teams were there?", "fact", [old, new]).parts)["lead"]
+    assert lead.startswith("In June 2021")  # no "now": as ranked
+
+
 def test_the_lead_covers_each_part_of_a_two_part_question():
     # three passages, room in the lead for two of their sentences: the second-best repeats the best one's question
     # words, the third answers the question's other part, so the third goes in
