@@ -30,7 +30,7 @@ from assistant.answering.policy import WHAT_FIRST_QUERY, asked_term, asks_where_
 from assistant.ingest.chunking import split_sentences
 from assistant.models import Citation
 from assistant.sources import merge_spans
-from assistant.retrieval.periods import MONTHS, years_in
+from assistant.retrieval.periods import MONTHS, stated_years, years_in
 from assistant.retrieval.retriever import Hit
 from assistant.text import tokens
 
@@ -79,6 +79,8 @@ def in_component(tag, component: str | None) -> bool:
     if component == "not_individual":
         return tag.item is not None and tag.level == "system"
     return tag.component == component
+
+
 METHOD_QUESTION = re.compile(r"\b(method|methods|analy[sz]e|analysis|interview|sample|recruit|design of the study|how was the study|"
                              r"counted|come from|comes from|measured)\w*", re.I)
 INTENT_CUES = {
@@ -282,7 +284,6 @@ def _similar(a: str, b: str) -> bool:
 
 
 NOW_ASKED = re.compile(r"\b(?:now|currently|at present|at the moment|today|latest|most recent|these days)\b", re.I)
-STATED_YEAR = re.compile(r"\b(?:19|20)\d{2}\b")
 
 
 def latest_year(hits: list[Hit], question: str) -> set[int]:
@@ -290,7 +291,7 @@ def latest_year(hits: list[Hit], question: str) -> set[int]:
     (the figure for it is the answer, not the 2021 one); empty for any other question."""
     if not NOW_ASKED.search(question):
         return set()
-    stated = [int(y) for h in hits for y in STATED_YEAR.findall(h.passage.text)]
+    stated = set().union(*(stated_years(h.passage.text) for h in hits)) if hits else set()
     return {max(stated)} if stated else set()
 
 
@@ -500,7 +501,6 @@ def named_items(hits: list[Hit], relations: tuple[str, ...]) -> list[tuple[Hit, 
     return out
 
 
-EMPTY_CELL = re.compile(r"^(?:none(?: listed)?|n/?a|-+)$", re.I)
 TABLE_ROW = re.compile(r"^\|\s*([^|\n]+?)\s*\|\s*([^|\n]+?)\s*\|[^\n]*\|[ \t]*$", re.M)
 
 
@@ -510,6 +510,7 @@ def table_items(hits: list[Hit], component: str | None) -> list[tuple[Hit, objec
     the row's cell (the answer quotes it); one COM-B component's when asked. A "none listed" cell is no row."""
     from assistant.answering.policy import STUDY_TABLE_2
     from assistant.comb.catalogue import items
+    from assistant.comb.tagger import EMPTY_CELL
 
     out = []
     for hit in hits:

@@ -39,14 +39,22 @@ GENERIC_TITLE_WORDS = frozenset("Parent Infant Relationship Relationships Team T
 CODE = re.compile(r"\b[A-Z]{2,}\d+\b")  # NG26, QS133, CG192: a guideline's own code
 
 
+CAPITALISED = re.compile(r"\b[A-Z][A-Za-z0-9']+\b")
+
+
+def capitalised(text: str) -> set[str]:
+    """The capitalised words of a text (a question's first word aside: every question starts with one)."""
+    return set(CAPITALISED.findall(text))
+
+
 def title_named(question: str, hits) -> str | None:
     """The document a question names by its title, strictly: two distinctive capitalised words of the title
     ("Circle of Security"), or its code ("NG26"); never by its publisher or by words many titles share."""
-    asked = set(re.findall(r"\b[A-Z][A-Za-z0-9']+\b", question[1:] if question else "")) - GENERIC_TITLE_WORDS
+    asked = capitalised(question[1:]) - GENERIC_TITLE_WORDS
     if not asked:
         return None
     for hit in hits:
-        title = set(re.findall(r"\b[A-Z][A-Za-z0-9']+\b", hit.passage.meta.title)) - GENERIC_TITLE_WORDS
+        title = capitalised(hit.passage.meta.title) - GENERIC_TITLE_WORDS
         shared = asked & title
         if len(shared) >= 2 or any(CODE.fullmatch(w) for w in shared):
             return hit.passage.doc_id
@@ -347,13 +355,13 @@ def uncovered_parts(question: str, cited_texts: list[str], stem_of, title: str |
 def named_document(question: str, hits) -> str | None:
     """The document a question names ("What does the Rare Jewels report say...?"): two or more of its
     title's capitalised words, or one distinctive acronym such as NICE, in the question."""
-    asked = set(re.findall(r"\b[A-Z][A-Za-z0-9']+\b", question[1:] if question else "")) - NOT_PLACES
+    asked = capitalised(question[1:]) - NOT_PLACES
     if not asked:
         return None
     acronyms = {w for w in asked if w.isupper() and len(w) >= 3}
     for hit in hits:
         meta = hit.passage.meta
-        title_words = set(re.findall(r"\b[A-Z][A-Za-z0-9']+\b", f"{meta.title} {meta.publisher}")) - NOT_PLACES
+        title_words = capitalised(f"{meta.title} {meta.publisher}") - NOT_PLACES
         shared = asked & title_words
         if len(shared) >= 2 or any(w.isupper() and len(w) >= 3 for w in shared) or acronyms & title_initials(meta.title):
             return hit.passage.doc_id
@@ -471,6 +479,12 @@ def overview_hits(retriever, sims, filters=None, table: re.Pattern = STUDY_TABLE
     return [_Hit(p, float(sims[i]), 0.0, planned=True, overview=True) for i, p in sorted(rows, key=lambda r: r[1].position)]
 
 
+def placed_first(first: list[Hit], hits: list[Hit]) -> list[Hit]:
+    """The passages a plan brought in (a study table, the cycle and toolkit) first, then the other hits."""
+    ids = {h.passage.passage_id for h in first}
+    return first + [h for h in hits if h.passage.passage_id not in ids]
+
+
 def plan_hits(intent: str, question: str, retrieval: Retrieval, retriever, s: Settings, filters=None) -> list[Hit]:
     """The ranking the answer draws on, adjusted to what is asked:
     - a general barriers question: the study's Table 1 passages first (the composer names every barrier there);
@@ -486,22 +500,18 @@ def plan_hits(intent: str, question: str, retrieval: Retrieval, retriever, s: Se
     from assistant.retrieval.retriever import Hit as _Hit
 
     hits = list(retrieval.hits)
+    # the search already scored every passage against the question; a second pass costs 12-50 ms at 50k passages
+    sims = retrieval.similarities if retrieval.similarities is not None else retriever.vectors @ retrieval.query_vector
     if enabler_overview(intent, question):
-        sims = retrieval.similarities if retrieval.similarities is not None else retriever.vectors @ retrieval.query_vector
-        table = overview_hits(retriever, sims, filters, STUDY_TABLE_2)
-        ids = {h.passage.passage_id for h in table}
-        return table + [h for h in hits if h.passage.passage_id not in ids]
+        return placed_first(overview_hits(retriever, sims, filters, STUDY_TABLE_2), hits)
     wanted = WANTED_RELATIONS.get(intent)
     if intent == "what_first":  # answered from the cycle and toolkit (BM25 + dense, like any question)
         demoted = retriever.demoted_documents(question)
         fixed = [_Hit(h.passage, h.score, h.fused, h.bm25, planned=True)
                  for h in retriever.search(WHAT_FIRST_QUERY, s.k, filters).hits if h.passage.doc_id not in demoted][:s.k]
-        ids = {h.passage.passage_id for h in fixed}
-        return fixed + [h for h in hits if h.passage.passage_id not in ids]
+        return placed_first(fixed, hits)
     if not wanted:
         return hits
-    # the search already scored every passage against the question; a second pass costs 12-50 ms at 50k passages
-    sims = retrieval.similarities if retrieval.similarities is not None else retriever.vectors @ retrieval.query_vector
     have = {h.passage.passage_id for h in hits[:1]}
     items_seen = {h.passage.com_b.item for h in hits[:1]}
     demoted = retriever.demoted_documents(question)
@@ -541,9 +551,7 @@ def plan_hits(intent: str, question: str, retrieval: Retrieval, retriever, s: Se
     ids = {h.passage.passage_id for h in extra}
     planned = hits[:1] + extra + [h for h in hits[1:] if h.passage.passage_id not in ids]
     if general_barrier_question(intent, question):
-        table = overview_hits(retriever, sims, filters)
-        ids = {h.passage.passage_id for h in table}
-        planned = table + [h for h in planned if h.passage.passage_id not in ids]
+        planned = placed_first(overview_hits(retriever, sims, filters), planned)
     return planned
 
 

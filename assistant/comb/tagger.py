@@ -160,7 +160,7 @@ def named_item(text: str) -> CatalogueItem | None:
 # 0.85, the toolkit's list of aims below 0.8: read on the corpus's study passages, not on a gold set)
 ROW_MIN = 0.5
 LIST_MIN = 0.8
-_EMPTY_CELL = re.compile(r"^(none( listed)?|n/?a|-+)$", re.I)
+EMPTY_CELL = re.compile(r"^(none( listed)?|n/?a|-+)$", re.I)  # a table cell that names nothing (also composer.table_items)
 
 
 def quoted_rows(text: str) -> list[tuple[str, str | None]]:
@@ -182,7 +182,7 @@ def _quoted_cells(text: str) -> list[tuple[list[str], str | None]]:
                 header = " ".join(cells).lower()
                 polarity = "barrier" if "barrier" in header else "enabler" if ("enabler" in header or "facilitator" in header) else None
                 continue
-            if not any(_EMPTY_CELL.match(c) for c in (cells[1:-1] if len(cells) > 2 else cells[1:])):
+            if not any(EMPTY_CELL.match(c) for c in (cells[1:-1] if len(cells) > 2 else cells[1:])):
                 rows.append((cells, polarity))  # a "none listed" row quotes nothing
         else:
             header = polarity = None

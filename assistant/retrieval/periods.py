@@ -17,6 +17,11 @@ _ONWARDS = re.compile(r"\b(?:after|from|since|beyond|onwards? from|post)\s+(?:\w
 HORIZON = 2040
 
 
+def stated_years(text: str) -> set[int]:
+    """The years a text writes out ("2021", the 2025 of "2025-26"), without the open ranges ``years_in`` adds."""
+    return {int(y) for y in _YEAR.findall(text)}
+
+
 def years_in(text: str) -> set[int]:
     """Years a text names: financial years by their first year, and open ranges up to the horizon."""
     years = {int(a) for a, _ in _FINANCIAL.findall(text)}
