@@ -55,7 +55,9 @@ PROCESS = re.compile(r"\b(the authors(?!')|this (?:study|paper|article|review|re
                      r"(?:views|findings) speak|planned to last|recruited|(?:is|was) the first (?:paper|study)|"
                      r"strengths? of (?:the|this) study|claims? (?:\w+ )?strengths|"
                      r"(?:report|study|survey|review|paper|analysis) (?:combines|draws on|is based on) (?:an? )?"
-                     r"(?:questionnaire|survey|interviews|data))\b", re.I)
+                     r"(?:questionnaire|survey|interviews|data)|design was co-produced|the (?:team|researchers) "
+                     r"(?:interviewed|held)|(?:study's|the) interviews asked|(?:held|conducted) \d+ (?:in-depth )?interviews)\b",
+                     re.I)
 COMPONENT_ASKED = re.compile(r"\b(capability|opportunity|motivation)\b", re.I)
 # "which of those are system level?", "which barriers are coded N/A?"; not "how do I make the case at system level?"
 SYSTEM_ASKED = re.compile(r"\b(?:are|is|were|was) (?:\w+ )?system[- ]level\b|\bsystem[- ]level (?:ones|barriers|enablers|items)\b|"
@@ -217,7 +219,7 @@ ENABLER_CUE = re.compile(r"\b(?:enabl\w*|facilitat\w*|help\w*|easier|valued)\b",
 # a sentence about how the study classified a finding ("Table 1 lists ... as a barrier coded to motivation") is
 # about the study's own process: it answers a question about the coding, not "did Covid increase the need?",
 # whose answer is the finding itself; the barrier groups still give the coding (development half: 0.774 -> 0.780)
-TABLE_TALK = re.compile(r"\bTables? [123]\b|\bcoded\b|\bCOM-B\b", re.I)
+TABLE_TALK = re.compile(r"\bTables? [123]\b|\bcoded\b|\bCOM-B\b|\btreats? (?:\w+ ){0,4}as (?:an? )?(?:barrier|enabler)s?\b", re.I)
 CODING_ASKED = re.compile(r"\b(?:tables?|cod(?:e|ed|es|ing)|COM-?B|capability|opportunity|motivation|behaviour change|"
                           r"BCW|TDF|theoretical domains|intervention functions?|policy categor\w*|system[- ]level|N/A)\b", re.I)
 TABLE_TALK_PENALTY = 4.0
@@ -615,24 +617,40 @@ def key_figure(cands: list[Candidate], used: list[Candidate], lead: list[Candida
     return []
 
 
-def group_line(item_id: str, relation: str, sentence_with_ref: str, proposed_before: set, levers_shown: bool = False) -> str:
+@dataclass
+class Said:
+    """What an answer's barrier groups have said already, so that no group repeats another: the components
+    whose proposals were named, the levers given as examples, and whether the system-level note was given."""
+    components: set = field(default_factory=set)
+    levers: set = field(default_factory=set)
+    system_note: bool = False
+
+
+SYSTEM_NOTE = " *System level in the study: national funding and structures, not one commissioner's choice.*"
+
+
+def group_line(item_id: str, relation: str, sentence_with_ref: str, said: Said, levers_shown: bool = False) -> str:
     """One barrier or enabler: what the evidence says, then what the study proposes for its component as
-    two local levers (said once per component; a system-level item has no individual-level proposal). When the
-    answer already opens with the levers (a how-to), the line only names what the study proposes."""
+    up to two local levers not given yet (named once per component; a system-level item has no individual-level
+    proposal, and the note saying so is given once). When the answer already opens with the levers (a how-to), the
+    line only names what the study proposes."""
     item = by_id()[item_id]
     kind = RELATION_WORDS.get(relation, "On")
     head = f"- **{kind}: {item.label}** · {component_phrase(item.component)}. {sentence_with_ref}"
     if item.level == "system":
-        return head + " *System level in the study: national funding and structures, not one commissioner's choice.*"
-    if item.component in proposed_before:
+        if said.system_note:
+            return head
+        said.system_note = True
+        return head + SYSTEM_NOTE
+    if item.component in said.components:
         return head
-    proposed_before.add(item.component)
-    functions = proposal(item.component)[0]
-    levers = "; ".join(local_levers(item.component)[:2])
-    named = ", ".join(label(f).lower() for f in functions)
-    if levers_shown:
+    said.components.add(item.component)
+    named = ", ".join(label(f).lower() for f in proposal(item.component)[0])
+    levers = [lever for lever in local_levers(item.component) if lever not in said.levers][:2]
+    if levers_shown or not levers:
         return head + f" *The study proposes {named}.*"
-    return head + f" *The study proposes {named}: for example, {levers}.*"
+    said.levers.update(levers)
+    return head + f" *The study proposes {named}: for example, {'; '.join(levers)}.*"
 
 
 ACTION_LEVERS = 3
@@ -772,8 +790,8 @@ def compose(question: str, intent: str, hits: list[Hit], idf: dict, default_idf:
         parts.append(("actions", actions))
     parts.append(("lead", " ".join(with_ref(c, order) for c in lead)))
     if groups:
-        shown: set = set()
-        lines = [group_line(item_id, members[0].hit.passage.com_b.relation, with_ref(members[0], order), shown,
+        said = Said()
+        lines = [group_line(item_id, members[0].hit.passage.com_b.relation, with_ref(members[0], order), said,
                             bool(actions)) for item_id, members in groups]
         parts.append(("by_barrier", "**By barrier**\n" + "\n".join(lines)))
     if more:

@@ -10,8 +10,11 @@ import pytest
 from assistant.answering.composer import (
     ANAPHORIC_START,
     MORE_LINES,
+    TABLE_TALK,
+    Said,
     asked_component,
     compose,
+    group_line,
     passage_sentences,
     readable,
     short_source,
@@ -77,6 +80,17 @@ def test_fragments_and_process_sentences_are_not_answers():
     method = "The report combines a questionnaire sent to teams in the network with Freedom of Information requests."
     assert not readable(method, False) and readable(method, True)  # how a report was made, not what it found
     assert readable("The report draws on data from a cohort of mothers: the yearly cost is put at £8.1bn.", False)
+    for method in ("The mixed-methods design was co-produced in workshops with local commissioners and practitioners.",
+                   "Between May and July 2023 the team interviewed nine staff and 14 parents who had used the service.",
+                   "The study's interviews asked commissioners about barriers and enablers across this kind of process.",
+                   "The researchers held 14 in-depth interviews with stakeholders in 14 areas of England."):
+        assert not readable(method, False) and readable(method, True)
+
+
+def test_a_sentence_about_the_studys_coding_is_table_talk():
+    assert TABLE_TALK.search("The study treats both difficulties as barriers to commissioning support.")
+    assert TABLE_TALK.search("Table 1 lists the rise in demand as a barrier coded to motivation.")
+    assert not TABLE_TALK.search("Commissioners treat infant mental health as a low priority when budgets are tight.")
 
 
 def test_a_fact_question_leads_with_the_figure_for_its_year():
@@ -743,3 +757,17 @@ def test_a_barrier_group_never_quotes_a_pool_passage_the_lead_and_the_plan_did_n
     groups = a.text.split("**By barrier**")[1].split("\n\n")[0]
     assert "hard to show impact" in groups and "See [1]" in groups
     assert "separating without distress" not in groups and "population needs" not in groups
+
+
+def test_barrier_groups_never_repeat_a_lever_or_the_system_level_note():
+    said = Said()
+    lines = [group_line("b-hard-to-show-impact", "evidence_against", "Costs are high. [1]", said),
+             group_line("b-doubts-about-numbers", "evidence_against", "Few babies are reached. [2]", said),
+             group_line("b-short-term-funding", "reports_barrier", "Money lasts a year. [3]", said),
+             group_line("b-no-dedicated-commissioning", "reports_barrier", "No one leads. [4]", said)]
+    text = "\n".join(lines)
+    assert text.count("brief the board") == 1  # capability and motivation both start with education
+    assert "make the case with parents' stories" in lines[1]  # motivation's own levers instead
+    assert text.count("System level in the study") == 1 and "System level in the study" in lines[2]
+    assert "system level (the study codes it N/A)" in lines[3]  # each system item still says its level
+    assert not any("coercion" in line or "restriction" in line for line in lines)
