@@ -26,7 +26,8 @@ from dataclasses import dataclass, field
 from assistant.comb.catalogue import RELATION_WORDS, by_id, component_phrase, proposal
 from assistant.comb.taxonomy import label
 from assistant.answering.followups import own_words
-from assistant.answering.policy import WHAT_FIRST_QUERY, asked_term, asks_where_to_start, commissioning_steps_answer
+from assistant.answering.policy import (WHAT_FIRST_QUERY, asked_term, asks_where_to_start, commissioning_steps_answer,
+                                       named_source_docs)
 from assistant.ingest.chunking import split_sentences
 from assistant.models import Citation
 from assistant.sources import merge_spans
@@ -46,7 +47,7 @@ CONTINUATION_WORDS = 70  # words the lead may grow by with them
 NUMBERED_ENTRY = re.compile(r"^(?:Chapter|Section|Part|Step|Stage|Annex|Appendix|Action Area|Statement|Recommendation|Theme) \d", re.I)
 BACK_SENTENCES = 2  # sentences a lead sentence that points back may bring in before it
 # A sentence that opens by pointing back ("This reflects...", "It found...") reads badly on its own.
-ANAPHORIC_START = re.compile(r"^(?:for (?:a |an |the )?\w+,? (?=(?:this|these|that)\b))?(this|that|these|those|it|its|they|their|such|however|also|both|he|she|here|first|second|third|finally|in addition|the chapter|the report|the review|even so|instead|as a result|despite this|in contrast|by contrast|nonetheless|nevertheless|otherwise|similarly|likewise|meanwhile|yet|in particular|for example|for instance|in turn|elsewhere)\b", re.I)
+ANAPHORIC_START = re.compile(r"^(?:for (?:a |an |the )?\w+,? (?=(?:this|these|that)\b))?(this|that|these|those|it|its|they|their|such|however|also|both|he|she|here|first|second|third|finally|in addition|the chapter|the report|the review|even so|instead|as a result|despite this|in contrast|by contrast|nonetheless|nevertheless|otherwise|similarly|likewise|meanwhile|yet|in particular|for example|for instance|in turn|elsewhere|later)\b", re.I)
 # Sentences about how a study was done, not what it found: never the answer unless the question asks about methods.
 PROCESS = re.compile(r"\b(the authors(?!')|this (?:study|paper|article|review|report) (?:aimed|sets out|describes)|were interviewed|"
                      r"interviews? (?:were|was) (?:conducted|carried out|held)|the interviews|participants were|was approved|"
@@ -227,6 +228,7 @@ TABLE_TALK_PENALTY = 4.0
 # defines the term, not by the one that mentions it most ("some commissioners did not think about infant mental health")
 DEFINES = re.compile(r"\b(?:defin\w*|means|refers? to|stands? for|is described as|explains)\b", re.I)
 DEFINITION_BONUS = 2.0
+NAMED_SOURCE_BONUS = 4.0  # a sentence of the source a "what does X say?" question names
 
 
 def defining(term: str | None):
@@ -315,6 +317,8 @@ def candidates(hits: list[Hit], question: str, intent: str, idf: dict, default_i
     # every passage: taken from each passage's own title, another document that mentions the source by name
     # ("QS133 shares its population with NG26") kept them and outranked the source itself
     named_title = next((h.passage.meta.title for h in hits if named and h.passage.doc_id == named), None)
+    # "what does NICE say about X?" is answered from NICE's documents, not from another's sentence on X
+    sources = named_source_docs(question, hits, named) if intent == "named_source" else set()
     out = []
     for rank, hit in enumerate(hits):
         words = (qtok - set(tokens(named_title or hit.passage.meta.title))) if intent == "named_source" else qtok
@@ -324,6 +328,8 @@ def candidates(hits: list[Hit], question: str, intent: str, idf: dict, default_i
             c.hit = hit
             if readable(c.text, allow_process or bool(defines and defines(c.text))):
                 c.score = score_sentence(c, words or qtok, idf, default_idf, intent, asked, rank, question, focus, defines)
+                if hit.passage.doc_id in sources:
+                    c.score += NAMED_SOURCE_BONUS
                 out.append(c)
     return sorted(out, key=lambda c: -c.score)
 
@@ -580,15 +586,17 @@ def topical(c: Candidate) -> float:
 
 
 def more_evidence(hits: list[Hit], cands: list[Candidate], used: list[Candidate],
-                  may_cite=lambda hit: True) -> list[Candidate]:
+                  may_cite=lambda hit: True, question: str = "") -> list[Candidate]:
     """One sentence from each passage the lead and groups did not use yet (that ``may_cite`` allows), best
-    passages first: the rest of what the retrieved evidence says. Adds what it returns to ``used``."""
+    passages first: the rest of what the retrieved evidence says; never one about the study's own coding ("In
+    Table 3 the motivation item is ...") unless the coding is asked about. Adds what it returns to ``used``."""
+    coding_asked = bool(CODING_ASKED.search(question))
     out = []
     for hit in hits:
         if any(u.hit is hit for u in used) or not may_cite(hit):
             continue
         best = next((c for c in cands if c.hit is hit and c.overlap >= MORE_MIN_OVERLAP and topical(c) >= MORE_MIN_WEIGHT
-                     and not ANAPHORIC_START.match(c.text)
+                     and not ANAPHORIC_START.match(c.text) and (coding_asked or not TABLE_TALK.search(c.text))
                      and not any(_similar(c.text, u.text) for u in used)), None)  # a line on its own: no "It found..."
         if best is not None:  # a passage whose sentences share nothing with the question adds nothing to the answer
             used.append(best)
@@ -768,7 +776,7 @@ def compose(question: str, intent: str, hits: list[Hit], idf: dict, default_idf:
 
     groups = (barrier_groups(linked, cands, used, may_cite, follow_up_topic(question))
               if intent in ("how_to", "barriers", "evidence", "what_first") and not table else [])
-    more = more_evidence(hits, cands, used, may_cite) + key_figure(cands, used, lead)
+    more = more_evidence(hits, cands, used, may_cite, question) + key_figure(cands, used, lead)
     # the passages barriers are named from come first in the text, so they are numbered first: a table row's
     # span is the row itself; a passage named for its tag has no span of its own
     prefix = ([Candidate(hit, start, end, "") for hit, _, start, end in table]

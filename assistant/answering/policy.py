@@ -144,13 +144,13 @@ INTENT_RULES: tuple[tuple[str, re.Pattern], ...] = (
         r"how much (?:do|does|are|is|will) (?:[\w'-]+ ){0,4}(?:get )?(?:paid|earn)|opening hours|phone number|"
         r"near me|in my area|our local|local provider|referrals?\b.{0,60}\b(?:last|this) (?:year|month|quarter))\b", re.I)),
     ("what_first", re.compile(
-        r"\b(where (?:do|should|can) (?:i|we) (?:start|begin)|what (?:should|do|must) (?:i|we) do first|first steps?|"
+        r"\b(where (?:do|does|should|can|would|might) (?:[\w'-]+ ){1,4}(?:start|begin)|what (?:should|do|must) (?:i|we) do first|first steps?|"
         r"what first|start(?:ing)? point|just been (?:given|handed|asked)|new to (?:this|commissioning)|getting started)\b", re.I)),
     ("comparison", re.compile(r"\b(compare[ds]?|comparison|versus|vs\.?|difference between|better than|rather than|"
                               r"which (?:\w+ ){0,2}(?:works?|is|are|does) (?:better|best))\b", re.I)),
     ("barriers", re.compile(
         r"\b(barriers?|obstacles?|what (?:stops|prevents|holds? back|gets in the way)|get(?:s|ting)? in the way|"
-        r"hold(?:s|ing)? (?:them|us|commissioners) back|challenges?|difficult(?:y|ies)?|struggle|why (?:don't|do not|aren't|are not|won't)|"
+        r"hold(?:s|ing)? (?:them|us|commissioners) back|challenges?|difficult(?:y|ies)?|struggle|why (?:don't|do not|aren't|are not|won't|doesn't|does not|isn't|is not)|why (?:do|does|are|is) (?:[\w'-]+ ){1,3}(?:not|never)|"
         r"worr(?:y|ies|ied)|concerns?|stopp(?:ing|ed)|lose out|makes? (?:\w+ ){0,3}decide|capability problems?|"
         r"(?:capability|opportunity|motivation) (?:issues?|problems?|barriers?))\b", re.I)),
     ("evidence", re.compile(
@@ -366,6 +366,20 @@ def named_document(question: str, hits) -> str | None:
         if len(shared) >= 2 or any(w.isupper() and len(w) >= 3 for w in shared) or acronyms & title_initials(meta.title):
             return hit.passage.doc_id
     return None
+
+
+def named_source_docs(question: str, hits, named: str | None) -> set[str]:
+    """The documents a "what does X say?" question asks about: the one it names (``named_document``) and, when it
+    names it only through its publisher ("What does NICE say ...?": NG26, PH40 and QS133 alike), every document
+    of that publisher among ``hits``."""
+    meta = next((h.passage.meta for h in hits if named and h.passage.doc_id == named), None)
+    if meta is None:
+        return set()
+    asked = capitalised(question[1:]) - NOT_PLACES
+    by_title = len(asked & (capitalised(meta.title) - NOT_PLACES)) >= 2 or asked & title_initials(meta.title)
+    if by_title or not asked & capitalised(meta.publisher):
+        return {named}
+    return {named} | {h.passage.doc_id for h in hits if h.passage.meta.publisher == meta.publisher}
 
 
 def title_initials(title: str) -> set[str]:

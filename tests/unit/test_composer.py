@@ -771,3 +771,17 @@ def test_barrier_groups_never_repeat_a_lever_or_the_system_level_note():
     assert text.count("System level in the study") == 1 and "System level in the study" in lines[2]
     assert "system level (the study codes it N/A)" in lines[3]  # each system item still says its level
     assert not any("coercion" in line or "restriction" in line for line in lines)
+
+
+def test_what_a_named_publisher_says_is_answered_from_its_documents():
+    study = make_passage("study-bg:0001", "Parent-infant relationships matter: parent-infant relationship difficulties follow "
+                         "lines of inequality in every local area.", title="Who's got the infants in mind?")
+    nice = make_passage("ng26:0000", "The guideline recommends a video feedback programme for parents of pre-school "
+                        "children at risk of attachment difficulties.", title="Children's attachment")
+    nice.meta.publisher = "National Institute for Health and Care Excellence (NICE)"
+    question = "What does NICE say about parent-infant relationships?"
+    r = make_retrieval([(study, 0.7), (nice, 0.6)], question)
+    a = compose(question, "named_source", r.hits, IDF, DEFAULT_IDF, [], {}, named="ng26")
+    assert a.text.startswith("The guideline recommends a video feedback programme")
+    plain = compose(question, "named_source", r.hits, IDF, DEFAULT_IDF, [], {})  # no source named: the better match leads
+    assert plain.text.startswith("Parent-infant relationships matter")

@@ -26,6 +26,9 @@ S = Settings.from_env()
     ("Who paid for the research on commissioning parent-infant services in the North East?", "fact"),  # not pay
     ("What should I do first?", "what_first"),
     ("I've just been given the perinatal brief - where do I start?", "what_first"),
+    ("Where should a new perinatal commissioner start?", "what_first"),
+    ("Why do commissioners not prioritise babies' mental health?", "barriers"),
+    ("Why is infant mental health never on the agenda?", "barriers"),
     ("What stops commissioners funding parent-infant services?", "barriers"),
     ("Which of those are capability problems?", "barriers"),
     ("Does video feedback actually work?", "evidence"),
@@ -406,3 +409,20 @@ def test_the_case_is_searched_for_item_by_item_in_the_catalogues_words_for_its_e
 ])
 def test_the_studys_steps_open_a_how_to_about_commissioning_or_making_the_case(question, steps):
     assert policy.commissioning_steps_answer(question) is steps
+
+
+def test_a_source_named_by_its_publisher_is_every_document_of_that_publisher():
+    def by(pid, title, publisher):
+        p = make_passage(pid, "x", title=title)
+        p.meta.publisher = publisher
+        return p
+    ng26 = by("ng26:0000", "Children's attachment", "National Institute for Health and Care Excellence (NICE)")
+    ph40 = by("ph40:0000", "Social and emotional wellbeing: early years", "National Institute for Health and Care Excellence (NICE)")
+    rare = by("rare-jewels:0000", "Rare Jewels: specialised parent-infant relationship teams", "Parent Infant Partnership UK")
+    other = by("other:0000", "Who is holding the baby?", "Parent Infant Partnership UK")
+    hits = make_retrieval([(ng26, 0.6), (ph40, 0.55), (rare, 0.5), (other, 0.45)]).hits
+    q = "What does NICE say about parent-infant relationships?"
+    assert policy.named_source_docs(q, hits, policy.named_document(q, hits)) == {"ng26", "ph40"}
+    q = "What did the Rare Jewels report recommend?"  # named by its title: that document only
+    assert policy.named_source_docs(q, hits, policy.named_document(q, hits)) == {"rare-jewels"}
+    assert policy.named_source_docs("What do teams do?", hits, None) == set()
