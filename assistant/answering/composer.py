@@ -44,6 +44,7 @@ MORE_MIN_OVERLAP = 1  # "Also in the evidence" takes a sentence sharing at least
 MORE_LINES = 2  # "Also in the evidence" lines from passages not used yet; key_figure may add one more
 CONTINUATIONS = 4  # following sentences of the same passage a lead sentence may carry
 CONTINUATION_WORDS = 70  # words the lead may grow by with them
+WHAT_FIRST_PER_PASSAGE = 2  # a what-first lead: the cycle, then its first stage
 NUMBERED_ENTRY = re.compile(r"^(?:Chapter|Section|Part|Step|Stage|Annex|Appendix|Action Area|Statement|Recommendation|Theme) \d", re.I)
 BACK_SENTENCES = 2  # sentences a lead sentence that points back may bring in before it
 # A sentence that opens by pointing back ("This reflects...", "It found...") reads badly on its own.
@@ -371,12 +372,13 @@ def pick_lead(cands: list[Candidate], max_passages: int = LEAD_SENTENCES) -> lis
 
 
 def with_continuations(lead: list[Candidate], cands: list[Candidate], asked_years: frozenset[int] = frozenset(),
-                       budget: int | None = None) -> list[Candidate]:
+                       budget: int | None = None, per_passage: int | None = None) -> list[Candidate]:
     """Each lead sentence in the context of its passage, within ``budget`` words in all:
     - preceded by up to BACK_SENTENCES sentences before it when it opens by pointing back ("It found...",
       "These teams..."), so that it is read with what it points to (when that fits the budget; a longer chain is
       not brought in, and the sentence then stands as the passage has it);
-    - followed by the sentences directly after it (up to CONTINUATIONS): the key detail of an evidence note is
+    - followed by the sentences directly after it (up to CONTINUATIONS, and ``per_passage`` sentences of one
+      passage in all when given): the key detail of an evidence note is
       often the sentence after its best match ("...was dropped." then "The minister said..."), so it is carried
       when it shares a word with the question or with the sentence before it, or states a figure; never a
       sentence about other years than the question asks about ("In 2024-25 it was lower").
@@ -418,6 +420,8 @@ def with_continuations(lead: list[Candidate], cands: list[Candidate], asked_year
         out.append(c)
         last = c
         for _ in range(CONTINUATIONS):
+            if per_passage is not None and sum(x.hit is c.hit for x in out) >= per_passage:
+                break
             after = next((start for start, _ in spans if start >= last.end), None)  # the sentence directly after
             nxt = next((x for x in here if x.start == after), None)
             if not fits(nxt) or not (nxt.overlap or FIGURE.search(nxt.text) or set(tokens(nxt.text)) & set(tokens(last.text))):
@@ -757,7 +761,10 @@ def compose(question: str, intent: str, hits: list[Hit], idf: dict, default_idf:
     if intent == "evidence":  # "does it work": the strongest design speaks first (hits come in that order)
         rank = {id(h): i for i, h in enumerate(hits)}
         picked.sort(key=lambda c: rank[id(c.hit)])
-    lead = with_continuations(picked, cands, frozenset(years_in(question)))
+    # "where do I start?" is answered by the cycle and its first stage, not the passage's later stages (plan, do,
+    # review), which are not a start (development half: 45 fewer words in each what-first answer, the same points)
+    lead = with_continuations(picked, cands, frozenset(years_in(question)),
+                              per_passage=WHAT_FIRST_PER_PASSAGE if intent == "what_first" else None)
     used = list(lead)
     # a question about one COM-B component ("which are capability problems?") names and groups only its items
     linked = [h for h in hits if in_component(h.passage.com_b, asked)]

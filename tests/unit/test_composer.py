@@ -785,3 +785,15 @@ def test_what_a_named_publisher_says_is_answered_from_its_documents():
     assert a.text.startswith("The guideline recommends a video feedback programme")
     plain = compose(question, "named_source", r.hits, IDF, DEFAULT_IDF, [], {})  # no source named: the better match leads
     assert plain.text.startswith("Parent-infant relationships matter")
+
+
+def test_a_what_first_lead_stops_at_the_cycles_first_stage():
+    cycle = make_passage("study-bg:0003", "Commissioning usually rests on one basic cycle with four stages: understand, plan, "
+                         "do, review. The understand stage means identifying what the local area needs and hearing what "
+                         "families think. The plan stage means working out strategically the best way to meet the needs found. "
+                         "The do stage is where investment decisions are taken and services are procured.")
+    question = "We have no parent-infant team. What should I do first?"
+    a = answer_for(question, "what_first", [cycle])
+    assert "The understand stage means" in a.text and "The plan stage" not in a.text
+    b = answer_for(question, "fact", [cycle])  # any other intent carries on with the passage
+    assert "The plan stage" in b.text
