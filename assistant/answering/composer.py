@@ -58,7 +58,8 @@ PROCESS = re.compile(r"\b(the authors(?!')|this (?:study|paper|article|review|re
                      r"strengths? of (?:the|this) study|claims? (?:\w+ )?strengths|"
                      r"(?:report|study|survey|review|paper|analysis) (?:combines|draws on|is based on) (?:an? )?"
                      r"(?:questionnaire|survey|interviews|data)|design was co-produced|the (?:team|researchers) "
-                     r"(?:interviewed|held)|(?:study's|the) interviews asked|(?:held|conducted) \d+ (?:in-depth )?interviews)\b",
+                     r"(?:interviewed|held)|(?:study's|the) interviews asked|(?:held|conducted) \d+ (?:in-depth )?interviews|affiliations?|"
+                     r"interviewed (?:\w+ ){0,2}(?:commissioners|stakeholders|participants|staff|parents|people))\b",
                      re.I)
 COMPONENT_ASKED = re.compile(r"\b(capability|opportunity|motivation)\b", re.I)
 # "which of those are system level?", "which barriers are coded N/A?"; not "how do I make the case at system level?"
@@ -214,7 +215,8 @@ def readable(sentence: str, allow_process: bool) -> bool:
     return allow_process or not PROCESS.search(sentence) or bool(FIGURE.search(sentence))
 
 
-BIBLIOGRAPHIC = re.compile(r"\b(?:was|were) (?:published|presented|launched|released|laid)\b|\bpublished (?:on|in) \d", re.I)
+BIBLIOGRAPHIC = re.compile(r"\b(?:was|were) (?:published|presented|launched|released|laid)\b|\bpublished (?:on|in) \d|"
+                           r"\bpublished in [A-Z][\w ]{2,60} on \d", re.I)
 WHEN_ASKED = re.compile(r"\b(when|what year|what date|how old|latest|current|newest)\b", re.I)
 STRONG_DESIGN_BONUS = 2.0
 ENABLER_CUE = re.compile(r"\b(?:enabl\w*|facilitat\w*|help\w*|easier|valued)\b", re.I)
@@ -327,6 +329,8 @@ def candidates(hits: list[Hit], question: str, intent: str, idf: dict, default_i
         lists = list_sentences(hit.passage.text, sentences)
         for c in [Candidate(hit, start, end, sentence) for start, end, sentence in sentences] + lists:
             c.hit = hit
+            if intent == "local" and BIBLIOGRAPHIC.search(c.text):
+                continue  # where a study appeared is no evidence near a local question ("the waiting list at X?")
             if readable(c.text, allow_process or bool(defines and defines(c.text))):
                 c.score = score_sentence(c, words or qtok, idf, default_idf, intent, asked, rank, question, focus, defines)
                 if hit.passage.doc_id in sources:

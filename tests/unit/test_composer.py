@@ -83,8 +83,20 @@ def test_fragments_and_process_sentences_are_not_answers():
     for method in ("The mixed-methods design was co-produced in workshops with local commissioners and practitioners.",
                    "Between May and July 2023 the team interviewed nine staff and 14 parents who had used the service.",
                    "The study's interviews asked commissioners about barriers and enablers across this kind of process.",
-                   "The researchers held 14 in-depth interviews with stakeholders in 14 areas of England."):
+                   "The researchers held 14 in-depth interviews with stakeholders in 14 areas of England.",
+                   "The McSweeney et al. study (2025) interviewed nine commissioners in North East and North Cumbria."):
         assert not readable(method, False) and readable(method, True)
+    assert readable("Commissioners interviewed for the study agreed that there were gaps in provision for under-twos.", False)
+    assert not readable("The authors' affiliations include Population Health Sciences at Newcastle University.", False)
+
+
+def test_the_nearest_evidence_for_a_local_question_is_never_where_a_study_was_published():
+    study = make_passage("study:0000", "The study by four authors was published in BMC Health Services Research on 2 August "
+                         "2025 about the Oxford service. Only 52% of local services accepted referrals for babies under two.")
+    a = answer_for("How long is the waiting list at the Oxford service?", "local", [study])
+    assert "published in BMC" not in a.text and "Only 52% of local services" in a.text
+    b = answer_for("What did the study on the Oxford service find?", "named_source", [study])
+    assert "published in BMC" in b.text  # elsewhere it may still be said, after what the source says
 
 
 def test_a_sentence_about_the_studys_coding_is_table_talk():
