@@ -49,9 +49,19 @@ def test_question_set_format():
 def test_answer_facts_exist_somewhere_in_the_corpus():
     """A fact no document contains can never be found: that would be a broken question, not a retrieval miss."""
     text = " ".join(" ".join(p.read_text("utf-8").lower().split()) for p in discover(CORPUS))
-    for n, obj in read_jsonl(ROOT / "evals" / "questions.jsonl"):
-        for fact in obj.get("facts", []):
-            assert any(" ".join(s.lower().split()) in text for s in fact), f"line {n}: {fact} is in no document"
+    for name in ("questions.jsonl", "questions_fresh.jsonl"):
+        for n, obj in read_jsonl(ROOT / "evals" / name):
+            for fact in obj.get("facts", []) + obj.get("points", []):
+                assert any(" ".join(s.lower().split()) in text for s in fact), f"{name} line {n}: {fact} is in no document"
+
+
+def test_the_fresh_question_set_is_all_held_out_and_well_formed():
+    items = [validate_question_item(obj, "questions", n) for n, obj in read_jsonl(ROOT / "evals" / "questions_fresh.jsonl")]
+    assert len(items) == 40 and len({it["id"] for it in items}) == 40
+    assert {it["split"] for it in items} == {"heldout"}  # nothing is tuned on it
+    for it in items:
+        assert (it["scope"] == "out") == (not it["answerable"])
+        assert (1 <= len(it["points"]) <= 3) if it["answerable"] else it["points"] == []
 
 
 def test_framework_documents_match_the_taxonomy():
