@@ -4,8 +4,11 @@ The public entry point is :class:`assistant.api.EvidenceAssistant`; the CLI, the
 evaluation runner all go through it, so nothing is done twice.
 
 Importing the package switches off every phone-home we know of (Hugging Face hub, Chroma telemetry, Gradio
-analytics): those must be off before the libraries are imported, and every module of ours is imported
-after this file.
+analytics, onnxruntime's telemetry): those must be off before the libraries are imported, and every module of
+ours is imported after this file. onnxruntime's Linux wheels carry Microsoft's 1DS telemetry: without
+ORT_DISABLE_TELEMETRY it writes a device id and an event database under ~/.cache/Microsoft and a session file
+in the temporary folder, and looks up its collector's address (seen with strace, onnxruntime 1.32; its
+``disable_telemetry_events()`` stops none of it).
 """
 
 import os as _os
@@ -19,6 +22,7 @@ for _name, _value in {
     "GRADIO_ANALYTICS_ENABLED": "False",
     "TOKENIZERS_PARALLELISM": "false",
     "DO_NOT_TRACK": "1",
+    "ORT_DISABLE_TELEMETRY": "1",
     "HF_HUB_DISABLE_PROGRESS_BARS": "1",
     "TRANSFORMERS_VERBOSITY": "error",
 }.items():

@@ -33,6 +33,7 @@ class Settings(BaseSettings):
     home: Path = Field(Path(".assistant"), description="Folder for the embedded index, its manifest, caches and feedback.")
     corpus: Path = Field(Path("corpus"), description="The corpus folder: one file per document, front matter or a .meta.yaml sidecar.")
     cache: Path | None = Field(None, description="Folder for caches (the trained COM-B tagger, keyed by its training data); unset means $ASSISTANT_HOME/cache. Several homes may share one.")
+    model_cache: Path | None = Field(None, description="Folder for the packaged embedding model converted to ONNX, made once from its own weights on first use (no download); unset means $XDG_CACHE_HOME/pair-assistant, else ~/.cache/pair-assistant. Every home shares one.")
     chroma_host: str | None = Field(None, description="Host of a Chroma server (`chroma run`); unset means the embedded store.")
     chroma_port: int = Field(8000, ge=1, le=65535, description="Port of the Chroma server.")
     collection_prefix: str = Field("pair", min_length=3, max_length=40, pattern=r"^[a-zA-Z0-9][a-zA-Z0-9_-]*$",
@@ -72,7 +73,7 @@ class Settings(BaseSettings):
     # -- serving ----------------------------------------------------------------------------------------
     concurrency: int = Field(4, ge=1, le=64, description="Answers `serve` computes at once; more requests wait in its queue.")
     queue_size: int = Field(64, ge=1, le=10000, description="Requests that may wait; beyond this `serve` answers 503 with Retry-After.")
-    serve_threads: int = Field(1, ge=1, le=16, description="Torch threads per request in `serve` (1 beat 2 under concurrent load).")
+    serve_threads: int = Field(1, ge=1, le=16, description="Embedding-model threads per request in `serve` (1 beat 2 under concurrent load; a question runs on one thread whatever this is).")
     refresh_interval_s: float = Field(1.0, gt=0, le=3600, description="How often a serving process checks for a newly published index version.")
     # -- privacy ----------------------------------------------------------------------------------------
     feedback: bool = Field(True, description="Store thumbs-up/down feedback in $ASSISTANT_HOME/feedback.sqlite (0 turns it off).")
@@ -107,6 +108,15 @@ class Settings(BaseSettings):
     @property
     def cache_dir(self) -> Path:
         return self.cache if self.cache is not None else self.home / "cache"
+
+    @property
+    def model_cache_dir(self) -> Path:
+        if self.model_cache is not None:
+            return self.model_cache
+        import os
+
+        base = os.environ.get("XDG_CACHE_HOME") or str(Path.home() / ".cache")
+        return Path(base) / "pair-assistant"
 
     @property
     def max_file_bytes(self) -> int:

@@ -126,7 +126,8 @@ socket.socket.connect_ex = lambda self, address: (_guard(self, address), 0)[1]
 
 
 def run_cli(args: list[str], env: dict | None = None, timeout: float = 300, input: str | None = None):
-    full_env = {**os.environ, **(env or {})}
+    """``env`` is laid over this process's environment; a value of None unsets that variable."""
+    full_env = {k: v for k, v in {**os.environ, **(env or {})}.items() if v is not None}
     return subprocess.run([PY, "-m", "assistant", *args], cwd=ROOT, env=full_env, capture_output=True, text=True,
                           timeout=timeout, input=input)
 

@@ -33,29 +33,44 @@ def test_word_pieces_match_the_models_tokenizer(embedder):
 
 def test_a_small_call_runs_on_one_thread_and_gives_the_same_vectors(embedder):
     """Two threads on a question or a batch of headings waited on each other under load (0.25-1 s a question);
-    the call now runs on one thread, the thread count is restored after it, and the vectors are the same."""
-    import torch
-
+    such a call runs on the one-thread session, a large one on the session with ``threads`` threads, and the
+    vectors are the same."""
     from assistant import embedding
 
-    if torch.get_num_threads() < 2:
-        torch.set_num_threads(2)
-    seen, forward = [], embedder.model.forward
-
-    def watching(*a, **k):
-        seen.append(torch.get_num_threads())
-        return forward(*a, **k)
-
     question = "What barriers do commissioners face?"
-    embedder.model.forward = watching
+    threads, embedder.threads = embedder.threads, 2
     try:
+        assert embedder.session_for(12) is embedder._small
+        large = embedder.session_for(embedding.SMALL_CALL + 1)
+        assert large is not embedder._small
+        assert large.get_session_options().intra_op_num_threads == 2
+        assert embedder._small.get_session_options().intra_op_num_threads == 1
         one = embedder.embed_one(question)
-        embedding_small, embedding.SMALL_CALL = embedding.SMALL_CALL, 0
+        small_call, embedding.SMALL_CALL = embedding.SMALL_CALL, 0
         try:
-            two = embedder.embed_one(question)
+            two = embedder.embed_one(question)  # now a "large" call
         finally:
-            embedding.SMALL_CALL = embedding_small
+            embedding.SMALL_CALL = small_call
     finally:
-        del embedder.model.forward
-    assert seen == [1, 2] and torch.get_num_threads() == 2
+        embedder.threads = threads
     assert np.abs(one - two).max() < 1e-5
+
+
+def test_the_converted_model_is_kept_once_and_read_back(tmp_path, embedder):
+    """The ONNX conversion is made once into the model cache and read from there by the next process; an
+    unwritable cache still gives a working model (held in memory)."""
+    from pathlib import Path
+
+    from assistant.embedding import Embedder, onnx_model
+
+    cached = Path(embedder.model)
+    assert cached.is_file() and cached.suffix == ".onnx"
+    again = Embedder(cache_dir=cached.parent)
+    assert again.model == embedder.model  # read back, not converted again
+    locked = tmp_path / "locked"
+    locked.write_text("a file where the cache folder should be")
+    graph = onnx_model(Path(embedder.path), locked)
+    assert isinstance(graph, bytes) and len(graph) > 10_000_000
+    in_memory = Embedder(cache_dir=locked)
+    text = "Parent-infant teams reach 4-6% of babies who need them."
+    assert np.abs(in_memory.embed_one(text) - embedder.embed_one(text)).max() < 1e-6
