@@ -223,7 +223,7 @@ ENABLER_CUE = re.compile(r"\b(?:enabl\w*|facilitat\w*|help\w*|easier|valued)\b",
 # a sentence about how the study classified a finding ("Table 1 lists ... as a barrier coded to motivation") is
 # about the study's own process: it answers a question about the coding, not "did Covid increase the need?",
 # whose answer is the finding itself; the barrier groups still give the coding (development half: 0.774 -> 0.780)
-TABLE_TALK = re.compile(r"\bTables? [123]\b|\bcoded\b|\bCOM-B\b|\btreats? (?:\w+ ){0,4}as (?:an? )?(?:barrier|enabler)s?\b", re.I)
+TABLE_TALK = re.compile(r"\bTables? [123]\b|\bcoded\b|\bCOM-B\b|\b(?:treats?|reports?|counts?|lists?) (?:\w+ ){0,4}as (?:an? )?(?:barrier|enabler)s?\b", re.I)
 CODING_ASKED = re.compile(r"\b(?:tables?|cod(?:e|ed|es|ing)|COM-?B|capability|opportunity|motivation|behaviour change|"
                           r"BCW|TDF|theoretical domains|intervention functions?|policy categor\w*|system[- ]level|N/A)\b", re.I)
 TABLE_TALK_PENALTY = 4.0

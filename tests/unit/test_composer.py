@@ -101,6 +101,7 @@ def test_the_nearest_evidence_for_a_local_question_is_never_where_a_study_was_pu
 
 def test_a_sentence_about_the_studys_coding_is_table_talk():
     assert TABLE_TALK.search("The study treats both difficulties as barriers to commissioning support.")
+    assert TABLE_TALK.search("The study reports these concerns as barriers to commissioning.")
     assert TABLE_TALK.search("Table 1 lists the rise in demand as a barrier coded to motivation.")
     assert not TABLE_TALK.search("Commissioners treat infant mental health as a low priority when budgets are tight.")
 
