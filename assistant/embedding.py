@@ -105,7 +105,8 @@ def onnx_model(root: Path, cache_dir: Path) -> str | bytes:
     target = cache_dir / f"{MODEL_NAME}-{weights_key(root)}-v{EXPORT_FORMAT}.onnx"
     if target.is_file():
         return str(target)
-    log.info("converting the packaged embedding model to ONNX (once per machine) into %s", cache_dir)
+    # shown without any logging set up (Python prints warnings to stderr): the first run is 5 s slower, once
+    log.warning("preparing the embedding model for this machine, once (about 5 s): converting it to ONNX in %s", cache_dir)
     graph = export(root)
     try:
         cache_dir.mkdir(parents=True, exist_ok=True)
