@@ -42,13 +42,22 @@ def stem(word: str) -> str:
     return _stemmer().stemWord(word)
 
 
+# "£900m" and "£900 million", "£1.15bn" and "£1.15 billion" are one amount: both give the tokens "£900", "million"
+_MONEY_UNIT = re.compile(r"(£\d[\d,]*(?:\.\d+)?)\s?(m|mn|bn)\b")
+_UNIT_WORDS = {"m": "million", "mn": "million", "bn": "billion"}
+
+
+def _folded(text: str) -> str:
+    return _MONEY_UNIT.sub(lambda m: f"{m.group(1)} {_UNIT_WORDS[m.group(2)]}", fold(text))
+
+
 def tokens(text: str, drop_stopwords: bool = True) -> list[str]:
-    words = _TOKEN.findall(fold(text).replace("-", " "))
+    words = _TOKEN.findall(_folded(text).replace("-", " "))
     return [stem(w) for w in words if not (drop_stopwords and w in STOPWORDS)]
 
 
 def content_words(text: str) -> list[str]:
-    return [w for w in _TOKEN.findall(fold(text)) if w not in STOPWORDS and len(w) > 1]
+    return [w for w in _TOKEN.findall(_folded(text)) if w not in STOPWORDS and len(w) > 1]
 
 
 def clean_question(text: str) -> str:

@@ -538,7 +538,10 @@ def plan_hits(intent: str, question: str, retrieval: Retrieval, retriever, s: Se
         # catalogue says that evidence is, like the "what first" plan, and scored against that search
         for item, query in case_queries(question):
             if any(h.passage.com_b.item == item and h.passage.com_b.relation == "evidence_against" for h in hits[:1]):
-                continue  # the best hit is already that evidence: one passage per item
+                # the best hit is already that evidence: one passage per item, and it leads with the others
+                hits[0] = _Hit(hits[0].passage, hits[0].score, hits[0].fused, hits[0].bm25, planned=hits[0].planned,
+                               overview=hits[0].overview, leads=True)
+                continue
             for h in retriever.search(query, s.k * 4, filters).hits:
                 p = h.passage
                 # the evidence against each item, even when the best hit reports that barrier

@@ -214,3 +214,12 @@ def test_a_question_about_making_the_case_brings_in_the_value_for_money_evidence
     assert value and any("£" in c.text for c in value)
     lead = a.answer.split("\n\n")[1]  # after the study's steps: the economic case, not what an ICB is
     assert "£" in lead and "integrated care board (ICB)" not in lead
+
+
+def test_a_business_case_question_about_one_figure_leads_with_that_figure(shipped):
+    """"£900m" in the question is "£900 million" in the passage (one amount, one token pair), and a best hit that
+    is itself the evidence for the case leads, rather than the reach figures the plan adds beside it."""
+    a = shipped.ask("Should the Parent-Infant Foundation's £900m annual saving go in our business case?")
+    lead = a.answer.split("\n\n")[1]  # after the study's steps
+    assert "£900 million" in lead
+    assert a.scope == "in"  # "£900m" is covered by the passage that says "£900 million"

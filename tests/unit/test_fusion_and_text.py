@@ -39,3 +39,11 @@ def test_tokens_drop_stopwords_and_keep_amounts():
 
 def test_clean_question_removes_control_and_format_characters():
     assert clean_question("a\u200bb\x00c\n\td") == "a b c d"
+
+
+def test_an_amount_with_a_unit_is_one_amount_however_it_is_written():
+    assert tokens("a saving of £900m a year") == tokens("a saving of £900 million a year")
+    assert tokens("£1.15bn") == tokens("£1.15 billion") == ["£1.15", "billion"]
+    assert tokens("£36.5m") == ["£36.5", "million"]
+    assert content_words("£900m saving") == ["£900", "million", "saving"]
+    assert tokens("a 100m race") == ["100m", "race"]  # only money: no pound sign, no unit read
