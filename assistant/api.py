@@ -93,7 +93,7 @@ class EvidenceAssistant:
         store = open_store(settings)
         stamp = _stamp_or_none(store)  # before the manifest: a version published in between is then noticed
         manifest = store.read_manifest()  # a failed read raises StoreError: never taken for "no index"
-        embedder = get_embedder()
+        embedder = get_embedder(settings.model_cache_dir)
         if manifest.get("active") is None:  # only a successful read that found no manifest builds one
             if not build_if_missing:
                 raise AssistantError(f"there is no index yet on {store.describe()}: run `pair-assistant index` "

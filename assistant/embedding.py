@@ -20,6 +20,7 @@ import io
 import json
 import logging
 import os
+import tempfile
 import threading
 import warnings
 from functools import lru_cache
@@ -99,29 +100,39 @@ def export(root: Path) -> bytes:
     return out.getvalue()
 
 
-def onnx_model(root: Path, cache_dir: Path) -> str | bytes:
-    """The path of the cached ONNX encoder, made now if missing; the graph itself when the cache cannot be
-    written (a read-only profile): the model still runs, converted again by the next process."""
+def onnx_model(root: Path, cache_dir: Path, fresh: bool = False) -> str | bytes:
+    """The path of the cached ONNX encoder, made now if missing (or ``fresh``: the cached one would not load); the
+    graph itself when the cache cannot be written (a read-only profile, a full disk): the model still runs, and
+    the next process converts again."""
     target = cache_dir / f"{MODEL_NAME}-{weights_key(root)}-v{EXPORT_FORMAT}.onnx"
-    if target.is_file():
+    if target.is_file() and not fresh:
         return str(target)
     # shown without any logging set up (Python prints warnings to stderr): the first run is 5 s slower, once
     log.warning("preparing the embedding model for this machine, once (about 5 s): converting it to ONNX in %s", cache_dir)
     graph = export(root)
+    partial = None
     try:
         cache_dir.mkdir(parents=True, exist_ok=True)
-        partial = target.with_name(f"{target.name}.{os.getpid()}.partial")
-        partial.write_bytes(graph)
+        with tempfile.NamedTemporaryFile(dir=cache_dir, prefix=f".{target.name}.", suffix=".partial", delete=False) as f:
+            partial = Path(f.name)
+            f.write(graph)
+            f.flush()
+            os.fsync(f.fileno())  # on disk before the rename: a power cut leaves the old state, never half a file
         os.replace(partial, target)  # whole or absent: a process starting meanwhile converts again, never reads half
+        partial = None
         return str(target)
     except OSError as e:
         log.warning("cannot keep the converted embedding model in %s (%s); set ASSISTANT_MODEL_CACHE to a "
-                    "writable folder to save the conversion at each start", cache_dir, e)
+                    "writable folder to avoid converting it at each start", cache_dir, e)
         return graph
+    finally:
+        if partial is not None:
+            partial.unlink(missing_ok=True)
 
 
 class Embedder:
-    """The packaged sentence model (BERT encoder, mean pooling, normalisation); thread-safe for the worker threads."""
+    """The packaged sentence model (BERT encoder, mean pooling, normalisation). Safe to call from several threads
+    at once (``serve``'s workers): onnxruntime's ``run`` is thread-safe and the tokenizer's settings are fixed here."""
 
     def __init__(self, path: str | None = None, threads: int | None = None, cache_dir: Path | None = None):
         import onnxruntime  # its telemetry is off: assistant/__init__.py
@@ -134,15 +145,29 @@ class Embedder:
 
             cache_dir = Settings.from_env().model_cache_dir
         self._ort = onnxruntime
-        self.model = onnx_model(root, Path(cache_dir))
-        self.threads = threads or os.cpu_count() or 1  # for calls beyond SMALL_CALL; set before the first one
+        self.threads = threads or os.cpu_count() or 1  # for calls beyond SMALL_CALL (``serve`` sets its own)
         self.tokenizer = Tokenizer.from_file(str(root / "tokenizer.json"))
         self.tokenizer.enable_truncation(_max_seq_length(root))
         self.tokenizer.enable_padding(pad_id=0, pad_token="[PAD]")
         self.name = MODEL_NAME
-        self._small = self._session(1)
-        self._large = None
+        self._sessions: dict[int, object] = {}
         self._lock = threading.Lock()
+        self.model = onnx_model(root, Path(cache_dir))
+        try:
+            self._small = self.session_for(0)
+        except Exception as e:  # noqa: BLE001 - onnxruntime raises its own types for a damaged graph
+            if isinstance(self.model, bytes):
+                raise AssistantError(f"the embedding model could not be loaded after converting it ({e})") from None
+            damaged = self.model
+            log.warning("the converted embedding model %s does not load (%s); converting it again", damaged, e)
+            self.model = onnx_model(root, Path(cache_dir), fresh=True)
+            self._sessions.clear()
+            try:
+                self._small = self.session_for(0)
+            except Exception as again:  # noqa: BLE001
+                raise AssistantError(f"the embedding model in {self.model if isinstance(self.model, str) else cache_dir} "
+                                     f"does not load ({again}); delete it and run again, or set "
+                                     "ASSISTANT_MODEL_CACHE to another folder") from None
 
     def _session(self, threads: int):
         options = self._ort.SessionOptions()
@@ -154,14 +179,14 @@ class Embedder:
         return self._ort.InferenceSession(self.model, options, providers=["CPUExecutionProvider"])
 
     def session_for(self, pieces: int):
-        """The one-thread session for a small call, else the session with ``threads`` threads (made on first use:
-        a serving process never needs it)."""
-        if pieces <= SMALL_CALL or self.threads <= 1:
-            return self._small
-        with self._lock:
-            if self._large is None:
-                self._large = self._session(self.threads)
-        return self._large
+        """A session on one thread for a small call, else one on ``threads`` threads as it is now; each is made on
+        first use (a serving process never needs a second)."""
+        threads = 1 if pieces <= SMALL_CALL else max(1, self.threads)
+        session = self._sessions.get(threads)
+        if session is None:
+            with self._lock:
+                session = self._sessions.get(threads) or self._sessions.setdefault(threads, self._session(threads))
+        return session
 
     def _encode(self, texts: list[str]) -> np.ndarray:
         enc = self.tokenizer.encode_batch(texts)
@@ -196,6 +221,15 @@ class Embedder:
         return self._encode([text])[0]
 
 
-@lru_cache(maxsize=1)
-def get_embedder() -> Embedder:
-    return Embedder()
+def get_embedder(cache_dir: Path | None = None) -> Embedder:
+    """The process's embedder; ``cache_dir`` is the settings' model cache (None: the environment's settings)."""
+    if cache_dir is None:
+        from assistant.settings import Settings
+
+        cache_dir = Settings.from_env().model_cache_dir
+    return _embedder(Path(cache_dir))
+
+
+@lru_cache(maxsize=2)
+def _embedder(cache_dir: Path) -> Embedder:
+    return Embedder(cache_dir=cache_dir)

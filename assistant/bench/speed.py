@@ -168,9 +168,8 @@ def serving_memory(home: Path, settings: Settings, questions: list[str]) -> dict
 def machine_info() -> dict:
     import platform
 
-    threads = os.cpu_count()  # the embedder's threads for large calls; a question runs on one
     load = os.getloadavg() if hasattr(os, "getloadavg") else None
-    return {"cpus": os.cpu_count(), "model_threads": threads, "python": platform.python_version(),
+    return {"cpus": os.cpu_count(), "python": platform.python_version(),
             "platform": platform.platform(), "load_average_start": [round(x, 2) for x in load] if load else None}
 
 
@@ -321,7 +320,7 @@ def format_bench(r: dict) -> str:
                  else f"n/a ({s.get('reason')})", "<= 1536 MB", _mark(s.get("ok"))))
     widths = [max(len(row[i]) for row in rows) for i in range(4)]
     m = r["machine"]
-    lines = [f"bench ({m['cpus']} CPUs, model threads {m['model_threads']}, load average at start {m.get('load_average_start')}, "
+    lines = [f"bench ({m['cpus']} CPUs, load average at start {m.get('load_average_start')}, "
              f"end {m.get('load_average_end')}); questions: {r['questions_file']}", ""]
     lines += ["  ".join(c.ljust(w) for c, w in zip(row, widths)).rstrip() for row in rows]
     b = r.get("baseline")

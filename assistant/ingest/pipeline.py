@@ -274,7 +274,7 @@ def _run(settings, full, quiet, store, embedder, tagger, command, what, prog: pr
 
     new_count = sum(len(c) for c in chunks.values())
     prog.update("loading the model", 0, new_count, "passage")
-    embedder = embedder or get_embedder()
+    embedder = embedder or get_embedder(settings.model_cache_dir)
     new_passages: list[Passage] = [p for doc_id in docs for p in chunks[doc_id]]
 
     # Superseding: a document that names another in `supersedes` marks it as out of date.

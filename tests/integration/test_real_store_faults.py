@@ -281,7 +281,7 @@ def test_a_serving_assistant_keeps_its_version_through_an_outage_and_says_so(chr
     from tests.support import FakeEmbedder, write_md
 
     fake = FakeEmbedder()
-    monkeypatch.setattr(assistant.embedding, "get_embedder", lambda: fake)
+    monkeypatch.setattr(assistant.embedding, "get_embedder", lambda *a, **k: fake)
     name = prefix()
     direct = small_settings.with_(chroma_host=chroma_server[0], chroma_port=chroma_server[1], collection_prefix=name)
     via = direct.with_(chroma_port=proxy.port, refresh_interval_s=0.01)
@@ -341,7 +341,7 @@ def shared_index(chroma_server, proxy, small_settings, monkeypatch):
     from tests.support import FakeEmbedder
 
     fake = FakeEmbedder()
-    monkeypatch.setattr(assistant.embedding, "get_embedder", lambda: fake)
+    monkeypatch.setattr(assistant.embedding, "get_embedder", lambda *a, **k: fake)
     monkeypatch.setattr(server, "READ_TIMEOUT_S", 1.0)
     monkeypatch.setattr(assistant.api, "HUNG_CHECK_S", 1.5)  # a check unanswered this long reads as failing
     proxy.slow_s = 2.0

@@ -14,7 +14,7 @@ from tests.support import free_port
 
 def fake_bench(rss=700.0, baseline=True) -> dict:
     r = {
-        "machine": {"cpus": 2, "model_threads": 2, "load_average_start": [0.1, 0.1, 0.1], "load_average_end": [0.2, 0.1, 0.1]},
+        "machine": {"cpus": 2, "load_average_start": [0.1, 0.1, 0.1], "load_average_end": [0.2, 0.1, 0.1]},
         "questions_file": "evals/questions.jsonl",
         "embedding": {"passages": 300, "seconds": 3.0, "passages_per_s": 100.0},
         "indexing": {"passages": 300, "seconds": 3.5, "passages_per_s": 85.7, "embed_phase_passages": 300,

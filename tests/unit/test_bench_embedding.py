@@ -56,21 +56,39 @@ def test_a_small_call_runs_on_one_thread_and_gives_the_same_vectors(embedder):
     assert np.abs(one - two).max() < 1e-5
 
 
-def test_the_converted_model_is_kept_once_and_read_back(tmp_path, embedder):
+def test_the_converted_model_is_kept_once_and_read_back(tmp_path, embedder, monkeypatch):
     """The ONNX conversion is made once into the model cache and read from there by the next process; an
-    unwritable cache still gives a working model (held in memory)."""
+    unwritable cache still gives a working model (held in memory), and leaves no partial file behind."""
     from pathlib import Path
 
+    from assistant import embedding
     from assistant.embedding import Embedder, onnx_model
 
     cached = Path(embedder.model)
     assert cached.is_file() and cached.suffix == ".onnx"
+    graph = onnx_model(Path(embedder.path), tmp_path / "locked" / "sub")  # made here, in a fresh folder
+    assert isinstance(graph, str) and Path(graph).is_file()
+    (tmp_path / "blocked").write_text("a file where the cache folder should be")
+    in_memory = onnx_model(Path(embedder.path), tmp_path / "blocked")
+    assert isinstance(in_memory, bytes) and len(in_memory) > 10_000_000
+    assert not list(tmp_path.glob("**/*.partial"))
+    monkeypatch.setattr(embedding, "export", lambda root: (_ for _ in ()).throw(AssertionError("converted again")))
     again = Embedder(cache_dir=cached.parent)
     assert again.model == embedder.model  # read back, not converted again
-    locked = tmp_path / "locked"
-    locked.write_text("a file where the cache folder should be")
-    graph = onnx_model(Path(embedder.path), locked)
-    assert isinstance(graph, bytes) and len(graph) > 10_000_000
-    in_memory = Embedder(cache_dir=locked)
     text = "Parent-infant teams reach 4-6% of babies who need them."
-    assert np.abs(in_memory.embed_one(text) - embedder.embed_one(text)).max() < 1e-6
+    assert np.abs(Embedder(cache_dir=tmp_path / "locked" / "sub").embed_one(text) - embedder.embed_one(text)).max() < 1e-6
+
+
+def test_a_damaged_conversion_is_made_again(tmp_path, embedder):
+    """A cached file cut short (a full disk, a copy interrupted) does not load: it is converted again, not
+    reported as an onnxruntime traceback at every start."""
+    from pathlib import Path
+
+    from assistant.embedding import Embedder
+
+    damaged = tmp_path / Path(embedder.model).name
+    damaged.write_bytes(Path(embedder.model).read_bytes()[:1_000_000])
+    mended = Embedder(cache_dir=tmp_path)
+    assert mended.model == str(damaged) and damaged.stat().st_size == Path(embedder.model).stat().st_size
+    text = "What barriers do commissioners face?"
+    assert np.abs(mended.embed_one(text) - embedder.embed_one(text)).max() < 1e-6

@@ -89,7 +89,7 @@ def test_start_up_builds_an_index_only_when_a_successful_read_finds_none(setting
 
     built = []
     monkeypatch.setattr(pipeline, "build_index", lambda *a, **k: built.append(k))
-    monkeypatch.setattr(assistant.embedding, "get_embedder", lambda: "embedder")
+    monkeypatch.setattr(assistant.embedding, "get_embedder", lambda *a, **k: "embedder")
     monkeypatch.setattr(api, "Retriever", lambda coll, embedder, s: f"retriever over {coll}")
 
     failing = FailingStore()

@@ -31,7 +31,7 @@ def serve(settings: Settings | None = None, host: str = "127.0.0.1", port: int =
     private_temp_dir()  # exported briefs and Gradio's copies of them go here, and go when the server does
     from assistant.embedding import get_embedder
 
-    get_embedder().threads = max(1, settings.serve_threads)  # several requests at once share 2 cores better this way
+    get_embedder(settings.model_cache_dir).threads = max(1, settings.serve_threads)  # several requests at once share 2 cores better this way
     # With a Chroma server the index is shared: `serve` never builds one (one `pair-assistant index` does), so
     # processes starting together cannot build and prune over each other.
     assistant = EvidenceAssistant.open(settings, build_if_missing=not settings.server_mode, quiet=False)
