@@ -49,7 +49,8 @@ NUMBERED_ENTRY = re.compile(r"^(?:Chapter|Section|Part|Step|Stage|Annex|Appendix
 BACK_SENTENCES = 2  # sentences a lead sentence that points back may bring in before it
 # A sentence that opens by pointing back ("This reflects...", "It found...") reads badly on its own.
 ANAPHORIC_START = re.compile(r"^(?:for (?:a |an |the )?\w+,? (?=(?:this|these|that)\b))?(this|that|these|those|it|its|they|their|such|however|also|both|he|she|here|first|second|third|finally|in addition|the chapter|the report|the review|even so|instead|as a result|despite this|in contrast|by contrast|nonetheless|nevertheless|otherwise|similarly|likewise|meanwhile|yet|in particular|for example|for instance|in turn|elsewhere|later)\b", re.I)
-# Sentences about how a study was done, not what it found: never the answer unless the question asks about methods.
+# Sentences about how a study was done or by whom, not what it found: never the answer unless the question asks
+# about methods.
 PROCESS = re.compile(r"\b(the authors(?!')|this (?:study|paper|article|review|report) (?:aimed|sets out|describes)|were interviewed|"
                      r"interviews? (?:were|was) (?:conducted|carried out|held)|the interviews|participants were|was approved|"
                      r"ethic(?:s|al) approval|the aim of (?:this|the) study|we (?:interviewed|conducted|used|aimed)|"
@@ -216,7 +217,8 @@ def readable(sentence: str, allow_process: bool) -> bool:
 
 
 BIBLIOGRAPHIC = re.compile(r"\b(?:was|were) (?:published|presented|launched|released|laid)\b|\bpublished (?:on|in) \d|"
-                           r"\bpublished in [A-Z][\w ]{2,60} on \d", re.I)
+                           r"\bpublished in [\w ]{2,60} on \d", re.I)
+BIBLIOGRAPHIC_PENALTY = {"named_source": 2.0, "local": 6.0}
 WHEN_ASKED = re.compile(r"\b(when|what year|what date|how old|latest|current|newest)\b", re.I)
 STRONG_DESIGN_BONUS = 2.0
 ENABLER_CUE = re.compile(r"\b(?:enabl\w*|facilitat\w*|help\w*|easier|valued)\b", re.I)
@@ -273,8 +275,10 @@ def score_sentence(c: Candidate, qtok: set[str], idf: dict, default_idf: float, 
         score += DEFINITION_BONUS
     if intent == "evidence" and c.hit.passage.meta.design in STRONG_DESIGNS:
         score += STRONG_DESIGN_BONUS  # "does it work" answers lead with the strongest design
-    if intent == "named_source" and BIBLIOGRAPHIC.search(c.text) and not WHEN_ASKED.search(question):
-        score -= 2.0  # "what does QS133 say?" is answered by what it says, not when it was published
+    if BIBLIOGRAPHIC.search(c.text) and not WHEN_ASKED.search(question):
+        # "what does QS133 say?" is answered by what it says, not when it was published; nor is where a study
+        # appeared the nearest evidence for a local question ("the waiting list at X?")
+        score -= BIBLIOGRAPHIC_PENALTY.get(intent, 0.0)
     return score
 
 
@@ -329,8 +333,6 @@ def candidates(hits: list[Hit], question: str, intent: str, idf: dict, default_i
         lists = list_sentences(hit.passage.text, sentences)
         for c in [Candidate(hit, start, end, sentence) for start, end, sentence in sentences] + lists:
             c.hit = hit
-            if intent == "local" and BIBLIOGRAPHIC.search(c.text):
-                continue  # where a study appeared is no evidence near a local question ("the waiting list at X?")
             if readable(c.text, allow_process or bool(defines and defines(c.text))):
                 c.score = score_sentence(c, words or qtok, idf, default_idf, intent, asked, rank, question, focus, defines)
                 if hit.passage.doc_id in sources:

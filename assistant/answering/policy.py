@@ -144,13 +144,13 @@ INTENT_RULES: tuple[tuple[str, re.Pattern], ...] = (
         r"how much (?:do|does|are|is|will) (?:[\w'-]+ ){0,4}(?:get )?(?:paid|earn)|opening hours|phone number|"
         r"near me|in my area|our local|local provider|referrals?\b.{0,60}\b(?:last|this) (?:year|month|quarter))\b", re.I)),
     ("what_first", re.compile(
-        r"\b(where (?:do|does|should|can|would|might) (?:[\w'-]+ ){1,4}(?:start|begin)|what (?:should|do|must) (?:i|we) do first|first steps?|"
+        r"\b(where (?:do|does|should|can|would|might) (?:i|we|(?:a|an|the|my|our) (?:[\w'-]+ ){0,3}[\w'-]+) (?-i:start|begin)\b(?! for life)|what (?:should|do|must) (?:i|we) do first|first steps?|"
         r"what first|start(?:ing)? point|just been (?:given|handed|asked)|new to (?:this|commissioning)|getting started)\b", re.I)),
     ("comparison", re.compile(r"\b(compare[ds]?|comparison|versus|vs\.?|difference between|better than|rather than|"
                               r"which (?:\w+ ){0,2}(?:works?|is|are|does) (?:better|best))\b", re.I)),
     ("barriers", re.compile(
         r"\b(barriers?|obstacles?|what (?:stops|prevents|holds? back|gets in the way)|get(?:s|ting)? in the way|"
-        r"hold(?:s|ing)? (?:them|us|commissioners) back|challenges?|difficult(?:y|ies)?|struggle|why (?:don't|do not|aren't|are not|won't|doesn't|does not|isn't|is not)|why (?:do|does|are|is) (?:[\w'-]+ ){1,3}(?:not|never)|"
+        r"hold(?:s|ing)? (?:them|us|commissioners) back|challenges?|difficult(?:y|ies)?|struggle|why (?:don't|do not|aren't|are not|won't|doesn't|does not|isn't|is not)|why (?:do|does|are|is) (?:[\w'-]+ ){1,3}(?:not|never)\b(?! (?:work|help|improve))|"
         r"worr(?:y|ies|ied)|concerns?|stopp(?:ing|ed)|lose out|makes? (?:\w+ ){0,3}decide|capability problems?|"
         r"(?:capability|opportunity|motivation) (?:issues?|problems?|barriers?))\b", re.I)),
     ("evidence", re.compile(

@@ -13,6 +13,7 @@ from assistant.answering.composer import (
     TABLE_TALK,
     Said,
     asked_component,
+    candidates,
     compose,
     group_line,
     passage_sentences,
@@ -810,3 +811,22 @@ def test_a_what_first_lead_stops_at_the_cycles_first_stage():
     assert "The understand stage means" in a.text and "The plan stage" not in a.text
     b = answer_for(question, "fact", [cycle])  # any other intent carries on with the passage
     assert "The plan stage" in b.text
+
+
+def test_also_lines_leave_out_the_studys_coding_unless_it_is_asked_about():
+    from assistant.answering.composer import more_evidence
+
+    coding = make_passage("study-tables:0004", "In Table 3 the motivation item is awareness about mental health in infancy "
+                          "among commissioners.")
+    finding = make_passage("survey:0001", "Awareness of infant mental health among commissioners was low in 2021, the "
+                           "survey of mental health staff found.")
+    for question, kept in (("Why is awareness of infant mental health low among commissioners?", {"survey:0001"}),
+                           ("How does Table 3 code awareness of infant mental health?", {"study-tables:0004", "survey:0001"})):
+        r = make_retrieval([(coding, 0.6), (finding, 0.55)], question)
+        cands = candidates(r.hits, question, "fact", IDF, DEFAULT_IDF)
+        assert {c.hit.passage.passage_id for c in more_evidence(r.hits, cands, [], question=question)} == kept
+
+
+def test_a_sentence_opening_with_later_points_back():
+    assert ANAPHORIC_START.match("Later Parent-Infant Foundation counts differ: 49 teams in June 2025.")
+    assert not ANAPHORIC_START.match("Latest counts give 51 teams in December 2025.")

@@ -29,6 +29,9 @@ S = Settings.from_env()
     ("Where should a new perinatal commissioner start?", "what_first"),
     ("Why do commissioners not prioritise babies' mental health?", "barriers"),
     ("Why is infant mental health never on the agenda?", "barriers"),
+    ("Where does Best Start Family Hubs funding go?", "fact"),  # a programme's name, not a person starting
+    ("Where does the Start for Life funding come from?", "fact"),
+    ("Why does video feedback not work for some families?", "evidence"),
     ("What stops commissioners funding parent-infant services?", "barriers"),
     ("Which of those are capability problems?", "barriers"),
     ("Does video feedback actually work?", "evidence"),
@@ -416,7 +419,7 @@ def test_a_source_named_by_its_publisher_is_every_document_of_that_publisher():
         p = make_passage(pid, "x", title=title)
         p.meta.publisher = publisher
         return p
-    ng26 = by("ng26:0000", "Children's attachment", "National Institute for Health and Care Excellence (NICE)")
+    ng26 = by("ng26:0000", "Children's Attachment: recognition, assessment and treatment", "National Institute for Health and Care Excellence (NICE)")
     ph40 = by("ph40:0000", "Social and emotional wellbeing: early years", "National Institute for Health and Care Excellence (NICE)")
     rare = by("rare-jewels:0000", "Rare Jewels: specialised parent-infant relationship teams", "Parent Infant Partnership UK")
     other = by("other:0000", "Who is holding the baby?", "Parent Infant Partnership UK")
@@ -425,4 +428,6 @@ def test_a_source_named_by_its_publisher_is_every_document_of_that_publisher():
     assert policy.named_source_docs(q, hits, policy.named_document(q, hits)) == {"ng26", "ph40"}
     q = "What did the Rare Jewels report recommend?"  # named by its title: that document only
     assert policy.named_source_docs(q, hits, policy.named_document(q, hits)) == {"rare-jewels"}
+    q = "What does the NICE Children's Attachment guideline say about video feedback?"  # publisher and title: the title
+    assert policy.named_source_docs(q, hits, "ng26") == {"ng26"}
     assert policy.named_source_docs("What do teams do?", hits, None) == set()
