@@ -17,6 +17,7 @@ only other our ours out over own same she should so some than them then these th
 very we were what when where which while who whom why would you your yours yourself
 tell know say said says please show give get got want wants need needs like anything something much many
 there's what's whats it's dont don't doesn't isn't
+quite really actually realistically basically honestly though sounds sound seems seem
 """.split())
 
 _TOKEN = re.compile(r"[a-z0-9£%]+(?:[.,][0-9]+)*")

@@ -23,6 +23,9 @@ FOLLOW_UP_OPENERS = re.compile(r"^(and|but|also|so|then|what about|how about|and
 CONTEXT_MARK = " (following on from: "  # joins a follow-up to the earlier question it leans on (condense)
 SELECTION = re.compile(r"^(?:(?:and|so|but) )?(?:which|any) of (?:those|these|them|the above)\b", re.I)  # picks from a list named before
 ANAPHORA = re.compile(r"\b(that|this|it|its|they|them|their|those|these|he|she|such|same)\b", re.I)
+# "Is it still reliable though?", "Does that include dads?": a question about what was just said, whatever its length
+POINTING_OPENER = re.compile(r"^(?:is|are|was|were|does|do|did|can|could|should|would|will|has|have) "
+                             r"(?:it|they|this|that|these|those)\b", re.I)
 
 
 def previous_question(history: list[dict]) -> str | None:
@@ -36,9 +39,10 @@ def previous_question(history: list[dict]) -> str | None:
 
 def is_follow_up(question: str) -> bool:
     """A question that leans on the one before: it opens like a follow-up ("and after April 2026?", "what about
-    dads?", "which of those...") and is short, or it is a pronoun with almost nothing of its own."""
+    dads?", "which of those...", "is it still reliable?") and is short, or it is a pronoun with almost nothing of
+    its own."""
     words = content_words(question)
-    if FOLLOW_UP_OPENERS.match(question.strip()) and len(words) <= 5:
+    if (FOLLOW_UP_OPENERS.match(question.strip()) or POINTING_OPENER.match(question.strip())) and len(words) <= 6:
         return True
     return bool(ANAPHORA.search(question)) and len(words) <= 3
 

@@ -47,3 +47,9 @@ def test_an_amount_with_a_unit_is_one_amount_however_it_is_written():
     assert tokens("£36.5m") == ["£36.5", "million"]
     assert content_words("£900m saving") == ["£900", "million", "saving"]
     assert tokens("a 100m race") == ["100m", "race"]  # only money: no pound sign, no unit read
+
+
+def test_chat_fillers_are_not_topic_words():
+    """"Is it still reliable though? It sounds quite old." was refused: "sounds" and "quite" are words the corpus
+    never uses, and each such word raises the bar for answering."""
+    assert content_words("Is it still reliable though? It sounds quite old, really") == ["still", "reliable", "old"]
