@@ -458,7 +458,8 @@ STUDY_TABLE_2 = re.compile(r"^Table 2 enablers\b")
 # parent-infant relationship?" asks about practice, not the study's enablers)
 ENABLERS_ASKED = re.compile(r"\b(?:enablers?|facilitators?)\b|\bwhat (?:helps?|helped|makes? it easier|made it easier)\b"
                             r"(?=.*\b(?:commission\w*|fund\w*))", re.I)
-GENERAL_ENABLER_WORDS = "enabler enablers facilitator facilitators help helps helped make makes made easier enable enables"
+GENERAL_ENABLER_WORDS = ("enabler enablers facilitator facilitators help helps helped make makes made easier enable enables "
+                         "work rather than instead")  # "rather than the barriers, what makes ... work commissioned?"
 
 
 @lru_cache(maxsize=1)

@@ -312,6 +312,7 @@ def test_general_barrier_questions_are_the_ones_that_name_no_barrier(question, g
     ("What helps mothers with postnatal depression bond with their baby?", False),  # names its own topic
     ("How many barriers and enablers did the commissioner study come up with?", False),  # a count, not the list
     ("What helps the parent-infant relationship?", False),  # practice, not commissioning
+    ("Rather than the barriers, what makes it easier to get parent-infant relationship work commissioned?", True),
 ])
 def test_general_enabler_questions_are_the_ones_that_name_no_enabler(question, general):
     assert policy.general_enabler_question(question) is general
