@@ -48,7 +48,7 @@ WHAT_FIRST_PER_PASSAGE = 2  # a what-first lead: the cycle, then its first stage
 NUMBERED_ENTRY = re.compile(r"^(?:Chapter|Section|Part|Step|Stage|Annex|Appendix|Action Area|Statement|Recommendation|Theme) \d", re.I)
 BACK_SENTENCES = 2  # sentences a lead sentence that points back may bring in before it
 # A sentence that opens by pointing back ("This reflects...", "It found...") reads badly on its own.
-ANAPHORIC_START = re.compile(r"^(?:for (?:a |an |the )?\w+,? (?=(?:this|these|that)\b))?(this|that|these|those|it|its|they|their|such|however|also|both|he|she|here|first|second|third|finally|in addition|the chapter|the report|the review|even so|instead|as a result|despite this|in contrast|by contrast|nonetheless|nevertheless|otherwise|similarly|likewise|meanwhile|yet|in particular|for example|for instance|in turn|elsewhere|later)\b", re.I)
+ANAPHORIC_START = re.compile(r"^(?:for (?:a |an |the )?\w+,? (?=(?:this|these|that)\b))?(this|that|these|those|it|its|they|their|such|however|also|both|he|she|here|first|second|third|finally|in addition|the chapter|the report|the review|even so|instead|as a result|despite this|in contrast|by contrast|nonetheless|nevertheless|otherwise|similarly|likewise|meanwhile|yet|in particular|for example|for instance|in turn|elsewhere|later|within (?:this|that|these|those))\b", re.I)
 # Sentences about how a study was done or by whom, not what it found: never the answer unless the question asks
 # about methods.
 PROCESS = re.compile(r"\b(the authors(?!')|this (?:study|paper|article|review|report) (?:aimed|sets out|describes)|were interviewed|"
@@ -97,7 +97,8 @@ INTENT_CUES = {
                          r"use (?:the|this|a|local)|bring together)\b", re.I),
     "what_first": re.compile(r"\b(start\w*|understand|needs assessment|assess\w*|plan|toolkit|cycle|map\w*|review)\b", re.I),
     "barriers": re.compile(r"\b(barrier\w*|difficult\w*|hard|lack\w*|short[- ]term|concern\w*|worr\w*|uncertain\w*|gap\w*|"
-                           r"not (?:think|know|able)|unable|shortage|no one|nobody|stop\w*|challeng\w*)\b", re.I),
+                           r"not (?:think|know|able)|unable|shortage|no one|nobody|stop\w*|challeng\w*|stigma\w*|put (?:\w+ )?off|"
+                           r"did not (?:always )?know|unaware|reluctan\w*|deter\w*)\b", re.I),
     "evidence": re.compile(r"\b(trial\w*|review\w*|found|find\w*|effect\w*|improv\w*|evidence|certainty|outcome\w*|"
                            r"significant\w*|no difference|rated|rating)\b", re.I),
     "comparison": re.compile(r"\b(than|compared|whereas|while|differ\w*|more|less|both)\b", re.I),
@@ -225,7 +226,7 @@ ENABLER_CUE = re.compile(r"\b(?:enabl\w*|facilitat\w*|help\w*|easier|valued)\b",
 # a sentence about how the study classified a finding ("Table 1 lists ... as a barrier coded to motivation") is
 # about the study's own process: it answers a question about the coding, not "did Covid increase the need?",
 # whose answer is the finding itself; the barrier groups still give the coding (development half: 0.774 -> 0.780)
-TABLE_TALK = re.compile(r"\bTables? [123]\b|\bcoded\b|\bCOM-B\b|\b(?:treats?|reports?|counts?|lists?) (?:\w+ ){0,4}as (?:an? )?(?:barrier|enabler)s?\b", re.I)
+TABLE_TALK = re.compile(r"\bTables? [123]\b|\bcoded\b|\bCOM-B\b|\b(?:treats?|reports?|counts?|lists?|codes?) (?:\w+ ){0,4}as (?:an? )?(?:(?:capability|opportunity|motivation|system[- ]level) )?(?:barrier|enabler|issue|problem)s?\b", re.I)
 CODING_ASKED = re.compile(r"\b(?:tables?|cod(?:e|ed|es|ing)|COM-?B|capability|opportunity|motivation|behaviour change|"
                           r"BCW|TDF|theoretical domains|intervention functions?|policy categor\w*|system[- ]level|N/A)\b", re.I)
 TABLE_TALK_PENALTY = 4.0

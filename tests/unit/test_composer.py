@@ -103,6 +103,7 @@ def test_the_nearest_evidence_for_a_local_question_is_never_where_a_study_was_pu
 def test_a_sentence_about_the_studys_coding_is_table_talk():
     assert TABLE_TALK.search("The study treats both difficulties as barriers to commissioning support.")
     assert TABLE_TALK.search("The study reports these concerns as barriers to commissioning.")
+    assert TABLE_TALK.search("The study treats this lack of understanding as a capability issue.")
     assert TABLE_TALK.search("Table 1 lists the rise in demand as a barrier coded to motivation.")
     assert not TABLE_TALK.search("Commissioners treat infant mental health as a low priority when budgets are tight.")
 
@@ -830,3 +831,4 @@ def test_also_lines_leave_out_the_studys_coding_unless_it_is_asked_about():
 def test_a_sentence_opening_with_later_points_back():
     assert ANAPHORIC_START.match("Later Parent-Infant Foundation counts differ: 49 teams in June 2025.")
     assert not ANAPHORIC_START.match("Latest counts give 51 teams in December 2025.")
+    assert ANAPHORIC_START.match("Within this, the Department for Education will put over half a billion pounds in.")
