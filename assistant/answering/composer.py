@@ -218,7 +218,9 @@ def readable(sentence: str, allow_process: bool) -> bool:
 
 
 BIBLIOGRAPHIC = re.compile(r"\b(?:was|were) (?:published|presented|launched|released|laid)\b|\bpublished (?:on|in) \d|"
-                           r"\bpublished in [\w ]{2,60} on \d", re.I)
+                           r"\bpublished in [\w ]{2,60} on \d|"
+                           rf"\b(?:published|presented|launched|released|laid)\b[^.;]{{0,100}}\bon \d{{1,2}} (?:{'|'.join(MONTHS)})\b",
+                           re.I)
 BIBLIOGRAPHIC_PENALTY = {"named_source": 2.0, "local": 6.0}
 WHEN_ASKED = re.compile(r"\b(when|what year|what date|how old|latest|current|newest)\b", re.I)
 STRONG_DESIGN_BONUS = 2.0

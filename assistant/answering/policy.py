@@ -138,7 +138,7 @@ def looks_non_english(text: str, known_stems=None) -> bool:
 # composer. Tested one by one in tests/unit/test_policy.py.
 INTENT_RULES: tuple[tuple[str, re.Pattern], ...] = (
     ("local", re.compile(
-        r"\b(waiting (?:time|list)s?|wait(?:s|ing)? for|referral criteria|how (?:do|can) (?:i|we) refer|procurement (?:act|law|rules|threshold)|"
+        r"\b(waiting (?:time|list)s?|wait(?:s|ing)? for|referral (?:criteria|route|pathway|process)s?|how (?:do|can) (?:i|we) refer|procurement (?:act|law|rules|threshold)|"
         r"tender(?:ing)? threshold|procurement (?:route|process|regime|option)s?|which procurement|provider selection regime|"
         r"direct[- ]award|agenda for change|pay band|band \d|salary|salaries|pay (?:scale|rate|level|grade)s?|"
         r"how much (?:do|does|are|is|will) (?:[\w'-]+ ){0,4}(?:get )?(?:paid|earn)|opening hours|phone number|"
@@ -154,7 +154,7 @@ INTENT_RULES: tuple[tuple[str, re.Pattern], ...] = (
         r"worr(?:y|ies|ied)|concerns?|stopp(?:ing|ed)|lose out|makes? (?:\w+ ){0,3}decide|capability problems?|"
         r"(?:capability|opportunity|motivation) (?:issues?|problems?|barriers?))\b", re.I)),
     ("evidence", re.compile(
-        r"\b(d(?:o|oes|id) (?:\w+ ){1,5}(?:work|improve|help|reduce|change|increase)|works?\?|evidence|effective(?:ness)?|trials?|"
+        r"\b(d(?:o|oes|id) [\w'-]+ (?:\w+ ){0,4}(?:work|improve|help|reduce|change|increase)|works?\?|evidence|effective(?:ness)?|trials?|"
         r"randomi[sz]ed|systematic review|outcomes?|proven|shown|impact of|evaluations?|gains?)\b", re.I)),
     ("how_to", re.compile(
         r"\b(how (?:do|can|should|could|might) (?:i|we|a commissioner|commissioners|my|our)|how to|what would help|"
@@ -195,17 +195,22 @@ def commissioning_steps_answer(question: str) -> bool:
     return not (PRACTICE_WORDS.search(question) and not about_commissioning)
 
 
+# "What did the Commons committee say about the first 1000 days?": what a source says, even one named only loosely
+SOURCE_SAYS = re.compile(r"\bwhat (?:did|does|do|has|have) (?:the )?[\w'’ -]{3,60}? (?:say|said|recommend\w*|find|found|"
+                         r"conclude\w*|propose\w*|call(?:ed)? for)\b", re.I)
+
+
 def classify_intent(question: str, named_source: bool = False) -> str:
     """The answer plan a question needs (see INTENT_RULES); a question naming a corpus source that matches no
     other rule asks what that source says."""
     for intent, pattern in INTENT_RULES:
         if pattern.search(question):
             return intent
-    return "named_source" if named_source else "fact"
+    return "named_source" if named_source or SOURCE_SAYS.search(question) else "fact"
 
 
 # -- what the evidence does not cover (scope) --------------------------------------------------------------
-PLACE_WORDS = re.compile(r"\b(?:in|at|near|across) ((?:[A-Z][a-z]+)(?:[ -](?:[A-Z][a-z]+|upon|on|under))*)")
+PLACE_WORDS = re.compile(r"\b(?:in|into|at|near|across) ((?:[A-Z][a-z]+)(?:[ -](?:[A-Z][a-z]+|upon|on|under))*)")
 JOINING = frozenset(("upon", "on", "under"))
 NOT_PLACES = frozenset("England UK Britain Scotland Wales Ireland NHS ICB ICBs ICS Family Hubs Start Life Best "
                        "Parliament Government Covid What How Which Who When Where Why Is Are Do Does Can The A An I My Our".split()) | frozenset(MONTHS)

@@ -91,6 +91,14 @@ def test_fragments_and_process_sentences_are_not_answers():
     assert not readable("The authors' affiliations include Population Health Sciences at Newcastle University.", False)
 
 
+def test_when_and_where_a_report_appeared_is_bibliographic():
+    from assistant.answering.composer import BIBLIOGRAPHIC
+
+    assert BIBLIOGRAPHIC.search("The Committee published First 1000 Days: a renewed focus on 22 January 2026.")
+    assert BIBLIOGRAPHIC.search("The Committee launched a new inquiry into the first 1000 days of life on 21 March 2025.")
+    assert not BIBLIOGRAPHIC.search("The review found that 42% of areas had no provision on 1 April 2019 rules.")
+
+
 def test_the_nearest_evidence_for_a_local_question_is_never_where_a_study_was_published():
     study = make_passage("study:0000", "The study by four authors was published in BMC Health Services Research on 2 August "
                          "2025 about the Oxford service. Only 52% of local services accepted referrals for babies under two.")
