@@ -49,7 +49,7 @@ def test_question_set_format():
 def test_answer_facts_exist_somewhere_in_the_corpus():
     """A fact no document contains can never be found: that would be a broken question, not a retrieval miss."""
     text = " ".join(" ".join(p.read_text("utf-8").lower().split()) for p in discover(CORPUS))
-    for name in ("questions.jsonl", "questions_fresh.jsonl"):
+    for name in ("questions.jsonl", "questions_fresh.jsonl", "questions_fresh2.jsonl"):
         for n, obj in read_jsonl(ROOT / "evals" / name):
             for fact in obj.get("facts", []) + obj.get("points", []):
                 assert any(" ".join(s.lower().split()) in text for s in fact), f"{name} line {n}: {fact} is in no document"
@@ -83,3 +83,12 @@ def test_statement_sets_do_not_share_text():
     for t in train:
         w = words(t)
         assert all(len(w & v) / len(w | v) <= 0.45 for v in test_words), t
+
+
+def test_the_second_fresh_set_is_all_held_out_and_well_formed():
+    items = [validate_question_item(obj, "questions", n) for n, obj in read_jsonl(ROOT / "evals" / "questions_fresh2.jsonl")]
+    assert len(items) == 40 and len({it["id"] for it in items}) == 40
+    assert {it["split"] for it in items} == {"heldout"}  # nothing is tuned on it
+    for it in items:
+        assert (it["scope"] == "out") == (not it["answerable"])
+        assert (1 <= len(it["points"]) <= 3) if it["answerable"] else it["points"] == []
