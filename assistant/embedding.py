@@ -140,10 +140,6 @@ class Embedder:
 
         self.path = path or model_path()
         root = Path(self.path)
-        if cache_dir is None:
-            from assistant.settings import Settings
-
-            cache_dir = Settings.from_env().model_cache_dir
         self._ort = onnxruntime
         self.threads = threads or os.cpu_count() or 1  # for calls beyond SMALL_CALL (``serve`` sets its own)
         self.tokenizer = Tokenizer.from_file(str(root / "tokenizer.json"))
@@ -152,22 +148,23 @@ class Embedder:
         self.name = MODEL_NAME
         self._sessions: dict[int, object] = {}
         self._lock = threading.Lock()
-        self.model = onnx_model(root, Path(cache_dir))
-        try:
-            self._small = self.session_for(0)
-        except Exception as e:  # noqa: BLE001 - onnxruntime raises its own types for a damaged graph
-            if isinstance(self.model, bytes):
-                raise AssistantError(f"the embedding model could not be loaded after converting it ({e})") from None
-            damaged = self.model
-            log.warning("the converted embedding model %s does not load (%s); converting it again", damaged, e)
-            self.model = onnx_model(root, Path(cache_dir), fresh=True)
+        self._load(root, model_cache_dir(cache_dir))
+
+    def _load(self, root: Path, cache_dir: Path) -> None:
+        """The cached conversion, or a new one; a cached file that does not load (cut short by a full disk or a
+        power cut) is converted again once, and an error names the file if that fails too."""
+        for fresh in (False, True):
+            self.model = onnx_model(root, cache_dir, fresh=fresh)
             self._sessions.clear()
             try:
                 self._small = self.session_for(0)
-            except Exception as again:  # noqa: BLE001
-                raise AssistantError(f"the embedding model in {self.model if isinstance(self.model, str) else cache_dir} "
-                                     f"does not load ({again}); delete it and run again, or set "
-                                     "ASSISTANT_MODEL_CACHE to another folder") from None
+                return
+            except Exception as e:  # noqa: BLE001 - onnxruntime raises its own types for a damaged graph
+                where = self.model if isinstance(self.model, str) else "memory"
+                if fresh or where == "memory":
+                    raise AssistantError(f"the embedding model in {where} does not load ({e}); delete it and run "
+                                         "again, or set ASSISTANT_MODEL_CACHE to another folder") from None
+                log.warning("the converted embedding model %s does not load (%s); converting it again", where, e)
 
     def _session(self, threads: int):
         options = self._ort.SessionOptions()
@@ -221,13 +218,18 @@ class Embedder:
         return self._encode([text])[0]
 
 
+def model_cache_dir(cache_dir: Path | None = None) -> Path:
+    """``cache_dir``, or the model cache the environment's settings name."""
+    if cache_dir is not None:
+        return Path(cache_dir)
+    from assistant.settings import Settings
+
+    return Settings.from_env().model_cache_dir
+
+
 def get_embedder(cache_dir: Path | None = None) -> Embedder:
     """The process's embedder; ``cache_dir`` is the settings' model cache (None: the environment's settings)."""
-    if cache_dir is None:
-        from assistant.settings import Settings
-
-        cache_dir = Settings.from_env().model_cache_dir
-    return _embedder(Path(cache_dir))
+    return _embedder(model_cache_dir(cache_dir))
 
 
 @lru_cache(maxsize=2)

@@ -232,6 +232,12 @@ TABLE_TALK = re.compile(r"\bTables? [123]\b|\bcoded\b|\bCOM-B\b|\b(?:treats?|rep
 CODING_ASKED = re.compile(r"\b(?:tables?|cod(?:e|ed|es|ing)|COM-?B|capability|opportunity|motivation|behaviour change|"
                           r"BCW|TDF|theoretical domains|intervention functions?|policy categor\w*|system[- ]level|N/A)\b", re.I)
 TABLE_TALK_PENALTY = 4.0
+
+
+def about_coding(text: str, question: str) -> bool:
+    """A sentence about how the study coded a finding, when the question does not ask about the coding: it scores
+    lower as a lead and is never an "Also" line."""
+    return bool(TABLE_TALK.search(text)) and not CODING_ASKED.search(question)
 # "What is infant mental health?", "What does COM-B mean?" (policy.asked_term): answered first by a sentence that
 # defines the term, not by the one that mentions it most ("some commissioners did not think about infant mental health")
 DEFINES = re.compile(r"\b(?:defin\w*|means|refers? to|stands? for|is described as|explains)\b", re.I)
@@ -272,7 +278,7 @@ def score_sentence(c: Candidate, qtok: set[str], idf: dict, default_idf: float, 
             score -= 0.8  # a figure for another year is not the answer to this one
     if ANAPHORIC_START.match(c.text):
         score -= 1.5
-    if TABLE_TALK.search(c.text) and not CODING_ASKED.search(question):
+    if about_coding(c.text, question):
         score -= TABLE_TALK_PENALTY
     if defines is not None and defines(c.text):
         score += DEFINITION_BONUS
@@ -603,13 +609,12 @@ def more_evidence(hits: list[Hit], cands: list[Candidate], used: list[Candidate]
     """One sentence from each passage the lead and groups did not use yet (that ``may_cite`` allows), best
     passages first: the rest of what the retrieved evidence says; never one about the study's own coding ("In
     Table 3 the motivation item is ...") unless the coding is asked about. Adds what it returns to ``used``."""
-    coding_asked = bool(CODING_ASKED.search(question))
     out = []
     for hit in hits:
         if any(u.hit is hit for u in used) or not may_cite(hit):
             continue
         best = next((c for c in cands if c.hit is hit and c.overlap >= MORE_MIN_OVERLAP and topical(c) >= MORE_MIN_WEIGHT
-                     and not ANAPHORIC_START.match(c.text) and (coding_asked or not TABLE_TALK.search(c.text))
+                     and not ANAPHORIC_START.match(c.text) and not about_coding(c.text, question)
                      and not any(_similar(c.text, u.text) for u in used)), None)  # a line on its own: no "It found..."
         if best is not None:  # a passage whose sentences share nothing with the question adds nothing to the answer
             used.append(best)

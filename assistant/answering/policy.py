@@ -21,6 +21,7 @@ The rules, in the order they apply (the empty-question and length checks are in 
 
 from __future__ import annotations
 
+import dataclasses
 import re
 from functools import lru_cache
 
@@ -380,9 +381,8 @@ def named_source_docs(question: str, hits, named: str | None) -> set[str]:
     meta = next((h.passage.meta for h in hits if named and h.passage.doc_id == named), None)
     if meta is None:
         return set()
-    asked = capitalised(question[1:]) - NOT_PLACES
-    by_title = len(asked & (capitalised(meta.title) - NOT_PLACES)) >= 2 or asked & title_initials(meta.title)
-    if by_title or not asked & capitalised(meta.publisher):
+    by_title = title_named(question, [h for h in hits if h.passage.doc_id == named][:1]) == named
+    if by_title or not (capitalised(question[1:]) - NOT_PLACES) & capitalised(meta.publisher):
         return {named}
     return {named} | {h.passage.doc_id for h in hits if h.passage.meta.publisher == meta.publisher}
 
@@ -545,8 +545,7 @@ def plan_hits(intent: str, question: str, retrieval: Retrieval, retriever, s: Se
         for item, query in case_queries(question):
             if any(h.passage.com_b.item == item and h.passage.com_b.relation == "evidence_against" for h in hits[:1]):
                 # the best hit is already that evidence: one passage per item, and it leads with the others
-                hits[0] = _Hit(hits[0].passage, hits[0].score, hits[0].fused, hits[0].bm25, planned=hits[0].planned,
-                               overview=hits[0].overview, leads=True)
+                hits[0] = dataclasses.replace(hits[0], leads=True)
                 continue
             for h in retriever.search(query, s.k * 4, filters).hits:
                 p = h.passage

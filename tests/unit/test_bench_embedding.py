@@ -77,6 +77,9 @@ def test_the_converted_model_is_kept_once_and_read_back(tmp_path, embedder, monk
     assert again.model == embedder.model  # read back, not converted again
     text = "Parent-infant teams reach 4-6% of babies who need them."
     assert np.abs(Embedder(cache_dir=tmp_path / "locked" / "sub").embed_one(text) - embedder.embed_one(text)).max() < 1e-6
+    monkeypatch.undo()  # an unwritable cache converts in memory and still answers
+    held = Embedder(cache_dir=tmp_path / "blocked")
+    assert isinstance(held.model, bytes) and np.abs(held.embed_one(text) - embedder.embed_one(text)).max() < 1e-6
 
 
 def test_a_damaged_conversion_is_made_again(tmp_path, embedder):
