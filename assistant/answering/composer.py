@@ -511,8 +511,10 @@ def barrier_groups(hits: list[Hit], cands: list[Candidate], used: list[Candidate
     return out
 
 
-def named_items(hits: list[Hit], relations: tuple[str, ...]) -> list[tuple[Hit, object]]:
-    """Each catalogue item the cited passages' tags report (first passage per item), in citation order."""
+def named_items(hits: list[Hit], relations: tuple[str, ...], component: str | None = None) -> list[tuple[Hit, object]]:
+    """Each catalogue item the cited passages' tags report (first passage per item), in citation order; only the
+    items of ``component`` when one is asked ("which of those are capability problems?": a Table 1 passage whose
+    primary row is capability also quotes motivation and system-level rows)."""
     seen, out = set(), []
     for hit in hits:
         tag = hit.passage.com_b
@@ -522,7 +524,7 @@ def named_items(hits: list[Hit], relations: tuple[str, ...]) -> list[tuple[Hit, 
         primary = by_id().get(tag.item)
         others = [i for i in tag.items[1:] if primary and i in by_id() and by_id()[i].polarity == primary.polarity]
         for item_id in [tag.item, *others]:
-            if item_id in by_id() and item_id not in seen:
+            if item_id in by_id() and item_id not in seen and component in (None, by_id()[item_id].component):
                 seen.add(item_id)
                 out.append((hit, by_id()[item_id]))
     return out
@@ -771,6 +773,9 @@ def compose(question: str, intent: str, hits: list[Hit], idf: dict, default_idf:
     own = [c for c in cands if not (c.hit.planned and not c.hit.overview and intent in ("barriers", "how_to"))]
     # ...except the evidence a how-to about making the case was planned for: that evidence is the answer
     own = [c for c in cands if c.hit.leads] or own
+    if asked:  # "which of those are capability problems?": the lead too speaks of that component, when anything does
+        own = ([c for c in own if in_component(c.hit.passage.com_b, asked)]
+               or [c for c in cands if in_component(c.hit.passage.com_b, asked)] or own)
     picked = pick_lead(own or cands, max_cited - len(table_hits))
     if intent == "evidence":  # "does it work": the strongest design speaks first (hits come in that order)
         rank = {id(h): i for i, h in enumerate(hits)}
@@ -790,7 +795,7 @@ def compose(question: str, intent: str, hits: list[Hit], idf: dict, default_idf:
         return id(hit) in ids or len(ids) < max_cited
 
     barriers_named = []
-    for hit, item in named_items(linked, ("reports_barrier",)) if intent == "barriers" and not table else []:
+    for hit, item in named_items(linked, ("reports_barrier",), asked) if intent == "barriers" and not table else []:
         if may_cite(hit):
             barriers_named.append((hit, item))
             cited_hits.append(hit)

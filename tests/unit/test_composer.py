@@ -840,3 +840,31 @@ def test_a_sentence_opening_with_later_points_back():
     assert ANAPHORIC_START.match("Later Parent-Infant Foundation counts differ: 49 teams in June 2025.")
     assert not ANAPHORIC_START.match("Latest counts give 51 teams in December 2025.")
     assert ANAPHORIC_START.match("Within this, the Department for Education will put over half a billion pounds in.")
+
+
+def test_a_component_question_names_only_that_components_items_of_a_table_passage():
+    import dataclasses
+
+    from assistant.answering.composer import named_items
+
+    tag = make_tag(by_id()["b-unsure-who-can-support"], "reports_barrier", 0.7)
+    tag = dataclasses.replace(tag, items=["b-unsure-who-can-support", "b-infants-not-considered",
+                                        "b-no-dedicated-commissioning", "b-hard-to-show-impact"])
+    table = make_passage("study-tables:0001", "| Theme | Barrier | COM-B |", doc_type="study", com_b=tag)
+    hits = make_retrieval([(table, 0.7)]).hits
+    everything = [item.id for _, item in named_items(hits, ("reports_barrier",))]
+    assert everything == ["b-unsure-who-can-support", "b-infants-not-considered", "b-no-dedicated-commissioning",
+                          "b-hard-to-show-impact"]
+    capability = [item.id for _, item in named_items(hits, ("reports_barrier",), "capability")]
+    assert capability == ["b-unsure-who-can-support", "b-hard-to-show-impact"]
+    assert [item.id for _, item in named_items(hits, ("reports_barrier",), "not_individual")] == ["b-no-dedicated-commissioning"]
+
+
+def test_a_component_question_leads_from_a_passage_of_that_component():
+    system = make_passage("icb:0001", "Integrated care boards hold the NHS budget and decide which capability problems "
+                          "and services to fund in their area.", doc_type="guidance",
+                          com_b=make_tag(by_id()["b-no-dedicated-commissioning"], "evidence_against", 0.6))
+    question = "Which of those are capability problems (following on from: What stops integrated care boards funding this)?"
+    a = answer_for(question, "barriers", [system, IMPACT])
+    lead = dict(a.parts)["lead"]
+    assert lead.startswith("Commissioners found it hard to show the impact") and "Integrated care boards" not in lead
