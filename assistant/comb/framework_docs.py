@@ -105,7 +105,7 @@ def policies_doc() -> str:
                "Fiscal measures, regulation and legislation are mostly set nationally, although a commissioner can still "
                "use them indirectly, for example through how a grant or contract is structured.\n")
     out.append(f"## Source and citation\n\nMichie S, Atkins L, West R. The Behaviour Change Wheel: A Guide to Designing "
-               f"Interventions. Silverback Publishing, 2014, Table 2.9 (as summarised in the project's source notes). Definitions "
+               f"Interventions. Silverback Publishing, 2014, Table 2.9. Definitions "
                f"from Michie, van Stralen and West, Implementation Science 2011;6:42, {BCW_URL}.\n")
     return "\n".join(out)
 

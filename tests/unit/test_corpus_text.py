@@ -14,7 +14,7 @@ from tests.support import ROOT
 PROCESS_WORDS = re.compile(
     r"\b(this corpus|the corpus|the project|project's|source notes|reference notes|our notes|the notes|search tool|"
     r"sources folder|pages? (?:we )?read|as read here|for this summary|for this document|stored (?:public )?pages?|"
-    r"the writers?|we read|was not read|were not read|not read in|"
+    r"the writers?|we read|(?:was|were) (?:not )?read\b(?! out)|not read in|when the copy|"
     r"(?:this|the) assistant(?! (?:psychologists?|directors?|practitioners?|managers?|heads?)))\b", re.I)
 
 
@@ -30,7 +30,8 @@ def test_no_passage_describes_how_the_corpus_was_made():
 
 
 @pytest.mark.parametrize("text", ["These facts come from the project's source notes.", "The pages read did not say.",
-                                  "This corpus has no figure for it.", "For this assistant the behaviour is commissioning."])
+                                  "This corpus has no figure for it.", "For this assistant the behaviour is commissioning.",
+                                  "The page counted 46 teams when the copy was read.", "Abstracts only were read."])
 def test_the_process_check_catches_process_notes(text):
     assert PROCESS_WORDS.search(text)
 
