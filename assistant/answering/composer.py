@@ -238,6 +238,18 @@ def about_coding(text: str, question: str) -> bool:
     """A sentence about how the study coded a finding, when the question does not ask about the coding: it scores
     lower as a lead and is never an "Also" line."""
     return bool(TABLE_TALK.search(text)) and not CODING_ASKED.search(question)
+# "Action Area 3 ... starts on page 82 of the report", "Chapter 3 ... is the part written most directly for
+# commissioners": where something sits in a document, not what it says; no part of an answer unless the question
+# asks where to look
+LOCATES_ONLY = re.compile(r"\b(?:starts|begins) on page \d+|\bis the part (?:of [^.]{0,60})?(?:written|aimed)\b", re.I)
+WHERE_ASKED = re.compile(r"\b(?:pages?|where in|which (?:part|chapter|section))\b", re.I)
+
+
+def only_locates(text: str, question: str) -> bool:
+    """A sentence that says where something is in a document, when the question does not ask where to look."""
+    return bool(LOCATES_ONLY.search(text)) and not WHERE_ASKED.search(question)
+
+
 # "What is infant mental health?", "What does COM-B mean?" (policy.asked_term): answered first by a sentence that
 # defines the term, not by the one that mentions it most ("some commissioners did not think about infant mental health")
 DEFINES = re.compile(r"\b(?:defin\w*|means|refers? to|stands? for|is described as|explains)\b", re.I)
@@ -278,7 +290,7 @@ def score_sentence(c: Candidate, qtok: set[str], idf: dict, default_idf: float, 
             score -= 0.8  # a figure for another year is not the answer to this one
     if ANAPHORIC_START.match(c.text):
         score -= 1.5
-    if about_coding(c.text, question):
+    if about_coding(c.text, question) or only_locates(c.text, question):
         score -= TABLE_TALK_PENALTY
     if defines is not None and defines(c.text):
         score += DEFINITION_BONUS
@@ -469,7 +481,8 @@ def follow_up_topic(question: str) -> frozenset[str]:
 
 
 def barrier_groups(hits: list[Hit], cands: list[Candidate], used: list[Candidate],
-                   may_cite=lambda hit: True, topic: frozenset[str] = frozenset()) -> list[tuple[str, list[Candidate]]]:
+                   may_cite=lambda hit: True, topic: frozenset[str] = frozenset(),
+                   question: str = "") -> list[tuple[str, list[Candidate]]]:
     """Cited passages under the catalogue item their tag links (up to three items, most supported first), each
     with its best sentence not already in the lead (from a passage ``may_cite`` allows), added to ``used``.
     A group quotes only a passage the lead already cites or one the intent's plan brought in for its item: a
@@ -487,6 +500,7 @@ def barrier_groups(hits: list[Hit], cands: list[Candidate], used: list[Candidate
         item = by_id()[item_id]
         item_words = set(tokens(" ".join([item.label, item.text, item.study_wording, *item.said])))
         fresh = [c for c in cands if c.hit in members and may_cite(c.hit) and not ANAPHORIC_START.match(c.text)
+                 and not only_locates(c.text, question)
                  and not any(_similar(c.text, u.text) for u in used)
                  and (c.hit.planned or any(u.hit is c.hit for u in used))
                  and (not topic or topic & set(tokens(c.text)))]
@@ -617,6 +631,7 @@ def more_evidence(hits: list[Hit], cands: list[Candidate], used: list[Candidate]
             continue
         best = next((c for c in cands if c.hit is hit and c.overlap >= MORE_MIN_OVERLAP and topical(c) >= MORE_MIN_WEIGHT
                      and not ANAPHORIC_START.match(c.text) and not about_coding(c.text, question)
+                     and not only_locates(c.text, question)
                      and not any(_similar(c.text, u.text) for u in used)), None)  # a line on its own: no "It found..."
         if best is not None:  # a passage whose sentences share nothing with the question adds nothing to the answer
             used.append(best)
@@ -800,7 +815,7 @@ def compose(question: str, intent: str, hits: list[Hit], idf: dict, default_idf:
             barriers_named.append((hit, item))
             cited_hits.append(hit)
 
-    groups = (barrier_groups(linked, cands, used, may_cite, follow_up_topic(question))
+    groups = (barrier_groups(linked, cands, used, may_cite, follow_up_topic(question), question)
               if intent in ("how_to", "barriers", "evidence", "what_first") and not table else [])
     more = more_evidence(hits, cands, used, may_cite, question) + key_figure(cands, used, lead)
     # the passages barriers are named from come first in the text, so they are numbered first: a table row's

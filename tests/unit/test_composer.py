@@ -868,3 +868,21 @@ def test_a_component_question_leads_from_a_passage_of_that_component():
     a = answer_for(question, "barriers", [system, IMPACT])
     lead = dict(a.parts)["lead"]
     assert lead.startswith("Commissioners found it hard to show the impact") and "Integrated care boards" not in lead
+
+
+def test_where_a_section_sits_in_a_report_is_never_an_answer_line_unless_asked():
+    """'Action Area 3 ... starts on page 82 of the report' says where to look, not what the report says."""
+    from assistant.answering.composer import only_locates
+
+    vision = make_passage("vision-2021:0003", "Action Area 3 of the 2021 vision, the information families need, starts "
+                          "on page 82 of the report.", title="The Best Start for Life vision", year=2021, doc_type="guidance")
+    hubs = make_passage("hubs-2025:0002", "Family hubs give families information on parent-infant support in one place.",
+                        title="Family Hubs guide", year=2025, doc_type="guidance")
+    question = "What information do family hubs give families about parent-infant support?"
+    r = make_retrieval([(hubs, 0.7), (vision, 0.69)], question)
+    a = compose(question, "fact", r.hits, IDF, DEFAULT_IDF, [], {})
+    assert "one place" in a.text and "page 82" not in a.text
+    assert only_locates(vision.text, question)
+    assert not only_locates(vision.text, "Which page of the vision covers information for families?")
+    assert only_locates("Chapter 3 of the toolkit (2019) is the part written most directly for commissioners.", question)
+    assert not only_locates(hubs.text, question)
