@@ -267,6 +267,14 @@ def defining(term: str | None):
     def defines(text: str) -> bool:
         return bool(DEFINES.search(text)) and len(words & set(tokens(text))) * 2 > len(words)
     return defines
+# "What's in the December guidance?", "What does the toolkit cover?": answered by the sentence that says what the
+# document contains ("the guidance contains four things: ..."), which is long and so scores low on shared words
+CONTENTS_ASKED = re.compile(r"\bwhat(?:'s|’s| is| was)? (?:actually |really )?in (?:the|this|that|it)\b|"
+                            r"\bwhat (?:does|do|did) [\w'’ -]{2,80}? (?:contain|cover|include)\b", re.I)
+STATES_CONTENTS = re.compile(r"\b(?:contains?|covers?|includes?|is made up of|(?:has|have) (?:\w+ ){0,2}(?:sections|parts|chapters))\b", re.I)
+CONTENTS_BONUS = 3.0
+
+
 FOCUS_WEIGHT = 3.0  # a follow-up's own words ("what about dads?") count this much more than the earlier question's
 
 
@@ -294,6 +302,8 @@ def score_sentence(c: Candidate, qtok: set[str], idf: dict, default_idf: float, 
         score -= TABLE_TALK_PENALTY
     if defines is not None and defines(c.text):
         score += DEFINITION_BONUS
+    if CONTENTS_ASKED.search(question) and STATES_CONTENTS.search(c.text):
+        score += CONTENTS_BONUS
     if intent == "evidence" and c.hit.passage.meta.design in STRONG_DESIGNS:
         score += STRONG_DESIGN_BONUS  # "does it work" answers lead with the strongest design
     if BIBLIOGRAPHIC.search(c.text) and not WHEN_ASKED.search(question):

@@ -886,3 +886,20 @@ def test_where_a_section_sits_in_a_report_is_never_an_answer_line_unless_asked()
     assert not only_locates(vision.text, "Which page of the vision covers information for families?")
     assert only_locates("Chapter 3 of the toolkit (2019) is the part written most directly for commissioners.", question)
     assert not only_locates(hubs.text, question)
+
+
+def test_what_is_in_a_document_is_answered_by_the_sentence_saying_what_it_contains():
+    """A long list sentence ('the guidance contains four things: ...') shares few words per word with the question;
+    for 'what's in X?' it is still the answer, not a blog's one-line description of X."""
+    guide = make_passage("hubs-guide-2025:0000",
+                         "The Centre for Young Lives described the December guidance as the first guidance for the new hub "
+                         "network. According to the summary, the guidance contains four things: a framework for choosing "
+                         "hub sites with priority for disadvantaged families; an outline of the core services each hub should "
+                         "offer; rules on branding and naming; and information on local plans and how they relate to funding.",
+                         title="Best Start Family Hubs guidance", year=2025, doc_type="guidance")
+    question = "What's actually in the Best Start Family Hubs guidance that came out in December?"
+    r = make_retrieval([(guide, 0.7)], question)
+    a = compose(question, "named_source", r.hits, IDF, DEFAULT_IDF, [], {})
+    assert "framework for choosing hub sites" in a.text
+    assert "Centre for Young Lives" not in a.text or \
+        a.text.index("framework for choosing hub sites") < a.text.index("Centre for Young Lives")
