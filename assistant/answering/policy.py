@@ -413,7 +413,8 @@ GENERAL_BARRIER_WORDS = (
     "issues block blocks hold holding back commission commissions commissioner commissioners commissioning fund funds "
     "funding service services parent infant parent-infant pair relationship relationships team teams say said tell "
     "told report reported reports find found study north east cumbria england local area areas capability opportunity "
-    "motivation those these them they their this behaviour behavioural individual level system following")
+    "motivation those these them they their this behaviour behavioural individual level system following "
+    "propose proposes proposed recommend recommends recommended suggest suggests suggested")
 
 
 @lru_cache(maxsize=1)

@@ -302,6 +302,7 @@ def test_a_store_that_fails_for_a_moment_never_costs_the_version_being_served():
     ("What gets in the way of commissioning these services?", True),
     ("What stops commissioners funding PAIR services?", True),
     ("Which of those are capability problems (following on from: What are the barriers?)?", True),
+    ("What does the study propose for the motivation barriers?", True),  # answered from Table 1's motivation rows
     ("What did commissioners say about short-term funding?", False),
     ("Why don't CAMHS see babies?", False),
 ])
