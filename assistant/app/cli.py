@@ -260,7 +260,7 @@ def format_answer(answer) -> str:
     """The human form: the question (and how a follow-up was understood), the answer, then each source with
     its place, link, evidence strength and COM-B link in plain words. Scores stay in --json."""
     from assistant.answering.composer import short_source, without_escapes
-    from assistant.comb.catalogue import describe
+    from assistant.comb.catalogue import also_lists, describe
 
     lines = [f"Q: {answer.question}"]
     if answer.standalone_question and answer.standalone_question != answer.question:
@@ -275,6 +275,9 @@ def format_answer(answer) -> str:
         words = describe(c.com_b)
         if words:
             lines.append(f"    {words[0]}")
+        also = also_lists(c.com_b)  # a table passage cited for another of its rows: the card says so too
+        if also:
+            lines.append(f"    {also}")
         if c.superseded_by:
             lines.append(f"    superseded by: {c.superseded_by_title or c.superseded_by}")
     return "\n".join(lines) + "\n"

@@ -903,3 +903,19 @@ def test_what_is_in_a_document_is_answered_by_the_sentence_saying_what_it_contai
     assert "framework for choosing hub sites" in a.text
     assert "Centre for Young Lives" not in a.text or \
         a.text.index("framework for choosing hub sites") < a.text.index("Centre for Young Lives")
+
+
+def test_the_terminal_form_says_what_else_a_cited_table_passage_lists():
+    """A Table 1 passage cited for its motivation row carries a capability row as its primary tag: the CLI, like
+    the chat card, names the other rows, so the label does not read as the reason it is cited."""
+    from assistant.app.cli import format_answer
+    from assistant.models import Answer
+
+    tag = make_tag(by_id()["b-unsure-who-can-support"], "reports_barrier", 0.9)
+    tag.items = ["b-unsure-who-can-support", "b-infants-not-considered"]
+    table = make_passage("study-table-1:0001", "Table 1 barriers: not able to think who could support; many did not "
+                         "think about infant mental health.", doc_type="study", com_b=tag)
+    citation = Citation.from_passage(table, 1, 0.7)
+    shown = format_answer(Answer(question="q?", answer="See [1].", abstained=False, citations=[citation], timings_ms={}))
+    assert "Barrier: unsure who in the workforce can support" in shown
+    assert "This table also lists: infant mental health not on commissioners' minds (barrier)" in shown
