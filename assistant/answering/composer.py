@@ -231,13 +231,14 @@ ENABLER_CUE = re.compile(r"\b(?:enabl\w*|facilitat\w*|help\w*|easier|valued)\b",
 TABLE_TALK = re.compile(r"\bTables? [123]\b|\bcoded\b|\bCOM-B\b|\b(?:treats?|reports?|counts?|lists?|codes?) (?:\w+ ){0,4}as (?:an? )?(?:(?:capability|opportunity|motivation|system[- ]level) )?(?:barrier|enabler|issue|problem)s?\b", re.I)
 CODING_ASKED = re.compile(r"\b(?:tables?|cod(?:e|ed|es|ing)|COM-?B|capability|opportunity|motivation|behaviour change|"
                           r"BCW|TDF|theoretical domains|intervention functions?|policy categor\w*|system[- ]level|N/A)\b", re.I)
-TABLE_TALK_PENALTY = 4.0
+ASIDE_PENALTY = 4.0  # a sentence aside from the question (``aside``): far down the lead's order, never an Also line
 
 
 def about_coding(text: str, question: str) -> bool:
-    """A sentence about how the study coded a finding, when the question does not ask about the coding: it scores
-    lower as a lead and is never an "Also" line."""
+    """A sentence about how the study coded a finding, when the question does not ask about the coding (``aside``)."""
     return bool(TABLE_TALK.search(text)) and not CODING_ASKED.search(question)
+
+
 # "Action Area 3 ... starts on page 82 of the report", "Chapter 3 ... is the part written most directly for
 # commissioners": where something sits in a document, not what it says; no part of an answer unless the question
 # asks where to look
@@ -248,6 +249,12 @@ WHERE_ASKED = re.compile(r"\b(?:pages?|where in|which (?:part|chapter|section))\
 def only_locates(text: str, question: str) -> bool:
     """A sentence that says where something is in a document, when the question does not ask where to look."""
     return bool(LOCATES_ONLY.search(text)) and not WHERE_ASKED.search(question)
+
+
+def aside(text: str, question: str) -> bool:
+    """A sentence beside the question's point: how the study coded a finding, or where something sits in a
+    document, when the question asks neither. The lead scores it low and the Also lines never quote it."""
+    return about_coding(text, question) or only_locates(text, question)
 
 
 # "What is infant mental health?", "What does COM-B mean?" (policy.asked_term): answered first by a sentence that
@@ -298,8 +305,8 @@ def score_sentence(c: Candidate, qtok: set[str], idf: dict, default_idf: float, 
             score -= 0.8  # a figure for another year is not the answer to this one
     if ANAPHORIC_START.match(c.text):
         score -= 1.5
-    if about_coding(c.text, question) or only_locates(c.text, question):
-        score -= TABLE_TALK_PENALTY
+    if aside(c.text, question):
+        score -= ASIDE_PENALTY
     if defines is not None and defines(c.text):
         score += DEFINITION_BONUS
     if CONTENTS_ASKED.search(question) and STATES_CONTENTS.search(c.text):
@@ -640,8 +647,7 @@ def more_evidence(hits: list[Hit], cands: list[Candidate], used: list[Candidate]
         if any(u.hit is hit for u in used) or not may_cite(hit):
             continue
         best = next((c for c in cands if c.hit is hit and c.overlap >= MORE_MIN_OVERLAP and topical(c) >= MORE_MIN_WEIGHT
-                     and not ANAPHORIC_START.match(c.text) and not about_coding(c.text, question)
-                     and not only_locates(c.text, question)
+                     and not ANAPHORIC_START.match(c.text) and not aside(c.text, question)
                      and not any(_similar(c.text, u.text) for u in used)), None)  # a line on its own: no "It found..."
         if best is not None:  # a passage whose sentences share nothing with the question adds nothing to the answer
             used.append(best)
