@@ -414,7 +414,8 @@ GENERAL_BARRIER_WORDS = (
     "funding service services parent infant parent-infant pair relationship relationships team teams say said tell "
     "told report reported reports find found study north east cumbria england local area areas capability opportunity "
     "motivation those these them they their this behaviour behavioural individual level system following "
-    "propose proposes proposed recommend recommends recommended suggest suggests suggested")
+    "propose proposes proposed recommend recommends recommended suggest suggests suggested "
+    "code codes coded coding classify classifies classified count counts counted")  # "which does the study code as system level?"
 
 
 @lru_cache(maxsize=1)

@@ -303,6 +303,7 @@ def test_a_store_that_fails_for_a_moment_never_costs_the_version_being_served():
     ("What stops commissioners funding PAIR services?", True),
     ("Which of those are capability problems (following on from: What are the barriers?)?", True),
     ("What does the study propose for the motivation barriers?", True),  # answered from Table 1's motivation rows
+    ("Which barriers does the study code as system level?", True),  # all five N/A rows of Table 1, not one
     ("What did commissioners say about short-term funding?", False),
     ("Why don't CAMHS see babies?", False),
 ])
