@@ -52,7 +52,7 @@ def compare_results(a: dict, b: dict) -> dict:
             if bool(x.get("abstained")) != bool(y.get("abstained")):
                 changes.append("now abstains" if y.get("abstained") else "no longer abstains")
             if changes:
-                flipped.append({"id": id_, "question": y.get("question"), "changes": changes,
+                flipped.append({"id": id_, "split": y.get("split"), "question": y.get("question"), "changes": changes,
                                 "a": {"fact_recall": fa, "abstained": x.get("abstained"), "facts_missed": x.get("facts_missed")},
                                 "b": {"fact_recall": fb, "abstained": y.get("abstained"), "facts_missed": y.get("facts_missed")},
                                 "answerable": y.get("answerable")})
@@ -61,7 +61,7 @@ def compare_results(a: dict, b: dict) -> dict:
                 if x.get(key) is not None and y.get(key) is not None and bool(x[key]) != bool(y[key]):
                     changes.append(f"{what} wrong -> right" if y[key] else f"{what} right -> wrong")
             if changes:
-                flipped.append({"id": id_, "text": y.get("text"), "changes": changes, "gold": y.get("gold"),
+                flipped.append({"id": id_, "split": y.get("split"), "text": y.get("text"), "changes": changes, "gold": y.get("gold"),
                                 "a": x.get("pred"), "b": y.get("pred")})
     return {"kind": ka, "metrics": deltas, "flipped": flipped,
             "only_in_a": [i for i in ia if i not in ib], "only_in_b": [i for i in ib if i not in ia],
@@ -87,12 +87,15 @@ def format_comparison(comp: dict) -> str:
     for key, d in comp["metrics"].items():
         lines.append(f"{key:<24} {_fmt(d['a']):>10} {_fmt(d['b']):>10} {_fmt(d['delta'], signed=True):>10}")
     if comp["flipped"]:
+        shown = readable(comp["flipped"])
         lines.append(f"\n{len(comp['flipped'])} item(s) flipped:")
-        for f in comp["flipped"]:
+        for f in shown:
             what = f.get("question") or f.get("text") or ""
             lines.append(f"  {f['id']}: {', '.join(f['changes'])} - {what[:90]}")
             if comp["kind"] == "answers" and f["b"].get("facts_missed"):
                 lines.append(f"      now missing: {', '.join(f['b']['facts_missed'])}")
+        if len(shown) < len(comp["flipped"]):
+            lines.append(f"  {held_back_line(len(comp['flipped']) - len(shown))}")
     else:
         lines.append("\nno item flipped")
     if comp["only_in_a"] or comp["only_in_b"]:
@@ -161,18 +164,35 @@ def split_rows(results: dict) -> list[tuple]:
     return rows
 
 
+def readable(items: list[dict]) -> list[dict]:
+    """The items whose errors a person may read: a held-out item's errors are never printed (in the terminal
+    or a report), only counted, so that reading the output cannot tune anything on the held-out half.
+    ``--json`` and results.json keep every item, for scripts that only count."""
+    return [it for it in items if it.get("split") != "heldout"]
+
+
+def held_back_line(n: int) -> str:
+    return f"{n} more on the held-out half, not listed: that half is for measuring, not reading"
+
+
+def _miss(it: dict) -> str | None:
+    if it.get("error"):
+        return f"{it['id']}: ERROR {it['error']} - {it['question']}"
+    if it["answerable"] and it["abstained"]:
+        return f"{it['id']}: abstained on an answerable question - {it['question']}"
+    if it["answerable"] and it["facts_missed"]:
+        return f"{it['id']}: missed {', '.join(repr(f) for f in it['facts_missed'])} - {it['question']}"
+    if not it["answerable"] and not it["abstained"]:
+        return f"{it['id']}: answered an unanswerable question ({it['n_citations']} citations) - {it['question']}"
+    return None
+
+
 def answer_misses(items: list[dict]) -> list[str]:
-    out = []
-    for it in items:
-        if it.get("error"):
-            out.append(f"{it['id']}: ERROR {it['error']} - {it['question']}")
-        elif it["answerable"] and it["abstained"]:
-            out.append(f"{it['id']}: abstained on an answerable question - {it['question']}")
-        elif it["answerable"] and it["facts_missed"]:
-            out.append(f"{it['id']}: missed {', '.join(repr(f) for f in it['facts_missed'])} - {it['question']}")
-        elif not it["answerable"] and not it["abstained"]:
-            out.append(f"{it['id']}: answered an unanswerable question ({it['n_citations']} citations) - {it['question']}")
-    return out
+    """A line per miss on a development or unsplit question; misses on the held-out half are counted in one
+    closing line, never listed (:func:`readable`)."""
+    out = [m for it in readable(items) if (m := _miss(it))]
+    held = sum(1 for it in items if it.get("split") == "heldout" and _miss(it))
+    return out + ([held_back_line(held)] if held else [])
 
 
 def tag_tables(results: dict) -> list[dict]:
@@ -193,12 +213,14 @@ def tag_tables(results: dict) -> list[dict]:
             value = ours["all"].get(key)
             rows.append((key, *[_fmt(m.get(key)) for _, m in cols], f"{op} {t:g}" if op else "",
                          _check(value, op, t) if op else ""))
+        wrong = [it for it in sl["items"] if not (it["item_correct"] if it.get("item_correct") is not None else it["component_correct"])]
         errors = [f"{it['id']}: gold {it['gold'].get('item') or it['gold']['component']}/{it['gold'].get('relation') or it['gold']['polarity']}, "
                   f"ours {it['pred'].get('item') or it['pred']['component']}/{it['pred'].get('relation') or it['pred']['polarity']} - {it['text'][:90]}"
-                  for it in sl["items"] if not (it["item_correct"] if it.get("item_correct") is not None else it["component_correct"])]
+                  for it in readable(wrong)]
+        held = len(wrong) - len(errors)
         n = ours["all"].get("n_items")
         out.append({"name": name, "n": n, "header": ("metric", *[c for c, _ in cols], "target", ""), "rows": rows,
-                    "errors": errors})
+                    "errors": errors + ([held_back_line(held)] if held else [])})
     return out
 
 
@@ -207,8 +229,10 @@ def format_tags(results: dict) -> str:
     for t in tag_tables(results):
         lines += [f"{t['name']}: {t['n']} items", _table(t["rows"], t["header"]), ""]
         if t["errors"]:
-            lines.append(f"  our errors ({len(t['errors'])}), first 12:")
-            lines += [f"    {e}" for e in t["errors"][:12]]
+            *listed, last = t["errors"]
+            listed, held = (listed, [last]) if last.endswith("not reading") else (t["errors"], [])
+            lines.append(f"  our errors ({len(listed)}{' outside the held-out half' if held else ''}), first 12:")
+            lines += [f"    {e}" for e in listed[:12] + held]
             lines.append("")
     return "\n".join(lines).rstrip()
 

@@ -19,7 +19,7 @@ from assistant.evaluation.metrics import (
     percentile,
     tag_metrics,
 )
-from assistant.evaluation.reports import compare_results, write_report
+from assistant.evaluation.reports import answer_misses, compare_results, format_comparison, format_tags, write_report
 from assistant.evaluation.scoring import fact_found, score_answer
 from assistant.evaluation.tag_baselines import keyword_predict
 from tests.support import question_item, write_lines
@@ -265,3 +265,26 @@ def test_tags_report_per_slice_with_targets_and_escaped_errors(tmp_path):
 
 
 
+
+
+def test_held_out_errors_are_counted_never_listed(tmp_path):
+    """Reading eval output must not show which held-out items are wrong, or it tunes on them."""
+    tags = _tag_results([False, False, True], text="passage text")
+    tags["slices"]["comb_passages.jsonl"]["items"][1]["split"] = "heldout"
+    out = format_tags(tags)
+    assert "p0: gold" in out and "p1: gold" not in out
+    assert "1 more on the held-out half, not listed" in out
+    write_report(tags, tmp_path / "t")
+    md = (tmp_path / "t" / "report.md").read_text()
+    assert "p0: gold" in md and "p1: gold" not in md
+
+    answers = _answers_results({"q1": 0.5, "q2": 0.0, "q3": 1.0}, {"q1": False, "q2": False, "q3": False}, 0.5)
+    answers["items"][1]["split"] = "heldout"
+    misses = answer_misses(answers["items"])
+    assert misses[0].startswith("q1: missed") and not any(m.startswith("q2") for m in misses)
+    assert misses[-1].startswith("1 more on the held-out half")
+
+    better = _answers_results({"q1": 1.0, "q2": 1.0, "q3": 1.0}, {"q1": False, "q2": False, "q3": False}, 1.0)
+    better["items"][1]["split"] = "heldout"
+    text = format_comparison(compare_results(answers, better))
+    assert "q1: fact recall up" in text and "q2:" not in text and "1 more on the held-out half" in text
