@@ -705,22 +705,30 @@ def group_line(item_id: str, relation: str, sentence_with_ref: str, said: Said, 
         return head
     said.components.add(item.component)
     named = ", ".join(label(f).lower() for f in proposal(item.component)[0])
-    levers = [lever for lever in local_levers(item.component) if lever not in said.levers][:2]
+    levers = [lever for lever in item_levers(item) if lever not in said.levers][:1]
     if levers_shown or not levers:
         return head + f" *The study proposes {named}.*"
     said.levers.update(levers)
-    return head + f" *The study proposes {named}: for example, {'; '.join(levers)}.*"
+    return head + f" *The study proposes {named}: for example, {levers[0]}.*"
+
+
+def item_levers(item) -> list[str]:
+    """The local steps for an individual-level item: its own (the catalogue's ``local_step``, one of the
+    functions Table 3 proposes for its component turned into an action on this item), then its component's
+    general levers. Item first, so that answers about different barriers do not all say the same."""
+    return ([item.local_step] if item.local_step else []) + local_levers(item.component)
 
 
 ACTION_LEVERS = 3
 
 
 def actions_line(groups: list[tuple[str, list[Candidate]]]) -> str:
-    """A how-to answer opens with what to do: the study's proposals (its Table 3 intervention
-    functions) for the components of the barriers and enablers the cited evidence bears on, as local levers in
-    plain words, most supported barrier first. Empty when every item is system level (the study proposes
-    nothing a commissioner can do alone there)."""
-    per_item = [local_levers(by_id()[item_id].component) for item_id, _ in groups if by_id()[item_id].level != "system"]
+    """A how-to answer opens with what to do: for each individual-level barrier or enabler the cited evidence
+    bears on (most supported first), its own local step (``item_levers``: what the study proposes for its
+    component, turned into an action on that item), up to ACTION_LEVERS. Empty when every item is system level
+    (the study proposes nothing a commissioner can do alone there). Each item used to get its component's
+    general levers, so that most how-to answers opened with the same three capability steps."""
+    per_item = [item_levers(by_id()[item_id]) for item_id, _ in groups if by_id()[item_id].level != "system"]
     levers: list[str] = []
     for candidates in per_item:  # one new lever per item first, so that each barrier below has its own step
         levers += [lever for lever in candidates if lever not in levers][:1]

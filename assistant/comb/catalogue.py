@@ -31,6 +31,8 @@ class CatalogueItem:
     table3_need: str | None = None  # the Table 3 line it corresponds to, exactly
     said: tuple[str, ...] = ()  # how a passage reporting it sounds, in our words
     evidence: tuple[str, ...] = ()  # evidence against a barrier; for an enabler, policy or report text backing it
+    local_step: str | None = None  # individual level: one step a commissioner can take on this item, in our words
+    step_function: str | None = None  # ...the Table 3 intervention function (for its component) that step applies
 
     @property
     def level(self) -> str:

@@ -283,3 +283,16 @@ def test_written_training_passages_are_labelled_by_the_catalogue_and_apart_from_
         overlap = max(len(w & _words(g)) / len(w | _words(g)) for g in gold)
         assert overlap <= 0.3, f"{r['id']} shares {overlap:.0%} of its words with a gold text"
         assert not runs(r["text"]) & gold_runs, f"{r['id']} shares a run of 10 words with a gold text"
+
+
+def test_each_individual_item_has_a_local_step_from_the_functions_table3_proposes_for_it():
+    """The "What you can do" step of an item applies what the study proposes for its component, never the
+    wider BCW matrix; a system-level item (the study codes it N/A) has no step a commissioner takes alone."""
+    from assistant.comb.catalogue import items, proposal
+
+    for it in items():
+        if it.level == "system":
+            assert it.local_step is None and it.step_function is None, it.id
+        else:
+            assert it.local_step and it.step_function in proposal(it.component)[0], it.id
+    assert len({it.local_step for it in items() if it.local_step}) == sum(1 for it in items() if it.local_step)

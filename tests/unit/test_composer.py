@@ -12,6 +12,7 @@ from assistant.answering.composer import (
     MORE_LINES,
     TABLE_TALK,
     Said,
+    actions_line,
     asked_component,
     candidates,
     compose,
@@ -20,7 +21,7 @@ from assistant.answering.composer import (
     readable,
     short_source,
 )
-from assistant.comb.catalogue import by_id, make_tag
+from assistant.comb.catalogue import by_id, items, make_tag
 from assistant.models import Citation, ComBTag
 from tests.support import make_passage, make_retrieval
 
@@ -140,7 +141,8 @@ def test_a_barrier_question_names_the_barriers_and_groups_by_item_with_the_study
                              "challenging to demonstrate impact and value for money [2].")
     assert "**By barrier**" in a.text
     assert "**Barrier: hard to show impact and value for money** · Capability (knowledge and skills)" in a.text
-    assert "The study proposes education, training, enablement: for example, brief the board" in a.text
+    assert ("The study proposes education, training, enablement: for example, plan from the start how the service "
+            "will be evaluated") in a.text  # the item's own step (an enablement), not its component's first lever
     assert a.text.count("The study proposes") == 1  # said once per component
     assert "System level in the study: national funding and structures" in a.text
     assert "coercion" not in a.text.lower() and "restriction" not in a.text.lower()
@@ -393,7 +395,8 @@ def test_a_how_to_answer_opens_with_steps_from_the_studys_proposals_for_its_barr
     assert names.index("actions") < names.index("lead")
     actions = dict(a.parts)["actions"]
     # IMPACT is a capability barrier (education, training, enablement); the funding items are system level
-    assert "Brief the board and partners on the infant mental health evidence" in actions
+    assert actions.split("local steps): ")[1].startswith("Plan from the start how the service will be evaluated")
+    assert "brief the board and partners on the infant mental health evidence" in actions  # then capability's levers
     assert "make the case with parents' stories" not in actions  # persuasion is proposed for motivation only
     assert ": for example," not in dict(a.parts)["by_barrier"]  # the levers are not said twice
 
@@ -402,7 +405,7 @@ def test_a_how_to_about_practice_rather_than_commissioning_opens_with_the_eviden
     a = answer_for("How should a team support parents to read their baby's cues?", "how_to", [STUDY, IMPACT, FUNDING])
     names = [name for name, _ in a.parts]
     assert "actions" not in names and names[0] in ("lead", "barriers")
-    assert ": for example, brief the board" in dict(a.parts)["by_barrier"]  # the proposals are said in the groups
+    assert ": for example, plan from the start how the service will be evaluated" in dict(a.parts)["by_barrier"]  # said in the groups
 
 
 @pytest.mark.parametrize("question", ["How are other areas paying for their parent-infant teams?",
@@ -789,11 +792,23 @@ def test_barrier_groups_never_repeat_a_lever_or_the_system_level_note():
              group_line("b-short-term-funding", "reports_barrier", "Money lasts a year. [3]", said),
              group_line("b-no-dedicated-commissioning", "reports_barrier", "No one leads. [4]", said)]
     text = "\n".join(lines)
-    assert text.count("brief the board") == 1  # capability and motivation both start with education
-    assert "make the case with parents' stories" in lines[1]  # motivation's own levers instead
+    assert "for example, plan from the start how the service will be evaluated" in lines[0]  # each item's own step
+    assert "for example, set out how many local families are likely to need each level of support" in lines[1]
+    assert text.count("for example") == 2
     assert text.count("System level in the study") == 1 and "System level in the study" in lines[2]
     assert "system level (the study codes it N/A)" in lines[3]  # each system item still says its level
     assert not any("coercion" in line or "restriction" in line for line in lines)
+
+
+def test_how_to_answers_about_different_barriers_open_with_different_steps():
+    """Each item's own step leads: before, every capability item gave the same three levers."""
+    def steps(item_id: str) -> str:
+        return actions_line([(item_id, [])])
+
+    capability = [i.id for i in items() if i.component == "capability"]
+    assert len({steps(i) for i in capability}) == len(capability)
+    assert "Map which local teams" in steps("b-unsure-who-can-support")
+    assert actions_line([("b-short-term-funding", [])]) == ""  # system level: nothing a commissioner does alone
 
 
 def test_what_a_named_publisher_says_is_answered_from_its_documents():
