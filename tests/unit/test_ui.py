@@ -424,3 +424,8 @@ def test_the_comb_map_counts_and_opens_a_table_passage_under_each_item_it_lists(
     row = next(i for i, it in enumerate(items()) if it.id == "b-no-dedicated-commissioning")
     html = app.passages_for_item(row)
     assert "(1 passage)" in html and "This table also lists" in html
+    assert "A local step" not in html  # system level: the study proposes nothing a commissioner does alone
+    row = next(i for i, it in enumerate(items()) if it.id == "b-hard-to-show-impact")
+    html = app.passages_for_item(row)
+    assert "(2 passages)" in html and "A local step (enablement, which the study proposes" in html
+    assert "plan from the start how the service will be evaluated" in html

@@ -297,6 +297,7 @@ class ChatApp:
         from assistant.app.web.cards import card_html
         from assistant.app.web.security import esc
         from assistant.comb.catalogue import items
+        from assistant.comb.taxonomy import label
         from assistant.models import Citation
 
         try:
@@ -308,6 +309,8 @@ class ChatApp:
             return '<div class="pair-cards"><p>Choose a barrier or enabler in the table.</p></div>'
         passages = [p for p in self.assistant.retriever.passages if item.id in (p.com_b.items or [p.com_b.item])]
         head = (f'<div class="pair-cards-head">The evidence for: <q>{esc(item.label)}</q> ({len(passages)} passage'
-                f'{"s" if len(passages) != 1 else ""}). The study\'s wording: <q>{esc(item.study_wording)}</q></div>')
+                f'{"s" if len(passages) != 1 else ""}). The study\'s wording: <q>{esc(item.study_wording)}</q>'
+                + (f'. A local step ({esc(label(item.step_function).lower())}, which the study proposes for this '
+                   f'component): {esc(item.local_step)}' if item.local_step else '') + '</div>')
         cards = "".join(card_html(Citation.from_passage(p, n, 0.0)) for n, p in enumerate(passages, start=1))
         return f'<div class="pair-cards" id="pair-map-passages" data-item="{esc(item.id)}">{head}{cards}</div>'
