@@ -244,11 +244,17 @@ def about_coding(text: str, question: str) -> bool:
 # asks where to look
 LOCATES_ONLY = re.compile(r"\b(?:starts|begins) on page \d+|\bis the part (?:of [^.]{0,60})?(?:written|aimed)\b", re.I)
 WHERE_ASKED = re.compile(r"\b(?:pages?|where in|which (?:part|chapter|section))\b", re.I)
+# "Chapter 2 sets out the case for change.", "Chapter 3 deals with funding...": an entry of a contents list names a
+# topic and says nothing of it ("Chapter 5 observes that teams..." does say something)
+CONTENTS_ENTRY = re.compile(r"^(?:Chapter|Section|Part|Annex|Appendix) \d+\w? (?:also )?(?:covers|sets out|deals with|is about|"
+                            r"moves (?:from|on)|turns to|looks at|describes|introduces)\b(?![^.]*\bthat\b)", re.I)
 
 
 def only_locates(text: str, question: str) -> bool:
-    """A sentence that says where something is in a document, when the question does not ask where to look."""
-    return bool(LOCATES_ONLY.search(text)) and not WHERE_ASKED.search(question)
+    """A sentence that says where something is in a document (or is a short entry of its contents list), when
+    the question does not ask where to look."""
+    located = CONTENTS_ENTRY.match(text) and not FIGURE.search(text) or LOCATES_ONLY.search(text)
+    return bool(located) and not WHERE_ASKED.search(question)
 
 
 def aside(text: str, question: str) -> bool:

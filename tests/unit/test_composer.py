@@ -903,6 +903,25 @@ def test_where_a_section_sits_in_a_report_is_never_an_answer_line_unless_asked()
     assert not only_locates(hubs.text, question)
 
 
+def test_an_entry_of_a_contents_list_is_never_an_also_line():
+    """'Chapter 2 sets out the case for change.' names a topic and says nothing of it; read alone as an Also line
+    it told a commissioner nothing (seen on 'How do I make the case to my board?')."""
+    from assistant.answering.composer import only_locates
+
+    q = "How do I make the case to my board for a parent-infant team?"
+    assert only_locates("Chapter 2 sets out the case for change.", q)
+    assert only_locates("Chapter 3 deals with funding and commissioning a specialised parent-infant team.", q)
+    assert not only_locates("Chapter 5 observes that many teams began with one practitioner finding a little time.", q)
+    assert not only_locates("Chapter 2 sets out the case for change.", "Which chapter of the toolkit makes the case?")
+    economic = make_passage("economic-2026:0001", "The 2026 report estimates that parent-infant teams could save over "
+                            "£1bn a year, so the case for a team can rest on savings.", title="Economic case", year=2026)
+    toolkit = make_passage("toolkit-2019:0000", "The toolkit has eight chapters. Chapter 2 sets out the case for change.",
+                           title="Toolkit", year=2019)
+    r = make_retrieval([(economic, 0.7), (toolkit, 0.66)], q)
+    a = compose(q, "how_to", r.hits, IDF, DEFAULT_IDF, [], {})
+    assert "£1bn" in a.text and "Chapter 2 sets out" not in a.text
+
+
 def test_what_is_in_a_document_is_answered_by_the_sentence_saying_what_it_contains():
     """A long list sentence ('the guidance contains four things: ...') shares few words per word with the question;
     for 'what's in X?' it is still the answer, not a blog's one-line description of X."""
