@@ -523,7 +523,7 @@ def barrier_groups(hits: list[Hit], cands: list[Candidate], used: list[Candidate
         item = by_id()[item_id]
         item_words = set(tokens(" ".join([item.label, item.text, item.study_wording, *item.said])))
         fresh = [c for c in cands if c.hit in members and may_cite(c.hit) and not ANAPHORIC_START.match(c.text)
-                 and not only_locates(c.text, question)
+                 and not aside(c.text, question)
                  and not any(_similar(c.text, u.text) for u in used)
                  and (c.hit.planned or any(u.hit is c.hit for u in used))
                  and (not topic or topic & set(tokens(c.text)))]

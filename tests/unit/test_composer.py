@@ -953,3 +953,17 @@ def test_the_terminal_form_says_what_else_a_cited_table_passage_lists():
     shown = format_answer(Answer(question="q?", answer="See [1].", abstained=False, citations=[citation], timings_ms={}))
     assert "Barrier: unsure who in the workforce can support" in shown
     assert "This table also lists: infant mental health not on commissioners' minds (barrier)" in shown
+
+
+def test_a_barrier_group_never_quotes_the_studys_coding_as_what_the_evidence_says():
+    """Under 'Enabler: involving families in commissioning' the line read 'The findings were later mapped onto the
+    COM-B model...': a sentence about how the study coded its findings says nothing about involving families."""
+    families = make_passage("study-collab:0002", "The findings were later mapped onto the COM-B model and the Behaviour "
+                            "Change Wheel to inform a commissioning support resource.", doc_type="study",
+                            com_b=make_tag(by_id()["e-engage-families"], "reports_enabler", 0.6))
+    q = "How can I make sure the parent-infant service we commission works with dads as well as mums?"
+    a = answer_for(q, "how_to", [STUDY, IMPACT, families], planned=[families])
+    assert "COM-B model" not in a.text
+    coding = answer_for("How did the study code its findings with COM-B?", "how_to", [STUDY, IMPACT, families],
+                        planned=[families])
+    assert "mapped onto the COM-B model" in coding.text  # asked about: then it is the answer
