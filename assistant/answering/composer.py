@@ -521,20 +521,21 @@ def barrier_groups(hits: list[Hit], cands: list[Candidate], used: list[Candidate
     out = []
     for item_id, members in sorted(groups.items(), key=lambda kv: -len(kv[1])):
         item = by_id()[item_id]
-        item_words = set(tokens(" ".join([item.label, item.text, item.study_wording, *item.said])))
+        item_words = set(tokens(" ".join([item.label, item.text, item.study_wording, *item.said, *item.evidence])))
         fresh = [c for c in cands if c.hit in members and may_cite(c.hit) and not ANAPHORIC_START.match(c.text)
                  and not aside(c.text, question)
                  and not any(_similar(c.text, u.text) for u in used)
                  and (c.hit.planned or any(u.hit is c.hit for u in used))
                  and (not topic or topic & set(tokens(c.text)))]
         # the line's heading already names the item and its coding: a sentence restating the coding ("Table 2
-        # lists ... as an enabler coded to capability") says nothing more, so one on the item or the question that
-        # says what happens is preferred to it
+        # lists ... as an enabler coded to capability") says nothing more (``aside``, above), and one sharing no word
+        # with the question or the item ("The region is mostly rural") is not about either: of the rest, the one
+        # on the item or the question that scores best
         def on_item(c: Candidate) -> int:
             return len(item_words & set(tokens(c.text)))
 
-        best = max(fresh, key=lambda c: (not TABLE_TALK.search(c.text) and bool(c.overlap or on_item(c)),
-                                         c.score + on_item(c)), default=None)
+        best = max((c for c in fresh if c.overlap or on_item(c)), key=lambda c: (not TABLE_TALK.search(c.text),
+                                                                            c.score + on_item(c)), default=None)
         if best is None:  # its passage's sentence already leads the answer: the group points to it
             best = next((u for u in used if u.hit in members and u.text), None)
             if best is None:
