@@ -613,7 +613,9 @@ def table_line(listed: list[tuple[Hit, object, int, int]], order: dict[int, int]
                          f"commissioner's choice): {names}.")
             continue
         functions = proposal(comp)[0]
-        levers = "; ".join(local_levers(comp)[:2])
+        # the rows' own steps (one per row, first two rows), as the how-to answers give them
+        steps = [lever for lever in dict.fromkeys(item_levers(it)[0] for _, it, _, _ in listed if it.component == comp)]
+        levers = "; ".join(steps[:2])
         lines.append(f"- **{component_phrase(comp)}:** {names}. *The study proposes "
                      f"{', '.join(label(f).lower() for f in functions)}: for example, {levers}.*")
     n = len(listed)

@@ -221,6 +221,7 @@ def test_a_general_barriers_question_names_every_barrier_of_the_study_table_by_c
     assert head.startswith("The study names 2 barriers to commissioning PAIR services (McSweeney et al. 2025, Table 1):")
     assert "**Capability (knowledge and skills):** Showing impact and value for money is difficult [1]" in head
     assert "**System level**" in head and "Funding is short term [1]" in head and "The study proposes education" in head
+    assert "for example, plan from the start how the service will be evaluated" in head  # the row's own step
     cited = a.citations[0]
     assert cited.passage_id == "study-tables:0000" and cited.n == 1
     assert sorted(rows.text[s:e] for s, e in cited.spans) == ["Funding is short term",
