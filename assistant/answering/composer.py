@@ -297,7 +297,7 @@ def score_sentence(c: Candidate, qtok: set[str], idf: dict, default_idf: float, 
     stoks = set(tokens(c.text))
     c.overlap = len(qtok & stoks)
     c.weights = {t: idf.get(t, default_idf) * (FOCUS_WEIGHT if t in focus else 1.0) / (1.0 + 0.02 * len(stoks))
-                 for t in qtok & stoks}
+                 for t in sorted(qtok & stoks)}  # sorted: float sums in one order, whatever the hash seed
     lexical = sum(c.weights.values())
     score = lexical + 2.0 * c.hit.score - 0.12 * rank
     cue = INTENT_CUES.get(intent)
