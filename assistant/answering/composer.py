@@ -115,9 +115,10 @@ LEVERS = {
 }
 
 
-def local_levers(component: str) -> list[str]:
-    """What the study's Table 3 proposes for a COM-B component, as local levers in plain words, in its order."""
-    return [LEVERS[f] for f in proposal(component)[0] if f in LEVERS]
+def local_levers(component: str, skip: frozenset[str] = frozenset()) -> list[str]:
+    """What the study's Table 3 proposes for a COM-B component, as local levers in plain words, in its order
+    (leaving out the functions in ``skip``)."""
+    return [LEVERS[f] for f in proposal(component)[0] if f in LEVERS and f not in skip]
 
 
 @dataclass
@@ -737,11 +738,12 @@ def actions_line(groups: list[tuple[str, list[Candidate]]]) -> str:
     component, turned into an action on that item), up to ACTION_LEVERS. Empty when every item is system level
     (the study proposes nothing a commissioner can do alone there). Each item used to get its component's
     general levers, so that most how-to answers opened with the same three capability steps."""
-    per_item = [item_levers(by_id()[item_id]) for item_id, _ in groups if by_id()[item_id].level != "system"]
-    levers: list[str] = []
-    for candidates in per_item:  # one new lever per item first, so that each barrier below has its own step
-        levers += [lever for lever in candidates if lever not in levers][:1]
-    levers += [lever for candidates in per_item for lever in candidates]  # then the rest, in order
+    shown = [by_id()[item_id] for item_id, _ in groups if by_id()[item_id].level != "system"]
+    levers = list(dict.fromkeys(it.local_step for it in shown if it.local_step))  # each item's own step first
+    # then the components' general levers, for the functions no item step applies ("make the case with parents'
+    # stories" is not offered beside an item's own persuasion step)
+    applied = frozenset(it.step_function for it in shown if it.local_step)
+    levers += [lever for it in shown for lever in local_levers(it.component, applied) if lever not in levers]
     levers = list(dict.fromkeys(levers))
     if not levers:
         return ""

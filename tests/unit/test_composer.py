@@ -810,6 +810,10 @@ def test_how_to_answers_about_different_barriers_open_with_different_steps():
     assert len({steps(i) for i in capability}) == len(capability)
     assert "Map which local teams" in steps("b-unsure-who-can-support")
     assert actions_line([("b-short-term-funding", [])]) == ""  # system level: nothing a commissioner does alone
+    # an item's own persuasion step is not followed by motivation's general persuasion lever, which says the same
+    support = actions_line([("e-family-support-matters", [])])
+    assert "parents' own accounts" in support and "make the case with parents' stories and local data" not in support
+    assert "brief the board and partners on the infant mental health evidence" in support  # education: not applied yet
 
 
 def test_what_a_named_publisher_says_is_answered_from_its_documents():
