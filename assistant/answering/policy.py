@@ -358,12 +358,31 @@ def uncovered_parts(question: str, cited_texts: list[str], stem_of, title: str |
     return out
 
 
+# a name in capitals with its small joining words: "Best Start in Life", "Start for Life", "Circle of Security"
+NAME_RUN = re.compile(r"\b[A-Z][\w'-]*(?: (?:in|for|of|the|and|to) [A-Z][\w'-]*| [A-Z][\w'-]*)+")
+
+
+def named_by_phrase(question: str, hits) -> str | None:
+    """The one document whose title holds, in any case, a name of three or more words the question writes in
+    capitals: "the Best Start in Life strategy" names "Giving every child the best start in life", whose title
+    has no capitals to match, and not "The best start for life" vision. A name several titles hold ("Start for
+    Life": a programme, not a document) names none."""
+    runs = [m.group(0).lower() for m in NAME_RUN.finditer(question) if len(m.group(0).split()) >= 3]
+    if not runs:
+        return None
+    docs = list(dict.fromkeys(h.passage.doc_id for h in hits
+                              if any(re.search(rf"\b{re.escape(run)}\b", " ".join(h.passage.meta.title.lower().split()))
+                                     for run in runs)))
+    return docs[0] if len(docs) == 1 else None
+
+
 def named_document(question: str, hits) -> str | None:
     """The document a question names ("What does the Rare Jewels report say...?"): two or more of its
-    title's capitalised words, or one distinctive acronym such as NICE, in the question."""
+    title's capitalised words, or one distinctive acronym such as NICE, in the question; or a name of three or
+    more words that its title holds in any case (``named_by_phrase``)."""
     asked = capitalised(question[1:]) - NOT_PLACES
     if not asked:
-        return None
+        return named_by_phrase(question, hits)
     acronyms = {w for w in asked if w.isupper() and len(w) >= 3}
     for hit in hits:
         meta = hit.passage.meta
@@ -371,7 +390,7 @@ def named_document(question: str, hits) -> str | None:
         shared = asked & title_words
         if len(shared) >= 2 or any(w.isupper() and len(w) >= 3 for w in shared) or acronyms & title_initials(meta.title):
             return hit.passage.doc_id
-    return None
+    return named_by_phrase(question, hits)
 
 
 def named_source_docs(question: str, hits, named: str | None) -> set[str]:

@@ -220,6 +220,18 @@ def test_named_document_needs_a_distinctive_title_word():
     assert policy.named_document("What do teams do?", r.hits) is None
 
 
+def test_a_name_in_capitals_names_the_one_document_whose_title_holds_it_in_any_case():
+    """'the Best Start in Life strategy' is titled 'Giving every child the best start in life': no capitals to match."""
+    strategy = make_passage("best-start-2025:0000", "x", title="Giving every child the best start in life")
+    vision = make_passage("vision-2021:0000", "x", title="The best start for life: a vision for the 1,001 critical days")
+    guide = make_passage("guide-2022:0000", "x", title="Family Hubs and Start for Life programme guide")
+    r = make_retrieval([(vision, 0.6), (guide, 0.55), (strategy, 0.5)])
+    asked = "What does the Best Start in Life strategy say about parent-infant relationships?"
+    assert policy.named_document(asked, r.hits) == "best-start-2025"
+    # a programme name two titles hold ("start for life") names neither
+    assert policy.named_document("What puts families off Start for Life support?", r.hits) is None
+
+
 def test_an_acronym_names_the_document_whose_title_spells_it_out():
     fnp = make_passage("fnp:0000", "x", title="The Family Nurse Partnership to reduce maltreatment: a follow-up")
     camhs = make_passage("camhs:0000", "x", title="Child and Adolescent Mental Health Services for under-twos")
