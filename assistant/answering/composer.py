@@ -653,7 +653,7 @@ def more_evidence(hits: list[Hit], cands: list[Candidate], used: list[Candidate]
     passages first: the rest of what the retrieved evidence says; never one about the study's own coding ("In
     Table 3 the motivation item is ...") unless the coding is asked about. Adds what it returns to ``used``."""
     out = []
-    for hit in hits:
+    for hit in sorted(hits, key=lambda h: h.planned):  # the question's own ranking before what a plan brought in
         if any(u.hit is hit for u in used) or not may_cite(hit):
             continue
         best = next((c for c in cands if c.hit is hit and c.overlap >= MORE_MIN_OVERLAP and topical(c) >= MORE_MIN_WEIGHT

@@ -972,3 +972,21 @@ def test_a_barrier_group_never_quotes_the_studys_coding_as_what_the_evidence_say
     coding = answer_for("How did the study code its findings with COM-B?", "how_to", [STUDY, IMPACT, families],
                         planned=[families])
     assert "mapped onto the COM-B model" in coding.text  # asked about: then it is the answer
+
+
+def test_also_lines_come_from_the_questions_own_ranking_before_passages_a_plan_brought_in():
+    """A how-to plan adds a passage per catalogue item for the groups; the Also lines are the rest of what the
+    question itself found, so a planned passage does not take the place of the question's own second hit."""
+    from assistant.answering.composer import candidates, more_evidence
+
+    q = "How do I get a share of the mental health budget for a parent-infant team?"
+    lead = make_passage("a:0000", "The mental health budget is set by each board for its area every year.")
+    planned = [make_passage(f"p{i}:0000", f"Board members said the mental health budget was tight in year {i}.") for i in (1, 2)]
+    own = make_passage("own:0000", "The investment standard requires each board's mental health budget to grow with its allocation.")
+    r = make_retrieval([(lead, 0.7), (planned[0], 0.66), (planned[1], 0.65), (own, 0.64)], q)
+    for h in r.hits:
+        h.planned = h.passage in planned
+    cands = candidates(r.hits, q, "how_to", IDF, DEFAULT_IDF)
+    used = [next(c for c in cands if c.hit.passage is lead)]
+    lines = more_evidence(r.hits, cands, used, question=q)
+    assert [c.hit.passage.passage_id for c in lines][:1] == ["own:0000"]
