@@ -213,6 +213,12 @@ def classify_intent(question: str, named_source: bool = False) -> str:
 # -- what the evidence does not cover (scope) --------------------------------------------------------------
 PLACE_WORDS = re.compile(r"\b(?:in|into|at|near|across) ((?:[A-Z][a-z]+)(?:[ -](?:[A-Z][a-z]+|upon|on|under))*)")
 JOINING = frozenset(("upon", "on", "under"))
+# a named local body, whatever precedes it: "Leeds City Council", "Oxford Health NHS Foundation Trust", "the Kent
+# and Medway ICB". Its place words (before the body's kind) are a place like one after "in"
+LOCAL_BODY = re.compile(r"\b((?:[A-Z][a-z]+)(?:(?:,? and |, |[ -])[A-Z][a-z]+)*) (?:(?:City|County|Borough|District|"
+                        r"Metropolitan Borough|Town|Unitary) Council|Council|(?:NHS )?(?:Foundation )?Trust|Integrated Care "
+                        r"Board|ICB|Health Board)\b")
+BODY_KIND = re.compile(r"(?: (?:City|County|Borough|District|Metropolitan|Town|Unitary))+$")
 NOT_PLACES = frozenset("England UK Britain Scotland Wales Ireland NHS ICB ICBs ICS Family Hubs Start Life Best "
                        "Parliament Government Covid What How Which Who When Where Why Is Are Do Does Can The A An I My Our".split()) | frozenset(MONTHS)
 
@@ -230,12 +236,16 @@ def named_places(question: str, known_stems) -> list[str]:
     from assistant.text import stem
 
     out = []
-    for m in PLACE_WORDS.finditer(question):
-        name = m.group(1)
-        words = [w for w in re.split(r"[ -]", name) if w and w not in JOINING]
-        if any(w in NOT_PLACES for w in words):
+    names = [m.group(1) for m in PLACE_WORDS.finditer(question)]
+    # "Does Leeds and York Partnership NHS Foundation Trust...": the question's opening word is not the body's
+    names += [re.sub(r"^(?:(?:Does|Do|Did|Is|Are|Has|Have|Can|Will|Would|Should|How|What|Why|Which|Where|When|The)\s+)+", "",
+                     BODY_KIND.sub("", m.group(1))) for m in LOCAL_BODY.finditer(question)]
+    for name in dict.fromkeys(names):
+        words = [w for w in re.split(r"[ ,-]", name) if w and w not in JOINING and w != "and"]
+        words = [w for w in words if w not in ("Health", "NHS", "Partnership", "Care")]  # a trust's kind, not its place
+        if not words or any(w in NOT_PLACES for w in words):
             continue
-        if not all(stem(w.lower()) in known_stems for w in words):
+        if not all(stem(w.lower()) in known_stems for w in words) and not any(name in o or o in name for o in out):
             out.append(name)
     return out
 

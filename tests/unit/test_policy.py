@@ -163,6 +163,19 @@ def test_named_places_are_the_ones_the_corpus_never_mentions():
     assert policy.scope_of("fact", [], []) == "in"
 
 
+def test_a_named_council_trust_or_icb_is_a_place_whatever_precedes_it():
+    """'How much does Leeds City Council spend...?' has no 'in Leeds': it was answered from Kent County Council's
+    record of the national roll-out, with nothing flagged."""
+    known = {stem(w) for w in ("kent", "england", "sussex")}
+    assert policy.named_places("How much does Leeds City Council spend on parent-infant services?", known) == ["Leeds"]
+    assert policy.named_places("What is Barnsley Metropolitan Borough Council doing?", known) == ["Barnsley"]
+    assert policy.named_places("Does the Kent and Medway ICB fund a team?", known) == ["Kent and Medway"]
+    assert policy.named_places("Does Leeds and York Partnership NHS Foundation Trust take babies?", known) == ["Leeds and York Partnership"]
+    assert policy.named_places("What does Kent County Council say?", known) == []  # the corpus has Kent's own record
+    assert policy.named_places("How do councils and ICBs fund teams?", known) == []
+    assert policy.named_places("What did the Health and Social Care Committee say?", known) == []
+
+
 def test_uncovered_parts_name_the_clause_and_the_year():
     cited = ["A parent-infant team costs money to run; the grant is for 2025-26 only."]
     gaps = policy.uncovered_parts("What will a parent-infant team cost and is the money ring-fenced after April 2026?",
