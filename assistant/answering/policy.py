@@ -484,9 +484,15 @@ def general_barrier_question(intent: str, question: str) -> bool:
     """A barriers question that names no particular barrier ("What gets in the way of commissioning these
     services?"): answered from the study's own list of barriers (its Table 1), not from whichever three
     passages happen to be closest."""
+    return intent == "barriers" and not (asked_words(question) - _general_barrier_stems())
+
+
+def asked_words(question: str) -> set[str]:
+    """The question's word stems that could narrow it to one barrier: not the "s" of a possessive ("the study's
+    barriers") or any other one-letter token."""
     from assistant.text import tokens
 
-    return intent == "barriers" and not (set(tokens(question)) - _general_barrier_stems())
+    return {t for t in tokens(question) if len(t) > 1}
 
 
 STUDY_TABLE_2 = re.compile(r"^Table 2 enablers\b")
@@ -509,9 +515,7 @@ def general_enabler_question(question: str) -> bool:
     """A question about the enablers in general ("What are the enablers of commissioning parent-infant
     services?", "What helps commissioners fund these services?"), naming none in particular: answered from the
     study's own list of enablers (its Table 2), as a general barriers question is from its Table 1."""
-    from assistant.text import tokens
-
-    return bool(ENABLERS_ASKED.search(question)) and not (set(tokens(question)) - _general_enabler_stems())
+    return bool(ENABLERS_ASKED.search(question)) and not (asked_words(question) - _general_enabler_stems())
 
 
 def enabler_overview(intent: str, question: str) -> bool:

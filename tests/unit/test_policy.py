@@ -329,6 +329,7 @@ def test_a_store_that_fails_for_a_moment_never_costs_the_version_being_served():
     ("Which of those are capability problems (following on from: What are the barriers?)?", True),
     ("What does the study propose for the motivation barriers?", True),  # answered from Table 1's motivation rows
     ("Which barriers does the study code as system level?", True),  # all five N/A rows of Table 1, not one
+    ("Which of the study's barriers are system level?", True),  # the possessive's "s" narrows nothing
     ("What did commissioners say about short-term funding?", False),
     ("Why don't CAMHS see babies?", False),
 ])
@@ -346,6 +347,7 @@ def test_general_barrier_questions_are_the_ones_that_name_no_barrier(question, g
     ("How many barriers and enablers did the commissioner study come up with?", False),  # a count, not the list
     ("What helps the parent-infant relationship?", False),  # practice, not commissioning
     ("Rather than the barriers, what makes it easier to get parent-infant relationship work commissioned?", True),
+    ("What are the study's enablers of commissioning?", True),
 ])
 def test_general_enabler_questions_are_the_ones_that_name_no_enabler(question, general):
     assert policy.general_enabler_question(question) is general
