@@ -48,6 +48,9 @@ S = Settings.from_env()
     ("How do other councils fund their parent-infant work?", "how_to"),
     ("Did the Start for Life money change how many families were reached?", "evidence"),
     ("How much did the 2025-26 programme cost?", "fact"),  # "how much" without "should" is still a figure
+    ("What does NICE say about attachment difficulties?", "named_source"),  # a clinical term, not a barrier
+    ("What difficulties do commissioners face?", "barriers"),
+    ("Why is it difficult to fund teams?", "barriers"),
 ])
 def test_intent_rules(question, intent):
     assert policy.classify_intent(question) == intent
