@@ -231,21 +231,28 @@ def asked_nations(question: str) -> list[str]:
     return [n for n in OTHER_NATIONS if re.search(rf"\b{n}\b", question)]
 
 
-def named_places(question: str, known_stems) -> list[str]:
-    """Capitalised place-like names in the question that the corpus never mentions (a city, a trust, a team)."""
+OPENING = re.compile(r"^(?:(?:Does|Do|Did|Is|Are|Has|Have|Can|Will|Would|Should|How|What|Why|Which|Where|When|The)\s+)+")
+
+
+def named_places(question: str, known_stems, mentions=None) -> list[str]:
+    """Capitalised place-like names in the question that the corpus never mentions (a city, a trust, a team).
+    A named body ("Sheffield City Council") is covered only when the corpus names that body (``mentions(phrase)``,
+    when given): a passage that mentions Sheffield in passing says nothing of its council's spending."""
     from assistant.text import stem
 
     out = []
-    names = [m.group(1) for m in PLACE_WORDS.finditer(question)]
+    names = [(m.group(1), None) for m in PLACE_WORDS.finditer(question)]
     # "Does Leeds and York Partnership NHS Foundation Trust...": the question's opening word is not the body's
-    names += [re.sub(r"^(?:(?:Does|Do|Did|Is|Are|Has|Have|Can|Will|Would|Should|How|What|Why|Which|Where|When|The)\s+)+", "",
-                     BODY_KIND.sub("", m.group(1))) for m in LOCAL_BODY.finditer(question)]
-    for name in dict.fromkeys(names):
+    names += [(OPENING.sub("", BODY_KIND.sub("", m.group(1))), OPENING.sub("", m.group(0)))
+              for m in LOCAL_BODY.finditer(question)]
+    for name, body in dict.fromkeys(names):
         words = [w for w in re.split(r"[ ,-]", name) if w and w not in JOINING and w != "and"]
         words = [w for w in words if w not in ("Health", "NHS", "Partnership", "Care")]  # a trust's kind, not its place
         if not words or any(w in NOT_PLACES for w in words):
             continue
-        if not all(stem(w.lower()) in known_stems for w in words) and not any(name in o or o in name for o in out):
+        known = (mentions(body) if body is not None and mentions is not None
+                 else all(stem(w.lower()) in known_stems for w in words))
+        if not known and not any(name in o or o in name for o in out):
             out.append(name)
     return out
 

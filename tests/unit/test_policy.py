@@ -177,6 +177,11 @@ def test_a_named_council_trust_or_icb_is_a_place_whatever_precedes_it():
     assert policy.named_places("What does Kent County Council say?", known) == []  # the corpus has Kent's own record
     assert policy.named_places("How do councils and ICBs fund teams?", known) == []
     assert policy.named_places("What did the Health and Social Care Committee say?", known) == []
+    # with the corpus's own text to hand, a body counts as covered only when the corpus names that body
+    corpus = "Kent County Council records the roll-out. Leaders in Sheffield and Kent spoke at the launch."
+    mentions = corpus.__contains__
+    assert policy.named_places("What does Kent County Council say?", known | {stem("sheffield")}, mentions) == []
+    assert policy.named_places("How much does Sheffield City Council spend?", known | {stem("sheffield")}, mentions) == ["Sheffield"]
 
 
 def test_uncovered_parts_name_the_clause_and_the_year():
