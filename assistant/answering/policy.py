@@ -161,6 +161,8 @@ INTENT_RULES: tuple[tuple[str, re.Pattern], ...] = (
         r"\b(how (?:do|can|should|could|might) (?:i|we|a commissioner|commissioners|my|our)|how to|what would help|"
         r"how (?:much|many|often) (?:\w+ ){0,4}should|how (?:are|do|did) other (?:areas|places|commissioners|councils|icbs)|"
         r"make the case|persuade|convince|business case|what (?:can|should) (?:i|we)|steps to|set up|get .* funded|"
+        r"why (?:should|would|must) (?:an? |the |my |our )?(?:icbs?|boards?|councils?|commissioners?|local authorit(?:y|ies)|"
+        r"leaders?|we|i) (?:care|invest|fund|pay|prioriti[sz]e|bother)|"
         r"what (?:does|do|did) (?:the (?:study|authors|researchers|toolkit)|it|they) (?:propose|recommend|suggest))\b", re.I)),
     ("fact", re.compile(
         r"\b(how (?:many|much|long|often)|when (?:did|was|were|is|will)|what year|what (?:percentage|proportion|share|figure|amount)|"
@@ -284,7 +286,11 @@ LOCAL_GAP = "local or operational detail for your area (waiting times, referral 
 MAKING_THE_CASE = re.compile(r"\b(?:make|making|build|building|put|putting) (?:the|a|an|our|my) (?:\w+ )?case\b|"
                              r"\bbusiness case\b|\bjustify(?:ing)? (?:the|this|our|my) (?:investment|spend\w*|funding)\b|"
                              r"\b(?:persuad|convinc)\w* (?:my|our|the|a) (?:\w+ )?(?:boards?|ICBs?|council|leaders?|"
-                             r"directors?|executives?|finance|chief)\b", re.I)
+                             r"directors?|executives?|finance|chief)\b|"
+                             # "Why should an ICB care about babies' relationships?": the case, asked for directly
+                             r"\bwhy (?:should|would|do|does|must) (?:an? |the |my |our )?(?:ICBs?|boards?|councils?|"
+                             r"commissioners?|local authorit(?:y|ies)|leaders?|we|I) (?:care|invest|fund|pay|prioriti[sz]e|bother)\b",
+                             re.I)
 CASE_ITEMS = ("b-hard-to-show-impact", "b-doubts-about-numbers")
 
 

@@ -49,6 +49,9 @@ S = Settings.from_env()
     ("Did the Start for Life money change how many families were reached?", "evidence"),
     ("How much did the 2025-26 programme cost?", "fact"),  # "how much" without "should" is still a figure
     ("What does NICE say about attachment difficulties?", "named_source"),  # a clinical term, not a barrier
+    ("Why should an ICB care about babies' relationships with their parents?", "how_to"),  # the case, asked directly
+    ("Why should we invest in parent-infant teams?", "how_to"),
+    ("Why do commissioners not fund teams?", "barriers"),
     ("What difficulties do commissioners face?", "barriers"),
     ("Why is it difficult to fund teams?", "barriers"),
 ])
@@ -431,6 +434,9 @@ def test_a_follow_ups_own_word_that_nothing_cited_mentions_is_named_as_not_cover
     ("How do I justify the investment to finance colleagues?", True),
     ("How can I persuade parents to come to a parent-infant group?", False),  # not a decision maker
     ("In case of a crisis, who do parents call?", False),
+    ("Why should an ICB care about babies' relationships with their parents?", True),  # answered with the case
+    ("Why should we invest in parent-infant teams?", True),
+    ("Why do parents care about bonding?", False),  # not a decision maker
 ])
 def test_making_the_case_means_persuading_decision_makers(question, case):
     assert bool(policy.MAKING_THE_CASE.search(question)) is case
