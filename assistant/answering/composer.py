@@ -225,6 +225,7 @@ BIBLIOGRAPHIC = re.compile(r"\b(?:was|were) (?:published|presented|launched|rele
 BIBLIOGRAPHIC_PENALTY = {"named_source": 2.0, "local": 6.0}
 WHEN_ASKED = re.compile(r"\b(when|what year|what date|how old|latest|current|newest)\b", re.I)
 STRONG_DESIGN_BONUS = 2.0
+DEMOTED_PENALTY = 1.5
 ENABLER_CUE = re.compile(r"\b(?:enabl\w*|facilitat\w*|help\w*|easier|valued)\b", re.I)
 # a sentence about how the study classified a finding ("Table 1 lists ... as a barrier coded to motivation") is
 # about the study's own process: it answers a question about the coding, not "did Covid increase the need?",
@@ -312,6 +313,8 @@ def score_sentence(c: Candidate, qtok: set[str], idf: dict, default_idf: float, 
             score -= 0.8  # a figure for another year is not the answer to this one
     if ANAPHORIC_START.match(c.text):
         score -= 1.5
+    if c.hit.demoted:
+        score -= DEMOTED_PENALTY  # the retrieval's demotion (another period, a superseded document) holds for the lead too
     if aside(c.text, question):
         score -= ASIDE_PENALTY
     if defines is not None and defines(c.text):

@@ -45,3 +45,13 @@ def supersede_penalised(question_years: set[int], own_years: set[int], successor
     if question_years & own_years and not (successor_years and question_years & successor_years):
         return "new"
     return "old"
+
+
+def earlier_documents(question_years: set[int], doc_years: dict[str, set[int]]) -> set[str]:
+    """For a question about a period from some date on ("after April 2026", "from 2026"), the documents wholly
+    about earlier years: ranked below the rest, like a superseded document (demoted, never hidden). Nothing for
+    a question naming only closed years ("in 2025-26"), which may well be about an older document."""
+    if HORIZON not in question_years:
+        return set()
+    start = min(question_years)
+    return {doc for doc, years in doc_years.items() if years and max(years) < start}

@@ -20,7 +20,7 @@ from assistant.retrieval.acronyms import definitions, expand
 from assistant.retrieval.dense import dense_ranking
 from assistant.retrieval.fusion import demote, reciprocal_rank_fusion
 from assistant.retrieval.lexical import LexicalIndex
-from assistant.retrieval.periods import document_years, supersede_penalised, years_in
+from assistant.retrieval.periods import document_years, earlier_documents, supersede_penalised, years_in
 from assistant.settings import Settings
 from assistant.store.codec import passage_from_chroma
 from assistant.text import tokens
@@ -35,6 +35,7 @@ class Hit:
     planned: bool = False  # brought in by the answer plan for the question's intent (answering.policy.plan_hits)
     overview: bool = False  # a row of the study's own table for a general question: exempt from max_per_doc
     leads: bool = False  # a planned passage the answer leads with (making the case: the evidence for the case)
+    demoted: bool = False  # of a document about another period than the question asks (``demoted_documents``)
 
 
 @dataclass
@@ -66,13 +67,14 @@ class Retriever:
 
     def demoted_documents(self, question: str) -> set[str]:
         """Superseded documents rank below their successors, unless the question names the old document's
-        own period (then the successor is the one demoted): supersede demotes, never hides."""
+        own period (then the successor is the one demoted): supersede demotes, never hides. A question about a
+        period from some date on also demotes the documents wholly about earlier years (``earlier_documents``)."""
         asked = years_in(question)
         out = set()
         for old, new in self.successor.items():
             side = supersede_penalised(asked, self.doc_years[old], self.doc_years.get(new))
             out.add(old if side == "old" else new)
-        return out
+        return out | earlier_documents(asked, self.doc_years)
 
     def __len__(self) -> int:
         return len(self.passages)
@@ -111,7 +113,8 @@ class Retriever:
         bm_score = dict(lexical)
         ranked = sorted(fused, key=lambda i: -fused[i])
         sims = similarities[ranked] if ranked else np.zeros(0)
-        hits = [Hit(self.passages[i], float(sims[j]), fused[i], bm_score.get(i, 0.0)) for j, i in enumerate(ranked)]
+        hits = [Hit(self.passages[i], float(sims[j]), fused[i], bm_score.get(i, 0.0),
+                    demoted=self.passages[i].doc_id in demoted) for j, i in enumerate(ranked)]
         top = float(max(sims)) if len(sims) else 0.0
         timings["fuse"] = (time.perf_counter() - t2) * 1000 - timings["bm25"]
         unknown = self.lexical.unknown_terms(question)

@@ -990,3 +990,17 @@ def test_also_lines_come_from_the_questions_own_ranking_before_passages_a_plan_b
     used = [next(c for c in cands if c.hit.passage is lead)]
     lines = more_evidence(r.hits, cands, used, question=q)
     assert [c.hit.passage.passage_id for c in lines][:1] == ["own:0000"]
+
+
+def test_a_passage_the_retrieval_demoted_does_not_lead_over_one_about_the_period_asked():
+    """The retrieval demotes a superseded document or one wholly about earlier years; its sentence, which may share
+    more words with the question, does not then lead the answer ('From April 2026, what replaces the guide?')."""
+    q = "From April 2026, what replaces the Family Hubs and Start for Life funding guide?"
+    old = make_passage("guide-2025-26:0000", "The Family Hubs and Start for Life funding guide covers the 75 areas "
+                       "in its funding year.", title="Family Hubs and Start for Life guide 2025 to 2026", year=2025)
+    new = make_passage("hubs-2026:0000", "Best Start Family Hubs replace the Start for Life guide in every area.",
+                       title="Best Start Family Hubs guidance", year=2025)
+    r = make_retrieval([(old, 0.8), (new, 0.75)], q)
+    assert compose(q, "fact", r.hits, IDF, DEFAULT_IDF, [], {}).text.startswith("The Family Hubs and Start for Life")
+    r.hits[0].demoted = True
+    assert compose(q, "fact", r.hits, IDF, DEFAULT_IDF, [], {}).text.startswith("Best Start Family Hubs replace the Start")

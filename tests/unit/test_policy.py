@@ -8,7 +8,7 @@ import pytest
 from assistant.answering import policy
 from assistant.answering.followups import condense, is_follow_up
 from assistant.comb.catalogue import by_id, make_tag
-from assistant.retrieval.periods import document_years, supersede_penalised, years_in
+from assistant.retrieval.periods import document_years, earlier_documents, supersede_penalised, years_in
 from assistant.settings import Settings
 from assistant.text import stem
 from tests.support import make_passage, make_retrieval
@@ -302,6 +302,16 @@ def test_periods_and_supersede():
     assert supersede_penalised(years_in("What is the funding for 2025-26?"), old, new) == "new"
     assert supersede_penalised(years_in("What is the funding after April 2026?"), old, new) == "old"
     assert supersede_penalised(set(), old, new) == "old"
+
+
+
+def test_a_question_about_a_period_from_some_date_on_demotes_documents_wholly_about_earlier_years():
+    """'And after April 2026?' after the 2025-26 ring-fence led with the 2024-25 ICB spending answers."""
+    docs = {"icb-spending-2024-25": {2024}, "guide-2025-26": {2025}, "healthy-babies-2026": {2026},
+            "strategy-2025-2028": {2025, 2028}}
+    assert earlier_documents(years_in("And after April 2026?"), docs) == {"icb-spending-2024-25", "guide-2025-26"}
+    assert earlier_documents(years_in("What was ring-fenced in 2025-26?"), docs) == set()  # a closed year: no demotion
+    assert earlier_documents(set(), docs) == set()
 
 
 def test_a_system_level_item_is_never_forced_into_c_o_or_m():
