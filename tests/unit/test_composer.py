@@ -239,6 +239,8 @@ def test_a_general_barriers_question_names_every_barrier_of_the_study_table_by_c
     assert asked_component("Which of those are capability problems (following on from: Which of those are system "
                            "level (following on from: what stops funding))?") == "capability"
     assert asked_component("Which are system-level (following on from: the capability ones)?") == "not_individual"
+    assert asked_component("Which barriers does the study code as system level?") == "not_individual"
+    assert asked_component("Which enablers are classified as N/A?") == "not_individual"
     assert asked_component("What stops funding?") is None
     assert asked_component("How do I make the case at system level?") is None  # not a question about the coding
     for cap in (1, 2):  # the table passage counts towards the passages cited
