@@ -140,10 +140,10 @@ def format_answers(results: dict) -> str:
     lines = [f"eval answers: {m['n_items']} questions ({m['n_answerable']} answerable, {m['n_unanswerable']} unanswerable); "
              f"index v{run.get('index_version')}, k={run.get('retrieval', {}).get('k')}, {run.get('mode', '')}", "",
              _table(split_rows(results), ("metric", "all", *results.get("metrics_by_split", {}).keys(), "target", "")), ""]
-    misses = answer_misses(results["items"])
-    if misses:
-        lines.append(f"misses ({len(misses)}):")
-        lines += [f"  {line}" for line in misses]
+    misses, held = answer_misses(results["items"]), held_out_misses(results["items"])
+    if misses or held:
+        lines.append(f"misses ({len(misses)}{' outside the held-out half' if held else ''}):")
+        lines += [f"  {line}" for line in misses] + ([f"  {held_back_line(held)}"] if held else [])
     else:
         lines.append("no misses")
     return "\n".join(lines)
@@ -188,11 +188,13 @@ def _miss(it: dict) -> str | None:
 
 
 def answer_misses(items: list[dict]) -> list[str]:
-    """A line per miss on a development or unsplit question; misses on the held-out half are counted in one
-    closing line, never listed (:func:`readable`)."""
-    out = [m for it in readable(items) if (m := _miss(it))]
-    held = sum(1 for it in items if it.get("split") == "heldout" and _miss(it))
-    return out + ([held_back_line(held)] if held else [])
+    """A line per miss on a development or unsplit question; misses on the held-out half are only counted
+    (``held_out_misses``), never listed (:func:`readable`)."""
+    return [m for it in readable(items) if (m := _miss(it))]
+
+
+def held_out_misses(items: list[dict]) -> int:
+    return sum(1 for it in items if it.get("split") == "heldout" and _miss(it))
 
 
 def tag_tables(results: dict) -> list[dict]:
@@ -217,10 +219,9 @@ def tag_tables(results: dict) -> list[dict]:
         errors = [f"{it['id']}: gold {it['gold'].get('item') or it['gold']['component']}/{it['gold'].get('relation') or it['gold']['polarity']}, "
                   f"ours {it['pred'].get('item') or it['pred']['component']}/{it['pred'].get('relation') or it['pred']['polarity']} - {it['text'][:90]}"
                   for it in readable(wrong)]
-        held = len(wrong) - len(errors)
         n = ours["all"].get("n_items")
         out.append({"name": name, "n": n, "header": ("metric", *[c for c, _ in cols], "target", ""), "rows": rows,
-                    "errors": errors + ([held_back_line(held)] if held else [])})
+                    "errors": errors, "held_back": len(wrong) - len(errors)})
     return out
 
 
@@ -228,11 +229,10 @@ def format_tags(results: dict) -> str:
     lines = []
     for t in tag_tables(results):
         lines += [f"{t['name']}: {t['n']} items", _table(t["rows"], t["header"]), ""]
-        if t["errors"]:
-            *listed, last = t["errors"]
-            listed, held = (listed, [last]) if last.endswith("not reading") else (t["errors"], [])
-            lines.append(f"  our errors ({len(listed)}{' outside the held-out half' if held else ''}), first 12:")
-            lines += [f"    {e}" for e in listed[:12] + held]
+        if t["errors"] or t["held_back"]:
+            held = t["held_back"]
+            lines.append(f"  our errors ({len(t['errors'])}{' outside the held-out half' if held else ''}), first 12:")
+            lines += [f"    {e}" for e in t["errors"][:12]] + ([f"    {held_back_line(held)}"] if held else [])
             lines.append("")
     return "\n".join(lines).rstrip()
 
@@ -255,7 +255,8 @@ def answer_plots(results: dict) -> dict[str, bytes]:
     import matplotlib.pyplot as plt
 
     items = results["items"]
-    ans = [it for it in items if it["answerable"]]
+    ans = [it for it in readable(items) if it["answerable"]]  # per-question bars name ids: development half only
+    held = sum(1 for it in items if it["answerable"]) - len(ans)
     plots = {}
     fig, ax = plt.subplots(figsize=(max(6, 0.14 * len(ans) + 2), 3.6))
     vals = [it["fact_recall"] or 0.0 for it in ans]
@@ -269,7 +270,7 @@ def answer_plots(results: dict) -> dict[str, bytes]:
     ax.set_ylim(0, 1.05)
     ax.set_ylabel("fact recall")
     ax.axhline(0.9, color="grey", linestyle="--", linewidth=0.8)
-    ax.set_title("Fact recall per answerable question (red: abstained)")
+    ax.set_title("Fact recall per answerable question (red: abstained)" + (f"; {held} held-out not shown" if held else ""))
     plots["fact_recall.png"] = _png(fig)
     fig, ax = plt.subplots(figsize=(6, 3.4))
     lat = [it["latency_ms"] for it in items]
@@ -301,7 +302,8 @@ th{background:#f3f3f3}img{max-width:100%}figure{margin:1em 0}</style></head>
 {% for t in tables %}{% if t.name %}<h2>{{ t.name }}</h2>{% endif %}
 <table><thead><tr>{% for h in t.header %}<th>{{ h }}</th>{% endfor %}</tr></thead>
 <tbody>{% for r in t.rows %}<tr>{% for c in r %}<td>{{ c }}</td>{% endfor %}</tr>{% endfor %}</tbody></table>
-{% if t.errors %}<details><summary>{{ t.errors|length }} errors</summary><ul>{% for e in t.errors %}<li>{{ e }}</li>{% endfor %}</ul></details>{% endif %}
+{% if t.errors %}<details><summary>{{ t.errors|length }} errors{% if t.held_back %} outside the held-out half{% endif %}</summary><ul>{% for e in t.errors %}<li>{{ e }}</li>{% endfor %}</ul></details>{% endif %}
+{% if t.held_back %}<p>{{ t.held_back }} more on the held-out half, not listed: that half is for measuring, not reading</p>{% endif %}
 {% endfor %}
 {% for name, data in plots %}<figure><img alt="{{ name }}" src="data:image/png;base64,{{ data }}"></figure>{% endfor %}
 {% if notes %}<h2>Misses</h2><ul>{% for n in notes %}<li>{{ n }}</li>{% endfor %}</ul>{% endif %}
@@ -331,11 +333,13 @@ def write_report(results: dict, out_dir) -> dict:
         title = "Answer quality"
         plots = answer_plots(results)
         tables = [{"name": "", "header": ("metric", "value", "target", ""), "rows": metric_rows(results["metrics"], ANSWER_TARGETS),
-                   "errors": []}]
+                   "errors": [], "held_back": 0}]
         detail = {"header": ("id", "answerable", "abstained", "fact recall", "point recall", "missed", "citations", "latency ms"),
                   "rows": [(it["id"], it["answerable"], it["abstained"], _fmt(it["fact_recall"]), _fmt(it.get("point_recall")),
-                            ", ".join(it["facts_missed"]), it["n_citations"], f"{it['latency_ms']:.1f}") for it in results["items"]]}
-        notes = answer_misses(results["items"])
+                            ", ".join(it["facts_missed"]), it["n_citations"], f"{it['latency_ms']:.1f}")
+                           for it in readable(results["items"])]}
+        held = held_out_misses(results["items"])
+        notes = answer_misses(results["items"]) + ([held_back_line(held)] if held else [])
     else:
         title = "COM-B tagging"
         tables = tag_tables(results)
@@ -346,7 +350,8 @@ def write_report(results: dict, out_dir) -> dict:
     md = [f"# {title}", ""]
     for t in tables:
         md += ([f"## {t['name']}", ""] if t["name"] else []) + [_md_table(t["header"], t["rows"]), ""]
-        md += [f"- {e}" for e in t["errors"]] + ([""] if t["errors"] else [])
+        shown = t["errors"] + ([held_back_line(t["held_back"])] if t.get("held_back") else [])
+        md += [f"- {e}" for e in shown] + ([""] if shown else [])
     md += [f"![{name}]({name})" for name in plots] + [""]
     if notes:
         md += ["## Misses", ""] + [f"- {n}" for n in notes] + [""]

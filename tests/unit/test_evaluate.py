@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import json
+import re
 from pathlib import Path
 
 import pytest
@@ -19,7 +20,7 @@ from assistant.evaluation.metrics import (
     percentile,
     tag_metrics,
 )
-from assistant.evaluation.reports import answer_misses, compare_results, format_comparison, format_tags, write_report
+from assistant.evaluation.reports import answer_misses, compare_results, format_answers, format_comparison, format_tags, write_report
 from assistant.evaluation.scoring import fact_found, score_answer
 from assistant.evaluation.tag_baselines import keyword_predict
 from tests.support import question_item, write_lines
@@ -282,8 +283,15 @@ def test_held_out_errors_are_counted_never_listed(tmp_path):
     answers["items"][1]["split"] = "heldout"
     misses = answer_misses(answers["items"])
     assert misses[0].startswith("q1: missed") and not any(m.startswith("q2") for m in misses)
-    assert misses[-1].startswith("1 more on the held-out half")
 
+    answers["metrics"].update({"n_answerable": 3, "n_unanswerable": 0})
+    for item in answers["items"]:
+        item.update({"n_citations": 2, "latency_ms": 10.0, "point_recall": item["fact_recall"]})
+    assert "q2:" not in format_answers(answers) and "1 more on the held-out half" in format_answers(answers)
+    write_report(answers, tmp_path / "a")
+    for name in ("report.md", "report.html"):  # the items table and the misses list
+        page = re.sub(r"base64,[A-Za-z0-9+/=]+", "", (tmp_path / "a" / name).read_text())  # not the plots' bytes
+        assert "q1" in page and "q2" not in page and "1 more on the held-out half" in page, name
     better = _answers_results({"q1": 1.0, "q2": 1.0, "q3": 1.0}, {"q1": False, "q2": False, "q3": False}, 1.0)
     better["items"][1]["split"] = "heldout"
     text = format_comparison(compare_results(answers, better))
