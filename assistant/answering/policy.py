@@ -574,15 +574,15 @@ def plan_hits(intent: str, question: str, retrieval: Retrieval, retriever, s: Se
         return placed_first(overview_hits(retriever, sims, filters, STUDY_TABLE_2), hits)
     wanted = WANTED_RELATIONS.get(intent)
     if intent == "what_first":  # answered from the cycle and toolkit (BM25 + dense, like any question)
-        demoted = retriever.demoted_documents(question)
+        superseded = retriever.superseded_documents(question)
         fixed = [_Hit(h.passage, h.score, h.fused, h.bm25, planned=True)
-                 for h in retriever.search(WHAT_FIRST_QUERY, s.k, filters).hits if h.passage.doc_id not in demoted][:s.k]
+                 for h in retriever.search(WHAT_FIRST_QUERY, s.k, filters).hits if h.passage.doc_id not in superseded][:s.k]
         return placed_first(fixed, hits)
     if not wanted:
         return hits
     have = {h.passage.passage_id for h in hits[:1]}
     items_seen = {h.passage.com_b.item for h in hits[:1]}
-    demoted = retriever.demoted_documents(question)
+    superseded = retriever.superseded_documents(question)
     extra: list[Hit] = []
     case: list[Hit] = []
     if intent == "how_to" and MAKING_THE_CASE.search(question):
@@ -598,7 +598,7 @@ def plan_hits(intent: str, question: str, retrieval: Retrieval, retriever, s: Se
             for h in retriever.search(query, s.k * 4, filters).hits:
                 p = h.passage
                 # the evidence against each item, even when the best hit reports that barrier
-                if p.com_b.item != item or p.com_b.relation != "evidence_against" or p.passage_id in have or p.doc_id in demoted:
+                if p.com_b.item != item or p.com_b.relation != "evidence_against" or p.passage_id in have or p.doc_id in superseded:
                     continue
                 case.append(_Hit(p, h.score, h.fused, h.bm25, planned=True, leads=True))
                 have.add(p.passage_id)
@@ -612,7 +612,7 @@ def plan_hits(intent: str, question: str, retrieval: Retrieval, retriever, s: Se
             continue
         if filters is not None and not filters.allows(p):
             continue  # the plan never brings in what the commissioner filtered out
-        if p.doc_id in demoted:
+        if p.doc_id in superseded:
             continue  # nor a superseded document for a question about its successor's period
         extra.append(_Hit(p, float(sims[i]), 0.0, planned=True))
         have.add(p.passage_id)

@@ -65,16 +65,23 @@ class Retriever:
         self.doc_years = {p.doc_id: document_years(p.doc_id, p.meta.title, p.meta.year) for p in self.passages}
         self.successor = {p.doc_id: p.superseded_by for p in self.passages if p.superseded_by}
 
-    def demoted_documents(self, question: str) -> set[str]:
+    def superseded_documents(self, question: str) -> set[str]:
         """Superseded documents rank below their successors, unless the question names the old document's
-        own period (then the successor is the one demoted): supersede demotes, never hides. A question about a
-        period from some date on also demotes the documents wholly about earlier years (``earlier_documents``)."""
+        own period (then the successor is the one demoted): supersede demotes, never hides. An answer plan does
+        not bring them in either."""
         asked = years_in(question)
         out = set()
         for old, new in self.successor.items():
             side = supersede_penalised(asked, self.doc_years[old], self.doc_years.get(new))
             out.add(old if side == "old" else new)
-        return out | earlier_documents(asked, self.doc_years)
+        return out
+
+    def demoted_documents(self, question: str) -> set[str]:
+        """The documents ranked lower for this question: the superseded ones, and, for a question about a period
+        from some date on ("after April 2026"), those wholly about or published before it (``earlier_documents``:
+        a 2025 study can still be cited, below what speaks of the period). Answer plans skip only the superseded
+        ones (``superseded_documents``), so a what-first or how-to plan still brings in the study."""
+        return self.superseded_documents(question) | earlier_documents(years_in(question), self.doc_years)
 
     def __len__(self) -> int:
         return len(self.passages)

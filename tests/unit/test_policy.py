@@ -493,3 +493,17 @@ def test_a_source_named_by_its_publisher_is_every_document_of_that_publisher():
     q = "What does the NICE Children's Attachment guideline say about video feedback?"  # publisher and title: the title
     assert policy.named_source_docs(q, hits, "ng26") == {"ng26"}
     assert policy.named_source_docs("What do teams do?", hits, None) == set()
+
+
+def test_answer_plans_skip_only_superseded_documents_not_those_demoted_for_an_earlier_period():
+    """'Where do I start from April 2026?' ranks the 2025 study below 2026 guidance, but a what-first plan still
+    brings in the study's commissioning cycle: only a superseded document is kept out of a plan."""
+    from assistant.retrieval.retriever import Retriever
+
+    r = object.__new__(Retriever)  # the two methods read only these
+    r.successor = {"guide-2025-26": "hubs-2026"}
+    r.doc_years = {"guide-2025-26": {2025}, "hubs-2026": {2026}, "study-cycle": {2025}, "plan-2026-29": {2026, 2029}}
+    q = "Where do I start with parent-infant commissioning after April 2026?"
+    assert r.superseded_documents(q) == {"guide-2025-26"}
+    assert r.demoted_documents(q) == {"guide-2025-26", "study-cycle"}
+    assert r.demoted_documents("Where do I start?") == {"guide-2025-26"}
