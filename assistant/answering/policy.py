@@ -137,6 +137,11 @@ def looks_non_english(text: str, known_stems=None) -> bool:
 # -- what is asked (intent) ------------------------------------------------------------------------------
 # Rules, tried in this order; the first that matches decides. Each intent has its own answer plan in the
 # composer. Tested one by one in tests/unit/test_policy.py.
+# "Why should an ICB care about babies' relationships?", "Why should ICBs and councils invest...?": the case for
+# investing, asked directly (a how-to about making the case); "Why do parents care?" is not
+_DECIDERS = r"(?:icbs?|integrated care boards?|boards?|councils?|commissioners?|local authorit(?:y|ies)|leaders?)"
+WHY_CASE = (r"why (?:should|would|must) (?:(?:an?|the|my|our) )?(?:local )?(?:" + _DECIDERS + r"(?:'s board)?"
+            r"(?: (?:and|or) (?:(?:the|our) )?" + _DECIDERS + r")?|we|i) (?:care|invest|fund|pay|prioriti[sz]e|bother)")
 INTENT_RULES: tuple[tuple[str, re.Pattern], ...] = (
     ("local", re.compile(
         r"\b(waiting (?:time|list)s?|wait(?:s|ing)? for|referral (?:criteria|route|pathway|process)s?|how (?:do|can) (?:i|we) refer|procurement (?:act|law|rules|threshold)|"
@@ -151,7 +156,7 @@ INTENT_RULES: tuple[tuple[str, re.Pattern], ...] = (
                               r"which (?:\w+ ){0,2}(?:works?|is|are|does) (?:better|best))\b", re.I)),
     ("barriers", re.compile(
         r"\b(barriers?|obstacles?|what (?:stops|prevents|holds? back|gets in the way)|get(?:s|ting)? in the way|"
-        r"hold(?:s|ing)? (?:them|us|commissioners) back|challenges?|(?<!attachment )(?<!relationship )(?<!PAIR )(?<!bonding )difficult(?:y|ies)?|struggle|why (?:don't|do not|aren't|are not|won't|doesn't|does not|isn't|is not)|why (?:do|does|are|is) (?:[\w'-]+ ){1,3}(?:not|never)\b(?! (?:work|help|improve))|"
+        r"hold(?:s|ing)? (?:them|us|commissioners) back|challenges?|difficult\b|(?<!attachment )(?<!relationship )(?<!PAIR )(?<!bonding )difficult(?:y|ies)\b|struggle|why (?:don't|do not|aren't|are not|won't|doesn't|does not|isn't|is not)|why (?:do|does|are|is) (?:[\w'-]+ ){1,3}(?:not|never)\b(?! (?:work|help|improve))|"
         r"worr(?:y|ies|ied)|concerns?|stopp(?:ing|ed)|lose out|makes? (?:\w+ ){0,3}decide|capability problems?|"
         r"(?:capability|opportunity|motivation) (?:issues?|problems?|barriers?))\b", re.I)),
     ("evidence", re.compile(
@@ -161,8 +166,7 @@ INTENT_RULES: tuple[tuple[str, re.Pattern], ...] = (
         r"\b(how (?:do|can|should|could|might) (?:i|we|a commissioner|commissioners|my|our)|how to|what would help|"
         r"how (?:much|many|often) (?:\w+ ){0,4}should|how (?:are|do|did) other (?:areas|places|commissioners|councils|icbs)|"
         r"make the case|persuade|convince|business case|what (?:can|should) (?:i|we)|steps to|set up|get .* funded|"
-        r"why (?:should|would|must) (?:an? |the |my |our )?(?:icbs?|boards?|councils?|commissioners?|local authorit(?:y|ies)|"
-        r"leaders?|we|i) (?:care|invest|fund|pay|prioriti[sz]e|bother)|"
+        + WHY_CASE + r"|"
         r"what (?:does|do|did) (?:the (?:study|authors|researchers|toolkit)|it|they) (?:propose|recommend|suggest))\b", re.I)),
     ("fact", re.compile(
         r"\b(how (?:many|much|long|often)|when (?:did|was|were|is|will)|what year|what (?:percentage|proportion|share|figure|amount)|"
@@ -216,11 +220,13 @@ def classify_intent(question: str, named_source: bool = False) -> str:
 PLACE_WORDS = re.compile(r"\b(?:in|into|at|near|across) ((?:[A-Z][a-z]+)(?:[ -](?:[A-Z][a-z]+|upon|on|under))*)")
 JOINING = frozenset(("upon", "on", "under"))
 # a named local body, whatever precedes it: "Leeds City Council", "Oxford Health NHS Foundation Trust", "the Kent
-# and Medway ICB". Its place words (before the body's kind) are a place like one after "in"
-LOCAL_BODY = re.compile(r"\b((?:[A-Z][a-z]+)(?:(?:,? and |, |[ -])[A-Z][a-z]+)*) (?:(?:City|County|Borough|District|"
-                        r"Metropolitan Borough|Town|Unitary) Council|Council|(?:NHS )?(?:Foundation )?Trust|Integrated Care "
-                        r"Board|ICB|Health Board)\b")
-BODY_KIND = re.compile(r"(?: (?:City|County|Borough|District|Metropolitan|Town|Unitary))+$")
+# and Medway ICB". Its place words (before the body's kind) are a place like one after "in". The name stops at
+# the kind ("Sheffield City Council and Kent County Council" is two bodies); a council needs its kind and a trust
+# "NHS", so the Nuffield Trust or the Medical Research Council is not a place.
+_BODY_KIND_WORDS = r"(?:City|County|Borough|District|Metropolitan|Town|Unitary|Council|Foundation|Trust|Integrated|Board)\b"
+LOCAL_BODY = re.compile(r"\b([A-Z][a-z]+(?:(?:-on-|-upon-| upon | on | and |,? and |, | & |[ -])(?!" + _BODY_KIND_WORDS +
+                        r")[A-Z][a-z]+)*) (?:(?:City|County|Borough|District|Metropolitan Borough|Town|Unitary) Council|"
+                        r"NHS (?:Foundation )?Trust|Integrated Care Board|ICB|Health Board)\b")
 NOT_PLACES = frozenset("England UK Britain Scotland Wales Ireland NHS ICB ICBs ICS Family Hubs Start Life Best "
                        "Parliament Government Covid What How Which Who When Where Why Is Are Do Does Can The A An I My Our".split()) | frozenset(MONTHS)
 
@@ -233,7 +239,11 @@ def asked_nations(question: str) -> list[str]:
     return [n for n in OTHER_NATIONS if re.search(rf"\b{n}\b", question)]
 
 
-OPENING = re.compile(r"^(?:(?:Does|Do|Did|Is|Are|Has|Have|Can|Will|Would|Should|How|What|Why|Which|Where|When|The)\s+)+")
+# words that open a question in capitals and so join a name run: "Could Kent County Council...", "Every ICB..."
+OPENING = re.compile(r"^(?:(?:Does|Do|Did|Is|Are|Was|Were|Has|Have|Had|Can|Could|May|Might|Will|Would|Shall|Should|Must|"
+                     r"How|What|Why|Which|Where|When|Who|Whose|If|In|For|And|But|So|Please|Tell|Give|Show|Every|Any|"
+                     r"Compare|Explain|List|Summari[sz]e|Describe|Name|Find|Check|Is|Apart|Besides|Beyond|"
+                     r"Our|My|Your|The|A|An)(?:\s+|$))+")
 
 
 def named_places(question: str, known_stems, mentions=None) -> list[str]:
@@ -245,16 +255,18 @@ def named_places(question: str, known_stems, mentions=None) -> list[str]:
     out = []
     names = [(m.group(1), None) for m in PLACE_WORDS.finditer(question)]
     # "Does Leeds and York Partnership NHS Foundation Trust...": the question's opening word is not the body's
-    names += [(OPENING.sub("", BODY_KIND.sub("", m.group(1))), OPENING.sub("", m.group(0)))
-              for m in LOCAL_BODY.finditer(question)]
+    names += [(OPENING.sub("", m.group(1)), OPENING.sub("", m.group(0))) for m in LOCAL_BODY.finditer(question)]
     for name, body in dict.fromkeys(names):
-        words = [w for w in re.split(r"[ ,-]", name) if w and w not in JOINING and w != "and"]
+        words = [w for w in re.split(r"[ ,&-]", name) if w and w not in JOINING and w != "and"]
         words = [w for w in words if w not in ("Health", "NHS", "Partnership", "Care")]  # a trust's kind, not its place
-        if not words or any(w in NOT_PLACES for w in words):
+        if not words or any(w in NOT_PLACES for w in words) or any(name in o or o in name for o in out):
             continue
-        known = (mentions(body) if body is not None and mentions is not None
-                 else all(stem(w.lower()) in known_stems for w in words))
-        if not known and not any(name in o or o in name for o in out):
+        if body is not None and mentions is not None:  # the corpus names the body itself (ICB written either way)
+            known = any(mentions(v) for v in {body, body.replace(" ICB", " Integrated Care Board"),
+                                              body.replace(" Integrated Care Board", " ICB")})
+        else:
+            known = all(stem(w.lower()) in known_stems for w in words)
+        if not known:
             out.append(name)
     return out
 
@@ -287,10 +299,7 @@ MAKING_THE_CASE = re.compile(r"\b(?:make|making|build|building|put|putting) (?:t
                              r"\bbusiness case\b|\bjustify(?:ing)? (?:the|this|our|my) (?:investment|spend\w*|funding)\b|"
                              r"\b(?:persuad|convinc)\w* (?:my|our|the|a) (?:\w+ )?(?:boards?|ICBs?|council|leaders?|"
                              r"directors?|executives?|finance|chief)\b|"
-                             # "Why should an ICB care about babies' relationships?": the case, asked for directly
-                             r"\bwhy (?:should|would|do|does|must) (?:an? |the |my |our )?(?:ICBs?|boards?|councils?|"
-                             r"commissioners?|local authorit(?:y|ies)|leaders?|we|I) (?:care|invest|fund|pay|prioriti[sz]e|bother)\b",
-                             re.I)
+                             r"\b" + WHY_CASE + r"\b", re.I)
 CASE_ITEMS = ("b-hard-to-show-impact", "b-doubts-about-numbers")
 
 
@@ -390,7 +399,7 @@ def named_by_phrase(question: str, hits) -> str | None:
     capitals: "the Best Start in Life strategy" names "Giving every child the best start in life", whose title
     has no capitals to match, and not "The best start for life" vision. A name several titles hold ("Start for
     Life": a programme, not a document) names none."""
-    runs = [m.group(0).lower() for m in NAME_RUN.finditer(question) if len(m.group(0).split()) >= 3]
+    runs = [run.lower() for m in NAME_RUN.finditer(question) if len((run := OPENING.sub("", m.group(0))).split()) >= 3]
     if not runs:
         return None
     docs = list(dict.fromkeys(h.passage.doc_id for h in hits

@@ -52,6 +52,9 @@ S = Settings.from_env()
     ("Why should an ICB care about babies' relationships with their parents?", "how_to"),  # the case, asked directly
     ("Why should we invest in parent-infant teams?", "how_to"),
     ("Why do commissioners not fund teams?", "barriers"),
+    ("What makes attachment difficult to support?", "barriers"),  # the adjective is still a barrier word
+    ("Why should ICBs and councils invest in parent-infant teams?", "how_to"),
+    ("Why should the ICB's board care about babies?", "how_to"),
     ("What difficulties do commissioners face?", "barriers"),
     ("Why is it difficult to fund teams?", "barriers"),
 ])
@@ -180,6 +183,14 @@ def test_a_named_council_trust_or_icb_is_a_place_whatever_precedes_it():
     assert policy.named_places("What does Kent County Council say?", known) == []  # the corpus has Kent's own record
     assert policy.named_places("How do councils and ICBs fund teams?", known) == []
     assert policy.named_places("What did the Health and Social Care Committee say?", known) == []
+    # national bodies are not places; a question's opening word is not part of a name; two bodies stay two
+    for national in ("What does the Nuffield Trust say?", "What does the Nursing and Midwifery Council require?",
+                     "Did the Medical Research Council fund it?", "Every ICB should fund a team, surely?"):
+        assert policy.named_places(national, known) == [], national
+    assert policy.named_places("Could Kent County Council fund it?", known) == []
+    assert policy.named_places("Compare Sheffield City Council and Kent County Council", known) == ["Sheffield"]
+    assert policy.named_places("Does Stoke-on-Trent City Council fund one?", known) == ["Stoke-on-Trent"]
+    assert policy.named_places("Has Brighton & Hove City Council got one?", known) == ["Brighton & Hove"]
     # with the corpus's own text to hand, a body counts as covered only when the corpus names that body
     corpus = "Kent County Council records the roll-out. Leaders in Sheffield and Kent spoke at the launch."
     mentions = corpus.__contains__
@@ -254,6 +265,8 @@ def test_a_name_in_capitals_names_the_one_document_whose_title_holds_it_in_any_c
     assert policy.named_document(asked, r.hits) == "best-start-2025"
     # a programme name two titles hold ("start for life") names neither
     assert policy.named_document("What puts families off Start for Life support?", r.hits) is None
+    # the question's capitalised opening word is not part of the name
+    assert policy.named_document("Does Best Start in Life mention dads?", r.hits) == "best-start-2025"
 
 
 def test_an_acronym_names_the_document_whose_title_spells_it_out():
@@ -447,6 +460,7 @@ def test_a_follow_ups_own_word_that_nothing_cited_mentions_is_named_as_not_cover
     ("Why should an ICB care about babies' relationships with their parents?", True),  # answered with the case
     ("Why should we invest in parent-infant teams?", True),
     ("Why do parents care about bonding?", False),  # not a decision maker
+    ("Why do ICBs fund teams?", False),  # asks what happens, not for the case
 ])
 def test_making_the_case_means_persuading_decision_makers(question, case):
     assert bool(policy.MAKING_THE_CASE.search(question)) is case
