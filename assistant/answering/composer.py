@@ -619,7 +619,7 @@ def table_line(listed: list[tuple[Hit, object, int, int]], order: dict[int, int]
             continue
         functions = proposal(comp)[0]
         # the rows' own steps (one per row, first two rows), as the how-to answers give them
-        steps = [lever for lever in dict.fromkeys(item_levers(it)[0] for _, it, _, _ in listed if it.component == comp)]
+        steps = list(dict.fromkeys(item_levers(it)[0] for _, it, _, _ in listed if it.component == comp))
         levers = "; ".join(steps[:2])
         lines.append(f"- **{component_phrase(comp)}:** {names}. *The study proposes "
                      f"{', '.join(label(f).lower() for f in functions)}: for example, {levers}.*")
@@ -703,10 +703,10 @@ SYSTEM_NOTE = " *System level in the study: national funding and structures, not
 
 
 def group_line(item_id: str, relation: str, sentence_with_ref: str, said: Said, levers_shown: bool = False) -> str:
-    """One barrier or enabler: what the evidence says, then what the study proposes for its component as
-    up to two local levers not given yet (named once per component; a system-level item has no individual-level
-    proposal, and the note saying so is given once). When the answer already opens with the levers (a how-to), the
-    line only names what the study proposes."""
+    """One barrier or enabler: what the evidence says, then what the study proposes for its component, with the
+    item's own local step as the example when not given yet (``item_levers``; the functions are named once per
+    component; a system-level item has no individual-level proposal, and the note saying so is given once). When
+    the answer already opens with the steps (a how-to), the line only names what the study proposes."""
     item = by_id()[item_id]
     kind = RELATION_WORDS.get(relation, "On")
     head = f"- **{kind}: {item.label}** · {component_phrase(item.component)}. {sentence_with_ref}"
