@@ -233,8 +233,7 @@ class EvidenceAssistant:
         if term and not should_abstain(gate, self.settings, titled):  # in scope: search for the passage that defines it
             retrieval = retriever.search(definition_query(standalone, term), k, filters)
         t_retrieve = (time.perf_counter() - t1) * 1000
-        places = named_places(standalone, retriever.lexical.idf,
-                              mentions=lambda phrase: any(phrase in p.text for p in retriever.passages))
+        places = named_places(standalone, retriever.lexical.idf, mentions=retriever.mentions)
 
         def done(**fields) -> Answer:
             return Answer(question=raw, timings_ms={"retrieve": t_retrieve, "total": (time.perf_counter() - t0) * 1000},

@@ -726,11 +726,15 @@ def group_line(item_id: str, relation: str, sentence_with_ref: str, said: Said, 
     return head + f" *The study proposes {named}: for example, {levers[0]}.*"
 
 
-def item_levers(item) -> list[str]:
+def item_levers(item, applied: frozenset[str] = frozenset()) -> list[str]:
     """The local steps for an individual-level item: its own (the catalogue's ``local_step``, one of the
     functions Table 3 proposes for its component turned into an action on this item), then its component's
-    general levers. Item first, so that answers about different barriers do not all say the same."""
-    return ([item.local_step] if item.local_step else []) + local_levers(item.component)
+    general levers for the functions no step applies yet (its own, or those in ``applied``): "make the case with
+    parents' stories" is not offered beside an item's own persuasion step. Item first, so that answers about
+    different barriers do not all say the same."""
+    own = [item.local_step] if item.local_step else []
+    done = applied | ({item.step_function} if item.local_step else set())
+    return own + local_levers(item.component, frozenset(done))
 
 
 ACTION_LEVERS = 3
@@ -743,12 +747,10 @@ def actions_line(groups: list[tuple[str, list[Candidate]]]) -> str:
     (the study proposes nothing a commissioner can do alone there). Each item used to get its component's
     general levers, so that most how-to answers opened with the same three capability steps."""
     shown = [by_id()[item_id] for item_id, _ in groups if by_id()[item_id].level != "system"]
-    levers = list(dict.fromkeys(it.local_step for it in shown if it.local_step))  # each item's own step first
-    # then the components' general levers, for the functions no item step applies ("make the case with parents'
-    # stories" is not offered beside an item's own persuasion step)
-    applied = frozenset(it.step_function for it in shown if it.local_step)
-    levers += [lever for it in shown for lever in local_levers(it.component, applied) if lever not in levers]
-    levers = list(dict.fromkeys(levers))
+    applied = frozenset(it.step_function for it in shown if it.local_step)  # no general lever repeats a step's function
+    per_item = [item_levers(it, applied) for it in shown]
+    # each item's first (its own step), then the rest in order
+    levers = list(dict.fromkeys([lv[0] for lv in per_item if lv] + [x for lv in per_item for x in lv]))
     if not levers:
         return ""
     steps = "; ".join(levers[:ACTION_LEVERS])

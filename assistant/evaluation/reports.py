@@ -94,8 +94,7 @@ def format_comparison(comp: dict) -> str:
             lines.append(f"  {f['id']}: {', '.join(f['changes'])} - {what[:90]}")
             if comp["kind"] == "answers" and f["b"].get("facts_missed"):
                 lines.append(f"      now missing: {', '.join(f['b']['facts_missed'])}")
-        if len(shown) < len(comp["flipped"]):
-            lines.append(f"  {held_back_line(len(comp['flipped']) - len(shown))}")
+        lines += [f"  {x}" for x in with_held_back([], len(comp["flipped"]) - len(shown))]
     else:
         lines.append("\nno item flipped")
     if comp["only_in_a"] or comp["only_in_b"]:
@@ -143,7 +142,7 @@ def format_answers(results: dict) -> str:
     misses, held = answer_misses(results["items"]), held_out_misses(results["items"])
     if misses or held:
         lines.append(f"misses ({len(misses)}{' outside the held-out half' if held else ''}):")
-        lines += [f"  {line}" for line in misses] + ([f"  {held_back_line(held)}"] if held else [])
+        lines += [f"  {line}" for line in with_held_back(misses, held)]
     else:
         lines.append("no misses")
     return "\n".join(lines)
@@ -171,8 +170,9 @@ def readable(items: list[dict]) -> list[dict]:
     return [it for it in items if it.get("split") != "heldout"]
 
 
-def held_back_line(n: int) -> str:
-    return f"{n} more on the held-out half, not listed: that half is for measuring, not reading"
+def with_held_back(lines: list[str], n: int) -> list[str]:
+    """``lines`` (what a person may read), then one line counting the ``n`` held-out ones left out, if any."""
+    return lines + ([f"{n} more on the held-out half, not listed: that half is for measuring, not reading"] if n else [])
 
 
 def _miss(it: dict) -> str | None:
@@ -232,7 +232,7 @@ def format_tags(results: dict) -> str:
         if t["errors"] or t["held_back"]:
             held = t["held_back"]
             lines.append(f"  our errors ({len(t['errors'])}{' outside the held-out half' if held else ''}), first 12:")
-            lines += [f"    {e}" for e in t["errors"][:12]] + ([f"    {held_back_line(held)}"] if held else [])
+            lines += [f"    {e}" for e in with_held_back(t["errors"][:12], held)]
             lines.append("")
     return "\n".join(lines).rstrip()
 
@@ -339,7 +339,7 @@ def write_report(results: dict, out_dir) -> dict:
                             ", ".join(it["facts_missed"]), it["n_citations"], f"{it['latency_ms']:.1f}")
                            for it in readable(results["items"])]}
         held = held_out_misses(results["items"])
-        notes = answer_misses(results["items"]) + ([held_back_line(held)] if held else [])
+        notes = with_held_back(answer_misses(results["items"]), held)
     else:
         title = "COM-B tagging"
         tables = tag_tables(results)
@@ -350,7 +350,7 @@ def write_report(results: dict, out_dir) -> dict:
     md = [f"# {title}", ""]
     for t in tables:
         md += ([f"## {t['name']}", ""] if t["name"] else []) + [_md_table(t["header"], t["rows"]), ""]
-        shown = t["errors"] + ([held_back_line(t["held_back"])] if t.get("held_back") else [])
+        shown = with_held_back(t["errors"], t.get("held_back", 0))
         md += [f"- {e}" for e in shown] + ([""] if shown else [])
     md += [f"![{name}]({name})" for name in plots] + [""]
     if notes:

@@ -83,6 +83,11 @@ class Retriever:
         ones (``superseded_documents``), so a what-first or how-to plan still brings in the study."""
         return self.superseded_documents(question) | earlier_documents(years_in(question), self.doc_years)
 
+    def mentions(self, phrase: str) -> bool:
+        """Whether any passage held uses ``phrase`` as written ("Kent County Council"). A linear scan (about 20 ms
+        at 50,000 passages), made only when a question names a council, trust or ICB."""
+        return any(phrase in p.text for p in self.passages)
+
     def __len__(self) -> int:
         return len(self.passages)
 

@@ -247,3 +247,12 @@ def test_answers_are_the_same_whatever_the_hash_seed(shipped):
         assert out.returncode == 0, out.stderr[-2000:]
         runs.append(json.loads(out.stdout.strip().splitlines()[-1]))
     assert all(runs[0]) and runs[0] == runs[1]
+
+
+def test_a_named_council_is_covered_only_when_the_corpus_names_that_council(shipped):
+    """The corpus mentions Sheffield once, in passing, and names Kent County Council as a body with its own record:
+    a question about Sheffield City Council's spending is out of scope, one about Kent County Council is not."""
+    sheffield = shipped.ask("How much does Sheffield City Council spend on its parent-infant team?")
+    assert sheffield.scope == "out"
+    kent = shipped.ask("What has Kent County Council put into its Start for Life offer?")
+    assert not kent.abstained and kent.scope != "out" and "Kent County Council" in kent.answer
