@@ -13,7 +13,8 @@ from tests.support import ROOT
 
 PROCESS_WORDS = re.compile(
     r"\b(this corpus|the corpus|the project|project's|source notes|reference notes|our notes|the notes|search tool|"
-    r"sources folder|(?:pages?|sources?|documents?|texts?) (?:we )?read\b|(?:was|were) not seen|as read here|for this summary|for this document|stored (?:public )?pages?|"
+    r"sources folder|(?:pages?|sources?|documents?|texts?) (?:we )?read\b|(?:was|were) not seen|"
+    r"not shown on the (?:\w+ )?pages?|as read here|for this summary|for this document|stored (?:public )?pages?|"
     r"the writers?|we read|(?:was|were) (?:not )?read\b(?! out)|not read in|when the copy|"
     r"(?:this|the) assistant(?! (?:psychologists?|directors?|practitioners?|managers?|heads?)))\b", re.I)
 
@@ -35,7 +36,8 @@ def test_no_passage_describes_how_the_corpus_was_made():
 @pytest.mark.parametrize("text", ["These facts come from the project's source notes.", "The pages read did not say.",
                                   "This corpus has no figure for it.", "For this assistant the behaviour is commissioning.",
                                   "The page counted 46 teams when the copy was read.", "Abstracts only were read.",
-                                  "On the sources read, nothing is ring-fenced.", "The estimate's method was not seen."])
+                                  "On the sources read, nothing is ring-fenced.", "The estimate's method was not seen.",
+                                  "A trial (publication year not shown on the abstract pages) with 17 mothers."])
 def test_the_process_check_catches_process_notes(text):
     assert PROCESS_WORDS.search(text)
 
