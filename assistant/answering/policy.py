@@ -160,7 +160,7 @@ INTENT_RULES: tuple[tuple[str, re.Pattern], ...] = (
         r"worr(?:y|ies|ied)|concerns?|stopp(?:ing|ed)|lose out|makes? (?:\w+ ){0,3}decide|capability problems?|"
         r"(?:capability|opportunity|motivation) (?:issues?|problems?|barriers?))\b", re.I)),
     ("evidence", re.compile(
-        r"\b(d(?:o|oes|id) [\w'-]+ (?:\w+ ){0,4}(?:work|improve|help|reduce|change|increase)|works?\?|evidence|effective(?:ness)?|trials?|"
+        r"\b(d(?:o|oes|id) [\w'-]+ (?:(?!propos|recommend|suggest)\w+ ){0,4}(?:work|improve|help|reduce|change|increase)|works?\?|evidence|effective(?:ness)?|trials?|"
         r"randomi[sz]ed|systematic review|outcomes?|proven|shown|impact of|evaluations?|gains?)\b", re.I)),
     ("how_to", re.compile(
         r"\b(how (?:do|can|should|could|might) (?:i|we|a commissioner|commissioners|my|our)|how to|what would help|"

@@ -53,6 +53,7 @@ S = Settings.from_env()
     ("Why should we invest in parent-infant teams?", "how_to"),
     ("Why do commissioners not fund teams?", "barriers"),
     ("What makes attachment difficult to support?", "barriers"),  # the adjective is still a barrier word
+    ("What does the study propose to help commissioners share information?", "how_to"),  # not "does ... help?"
     ("Why should ICBs and councils invest in parent-infant teams?", "how_to"),
     ("Why should the ICB's board care about babies?", "how_to"),
     ("What difficulties do commissioners face?", "barriers"),
