@@ -29,6 +29,7 @@ from assistant.answering.policy import (
     definition_query,
     looks_non_english,
     named_document,
+    distinctive_document,
     named_places,
     never_refused,
     order_cited,
@@ -229,6 +230,7 @@ class EvidenceAssistant:
         titled = title_named(standalone, gate.hits)  # named by its title, strictly: may answer a little below the threshold
         if intent == "fact" and named:
             intent = classify_intent(standalone, named_source=True)
+        named = named or distinctive_document(standalone, gate.hits, retriever.documents_mentioning)
         term = asked_term(standalone, intent)
         if term and not should_abstain(gate, self.settings, titled):  # in scope: search for the passage that defines it
             retrieval = retriever.search(definition_query(standalone, term), k, filters)

@@ -161,6 +161,7 @@ INTENT_RULES: tuple[tuple[str, re.Pattern], ...] = (
         r"(?:capability|opportunity|motivation) (?:issues?|problems?|barriers?))\b", re.I)),
     ("evidence", re.compile(
         r"\b(d(?:o|oes|id) [\w'-]+ (?:(?!propos|recommend|suggest)\w+ ){0,4}(?:work|improve|help|reduce|change|increase)|works?\?|evidence|effective(?:ness)?|trials?|"
+        r"ma(?:ke|kes|de|king) (?:a|any|much of a|no|the) (?:\w+ )?difference|"
         r"randomi[sz]ed|systematic review|outcomes?|proven|shown|impact of|evaluations?|gains?)\b", re.I)),
     ("how_to", re.compile(
         r"\b(how (?:do|can|should|could|might) (?:i|we|a commissioner|commissioners|my|our)|how to|what would help|"
@@ -423,6 +424,17 @@ def named_document(question: str, hits) -> str | None:
         if len(shared) >= 2 or any(w.isupper() and len(w) >= 3 for w in shared) or acronyms & title_initials(meta.title):
             return hit.passage.doc_id
     return named_by_phrase(question, hits)
+
+
+def distinctive_document(question: str, hits, documents_mentioning) -> str | None:
+    """The top hit's document when the question writes a name that only that document's passages use ("Did the
+    Nottinghamshire initiative make a difference?"): the question is about that document although it never names
+    its title. ``documents_mentioning(word)`` is the set of documents whose passages use the word as written."""
+    if not hits:
+        return None
+    top = hits[0].passage.doc_id
+    words = capitalised(OPENING.sub("", question)) - NOT_PLACES - GENERIC_TITLE_WORDS
+    return top if any(documents_mentioning(w) == {top} for w in sorted(words)) else None
 
 
 def named_source_docs(question: str, hits, named: str | None) -> set[str]:

@@ -9,6 +9,8 @@ similarity to the question, which is what the answering policy reads.
 
 from __future__ import annotations
 
+import re
+
 import time
 from dataclasses import dataclass, field
 from functools import cached_property
@@ -87,6 +89,12 @@ class Retriever:
         """Whether any passage held uses ``phrase`` as written ("Kent County Council"). A linear scan (about 20 ms
         at 50,000 passages), made only when a question names a council, trust or ICB."""
         return any(phrase in p.text for p in self.passages)
+
+    def documents_mentioning(self, word: str) -> set[str]:
+        """The documents whose passages use ``word`` as a whole word, as written ("Nottinghamshire"). A linear
+        scan, like ``mentions``, made only for a question's capitalised words."""
+        pattern = re.compile(rf"\b{re.escape(word)}\b")
+        return {p.doc_id for p in self.passages if word in p.text and pattern.search(p.text)}
 
     def __len__(self) -> int:
         return len(self.passages)

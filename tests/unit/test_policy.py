@@ -58,6 +58,9 @@ S = Settings.from_env()
     ("Why should the ICB's board care about babies?", "how_to"),
     ("What difficulties do commissioners face?", "barriers"),
     ("Why is it difficult to fund teams?", "barriers"),
+    ("Did the Nottinghamshire parent-infant relationship initiative actually make a difference for families?", "evidence"),
+    ("Do parent-infant teams make any difference?", "evidence"),
+    ("Why do some commissioners treat parent-infant work as a mother's problem?", "fact"),  # "work" the noun
 ])
 def test_intent_rules(question, intent):
     assert policy.classify_intent(question) == intent
@@ -254,6 +257,21 @@ def test_named_document_needs_a_distinctive_title_word():
     assert policy.named_document("What did the Rare Jewels report recommend?", r.hits) == "rare-jewels"
     assert policy.named_document("Does NICE recommend video feedback?", r.hits) == "nice"
     assert policy.named_document("What do teams do?", r.hits) is None
+
+
+def test_a_name_only_one_documents_passages_use_makes_the_question_about_that_document():
+    """"Did the Nottinghamshire initiative make a difference?" is about the one document that mentions Nottinghamshire,
+    whose title does not name it: its passages are not capped at two, so its results can be cited."""
+    evaluation = make_passage("local-evals:0000", "The Nottinghamshire initiative was evaluated.", title="Local evaluations")
+    other = make_passage("counts:0000", "Team counts in Leeds and Nottinghamshire.", title="Reference figures")
+    r = make_retrieval([(evaluation, 0.7), (other, 0.6)])
+    mentioning = {"Nottinghamshire": {"local-evals"}, "Leeds": {"counts", "local-evals"}, "Initiative": set()}.get
+    asked = "Did the Nottinghamshire initiative make a difference?"
+    assert policy.distinctive_document(asked, r.hits, lambda w: mentioning(w, set())) == "local-evals"
+    # a name two documents use, or one only a lower-ranked document uses, makes the question about none
+    assert policy.distinctive_document("Did the Leeds team help?", r.hits, lambda w: mentioning(w, set())) is None
+    assert policy.distinctive_document("Did it help in Kent?", r.hits, lambda w: {"Kent": {"counts"}}.get(w, set())) is None
+    assert policy.distinctive_document("Did it help?", r.hits, lambda w: {"local-evals"}) is None  # no name at all
 
 
 def test_a_name_in_capitals_names_the_one_document_whose_title_holds_it_in_any_case():
