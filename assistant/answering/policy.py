@@ -409,13 +409,33 @@ def named_by_phrase(question: str, hits) -> str | None:
     return docs[0] if len(docs) == 1 else None
 
 
+TITLE_WORDS_TO_NAME = 5  # a shorter title ("Start for Life services") is a phrase a question may use without meaning the document
+
+
+def _plain(text: str) -> str:
+    return " ".join(re.sub(r"[^\w'-]+", " ", text.lower()).split())
+
+
+def named_by_title_words(question: str, hits) -> str | None:
+    """The one document whose title (its part before a colon or bracket), of five or more words, the question
+    writes out in any case: "Are there local evaluations of parent-infant relationship services in England we
+    could learn from?" asks about "Local evaluations of parent-infant relationship services in England"."""
+    asked = f" {_plain(question)} "
+    docs = []
+    for hit in hits:
+        main = _plain(re.split(r"[:(]", hit.passage.meta.title, maxsplit=1)[0])
+        if len(main.split()) >= TITLE_WORDS_TO_NAME and f" {main} " in asked and hit.passage.doc_id not in docs:
+            docs.append(hit.passage.doc_id)
+    return docs[0] if len(docs) == 1 else None
+
+
 def named_document(question: str, hits) -> str | None:
     """The document a question names ("What does the Rare Jewels report say...?"): two or more of its
     title's capitalised words, or one distinctive acronym such as NICE, in the question; or a name of three or
     more words that its title holds in any case (``named_by_phrase``)."""
     asked = capitalised(question[1:]) - NOT_PLACES
     if not asked:
-        return named_by_phrase(question, hits)
+        return named_by_phrase(question, hits) or named_by_title_words(question, hits)
     acronyms = {w for w in asked if w.isupper() and len(w) >= 3}
     for hit in hits:
         meta = hit.passage.meta
@@ -423,7 +443,7 @@ def named_document(question: str, hits) -> str | None:
         shared = asked & title_words
         if len(shared) >= 2 or any(w.isupper() and len(w) >= 3 for w in shared) or acronyms & title_initials(meta.title):
             return hit.passage.doc_id
-    return named_by_phrase(question, hits)
+    return named_by_phrase(question, hits) or named_by_title_words(question, hits)
 
 
 def distinctive_document(question: str, hits, documents_mentioning) -> str | None:

@@ -259,6 +259,18 @@ def test_named_document_needs_a_distinctive_title_word():
     assert policy.named_document("What do teams do?", r.hits) is None
 
 
+def test_a_title_written_out_in_lower_case_names_its_document():
+    """"Are there local evaluations of parent-infant relationship services in England...?" writes out a title with no
+    capitals to match; a short title ("Start for Life services") is an ordinary phrase and names nothing."""
+    evals = make_passage("local-evals:0000", "x", title="Local evaluations of parent-infant relationship services in England")
+    short = make_passage("sfl:0000", "x", title="Start for Life services: what councils offer")
+    r = make_retrieval([(short, 0.7), (evals, 0.6)])
+    asked = "Are there local evaluations of parent-infant relationship services in England we could learn from?"
+    assert policy.named_document(asked, r.hits) == "local-evals"
+    assert policy.named_document("which start for life services help parents and babies?", r.hits) is None
+    assert policy.named_document("Are there evaluations of services in England?", r.hits) is None  # part of it only
+
+
 def test_a_name_only_one_documents_passages_use_makes_the_question_about_that_document():
     """"Did the Nottinghamshire initiative make a difference?" is about the one document that mentions Nottinghamshire,
     whose title does not name it: its passages are not capped at two, so its results can be cited."""
