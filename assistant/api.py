@@ -45,7 +45,8 @@ from assistant.errors import AssistantError
 from assistant.models import Answer, Filters
 from assistant.retrieval.retriever import Retriever
 from assistant.settings import Settings
-from assistant.text import clean_question, stem
+from assistant.text import clean_question
+from assistant.text import term as token_of
 
 log = logging.getLogger("assistant.api")
 
@@ -262,7 +263,7 @@ class EvidenceAssistant:
                  + ([LOCAL_GAP] if intent == "local" and not places else []))
         named_title = next((h.passage.meta.title for h in gate.hits if h.passage.doc_id == named), None) if named else None
         uncovered = None if never_refused(intent) else (
-            lambda texts: uncovered_parts(standalone, texts, stem, named_title))
+            lambda texts: uncovered_parts(standalone, texts, token_of, named_title))
         composed = compose(standalone, intent, hits, retriever.lexical.idf, retriever.lexical.default_idf, local, titles,
                            k, uncovered, named)
         text, citations, markers = composed.text, composed.citations, composed.markers

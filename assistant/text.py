@@ -52,9 +52,20 @@ def _folded(text: str) -> str:
     return _MONEY_UNIT.sub(lambda m: f"{m.group(1)} {_UNIT_WORDS[m.group(2)]}", fold(text))
 
 
+# Everyday words a commissioner types for the words the evidence uses ("what about dads?" asks about fathers),
+# as stems: one token for both, in questions and passages alike
+EVERYDAY = {"dad": "father", "daddi": "father", "mum": "mother", "mummi": "mother", "mom": "mother"}
+
+
 def tokens(text: str, drop_stopwords: bool = True) -> list[str]:
     words = _TOKEN.findall(_folded(text).replace("-", " "))
-    return [stem(w) for w in words if not (drop_stopwords and w in STOPWORDS)]
+    return [term(w) for w in words if not (drop_stopwords and w in STOPWORDS)]
+
+
+def term(word: str) -> str:
+    """The token a word counts as: its stem, or the evidence's word for an everyday one ("dads" -> "father")."""
+    t = stem(word)
+    return EVERYDAY.get(t, t)
 
 
 def content_words(text: str) -> list[str]:

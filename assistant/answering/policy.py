@@ -125,10 +125,10 @@ def looks_non_english(text: str, known_stems=None) -> bool:
     if len(re.findall(r"[^\W\d_]+", text)) < MIN_WORDS_FOR_LANGUAGE:
         return False
     if known_stems is not None:
-        from assistant.text import content_words, stem
+        from assistant.text import content_words, term
 
         words = content_words(text)
-        if words and all(stem(w) in known_stems for w in words):
+        if words and all(term(w) in known_stems for w in words):
             return False
     lang, confidence = _identifier().classify(text)
     return lang != "en" and confidence >= LANGUAGE_CONFIDENCE
@@ -251,7 +251,7 @@ def named_places(question: str, known_stems, mentions=None) -> list[str]:
     """Capitalised place-like names in the question that the corpus never mentions (a city, a trust, a team).
     A named body ("Sheffield City Council") is covered only when the corpus names that body (``mentions(phrase)``,
     when given): a passage that mentions Sheffield in passing says nothing of its council's spending."""
-    from assistant.text import stem
+    from assistant.text import term
 
     out = []
     names = [(m.group(1), None) for m in PLACE_WORDS.finditer(question)]
@@ -266,7 +266,7 @@ def named_places(question: str, known_stems, mentions=None) -> list[str]:
             known = any(mentions(v) for v in {body, body.replace(" ICB", " Integrated Care Board"),
                                               body.replace(" Integrated Care Board", " ICB")})
         else:
-            known = all(stem(w.lower()) in known_stems for w in words)
+            known = all(term(w.lower()) in known_stems for w in words)
         if not known:
             out.append(name)
     return out

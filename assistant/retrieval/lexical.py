@@ -6,7 +6,7 @@ import math
 
 import numpy as np
 
-from assistant.text import content_words, stem, tokens
+from assistant.text import content_words, term, tokens
 
 
 class LexicalIndex:
@@ -44,7 +44,7 @@ class LexicalIndex:
 
     def unknown_terms(self, question: str) -> list[str]:
         """Content words of the question that appear nowhere in the indexed passages."""
-        return [w for w in content_words(question) if stem(w) not in self.idf and not w[0].isdigit()]
+        return [w for w in content_words(question) if term(w) not in self.idf and not w[0].isdigit()]
 
 
 def _best_first(scores: np.ndarray, n: int) -> np.ndarray:

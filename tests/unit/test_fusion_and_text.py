@@ -53,3 +53,16 @@ def test_chat_fillers_are_not_topic_words():
     """"Is it still reliable though? It sounds quite old." was refused: "sounds" and "quite" are words the corpus
     never uses, and each such word raises the bar for answering."""
     assert content_words("Is it still reliable though? It sounds quite old, really") == ["still", "reliable", "old"]
+
+
+def test_everyday_words_count_as_the_evidences_words():
+    """"What about dads?" asks about fathers: one token for both, so BM25 finds the fathers passages, a passage
+    saying "fathers" covers "dads", and "dads" is not a word the corpus never uses."""
+    from assistant.retrieval.lexical import LexicalIndex
+    from assistant.text import term, tokens
+
+    assert tokens("What about dads and mums?") == ["father", "mother"]
+    assert term("daddies") == term("fathers") == "father" and term("mummy") == "mother"
+    index = LexicalIndex(["Five groups were run for fathers.", "Health visitors see every family."])
+    assert index.unknown_terms("what about dads?") == []
+    assert index.rank(tokens("what about dads?"), 2)[0][0] == 0
