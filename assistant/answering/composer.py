@@ -352,7 +352,7 @@ def latest_year(hits: list[Hit], question: str) -> set[int]:
     if not NOW_ASKED.search(question):
         return set()
     stated = set().union(*(stated_years(h.passage.text) for h in hits)) if hits else set()
-    return {max(stated)} if stated else set()
+    return {max(stated), max(stated) - 1} if stated else set()
 
 
 def candidates(hits: list[Hit], question: str, intent: str, idf: dict, default_idf: float,

@@ -558,6 +558,17 @@ def test_a_question_about_now_leads_with_the_latest_years_figure():
     assert lead.startswith("In June 2021")  # no "now": as ranked
 
 
+def test_now_is_the_latest_year_stated_or_the_year_before():
+    """A 2026 report is in the pool, but the latest count is dated December 2025: figures lag the reports that
+    quote them, so "now" is the latest year any passage states or the one before."""
+    from assistant.answering.composer import latest_year
+
+    pool = make_retrieval([(make_passage("cmh:0000", "A February 2026 report on access."), 0.7),
+                           (make_passage("counts:0000", "The December 2025 update gives 51 teams; 45 in 2023."), 0.6)]).hits
+    assert latest_year(pool, "How many teams are there now?") == {2025, 2026}
+    assert latest_year(pool, "How many teams were there in the UK?") == set()
+
+
 def test_the_lead_covers_each_part_of_a_two_part_question():
     # three passages, room in the lead for two of their sentences: the second-best repeats the best one's question
     # words, the third answers the question's other part, so the third goes in
