@@ -30,6 +30,7 @@ from assistant.answering.policy import (
     looks_non_english,
     named_document,
     distinctive_document,
+    intent_of,
     named_places,
     never_refused,
     order_cited,
@@ -225,7 +226,7 @@ class EvidenceAssistant:
             rewrite = partial(condense_with_llm, llm)
         standalone = condense(cleaned, history or [], rewrite=rewrite)
         t1 = time.perf_counter()
-        intent = classify_intent(standalone)
+        intent = intent_of(standalone)
         retrieval = gate = retriever.search(standalone, k, filters)
         named = named_document(standalone, gate.hits)
         titled = title_named(standalone, gate.hits)  # named by its title, strictly: may answer a little below the threshold
@@ -265,7 +266,7 @@ class EvidenceAssistant:
         uncovered = None if never_refused(intent) else (
             lambda texts: uncovered_parts(standalone, texts, token_of, named_title))
         composed = compose(standalone, intent, hits, retriever.lexical.idf, retriever.lexical.default_idf, local, titles,
-                           k, uncovered, named)
+                           k, uncovered, named, local_first=bool(local))
         text, citations, markers = composed.text, composed.citations, composed.markers
         if not text:  # nothing readable to quote (table-only passages): say so rather than answer with nothing
             suggestions = suggest_topics(retrieval)

@@ -806,11 +806,15 @@ def with_ref(c: Candidate, order: dict[int, int]) -> str:
 
 
 def compose(question: str, intent: str, hits: list[Hit], idf: dict, default_idf: float, not_covered: list[str],
-            superseded_titles: dict[str, str], max_cited: int = 5, uncovered=None, named: str | None = None) -> Composed:
+            superseded_titles: dict[str, str], max_cited: int = 5, uncovered=None, named: str | None = None,
+            local_first: bool = False) -> Composed:
     """The answer from ``hits``, a pool of passages best first that may be larger than what is cited: sentences
     are chosen across the pool, and at most ``max_cited`` passages are cited. ``uncovered(texts)``, when given,
     names the parts of the question the cited passages' texts do not support; they are added to ``not_covered``
-    once the citations are known. ``named`` is the document the question names, if any."""
+    once the citations are known. With ``local_first`` (a local question, a named place's services), what
+    ``not_covered`` holds is the answer to the question and is said first, before the nearest national evidence.
+    ``named`` is the document the question names, if any."""
+    local = list(not_covered) if local_first else []
     asked = asked_component(question)
     table = table_items(hits, asked) if intent == "barriers" or any(h.overview for h in hits) else []
     table_hits = list(dict.fromkeys(id(hit) for hit, *_ in table))[:max_cited]  # the table passages count towards k
@@ -867,6 +871,9 @@ def compose(question: str, intent: str, hits: list[Hit], idf: dict, default_idf:
     if uncovered is not None and cits:
         not_covered = not_covered + uncovered([c.text for c in cits])
     parts: list[tuple[str, str]] = []
+    if local:
+        parts.append(("local", "**What the evidence here does not cover:** " + "; ".join(_md_text(x) for x in local)
+                      + ". The nearest national evidence:"))
     if table:
         parts.append(("barriers", table_line(table, order)))
     elif barriers_named:
@@ -886,9 +893,10 @@ def compose(question: str, intent: str, hits: list[Hit], idf: dict, default_idf:
         parts.append(("by_barrier", "**By barrier**\n" + "\n".join(lines)))
     if more:
         parts.append(("more", "**Also in the evidence**\n" + "\n".join(f"- {with_ref(c, order)}" for c in more)))
-    if not_covered:  # parts of the question, so markdown in them is shown as text
-        parts.append(("not_covered", "**What the evidence here does not cover:** "
-                      + "; ".join(_md_text(x) for x in not_covered) + "."))
+    rest = [x for x in not_covered if x not in local]
+    if rest:  # parts of the question, so markdown in them is shown as text
+        parts.append(("not_covered", f"**{'Nor does it cover' if local else 'What the evidence here does not cover'}:** "
+                      + "; ".join(_md_text(x) for x in rest) + "."))
     pointers = [m for _, members in groups for m in members]  # "See [n]" lines point at a lead sentence
     others = {(order[id(c.hit)], *span) for c in prefix + used + pointers if c not in lead for span in c.spans()}
     lead_spans: dict[int, list[list[int]]] = {}

@@ -25,6 +25,7 @@ import dataclasses
 import re
 from functools import lru_cache
 
+from assistant.answering.followups import own_words
 from assistant.retrieval.periods import MONTHS
 from assistant.retrieval.retriever import Hit, Retrieval
 from assistant.settings import Settings
@@ -144,7 +145,9 @@ WHY_CASE = (r"why (?:should|would|must) (?:(?:an?|the|my|our) )?(?:local )?(?:" 
             r"(?: (?:and|or) (?:(?:the|our) )?" + _DECIDERS + r")?|we|i) (?:care|invest|fund|pay|prioriti[sz]e|bother)")
 INTENT_RULES: tuple[tuple[str, re.Pattern], ...] = (
     ("local", re.compile(
-        r"\b(waiting (?:time|list)s?|wait(?:s|ing)? for|referral (?:criteria|route|pathway|process)s?|how (?:do|can) (?:i|we) refer|procurement (?:act|law|rules|threshold)|"
+        r"\b(waiting (?:time|list)s?|wait(?:s|ing)? for|referral (?:criteria|route|pathway|process)s?|how (?:do|can) (?:i|we) refer|"
+        r"(?:can|could|may|should) (?:i|we|you) refer|refer (?:a |the |this |our )?(?:family|families|parents?|mothers?|"
+        r"mums?|dads?|fathers?|bab(?:y|ies)|someone|them|her|him) (?:to|into)|procurement (?:act|law|rules|threshold)|"
         r"tender(?:ing)? threshold|procurement (?:route|process|regime|option)s?|which procurement|provider selection regime|"
         r"direct[- ]award|agenda for change|pay band|band \d|salary|salaries|pay (?:scale|rate|level|grade)s?|"
         r"how much (?:do|does|are|is|will) (?:[\w'-]+ ){0,4}(?:get )?(?:paid|earn)|opening hours|phone number|"
@@ -153,6 +156,7 @@ INTENT_RULES: tuple[tuple[str, re.Pattern], ...] = (
         r"\b(where (?:do|does|should|can|would|might) (?:i|we|(?:a|an|the|my|our) (?:[\w'-]+ ){0,3}[\w'-]+) (?-i:start|begin)\b(?! for life)|what (?:should|do|must) (?:i|we) do first|first steps?|"
         r"what first|start(?:ing)? point|just been (?:given|handed|asked)|new to (?:this|commissioning)|getting started)\b", re.I)),
     ("comparison", re.compile(r"\b(compare[ds]?|comparison|versus|vs\.?|difference between|better than|rather than|"
+                              r"(?:is|are|was|were) (?:\w+ ){0,6}different (?:from|to)|differs? from|"
                               r"which (?:\w+ ){0,2}(?:works?|is|are|does) (?:better|best))\b", re.I)),
     ("barriers", re.compile(
         r"\b(barriers?|obstacles?|what (?:stops|prevents|holds? back|gets in the way)|get(?:s|ting)? in the way|"
@@ -208,13 +212,19 @@ SOURCE_SAYS = re.compile(r"\bwhat (?:did|does|do|has|have) (?:the )?[\w'’ -]{3
                          r"conclude\w*|propose\w*|call(?:ed)? for)\b", re.I)
 
 
-def classify_intent(question: str, named_source: bool = False) -> str:
+def classify_intent(question: str, named_source: bool = False, fallback: str | None = "fact") -> str | None:
     """The answer plan a question needs (see INTENT_RULES); a question naming a corpus source that matches no
-    other rule asks what that source says."""
+    other rule asks what that source says; one that matches nothing gets ``fallback``."""
     for intent, pattern in INTENT_RULES:
         if pattern.search(question):
             return intent
-    return "named_source" if named_source or SOURCE_SAYS.search(question) else "fact"
+    return "named_source" if named_source or SOURCE_SAYS.search(question) else fallback
+
+
+def intent_of(standalone: str) -> str:
+    """A question's intent; for a follow-up, its own words decide ("What does the study propose for those?" after a
+    barriers question is a how-to), and the question it follows only when its own words match no rule."""
+    return classify_intent(own_words(standalone), fallback=None) or classify_intent(standalone)
 
 
 # -- what the evidence does not cover (scope) --------------------------------------------------------------
@@ -228,6 +238,11 @@ _BODY_KIND_WORDS = r"(?:City|County|Borough|District|Metropolitan|Town|Unitary|C
 LOCAL_BODY = re.compile(r"\b([A-Z][a-z]+(?:(?:-on-|-upon-| upon | on | and |,? and |, | & |[ -])(?!" + _BODY_KIND_WORDS +
                         r")[A-Z][a-z]+)*) (?:(?:City|County|Borough|District|Metropolitan Borough|Town|Unitary) Council|"
                         r"NHS (?:Foundation )?Trust|Integrated Care Board|ICB|Health Board)\b")
+# "the Cambridge parent-infant service", "the Plymouth perinatal team": a named place's own service (covered only
+# when the corpus names that service, like a named body)
+LOCAL_SERVICE = re.compile(r"\bthe ((?:[A-Z][a-z]+)(?:[ -](?:[A-Z][a-z]+|upon|on))*) (?:(?:parent-infant|parent infant|perinatal|"
+                           r"infant mental health|family|baby|early years|mother and baby)(?: relationship)? )?"
+                           r"(?:services?|teams?|clinics?|hubs?|units?)\b")
 NOT_PLACES = frozenset("England UK Britain Scotland Wales Ireland NHS ICB ICBs ICS Family Hubs Start Life Best "
                        "Parliament Government Covid What How Which Who When Where Why Is Are Do Does Can The A An I My Our".split()) | frozenset(MONTHS)
 
@@ -257,6 +272,7 @@ def named_places(question: str, known_stems, mentions=None) -> list[str]:
     names = [(m.group(1), None) for m in PLACE_WORDS.finditer(question)]
     # "Does Leeds and York Partnership NHS Foundation Trust...": the question's opening word is not the body's
     names += [(OPENING.sub("", m.group(1)), OPENING.sub("", m.group(0))) for m in LOCAL_BODY.finditer(question)]
+    names += [(m.group(1), m.group(0)[4:]) for m in LOCAL_SERVICE.finditer(question)]
     for name, body in dict.fromkeys(names):
         words = [w for w in re.split(r"[ ,&-]", name) if w and w not in JOINING and w != "and"]
         words = [w for w in words if w not in ("Health", "NHS", "Partnership", "Care")]  # a trust's kind, not its place

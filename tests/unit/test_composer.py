@@ -1017,3 +1017,15 @@ def test_a_passage_the_retrieval_demoted_does_not_lead_over_one_about_the_period
     assert compose(q, "fact", r.hits, IDF, DEFAULT_IDF, [], {}).text.startswith("The Family Hubs and Start for Life")
     r.hits[0].demoted = True
     assert compose(q, "fact", r.hits, IDF, DEFAULT_IDF, [], {}).text.startswith("Best Start Family Hubs replace the Start")
+
+
+def test_a_local_question_says_first_that_the_evidence_does_not_cover_the_place():
+    """"Can we refer a family to the Cambridge service?": that the evidence is national is the answer, so it comes
+    before the nearest national evidence, and anything else uncovered is said after it."""
+    r = make_retrieval([(FUNDING, 0.7)], "funding")
+    a = compose("Can we refer dads to the Cambridge team about funding?", "local", r.hits, IDF, DEFAULT_IDF,
+                ["Cambridge: services there"], {}, uncovered=lambda texts: ["dads"], local_first=True)
+    names = [name for name, _ in a.parts]
+    assert names[0] == "local" and names.index("lead") > 0 and names[-1] == "not_covered"
+    assert a.text.startswith("**What the evidence here does not cover:** Cambridge: services there. The nearest")
+    assert a.text.endswith("**Nor does it cover:** dads.") and a.not_covered == ["Cambridge: services there", "dads"]

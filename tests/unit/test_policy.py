@@ -34,6 +34,9 @@ S = Settings.from_env()
     ("Why does video feedback not work for some families?", "evidence"),
     ("Does parent-infant psychotherapy work?", "evidence"),  # a hyphenated subject
     ("What's the referral route into the Leeds parent-infant team?", "local"),
+    ("Can we refer a family to the Cambridge parent-infant service?", "local"),
+    ("Could I refer a mum into the perinatal team?", "local"),
+    ("How is Start for Life funding different from Best Start Family Hubs funding?", "comparison"),
     ("What did the Commons committee say about the first 1000 days in 2026?", "named_source"),  # a source, loosely named
     ("What stops commissioners funding parent-infant services?", "barriers"),
     ("Which of those are capability problems?", "barriers"),
@@ -174,6 +177,23 @@ def test_named_places_are_the_ones_the_corpus_never_mentions():
     assert policy.scope_of("local", [], []) == "out"
     assert policy.scope_of("fact", [], ["ring-fenced"]) == "partial"
     assert policy.scope_of("fact", [], []) == "in"
+
+
+def test_a_named_places_own_service_is_a_place_unless_the_corpus_names_that_service():
+    """'the Cambridge parent-infant service': Cambridge is in the corpus (a university), its service is not."""
+    known = {stem("cambridge")}
+    asked = "Can we refer a family to the Cambridge parent-infant service?"
+    assert policy.named_places(asked, known, mentions=lambda phrase: False) == ["Cambridge"]
+    assert policy.named_places(asked, known, mentions=lambda phrase: phrase == "Cambridge parent-infant service") == []
+    assert policy.named_places("What does the Family Hubs service offer?", set(), mentions=lambda p: False) == []
+
+
+def test_a_follow_ups_own_words_decide_its_intent():
+    """"What does the study propose for those?" after "Why don't ICBs commission ...?" is a how-to, not the barriers
+    question it follows; "and what about dads?" has no intent of its own and keeps the earlier one."""
+    intent = policy.intent_of
+    assert intent("What does the study propose for those (following on from: Why don't ICBs commission teams)?") == "how_to"
+    assert intent("and what about dads (following on from: Why don't ICBs commission teams)?") == "barriers"
 
 
 def test_a_named_council_trust_or_icb_is_a_place_whatever_precedes_it():
