@@ -370,6 +370,26 @@ def generic_words() -> frozenset[str]:
     return frozenset(ENGLISH_STOP_WORDS) - STOP_LIST_CONTENT
 
 
+# "How much does a team cost to run?", "What would a service cost?": answered only by a sum of money
+COST_ASKED = re.compile(r"\bhow much (?:does|do|did|would|will|might|is|are)\b[^?]{0,80}?\bcost|"
+                        r"\bwhat (?:does|do|would|will|might) (?:[\w'-]+ ){1,6}cost\b|\b(?:the )?cost of (?:running|setting up)\b", re.I)
+COST_WORDS = frozenset("cost costs run running set setting up much".split())
+MONEY = re.compile(r"£\s?\d")
+
+
+def cost_uncovered(question: str, cited_texts: list[str], stem_of) -> bool:
+    """Whether a question asking what something costs has no cited sentence giving a sum of money for it (one that
+    shares a word with what is asked about): the cost of a team is then said to be not covered, however well the
+    cited passages describe the team."""
+    if not COST_ASKED.search(question):
+        return False
+    from assistant.text import content_words
+
+    subject = {stem_of(w) for w in content_words(question) if w not in COST_WORDS and w not in generic_words()}
+    sentences = [x for t in cited_texts for x in re.split(r"(?<=[.;!?])\s+", t) if MONEY.search(x)]
+    return not any(subject & {stem_of(w) for w in content_words(x)} for x in sentences)
+
+
 def uncovered_parts(question: str, cited_texts: list[str], stem_of, title: str | None = None) -> list[str]:
     """Parts of the question nothing cited supports: a clause whose content words are mostly absent from the
     cited passages, a UK nation other than England that no cited passage names ("is video feedback recommended
@@ -398,6 +418,8 @@ def uncovered_parts(question: str, cited_texts: list[str], stem_of, title: str |
         missing = [w for w in words if stem_of(w) not in cited_words]
         if missing and len(missing) == len(words) and not any(w in clause for clause in out for w in missing):
             out.append(" ".join(missing))
+    if cost_uncovered(own, cited_texts, stem_of) and not any("cost" in x.lower() for x in out):  # not said twice
+        out.append("the cost asked about: no cited evidence gives a figure for it")
     cited = " ".join(cited_texts)
     for nation in asked_nations(own):
         if not re.search(rf"\b{nation}\b", cited):

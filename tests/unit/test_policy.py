@@ -227,7 +227,11 @@ def test_uncovered_parts_name_the_clause_and_the_year():
     gaps = policy.uncovered_parts("What will a parent-infant team cost and is the money ring-fenced after April 2026?",
                                   cited, stem)
     assert "is the money ring-fenced after April 2026" in gaps[0] and gaps[-1] == "anything for 2026 onwards"
-    assert policy.uncovered_parts("What does a parent-infant team cost?", cited, stem) == []
+    # the words are all there, but no sum of money: the cost is not covered (cost_uncovered)
+    assert policy.uncovered_parts("What does a parent-infant team cost?", cited, stem) == [
+        "the cost asked about: no cited evidence gives a figure for it"]
+    costed = ["A parent-infant team costs £400,000 a year to run; the grant is for 2025-26 only."]
+    assert policy.uncovered_parts("What does a parent-infant team cost?", costed, stem) == []
 
 
 def test_another_uk_nation_no_cited_passage_names_is_not_covered():
@@ -575,3 +579,15 @@ def test_answer_plans_skip_only_superseded_documents_not_those_demoted_for_an_ea
     assert r.superseded_documents(q) == {"guide-2025-26"}
     assert r.demoted_documents(q) == {"guide-2025-26", "study-cycle"}
     assert r.demoted_documents("Where do I start?") == {"guide-2025-26"}
+
+
+def test_a_cost_question_is_covered_only_by_a_sum_of_money_for_what_it_asks_about():
+    """The cited passages may describe a team well and still not say what it costs to run."""
+    asked = "How much does a specialised parent-infant team cost to run?"
+    described = ["Specialised parent-infant teams are multidisciplinary and work with babies and their parents."]
+    assert "the cost asked about: no cited evidence gives a figure for it" in policy.uncovered_parts(asked, described, stem)
+    costed = described + ["A team of five costs about £500,000 a year."]
+    assert policy.uncovered_parts(asked, costed, stem) == []
+    other_money = described + ["Family Hubs received £126 million in 2025-26."]  # a sum, but not for a team
+    assert policy.cost_uncovered(asked, other_money, stem)
+    assert not policy.cost_uncovered("How many teams are there?", described, stem)  # not a cost question
