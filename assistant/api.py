@@ -27,10 +27,10 @@ from assistant.answering.policy import (
     asked_term,
     classify_intent,
     definition_query,
-    looks_non_english,
-    named_document,
     distinctive_document,
     intent_of,
+    looks_non_english,
+    named_document,
     named_places,
     never_refused,
     order_cited,
@@ -46,8 +46,7 @@ from assistant.errors import AssistantError
 from assistant.models import Answer, Filters
 from assistant.retrieval.retriever import Retriever
 from assistant.settings import Settings
-from assistant.text import clean_question
-from assistant.text import term as token_of
+from assistant.text import clean_question, term
 
 log = logging.getLogger("assistant.api")
 
@@ -233,9 +232,9 @@ class EvidenceAssistant:
         if intent == "fact" and named:
             intent = classify_intent(standalone, named_source=True)
         named = named or distinctive_document(standalone, gate.hits, retriever.documents_mentioning)
-        term = asked_term(standalone, intent)
-        if term and not should_abstain(gate, self.settings, titled):  # in scope: search for the passage that defines it
-            retrieval = retriever.search(definition_query(standalone, term), k, filters)
+        defined = asked_term(standalone, intent)
+        if defined and not should_abstain(gate, self.settings, titled):  # in scope: search for the passage that defines it
+            retrieval = retriever.search(definition_query(standalone, defined), k, filters)
         t_retrieve = (time.perf_counter() - t1) * 1000
         places = named_places(standalone, retriever.lexical.idf, mentions=retriever.mentions)
 
@@ -260,11 +259,11 @@ class EvidenceAssistant:
         titles = {p.doc_id: p.meta.title for p in retriever.passages if p.doc_id in {h.passage.superseded_by for h in hits}}
 
         # a named place or a local question is never covered; the rest is judged on the passages the answer cites
-        local = ([f"{p}: services, waiting times or criteria there (the evidence here is national)" for p in places]
+        local = ([f"{p}'s own services, waiting times and referral criteria" for p in places]
                  + ([LOCAL_GAP] if intent == "local" and not places else []))
         named_title = next((h.passage.meta.title for h in gate.hits if h.passage.doc_id == named), None) if named else None
         uncovered = None if never_refused(intent) else (
-            lambda texts: uncovered_parts(standalone, texts, token_of, named_title))
+            lambda texts: uncovered_parts(standalone, texts, term, named_title))
         composed = compose(standalone, intent, hits, retriever.lexical.idf, retriever.lexical.default_idf, local, titles,
                            k, uncovered, named, local_first=bool(local))
         text, citations, markers = composed.text, composed.citations, composed.markers

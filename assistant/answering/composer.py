@@ -1,6 +1,7 @@
 """The extractive composer: an answer a commissioner can act on, every sentence copied from a cited passage.
 
-The answer has up to three parts:
+The answer has up to three parts (for a local question, one more comes first: that the evidence, being national,
+does not cover the place's own services, before the nearest national evidence):
 
 1. **The lead**: one to three sentences that answer the question, chosen for the question's intent (a figure
    with its date for a fact question, actions for a how-to, named barriers for a barrier question), the
@@ -348,7 +349,8 @@ NOW_ASKED = re.compile(r"\b(?:now|currently|at present|at the moment|today|lates
 
 def latest_year(hits: list[Hit], question: str) -> set[int]:
     """For a question about now ("How many teams are there now?"): the latest year any passage in the pool states
-    (the figure for it is the answer, not the 2021 one); empty for any other question."""
+    and the year before (figures lag the reports that quote them: a February 2026 report in the pool, the latest
+    count dated December 2025), whose figures are the answer, not the 2021 one; empty for any other question."""
     if not NOW_ASKED.search(question):
         return set()
     stated = set().union(*(stated_years(h.passage.text) for h in hits)) if hits else set()
@@ -872,8 +874,8 @@ def compose(question: str, intent: str, hits: list[Hit], idf: dict, default_idf:
         not_covered = not_covered + uncovered([c.text for c in cits])
     parts: list[tuple[str, str]] = []
     if local:
-        parts.append(("local", "**What the evidence here does not cover:** " + "; ".join(_md_text(x) for x in local)
-                      + ". The nearest national evidence:"))
+        parts.append(("local", "**Not covered here (the evidence is national):** " + "; ".join(_md_text(x) for x in local)
+                      + ". **The nearest national evidence:**"))
     if table:
         parts.append(("barriers", table_line(table, order)))
     elif barriers_named:
@@ -914,8 +916,8 @@ CITE_MARK = re.compile(r"\[(\d+)\]")
 
 def with_generated_lead(composed: Composed, lead: str, spans: dict[int, list[list[int]]]
                         ) -> tuple[str, list[Citation], list[list[int]]]:
-    """The answer with its lead replaced by checked generated text (optional LLM): the same structure (the study's
-    barriers, by barrier, also in the evidence, not covered), the generated sentences' supporting spans in place
+    """The answer with its lead replaced by checked generated text (optional LLM): the same structure (a local
+    question's not-covered opening, the study's barriers, by barrier, also in the evidence, not covered), the generated sentences' supporting spans in place
     of the extractive lead's, and only the citations the text still uses, renumbered in order of first use."""
     by_n = {c.n: c for c in composed.citations}
     # the generated text's own markers (checked against the citations) become placeholders like the composer's

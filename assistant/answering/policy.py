@@ -27,7 +27,7 @@ from functools import lru_cache
 
 from assistant.answering.followups import own_words
 from assistant.retrieval.periods import MONTHS
-from assistant.retrieval.retriever import Hit, Retrieval
+from assistant.retrieval.retriever import CAPITALISED_WORD, Hit, Retrieval
 from assistant.settings import Settings
 
 MIN_WORDS_FOR_LANGUAGE = 4  # shorter questions are too short to identify a language reliably
@@ -41,7 +41,7 @@ GENERIC_TITLE_WORDS = frozenset("Parent Infant Relationship Relationships Team T
 CODE = re.compile(r"\b[A-Z]{2,}\d+\b")  # NG26, QS133, CG192: a guideline's own code
 
 
-CAPITALISED = re.compile(r"\b[A-Z][A-Za-z0-9']+\b")
+CAPITALISED = CAPITALISED_WORD  # the one definition, shared with the retriever's index of names
 
 
 def capitalised(text: str) -> set[str]:
@@ -146,8 +146,7 @@ WHY_CASE = (r"why (?:should|would|must) (?:(?:an?|the|my|our) )?(?:local )?(?:" 
 INTENT_RULES: tuple[tuple[str, re.Pattern], ...] = (
     ("local", re.compile(
         r"\b(waiting (?:time|list)s?|wait(?:s|ing)? for|referral (?:criteria|route|pathway|process)s?|how (?:do|can) (?:i|we) refer|"
-        r"(?:can|could|may|should) (?:i|we|you) refer|refer (?:a |the |this |our )?(?:family|families|parents?|mothers?|"
-        r"mums?|dads?|fathers?|bab(?:y|ies)|someone|them|her|him) (?:to|into)|procurement (?:act|law|rules|threshold)|"
+        r"procurement (?:act|law|rules|threshold)|"
         r"tender(?:ing)? threshold|procurement (?:route|process|regime|option)s?|which procurement|provider selection regime|"
         r"direct[- ]award|agenda for change|pay band|band \d|salary|salaries|pay (?:scale|rate|level|grade)s?|"
         r"how much (?:do|does|are|is|will) (?:[\w'-]+ ){0,4}(?:get )?(?:paid|earn)|opening hours|phone number|"
@@ -156,7 +155,7 @@ INTENT_RULES: tuple[tuple[str, re.Pattern], ...] = (
         r"\b(where (?:do|does|should|can|would|might) (?:i|we|(?:a|an|the|my|our) (?:[\w'-]+ ){0,3}[\w'-]+) (?-i:start|begin)\b(?! for life)|what (?:should|do|must) (?:i|we) do first|first steps?|"
         r"what first|start(?:ing)? point|just been (?:given|handed|asked)|new to (?:this|commissioning)|getting started)\b", re.I)),
     ("comparison", re.compile(r"\b(compare[ds]?|comparison|versus|vs\.?|difference between|better than|rather than|"
-                              r"(?:is|are|was|were) (?:\w+ ){0,6}different (?:from|to)|differs? from|"
+                              r"(?:is|are|was|were) (?:[\w'-]+ ){0,6}different (?:from|to)|differs? from|"
                               r"which (?:\w+ ){0,2}(?:works?|is|are|does) (?:better|best))\b", re.I)),
     ("barriers", re.compile(
         r"\b(barriers?|obstacles?|what (?:stops|prevents|holds? back|gets in the way)|get(?:s|ting)? in the way|"
@@ -165,6 +164,7 @@ INTENT_RULES: tuple[tuple[str, re.Pattern], ...] = (
         r"(?:capability|opportunity|motivation) (?:issues?|problems?|barriers?))\b", re.I)),
     ("evidence", re.compile(
         r"\b(d(?:o|oes|id) [\w'-]+ (?:(?!propos|recommend|suggest)\w+ ){0,4}(?:work|improve|help|reduce|change|increase)|works?\?|evidence|effective(?:ness)?|trials?|"
+        r"(?:^|[?.!;,]\s*|\band\s+|\bbut\s+)(?:do|does|did|has|have|is|are|will|would)\b(?:\s+[\w'/-]+){0,10}?\s+"
         r"ma(?:ke|kes|de|king) (?:a|any|much of a|no|the) (?:\w+ )?difference|"
         r"randomi[sz]ed|systematic review|outcomes?|proven|shown|impact of|evaluations?|gains?)\b", re.I)),
     ("how_to", re.compile(
@@ -223,8 +223,10 @@ def classify_intent(question: str, named_source: bool = False, fallback: str | N
 
 def intent_of(standalone: str) -> str:
     """A question's intent; for a follow-up, its own words decide ("What does the study propose for those?" after a
-    barriers question is a how-to), and the question it follows only when its own words match no rule."""
-    return classify_intent(own_words(standalone), fallback=None) or classify_intent(standalone)
+    barriers question is a how-to; "What does the study say about those?" asks what a source says), and the
+    question it follows only when its own words match no rule ("and what about dads?")."""
+    own = own_words(standalone)
+    return (classify_intent(own, fallback=None) if own != standalone else None) or classify_intent(standalone)
 
 
 # -- what the evidence does not cover (scope) --------------------------------------------------------------
@@ -238,11 +240,20 @@ _BODY_KIND_WORDS = r"(?:City|County|Borough|District|Metropolitan|Town|Unitary|C
 LOCAL_BODY = re.compile(r"\b([A-Z][a-z]+(?:(?:-on-|-upon-| upon | on | and |,? and |, | & |[ -])(?!" + _BODY_KIND_WORDS +
                         r")[A-Z][a-z]+)*) (?:(?:City|County|Borough|District|Metropolitan Borough|Town|Unitary) Council|"
                         r"NHS (?:Foundation )?Trust|Integrated Care Board|ICB|Health Board)\b")
-# "the Cambridge parent-infant service", "the Plymouth perinatal team": a named place's own service (covered only
-# when the corpus names that service, like a named body)
-LOCAL_SERVICE = re.compile(r"\bthe ((?:[A-Z][a-z]+)(?:[ -](?:[A-Z][a-z]+|upon|on))*) (?:(?:parent-infant|parent infant|perinatal|"
-                           r"infant mental health|family|baby|early years|mother and baby)(?: relationship)? )?"
+# "the Cambridge parent-infant service", "the Plymouth perinatal team": a named place's own service, by the kind of
+# service named ("the Video Interaction Guidance service" names a programme, not a place); covered when the corpus
+# names that service, or the name is of several words the corpus uses, or its one word starts a service's name
+# there ("Nottinghamshire Parent/Infant Relationship Initiative")
+LOCAL_SERVICE = re.compile(r"\bthe ((?:[A-Z][a-z]+)(?:[ -](?:[A-Z][a-z]+|upon|on))*) (?:parent-infant|parent infant|perinatal|"
+                           r"infant mental health|family|baby|early years|mother and baby)(?: relationship)? "
                            r"(?:services?|teams?|clinics?|hubs?|units?)\b")
+SERVICE_NAME_STARTS = ("Parent", "Perinatal", "Infant", "Family", "Baby", "NHS", "Healthy")
+
+
+def known_service(name: str, service: str, mentions) -> bool:
+    """Whether the corpus speaks of this named service (see LOCAL_SERVICE)."""
+    return (mentions(service) or (len(name.split()) > 1 and mentions(name))
+            or any(mentions(f"{name} {start}") for start in SERVICE_NAME_STARTS))
 NOT_PLACES = frozenset("England UK Britain Scotland Wales Ireland NHS ICB ICBs ICS Family Hubs Start Life Best "
                        "Parliament Government Covid What How Which Who When Where Why Is Are Do Does Can The A An I My Our".split()) | frozenset(MONTHS)
 
@@ -272,13 +283,16 @@ def named_places(question: str, known_stems, mentions=None) -> list[str]:
     names = [(m.group(1), None) for m in PLACE_WORDS.finditer(question)]
     # "Does Leeds and York Partnership NHS Foundation Trust...": the question's opening word is not the body's
     names += [(OPENING.sub("", m.group(1)), OPENING.sub("", m.group(0))) for m in LOCAL_BODY.finditer(question)]
-    names += [(m.group(1), m.group(0)[4:]) for m in LOCAL_SERVICE.finditer(question)]
+    services = {m.group(1): m.group(0)[4:] for m in LOCAL_SERVICE.finditer(question)}
+    names += [(name, None) for name in services]
     for name, body in dict.fromkeys(names):
         words = [w for w in re.split(r"[ ,&-]", name) if w and w not in JOINING and w != "and"]
         words = [w for w in words if w not in ("Health", "NHS", "Partnership", "Care")]  # a trust's kind, not its place
         if not words or any(w in NOT_PLACES for w in words) or any(name in o or o in name for o in out):
             continue
-        if body is not None and mentions is not None:  # the corpus names the body itself (ICB written either way)
+        if name in services and mentions is not None:
+            known = known_service(name, services[name], mentions)
+        elif body is not None and mentions is not None:  # the corpus names the body itself (ICB written either way)
             known = any(mentions(v) for v in {body, body.replace(" ICB", " Integrated Care Board"),
                                               body.replace(" Integrated Care Board", " ICB")})
         else:
@@ -371,8 +385,10 @@ def generic_words() -> frozenset[str]:
 
 
 # "How much does a team cost to run?", "What would a service cost?": answered only by a sum of money
-COST_ASKED = re.compile(r"\bhow much (?:does|do|did|would|will|might|is|are)\b[^?]{0,80}?\bcost|"
-                        r"\bwhat (?:does|do|would|will|might) (?:[\w'-]+ ){1,6}cost\b|\b(?:the )?cost of (?:running|setting up)\b", re.I)
+COST_ASKED = re.compile(r"(?:\bhow much (?:does|do|did|would|will|might|is|are)\b[^?]{0,80}?\bcost|"
+                        r"\bwhat (?:does|do|would|will|might) (?:[\w'-]+ ){1,6}cost|"
+                        r"\bwhat(?:'s| is| would be| will be) the cost of|\b(?:the )?cost of (?:running|setting up))"
+                        r"(?![- ]effective)\b", re.I)  # cost-effectiveness is evidence, not a price
 COST_WORDS = frozenset("cost costs run running set setting up much".split())
 MONEY = re.compile(r"£\s?\d")
 
@@ -380,12 +396,15 @@ MONEY = re.compile(r"£\s?\d")
 def cost_uncovered(question: str, cited_texts: list[str], stem_of) -> bool:
     """Whether a question asking what something costs has no cited sentence giving a sum of money for it (one that
     shares a word with what is asked about): the cost of a team is then said to be not covered, however well the
-    cited passages describe the team."""
-    if not COST_ASKED.search(question):
+    cited passages describe the team. A follow-up ("how much would that cost?") asks about what the question it
+    follows was about."""
+    if not COST_ASKED.search(own_words(question)):
         return False
     from assistant.text import content_words
 
-    subject = {stem_of(w) for w in content_words(question) if w not in COST_WORDS and w not in generic_words()}
+    def subject_of(text: str) -> set[str]:
+        return {stem_of(w) for w in content_words(text) if w not in COST_WORDS and w not in generic_words()}
+    subject = subject_of(own_words(question)) or subject_of(question)
     sentences = [x for t in cited_texts for x in re.split(r"(?<=[.;!?])\s+", t) if MONEY.search(x)]
     return not any(subject & {stem_of(w) for w in content_words(x)} for x in sentences)
 
@@ -418,8 +437,8 @@ def uncovered_parts(question: str, cited_texts: list[str], stem_of, title: str |
         missing = [w for w in words if stem_of(w) not in cited_words]
         if missing and len(missing) == len(words) and not any(w in clause for clause in out for w in missing):
             out.append(" ".join(missing))
-    if cost_uncovered(own, cited_texts, stem_of) and not any("cost" in x.lower() for x in out):  # not said twice
-        out.append("the cost asked about: no cited evidence gives a figure for it")
+    if cost_uncovered(question, cited_texts, stem_of) and not any("cost" in x.lower() for x in out):  # not said twice
+        out.append("what it costs (no cited passage gives a figure)")
     cited = " ".join(cited_texts)
     for nation in asked_nations(own):
         if not re.search(rf"\b{nation}\b", cited):
@@ -449,7 +468,7 @@ def named_by_phrase(question: str, hits) -> str | None:
     return docs[0] if len(docs) == 1 else None
 
 
-TITLE_WORDS_TO_NAME = 5  # a shorter title ("Start for Life services") is a phrase a question may use without meaning the document
+TITLE_WORDS_TO_NAME = 6  # a shorter title ("First 1000 days of life") is a phrase a question may use without meaning the document
 
 
 def _plain(text: str) -> str:
@@ -457,7 +476,7 @@ def _plain(text: str) -> str:
 
 
 def named_by_title_words(question: str, hits) -> str | None:
-    """The one document whose title (its part before a colon or bracket), of five or more words, the question
+    """The one document whose title (its part before a colon or bracket), of six or more words, the question
     writes out in any case: "Are there local evaluations of parent-infant relationship services in England we
     could learn from?" asks about "Local evaluations of parent-infant relationship services in England"."""
     asked = f" {_plain(question)} "

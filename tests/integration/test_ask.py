@@ -256,3 +256,22 @@ def test_a_named_council_is_covered_only_when_the_corpus_names_that_council(ship
     assert sheffield.scope == "out"
     kent = shipped.ask("What has Kent County Council put into its Start for Life offer?")
     assert not kent.abstained and kent.scope != "out" and "Kent County Council" in kent.answer
+
+
+def test_the_policy_decisions_reach_the_answer(shipped):
+    """The answering policy's decisions, through ``ask`` on the shipped corpus: a title written out in lower case
+    lifts the two-per-document cap; a named place's own service is said first to be not covered; a follow-up's own
+    words decide its intent; the index of capitalised names matches whole words only."""
+    evals = "local-evaluations-parent-infant-services-piri-newpip"
+    titled = shipped.ask("Are there local evaluations of parent-infant relationship services in England we could learn from?")
+    assert sum(c.doc_id == evals for c in titled.citations) >= 3
+    assert shipped.retriever.documents_mentioning("Nottinghamshire") == {evals}
+    assert shipped.retriever.documents_mentioning("Nottingham") == frozenset()  # not inside "Nottinghamshire"
+    local = shipped.ask("Can we refer a family to the Cambridge parent-infant service?")
+    assert local.scope == "out" and local.answer.startswith("**Not covered here (the evidence is national):** Cambridge's")
+    first = shipped.ask("Why don't ICBs commission parent-infant relationship services?")
+    assert first.intent == "barriers"
+    history = [{"role": "user", "content": first.question, "metadata": {"standalone": first.standalone_question}},
+               {"role": "assistant", "content": first.answer}]
+    follow = shipped.ask("What does the study propose for those?", history=history)
+    assert follow.intent == "how_to" and follow.answer.startswith("**What you can do**")

@@ -1027,5 +1027,5 @@ def test_a_local_question_says_first_that_the_evidence_does_not_cover_the_place(
                 ["Cambridge: services there"], {}, uncovered=lambda texts: ["dads"], local_first=True)
     names = [name for name, _ in a.parts]
     assert names[0] == "local" and names.index("lead") > 0 and names[-1] == "not_covered"
-    assert a.text.startswith("**What the evidence here does not cover:** Cambridge: services there. The nearest")
+    assert a.text.startswith("**Not covered here (the evidence is national):** Cambridge: services there. **The nearest")
     assert a.text.endswith("**Nor does it cover:** dads.") and a.not_covered == ["Cambridge: services there", "dads"]

@@ -34,8 +34,10 @@ S = Settings.from_env()
     ("Why does video feedback not work for some families?", "evidence"),
     ("Does parent-infant psychotherapy work?", "evidence"),  # a hyphenated subject
     ("What's the referral route into the Leeds parent-infant team?", "local"),
-    ("Can we refer a family to the Cambridge parent-infant service?", "local"),
-    ("Could I refer a mum into the perinatal team?", "local"),
+    ("Can health visitors refer families to parent-infant teams?", "fact"),  # referral in general, not a local route
+    ("How can commissioners make a difference for babies?", "how_to"),  # "make a difference" asked how, not whether
+    ("What can we do to make a real difference?", "how_to"),
+    ("How is a parent-infant team different from a perinatal mental health team?", "comparison"),
     ("How is Start for Life funding different from Best Start Family Hubs funding?", "comparison"),
     ("What did the Commons committee say about the first 1000 days in 2026?", "named_source"),  # a source, loosely named
     ("What stops commissioners funding parent-infant services?", "barriers"),
@@ -186,6 +188,12 @@ def test_a_named_places_own_service_is_a_place_unless_the_corpus_names_that_serv
     assert policy.named_places(asked, known, mentions=lambda phrase: False) == ["Cambridge"]
     assert policy.named_places(asked, known, mentions=lambda phrase: phrase == "Cambridge parent-infant service") == []
     assert policy.named_places("What does the Family Hubs service offer?", set(), mentions=lambda p: False) == []
+    # a programme or organisation before "service" is not a place; nor a place whose own service the corpus names
+    corpus = "the Nottinghamshire Parent/Infant Relationship Initiative; the Anna Freud Centre"
+    for programme in ("Is the Video Interaction Guidance service effective?", "What does the Healthy Child Programme "
+                      "service include?", "Did the Nottinghamshire parent-infant service work?",
+                      "Is the Anna Freud parent-infant service good?"):
+        assert policy.named_places(programme, {stem("nottinghamshire")}, mentions=lambda p: p in corpus) == [], programme
 
 
 def test_a_follow_ups_own_words_decide_its_intent():
@@ -229,7 +237,7 @@ def test_uncovered_parts_name_the_clause_and_the_year():
     assert "is the money ring-fenced after April 2026" in gaps[0] and gaps[-1] == "anything for 2026 onwards"
     # the words are all there, but no sum of money: the cost is not covered (cost_uncovered)
     assert policy.uncovered_parts("What does a parent-infant team cost?", cited, stem) == [
-        "the cost asked about: no cited evidence gives a figure for it"]
+        "what it costs (no cited passage gives a figure)"]
     costed = ["A parent-infant team costs £400,000 a year to run; the grant is for 2025-26 only."]
     assert policy.uncovered_parts("What does a parent-infant team cost?", costed, stem) == []
 
@@ -585,9 +593,17 @@ def test_a_cost_question_is_covered_only_by_a_sum_of_money_for_what_it_asks_abou
     """The cited passages may describe a team well and still not say what it costs to run."""
     asked = "How much does a specialised parent-infant team cost to run?"
     described = ["Specialised parent-infant teams are multidisciplinary and work with babies and their parents."]
-    assert "the cost asked about: no cited evidence gives a figure for it" in policy.uncovered_parts(asked, described, stem)
+    assert "what it costs (no cited passage gives a figure)" in policy.uncovered_parts(asked, described, stem)
     costed = described + ["A team of five costs about £500,000 a year."]
     assert policy.uncovered_parts(asked, costed, stem) == []
     other_money = described + ["Family Hubs received £126 million in 2025-26."]  # a sum, but not for a team
     assert policy.cost_uncovered(asked, other_money, stem)
     assert not policy.cost_uncovered("How many teams are there?", described, stem)  # not a cost question
+    assert not policy.cost_uncovered("What does NICE say about the cost-effectiveness of video feedback?", described, stem)
+    assert policy.cost_uncovered("What is the cost of a parent-infant team?", described, stem)
+    # a follow-up asks about what the question it follows was about
+    follow_up = "How much would that cost (following on from: What does a parent-infant team do)?"
+    assert not policy.cost_uncovered(follow_up, costed, stem) and policy.cost_uncovered(follow_up, described, stem)
+    # and the cost is said once, when a clause already says it
+    assert len([x for x in policy.uncovered_parts("What's the evidence for video feedback and roughly what does it "
+                                                  "cost per family?", described, stem) if "cost" in x]) == 1
