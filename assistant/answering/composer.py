@@ -27,8 +27,8 @@ from dataclasses import dataclass, field
 from assistant.comb.catalogue import RELATION_WORDS, by_id, component_phrase, proposal
 from assistant.comb.taxonomy import label
 from assistant.answering.followups import own_words
-from assistant.answering.policy import (WHAT_FIRST_QUERY, asked_term, asks_where_to_start, commissioning_steps_answer,
-                                       named_source_docs)
+from assistant.answering.policy import (COST_GAP, WHAT_FIRST_QUERY, asked_term, asks_where_to_start,
+                                       commissioning_steps_answer, named_source_docs)
 from assistant.ingest.chunking import split_sentences
 from assistant.models import Citation
 from assistant.sources import merge_spans
@@ -816,7 +816,7 @@ def compose(question: str, intent: str, hits: list[Hit], idf: dict, default_idf:
     once the citations are known. With ``local_first`` (a local question, a named place's services), what
     ``not_covered`` holds is the answer to the question and is said first, before the nearest national evidence.
     ``named`` is the document the question names, if any."""
-    local = list(not_covered) if local_first else []
+    said_first = list(not_covered) if local_first else []  # the answer to a local question: said first
     asked = asked_component(question)
     table = table_items(hits, asked) if intent == "barriers" or any(h.overview for h in hits) else []
     table_hits = list(dict.fromkeys(id(hit) for hit, *_ in table))[:max_cited]  # the table passages count towards k
@@ -873,9 +873,12 @@ def compose(question: str, intent: str, hits: list[Hit], idf: dict, default_idf:
     if uncovered is not None and cits:
         not_covered = not_covered + uncovered([c.text for c in cits])
     parts: list[tuple[str, str]] = []
-    if local:
-        parts.append(("local", "**Not covered here (the evidence is national):** " + "; ".join(_md_text(x) for x in local)
-                      + ". **The nearest national evidence:**"))
+    if said_first:
+        parts.append(("not_covered_first", "**Not covered here (the evidence is national):** "
+                      + "; ".join(_md_text(x) for x in said_first) + ". **The nearest national evidence:**"))
+    elif COST_GAP in not_covered:  # "how much does a team cost?" answered first by saying that nothing cited gives it
+        parts.append(("not_covered_first", f"**Not in the evidence here:** {COST_GAP}. **The nearest evidence:**"))
+        said_first = [COST_GAP]
     if table:
         parts.append(("barriers", table_line(table, order)))
     elif barriers_named:
@@ -895,9 +898,9 @@ def compose(question: str, intent: str, hits: list[Hit], idf: dict, default_idf:
         parts.append(("by_barrier", "**By barrier**\n" + "\n".join(lines)))
     if more:
         parts.append(("more", "**Also in the evidence**\n" + "\n".join(f"- {with_ref(c, order)}" for c in more)))
-    rest = [x for x in not_covered if x not in local]
+    rest = [x for x in not_covered if x not in said_first]
     if rest:  # parts of the question, so markdown in them is shown as text
-        parts.append(("not_covered", f"**{'Nor does it cover' if local else 'What the evidence here does not cover'}:** "
+        parts.append(("not_covered", f"**{'Nor does it cover' if said_first else 'What the evidence here does not cover'}:** "
                       + "; ".join(_md_text(x) for x in rest) + "."))
     pointers = [m for _, members in groups for m in members]  # "See [n]" lines point at a lead sentence
     others = {(order[id(c.hit)], *span) for c in prefix + used + pointers if c not in lead for span in c.spans()}

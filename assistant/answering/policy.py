@@ -389,6 +389,7 @@ COST_ASKED = re.compile(r"(?:\bhow much (?:does|do|did|would|will|might|is|are)\
                         r"\bwhat (?:does|do|would|will|might) (?:[\w'-]+ ){1,6}cost|"
                         r"\bwhat(?:'s| is| would be| will be) the cost of|\b(?:the )?cost of (?:running|setting up))"
                         r"(?![- ]effective)\b", re.I)  # cost-effectiveness is evidence, not a price
+COST_GAP = "what it costs (no cited passage gives a figure)"  # the answer to the question: said first
 COST_WORDS = frozenset("cost costs run running set setting up much".split())
 MONEY = re.compile(r"£\s?\d")
 
@@ -438,7 +439,7 @@ def uncovered_parts(question: str, cited_texts: list[str], stem_of, title: str |
         if missing and len(missing) == len(words) and not any(w in clause for clause in out for w in missing):
             out.append(" ".join(missing))
     if cost_uncovered(question, cited_texts, stem_of) and not any("cost" in x.lower() for x in out):  # not said twice
-        out.append("what it costs (no cited passage gives a figure)")
+        out.append(COST_GAP)
     cited = " ".join(cited_texts)
     for nation in asked_nations(own):
         if not re.search(rf"\b{nation}\b", cited):

@@ -1026,6 +1026,18 @@ def test_a_local_question_says_first_that_the_evidence_does_not_cover_the_place(
     a = compose("Can we refer dads to the Cambridge team about funding?", "local", r.hits, IDF, DEFAULT_IDF,
                 ["Cambridge: services there"], {}, uncovered=lambda texts: ["dads"], local_first=True)
     names = [name for name, _ in a.parts]
-    assert names[0] == "local" and names.index("lead") > 0 and names[-1] == "not_covered"
+    assert names[0] == "not_covered_first" and names.index("lead") > 0 and names[-1] == "not_covered"
     assert a.text.startswith("**Not covered here (the evidence is national):** Cambridge: services there. **The nearest")
     assert a.text.endswith("**Nor does it cover:** dads.") and a.not_covered == ["Cambridge: services there", "dads"]
+
+
+def test_a_cost_nothing_cited_gives_is_said_first():
+    """"How much does a team cost to run?": that no cited passage gives a figure is the answer, so it comes first."""
+    from assistant.answering.policy import COST_GAP
+
+    r = make_retrieval([(FUNDING, 0.7)], "funding")
+    a = compose("How much does a parent-infant team cost to run?", "fact", r.hits, IDF, DEFAULT_IDF, [], {},
+                uncovered=lambda texts: [COST_GAP])
+    assert [name for name, _ in a.parts][0] == "not_covered_first" and "not_covered" not in dict(a.parts)
+    assert a.text.startswith(f"**Not in the evidence here:** {COST_GAP}. **The nearest evidence:**")
+    assert a.not_covered == [COST_GAP]
