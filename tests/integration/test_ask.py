@@ -269,6 +269,10 @@ def test_the_policy_decisions_reach_the_answer(shipped):
     assert shipped.retriever.documents_mentioning("Nottingham") == frozenset()  # not inside "Nottinghamshire"
     local = shipped.ask("Can we refer a family to the Cambridge parent-infant service?")
     assert local.scope == "out" and local.answer.startswith("**Not covered here (the evidence is national):** Cambridge's")
+    # a barriers question naming a place is answered by the national evidence first, the place said last
+    national = shipped.ask("What stops commissioners in Sunderland funding parent-infant services?")
+    assert national.intent == "barriers" and not national.answer.startswith("**Not covered")
+    assert "**What the evidence here does not cover:** Sunderland's own services" in national.answer
     first = shipped.ask("Why don't ICBs commission parent-infant relationship services?")
     assert first.intent == "barriers"
     history = [{"role": "user", "content": first.question, "metadata": {"standalone": first.standalone_question}},
