@@ -29,6 +29,7 @@ from assistant.answering.policy import (
     definition_query,
     distinctive_document,
     intent_of,
+    local_gap_first,
     looks_non_english,
     named_document,
     named_places,
@@ -47,11 +48,6 @@ from assistant.models import Answer, Filters
 from assistant.retrieval.retriever import Retriever
 from assistant.settings import Settings
 from assistant.text import clean_question, term
-
-# "What stops commissioners in Sunderland funding teams?" is answered by the national evidence on what stops them,
-# the place said last as not covered; a local question's answer ("the wait at the Plymouth team?") is that the
-# evidence does not cover the place, said first
-ANSWERED_NATIONALLY = frozenset(("barriers", "how_to", "what_first", "evidence"))
 
 log = logging.getLogger("assistant.api")
 
@@ -270,7 +266,7 @@ class EvidenceAssistant:
         uncovered = None if never_refused(intent) else (
             lambda texts: uncovered_parts(standalone, texts, term, named_title))
         composed = compose(standalone, intent, hits, retriever.lexical.idf, retriever.lexical.default_idf, local, titles,
-                           k, uncovered, named, local_first=bool(local) and intent not in ANSWERED_NATIONALLY)
+                           k, uncovered, named, local_first=local_gap_first(intent, local))
         text, citations, markers = composed.text, composed.citations, composed.markers
         if not text:  # nothing readable to quote (table-only passages): say so rather than answer with nothing
             suggestions = suggest_topics(retrieval)

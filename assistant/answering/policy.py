@@ -29,6 +29,7 @@ from assistant.answering.followups import own_words
 from assistant.retrieval.periods import MONTHS
 from assistant.retrieval.retriever import CAPITALISED_WORD, Hit, Retrieval
 from assistant.settings import Settings
+from assistant.text import content_words, term, tokens
 
 MIN_WORDS_FOR_LANGUAGE = 4  # shorter questions are too short to identify a language reliably
 LANGUAGE_CONFIDENCE = 0.9
@@ -126,8 +127,6 @@ def looks_non_english(text: str, known_stems=None) -> bool:
     if len(re.findall(r"[^\W\d_]+", text)) < MIN_WORDS_FOR_LANGUAGE:
         return False
     if known_stems is not None:
-        from assistant.text import content_words, term
-
         words = content_words(text)
         if words and all(term(w) in known_stems for w in words):
             return False
@@ -221,6 +220,17 @@ def classify_intent(question: str, named_source: bool = False, fallback: str | N
     return "named_source" if named_source or SOURCE_SAYS.search(question) else fallback
 
 
+# "What stops commissioners in Sunderland funding teams?" is answered by the national evidence on what stops them,
+# the place said last as not covered; a local question's answer ("the wait at the Plymouth team?") is that the
+# evidence does not cover the place, said first
+ANSWERED_NATIONALLY = frozenset(("barriers", "how_to", "what_first", "evidence"))
+
+
+def local_gap_first(intent: str, local: list[str]) -> bool:
+    """Whether an answer opens with what the evidence does not cover locally (see ANSWERED_NATIONALLY)."""
+    return bool(local) and intent not in ANSWERED_NATIONALLY
+
+
 def intent_of(standalone: str) -> str:
     """A question's intent; for a follow-up, its own words decide ("What does the study propose for those?" after a
     barriers question is a how-to; "What does the study say about those?" asks what a source says), and the
@@ -277,8 +287,6 @@ def named_places(question: str, known_stems, mentions=None) -> list[str]:
     """Capitalised place-like names in the question that the corpus never mentions (a city, a trust, a team).
     A named body ("Sheffield City Council") is covered only when the corpus names that body (``mentions(phrase)``,
     when given): a passage that mentions Sheffield in passing says nothing of its council's spending."""
-    from assistant.text import term
-
     out = []
     names = [(m.group(1), None) for m in PLACE_WORDS.finditer(question)]
     # "Does Leeds and York Partnership NHS Foundation Trust...": the question's opening word is not the body's
@@ -401,8 +409,6 @@ def cost_uncovered(question: str, cited_texts: list[str], stem_of) -> bool:
     follows was about."""
     if not COST_ASKED.search(own_words(question)):
         return False
-    from assistant.text import content_words
-
     def subject_of(text: str) -> set[str]:
         return {stem_of(w) for w in content_words(text) if w not in COST_WORDS and w not in generic_words()}
     subject = subject_of(own_words(question)) or subject_of(question)
@@ -419,8 +425,6 @@ def uncovered_parts(question: str, cited_texts: list[str], stem_of, title: str |
     covered only if something cited speaks of hip replacements)."""
     from assistant.answering.followups import own_words
     from assistant.retrieval.periods import HORIZON, years_in
-    from assistant.text import content_words
-
     generic = generic_words()
     cited_words = {stem_of(w) for t in cited_texts for w in content_words(t)}
     cited_years = set().union(*(years_in(t) for t in cited_texts)) if cited_texts else set()
@@ -492,12 +496,11 @@ def named_by_title_words(question: str, hits) -> str | None:
 def named_document(question: str, hits) -> str | None:
     """The document a question names ("What does the Rare Jewels report say...?"): two or more of its
     title's capitalised words, or one distinctive acronym such as NICE, in the question; or a name of three or
-    more words that its title holds in any case (``named_by_phrase``)."""
+    more words that its title holds in any case (``named_by_phrase``); or its title written out in any case
+    (``named_by_title_words``)."""
     asked = capitalised(question[1:]) - NOT_PLACES
-    if not asked:
-        return named_by_phrase(question, hits) or named_by_title_words(question, hits)
     acronyms = {w for w in asked if w.isupper() and len(w) >= 3}
-    for hit in hits:
+    for hit in hits:  # with no capitalised word asked, nothing is shared: the names below decide
         meta = hit.passage.meta
         title_words = capitalised(f"{meta.title} {meta.publisher}") - NOT_PLACES
         shared = asked & title_words
@@ -563,8 +566,6 @@ GENERAL_BARRIER_WORDS = (
 
 @lru_cache(maxsize=1)
 def _general_barrier_stems() -> frozenset:
-    from assistant.text import tokens
-
     return frozenset(tokens(GENERAL_BARRIER_WORDS))
 
 
@@ -582,16 +583,16 @@ def asked_term(question: str, intent: str = "fact") -> str | None:
     if intent not in ("fact", "named_source"):
         return None
     m = DEFINITION_ASKED.match(question)
-    term = m and (m.group("a") or m.group("b"))
-    if not term or len(term.split()) > DEFINITION_TERM_WORDS or any(ch.isdigit() for ch in term) or NOT_A_TERM.match(term):
+    phrase = m and (m.group("a") or m.group("b"))
+    if not phrase or len(phrase.split()) > DEFINITION_TERM_WORDS or any(ch.isdigit() for ch in phrase) or NOT_A_TERM.match(phrase):
         return None
-    return term
+    return phrase
 
 
-def definition_query(question: str, term: str) -> str:
+def definition_query(question: str, phrase: str) -> str:
     """What a "what is X?" question is searched with once it is known to be in scope: the passage that defines a
     term ("Definition of commissioning used in the study") ranks below the many that use it, for the question alone."""
-    return f"{question} (definition of {term})"
+    return f"{question} (definition of {phrase})"
 
 
 def general_barrier_question(intent: str, question: str) -> bool:
@@ -605,8 +606,6 @@ def asked_words(question: str) -> set[str]:
     """The question's word stems that could narrow it to one barrier: not the "s" of a possessive ("the study's
     barriers") or any other one-letter token. Dropping lone letters in ``text.tokens`` itself was tried (ninth
     pass): it re-ranked 21 development answers and cost 0.016 of point recall, so the filter stays here."""
-    from assistant.text import tokens
-
     return {t for t in tokens(question) if len(t) > 1}
 
 
@@ -621,8 +620,6 @@ GENERAL_ENABLER_WORDS = ("enabler enablers facilitator facilitators help helps h
 
 @lru_cache(maxsize=1)
 def _general_enabler_stems() -> frozenset:
-    from assistant.text import tokens
-
     return _general_barrier_stems() | frozenset(tokens(GENERAL_ENABLER_WORDS))
 
 

@@ -122,3 +122,22 @@ def test_filter_columns_agree_with_filters_allows(retriever, filters):
     r = retriever.search("otters funding bridge keepers", k=5, filters=filters)
     assert all(filters.allows(h.passage) for h in r.hits)
     assert len(r.hits) == min(sum(expected), 20) or not any(expected)
+
+
+def test_names_are_looked_up_in_an_index_and_phrases_read_only_in_the_documents_using_them():
+    """``documents_mentioning`` matches a capitalised word whole; ``mentions`` finds a phrase as written, reading
+    only the passages of documents that use every capitalised word of it."""
+    from assistant.retrieval.retriever import Retriever
+    from assistant.settings import Settings
+    from tests.support import FakeEmbedder, make_passage
+
+    fake = FakeEmbedder()
+    passages = [make_passage("notts:0000", "The Nottinghamshire Parent/Infant Relationship Initiative was evaluated."),
+                make_passage("kent:0000", "Kent County Council records the roll-out."),
+                make_passage("other:0000", "Nottingham has no team named here; the county council met.")]
+    r = Retriever(OneReadCollection(passages, fake.embed([p.embed_text() for p in passages])), fake, Settings())
+    assert r.documents_mentioning("Nottinghamshire") == {"notts"} and r.documents_mentioning("Nottingham") == {"other"}
+    assert r.mentions("Kent County Council") and r.mentions("Nottinghamshire Parent")
+    assert not r.mentions("Leeds City Council") and not r.mentions("Kent County Council's")
+    assert not r.mentions("Nottingham County Council")  # its words are used, but not together
+    assert r.mentions("the county council")  # no capitalised word: every passage is read
