@@ -158,7 +158,7 @@ INTENT_RULES: tuple[tuple[str, re.Pattern], ...] = (
                               r"which (?:\w+ ){0,2}(?:works?|is|are|does) (?:better|best))\b", re.I)),
     ("barriers", re.compile(
         r"\b(barriers?|obstacles?|what (?:stops|prevents|holds? back|gets in the way)|get(?:s|ting)? in the way|"
-        r"hold(?:s|ing)? (?:them|us|commissioners) back|challenges?|difficult\b|(?<!attachment )(?<!relationship )(?<!PAIR )(?<!bonding )difficult(?:y|ies)\b|struggle|why (?:don't|do not|aren't|are not|won't|doesn't|does not|isn't|is not)|why (?:do|does|are|is) (?:[\w'-]+ ){1,3}(?:not|never)\b(?! (?:work|help|improve))|"
+        r"hold(?:s|ing)? (?:them|us|commissioners) back|challenges?|difficult\b|why (?:is|was|are|were) it (?:so )?(?:hard|tough)\b|(?<!attachment )(?<!relationship )(?<!PAIR )(?<!bonding )difficult(?:y|ies)\b|struggle|why (?:don't|do not|aren't|are not|won't|doesn't|does not|isn't|is not)|why (?:do|does|are|is) (?:[\w'-]+ ){1,3}(?:not|never)\b(?! (?:work|help|improve))|"
         r"worr(?:y|ies|ied)|concerns?|stopp(?:ing|ed)|lose out|makes? (?:\w+ ){0,3}decide|capability problems?|"
         r"(?:capability|opportunity|motivation) (?:issues?|problems?|barriers?))\b", re.I)),
     ("evidence", re.compile(

@@ -63,6 +63,8 @@ S = Settings.from_env()
     ("Why should the ICB's board care about babies?", "how_to"),
     ("What difficulties do commissioners face?", "barriers"),
     ("Why is it difficult to fund teams?", "barriers"),
+    ("Why is it hard for commissioners to show a parent-infant service is value for money?", "barriers"),
+    ("Why is it so hard to get funding?", "barriers"),
     ("Did the Nottinghamshire parent-infant relationship initiative actually make a difference for families?", "evidence"),
     ("Do parent-infant teams make any difference?", "evidence"),
     ("Why do some commissioners treat parent-infant work as a mother's problem?", "fact"),  # "work" the noun
