@@ -49,7 +49,7 @@ WHAT_FIRST_PER_PASSAGE = 2  # a what-first lead: the cycle, then its first stage
 NUMBERED_ENTRY = re.compile(r"^(?:Chapter|Section|Part|Step|Stage|Annex|Appendix|Action Area|Statement|Recommendation|Theme) \d", re.I)
 BACK_SENTENCES = 2  # sentences a lead sentence that points back may bring in before it
 # A sentence that opens by pointing back ("This reflects...", "It found...") reads badly on its own.
-ANAPHORIC_START = re.compile(r"^(?:for (?:a |an |the )?\w+,? (?=(?:this|these|that)\b))?(this|that|these|those|it|its|they|their|such|however|also|both|he|she|here|first|second|third|finally|in addition|the chapter|the report|the review|even so|instead|as a result|despite this|in contrast|by contrast|nonetheless|nevertheless|otherwise|similarly|likewise|meanwhile|yet|in particular|for example|for instance|in turn|elsewhere|later|within (?:this|that|these|those))\b", re.I)
+ANAPHORIC_START = re.compile(r"^(?:for (?:a |an |the )?\w+,? (?=(?:this|these|that)\b))?(this|that|these|those|it|its|they|their|such|however|also|both|he|she|here|first|second|third|finally|in addition|the chapter|the report|the review|even so|instead|as a result|despite this|in contrast|by contrast|nonetheless|nevertheless|otherwise|similarly|likewise|meanwhile|yet|in particular|for example|for instance|in turn|elsewhere|later|within (?:this|that|these|those)|of (?:this|that|these|those|them|which)|the remaining|the rest)\b", re.I)
 # Sentences about how a study was done or by whom, not what it found: never the answer unless the question asks
 # about methods.
 PROCESS = re.compile(r"\b(the authors(?!')|this (?:study|paper|article|review|report) (?:aimed|sets out|describes)|were interviewed|"
@@ -292,6 +292,13 @@ STATES_CONTENTS = re.compile(r"\b(?:contains?|covers?|includes?|is made up of|(?
 CONTENTS_BONUS = 3.0
 
 
+# "How much funding is there?", "How much did the government give?": a sum of money answers it; a sentence about
+# funding that states none (a recommendation to fund) does not.
+MONEY_ASKED = re.compile(r"\bhow much\b(?![^?]{0,40}\b(?:time|supervision|training|evidence|support|difference)\b)", re.I)
+MONEY = re.compile(r"£\s?\d")
+MONEY_BONUS = 1.5
+
+
 FOCUS_WEIGHT = 3.0  # a follow-up's own words ("what about dads?") count this much more than the earlier question's
 
 
@@ -307,6 +314,8 @@ def score_sentence(c: Candidate, qtok: set[str], idf: dict, default_idf: float, 
     cue = INTENT_CUES.get(intent)
     if cue is not None and cue.search(c.text):
         score += 0.8
+    if MONEY_ASKED.search(question) and MONEY.search(c.text) and topical(c) >= MORE_MIN_WEIGHT:
+        score += MONEY_BONUS  # "how much funding...?" is answered by a sum on its topic, not by a sentence on funding
     if asked_years:
         said = years_in(c.text)
         if said & asked_years:
@@ -838,6 +847,10 @@ def compose(question: str, intent: str, hits: list[Hit], idf: dict, default_idf:
     if asked:  # "which of those are capability problems?": the lead too speaks of that component, when anything does
         own = ([c for c in own if in_component(c.hit.passage.com_b, asked)]
                or [c for c in cands if in_component(c.hit.passage.com_b, asked)] or own)
+    topic = follow_up_topic(question)
+    if topic and not asked:  # (a component follow-up, "which of those are capability problems?", is read above)  # "and what about fathers?": the lead speaks of fathers when any sentence in the pool does
+        own = ([c for c in own if topic & set(tokens(c.text))]
+               or [c for c in cands if topic & set(tokens(c.text))] or own)
     picked = pick_lead(own or cands, max_cited - len(table_hits))
     if intent == "evidence":  # "does it work": the strongest design speaks first (hits come in that order)
         rank = {id(h): i for i, h in enumerate(hits)}
@@ -862,7 +875,7 @@ def compose(question: str, intent: str, hits: list[Hit], idf: dict, default_idf:
             barriers_named.append((hit, item))
             cited_hits.append(hit)
 
-    groups = (barrier_groups(linked, cands, used, may_cite, follow_up_topic(question), question)
+    groups = (barrier_groups(linked, cands, used, may_cite, topic, question)
               if intent in ("how_to", "barriers", "evidence", "what_first") and not table else [])
     more = more_evidence(hits, cands, used, may_cite, question) + key_figure(cands, used, lead)
     # the passages barriers are named from come first in the text, so they are numbered first: a table row's

@@ -544,6 +544,9 @@ def test_a_what_is_question_leads_with_the_sentence_that_defines_the_term():
     ("This list reflects the commissioners' view.", True),
     ("However, the trial found no difference.", True),
     ("Commissioners named a wide group of professionals.", False),
+    ("Of this, £57m goes to Start for Life services.", True),  # a share of a total the sentence before gives
+    ("The remaining £69m is for family hubs.", True),
+    ("Of the nine commissioners, four had a dedicated lead.", False),
 ])
 def test_a_sentence_that_leans_on_the_one_before_is_recognised(sentence, leans):
     assert bool(ANAPHORIC_START.match(sentence)) is leans
@@ -664,6 +667,41 @@ def test_a_follow_ups_own_words_lead_over_the_earlier_questions():
     fathers = make_passage("fathers:0000", "Few parent-infant services reach dads, and commissioners rarely ask providers about them.")
     a = answer_for(question, "barriers", [funding, fathers])
     assert dict(a.parts)["lead"].startswith("Few parent-infant services reach dads")
+
+
+def test_a_follow_up_leads_with_its_own_topic_even_when_the_earlier_questions_words_score_higher():
+    from assistant.answering.followups import condense
+
+    history = [{"role": "user", "content": "How do I persuade our ICB to fund a parent-infant relationship service?"},
+               {"role": "assistant", "content": "..."}]
+    question = condense("and what about fathers?", history)
+    case = make_passage("case:0000", "To persuade an ICB to fund a parent-infant relationship service, commissioners "
+                                     "can use the £1.15bn savings estimate in the business case.")
+    fathers = make_passage("fathers:0000", "Services built around the mother and baby may miss fathers altogether.")
+    lead = dict(answer_for(question, "how_to", [case, fathers]).parts)["lead"]
+    assert lead.startswith("Services built around the mother and baby may miss fathers")
+    alone = dict(answer_for("How do I persuade our ICB to fund a parent-infant relationship service?", "how_to",
+                            [case, fathers]).parts)["lead"]
+    assert alone.startswith("To persuade an ICB")  # without the follow-up, as ranked
+
+
+def test_how_much_is_answered_by_a_sum_of_money_not_a_sentence_on_funding():
+    advice = make_passage("review:0000", "In 2024 the review recommended long-term funding for Start for Life.")
+    sum_ = make_passage("report:0000", "In 2021 the government committed over £300 million to Start for Life.")
+    lead = dict(answer_for("How much funding did the government give to Start for Life?", "fact",
+                           [advice, sum_]).parts)["lead"]
+    assert lead.startswith("In 2021 the government committed over £300 million")
+    lead = dict(answer_for("How much difference did government funding make to Start for Life?", "evidence",
+                           [advice, sum_]).parts)["lead"]
+    assert lead.startswith("In 2024 the review recommended")  # not a question about money: as ranked
+
+
+def test_a_share_of_a_total_is_read_after_the_total():
+    guide = make_passage("guide:0000", "For 2025-26 the programme has £126m in total. Of this, £57m goes to Start for "
+                                       "Life services for families from pregnancy to age two.")
+    lead = dict(answer_for("How much Start for Life funding goes to services for families in 2025-26?", "fact",
+                           [guide]).parts)["lead"]
+    assert lead.index("£126m in total") < lead.index("Of this, £57m")
 
 
 def test_the_lead_keeps_one_passages_sentences_together_in_their_order():
