@@ -149,7 +149,7 @@ INTENT_RULES: tuple[tuple[str, re.Pattern], ...] = (
         r"tender(?:ing)? threshold|procurement (?:route|process|regime|option)s?|which procurement|provider selection regime|"
         r"direct[- ]award|agenda for change|pay band|band \d|salary|salaries|pay (?:scale|rate|level|grade)s?|"
         r"how much (?:do|does|are|is|will) (?:[\w'-]+ ){0,4}(?:get )?(?:paid|earn)|opening hours|phone number|"
-        r"near me|in my area|our local|local provider|referrals?\b.{0,60}\b(?:last|this) (?:year|month|quarter))\b", re.I)),
+        r"near me|in my area|local provider|referrals?\b.{0,60}\b(?:last|this) (?:year|month|quarter))\b", re.I)),
     ("what_first", re.compile(
         r"\b(where (?:do|does|should|can|would|might) (?:i|we|(?:a|an|the|my|our) (?:[\w'-]+ ){0,3}[\w'-]+) (?-i:start|begin)\b(?! for life)|what (?:should|do|must) (?:i|we) do first|first steps?|"
         r"what first|start(?:ing)? point|just been (?:given|handed|asked)|new to (?:this|commissioning)|getting started)\b", re.I)),
@@ -254,9 +254,9 @@ LOCAL_BODY = re.compile(r"\b([A-Z][a-z]+(?:(?:-on-|-upon-| upon | on | and |,? a
 # service named ("the Video Interaction Guidance service" names a programme, not a place); covered when the corpus
 # names that service, or the name is of several words the corpus uses, or its one word starts a service's name
 # there ("Nottinghamshire Parent/Infant Relationship Initiative")
-LOCAL_SERVICE = re.compile(r"\bthe ((?:[A-Z][a-z]+)(?:[ -](?:[A-Z][a-z]+|upon|on))*) (?:parent-infant|parent infant|perinatal|"
-                           r"infant mental health|family|baby|early years|mother and baby)(?: relationship)? "
-                           r"(?:services?|teams?|clinics?|hubs?|units?)\b")
+LOCAL_SERVICE = re.compile(r"\bthe ((?:[A-Z][a-z]+)(?:[ -](?:[A-Z][a-z]+|upon|on))*) (?i:parent-infant|parent infant|perinatal|"
+                           r"infant mental health|family|baby|early years|mother and baby)(?i: relationship)? "
+                           r"(?i:services?|teams?|clinics?|hubs?|units?)\b")  # "the Leeds Infant Mental Health Service" too
 SERVICE_NAME_STARTS = ("Parent", "Perinatal", "Infant", "Family", "Baby", "NHS", "Healthy")
 
 
@@ -467,10 +467,27 @@ def named_by_phrase(question: str, hits) -> str | None:
     runs = [run.lower() for m in NAME_RUN.finditer(question) if len((run := OPENING.sub("", m.group(0))).split()) >= 3]
     if not runs:
         return None
-    docs = list(dict.fromkeys(h.passage.doc_id for h in hits
-                              if any(re.search(rf"\b{re.escape(run)}\b", " ".join(h.passage.meta.title.lower().split()))
-                                     for run in runs)))
-    return docs[0] if len(docs) == 1 else None
+    titles = {h.passage.doc_id: _plain(h.passage.meta.title) for h in hits
+              if any(re.search(rf"\b{re.escape(run)}\b", _plain(h.passage.meta.title)) for run in runs)}
+    if len(titles) == 1:
+        return next(iter(titles))
+    # several titles hold the name: the kind of document the question puts after it ("the Best Start for Life
+    # vision") picks the one whose title goes on with that word ("The Best Start for Life: a vision for...", not
+    # "...: a progress report on delivering the vision"); "Start for Life funding" names no document
+    chosen = {doc for doc, title in titles.items() for run in runs
+              if (asked := _word_after(_plain(question), run)) in DOCUMENT_KINDS and _word_after(title, run) == asked}
+    return next(iter(chosen)) if len(chosen) == 1 else None
+
+
+DOCUMENT_KINDS = frozenset("vision report review strategy guide guidance plan framework manifesto toolkit standard "
+                           "progress evaluation consultation statement".split())
+
+
+def _word_after(text: str, run: str) -> str | None:
+    """The first word after ``run`` in ``text`` that is not an article ("a vision" -> vision)."""
+    m = re.search(rf"\b{re.escape(run)}\b((?: [\w'-]+){{1,2}})", text)
+    words = [w for w in (m.group(1).split() if m else []) if w not in ("a", "an", "the")]
+    return words[0] if words else None
 
 
 TITLE_WORDS_TO_NAME = 6  # a shorter title ("First 1000 days of life") is a phrase a question may use without meaning the document

@@ -75,7 +75,9 @@ def test_intent_rules(question, intent):
 
 @pytest.mark.parametrize("question", ["How many of England's parent-infant relationship teams are there?",
                                       "What did the Foundation's survey find about teams?",
-                                      "Is there evidence for Theraplay?", "Who pays for parent-infant teams?"])
+                                      "Is there evidence for Theraplay?", "Who pays for parent-infant teams?",
+                                      # "our local" services asked about in general: national principles answer it
+                                      "What principles should our local first 1000 days services follow?"])
 def test_national_questions_are_not_taken_for_local_ones(question):
     assert policy.classify_intent(question) != "local"
     assert policy.named_places(question, set()) == []
@@ -190,6 +192,9 @@ def test_a_named_places_own_service_is_a_place_unless_the_corpus_names_that_serv
     assert policy.named_places(asked, known, mentions=lambda phrase: False) == ["Cambridge"]
     assert policy.named_places(asked, known, mentions=lambda phrase: phrase == "Cambridge parent-infant service") == []
     assert policy.named_places("What does the Family Hubs service offer?", set(), mentions=lambda p: False) == []
+    # the service's name in capitals, as its own website writes it
+    assert policy.named_places("What is the wait at the Leeds Infant Mental Health Service?", {stem("leeds")},
+                               mentions=lambda phrase: False) == ["Leeds"]
     # a programme or organisation before "service" is not a place; nor a place whose own service the corpus names
     corpus = "the Nottinghamshire Parent/Infant Relationship Initiative; the Anna Freud Centre"
     for programme in ("Is the Video Interaction Guidance service effective?", "What does the Healthy Child Programme "
@@ -303,6 +308,16 @@ def test_a_title_written_out_in_lower_case_names_its_document():
     assert policy.named_document(asked, r.hits) == "local-evals"
     assert policy.named_document("which start for life services help parents and babies?", r.hits) is None
     assert policy.named_document("Are there evaluations of services in England?", r.hits) is None  # part of it only
+
+
+def test_a_name_two_titles_hold_is_settled_by_the_kind_of_document_the_question_puts_after_it():
+    vision = make_passage("vision:0000", "x", title="The Best Start for Life: a vision for the 1,001 critical days")
+    progress = make_passage("progress:0000", "x", title="The best start for life: a progress report on delivering the vision")
+    r = make_retrieval([(progress, 0.7), (vision, 0.6)])
+    assert policy.named_document("What does the Best Start for Life vision say about the first 1001 days?", r.hits) == "vision"
+    assert policy.named_document("What does the Best Start for Life progress report say?", r.hits) == "progress"
+    assert policy.named_document("What did the Best Start for Life say about babies?", r.hits) is None  # either
+    assert policy.named_document("How much Best Start for Life funding is there?", r.hits) is None  # not a document
 
 
 def test_a_name_only_one_documents_passages_use_makes_the_question_about_that_document():
