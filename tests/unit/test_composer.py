@@ -821,6 +821,27 @@ def test_an_also_line_must_share_more_than_common_words_or_a_year_with_the_quest
     assert "£40,000" not in a.text  # it shares only 'parent', 'infant', the month and the year
 
 
+def test_the_questions_own_evidence_is_cited_before_the_plans_barrier_groups_fill_the_citations():
+    """"How do I get a share of the ICB's mental health budget...?" lost the passage on the Mental Health Investment
+    Standard, second in its own ranking, to three passages the plan brought in for their barriers."""
+    from assistant.retrieval.retriever import Hit
+
+    q = "How do I get a share of the ICB mental health budget when nothing is ring-fenced?"
+    ringfence = make_passage("figures:0000", "Nothing in the ICB mental health budget is ring-fenced for parent-infant work.")
+    mhis = make_passage("mhis:0000", "The investment standard makes each ICB mental health budget grow with its allocation.")
+    planned = [Hit(make_passage(f"plan{i}:0000", f"Commissioners said {words} when asked about the budget.", doc_type="study",
+                                com_b=make_tag(by_id()[item], "reports_barrier", 0.7)), 0.45, 0.0, planned=True)
+               for i, (item, words) in enumerate([("b-hard-to-show-impact", "impact was hard to show"),
+                                                  ("b-short-term-funding", "money came for a year"),
+                                                  ("b-infants-not-considered", "infants were not on their minds")])]
+    r = make_retrieval([(ringfence, 0.6), (mhis, 0.58)], q)
+    a = compose(q, "how_to", r.hits + planned, IDF, DEFAULT_IDF, [], {}, max_cited=3)
+    cited = [c.passage_id for c in a.citations]
+    assert "investment standard" in a.text and "mhis:0000" in cited and len(cited) == 3
+    first_use = list(dict.fromkeys(int(n) for n in re.findall(r"\[(\d+)\]", a.text)))
+    assert first_use == list(range(1, len(cited) + 1))  # numbered in the order the text reads
+
+
 def test_a_barrier_group_never_quotes_a_pool_passage_the_lead_and_the_plan_did_not_bring():
     """A passage that only ranked in the pool shares a word with the question by accident ("secure" for "Circle
     of Security"): under its barrier it read as off topic. Groups point at what the lead cites or the plan chose."""
