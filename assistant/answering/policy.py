@@ -140,6 +140,7 @@ def looks_non_english(text: str, known_stems=None) -> bool:
 # "Why should an ICB care about babies' relationships?", "Why should ICBs and councils invest...?": the case for
 # investing, asked directly (a how-to about making the case); "Why do parents care?" is not
 _DECIDERS = r"(?:icbs?|integrated care boards?|boards?|councils?|commissioners?|local authorit(?:y|ies)|leaders?)"
+_SOME = r"(?:(?:the|our|my|many|most|some|local) )?"
 WHY_CASE = (r"why (?:should|would|must) (?:(?:an?|the|my|our) )?(?:local )?(?:" + _DECIDERS + r"(?:'s board)?"
             r"(?: (?:and|or) (?:(?:the|our) )?" + _DECIDERS + r")?|we|i) (?:care|invest|fund|pay|prioriti[sz]e|bother)")
 INTENT_RULES: tuple[tuple[str, re.Pattern], ...] = (
@@ -160,6 +161,10 @@ INTENT_RULES: tuple[tuple[str, re.Pattern], ...] = (
         r"\b(barriers?|obstacles?|what (?:stops|prevents|holds? back|gets in the way)|get(?:s|ting)? in the way|"
         r"hold(?:s|ing)? (?:them|us|commissioners) back|challenges?|difficult\b|why (?:is|was|are|were) it (?:so )?(?:hard|tough)\b|(?<!attachment )(?<!relationship )(?<!PAIR )(?<!bonding )difficult(?:y|ies)\b|struggle|why (?:don't|do not|aren't|are not|won't|doesn't|does not|isn't|is not)|why (?:do|does|are|is) (?:[\w'-]+ ){1,3}(?:not|never)\b(?! (?:work|help|improve))|"
         r"worr(?:y|ies|ied)|concerns?|stopp(?:ing|ed)|lose out|makes? (?:\w+ ){0,3}decide|capability problems?|"
+        # "what puts ICBs off...?", "what deters councils...?": the deciders put off, not families (what puts families
+        # off a service is not one of the study's commissioning barriers)
+        r"(?:puts?|putting) " + _SOME + _DECIDERS + r" off|(?:deters?|deterring|discourages?|discouraging) " + _SOME + _DECIDERS +
+        r"|(?:keeps?|keeping) " + _SOME + _DECIDERS + r" (?:from|away)|"
         r"(?:capability|opportunity|motivation) (?:issues?|problems?|barriers?))\b", re.I)),
     ("evidence", re.compile(
         r"\b(d(?:o|oes|id) [\w'-]+ (?:(?!propos|recommend|suggest)\w+ ){0,4}(?:work|improve|help|reduce|change|increase)|works?\?|evidence|effective(?:ness)?|trials?|"

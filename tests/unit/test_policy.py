@@ -68,6 +68,12 @@ S = Settings.from_env()
     ("Did the Nottinghamshire parent-infant relationship initiative actually make a difference for families?", "evidence"),
     ("Do parent-infant teams make any difference?", "evidence"),
     ("Why do some commissioners treat parent-infant work as a mother's problem?", "fact"),  # "work" the noun
+    ("What puts local authorities off commissioning parent-infant teams?", "barriers"),
+    ("What deters ICBs from funding teams?", "barriers"),
+    ("What keeps commissioners from investing early?", "barriers"),
+    ("How do I keep commissioners informed?", "how_to"),
+    # families put off a service is not one of the study's commissioning barriers
+    ("What puts families off using the Start for Life support at family hubs?", "fact"),
 ])
 def test_intent_rules(question, intent):
     assert policy.classify_intent(question) == intent
