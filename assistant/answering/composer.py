@@ -294,10 +294,20 @@ CONTENTS_BONUS = 3.0
 
 
 # "How much funding is there?", "How much did the government give?": a sum of money answers it; a sentence about
-# funding that states none (a recommendation to fund) does not.
+# funding that states none (a recommendation to fund) does not. "How many babies...?", "What proportion...?": a
+# count or a share, not a year ("the evidence on fathers (Fatherhood Institute 2022)").
 MONEY_ASKED = re.compile(r"\bhow much\b(?![^?]{0,40}\b(?:time|supervision|training|evidence|support|difference)\b)", re.I)
 MONEY = re.compile(r"£\s?\d")
-MONEY_BONUS = 1.5
+COUNT_ASKED = re.compile(r"\bhow many\b|\bwhat (?:proportion|percentage|share|fraction)\b", re.I)
+COUNT = re.compile(r"%|\b(?!(?:19|20)\d\d\b)\d[\d,.]*\b(?! (?:January|February|March|April|May|June|July|August|September|"
+                   r"October|November|December)\b)")
+FIGURE_BONUS = 1.5
+
+
+def asked_figure(question: str) -> re.Pattern | None:
+    """The kind of figure that answers the question: a sum of money for "how much", a count or share for "how
+    many" or "what proportion"; None when no figure is asked for."""
+    return MONEY if MONEY_ASKED.search(question) else COUNT if COUNT_ASKED.search(question) else None
 
 
 FOCUS_WEIGHT = 3.0  # a follow-up's own words ("what about dads?") count this much more than the earlier question's
@@ -315,8 +325,9 @@ def score_sentence(c: Candidate, qtok: set[str], idf: dict, default_idf: float, 
     cue = INTENT_CUES.get(intent)
     if cue is not None and cue.search(c.text):
         score += 0.8
-    if MONEY_ASKED.search(question) and MONEY.search(c.text) and topical(c) >= MORE_MIN_WEIGHT:
-        score += MONEY_BONUS  # "how much funding...?" is answered by a sum on its topic, not by a sentence on funding
+    figure = asked_figure(question)
+    if figure is not None and figure.search(c.text) and topical(c) >= MORE_MIN_WEIGHT:
+        score += FIGURE_BONUS  # "how much funding...?" is answered by a sum on its topic, not by a sentence on funding
     if asked_years:
         said = years_in(c.text)
         if said & asked_years:

@@ -553,7 +553,7 @@ def test_a_sentence_that_leans_on_the_one_before_is_recognised(sentence, leans):
 
 
 def test_a_question_about_now_leads_with_the_latest_years_figure():
-    old = make_passage("news:0000", "In June 2021 the region had a single parent-infant team, one of few teams in the UK.")
+    old = make_passage("news:0000", "In June 2021 the region had 2 parent-infant teams, among few teams in the UK.")
     new = make_passage("counts:0001", "The December 2025 update gives 51 parent-infant teams in the UK.")
     lead = dict(answer_for("How many parent-infant teams are there now?", "fact", [old, new]).parts)["lead"]
     assert lead.startswith("The December 2025 update gives 51")
@@ -694,6 +694,15 @@ def test_how_much_is_answered_by_a_sum_of_money_not_a_sentence_on_funding():
     lead = dict(answer_for("How much difference did government funding make to Start for Life?", "evidence",
                            [advice, sum_]).parts)["lead"]
     assert lead.startswith("In 2024 the review recommended")  # not a question about money: as ranked
+
+
+def test_how_many_is_answered_by_a_count_or_share_not_by_a_year():
+    fathers = make_passage("fathers:0000", "In 2022 a review found that poor relationships with fathers affect babies.")
+    share = make_passage("share:0000", "Insecure relationships affect 40% of babies, some estimates suggest.")
+    lead = dict(answer_for("How many babies are affected by poor relationships?", "fact", [share, fathers]).parts)["lead"]
+    assert lead.startswith("Insecure relationships affect 40% of babies")
+    lead = dict(answer_for("Are babies affected by poor relationships?", "fact", [share, fathers]).parts)["lead"]
+    assert lead.startswith("In 2022 a review found")  # no figure asked for: the words decide
 
 
 def test_a_share_of_a_total_is_read_after_the_total():
