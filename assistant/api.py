@@ -23,6 +23,7 @@ from functools import partial
 from assistant.answering.composer import abstention_text, compose, suggest_topics
 from assistant.answering.followups import condense
 from assistant.answering.policy import (
+    acronym_named,
     LOCAL_GAP,
     asked_term,
     classify_intent,
@@ -229,7 +230,8 @@ class EvidenceAssistant:
         intent = intent_of(standalone)
         retrieval = gate = retriever.search(standalone, k, filters)
         named = named_document(standalone, gate.hits)
-        titled = title_named(standalone, gate.hits)  # named by its title, strictly: may answer a little below the threshold
+        # named by its title, strictly, or by a programme's acronym few documents use: may answer a little below the threshold
+        titled = title_named(standalone, gate.hits) or acronym_named(standalone, gate.hits, retriever.documents_mentioning)
         if intent == "fact" and named:
             intent = classify_intent(standalone, named_source=True)
         named = named or distinctive_document(standalone, gate.hits, retriever.documents_mentioning)

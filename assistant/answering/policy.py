@@ -64,6 +64,24 @@ def title_named(question: str, hits) -> str | None:
     return None
 
 
+ACRONYM = re.compile(r"[A-Z]{3,}")
+FEW_DOCUMENTS = 5  # an acronym this few documents use names a programme or study, not a body every document cites
+
+
+def acronym_named(question: str, hits, documents_mentioning) -> str | None:
+    """The top hit's document when the question names a programme by an acronym that document and at most a few
+    others use ("Does VIPP-SD work?", "Is FNP worth it?"): a short question of acronyms places poorly on the
+    embedding, whose word pieces do not know them, although the corpus has passages on what is asked; never
+    for an acronym many documents use (NHS, NICE, ICB)."""
+    if not hits:
+        return None
+    top = hits[0].passage.doc_id
+    for word in sorted(capitalised(OPENING.sub("", question)) - NOT_PLACES):
+        if ACRONYM.fullmatch(word) and top in (docs := documents_mentioning(word)) and len(docs) <= FEW_DOCUMENTS:
+            return top
+    return None
+
+
 def threshold(r: Retrieval, s: Settings, named: str | None = None) -> float:
     """The top cosine below which the assistant abstains: ``abstain_threshold``, or ``named_margin`` lower when the
     best passage belongs to ``named``, the document the question names by its title (``title_named``: a short
@@ -421,6 +439,29 @@ def cost_uncovered(question: str, cited_texts: list[str], stem_of) -> bool:
     return not any(subject & {stem_of(w) for w in content_words(x)} for x in sentences)
 
 
+# "Is VIPP-SD cost effective?", "Is it value for money?": answered by a verdict or a sum, not by a sentence saying that
+# a report "includes an assessment of cost-effectiveness"
+VALUE_ASKED = re.compile(r"\bcost[- ]effective(?:ness)?\b|\bvalue for money\b|\breturn on (?:the )?investment\b|"
+                         r"\bworth the (?:money|cost|investment)\b", re.I)
+VALUE_STATED = re.compile(r"\b(?:is|was|were|are|be|been|not|as) (?:\w+ ){0,2}cost[- ]effective\b|£\s?\d|\bsav(?:e|es|ed|ing|ings)\b|"
+                          r"\breturns? (?:of|on)\b|\bnet (?:benefit|cost)\b|\bcost[- ]benefit\b", re.I)
+VALUE_WORDS = frozenset("cost costs effective effectiveness value money return investment worth".split())
+VALUE_GAP = "whether it is cost-effective (no cited passage gives its costs, savings or a verdict)"
+
+
+def value_uncovered(question: str, cited_texts: list[str], stem_of) -> bool:
+    """Whether a question asking if something is cost-effective has no cited sentence stating a verdict, a sum or a
+    saving that shares a word with what is asked about (as ``cost_uncovered`` for a price)."""
+    own = own_words(question)
+    if not VALUE_ASKED.search(own):
+        return False
+    def subject_of(text: str) -> set[str]:
+        return {stem_of(w) for w in content_words(text) if w.lower() not in VALUE_WORDS and w not in generic_words()}
+    subject = subject_of(own) or subject_of(question)
+    sentences = [x for t in cited_texts for x in re.split(r"(?<=[.;!?])\s+", t) if VALUE_STATED.search(x)]
+    return not any(subject & {stem_of(w) for w in content_words(x)} for x in sentences)
+
+
 def uncovered_parts(question: str, cited_texts: list[str], stem_of, title: str | None = None) -> list[str]:
     """Parts of the question nothing cited supports: a clause whose content words are mostly absent from the
     cited passages, a UK nation other than England that no cited passage names ("is video feedback recommended
@@ -449,6 +490,8 @@ def uncovered_parts(question: str, cited_texts: list[str], stem_of, title: str |
             out.append(" ".join(missing))
     if cost_uncovered(question, cited_texts, stem_of) and not any("cost" in x.lower() for x in out):  # not said twice
         out.append(COST_GAP)
+    if value_uncovered(question, cited_texts, stem_of) and not any("cost" in x.lower() for x in out):
+        out.append(VALUE_GAP)
     cited = " ".join(cited_texts)
     for nation in asked_nations(own):
         if not re.search(rf"\b{nation}\b", cited):

@@ -279,3 +279,11 @@ def test_the_policy_decisions_reach_the_answer(shipped):
                {"role": "assistant", "content": first.answer}]
     follow = shipped.ask("What does the study propose for those?", history=history)
     assert follow.intent == "how_to" and follow.answer.startswith("**What you can do**")
+    # a programme named by an acronym few documents use is answered, below the threshold, from its trial; and
+    # whether it is cost-effective is said to be not covered
+    vipp = shipped.ask("Is VIPP-SD cost effective?")
+    assert not vipp.abstained and vipp.citations[0].doc_id == "healthy-start-happy-start-vipp-sd-trial-2021"
+    assert "whether it is cost-effective" in vipp.answer.split("**What the evidence here does not cover:**")[1]
+    # "the Best Start for Life vision" is the vision, not its progress report
+    vision = shipped.ask("What does the Best Start for Life vision say about the first 1001 days?")
+    assert vision.citations[0].doc_id == "best-start-for-life-vision-2021"

@@ -326,6 +326,19 @@ def test_a_name_two_titles_hold_is_settled_by_the_kind_of_document_the_question_
     assert policy.named_document("How much Best Start for Life funding is there?", r.hits) is None  # not a document
 
 
+def test_a_programmes_acronym_few_documents_use_names_the_top_hits_document():
+    """"Does VIPP-SD work?" places below the abstention threshold (the embedding's word pieces do not know VIPP), although
+    the corpus has a trial of it: the top hit's document is named, and may answer a little below the threshold."""
+    trial = make_passage("vipp-trial:0000", "The VIPP-SD trial ran in six NHS trusts.", title="Healthy Start, Happy Start")
+    r = make_retrieval([(trial, 0.33)])
+    few = {"VIPP": {"vipp-trial", "ratings"}, "NHS": {f"doc{i}" for i in range(40)} | {"vipp-trial"}}
+    mentioning = lambda w: few.get(w, set())
+    assert policy.acronym_named("Does VIPP-SD work?", r.hits, mentioning) == "vipp-trial"
+    assert policy.acronym_named("Does the NHS fund it?", r.hits, mentioning) is None  # many documents use NHS
+    assert policy.acronym_named("Does VIPP-SD work?", r.hits, lambda w: {"ratings"} if w == "VIPP" else set()) is None
+    assert policy.acronym_named("Does Vipp work?", r.hits, mentioning) is None  # not written as an acronym
+
+
 def test_a_name_only_one_documents_passages_use_makes_the_question_about_that_document():
     """"Did the Nottinghamshire initiative make a difference?" is about the one document that mentions Nottinghamshire,
     whose title does not name it: its passages are not capped at two, so its results can be cited."""
@@ -610,6 +623,17 @@ def test_answer_plans_skip_only_superseded_documents_not_those_demoted_for_an_ea
     assert r.superseded_documents(q) == {"guide-2025-26"}
     assert r.demoted_documents(q) == {"guide-2025-26", "study-cycle"}
     assert r.demoted_documents("Where do I start?") == {"guide-2025-26"}
+
+
+def test_a_cost_effectiveness_question_is_covered_only_by_a_verdict_or_a_sum_for_what_it_asks_about():
+    """"Is VIPP-SD cost effective?" answered from a trial that "also includes an assessment of cost-effectiveness" says
+    nothing of whether it is."""
+    asked = "Is VIPP-SD cost effective?"
+    trial = ["The VIPP-SD trial ran in six NHS trusts. The HTA report also includes an assessment of cost-effectiveness."]
+    assert policy.VALUE_GAP in policy.uncovered_parts(asked, trial, stem)
+    assert policy.uncovered_parts(asked, trial + ["VIPP-SD was judged likely to be cost-effective at £20,000 per QALY."], stem) == []
+    assert policy.value_uncovered(asked, trial + ["Family Nurse Partnership was not cost-effective."], stem)  # another programme
+    assert not policy.value_uncovered("Does VIPP-SD work?", trial, stem)  # not asked
 
 
 def test_a_cost_question_is_covered_only_by_a_sum_of_money_for_what_it_asks_about():
