@@ -28,13 +28,13 @@ from assistant.comb.catalogue import RELATION_WORDS, by_id, component_phrase, pr
 from assistant.comb.taxonomy import label
 from assistant.answering.followups import own_words
 from assistant.answering.policy import (COST_GAP, WHAT_FIRST_QUERY, asked_term, asks_where_to_start,
-                                       commissioning_steps_answer, named_source_docs)
+                                       commissioning_steps_answer, generic_words, named_source_docs)
 from assistant.ingest.chunking import split_sentences
 from assistant.models import Citation
 from assistant.sources import merge_spans
 from assistant.retrieval.periods import MONTHS, stated_years, years_in
 from assistant.retrieval.retriever import Hit
-from assistant.text import tokens
+from assistant.text import content_words, tokens
 
 STRONG_DESIGNS = ("systematic_review", "randomised_trial")
 LEAD_SENTENCES = 3
@@ -528,7 +528,8 @@ def follow_up_topic(question: str) -> frozenset[str]:
     own = own_words(question)
     if own == question or asks_where_to_start(own):
         return frozenset()
-    return frozenset(t for t in tokens(own) if not dates_only(t))
+    words = [w for w in content_words(own) if w not in generic_words()]  # not "have", "none"
+    return frozenset(t for t in tokens(" ".join(words)) if not dates_only(t))
 
 
 def barrier_groups(hits: list[Hit], cands: list[Candidate], used: list[Candidate],

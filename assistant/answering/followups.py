@@ -40,8 +40,10 @@ def previous_question(history: list[dict]) -> str | None:
 def is_follow_up(question: str) -> bool:
     """A question that leans on the one before: it opens like a follow-up ("and after April 2026?", "what about
     dads?", "which of those...", "is it still reliable?") and is short, or it is a pronoun with almost nothing of
-    its own."""
+    its own, or it has no word of its own at all ("how many are there?")."""
     words = content_words(question)
+    if not words:  # "how many are there?", "when?": nothing of its own to search for
+        return True
     if (FOLLOW_UP_OPENERS.match(question.strip()) or POINTING_OPENER.match(question.strip())) and len(words) <= 6:
         return True
     return bool(ANAPHORA.search(question)) and len(words) <= 3

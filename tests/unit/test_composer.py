@@ -16,6 +16,7 @@ from assistant.answering.composer import (
     asked_component,
     candidates,
     compose,
+    follow_up_topic,
     group_line,
     passage_sentences,
     readable,
@@ -680,6 +681,8 @@ def test_a_follow_up_leads_with_its_own_topic_even_when_the_earlier_questions_wo
     fathers = make_passage("fathers:0000", "Services built around the mother and baby may miss fathers altogether.")
     lead = dict(answer_for(question, "how_to", [case, fathers]).parts)["lead"]
     assert lead.startswith("Services built around the mother and baby may miss fathers")
+    # "and which areas have none?": the topic is areas, not "have" or "none"
+    assert follow_up_topic("and which areas have none (following on from: how many are there)?") == {"area"}
     alone = dict(answer_for("How do I persuade our ICB to fund a parent-infant relationship service?", "how_to",
                             [case, fathers]).parts)["lead"]
     assert alone.startswith("To persuade an ICB")  # without the follow-up, as ranked
