@@ -441,10 +441,13 @@ def cost_uncovered(question: str, cited_texts: list[str], stem_of) -> bool:
 
 # "Is VIPP-SD cost effective?", "Is it value for money?": answered by a verdict or a sum, not by a sentence saying that
 # a report "includes an assessment of cost-effectiveness"
-VALUE_ASKED = re.compile(r"\bcost[- ]effective(?:ness)?\b|\bvalue for money\b|\breturn on (?:the )?investment\b|"
-                         r"\bworth the (?:money|cost|investment)\b", re.I)
+VALUE_ASKED = re.compile(r"\b(?:is|are|was|were|would|will|be) (?:[\w'-]+ ){0,6}(?:cost[- ]effective|value for money|"
+                         r"worth the (?:money|cost|investment))\b|\bcost[- ]effectiveness\b|\breturn on (?:the )?investment\b",
+                         re.I)  # whether something is: not "why is it hard to show value for money?"
 VALUE_STATED = re.compile(r"\b(?:is|was|were|are|be|been|not|as) (?:\w+ ){0,2}cost[- ]effective\b|£\s?\d|\bsav(?:e|es|ed|ing|ings)\b|"
                           r"\breturns? (?:of|on)\b|\bnet (?:benefit|cost)\b|\bcost[- ]benefit\b", re.I)
+SHOWING_VALUE = re.compile(r"\b(?:show|demonstrat|prov|evidenc)\w* (?:[\w'-]+ ){0,8}(?:is|are|as) (?:cost[- ]effective|value for money)",
+                           re.I)  # "why is it hard to show that a service is value for money?": a barrier, not the question
 VALUE_WORDS = frozenset("cost costs effective effectiveness value money return investment worth".split())
 VALUE_GAP = "whether it is cost-effective (no cited passage gives its costs, savings or a verdict)"
 
@@ -453,7 +456,7 @@ def value_uncovered(question: str, cited_texts: list[str], stem_of) -> bool:
     """Whether a question asking if something is cost-effective has no cited sentence stating a verdict, a sum or a
     saving that shares a word with what is asked about (as ``cost_uncovered`` for a price)."""
     own = own_words(question)
-    if not VALUE_ASKED.search(own):
+    if not VALUE_ASKED.search(own) or SHOWING_VALUE.search(own):
         return False
     def subject_of(text: str) -> set[str]:
         return {stem_of(w) for w in content_words(text) if w.lower() not in VALUE_WORDS and w not in generic_words()}
@@ -479,7 +482,12 @@ def uncovered_parts(question: str, cited_texts: list[str], stem_of, title: str |
     asking = [x for x in re.split(r"(?<=[.!?])\s+", own) if x.strip()]
     asking = [x for x in asking if "?" in x] or asking[-1:]  # the sentences that ask, not the preamble
     named = {stem_of(w) for w in content_words(title)} if title else set()
-    for clause in CLAUSE_SPLIT.split(" ".join(asking)):
+    clauses = [c for c in CLAUSE_SPLIT.split(" ".join(asking)) if c.strip()]
+    for clause in clauses if len(clauses) > 1 or title else []:
+        # a question of one clause is in scope or not as a whole, and the decision to answer judged that: "Why don't
+        # ICBs prioritise babies?" answered from the study's motivation barriers (which say "infants") is not
+        # followed by "the evidence here does not cover: why don't ICBs prioritise babies"; but what a named
+        # document is asked about may be missing from it ("What does the 10 Year Health Plan say about school meals?")
         words = [w for w in content_words(clause) if not w[0].isdigit() and w not in generic and stem_of(w) not in named]
         if len(words) >= 2 and sum(stem_of(w) in cited_words for w in words) / len(words) < 0.5:
             out.append(clause.strip())

@@ -274,6 +274,16 @@ def test_a_named_documents_title_words_do_not_cover_what_is_asked_of_it():
         "What does the 10 Year Health Plan say about school meals"]
 
 
+def test_a_question_of_one_clause_is_never_listed_whole_as_not_covered():
+    """The decision to answer judged the whole question in scope: "Why don't ICBs prioritise babies?" answered from
+    passages on infants is not followed by "does not cover: Why don't ICBs prioritise babies"."""
+    cited = ["Many commissioners did not think about the mental health of infants."]
+    assert policy.uncovered_parts("Why don't ICBs prioritise babies?", cited, stem) == []
+    two = policy.uncovered_parts("What stops commissioners thinking about infants, and will coastal towns lose out?",
+                                 cited, stem)
+    assert two == ["will coastal towns lose out"]  # one clause of two
+
+
 def test_generic_words_never_make_a_clause_uncovered():
     cited = ["Counts of parent-infant teams differ: 46 in one paper and 49 in another. Small communities may get lost "
              "in an integrated care board."]
@@ -636,6 +646,8 @@ def test_a_cost_effectiveness_question_is_covered_only_by_a_verdict_or_a_sum_for
     assert policy.uncovered_parts(asked, trial + ["VIPP-SD was judged likely to be cost-effective at £20,000 per QALY."], stem) == []
     assert policy.value_uncovered(asked, trial + ["Family Nurse Partnership was not cost-effective."], stem)  # another programme
     assert not policy.value_uncovered("Does VIPP-SD work?", trial, stem)  # not asked
+    # why it is hard to show value for money is a barrier, not a question whether something is value for money
+    assert not policy.value_uncovered("Why is it so hard to show that a service is value for money?", trial, stem)
 
 
 def test_a_cost_question_is_covered_only_by_a_sum_of_money_for_what_it_asks_about():
