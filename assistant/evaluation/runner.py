@@ -147,7 +147,8 @@ def run_tags(slices: dict[str, list[dict]], embedder=None, tagger=None, files=No
     from assistant.comb.tagger import Context, require_tagger
     from assistant.embedding import get_embedder
     from assistant.evaluation.metrics import item_correct, link_metrics
-    from assistant.evaluation.tag_baselines import nearest_item_predict, previous_tagger_predict, tag_prediction
+    from assistant.evaluation.tag_baselines import (nearest_item_predict, previous_tagger_predict, second_reader_path,
+                                                    second_reader_predict, tag_prediction)
     from assistant.models import embed_text
 
     embedder = embedder or get_embedder()
@@ -167,6 +168,9 @@ def run_tags(slices: dict[str, list[dict]], embedder=None, tagger=None, files=No
         linked = all("relation" in it for it in items)
         if linked:
             runs["nearest_item"] = nearest_item_predict(tagger, vectors)
+            reader = next((second_reader_path(f) for f in files or [] if Path(f).name == name), None)
+            if reader is not None and reader.exists():
+                runs["second_reader"] = second_reader_predict(items, reader)
         else:
             runs["nearest_definition"] = NearestDefinitionBaseline(embedder).predict(vectors)
             runs["keyword"] = [keyword_predict(t) for t in texts]

@@ -140,6 +140,37 @@ def nearest_item_predict(tagger, vectors) -> list[dict]:
     return out
 
 
+def second_reader_path(slice_file) -> "Path":
+    """Where a slice's second reader's labels live: ``comb_passages.jsonl`` -> ``comb_passages.second_reader.jsonl``."""
+    from pathlib import Path
+
+    path = Path(slice_file)
+    return path.with_name(path.name.removesuffix(".jsonl") + ".second_reader.jsonl")
+
+
+def second_reader_predict(items: list[dict], path) -> list[dict]:
+    """A second person's labels of the same items (item, relation), as predictions: how far two readers applying
+    the same written procedure agree, beside which the tagger's figures are read. Every item of the slice must
+    be labelled."""
+    from assistant.comb.catalogue import by_id, make_tag
+    from assistant.errors import EvalFileError
+    from assistant.evaluation.datasets import read_jsonl
+
+    labels = {obj["id"]: obj for _, obj in read_jsonl(path)}
+    missing = [it["id"] for it in items if it["id"] not in labels]
+    if missing:
+        raise EvalFileError(f"{path}: no label for {len(missing)} item(s) of the slice, first {missing[0]!r}; "
+                            "label every item, or remove the file")
+    out = []
+    for it in items:
+        label = labels[it["id"]]
+        item = by_id().get(label.get("item") or "")
+        if label.get("item") and item is None:
+            raise EvalFileError(f"{path}: {it['id']}: {label['item']!r} is not a catalogue item")
+        out.append(tag_prediction(make_tag(item, label.get("relation") or "none", 1.0)))
+    return out
+
+
 def tag_prediction(tag) -> dict:
     """The fields of a ComBTag that the metrics compare."""
     return {"component": tag.component, "subcomponent": tag.subcomponent, "polarity": tag.polarity,

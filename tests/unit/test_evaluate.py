@@ -296,3 +296,32 @@ def test_held_out_errors_are_counted_never_listed(tmp_path):
     better["items"][1]["split"] = "heldout"
     text = format_comparison(compare_results(answers, better))
     assert "q1: fact recall up" in text and "q2:" not in text and "1 more on the held-out half" in text
+
+
+def test_a_second_readers_labels_are_scored_as_predictions_made_from_the_catalogue(tmp_path):
+    """The second reader's labels become predictions whose component, level and polarity follow the catalogue item,
+    so they are scored exactly as the tagger is; an unlabelled item or an unknown id is a clear error."""
+    from assistant.evaluation.metrics import link_metrics
+    from assistant.evaluation.tag_baselines import second_reader_path, second_reader_predict
+
+    assert second_reader_path("evals/comb_passages.jsonl") == Path("evals/comb_passages.second_reader.jsonl")
+    gold = [{"id": "p1", "item": "b-hard-to-show-impact", "items_ok": [], "relation": "evidence_against",
+             "component": "capability", "level": "individual", "polarity": "enabler"},
+            {"id": "p2", "item": "b-short-term-funding", "items_ok": [], "relation": "reports_barrier",
+             "component": "none", "level": "system", "polarity": "barrier"},
+            {"id": "p3", "item": None, "items_ok": [], "relation": "none", "component": "none", "level": None,
+             "polarity": "neutral"}]
+    path = tmp_path / "s.second_reader.jsonl"
+    path.write_text("\n".join(json.dumps(x) for x in [
+        {"id": "p1", "item": "b-hard-to-show-impact", "relation": "evidence_against"},
+        {"id": "p2", "item": "b-infants-not-considered", "relation": "reports_barrier"},  # a different item
+        {"id": "p3", "item": None, "relation": "none"}]))
+    preds = second_reader_predict(gold, path)
+    assert [p["component"] for p in preds] == ["capability", "motivation", "none"]
+    m = link_metrics(gold, preds)
+    assert m["item_accuracy"] == m["component_accuracy"] == pytest.approx(2 / 3, abs=1e-4)
+    with pytest.raises(EvalFileError, match="no label for 1 item"):
+        second_reader_predict(gold + [dict(gold[0], id="p4")], path)
+    path.write_text(json.dumps({"id": "p1", "item": "b-no-such-thing", "relation": "reports_barrier"}))
+    with pytest.raises(EvalFileError, match="not a catalogue item"):
+        second_reader_predict(gold[:1], path)
