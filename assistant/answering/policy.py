@@ -719,6 +719,48 @@ def overview_hits(retriever, sims, filters=None, table: re.Pattern = STUDY_TABLE
     return [_Hit(p, float(sims[i]), 0.0, planned=True, overview=True) for i, p in sorted(rows, key=lambda r: r[1].position)]
 
 
+# "Compare Family Nurse Partnership and video feedback for attachment", "PIP versus video feedback", "the difference
+# between a parent-infant team and a perinatal service", "Which has the stronger evidence - PIP or video feedback?"
+_SIDE = r"[\w'’/-]+(?: [\w'’/-]+){0,5}?"
+COMPARED = (
+    re.compile(rf"\bcompare (?:the )?(?P<a>{_SIDE}) (?:and|with|to|against) (?:the )?(?P<b>{_SIDE})(?= for\b| on\b| in\b| as\b|[?.!,]|$)", re.I),
+    re.compile(rf"\bdifference between (?:an? |the )?(?P<a>{_SIDE}) and (?:an? |the )?(?P<b>{_SIDE})(?= for\b| on\b| in\b|[?.!,]|$)", re.I),
+    re.compile(rf"(?:^|[-–:,] )(?:is |are )?(?:an? |the )?(?P<a>{_SIDE}) (?:vs\.?|versus|or) (?:an? |the )?(?P<b>{_SIDE})\s*[?.!]?$", re.I),
+    re.compile(rf"^(?:is|are|does|do|was|were) (?:an? |the )?(?P<a>{_SIDE}) (?:\w+ )?(?:better|worse|more effective|less effective|"
+               rf"stronger|weaker|cheaper) than (?:an? |the )?(?P<b>{_SIDE})\s*[?.!]?$", re.I),
+)
+
+
+def comparison_sides(question: str) -> list[str]:
+    """The two things a comparison question sets side by side, or [] when it names no pair."""
+    for pattern in COMPARED:
+        m = pattern.search(question.strip())
+        if m:
+            return [m.group("a").strip(), m.group("b").strip()]
+    return []
+
+
+def with_each_side(question: str, hits: list[Hit], retriever, s: Settings, filters=None) -> list[Hit]:
+    """A comparison answered from both sides: for each side the plain ranking does not reach in its first ``k``
+    passages, the best passage of a search for that side alone that uses its words, placed after the best hit
+    ("Compare Family Nurse Partnership and video feedback" had drawn on video feedback alone)."""
+    from assistant.retrieval.retriever import Hit as _Hit
+
+    superseded = retriever.superseded_documents(question)
+    first = hits[:s.k]
+    added: list[Hit] = []
+    for side in comparison_sides(question):
+        words = set(tokens(side))
+        if not words or any(words <= set(tokens(h.passage.text)) for h in first):
+            continue  # the ranking already has a passage on this side
+        for h in retriever.search(side, s.k, filters).hits:
+            if (h.passage.doc_id not in superseded and words <= set(tokens(h.passage.text))
+                    and all(h.passage.passage_id != x.passage.passage_id for x in first + added)):
+                added.append(_Hit(h.passage, h.score, h.fused, h.bm25, planned=True))
+                break
+    return hits[:1] + added + [h for h in hits[1:] if all(h.passage.passage_id != a.passage.passage_id for a in added)]
+
+
 def placed_first(first: list[Hit], hits: list[Hit]) -> list[Hit]:
     """The passages a plan brought in (a study table, the cycle and toolkit) first, then the other hits."""
     ids = {h.passage.passage_id for h in first}
@@ -750,6 +792,8 @@ def plan_hits(intent: str, question: str, retrieval: Retrieval, retriever, s: Se
         fixed = [_Hit(h.passage, h.score, h.fused, h.bm25, planned=True)
                  for h in retriever.search(WHAT_FIRST_QUERY, s.k, filters).hits if h.passage.doc_id not in superseded][:s.k]
         return placed_first(fixed, hits)
+    if intent == "comparison":
+        return with_each_side(question, hits, retriever, s, filters)
     if not wanted:
         return hits
     have = {h.passage.passage_id for h in hits[:1]}

@@ -284,6 +284,9 @@ def test_the_policy_decisions_reach_the_answer(shipped):
     vipp = shipped.ask("Is VIPP-SD cost effective?")
     assert not vipp.abstained and vipp.citations[0].doc_id == "healthy-start-happy-start-vipp-sd-trial-2021"
     assert "whether it is cost-effective" in vipp.answer.split("**What the evidence here does not cover:**")[1]
+    # a comparison draws on both sides it names
+    both = shipped.ask("Compare Family Nurse Partnership and video feedback for attachment.")
+    assert {"building-blocks", "video"} <= {w for c in both.citations for w in ("building-blocks", "video") if w in c.doc_id}
     # "the Best Start for Life vision" is the vision, not its progress report
     vision = shipped.ask("What does the Best Start for Life vision say about the first 1001 days?")
     assert vision.citations[0].doc_id == "best-start-for-life-vision-2021"

@@ -668,3 +668,38 @@ def test_a_cost_question_is_covered_only_by_a_sum_of_money_for_what_it_asks_abou
     # and the cost is said once, when a clause already says it
     assert len([x for x in policy.uncovered_parts("What's the evidence for video feedback and roughly what does it "
                                                   "cost per family?", described, stem) if "cost" in x]) == 1
+
+
+@pytest.mark.parametrize("question, sides", [
+    ("Compare Family Nurse Partnership and video feedback for attachment.", ["Family Nurse Partnership", "video feedback"]),
+    ("What is the difference between a parent-infant team and a perinatal mental health service?",
+     ["parent-infant team", "perinatal mental health service"]),
+    ("Which has the stronger evidence base for babies - parent-infant psychotherapy or video feedback?",
+     ["parent-infant psychotherapy", "video feedback"]),
+    ("Is PIP better than VIG?", ["PIP", "VIG"]),
+    ("Would commissioners in London hit the same barriers as those in the North East?", []),  # no pair named
+])
+def test_the_two_sides_of_a_comparison(question, sides):
+    assert policy.comparison_sides(question) == sides
+
+
+def test_a_comparison_draws_on_a_side_the_plain_ranking_does_not_reach():
+    """"Compare Family Nurse Partnership and video feedback" had drawn on video feedback alone: the side the first k
+    passages never mention is searched for on its own, and its best passage comes second."""
+    from types import SimpleNamespace
+
+    vf = [make_passage(f"vf:000{i}", f"Video feedback improved parental sensitivity in trial {i}.") for i in range(6)]
+    fnp = make_passage("fnp:0000", "The Family Nurse Partnership trial followed young mothers for seven years.")
+    other = make_passage("other:0000", "A nurse visited families at home.")
+    searched = []
+
+    def search(query, k, filters=None):
+        searched.append(query)
+        return make_retrieval([(other, 0.5), (fnp, 0.45)], query)
+    retriever = SimpleNamespace(search=search, superseded_documents=lambda q: set())
+    hits = make_retrieval([(p, 0.7 - 0.01 * i) for i, p in enumerate(vf)]).hits
+    s = Settings(k=5)
+    planned = policy.with_each_side("Compare Family Nurse Partnership and video feedback for attachment.", hits, retriever, s)
+    assert [h.passage.passage_id for h in planned[:2]] == ["vf:0000", "fnp:0000"] and planned[1].planned
+    assert searched == ["Family Nurse Partnership"]  # video feedback is already in the ranking
+    assert len(planned) == len(hits) + 1
