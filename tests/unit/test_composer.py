@@ -657,55 +657,48 @@ def test_a_figure_further_on_in_a_cited_passage_is_quoted_once():
     assert "recruiting and keeping" not in a.text
 
 
-def test_a_follow_ups_own_words_lead_over_the_earlier_questions():
+@pytest.mark.parametrize("earlier, follow_up, intent, off_topic, on_topic", [
+    ("What stops commissioners funding parent-infant services?", "What about dads?", "barriers",
+     "Commissioners said short-term funding stops them funding parent-infant services for more than a year or two.",
+     "Few parent-infant services reach dads, and commissioners rarely ask providers about them."),
+    # even when the earlier question's words score far higher
+    ("How do I persuade our ICB to fund a parent-infant relationship service?", "and what about fathers?", "how_to",
+     "To persuade an ICB to fund a parent-infant relationship service, commissioners can use the £1.15bn savings "
+     "estimate in the business case.",
+     "Services built around the mother and baby may miss fathers altogether."),
+])
+def test_a_follow_ups_own_words_lead_over_the_earlier_questions(earlier, follow_up, intent, off_topic, on_topic):
     from assistant.answering.followups import condense
 
-    history = [{"role": "user", "content": "What stops commissioners funding parent-infant services?"},
-               {"role": "assistant", "content": "..."}]
-    question = condense("What about dads?", history)
-    funding = make_passage("funding:0000", "Commissioners said short-term funding stops them funding parent-infant services "
-                                           "for more than a year or two.")
-    fathers = make_passage("fathers:0000", "Few parent-infant services reach dads, and commissioners rarely ask providers about them.")
-    a = answer_for(question, "barriers", [funding, fathers])
-    assert dict(a.parts)["lead"].startswith("Few parent-infant services reach dads")
+    question = condense(follow_up, [{"role": "user", "content": earlier}, {"role": "assistant", "content": "..."}])
+    passages = [make_passage("earlier:0000", off_topic), make_passage("topic:0000", on_topic)]
+    assert dict(answer_for(question, intent, passages).parts)["lead"].startswith(on_topic)
+    assert dict(answer_for(earlier, intent, passages).parts)["lead"].startswith(off_topic)  # without the follow-up
 
 
-def test_a_follow_up_leads_with_its_own_topic_even_when_the_earlier_questions_words_score_higher():
-    from assistant.answering.followups import condense
-
-    history = [{"role": "user", "content": "How do I persuade our ICB to fund a parent-infant relationship service?"},
-               {"role": "assistant", "content": "..."}]
-    question = condense("and what about fathers?", history)
-    case = make_passage("case:0000", "To persuade an ICB to fund a parent-infant relationship service, commissioners "
-                                     "can use the £1.15bn savings estimate in the business case.")
-    fathers = make_passage("fathers:0000", "Services built around the mother and baby may miss fathers altogether.")
-    lead = dict(answer_for(question, "how_to", [case, fathers]).parts)["lead"]
-    assert lead.startswith("Services built around the mother and baby may miss fathers")
+def test_a_follow_ups_topic_leaves_out_common_words():
     # "and which areas have none?": the topic is areas, not "have" or "none"
     assert follow_up_topic("and which areas have none (following on from: how many are there)?") == {"area"}
-    alone = dict(answer_for("How do I persuade our ICB to fund a parent-infant relationship service?", "how_to",
-                            [case, fathers]).parts)["lead"]
-    assert alone.startswith("To persuade an ICB")  # without the follow-up, as ranked
 
 
-def test_how_much_is_answered_by_a_sum_of_money_not_a_sentence_on_funding():
-    advice = make_passage("review:0000", "In 2024 the review recommended long-term funding for Start for Life.")
-    sum_ = make_passage("report:0000", "In 2021 the government committed over £300 million to Start for Life.")
-    lead = dict(answer_for("How much funding did the government give to Start for Life?", "fact",
-                           [advice, sum_]).parts)["lead"]
-    assert lead.startswith("In 2021 the government committed over £300 million")
-    lead = dict(answer_for("How much difference did government funding make to Start for Life?", "evidence",
-                           [advice, sum_]).parts)["lead"]
-    assert lead.startswith("In 2024 the review recommended")  # not a question about money: as ranked
-
-
-def test_how_many_is_answered_by_a_count_or_share_not_by_a_year():
-    fathers = make_passage("fathers:0000", "In 2022 a review found that poor relationships with fathers affect babies.")
-    share = make_passage("share:0000", "Insecure relationships affect 40% of babies, some estimates suggest.")
-    lead = dict(answer_for("How many babies are affected by poor relationships?", "fact", [share, fathers]).parts)["lead"]
-    assert lead.startswith("Insecure relationships affect 40% of babies")
-    lead = dict(answer_for("Are babies affected by poor relationships?", "fact", [share, fathers]).parts)["lead"]
-    assert lead.startswith("In 2022 a review found")  # no figure asked for: the words decide
+@pytest.mark.parametrize("figure_asked, plain, worded, figured, figured_ranked_first", [
+    # "how much" is answered by a sum of money on its topic, not by a sentence on funding
+    ("How much funding did the government give to Start for Life?",
+     "How much difference did government funding make to Start for Life?",
+     "In 2024 the review recommended long-term funding for Start for Life.",
+     "In 2021 the government committed over £300 million to Start for Life.", False),
+    # "how many" by a count or a share, not by a sentence whose only number is a year (which shares more words)
+    ("How many babies are affected by poor relationships?", "Are babies affected by poor relationships?",
+     "In 2022 a review found that poor relationships with fathers affect babies.",
+     "Insecure relationships affect 40% of babies, some estimates suggest.", True),
+])
+def test_a_question_asking_for_a_figure_leads_with_that_kind_of_figure(figure_asked, plain, worded, figured,
+                                                                        figured_ranked_first):
+    intent = "fact"
+    passages = [make_passage("worded:0000", worded), make_passage("figured:0000", figured)]
+    passages = passages[::-1] if figured_ranked_first else passages
+    assert dict(answer_for(figure_asked, intent, passages).parts)["lead"].startswith(figured)
+    assert dict(answer_for(plain, intent, passages).parts)["lead"].startswith(worded)  # no figure asked for
 
 
 def test_a_share_of_a_total_is_read_after_the_total():
