@@ -27,7 +27,7 @@ from dataclasses import dataclass, field
 from assistant.comb.catalogue import RELATION_WORDS, by_id, component_phrase, proposal
 from assistant.comb.taxonomy import label
 from assistant.answering.followups import own_words
-from assistant.answering.policy import (COST_GAP, WHAT_FIRST_QUERY, asked_term, asks_where_to_start,
+from assistant.answering.policy import (COST_GAP, MONEY, WHAT_FIRST_QUERY, asked_term, asks_where_to_start,
                                        commissioning_steps_answer, generic_words, named_source_docs)
 from assistant.ingest.chunking import split_sentences
 from assistant.models import Citation
@@ -43,7 +43,7 @@ BODY_GROUPS = 3
 MIN_SENTENCE_WORDS = 7
 MORE_MIN_OVERLAP = 1  # "Also in the evidence" takes a sentence sharing at least this many question words
 MORE_LINES = 2  # "Also in the evidence" lines from passages not used yet; key_figure may add one more
-EARLY_LINES = 2  # of them, from the question's own ranking before the barrier groups (see compose)
+EARLY_LINES = 2  # how many of those may be chosen, from the question's own ranking, before the barrier groups (compose)
 CONTINUATIONS = 4  # following sentences of the same passage a lead sentence may carry
 CONTINUATION_WORDS = 70  # words the lead may grow by with them
 WHAT_FIRST_PER_PASSAGE = 2  # a what-first lead: the cycle, then its first stage
@@ -296,18 +296,32 @@ CONTENTS_BONUS = 3.0
 # "How much funding is there?", "How much did the government give?": a sum of money answers it; a sentence about
 # funding that states none (a recommendation to fund) does not. "How many babies...?", "What proportion...?": a
 # count or a share, not a year ("the evidence on fathers (Fatherhood Institute 2022)").
-MONEY_ASKED = re.compile(r"\bhow much\b(?![^?]{0,40}\b(?:time|supervision|training|evidence|support|difference)\b)", re.I)
-MONEY = re.compile(r"£\s?\d")
+MONEY_ASKED = re.compile(r"\bhow much\b(?! (?:\w+ )?(?:time|supervision|training|evidence|support|difference|impact|effect)\b)"
+                         r"(?=[^?]{0,60}\b(?:fund\w*|money|budget\w*|cost\w*|spen[dt]\w*|invest\w*|allocat\w*|"
+                         r"grants?|paid|pay|give|gave|given|get|got|receiv\w*|worth)\b)", re.I)  # not "how much do teams improve outcomes?"
 COUNT_ASKED = re.compile(r"\bhow many\b|\bwhat (?:proportion|percentage|share|fraction)\b", re.I)
-COUNT = re.compile(r"%|\b(?!(?:19|20)\d\d\b)\d[\d,.]*\b(?! (?:January|February|March|April|May|June|July|August|September|"
-                   r"October|November|December)\b)")
+# a count or share: not a year, a financial year's second half ("2025-26", "2024/25"), a day of a month, or the
+# number of a table, chapter or statement
+NOT_A_COUNT = re.compile(r"\b(?:19|20)\d\d(?:\s*[-/–]\s*\d{2,4})?\b|\b\d{1,2} (?:January|February|March|April|May|June|July|"
+                         r"August|September|October|November|December)\b|\b(?:Table|Chapter|Section|Statement|Action Area|"
+                         r"Theme|Part|Annex|Appendix|Recommendation|Figure|[Pp]age|[Pp]aragraph)s? \d+\b")
+COUNT = re.compile(r"%|\b\d[\d,.]*\b")
 FIGURE_BONUS = 1.5
 
 
-def asked_figure(question: str) -> re.Pattern | None:
-    """The kind of figure that answers the question: a sum of money for "how much", a count or share for "how
-    many" or "what proportion"; None when no figure is asked for."""
-    return MONEY if MONEY_ASKED.search(question) else COUNT if COUNT_ASKED.search(question) else None
+def states_count(text: str) -> bool:
+    """A count or share in the text, leaving out its years, dates and numbered references (``NOT_A_COUNT``)."""
+    return bool(COUNT.search(NOT_A_COUNT.sub(" ", text)))
+
+
+def states_money(text: str) -> bool:
+    return bool(MONEY.search(text))
+
+
+def asked_figure(question: str):
+    """Whether a sentence states the kind of figure that answers the question (a test of its text): a sum of money
+    for "how much" money, a count or share for "how many" or "what proportion"; None when no figure is asked for."""
+    return states_money if MONEY_ASKED.search(question) else states_count if COUNT_ASKED.search(question) else None
 
 
 FOCUS_WEIGHT = 3.0  # a follow-up's own words ("what about dads?") count this much more than the earlier question's
@@ -326,7 +340,7 @@ def score_sentence(c: Candidate, qtok: set[str], idf: dict, default_idf: float, 
     if cue is not None and cue.search(c.text):
         score += 0.8
     figure = asked_figure(question)
-    if figure is not None and figure.search(c.text) and topical(c) >= MORE_MIN_WEIGHT:
+    if figure is not None and figure(c.text) and topical(c) >= MORE_MIN_WEIGHT:
         score += FIGURE_BONUS  # "how much funding...?" is answered by a sum on its topic, not by a sentence on funding
     if asked_years:
         said = years_in(c.text)
@@ -382,7 +396,7 @@ def candidates(hits: list[Hit], question: str, intent: str, idf: dict, default_i
                named: str | None = None) -> list[Candidate]:
     qtok = set(tokens(question))
     own = own_words(question)
-    focus = frozenset(tokens(own)) if own != question else frozenset()
+    focus = frozenset(tokens(own)) if own != question and NEW_TOPIC.match(own) else frozenset()
     if intent == "what_first" and (not focus or asks_where_to_start(own)):
         # "what should I do first?" says little in its own words: what a first step is (the commissioning cycle's
         # understand stage, a toolkit) is what the plan searched for, and the answer is judged on those words too;
@@ -520,11 +534,14 @@ def dates_only(token: str) -> bool:
     return any(ch.isdigit() for ch in token) or token in PERIOD_WORDS
 
 
+NEW_TOPIC = re.compile(r"^\s*(?:(?:and|but|so|ok|okay),? )?(?:(?:what|how) about|what of|and)\b", re.I)  # "and what about dads?"
+
+
 def follow_up_topic(question: str) -> frozenset[str]:
-    """The words a follow-up asks about in its own right ("What about dads?" -> dad): empty for a question that
-    stands alone, or one that asks where to start (the plan's passages are its topic), and never a figure,
-    year or month. Words are matched as stems, without synonyms: after "What about dads?", a sentence that only
-    says "fathers" does not count as on the topic."""
+    """The words a follow-up asks about in its own right ("What about dads?" -> father): empty for a question that
+    stands alone, or one that asks where to start (the plan's passages are its topic); never a figure, a year, a
+    month or a common word ("have", "none"). Words are matched as ``tokens`` match them: stems, with everyday
+    words as the evidence's ("dads" is "father")."""
     own = own_words(question)
     if own == question or asks_where_to_start(own):
         return frozenset()
@@ -679,9 +696,10 @@ def topical(c: Candidate) -> float:
 
 def more_evidence(hits: list[Hit], cands: list[Candidate], used: list[Candidate],
                   may_cite=lambda hit: True, question: str = "", lines: int = MORE_LINES) -> list[Candidate]:
-    """One sentence from each passage the lead and groups did not use yet (that ``may_cite`` allows), best
-    passages first: the rest of what the retrieved evidence says; never one about the study's own coding ("In
-    Table 3 the motivation item is ...") unless the coding is asked about. Adds what it returns to ``used``."""
+    """Up to ``lines`` sentences, one from each passage the answer has not used yet (that ``may_cite`` allows), the
+    question's own ranking first: the rest of what the retrieved evidence says; never one about the study's own
+    coding ("In Table 3 the motivation item is ...") unless the coding is asked about. Adds what it returns to
+    ``used``. ``compose`` calls it before the barrier groups (for the question's own passages) and after them."""
     out: list[Candidate] = []
     for hit in sorted(hits, key=lambda h: h.planned):  # the question's own ranking before what a plan brought in
         if len(out) >= lines:
@@ -863,7 +881,10 @@ def compose(question: str, intent: str, hits: list[Hit], idf: dict, default_idf:
         own = ([c for c in own if in_component(c.hit.passage.com_b, asked)]
                or [c for c in cands if in_component(c.hit.passage.com_b, asked)] or own)
     topic = follow_up_topic(question)
-    if topic and not asked:  # (a component follow-up, "which of those are capability problems?", is read above)  # "and what about fathers?": the lead speaks of fathers when any sentence in the pool does
+    # "and what about fathers?": the lead speaks of fathers when any sentence in the pool does; not a follow-up that
+    # points back ("can you explain that more simply?", whose words are not a topic), nor a component follow-up
+    # ("which of those are capability problems?", read above)
+    if topic and not asked and NEW_TOPIC.match(own_words(question)):
         own = ([c for c in own if topic & set(tokens(c.text))]
                or [c for c in cands if topic & set(tokens(c.text))] or own)
     picked = pick_lead(own or cands, max_cited - len(table_hits))

@@ -73,13 +73,8 @@ def acronym_named(question: str, hits, documents_mentioning) -> str | None:
     others use ("Does VIPP-SD work?", "Is FNP worth it?"): a short question of acronyms places poorly on the
     embedding, whose word pieces do not know them, although the corpus has passages on what is asked; never
     for an acronym many documents use (NHS, NICE, ICB)."""
-    if not hits:
-        return None
-    top = hits[0].passage.doc_id
-    for word in sorted(capitalised(OPENING.sub("", question)) - NOT_PLACES):
-        if ACRONYM.fullmatch(word) and top in (docs := documents_mentioning(word)) and len(docs) <= FEW_DOCUMENTS:
-            return top
-    return None
+    return top_named_by(question, hits, documents_mentioning,
+                        lambda word, docs, top: bool(ACRONYM.fullmatch(word)) and top in docs and len(docs) <= FEW_DOCUMENTS)
 
 
 def threshold(r: Retrieval, s: Settings, named: str | None = None) -> float:
@@ -181,8 +176,9 @@ INTENT_RULES: tuple[tuple[str, re.Pattern], ...] = (
         r"worr(?:y|ies|ied)|concerns?|stopp(?:ing|ed)|lose out|makes? (?:\w+ ){0,3}decide|capability problems?|"
         # "what puts ICBs off...?", "what deters councils...?": the deciders put off, not families (what puts families
         # off a service is not one of the study's commissioning barriers)
-        r"(?:puts?|putting) " + _SOME + _DECIDERS + r" off|(?:deters?|deterring|discourages?|discouraging) " + _SOME + _DECIDERS +
-        r"|(?:keeps?|keeping) " + _SOME + _DECIDERS + r" (?:from|away)|"
+        r"(?:what|why|which \w+)(?:'s| is| are| might| could| would| else| tends? to)? (?:puts?|putting|is putting) " + _SOME
+        + _DECIDERS + r" off|(?:what|which \w+)(?:'s| is| are| might| could| would| else)? (?:deters?|deterring|discourages?|"
+        r"discouraging|keeps?|keeping) " + _SOME + _DECIDERS + r"(?! (?:informed|updated|on board|engaged))|"
         r"(?:capability|opportunity|motivation) (?:issues?|problems?|barriers?))\b", re.I)),
     ("evidence", re.compile(
         r"\b(d(?:o|oes|id) [\w'-]+ (?:(?!propos|recommend|suggest)\w+ ){0,4}(?:work|improve|help|reduce|change|increase)|works?\?|evidence|effective(?:ness)?|trials?|"
@@ -280,6 +276,21 @@ LOCAL_BODY = re.compile(r"\b([A-Z][a-z]+(?:(?:-on-|-upon-| upon | on | and |,? a
 LOCAL_SERVICE = re.compile(r"\bthe ((?:[A-Z][a-z]+)(?:[ -](?:[A-Z][a-z]+|upon|on))*) (?i:parent-infant|parent infant|perinatal|"
                            r"infant mental health|family|baby|early years|mother and baby)(?i: relationship)? "
                            r"(?i:services?|teams?|clinics?|hubs?|units?)\b")  # "the Leeds Infant Mental Health Service" too
+# capitalised words that describe a service rather than name its place: "the Specialist Parent-Infant Team", "the
+# Community Perinatal Team" are kinds of service, not Specialist's or Community's own
+SERVICE_DESCRIPTORS = frozenset("Specialist Specialised Specialized Community Integrated Local Regional National New "
+                                "Existing Current Main Early Targeted Universal Enhanced Joint Perinatal Infant Parent "
+                                "Parent-Infant Family Baby Maternal Mental Health Relationship Multi-Agency Multiagency".split())
+
+
+def place_of_service(name: str) -> str:
+    """The place in a service's capitalised name, before any word that describes the service ("Leeds Specialist"
+    -> "Leeds"; "Specialist" -> "")."""
+    words = name.split()
+    cut = next((i for i, w in enumerate(words) if w in SERVICE_DESCRIPTORS), len(words))
+    return " ".join(words[:cut])
+
+
 SERVICE_NAME_STARTS = ("Parent", "Perinatal", "Infant", "Family", "Baby", "NHS", "Healthy")
 
 
@@ -314,7 +325,7 @@ def named_places(question: str, known_stems, mentions=None) -> list[str]:
     names = [(m.group(1), None) for m in PLACE_WORDS.finditer(question)]
     # "Does Leeds and York Partnership NHS Foundation Trust...": the question's opening word is not the body's
     names += [(OPENING.sub("", m.group(1)), OPENING.sub("", m.group(0))) for m in LOCAL_BODY.finditer(question)]
-    services = {m.group(1): m.group(0)[4:] for m in LOCAL_SERVICE.finditer(question)}
+    services = {name: m.group(0)[4:] for m in LOCAL_SERVICE.finditer(question) if (name := place_of_service(m.group(1)))}
     names += [(name, None) for name in services]
     for name, body in dict.fromkeys(names):
         words = [w for w in re.split(r"[ ,&-]", name) if w and w not in JOINING and w != "and"]
@@ -430,13 +441,17 @@ def cost_uncovered(question: str, cited_texts: list[str], stem_of) -> bool:
     shares a word with what is asked about): the cost of a team is then said to be not covered, however well the
     cited passages describe the team. A follow-up ("how much would that cost?") asks about what the question it
     follows was about."""
-    if not COST_ASKED.search(own_words(question)):
-        return False
+    return bool(COST_ASKED.search(own_words(question))) and not stated_for(question, cited_texts, stem_of, MONEY, COST_WORDS)
+
+
+def stated_for(question: str, cited_texts: list[str], stem_of, stated: re.Pattern, asking_words: frozenset[str]) -> bool:
+    """Whether a cited sentence matching ``stated`` (a sum, a verdict) shares a word with what the question asks
+    about: its content words less ``asking_words`` ("cost", "value"...), from a follow-up's own words first."""
     def subject_of(text: str) -> set[str]:
-        return {stem_of(w) for w in content_words(text) if w not in COST_WORDS and w not in generic_words()}
+        return {stem_of(w) for w in content_words(text) if w not in asking_words and w not in generic_words()}
     subject = subject_of(own_words(question)) or subject_of(question)
-    sentences = [x for t in cited_texts for x in re.split(r"(?<=[.;!?])\s+", t) if MONEY.search(x)]
-    return not any(subject & {stem_of(w) for w in content_words(x)} for x in sentences)
+    sentences = [x for t in cited_texts for x in re.split(r"(?<=[.;!?])\s+", t) if stated.search(x)]
+    return any(subject & {stem_of(w) for w in content_words(x)} for x in sentences)
 
 
 # "Is VIPP-SD cost effective?", "Is it value for money?": answered by a verdict or a sum, not by a sentence saying that
@@ -446,8 +461,11 @@ VALUE_ASKED = re.compile(r"\b(?:is|are|was|were|would|will|be) (?:[\w'-]+ ){0,6}
                          re.I)  # whether something is: not "why is it hard to show value for money?"
 VALUE_STATED = re.compile(r"\b(?:is|was|were|are|be|been|not|as) (?:\w+ ){0,2}cost[- ]effective\b|£\s?\d|\bsav(?:e|es|ed|ing|ings)\b|"
                           r"\breturns? (?:of|on)\b|\bnet (?:benefit|cost)\b|\bcost[- ]benefit\b", re.I)
-SHOWING_VALUE = re.compile(r"\b(?:show|demonstrat|prov|evidenc)\w* (?:[\w'-]+ ){0,8}(?:is|are|as) (?:cost[- ]effective|value for money)",
-                           re.I)  # "why is it hard to show that a service is value for money?": a barrier, not the question
+# "why is it hard to show (that a service is) value for money?", "barriers to showing cost-effectiveness", "how do I
+# calculate the return on investment?": how to show it, not whether it is
+SHOWING_VALUE = re.compile(r"\b(?:show|demonstrat|prov|evidenc|calculat|measur|estimat|work\w* out)\w* (?:[\w'-]+ ){0,8}?"
+                           r"(?:(?:is|are|as) )?(?:cost[- ]effective(?:ness)?|value for money|return on (?:the )?investment)",
+                           re.I)
 VALUE_WORDS = frozenset("cost costs effective effectiveness value money return investment worth".split())
 VALUE_GAP = "whether it is cost-effective (no cited passage gives its costs, savings or a verdict)"
 
@@ -456,13 +474,8 @@ def value_uncovered(question: str, cited_texts: list[str], stem_of) -> bool:
     """Whether a question asking if something is cost-effective has no cited sentence stating a verdict, a sum or a
     saving that shares a word with what is asked about (as ``cost_uncovered`` for a price)."""
     own = own_words(question)
-    if not VALUE_ASKED.search(own) or SHOWING_VALUE.search(own):
-        return False
-    def subject_of(text: str) -> set[str]:
-        return {stem_of(w) for w in content_words(text) if w.lower() not in VALUE_WORDS and w not in generic_words()}
-    subject = subject_of(own) or subject_of(question)
-    sentences = [x for t in cited_texts for x in re.split(r"(?<=[.;!?])\s+", t) if VALUE_STATED.search(x)]
-    return not any(subject & {stem_of(w) for w in content_words(x)} for x in sentences)
+    return (bool(VALUE_ASKED.search(own)) and not SHOWING_VALUE.search(own)
+            and not stated_for(question, cited_texts, stem_of, VALUE_STATED, VALUE_WORDS))
 
 
 def uncovered_parts(question: str, cited_texts: list[str], stem_of, title: str | None = None) -> list[str]:
@@ -483,11 +496,12 @@ def uncovered_parts(question: str, cited_texts: list[str], stem_of, title: str |
     asking = [x for x in asking if "?" in x] or asking[-1:]  # the sentences that ask, not the preamble
     named = {stem_of(w) for w in content_words(title)} if title else set()
     clauses = [c for c in CLAUSE_SPLIT.split(" ".join(asking)) if c.strip()]
-    for clause in clauses if len(clauses) > 1 or title else []:
-        # a question of one clause is in scope or not as a whole, and the decision to answer judged that: "Why don't
-        # ICBs prioritise babies?" answered from the study's motivation barriers (which say "infants") is not
-        # followed by "the evidence here does not cover: why don't ICBs prioritise babies"; but what a named
-        # document is asked about may be missing from it ("What does the 10 Year Health Plan say about school meals?")
+    # a barriers question of one clause is answered by reasons, whose words are not its own: "Why don't ICBs
+    # prioritise babies?" answered from the study's motivation barriers (which say "infants") is not followed by
+    # "the evidence here does not cover: why don't ICBs prioritise babies"; any other clause is judged by its words
+    # ("Does baby massage in libraries improve bonding?")
+    whole_reasons = len(clauses) == 1 and not title and classify_intent(own) == "barriers"
+    for clause in [] if whole_reasons else clauses:
         words = [w for w in content_words(clause) if not w[0].isdigit() and w not in generic and stem_of(w) not in named]
         if len(words) >= 2 and sum(stem_of(w) in cited_words for w in words) / len(words) < 0.5:
             out.append(clause.strip())
@@ -586,11 +600,18 @@ def distinctive_document(question: str, hits, documents_mentioning) -> str | Non
     """The top hit's document when the question writes a name that only that document's passages use ("Did the
     Nottinghamshire initiative make a difference?"): the question is about that document although it never names
     its title. ``documents_mentioning(word)`` is the set of documents whose passages use the word as written."""
+    return top_named_by(question, hits, documents_mentioning,
+                        lambda word, docs, top: word not in GENERIC_TITLE_WORDS and docs == {top})
+
+
+def top_named_by(question: str, hits, documents_mentioning, names_top) -> str | None:
+    """The top hit's document when ``names_top(word, documents using it, top document)`` holds for a capitalised
+    word of the question (``distinctive_document``, ``acronym_named``)."""
     if not hits:
         return None
     top = hits[0].passage.doc_id
-    words = capitalised(OPENING.sub("", question)) - NOT_PLACES - GENERIC_TITLE_WORDS
-    return top if any(documents_mentioning(w) == {top} for w in sorted(words)) else None
+    words = sorted(capitalised(OPENING.sub("", question)) - NOT_PLACES)
+    return top if any(names_top(w, documents_mentioning(w), top) for w in words) else None
 
 
 def named_source_docs(question: str, hits, named: str | None) -> set[str]:
@@ -721,13 +742,16 @@ def overview_hits(retriever, sims, filters=None, table: re.Pattern = STUDY_TABLE
 
 # "Compare Family Nurse Partnership and video feedback for attachment", "PIP versus video feedback", "the difference
 # between a parent-infant team and a perinatal service", "Which has the stronger evidence - PIP or video feedback?"
-_SIDE = r"[\w'’/-]+(?: [\w'’/-]+){0,5}?"
+_WORD = r"[\w'’/]+(?:-[\w'’/]+)*"  # a word, hyphenated or not; never a dash on its own
+_SIDE = rf"{_WORD}(?: {_WORD}){{0,5}}?"
+_TAIL = r"(?: (?:for|in|on|at|among|with) [\w'’ -]+)?\s*[?.!]?$"  # "... or VIG for attachment?": not part of a side
 COMPARED = (
     re.compile(rf"\bcompare (?:the )?(?P<a>{_SIDE}) (?:and|with|to|against) (?:the )?(?P<b>{_SIDE})(?= for\b| on\b| in\b| as\b|[?.!,]|$)", re.I),
     re.compile(rf"\bdifference between (?:an? |the )?(?P<a>{_SIDE}) and (?:an? |the )?(?P<b>{_SIDE})(?= for\b| on\b| in\b|[?.!,]|$)", re.I),
-    re.compile(rf"(?:^|[-–:,] )(?:is |are )?(?:an? |the )?(?P<a>{_SIDE}) (?:vs\.?|versus|or) (?:an? |the )?(?P<b>{_SIDE})\s*[?.!]?$", re.I),
-    re.compile(rf"^(?:is|are|does|do|was|were) (?:an? |the )?(?P<a>{_SIDE}) (?:\w+ )?(?:better|worse|more effective|less effective|"
-               rf"stronger|weaker|cheaper) than (?:an? |the )?(?P<b>{_SIDE})\s*[?.!]?$", re.I),
+    re.compile(rf"(?:^|[-–:,] )(?:is |are )?(?:an? |the )?(?P<a>{_SIDE}) (?:vs\.?|versus|or) (?:an? |the )?(?P<b>{_SIDE}){_TAIL}", re.I),
+    re.compile(rf"^(?:is|are|does|do|was|were) (?:an? |the )?(?P<a>{_SIDE}) (?:(?:work|do|did|works)(?: (?:any|much|far))? )?"
+               rf"(?:(?:any|much|far) )?(?:better|worse|more effective|less effective|stronger|weaker|cheaper) than "
+               rf"(?:an? |the )?(?P<b>{_SIDE}){_TAIL}", re.I),
 )
 
 
@@ -792,7 +816,7 @@ def plan_hits(intent: str, question: str, retrieval: Retrieval, retriever, s: Se
         fixed = [_Hit(h.passage, h.score, h.fused, h.bm25, planned=True)
                  for h in retriever.search(WHAT_FIRST_QUERY, s.k, filters).hits if h.passage.doc_id not in superseded][:s.k]
         return placed_first(fixed, hits)
-    if intent == "comparison":
+    if intent in ("comparison", "evidence") and comparison_sides(question):  # "which has the stronger evidence - X or Y?"
         return with_each_side(question, hits, retriever, s, filters)
     if not wanted:
         return hits

@@ -676,6 +676,17 @@ def test_a_follow_ups_own_words_lead_over_the_earlier_questions(earlier, follow_
     assert dict(answer_for(earlier, intent, passages).parts)["lead"].startswith(off_topic)  # without the follow-up
 
 
+def test_a_follow_up_that_points_back_keeps_the_earlier_questions_lead():
+    """"Can you explain that more simply?" has words of its own, but they are not a topic to lead with."""
+    from assistant.answering.followups import condense
+
+    question = condense("Can you explain that more simply?",
+                        [{"role": "user", "content": "How many parent-infant teams are there in England?"}])
+    count = make_passage("count:0000", "There are 51 parent-infant teams in England, the Foundation counted in 2025.")
+    other = make_passage("other:0000", "Commissioners could not explain to their boards what a parent-infant team does.")
+    assert dict(answer_for(question, "fact", [count, other]).parts)["lead"].startswith("There are 51")
+
+
 def test_a_follow_ups_topic_leaves_out_common_words():
     # "and which areas have none?": the topic is areas, not "have" or "none"
     assert follow_up_topic("and which areas have none (following on from: how many are there)?") == {"area"}
@@ -699,6 +710,20 @@ def test_a_question_asking_for_a_figure_leads_with_that_kind_of_figure(figure_as
     passages = passages[::-1] if figured_ranked_first else passages
     assert dict(answer_for(figure_asked, intent, passages).parts)["lead"].startswith(figured)
     assert dict(answer_for(plain, intent, passages).parts)["lead"].startswith(worded)  # no figure asked for
+
+
+def test_which_questions_ask_for_which_figure():
+    from assistant.answering.composer import asked_figure, states_count, states_money
+
+    assert asked_figure("How much funding did the government give to Start for Life?") is states_money
+    assert asked_figure("How many babies are affected?") is asked_figure("What proportion of mothers?") is states_count
+    for no_figure in ("How much do teams improve outcomes?", "How much difference did the funding make?",
+                      "How much time should staff spend on funding bids?", "Are babies affected?"):
+        assert asked_figure(no_figure) is None, no_figure
+    # a year, a financial year, a date or a table's number is not a count
+    for text in ("In 2025-26 the programme ran.", "In 2024/25 it ran.", "Table 2 lists enablers.", "It began on 12 March."):
+        assert not states_count(text), text
+    assert states_count("About 40% of babies.") and states_count("There are 51 teams.")
 
 
 def test_a_share_of_a_total_is_read_after_the_total():
