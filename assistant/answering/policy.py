@@ -749,6 +749,8 @@ COMPARED = (
     re.compile(rf"\bcompare (?:the )?(?P<a>{_SIDE}) (?:and|with|to|against) (?:the )?(?P<b>{_SIDE})(?= for\b| on\b| in\b| as\b|[?.!,]|$)", re.I),
     re.compile(rf"\bdifference between (?:an? |the )?(?P<a>{_SIDE}) and (?:an? |the )?(?P<b>{_SIDE})(?= for\b| on\b| in\b|[?.!,]|$)", re.I),
     re.compile(rf"(?:^|[-–:,] )(?:is |are )?(?:an? |the )?(?P<a>{_SIDE}) (?:vs\.?|versus|or) (?:an? |the )?(?P<b>{_SIDE}){_TAIL}", re.I),
+    re.compile(rf"^(?:how )?(?:is|are) (?:an? |the )?(?P<a>{_SIDE}) (?:(?:really|any|much|very) )?different (?:from|to|than) "
+               rf"(?:an? |the )?(?P<b>{_SIDE}){_TAIL}", re.I),
     re.compile(rf"^(?:is|are|does|do|was|were) (?:an? |the )?(?P<a>{_SIDE}) (?:(?:work|do|did|works)(?: (?:any|much|far))? )?"
                rf"(?:(?:any|much|far) )?(?:better|worse|more effective|less effective|stronger|weaker|cheaper) than "
                rf"(?:an? |the )?(?P<b>{_SIDE}){_TAIL}", re.I),

@@ -689,6 +689,9 @@ def test_a_cost_question_is_covered_only_by_a_sum_of_money_for_what_it_asks_abou
     ("Is PIP better than VIG?", ["PIP", "VIG"]),
     ("Is video feedback better than parent-infant psychotherapy?", ["video feedback", "parent-infant psychotherapy"]),
     ("Which is better - PIP or VIG for attachment?", ["PIP", "VIG"]),  # what follows a side is not part of it
+    ("Is a parent-infant team different from health visiting?", ["parent-infant team", "health visiting"]),
+    ("How is Start for Life funding different to Best Start Family Hubs funding?",
+     ["Start for Life funding", "Best Start Family Hubs funding"]),
     ("Would commissioners in London hit the same barriers as those in the North East?", []),  # no pair named
 ])
 def test_the_two_sides_of_a_comparison(question, sides):
