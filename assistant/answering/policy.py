@@ -26,7 +26,7 @@ import re
 from functools import lru_cache
 
 from assistant.answering.followups import own_words
-from assistant.retrieval.periods import MONTHS
+from assistant.retrieval.periods import HORIZON, MONTHS, years_in
 from assistant.retrieval.retriever import CAPITALISED_WORD, Hit, Retrieval
 from assistant.settings import Settings
 from assistant.text import content_words, term, tokens
@@ -478,15 +478,15 @@ def value_uncovered(question: str, cited_texts: list[str], stem_of) -> bool:
             and not stated_for(question, cited_texts, stem_of, VALUE_STATED, VALUE_WORDS))
 
 
-def uncovered_parts(question: str, cited_texts: list[str], stem_of, title: str | None = None) -> list[str]:
+def uncovered_parts(question: str, cited_texts: list[str], stem_of, title: str | None = None,
+                    intent: str | None = None) -> list[str]:
     """Parts of the question nothing cited supports: a clause whose content words are mostly absent from the
     cited passages, a UK nation other than England that no cited passage names ("is video feedback recommended
     in Scotland?" answered from NICE's English guidance), or a year (or "after YEAR") that no cited passage
     mentions. ``title``: the title of the document the question names,
     whose words do not count as covered ("what does the 10 Year Health Plan say about hip replacements?" is
-    covered only if something cited speaks of hip replacements)."""
-    from assistant.answering.followups import own_words
-    from assistant.retrieval.periods import HORIZON, years_in
+    covered only if something cited speaks of hip replacements). ``intent``: the question's (``intent_of``), when
+    known: a barriers question of one clause is answered by reasons, not judged clause by clause."""
     generic = generic_words()
     cited_words = {stem_of(w) for t in cited_texts for w in content_words(t)}
     cited_years = set().union(*(years_in(t) for t in cited_texts)) if cited_texts else set()
@@ -500,7 +500,7 @@ def uncovered_parts(question: str, cited_texts: list[str], stem_of, title: str |
     # prioritise babies?" answered from the study's motivation barriers (which say "infants") is not followed by
     # "the evidence here does not cover: why don't ICBs prioritise babies"; any other clause is judged by its words
     # ("Does baby massage in libraries improve bonding?")
-    whole_reasons = len(clauses) == 1 and not title and classify_intent(own) == "barriers"
+    whole_reasons = len(clauses) == 1 and not title and intent == "barriers"
     for clause in [] if whole_reasons else clauses:
         words = [w for w in content_words(clause) if not w[0].isdigit() and w not in generic and stem_of(w) not in named]
         if len(words) >= 2 and sum(stem_of(w) in cited_words for w in words) / len(words) < 0.5:
@@ -733,11 +733,9 @@ def enabler_overview(intent: str, question: str) -> bool:
 def overview_hits(retriever, sims, filters=None, table: re.Pattern = STUDY_TABLE_1) -> list[Hit]:
     """The study's Table 1 passages (every barrier it names, with its COM-B coding), or with ``table``
     STUDY_TABLE_2 its Table 2 passages (every enabler), in document order."""
-    from assistant.retrieval.retriever import Hit as _Hit
-
     rows = [(i, p) for i, p in enumerate(retriever.passages)
             if p.meta.doc_type == "study" and table.match(p.locator or "") and (filters is None or filters.allows(p))]
-    return [_Hit(p, float(sims[i]), 0.0, planned=True, overview=True) for i, p in sorted(rows, key=lambda r: r[1].position)]
+    return [Hit(p, float(sims[i]), 0.0, planned=True, overview=True) for i, p in sorted(rows, key=lambda r: r[1].position)]
 
 
 # "Compare Family Nurse Partnership and video feedback for attachment", "PIP versus video feedback", "the difference
@@ -770,8 +768,6 @@ def with_each_side(question: str, hits: list[Hit], retriever, s: Settings, filte
     """A comparison answered from both sides: for each side the plain ranking does not reach in its first ``k``
     passages, the best passage of a search for that side alone that uses its words, placed after the best hit
     ("Compare Family Nurse Partnership and video feedback" had drawn on video feedback alone)."""
-    from assistant.retrieval.retriever import Hit as _Hit
-
     superseded = retriever.superseded_documents(question)
     first = hits[:s.k]
     added: list[Hit] = []
@@ -782,7 +778,7 @@ def with_each_side(question: str, hits: list[Hit], retriever, s: Settings, filte
         for h in retriever.search(side, s.k, filters).hits:
             if (h.passage.doc_id not in superseded and words <= set(tokens(h.passage.text))
                     and all(h.passage.passage_id != x.passage.passage_id for x in first + added)):
-                added.append(_Hit(h.passage, h.score, h.fused, h.bm25, planned=True))
+                added.append(Hit(h.passage, h.score, h.fused, h.bm25, planned=True))
                 break
     return hits[:1] + added + [h for h in hits[1:] if all(h.passage.passage_id != a.passage.passage_id for a in added)]
 
@@ -805,8 +801,6 @@ def plan_hits(intent: str, question: str, retrieval: Retrieval, retriever, s: Se
       and "doubts about how many families need specialist services", found by what the catalogue says that
       evidence is (``case_queries``); the answer leads with it.
     Passages the filters exclude are never brought in."""
-    from assistant.retrieval.retriever import Hit as _Hit
-
     hits = list(retrieval.hits)
     # the search already scored every passage against the question; a second pass costs 12-50 ms at 50k passages
     sims = retrieval.similarities if retrieval.similarities is not None else retriever.vectors @ retrieval.query_vector
@@ -815,7 +809,7 @@ def plan_hits(intent: str, question: str, retrieval: Retrieval, retriever, s: Se
     wanted = WANTED_RELATIONS.get(intent)
     if intent == "what_first":  # answered from the cycle and toolkit (BM25 + dense, like any question)
         superseded = retriever.superseded_documents(question)
-        fixed = [_Hit(h.passage, h.score, h.fused, h.bm25, planned=True)
+        fixed = [Hit(h.passage, h.score, h.fused, h.bm25, planned=True)
                  for h in retriever.search(WHAT_FIRST_QUERY, s.k, filters).hits if h.passage.doc_id not in superseded][:s.k]
         return placed_first(fixed, hits)
     if intent in ("comparison", "evidence") and comparison_sides(question):  # "which has the stronger evidence - X or Y?"
@@ -842,7 +836,7 @@ def plan_hits(intent: str, question: str, retrieval: Retrieval, retriever, s: Se
                 # the evidence against each item, even when the best hit reports that barrier
                 if p.com_b.item != item or p.com_b.relation != "evidence_against" or p.passage_id in have or p.doc_id in superseded:
                     continue
-                case.append(_Hit(p, h.score, h.fused, h.bm25, planned=True, leads=True))
+                case.append(Hit(p, h.score, h.fused, h.bm25, planned=True, leads=True))
                 have.add(p.passage_id)
                 items_seen.add(item)
                 break
@@ -856,7 +850,7 @@ def plan_hits(intent: str, question: str, retrieval: Retrieval, retriever, s: Se
             continue  # the plan never brings in what the commissioner filtered out
         if p.doc_id in superseded:
             continue  # nor a superseded document for a question about its successor's period
-        extra.append(_Hit(p, float(sims[i]), 0.0, planned=True))
+        extra.append(Hit(p, float(sims[i]), 0.0, planned=True))
         have.add(p.passage_id)
         items_seen.add(p.com_b.item)
     extra = case + extra  # the case's own two places, then up to PLAN_EXTRA items as for any how-to

@@ -284,7 +284,7 @@ def test_a_barriers_question_of_one_clause_is_never_listed_whole_as_not_covered(
     passages on infants is not followed by "does not cover: Why don't ICBs prioritise babies"; any other question of
     one clause is still judged by its words."""
     cited = ["Many commissioners did not think about the mental health of infants."]
-    assert policy.uncovered_parts("Why don't ICBs prioritise babies?", cited, stem) == []
+    assert policy.uncovered_parts("Why don't ICBs prioritise babies?", cited, stem, intent="barriers") == []
     assert policy.uncovered_parts("Does baby massage in libraries improve bonding?", cited, stem) == [
         "Does baby massage in libraries improve bonding"]
     two = policy.uncovered_parts("What stops commissioners thinking about infants, and will coastal towns lose out?",
