@@ -64,7 +64,11 @@ def title_named(question: str, hits) -> str | None:
     return None
 
 
-ACRONYM = re.compile(r"[A-Z]{3,}")
+def is_acronym(word: str) -> bool:
+    """NICE, VIPP, QS133: three or more characters, every letter a capital."""
+    return word.isupper() and len(word) >= 3
+
+
 FEW_DOCUMENTS = 5  # an acronym this few documents use names a programme or study, not a body every document cites
 
 
@@ -74,7 +78,7 @@ def acronym_named(question: str, hits, documents_mentioning) -> str | None:
     embedding, whose word pieces do not know them, although the corpus has passages on what is asked; never
     for an acronym many documents use (NHS, NICE, ICB)."""
     return top_named_by(question, hits, documents_mentioning,
-                        lambda word, docs, top: bool(ACRONYM.fullmatch(word)) and top in docs and len(docs) <= FEW_DOCUMENTS)
+                        lambda word, docs, top: is_acronym(word) and top in docs and len(docs) <= FEW_DOCUMENTS)
 
 
 def threshold(r: Retrieval, s: Settings, named: str | None = None) -> float:
@@ -586,12 +590,12 @@ def named_document(question: str, hits) -> str | None:
     more words that its title holds in any case (``named_by_phrase``); or its title written out in any case
     (``named_by_title_words``)."""
     asked = capitalised(question[1:]) - NOT_PLACES
-    acronyms = {w for w in asked if w.isupper() and len(w) >= 3}
+    acronyms = {w for w in asked if is_acronym(w)}
     for hit in hits:  # with no capitalised word asked, nothing is shared: the names below decide
         meta = hit.passage.meta
         title_words = capitalised(f"{meta.title} {meta.publisher}") - NOT_PLACES
         shared = asked & title_words
-        if len(shared) >= 2 or any(w.isupper() and len(w) >= 3 for w in shared) or acronyms & title_initials(meta.title):
+        if len(shared) >= 2 or any(is_acronym(w) for w in shared) or acronyms & title_initials(meta.title):
             return hit.passage.doc_id
     return named_by_phrase(question, hits) or named_by_title_words(question, hits)
 

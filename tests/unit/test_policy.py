@@ -313,48 +313,34 @@ def test_the_generic_words_are_scikit_learns_list_read_without_importing_it():
     assert out == [str(len(ENGLISH_STOP_WORDS - policy.STOP_LIST_CONTENT)), "False", "True", "False"]
 
 
-def test_named_document_needs_a_distinctive_title_word():
-    rare = make_passage("rare-jewels:0000", "x", title="Rare Jewels: specialised parent-infant relationship teams")
-    nice = make_passage("nice:0000", "x", title="NICE quality standard QS133: children's attachment")
-    r = make_retrieval([(rare, 0.6), (nice, 0.5)])
-    assert policy.named_document("What did the Rare Jewels report recommend?", r.hits) == "rare-jewels"
-    assert policy.named_document("Does NICE recommend video feedback?", r.hits) == "nice"
-    assert policy.named_document("What do teams do?", r.hits) is None
+RARE_AND_NICE = (("rare-jewels", "Rare Jewels: specialised parent-infant relationship teams"),
+                 ("nice", "NICE quality standard QS133: children's attachment"))
+# "Are there local evaluations of parent-infant relationship services in England...?" writes out a title with no
+# capitals to match; a short title ("Start for Life services") is an ordinary phrase and names nothing
+LOWER_CASE_TITLE = (("sfl", "Start for Life services: what councils offer"),
+                    ("local-evals", "Local evaluations of parent-infant relationship services in England"))
+# two titles hold "Best Start for Life": the kind of document the question puts after the name settles which
+TWO_TITLES = (("progress", "The best start for life: a progress report on delivering the vision"),
+              ("vision", "The Best Start for Life: a vision for the 1,001 critical days"))
 
 
-def test_a_title_written_out_in_lower_case_names_its_document():
-    """"Are there local evaluations of parent-infant relationship services in England...?" writes out a title with no
-    capitals to match; a short title ("Start for Life services") is an ordinary phrase and names nothing."""
-    evals = make_passage("local-evals:0000", "x", title="Local evaluations of parent-infant relationship services in England")
-    short = make_passage("sfl:0000", "x", title="Start for Life services: what councils offer")
-    r = make_retrieval([(short, 0.7), (evals, 0.6)])
-    asked = "Are there local evaluations of parent-infant relationship services in England we could learn from?"
-    assert policy.named_document(asked, r.hits) == "local-evals"
-    assert policy.named_document("which start for life services help parents and babies?", r.hits) is None
-    assert policy.named_document("Are there evaluations of services in England?", r.hits) is None  # part of it only
-
-
-def test_a_name_two_titles_hold_is_settled_by_the_kind_of_document_the_question_puts_after_it():
-    vision = make_passage("vision:0000", "x", title="The Best Start for Life: a vision for the 1,001 critical days")
-    progress = make_passage("progress:0000", "x", title="The best start for life: a progress report on delivering the vision")
-    r = make_retrieval([(progress, 0.7), (vision, 0.6)])
-    assert policy.named_document("What does the Best Start for Life vision say about the first 1001 days?", r.hits) == "vision"
-    assert policy.named_document("What does the Best Start for Life progress report say?", r.hits) == "progress"
-    assert policy.named_document("What did the Best Start for Life say about babies?", r.hits) is None  # either
-    assert policy.named_document("How much Best Start for Life funding is there?", r.hits) is None  # not a document
-
-
-def test_a_programmes_acronym_few_documents_use_names_the_top_hits_document():
-    """"Does VIPP-SD work?" places below the abstention threshold (the embedding's word pieces do not know VIPP), although
-    the corpus has a trial of it: the top hit's document is named, and may answer a little below the threshold."""
-    trial = make_passage("vipp-trial:0000", "The VIPP-SD trial ran in six NHS trusts.", title="Healthy Start, Happy Start")
-    r = make_retrieval([(trial, 0.33)])
-    few = {"VIPP": {"vipp-trial", "ratings"}, "NHS": {f"doc{i}" for i in range(40)} | {"vipp-trial"}}
-    mentioning = lambda w: few.get(w, set())
-    assert policy.acronym_named("Does VIPP-SD work?", r.hits, mentioning) == "vipp-trial"
-    assert policy.acronym_named("Does the NHS fund it?", r.hits, mentioning) is None  # many documents use NHS
-    assert policy.acronym_named("Does VIPP-SD work?", r.hits, lambda w: {"ratings"} if w == "VIPP" else set()) is None
-    assert policy.acronym_named("Does Vipp work?", r.hits, mentioning) is None  # not written as an acronym
+@pytest.mark.parametrize("titles, question, named", [
+    (RARE_AND_NICE, "What did the Rare Jewels report recommend?", "rare-jewels"),  # a distinctive title word
+    (RARE_AND_NICE, "Does NICE recommend video feedback?", "nice"),
+    (RARE_AND_NICE, "What do teams do?", None),
+    (LOWER_CASE_TITLE, "Are there local evaluations of parent-infant relationship services in England we could learn from?",
+     "local-evals"),
+    (LOWER_CASE_TITLE, "which start for life services help parents and babies?", None),
+    (LOWER_CASE_TITLE, "Are there evaluations of services in England?", None),  # part of it only
+    (TWO_TITLES, "What does the Best Start for Life vision say about the first 1001 days?", "vision"),
+    (TWO_TITLES, "What does the Best Start for Life progress report say?", "progress"),
+    (TWO_TITLES, "What did the Best Start for Life say about babies?", None),  # either
+    (TWO_TITLES, "How much Best Start for Life funding is there?", None),  # not a document
+])
+def test_the_document_a_question_names(titles, question, named):
+    hits = make_retrieval([(make_passage(f"{doc}:0000", "x", title=title), 0.7 - 0.1 * n)
+                           for n, (doc, title) in enumerate(titles)]).hits
+    assert policy.named_document(question, hits) == named
 
 
 def test_a_name_only_one_documents_passages_use_makes_the_question_about_that_document():
