@@ -27,7 +27,7 @@ from dataclasses import dataclass, field
 from assistant.comb.catalogue import RELATION_WORDS, by_id, component_phrase, proposal
 from assistant.comb.taxonomy import label
 from assistant.answering.followups import own_words
-from assistant.answering.policy import (COST_GAP, MONEY, WHAT_FIRST_QUERY, asked_term, asks_where_to_start,
+from assistant.answering.policy import (ASKS_WHAT_STOPS, COST_GAP, MONEY, WHAT_FIRST_QUERY, asked_term, asks_where_to_start,
                                        commissioning_steps_answer, generic_words, named_source_docs)
 from assistant.ingest.chunking import split_sentences
 from assistant.models import Citation
@@ -883,6 +883,10 @@ def compose(question: str, intent: str, hits: list[Hit], idf: dict, default_idf:
     own = [c for c in cands if not (c.hit.planned and not c.hit.overview and intent in ("barriers", "how_to"))]
     # ...except the evidence a how-to about making the case was planned for: that evidence is the answer
     own = [c for c in cands if c.hit.leads] or own
+    if intent == "barriers" and ASKS_WHAT_STOPS.search(question):  # leads with an obstacle, not what an ICB is
+        obstacles = [c for c in cands if INTENT_CUES["barriers"].search(c.text)
+                     and c.hit.passage.com_b.relation != "reports_enabler"]
+        own = [c for c in own if c in obstacles] or obstacles or own
     if asked:  # "which of those are capability problems?": the lead too speaks of that component, when anything does
         own = ([c for c in own if in_component(c.hit.passage.com_b, asked)]
                or [c for c in cands if in_component(c.hit.passage.com_b, asked)] or own)

@@ -234,6 +234,14 @@ SOURCE_SAYS = re.compile(r"\bwhat (?:did|does|do|has|have) (?:the )?[\w'’ -]{3
                          r"conclude\w*|propose\w*|call(?:ed)? for)\b", re.I)
 
 
+# "What stops ICBs ...?", "Why is it so hard to ...?", "What are the barriers?": a barriers question asking what gets in
+# the way, whose lead names an obstacle; not "what makes commissioners decide to fund?" or "would London hit the same
+# barriers?", which are barriers questions of another kind
+ASKS_WHAT_STOPS = re.compile(r"\b(?:what|why|which)\b(?:\W+\w+){0,6}?\W+(?:barriers?|obstacles?|stop\w*|prevent\w*|"
+                             r"hold\w* (?:\w+ )?back|in the way|hard(?:er)?|difficult\w*|deter\w*|puts? (?:\w+ ){1,3}off|"
+                             r"struggl\w*)\b", re.I)
+
+
 def classify_intent(question: str, named_source: bool = False, fallback: str | None = "fact") -> str | None:
     """The answer plan a question needs (see INTENT_RULES); a question naming a corpus source that matches no
     other rule asks what that source says; one that matches nothing gets ``fallback``."""

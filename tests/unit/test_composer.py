@@ -1130,3 +1130,27 @@ def test_a_cost_nothing_cited_gives_is_said_first():
     assert [name for name, _ in a.parts][0] == "not_covered_first" and "not_covered" not in dict(a.parts)
     assert a.text.startswith(f"**Not in the evidence here:** {COST_GAP}. **The nearest evidence:**")
     assert a.not_covered == [COST_GAP]
+
+
+def test_a_question_asking_what_stops_leads_with_an_obstacle_not_with_what_the_asked_body_is():
+    from assistant.retrieval.retriever import Hit
+
+    q = "What stops ICBs commissioning parent-infant relationship services?"
+    icb = make_passage("act:0001", "Since July 2022 the ICB carries out the NHS commissioning that CCGs used to do.",
+                       doc_type="guidance", com_b=make_tag(by_id()["b-no-dedicated-commissioning"], "evidence_against", 0.6))
+    system = make_passage("discussion:0008", "The shift to integrated care systems should partly meet the call for whole "
+                          "systems approaches, though integration may bring challenges.", doc_type="study",
+                          com_b=make_tag(by_id()["e-ccg-to-ics"], "reports_enabler", 0.6))
+    money = make_passage("study-funding:0002", "Commissioners said central money is often offered only for a short "
+                         "period, a barrier to commissioning.", doc_type="study",
+                         com_b=make_tag(by_id()["b-short-term-funding"], "reports_barrier", 0.7))
+    r = make_retrieval([(icb, 0.65), (system, 0.6)], q)
+    hits = [r.hits[0], Hit(money, 0.6, 0.0, planned=True), r.hits[1]]
+    lead = dict(compose(q, "barriers", hits, IDF, DEFAULT_IDF, [], {}).parts)["lead"]
+    assert lead.startswith("Commissioners said central money is often offered only for a short period")
+    # a barriers question of another kind ("what makes them decide?") keeps the question's own ranking
+    other = "What actually makes ICBs decide to commission parent-infant relationship services?"
+    r = make_retrieval([(icb, 0.65), (system, 0.6)], other)
+    lead = dict(compose(other, "barriers", [r.hits[0], Hit(money, 0.6, 0.0, planned=True), r.hits[1]],
+                        IDF, DEFAULT_IDF, [], {}).parts)["lead"]
+    assert "short period" not in lead

@@ -704,3 +704,17 @@ def test_a_comparison_draws_on_a_side_the_plain_ranking_does_not_reach():
     assert [h.passage.passage_id for h in planned[:2]] == ["vf:0000", "fnp:0000"] and planned[1].planned
     assert searched == ["Family Nurse Partnership"]  # video feedback is already in the ranking
     assert len(planned) == len(hits) + 1
+
+
+@pytest.mark.parametrize("question, asks", [
+    ("What stops ICBs commissioning parent-infant relationship services?", True),
+    ("What's getting in the way of health visitors spotting early bonding problems?", True),
+    ("Why is it so hard to show finance that a service is value for money?", True),
+    ("What are the main barriers to commissioning?", True),
+    ("What puts local authorities off funding these teams?", True),
+    ("What actually makes commissioners decide to fund infant mental health services?", False),
+    ("Would commissioners in London hit the same barriers?", False),
+    ("Did anything good for commissioning come out of the pandemic?", False),
+])
+def test_a_barriers_question_asking_what_gets_in_the_way_is_told_from_other_barriers_questions(question, asks):
+    assert bool(policy.ASKS_WHAT_STOPS.search(question)) is asks
