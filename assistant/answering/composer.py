@@ -224,6 +224,11 @@ BIBLIOGRAPHIC = re.compile(r"\b(?:was|were) (?:published|presented|launched|rele
                            r"\bpublished in [\w ]{2,60} on \d|"
                            rf"\b(?:published|presented|launched|released|laid)\b[^.;]{{0,100}}\bon \d{{1,2}} (?:{'|'.join(MONTHS)})\b",
                            re.I)
+# who ran, funded, wrote up or joined a trial is not whether it worked: "does VIPP-SD work?" had led with its authors,
+# journal and recruitment, and cited its results last
+TRIAL_RECORD = re.compile(r"\bDOI\b|\b(?:was|were) reported in\b|\bamong (?:its|the) authors\b|\bled by\b|"
+                          r"\b(?:were|was) randomi[sz]ed\b|\bdeclined\b", re.I)
+TRIAL_RECORD_PENALTY = 2.0
 BIBLIOGRAPHIC_PENALTY = {"named_source": 2.0, "local": 6.0}
 WHEN_ASKED = re.compile(r"\b(when|what year|what date|how old|latest|current|newest)\b", re.I)
 STRONG_DESIGN_BONUS = 2.0
@@ -363,6 +368,8 @@ def score_sentence(c: Candidate, qtok: set[str], idf: dict, default_idf: float, 
         # "what does QS133 say?" is answered by what it says, not when it was published; nor is where a study
         # appeared the nearest evidence for a local question ("the waiting list at X?")
         score -= BIBLIOGRAPHIC_PENALTY.get(intent, 0.0)
+    if intent == "evidence" and TRIAL_RECORD.search(c.text):
+        score -= TRIAL_RECORD_PENALTY
     return score
 
 

@@ -105,18 +105,21 @@ def should_abstain(r: Retrieval, s: Settings, named: str | None = None) -> bool:
 
 def select_hits(r: Retrieval, k: int, s: Settings, named: str | None = None, titled: str | None = None) -> list[Hit]:
     """Rule 6: best-ranked passages, at most ``max_per_doc`` per document (unless the question names the
-    document: ``named``), none far weaker than the best. Only the passages of ``titled``, the document the question
-    names by its title, may fall below ``abstain_threshold`` (down to ``threshold``)."""
+    document: ``named`` or ``titled``), none far weaker than the best. Only the passages of ``titled``, the document
+    the question names by its title or a rare acronym, may fall below ``abstain_threshold``, when its passage leads."""
     chosen: list[Hit] = []
     per_doc: dict[str, int] = {}
-    low = threshold(r, s, titled)
+    # the question is about the titled document (its passage leads, and no question word is unknown): every passage of
+    # it is on the question's topic, however it places ("Does VIPP-SD work?" had lost the trial's results, 0.23)
+    about_titled = titled is not None and threshold(r, s, titled) < s.abstain_threshold
     for hit in r.hits:
         if len(chosen) >= k:
             break
-        t = low if titled is not None and hit.passage.doc_id == titled else s.abstain_threshold
-        if not hit.overview and hit.score < (t if hit.planned else max(t, r.top_similarity - s.relative_gap)):
+        on_topic = about_titled and hit.passage.doc_id == titled
+        t = s.abstain_threshold if hit.planned else max(s.abstain_threshold, r.top_similarity - s.relative_gap)
+        if not (on_topic or hit.overview) and hit.score < t:
             continue
-        if hit.passage.doc_id != named and not hit.overview and per_doc.get(hit.passage.doc_id, 0) >= s.max_per_doc:
+        if hit.passage.doc_id not in (named, titled) and not hit.overview and per_doc.get(hit.passage.doc_id, 0) >= s.max_per_doc:
             continue
         per_doc[hit.passage.doc_id] = per_doc.get(hit.passage.doc_id, 0) + 1
         chosen.append(hit)

@@ -1154,3 +1154,19 @@ def test_a_question_asking_what_stops_leads_with_an_obstacle_not_with_what_the_a
     lead = dict(compose(other, "barriers", [r.hits[0], Hit(money, 0.6, 0.0, planned=True), r.hits[1]],
                         IDF, DEFAULT_IDF, [], {}).parts)["lead"]
     assert "short period" not in lead
+
+
+def test_does_it_work_ranks_the_trials_results_above_where_it_was_published_and_who_took_part():
+    from assistant.answering.composer import candidates
+
+    design = make_passage("vipp:0000", "The VIPP-SD trial was reported in Health Technology Assessment (DOI "
+                          "10.3310/hta25290). Among 818 eligible families, 300 VIPP-SD families were randomised.",
+                          doc_type="study", design="rct")
+    results = make_passage("vipp:0002", "At five months, children in the VIPP-SD group had fewer behaviour problems.",
+                           doc_type="study", design="rct")
+    r = make_retrieval([(design, 0.33), (results, 0.23)], "Does VIPP-SD work?")
+    ranked = [c.text for c in candidates(r.hits, "Does VIPP-SD work?", "evidence", IDF, DEFAULT_IDF, None)]
+    assert ranked[0].startswith("At five months")
+    # a question of another kind is not re-ranked: what a trial is, where it was reported
+    ranked = [c.text for c in candidates(r.hits, "What is VIPP-SD?", "fact", IDF, DEFAULT_IDF, None)]
+    assert not ranked[0].startswith("At five months")

@@ -718,3 +718,16 @@ def test_a_comparison_draws_on_a_side_the_plain_ranking_does_not_reach():
 ])
 def test_a_barriers_question_asking_what_gets_in_the_way_is_told_from_other_barriers_questions(question, asks):
     assert bool(policy.ASKS_WHAT_STOPS.search(question)) is asks
+
+
+def test_every_passage_of_the_document_a_question_is_about_is_on_its_topic_however_it_places():
+    # "Does VIPP-SD work?": the trial's design passages place best, its results passage far lower (0.23)
+    trial = [make_passage(f"vipp:000{i}", "text", title="A video-feedback trial (VIPP-SD)") for i in range(3)]
+    other = make_passage("other:0000", "text", title="Rare Jewels")
+    low = S.abstain_threshold - S.named_margin / 2
+    r = make_retrieval([(trial[0], low), (trial[1], low - 0.05), (other, low - 0.06), (trial[2], low - 0.1)])
+    s = S.with_(max_per_doc=2)
+    assert [h.passage.passage_id for h in policy.select_hits(r, 5, s, titled="vipp")] == [
+        "vipp:0000", "vipp:0001", "vipp:0002"]  # none capped, none dropped; the other document still is
+    r.unknown_terms = ["dentistry"]  # not about the document after all: the usual threshold and cap
+    assert policy.select_hits(r, 5, s, titled="vipp") == []
