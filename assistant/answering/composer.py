@@ -295,6 +295,16 @@ CONTENTS_ASKED = re.compile(r"\bwhat(?:'s|’s| is| was)? (?:actually |really )?
                             r"\bwhat (?:does|do|did) [\w'’ -]{2,80}? (?:contain|cover|include)\b", re.I)
 STATES_CONTENTS = re.compile(r"\b(?:contains?|covers?|includes?|is made up of|(?:has|have) (?:\w+ ){0,2}(?:sections|parts|chapters))\b", re.I)
 CONTENTS_BONUS = 3.0
+# "how reliable is that figure?", "how strong is the evidence?": answered by what the source says about its own limits
+STRENGTH_ASKED = re.compile(r"\bhow (?:reliable|robust|strong|good|solid|sound|trustworthy|certain|convincing)\b|"
+                            r"\bcan (?:i|we) (?:trust|rely on)\b|\bhow much (?:weight|faith|confidence)\b|"
+                            r"\b(?:quality|strength|limitations?|weaknesse?s?) of (?:the |this |that )?(?:evidence|figure|"
+                            r"estimate|study|studies|research|data)\b", re.I)
+STATES_LIMITS = re.compile(r"\b(?:best read as|should be (?:checked|treated|read|quoted)|with caution|modell?ed estimates?|"
+                           r"no controlled|not (?:a )?(?:controlled|randomi[sz]ed)|uncontrolled|small (?:sample|number|"
+                           r"trials?|studies|evidence base)|limited evidence|(?:low|moderate|high|very low)[- ]certainty|"
+                           r"risk of bias|self-reported|limitations?|do(?:es)? not set out|assumptions?|caveats?)\b", re.I)
+LIMITS_BONUS = 3.0
 
 
 # "How much funding is there?", "How much did the government give?": a sum of money answers it; a sentence about
@@ -362,6 +372,8 @@ def score_sentence(c: Candidate, qtok: set[str], idf: dict, default_idf: float, 
         score += DEFINITION_BONUS
     if CONTENTS_ASKED.search(question) and STATES_CONTENTS.search(c.text):
         score += CONTENTS_BONUS
+    if STRENGTH_ASKED.search(question) and STATES_LIMITS.search(c.text):
+        score += LIMITS_BONUS
     if intent == "evidence" and c.hit.passage.meta.design in STRONG_DESIGNS:
         score += STRONG_DESIGN_BONUS  # "does it work" answers lead with the strongest design
     if BIBLIOGRAPHIC.search(c.text) and not WHEN_ASKED.search(question):

@@ -1170,3 +1170,19 @@ def test_does_it_work_ranks_the_trials_results_above_where_it_was_published_and_
     # a question of another kind is not re-ranked: what a trial is, where it was reported
     ranked = [c.text for c in candidates(r.hits, "What is VIPP-SD?", "fact", IDF, DEFAULT_IDF, None)]
     assert not ranked[0].startswith("At five months")
+
+
+@pytest.mark.parametrize("question, leads_with_limits", [
+    ("and how reliable is that figure (following on from: What evidence is there that teams save money)?", True),
+    ("How strong is the evidence that teams save money?", True),
+    ("What evidence is there that teams save money?", False),
+])
+def test_how_reliable_is_answered_by_what_the_source_says_of_its_own_limits(question, leads_with_limits):
+    from assistant.answering.composer import candidates
+
+    model = make_passage("cmh:0001", "The report estimates that teams save over £1.15bn a year across health and social "
+                         "care. The figures are best read as modelled estimates rather than observed savings.",
+                         doc_type="report", design="economic_model")
+    r = make_retrieval([(model, 0.6)], question)
+    ranked = [c.text for c in candidates(r.hits, question, "evidence", IDF, DEFAULT_IDF, None)]
+    assert ranked[0].startswith("The figures are best read as modelled estimates") is leads_with_limits
