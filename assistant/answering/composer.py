@@ -482,7 +482,7 @@ def pick_lead(cands: list[Candidate], max_passages: int = LEAD_SENTENCES) -> lis
 
 
 def with_continuations(lead: list[Candidate], cands: list[Candidate], asked_years: frozenset[int] = frozenset(),
-                       budget: int | None = None, per_passage: int | None = None) -> list[Candidate]:
+                       budget: int | None = None, per_passage: int | None = None, question: str = "") -> list[Candidate]:
     """Each lead sentence in the context of its passage, within ``budget`` words in all:
     - preceded by up to BACK_SENTENCES sentences before it when it opens by pointing back ("It found...",
       "These teams..."), so that it is read with what it points to (when that fits the budget; a longer chain is
@@ -538,6 +538,8 @@ def with_continuations(lead: list[Candidate], cands: list[Candidate], asked_year
                 break  # a sentence sharing no word with the question or the one before it starts another point
             if NUMBERED_ENTRY.match(nxt.text) and NUMBERED_ENTRY.match(last.text):
                 break  # "Chapter 3 covers..." after "Chapter 2 sets out...": the next entry of a contents list
+            if question and aside(nxt.text, question):
+                break  # "Table 1 lists it as a barrier coded to capability" after the finding: the study's own process
             out.append(nxt)
             words += len(nxt.text.split())
             last = nxt
@@ -922,7 +924,7 @@ def compose(question: str, intent: str, hits: list[Hit], idf: dict, default_idf:
         picked.sort(key=lambda c: rank[id(c.hit)])
     # "where do I start?" is answered by the cycle and its first stage, not the passage's later stages (plan, do,
     # review), which are not a start (development half: 45 fewer words in each what-first answer, the same points)
-    lead = with_continuations(picked, cands, frozenset(years_in(question)),
+    lead = with_continuations(picked, cands, frozenset(years_in(question)), question=question,
                               per_passage=WHAT_FIRST_PER_PASSAGE if intent == "what_first" else None)
     used = list(lead)
     # a question about one COM-B component ("which are capability problems?") names and groups only its items

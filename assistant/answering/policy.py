@@ -191,10 +191,12 @@ INTENT_RULES: tuple[tuple[str, re.Pattern], ...] = (
         r"\b(d(?:o|oes|id) [\w'-]+ (?:(?!propos|recommend|suggest)\w+ ){0,4}(?:work|improve|help|reduce|change|increase)|works?\?|evidence|effective(?:ness)?|trials?|"
         r"(?:^|[?.!;,]\s*|\band\s+|\bbut\s+)(?:do|does|did|has|have|is|are|will|would)\b(?:\s+[\w'/-]+){0,10}?\s+"
         r"ma(?:ke|kes|de|king) (?:a|any|much of a|no|the) (?:\w+ )?difference|"
-        r"randomi[sz]ed|systematic review|outcomes?|proven|shown|impact of|evaluations?|gains?)\b", re.I)),
+        r"randomi[sz]ed|systematic review|outcomes?|proven|shown|(?<!show the )(?<!demonstrate the )(?<!measure the )impact of|"
+        r"evaluations?|gains?)\b", re.I)),
     ("how_to", re.compile(
         r"\b(how (?:do|can|should|could|might) (?:i|we|a commissioner|commissioners|my|our)|how to|what would help|"
         r"how (?:much|many|often) (?:\w+ ){0,4}should|how (?:are|do|did) other (?:areas|places|commissioners|councils|icbs)|"
+        r"who (?:should|do|must|can) (?:i|we) (?:involve|engage|consult|bring in|talk to|work with)|"
         r"make the case|persuade|convince|business case|what (?:can|should) (?:i|we)|steps to|set up|get .* funded|"
         + WHY_CASE + r"|"
         r"what (?:does|do|did) (?:the (?:study|authors|researchers|toolkit)|it|they) (?:propose|recommend|suggest))\b", re.I)),

@@ -1186,3 +1186,13 @@ def test_how_reliable_is_answered_by_what_the_source_says_of_its_own_limits(ques
     r = make_retrieval([(model, 0.6)], question)
     ranked = [c.text for c in candidates(r.hits, question, "evidence", IDF, DEFAULT_IDF, None)]
     assert ranked[0].startswith("The figures are best read as modelled estimates") is leads_with_limits
+
+
+def test_a_lead_carries_on_its_passage_but_not_into_how_the_study_coded_the_finding():
+    study = make_passage("study-impact:0001", "Commissioners said that showing a service's impact and value for money "
+                         "matters, but that showing impact is difficult. The study's Table 1 lists showing impact as a "
+                         "barrier coded to capability.", doc_type="study")
+    lead = dict(answer_for("How can I show the impact of a service to my board?", "how_to", [study]).parts)["lead"]
+    assert lead.startswith("Commissioners said that showing") and "Table 1" not in lead
+    coding = dict(answer_for("How did the study code showing impact?", "fact", [study]).parts)["lead"]
+    assert "Table 1" in coding  # asked about the coding, the coding is the answer

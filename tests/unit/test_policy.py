@@ -74,6 +74,10 @@ S = Settings.from_env()
     ("How do I keep commissioners informed?", "how_to"),
     ("How can I keep the board from cutting our parent-infant team?", "how_to"),  # asked how, not what stops
     ("How do I avoid putting commissioners off with too much data?", "how_to"),
+    ("How can I show the impact of a parent-infant service to my board?", "how_to"),  # how to show it, not "does it work"
+    ("How do I demonstrate the impact of our team?", "how_to"),
+    ("What is the impact of parent-infant teams?", "evidence"),
+    ("Who should I involve when planning a parent-infant service?", "how_to"),
 ])
 def test_intent_rules(question, intent):
     assert policy.classify_intent(question) == intent
