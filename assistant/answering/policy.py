@@ -286,6 +286,19 @@ _BODY_KIND_WORDS = r"(?:City|County|Borough|District|Metropolitan|Town|Unitary|C
 LOCAL_BODY = re.compile(r"\b([A-Z][a-z]+(?:(?:-on-|-upon-| upon | on | and |,? and |, | & |[ -])(?!" + _BODY_KIND_WORDS +
                         r")[A-Z][a-z]+)*) (?:(?:City|County|Borough|District|Metropolitan Borough|Town|Unitary) Council|"
                         r"NHS (?:Foundation )?Trust|Integrated Care Board|ICB|Health Board)\b")
+_NAME = r"([A-Z][a-z]+(?:[ -](?!" + _BODY_KIND_WORDS + r")(?:[A-Z][a-z]+|upon|on))*)"  # "Kent", not "Kent County Council"
+# a place that acts ("Does Lancashire have a team?", "How much does Bristol spend?") or owns ("Bristol's budget",
+# "the Surrey infant mental health contract"): what it has, spends or holds is its own, local, business
+PLACE_ACTS = re.compile(r"\b(?i:does|do|did|has|have|is|are|will|would|can|could) " + _NAME +
+                        r" (?:(?:have|has|got) (?:a|an|any|its own|(?:\w+ )?enough) (?:[\w-]+ ){0,3}(?:teams?|services?|"
+                        r"provision|contracts?|budgets?|hubs?|staff|workers|visitors)|spend|spent|employ|fund|commission|run|offer|"
+                        r"provide|pay|receive|meet|budget)\b")
+PLACE_OWNS = re.compile(r"(?<![Tt]he )\b" + _NAME + r"(?:'s|’s) (?:own )?(?:[\w-]+ ){0,3}(?:teams?|services?|JSNA|contracts?|"
+                        r"budgets?|spend\w*|plans?|strateg(?:y|ies)|offer|provision|figures?|data|waiting lists?)\b|"
+                        r"\bthe " + _NAME + r" (?:(?i:parent-infant|infant mental health|perinatal|family hubs?|health "
+                        r"visiting|early years|start for life) )(?i:contracts?|budgets?|spend\w*|tenders?|strateg(?:y|ies)|"
+                        r"plans?|offer|provision)\b")
+
 # "the Cambridge parent-infant service", "the Plymouth perinatal team": a named place's own service, by the kind of
 # service named ("the Video Interaction Guidance service" names a programme, not a place); covered when the corpus
 # names that service, or the name is of several words the corpus uses, or its one word starts a service's name
@@ -344,6 +357,9 @@ def named_places(question: str, known_stems, mentions=None) -> list[str]:
     names += [(OPENING.sub("", m.group(1)), OPENING.sub("", m.group(0))) for m in LOCAL_BODY.finditer(question)]
     services = {name: m.group(0)[4:] for m in LOCAL_SERVICE.finditer(question) if (name := place_of_service(m.group(1)))}
     names += [(name, None) for name in services]
+    # a place that acts or owns, once the bodies and services have claimed their names ("Leeds City Council spend")
+    names += [(OPENING.sub("", m.group(1)), None) for m in PLACE_ACTS.finditer(question)]
+    names += [(OPENING.sub("", m.group(1) or m.group(2)), None) for m in PLACE_OWNS.finditer(question)]
     for name, body in dict.fromkeys(names):
         words = [w for w in re.split(r"[ ,&-]", name) if w and w not in JOINING and w != "and"]
         words = [w for w in words if w not in ("Health", "NHS", "Partnership", "Care")]  # a trust's kind, not its place

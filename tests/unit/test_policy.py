@@ -735,3 +735,19 @@ def test_every_passage_of_the_document_a_question_is_about_is_on_its_topic_howev
         "vipp:0000", "vipp:0001", "vipp:0002"]  # none capped, none dropped; the other document still is
     r.unknown_terms = ["dentistry"]  # not about the document after all: the usual threshold and cap
     assert policy.select_hits(r, 5, s, titled="vipp") == []
+
+
+@pytest.mark.parametrize("question, places", [
+    ("Does Lancashire have a parent-infant team?", ["Lancashire"]),  # a place that has, spends, employs
+    ("How much does Bristol spend on its parent-infant service each year?", ["Bristol"]),
+    ("How many health visitors does Derby employ?", ["Derby"]),
+    ("Has Cumbria got enough health visitors?", ["Cumbria"]),
+    ("What did Newcastle's JSNA say about under-2s?", ["Newcastle"]),  # a place that owns
+    ("Which provider holds the Surrey infant mental health contract?", ["Surrey"]),
+    ("Does Theraplay have any evidence?", []),  # a programme that "has" evidence is not a place
+    ("What did the Foundation's survey find?", []),  # "the X's" is an organisation's
+    ("Do Family Hubs have to offer parent-infant support?", []),
+    ("How much does Kent County Council spend?", []),  # a body the corpus knows, named as a body
+])
+def test_a_place_that_acts_or_owns_is_named_without_a_preposition(question, places):
+    assert policy.named_places(question, {stem("kent"), stem("theraplay")}) == places
