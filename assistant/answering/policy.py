@@ -276,7 +276,7 @@ def intent_of(standalone: str) -> str:
 
 
 # -- what the evidence does not cover (scope) --------------------------------------------------------------
-PLACE_WORDS = re.compile(r"\b(?:in|into|at|near|across) ((?:[A-Z][a-z]+)(?:[ -](?:[A-Z][a-z]+|upon|on|under))*)")
+PLACE_WORDS = re.compile(r"\b(?:in|into|at|near|across|around|within|throughout) ((?:[A-Z][a-z]+)(?:[ -](?:[A-Z][a-z]+|upon|on|under))*)")
 JOINING = frozenset(("upon", "on", "under"))
 # a named local body, whatever precedes it: "Leeds City Council", "Oxford Health NHS Foundation Trust", "the Kent
 # and Medway ICB". Its place words (before the body's kind) are a place like one after "in". The name stops at
@@ -292,7 +292,7 @@ _NAME = r"([A-Z][a-z]+(?:[ -](?!" + _BODY_KIND_WORDS + r")(?:[A-Z][a-z]+|upon|on
 PLACE_ACTS = re.compile(r"\b(?i:does|do|did|has|have|is|are|will|would|can|could) " + _NAME +
                         r" (?:(?:have|has|got) (?:a|an|any|its own|(?:\w+ )?enough) (?:[\w-]+ ){0,3}(?:teams?|services?|"
                         r"provision|contracts?|budgets?|hubs?|staff|workers|visitors)|spend|spent|employ|fund|commission|run|offer|"
-                        r"provide|pay|receive|meet|budget)\b")
+                        r"provide|pay|receive|meet|budget|done|do|decided?|planned)\b")
 PLACE_OWNS = re.compile(r"(?<![Tt]he )\b" + _NAME + r"(?:'s|’s) (?:own )?(?:[\w-]+ ){0,3}(?:teams?|services?|JSNA|contracts?|"
                         r"budgets?|spend\w*|plans?|strateg(?:y|ies)|offer|provision|figures?|data|waiting lists?)\b|"
                         r"\bthe " + _NAME + r" (?:(?i:parent-infant|infant mental health|perinatal|family hubs?|health "

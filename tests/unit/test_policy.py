@@ -744,6 +744,7 @@ def test_every_passage_of_the_document_a_question_is_about_is_on_its_topic_howev
     ("Has Cumbria got enough health visitors?", ["Cumbria"]),
     ("What did Newcastle's JSNA say about under-2s?", ["Newcastle"]),  # a place that owns
     ("Which provider holds the Surrey infant mental health contract?", ["Surrey"]),
+    ("What has Walsall done about parent-infant relationships?", ["Walsall"]),
     ("Does Theraplay have any evidence?", []),  # a programme that "has" evidence is not a place
     ("What did the Foundation's survey find?", []),  # "the X's" is an organisation's
     ("Do Family Hubs have to offer parent-infant support?", []),
