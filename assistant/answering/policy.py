@@ -347,6 +347,14 @@ OPENING = re.compile(r"^(?:(?:Does|Do|Did|Is|Are|Was|Were|Has|Have|Had|Can|Could
                      r"Our|My|Your|The|A|An)(?:\s+|$))+")
 
 
+def in_one_passage(stem_: str, known_stems) -> bool:
+    """Whether only one passage uses the stem: its IDF is the highest any stem has (``known_stems`` as the lexical
+    index's IDF table; a plain set of stems carries no counts, and then nothing is in one passage only)."""
+    if not isinstance(known_stems, dict) or stem_ not in known_stems:
+        return False
+    return known_stems[stem_] >= max(known_stems.values()) - 1e-9
+
+
 def named_places(question: str, known_stems, mentions=None) -> list[str]:
     """Capitalised place-like names in the question that the corpus never mentions (a city, a trust, a team).
     A named body ("Sheffield City Council") is covered only when the corpus names that body (``mentions(phrase)``,
@@ -370,8 +378,8 @@ def named_places(question: str, known_stems, mentions=None) -> list[str]:
         elif body is not None and mentions is not None:  # the corpus names the body itself (ICB written either way)
             known = any(mentions(v) for v in {body, body.replace(" ICB", " Integrated Care Board"),
                                               body.replace(" Integrated Care Board", " ICB")})
-        else:
-            known = all(term(w.lower()) in known_stems for w in words)
+        else:  # a place one passage mentions in passing ("work in Manchester and Sheffield") says nothing of its services
+            known = all(term(w.lower()) in known_stems and not in_one_passage(term(w.lower()), known_stems) for w in words)
         if not known:
             out.append(name)
     return out

@@ -752,3 +752,12 @@ def test_every_passage_of_the_document_a_question_is_about_is_on_its_topic_howev
 ])
 def test_a_place_that_acts_or_owns_is_named_without_a_preposition(question, places):
     assert policy.named_places(question, {stem("kent"), stem("theraplay")}) == places
+
+
+def test_a_place_one_passage_mentions_in_passing_is_still_a_local_questions_place():
+    # IDF as the lexical index keeps it: the highest value is a stem that one passage uses
+    idf = {stem("sheffield"): 5.48, stem("manchester"): 5.48, stem("kent"): 4.64, stem("contract"): 2.1}
+    assert policy.named_places("When does the Family Hubs contract in Sheffield end?", idf) == ["Sheffield"]
+    assert policy.named_places("What does the evidence say about families in Kent?", idf) == []
+    assert policy.in_one_passage(stem("manchester"), idf) and not policy.in_one_passage(stem("kent"), idf)
+    assert not policy.in_one_passage(stem("sheffield"), {stem("sheffield")})  # a set carries no counts
