@@ -830,6 +830,30 @@ def placed_first(first: list[Hit], hits: list[Hit]) -> list[Hit]:
     return first + [h for h in hits if h.passage.passage_id not in ids]
 
 
+# "Does it work?" is answered by what a trial or review found, not by how it was run: a passage whose heading reports
+# findings ("Results: fewer behaviour problems", "PIRi findings: ...", "No clear effect on ...")
+FINDINGS_HEADING = re.compile(r"^(?:results?|findings?)\b|\b(?:findings|(?<!were )(?<!was )found|shows?)\b|\b(?:improv\w*|no (?:clear )?"
+                              r"(?:effect|difference|change)|fewer|better|little added benefit|mixed results)\b", re.I)
+EVALUATED_DESIGNS = frozenset(("systematic_review", "randomised_trial", "quasi_experimental", "cohort"))
+
+
+def reports_findings(passage) -> bool:
+    """A passage of a trial, review or evaluation whose heading says what it found."""
+    return passage.meta.design in EVALUATED_DESIGNS and bool(FINDINGS_HEADING.search(passage.locator))
+
+
+def findings_first(hits: list[Hit]) -> list[Hit]:
+    """After each evaluated document's best passage, its findings passages ahead of its others, in the slots its
+    passages hold: with at most ``max_per_doc`` passages of a document cited, its design and recruitment had taken
+    both. The best passage stays first: it may answer another part of the question (its cost, whom it covered)."""
+    queues: dict[str, list[Hit]] = {}
+    for h in hits:
+        queues.setdefault(h.passage.doc_id, []).append(h)
+    for queue in queues.values():  # its best passage keeps its place; after it, findings before the rest
+        queue[1:] = sorted(queue[1:], key=lambda h: not reports_findings(h.passage))  # stable within each kind
+    return [queues[h.passage.doc_id].pop(0) for h in hits]
+
+
 def plan_hits(intent: str, question: str, retrieval: Retrieval, retriever, s: Settings, filters=None) -> list[Hit]:
     """The ranking the answer draws on, adjusted to what is asked:
     - a general barriers question: the study's Table 1 passages first (the composer names every barrier there);
@@ -855,6 +879,8 @@ def plan_hits(intent: str, question: str, retrieval: Retrieval, retriever, s: Se
         return placed_first(fixed, hits)
     if intent in ("comparison", "evidence") and comparison_sides(question):  # "which has the stronger evidence - X or Y?"
         return with_each_side(question, hits, retriever, s, filters)
+    if intent == "evidence":
+        return findings_first(hits)
     if not wanted:
         return hits
     have = {h.passage.passage_id for h in hits[:1]}

@@ -761,3 +761,21 @@ def test_a_place_one_passage_mentions_in_passing_is_still_a_local_questions_plac
     assert policy.named_places("What does the evidence say about families in Kent?", idf) == []
     assert policy.in_one_passage(stem("manchester"), idf) and not policy.in_one_passage(stem("kent"), idf)
     assert not policy.in_one_passage(stem("sheffield"), {stem("sheffield")})  # a set carries no counts
+
+
+def test_an_evaluated_documents_findings_come_before_its_design_after_its_best_passage():
+    from assistant.retrieval.retriever import Hit
+
+    def passage(pid, heading, design="randomised_trial"):
+        return make_passage(pid, "text", design=design, locator=heading)
+
+    best = passage("trial:0000", "A real-world NHS trial of the programme")
+    design = passage("trial:0001", "Who took part and what families received")
+    results = passage("trial:0002", "Results: fewer behaviour problems, sustained at two years")
+    other = passage("survey:0000", "Findings: positive experiences", design="survey")
+    other_design = passage("survey:0001", "How participants were found", design="survey")
+    hits = [Hit(p, 0.5 - 0.01 * i, 0.0) for i, p in enumerate([best, design, other_design, other, results])]
+    order = [h.passage.passage_id for h in policy.findings_first(hits)]
+    # the trial's results take its second slot; a survey is not an evaluated design, so its order stands
+    assert order == ["trial:0000", "trial:0002", "survey:0001", "survey:0000", "trial:0001"]
+    assert not policy.reports_findings(passage("x:0000", "How participants were found: scoping"))
