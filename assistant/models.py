@@ -71,6 +71,7 @@ class ComBTag:
     item: str | None = None
     other_options: dict = field(default_factory=dict)
     items: list[str] = field(default_factory=list)  # every catalogue item a table passage quotes, `item` first
+    reviewed: bool = False  # the label a reader gave this very passage text (training passages), not the tagger's
 
     def to_dict(self) -> dict:
         out = {
@@ -88,6 +89,8 @@ class ComBTag:
         }
         if self.items:  # optional: only a passage that quotes several catalogue items carries it
             out["items"] = list(self.items)
+        if self.reviewed:  # optional: only a passage whose label a reader gave carries it
+            out["reviewed"] = True
         return out
 
     @classmethod

@@ -495,6 +495,27 @@ def _written_passages() -> list[dict]:
     return _read_jsonl(TRAINING_WRITTEN)
 
 
+@lru_cache(maxsize=1)
+def _reviewed_labels() -> dict[str, tuple[str, str | None, str]]:
+    """passage_id -> (text, item, relation) of every hand-labelled training passage."""
+    return {r["passage_id"]: (r["text"].strip(), r.get("item"), r.get("relation") or "none") for r in _training_passages()}
+
+
+def reviewed_tag(passage_id: str, text: str) -> ComBTag | None:
+    """The label a reader gave this passage, when its text is still exactly what was read (the hand-labelled
+    training passages, none of them in a gold set); None otherwise, and the tagger's label stands. The model
+    disagrees with 21 of these 130 labels (item), among them a spending statement it read as reporting a barrier
+    and trial designs it linked to the workforce. The gold sets are never used this way: their labels measure the
+    tagger, which is what labels any passage added later."""
+    label = _reviewed_labels().get(passage_id)
+    if label is None or label[0] != text.strip():
+        return None
+    _, item, relation = label
+    tag = make_tag(by_id().get(item) if item else None, relation, 1.0)
+    tag.reviewed = True
+    return tag
+
+
 @dataclass
 class EvidenceModel:
     """Which item a passage of a report, guidance or review bears on: logistic regression on the embedding

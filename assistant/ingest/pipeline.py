@@ -301,6 +301,8 @@ def _run(settings, full, quiet, store, embedder, tagger, command, what, prog: pr
 
     # 2. embed, tag and add the new and changed documents, in batches with a progress bar
     t_embed = time.perf_counter()
+    from assistant.comb.tagger import reviewed_tag
+
     if tagger is None:
         from assistant.comb.tagger import load_tagger
 
@@ -314,7 +316,7 @@ def _run(settings, full, quiet, store, embedder, tagger, command, what, prog: pr
         contexts = [Context(doc_type=p.meta.doc_type, design=p.meta.design, heading=p.locator) for p in batch]
         tags = tagger.tag_vectors(vectors, [p.text for p in batch], contexts) if tagger else [ComBTag() for _ in batch]
         for p, tag in zip(batch, tags):
-            p.com_b = tag
+            p.com_b = reviewed_tag(p.passage_id, p.text) or tag  # a reader's label of this very text beats the model's
             p.superseded_by = superseded_by.get(p.doc_id)
         coll.add(ids=[p.passage_id for p in batch], embeddings=vectors.tolist(), documents=[p.text for p in batch],
                  metadatas=[passage_metadata(p) for p in batch])

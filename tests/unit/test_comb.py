@@ -296,3 +296,23 @@ def test_each_individual_item_has_a_local_step_from_the_functions_table3_propose
         else:
             assert it.local_step and it.step_function in proposal(it.component)[0], it.id
     assert len({it.local_step for it in items() if it.local_step}) == sum(1 for it in items() if it.local_step)
+
+
+def test_a_passage_a_reader_labelled_keeps_that_label_only_while_its_text_is_what_was_read():
+    import json
+
+    from assistant.comb.catalogue import by_id, make_tag
+    from assistant.comb.tagger import TRAINING_PASSAGES, reviewed_tag
+
+    rows = [json.loads(line) for line in TRAINING_PASSAGES.read_text().splitlines() if line.strip()]
+    linked = next(r for r in rows if r["item"] and r["relation"] == "evidence_against")
+    tag = reviewed_tag(linked["passage_id"], linked["text"])
+    assert tag.reviewed and tag.item == linked["item"] and tag.relation == "evidence_against"
+    assert tag.to_dict()["reviewed"] is True and tag.component == by_id()[linked["item"]].tag_component
+    unlinked = next(r for r in rows if r["item"] is None)
+    none = reviewed_tag(unlinked["passage_id"], unlinked["text"])
+    assert none.reviewed and none.item is None and none.relation == "none"  # "no link" is a reader's label too
+    # an edited passage, or one nobody labelled, is the tagger's to label
+    assert reviewed_tag(linked["passage_id"], linked["text"] + " A sentence added later.") is None
+    assert reviewed_tag("some-new-report:0000", linked["text"]) is None
+    assert "reviewed" not in make_tag(by_id()[linked["item"]], "evidence_against", 0.5).to_dict()

@@ -117,6 +117,10 @@ def test_card_system_level_badge():
     out = cards.card_html(citation(com_b=make_tag(by_id()["b-short-term-funding"], "evidence_against", 0.5)))
     assert "Evidence against: short-term funding · system level (the study codes it N/A)" in out
     assert "proposes no individual-level intervention" in out and "pair-system" in out
+    assert 'title="The COM-B tagger labelled this passage"' in out
+    reviewed = make_tag(by_id()["b-short-term-funding"], "evidence_against", 1.0)
+    reviewed.reviewed = True  # a training passage's own label (comb.tagger.reviewed_tag)
+    assert 'title="A reader labelled this passage"' in cards.card_html(citation(com_b=reviewed))
 
 
 def test_card_none_badge_and_unsafe_url():

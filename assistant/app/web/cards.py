@@ -70,7 +70,9 @@ def comb_badge(tag: dict) -> str:
     relation = tag.get("relation") or "none"
     pol_class = {"reports_barrier": "barrier", "reports_enabler": "enabler", "evidence_against": "evidence"}.get(relation, "neutral")
     also = also_lists(ComBTag.from_dict(tag))  # a table passage: the other barriers or enablers its rows quote
-    return (f'<span class="pair-badge pair-{esc(kind)} pair-{pol_class}" data-item="{esc(tag.get("item"))}">{esc(words[0])}</span>'
+    who = "A reader labelled this passage" if tag.get("reviewed") else "The COM-B tagger labelled this passage"
+    return (f'<span class="pair-badge pair-{esc(kind)} pair-{pol_class}" data-item="{esc(tag.get("item"))}" '
+            f'title="{esc(who)}">{esc(words[0])}</span>'
             f'<div class="pair-proposes">{esc(words[1])}</div>' + (f'<div class="pair-also">{esc(also)}</div>' if also else ""))
 
 
