@@ -19,7 +19,8 @@ COMB_KEYS = {"component", "subcomponent", "polarity", "confidence", "barrier", "
 
 
 def check_comb(tag: dict):
-    assert COMB_KEYS <= set(tag) <= COMB_KEYS | {"items"}  # items: only a passage quoting several catalogue items
+    assert COMB_KEYS <= set(tag) <= COMB_KEYS | {"items", "reviewed"}  # optional: items of a table passage; reviewed, a reader's label
+    assert tag.get("reviewed", True) is True  # present only when true
     assert "items" not in tag or (len(tag["items"]) >= 2 and tag["items"][0] == tag["item"])
     assert tag["component"] in ("capability", "opportunity", "motivation", "none")
     assert tag["subcomponent"] in (*SUBCOMPONENTS, None)
