@@ -239,7 +239,8 @@ class EvidenceAssistant:
         if defined and not should_abstain(gate, self.settings, titled):  # in scope: search for the passage that defines it
             retrieval = retriever.search(definition_query(standalone, defined), k, filters)
         t_retrieve = (time.perf_counter() - t1) * 1000
-        places = named_places(standalone, retriever.lexical.idf, mentions=retriever.mentions)
+        places = named_places(standalone, retriever.lexical.idf, mentions=retriever.mentions,
+                              one_passage_idf=retriever.lexical.one_passage_idf)
 
         def done(**fields) -> Answer:
             return Answer(question=raw, timings_ms={"retrieve": t_retrieve, "total": (time.perf_counter() - t0) * 1000},

@@ -27,8 +27,8 @@ from dataclasses import dataclass, field
 from assistant.comb.catalogue import RELATION_WORDS, by_id, component_phrase, proposal
 from assistant.comb.taxonomy import label
 from assistant.answering.followups import own_words
-from assistant.answering.policy import (ASKS_WHAT_STOPS, COST_GAP, MONEY, WHAT_FIRST_QUERY, asked_term, asks_where_to_start,
-                                       commissioning_steps_answer, generic_words, named_source_docs)
+from assistant.answering.policy import (COST_GAP, MONEY, WHAT_FIRST_QUERY, asked_term, asks_where_to_start,
+                                       asks_what_stops, commissioning_steps_answer, generic_words, named_source_docs)
 from assistant.ingest.chunking import split_sentences
 from assistant.models import Citation
 from assistant.sources import merge_spans
@@ -226,8 +226,11 @@ BIBLIOGRAPHIC = re.compile(r"\b(?:was|were) (?:published|presented|launched|rele
                            re.I)
 # who ran, funded, wrote up or joined a trial is not whether it worked: "does VIPP-SD work?" had led with its authors,
 # journal and recruitment, and cited its results last
-TRIAL_RECORD = re.compile(r"\bDOI\b|\b(?:was|were) reported in\b|\bamong (?:its|the) authors\b|\bled by\b|"
-                          r"\b(?:were|was) randomi[sz]ed\b|\bdeclined\b", re.I)
+# (a journal or a person is named in capitals: "reported in Health Technology Assessment", "led by Christine
+# O'Farrelly"; "improvement was reported in 60% of mothers" and "teams led by a psychologist" are findings)
+TRIAL_RECORD = re.compile(r"\bDOI\b|\b(?:was|were) (?:reported|published) in (?-i:[A-Z])|\bamong (?:its|the) authors\b|"
+                          r"\bled by (?-i:[A-Z]\w+ [A-Z])|\b\d[\d,]* (?:[\w-]+ ){0,3}(?:were|was) randomi[sz]ed\b|"
+                          r"\b\d[\d,]* (?:[\w-]+ ){0,2}declined\b", re.I)
 TRIAL_RECORD_PENALTY = 2.0
 BIBLIOGRAPHIC_PENALTY = {"named_source": 2.0, "local": 6.0}
 WHEN_ASKED = re.compile(r"\b(when|what year|what date|how old|latest|current|newest)\b", re.I)
@@ -296,7 +299,11 @@ CONTENTS_ASKED = re.compile(r"\bwhat(?:'s|’s| is| was)? (?:actually |really )?
 STATES_CONTENTS = re.compile(r"\b(?:contains?|covers?|includes?|is made up of|(?:has|have) (?:\w+ ){0,2}(?:sections|parts|chapters))\b", re.I)
 CONTENTS_BONUS = 3.0
 # "how reliable is that figure?", "how strong is the evidence?": answered by what the source says about its own limits
-STRENGTH_ASKED = re.compile(r"\bhow (?:reliable|robust|strong|good|solid|sound|trustworthy|certain|convincing)\b|"
+# ("how good is video feedback at improving sensitivity?" asks whether it works, not how sure the evidence is)
+STRENGTH_ASKED = re.compile(r"\bhow (?:reliable|robust|strong|good|solid|sound|trustworthy|certain|convincing) (?:is|are|was|"
+                            r"were) (?:(?:it|that|this|they|these|those)\b(?! (?:at|for|in) )|(?:the |this |that |these |those |"
+                            r"its |their )?(?:[\w-]+ )?(?:evidence|figures?|estimates?|stud(?:y|ies)|data|findings?|"
+                            r"research|trials?|reviews?|numbers?|results?|claims?|savings?|modell?ing)\b)|"
                             r"\bcan (?:i|we) (?:trust|rely on)\b|\bhow much (?:weight|faith|confidence)\b|"
                             r"\b(?:quality|strength|limitations?|weaknesse?s?) of (?:the |this |that )?(?:evidence|figure|"
                             r"estimate|study|studies|research|data)\b", re.I)
@@ -491,7 +498,8 @@ def with_continuations(lead: list[Candidate], cands: list[Candidate], asked_year
       passage in all when given): the key detail of an evidence note is
       often the sentence after its best match ("...was dropped." then "The minister said..."), so it is carried
       when it shares a word with the question or with the sentence before it, or states a figure; never a
-      sentence about other years than the question asks about ("In 2024-25 it was lower").
+      sentence about other years than the question asks about ("In 2024-25 it was lower"), nor one aside from
+      ``question`` (``aside``: how the study coded a finding, or only where something sits in a document).
     Chosen on the development half of the question sets: carrying on the passage raised answer-text point
     recall there from 0.64 to 0.68; requiring a question word or a figure in each following sentence did not."""
     budget = LEAD_WORDS + CONTINUATION_WORDS if budget is None else budget
@@ -900,14 +908,17 @@ def compose(question: str, intent: str, hits: list[Hit], idf: dict, default_idf:
     if not cands and not table:
         return Composed("", [], not_covered)
     # the passages a barrier or how-to plan brought in (one per catalogue item) are for the groups below; the lead
-    # answers from the question's own ranking, so a loosely related planned passage never leads
+    # answers from the question's own ranking, so a loosely related planned passage does not lead (but see "what
+    # stops", below)
     own = [c for c in cands if not (c.hit.planned and not c.hit.overview and intent in ("barriers", "how_to"))]
     # ...except the evidence a how-to about making the case was planned for: that evidence is the answer
     own = [c for c in cands if c.hit.leads] or own
-    if intent == "barriers" and ASKS_WHAT_STOPS.search(question):  # leads with an obstacle, not what an ICB is
+    if intent == "barriers" and asks_what_stops(question):  # leads with an obstacle, not with what an ICB is, and
+        # when the question's own ranking has none, with one the plan brought in for a barrier it reports
         obstacles = [c for c in cands if INTENT_CUES["barriers"].search(c.text)
                      and c.hit.passage.com_b.relation != "reports_enabler"]
-        own = [c for c in own if c in obstacles] or obstacles or own
+        ids = {id(c) for c in obstacles}
+        own = [c for c in own if id(c) in ids] or obstacles or own
     if asked:  # "which of those are capability problems?": the lead too speaks of that component, when anything does
         own = ([c for c in own if in_component(c.hit.passage.com_b, asked)]
                or [c for c in cands if in_component(c.hit.passage.com_b, asked)] or own)

@@ -105,21 +105,26 @@ def should_abstain(r: Retrieval, s: Settings, named: str | None = None) -> bool:
 
 def select_hits(r: Retrieval, k: int, s: Settings, named: str | None = None, titled: str | None = None) -> list[Hit]:
     """Rule 6: best-ranked passages, at most ``max_per_doc`` per document (unless the question names the
-    document: ``named`` or ``titled``), none far weaker than the best. Only the passages of ``titled``, the document
-    the question names by its title or a rare acronym, may fall below ``abstain_threshold``, when its passage leads."""
+    document: ``named``, or ``titled`` when its passage leads), none far weaker than the best. Only the passages of
+    ``titled``, the document the question names by its title or a rare acronym, may fall below
+    ``abstain_threshold``, when its passage leads."""
     chosen: list[Hit] = []
     per_doc: dict[str, int] = {}
-    # the question is about the titled document (its passage leads, and no question word is unknown): every passage of
-    # it is on the question's topic, however it places ("Does VIPP-SD work?" had lost the trial's results, 0.23)
+    # the question is about the titled document (its passage leads, and no question word is unknown): its passages
+    # are on the question's topic well below the usual threshold ("Does VIPP-SD work?" had lost the trial's results,
+    # 0.23), down to twice the named margin below it, so its reference list does not fill the pool
     about_titled = titled is not None and threshold(r, s, titled) < s.abstain_threshold
     for hit in r.hits:
         if len(chosen) >= k:
             break
         on_topic = about_titled and hit.passage.doc_id == titled
-        t = s.abstain_threshold if hit.planned else max(s.abstain_threshold, r.top_similarity - s.relative_gap)
-        if not (on_topic or hit.overview) and hit.score < t:
+        if on_topic:
+            t = s.abstain_threshold - 2 * s.named_margin
+        else:
+            t = s.abstain_threshold if hit.planned else max(s.abstain_threshold, r.top_similarity - s.relative_gap)
+        if not hit.overview and hit.score < t:
             continue
-        if hit.passage.doc_id not in (named, titled) and not hit.overview and per_doc.get(hit.passage.doc_id, 0) >= s.max_per_doc:
+        if hit.passage.doc_id != named and not on_topic and not hit.overview and per_doc.get(hit.passage.doc_id, 0) >= s.max_per_doc:
             continue
         per_doc[hit.passage.doc_id] = per_doc.get(hit.passage.doc_id, 0) + 1
         chosen.append(hit)
@@ -187,16 +192,21 @@ INTENT_RULES: tuple[tuple[str, re.Pattern], ...] = (
         + _DECIDERS + r" off|(?:what|which \w+)(?:'s| is| are| might| could| would| else)? (?:deters?|deterring|discourages?|"
         r"discouraging|keeps?|keeping) " + _SOME + _DECIDERS + r"(?! (?:informed|updated|on board|engaged))|"
         r"(?:capability|opportunity|motivation) (?:issues?|problems?|barriers?))\b", re.I)),
+    # "How can I show the impact of our service?", "best way to evidence its impact": how to, before "impact of"
+    # makes it an evidence question
+    ("how_to", re.compile(r"\b(?:how (?:do|can|should|could|might|would) (?:i|we)|(?:best|good) way to|ways? to)\b"
+                          r"(?:\W+\w+){0,4}?\W+(?:show\w*|demonstrat\w*|evidenc\w*|prov(?:e|ing)|measur\w*|captur\w*)\b"
+                          r"(?:\W+\w+){0,3}?\W+(?:impact|value|difference|outcomes?)\b", re.I)),
     ("evidence", re.compile(
         r"\b(d(?:o|oes|id) [\w'-]+ (?:(?!propos|recommend|suggest)\w+ ){0,4}(?:work|improve|help|reduce|change|increase)|works?\?|evidence|effective(?:ness)?|trials?|"
         r"(?:^|[?.!;,]\s*|\band\s+|\bbut\s+)(?:do|does|did|has|have|is|are|will|would)\b(?:\s+[\w'/-]+){0,10}?\s+"
         r"ma(?:ke|kes|de|king) (?:a|any|much of a|no|the) (?:\w+ )?difference|"
-        r"randomi[sz]ed|systematic review|outcomes?|proven|shown|(?<!show the )(?<!demonstrate the )(?<!measure the )impact of|"
-        r"evaluations?|gains?)\b", re.I)),
+        r"randomi[sz]ed|systematic review|outcomes?|proven|shown|impact of|evaluations?|gains?)\b", re.I)),
     ("how_to", re.compile(
         r"\b(how (?:do|can|should|could|might) (?:i|we|a commissioner|commissioners|my|our)|how to|what would help|"
         r"how (?:much|many|often) (?:\w+ ){0,4}should|how (?:are|do|did) other (?:areas|places|commissioners|councils|icbs)|"
-        r"who (?:should|do|must|can) (?:i|we) (?:involve|engage|consult|bring in|talk to|work with)|"
+        r"who (?:should|do|must|can|would) (?:i|we) (?:need to |have to )?(?:involve|engage|consult|bring in|talk to|"
+        r"work with)|who (?:should|needs? to|must) be (?:involved|consulted|engaged|at the table)|"
         r"make the case|persuade|convince|business case|what (?:can|should) (?:i|we)|steps to|set up|get .* funded|"
         + WHY_CASE + r"|"
         r"what (?:does|do|did) (?:the (?:study|authors|researchers|toolkit)|it|they) (?:propose|recommend|suggest))\b", re.I)),
@@ -245,6 +255,14 @@ SOURCE_SAYS = re.compile(r"\bwhat (?:did|does|do|has|have) (?:the )?[\w'’ -]{3
 ASKS_WHAT_STOPS = re.compile(r"\b(?:what|why|which)\b(?:\W+\w+){0,6}?\W+(?:barriers?|obstacles?|stop\w*|prevent\w*|"
                              r"hold\w* (?:\w+ )?back|in the way|hard(?:er)?|difficult\w*|deter\w*|puts? (?:\w+ ){1,3}off|"
                              r"struggl\w*)\b", re.I)
+# ...but "what helped them get past the barriers?" asks what helps
+ASKS_WHAT_HELPS = re.compile(r"\b(?:help\w*|enabl\w*|overc[oa]m\w*|get(?:ting)? (?:past|round|around|over)|easier|despite|"
+                             r"work(?:ed|ing)? (?:round|around)|tackl\w*|address\w*|solv\w*|facilitat\w*)\b", re.I)
+
+
+def asks_what_stops(question: str) -> bool:
+    """A barriers question asking what gets in the way, not what helps past it."""
+    return bool(ASKS_WHAT_STOPS.search(question)) and not ASKS_WHAT_HELPS.search(question)
 
 
 def classify_intent(question: str, named_source: bool = False, fallback: str | None = "fact") -> str | None:
@@ -347,18 +365,19 @@ OPENING = re.compile(r"^(?:(?:Does|Do|Did|Is|Are|Was|Were|Has|Have|Had|Can|Could
                      r"Our|My|Your|The|A|An)(?:\s+|$))+")
 
 
-def in_one_passage(stem_: str, known_stems) -> bool:
-    """Whether only one passage uses the stem: its IDF is the highest any stem has (``known_stems`` as the lexical
-    index's IDF table; a plain set of stems carries no counts, and then nothing is in one passage only)."""
-    if not isinstance(known_stems, dict) or stem_ not in known_stems:
-        return False
-    return known_stems[stem_] >= max(known_stems.values()) - 1e-9
+def named_places(question: str, known_stems, mentions=None, one_passage_idf: float | None = None) -> list[str]:
+    """Capitalised place-like names in the question whose own services the corpus cannot speak of (a city, a
+    trust, a team): a name the corpus never uses; a named body ("Sheffield City Council") unless the corpus names
+    that body (``mentions(phrase)``, when given): a passage that mentions Sheffield in passing says nothing of its
+    council's spending; a UK place (``places.is_uk_place``) that only one passage uses (its IDF in ``known_stems``
+    at ``one_passage_idf``: "work in Manchester and Sheffield"). A name that acts or owns ("Does Lancashire have
+    a team?", "Newcastle's JSNA") counts only when it is a UK place: "What does Nesta fund?" has the same shape."""
+    from assistant.answering.places import is_uk_place
 
+    def in_one_passage(word: str) -> bool:
+        idf = known_stems.get(term(word.lower())) if isinstance(known_stems, dict) else None
+        return one_passage_idf is not None and idf is not None and idf >= one_passage_idf - 1e-9
 
-def named_places(question: str, known_stems, mentions=None) -> list[str]:
-    """Capitalised place-like names in the question that the corpus never mentions (a city, a trust, a team).
-    A named body ("Sheffield City Council") is covered only when the corpus names that body (``mentions(phrase)``,
-    when given): a passage that mentions Sheffield in passing says nothing of its council's spending."""
     out = []
     names = [(m.group(1), None) for m in PLACE_WORDS.finditer(question)]
     # "Does Leeds and York Partnership NHS Foundation Trust...": the question's opening word is not the body's
@@ -366,8 +385,9 @@ def named_places(question: str, known_stems, mentions=None) -> list[str]:
     services = {name: m.group(0)[4:] for m in LOCAL_SERVICE.finditer(question) if (name := place_of_service(m.group(1)))}
     names += [(name, None) for name in services]
     # a place that acts or owns, once the bodies and services have claimed their names ("Leeds City Council spend")
-    names += [(OPENING.sub("", m.group(1)), None) for m in PLACE_ACTS.finditer(question)]
-    names += [(OPENING.sub("", m.group(1) or m.group(2)), None) for m in PLACE_OWNS.finditer(question)]
+    acting = [OPENING.sub("", m.group(1)) for m in PLACE_ACTS.finditer(question)]
+    acting += [OPENING.sub("", m.group(1) or m.group(2)) for m in PLACE_OWNS.finditer(question)]
+    names += [(name, None) for name in acting if is_uk_place(name)]
     for name, body in dict.fromkeys(names):
         words = [w for w in re.split(r"[ ,&-]", name) if w and w not in JOINING and w != "and"]
         words = [w for w in words if w not in ("Health", "NHS", "Partnership", "Care")]  # a trust's kind, not its place
@@ -378,8 +398,9 @@ def named_places(question: str, known_stems, mentions=None) -> list[str]:
         elif body is not None and mentions is not None:  # the corpus names the body itself (ICB written either way)
             known = any(mentions(v) for v in {body, body.replace(" ICB", " Integrated Care Board"),
                                               body.replace(" Integrated Care Board", " ICB")})
-        else:  # a place one passage mentions in passing ("work in Manchester and Sheffield") says nothing of its services
-            known = all(term(w.lower()) in known_stems and not in_one_passage(term(w.lower()), known_stems) for w in words)
+        else:
+            known = (all(term(w.lower()) in known_stems for w in words)
+                     and not (is_uk_place(name) and all(in_one_passage(w) for w in words)))
         if not known:
             out.append(name)
     return out
@@ -832,8 +853,10 @@ def placed_first(first: list[Hit], hits: list[Hit]) -> list[Hit]:
 
 # "Does it work?" is answered by what a trial or review found, not by how it was run: a passage whose heading reports
 # findings ("Results: fewer behaviour problems", "PIRi findings: ...", "No clear effect on ...")
-FINDINGS_HEADING = re.compile(r"^(?:results?|findings?)\b|\b(?:findings|(?<!were )(?<!was )found|shows?)\b|\b(?:improv\w*|no (?:clear )?"
-                              r"(?:effect|difference|change)|fewer|better|little added benefit|mixed results)\b", re.I)
+FINDINGS_HEADING = re.compile(r"^(?:results?|findings?|effects?)\b|\b(?:findings|(?<!were )(?<!was )found|shows?|did best)\b|"
+                              r"\b(?:improved|improvements?|fewer|better|worse|strongest evidence)\b|"
+                              r"\b(?:no|little|some|mixed|clear|positive|negative|small|moderate|added) (?:clear |added )?"
+                              r"(?:effects?|benefits?|differences?|changes?|results?|improvements?|evidence)\b", re.I)
 EVALUATED_DESIGNS = frozenset(("systematic_review", "randomised_trial", "quasi_experimental", "cohort"))
 
 
@@ -864,7 +887,9 @@ def plan_hits(intent: str, question: str, retrieval: Retrieval, retriever, s: Se
     - what first: the commissioning cycle and toolkit passages (a fixed query, BM25 and dense), then the rest;
     - a how-to about making the case: also the closest evidence against "hard to show impact and value for money"
       and "doubts about how many families need specialist services", found by what the catalogue says that
-      evidence is (``case_queries``); the answer leads with it.
+      evidence is (``case_queries``); the answer leads with it;
+    - a comparison naming its sides: a passage for a side the ranking does not reach (``with_each_side``);
+    - evidence: each trial's or review's findings ahead of its design, in its own slots (``findings_first``).
     Passages the filters exclude are never brought in."""
     hits = list(retrieval.hits)
     # the search already scored every passage against the question; a second pass costs 12-50 ms at 50k passages

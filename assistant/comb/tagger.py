@@ -511,7 +511,9 @@ def reviewed_tag(passage_id: str, text: str) -> ComBTag | None:
     if label is None or label[0] != text.strip():
         return None
     _, item, relation = label
-    tag = make_tag(by_id().get(item) if item else None, relation, 1.0)
+    if item and item not in by_id():
+        return None  # an item the catalogue has since retired: the tagger labels the passage afresh
+    tag = make_tag(by_id()[item] if item else None, relation, 1.0)
     tag.reviewed = True
     return tag
 

@@ -26,6 +26,7 @@ class LexicalIndex:
         # bm25s keeps its IDF inside its score matrix; this is the same Lucene-style weight, for sentence scoring.
         self.idf = {t: math.log((n + 1) / (c + 0.5)) for t, c in df.items()}
         self.default_idf = math.log(n + 1)
+        self.one_passage_idf = math.log((n + 1) / 1.5)  # the IDF of a stem exactly one passage uses
 
     def rank(self, query_tokens: list[str], limit: int, allowed=None) -> list[tuple[int, float]]:
         """Passages best first as (index, score); zero scores are dropped (bm25s pads with them)."""

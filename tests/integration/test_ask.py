@@ -122,6 +122,18 @@ def test_every_indexed_passage_tag_agrees_with_the_catalogue(shipped):
     assert not wrong, "\n".join(wrong)
 
 
+def test_a_passage_a_reader_labelled_is_indexed_with_that_label(shipped):
+    """The index keeps the hand labels of the training passages (comb.tagger.reviewed_tag), and only theirs."""
+    from assistant.comb.tagger import _training_passages
+
+    labels = {r["passage_id"]: (r["item"], r["relation"]) for r in _training_passages()}
+    indexed = {p.passage_id: p.com_b for p in shipped.retriever.passages}
+    assert set(labels) <= set(indexed)
+    assert all(indexed[pid].reviewed and (indexed[pid].item, indexed[pid].relation) == label
+               for pid, label in labels.items())
+    assert not any(tag.reviewed for pid, tag in indexed.items() if pid not in labels)  # the gold passages' are the tagger's
+
+
 @pytest.mark.parametrize("q", ["What is the best recipe for sourdough bread?", "What dose of sertraline is safe while breastfeeding?",
                                "Which football team won the Premier League in 2019?"])
 def test_off_topic_abstains_with_suggestions(shipped, q):
