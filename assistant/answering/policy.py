@@ -316,6 +316,9 @@ PLACE_OWNS = re.compile(r"(?<![Tt]he )\b" + _NAME + r"(?:'s|’s) (?:own )?(?:[\
                         r"\bthe " + _NAME + r" (?:(?i:parent-infant|infant mental health|perinatal|family hubs?|health "
                         r"visiting|early years|start for life) )(?i:contracts?|budgets?|spend\w*|tenders?|strateg(?:y|ies)|"
                         r"plans?|offer|provision)\b")
+# a place after "for" or "from" ("Who commissions infant mental health for Hull?"): only a UK place counts, as
+# "evidence for Theraplay" and "guidance from Nesta" have the same shape
+PLACE_FOR = re.compile(r"\b(?:for|from) " + _NAME)
 
 # "the Cambridge parent-infant service", "the Plymouth perinatal team": a named place's own service, by the kind of
 # service named ("the Video Interaction Guidance service" names a programme, not a place); covered when the corpus
@@ -371,7 +374,8 @@ def named_places(question: str, known_stems, mentions=None, one_passage_idf: flo
     that body (``mentions(phrase)``, when given): a passage that mentions Sheffield in passing says nothing of its
     council's spending; a UK place (``places.is_uk_place``) that only one passage uses (its IDF in ``known_stems``
     at ``one_passage_idf``: "work in Manchester and Sheffield"). A name that acts or owns ("Does Lancashire have
-    a team?", "Newcastle's JSNA") counts only when it is a UK place: "What does Nesta fund?" has the same shape."""
+    a team?", "Newcastle's JSNA") or follows "for" or "from" ("for Hull") counts only when it is a UK place: "What
+    does Nesta fund?" and "evidence for Theraplay" have the same shapes."""
     from assistant.answering.places import is_uk_place
 
     def in_one_passage(word: str) -> bool:
@@ -387,6 +391,7 @@ def named_places(question: str, known_stems, mentions=None, one_passage_idf: flo
     # a place that acts or owns, once the bodies and services have claimed their names ("Leeds City Council spend")
     acting = [OPENING.sub("", m.group(1)) for m in PLACE_ACTS.finditer(question)]
     acting += [OPENING.sub("", m.group(1) or m.group(2)) for m in PLACE_OWNS.finditer(question)]
+    acting += [m.group(1) for m in PLACE_FOR.finditer(question)]
     names += [(name, None) for name in acting if is_uk_place(name)]
     for name, body in dict.fromkeys(names):
         words = [w for w in re.split(r"[ ,&-]", name) if w and w not in JOINING and w != "and"]

@@ -764,6 +764,14 @@ def test_every_passage_of_the_document_a_question_is_about_is_on_its_topic_howev
     ("What is Barnardo's offer for parent-infant support?", []),
     ("What does Solihull Approach offer?", []),
     ("What did the Parent-Infant Foundation's figures show?", []),
+    # after "for" or "from", only a UK place: a programme, an organisation, a nation or the national offer is not
+    ("Who commissions infant mental health for Hull?", ["Hull"]),
+    ("What can we learn from Derby about perinatal services?", ["Derby"]),
+    ("Is there evidence for Theraplay?", []),
+    ("What guidance is there from Nesta?", []),
+    ("What is the funding for England?", []),
+    ("What is in the Best Start for Life offer?", []),
+    ("What training is there for Solihull Approach practitioners?", []),
 ])
 def test_a_place_that_acts_or_owns_is_named_without_a_preposition(question, places):
     assert policy.named_places(question, {stem("kent"), stem("theraplay")}) == places
