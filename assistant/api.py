@@ -267,7 +267,7 @@ class EvidenceAssistant:
                  + ([LOCAL_GAP] if intent == "local" and not places else []))
         named_title = next((h.passage.meta.title for h in gate.hits if h.passage.doc_id == named), None) if named else None
         uncovered = None if never_refused(intent) else (
-            lambda texts: uncovered_parts(standalone, texts, term, named_title, intent))
+            lambda texts, sources=(): uncovered_parts(standalone, texts, term, named_title, intent, sources))
         composed = compose(standalone, intent, hits, retriever.lexical.idf, retriever.lexical.default_idf, local, titles,
                            k, uncovered, named, local_first=local_gap_first(intent, local))
         text, citations, markers = composed.text, composed.citations, composed.markers

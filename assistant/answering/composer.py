@@ -888,8 +888,9 @@ def compose(question: str, intent: str, hits: list[Hit], idf: dict, default_idf:
             superseded_titles: dict[str, str], max_cited: int = 5, uncovered=None, named: str | None = None,
             local_first: bool = False) -> Composed:
     """The answer from ``hits``, a pool of passages best first that may be larger than what is cited: sentences
-    are chosen across the pool, and at most ``max_cited`` passages are cited. ``uncovered(texts)``, when given,
-    names the parts of the question the cited passages' texts do not support; they are added to ``not_covered``
+    are chosen across the pool, and at most ``max_cited`` passages are cited. ``uncovered(texts, sources)``, when
+    given, names the parts of the question the cited passages' texts (and, for a name, their documents' titles and
+    publishers: ``sources``) do not support; they are added to ``not_covered``
     once the citations are known. With ``local_first`` (a local question, a named place's services), what
     ``not_covered`` holds is the answer to the question and is said first, before the nearest national evidence.
     ``named`` is the document the question names, if any."""
@@ -969,7 +970,7 @@ def compose(question: str, intent: str, hits: list[Hit], idf: dict, default_idf:
               + [Candidate(hit, 0, 0, "") for hit, _ in barriers_named])
     order, cits = number_citations(prefix + used, superseded_titles)
     if uncovered is not None and cits:
-        not_covered = not_covered + uncovered([c.text for c in cits])
+        not_covered = not_covered + uncovered([c.text for c in cits], [f"{c.title} {c.publisher}" for c in cits])
     parts: list[tuple[str, str]] = []
     if said_first:
         parts.append(("not_covered_first", "**Not covered here (the evidence is national):** "

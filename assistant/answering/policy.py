@@ -29,7 +29,7 @@ from assistant.answering.followups import own_words
 from assistant.retrieval.periods import HORIZON, MONTHS, years_in
 from assistant.retrieval.retriever import CAPITALISED_WORD, Hit, Retrieval
 from assistant.settings import Settings
-from assistant.text import content_words, term, tokens
+from assistant.text import STOPWORDS, content_words, term, tokens
 
 MIN_WORDS_FOR_LANGUAGE = 4  # shorter questions are too short to identify a language reliably
 LANGUAGE_CONFIDENCE = 0.9
@@ -356,6 +356,32 @@ NOT_PLACES = frozenset("England UK Britain Scotland Wales Ireland NHS ICB ICBs I
 OTHER_NATIONS = ("Scotland", "Wales", "Northern Ireland")  # the evidence is mostly England's: a real part of the question
 
 
+# a name the question asks about: a run of words in capitals after the sentence's first word ("What does Nesta
+# fund?", "the Health and Social Care Committee"); a nation, the national bodies and programmes (NOT_PLACES), the
+# words that open a clause, and places (the place rules' business) are not names; acronyms are left out, as the
+# passages often spell them out ("CAMHS", "WTE")
+NAME_WORDS = re.compile(r"(?<![.?!:] )(?<!^)\b[A-Z][a-z]+(?:(?: (?:in|for|of|the|and|to|on) | |-)[A-Z][a-z]+)*")
+COMPASS = frozenset("North South East West Midlands Central Greater".split())
+
+
+def name_words(run: str) -> list[str]:
+    """The words of a run in capitals that make it a name: not a nation or national body, not a word that opens a
+    clause, not a small word ("the Local Government Association" -> Local, Association)."""
+    skip = NOT_PLACES | frozenset(re.findall(r"[A-Z][a-z]*", OPENING.pattern))  # "Does", "Compare", "Every"...
+    return [w for w in re.split(r"[ -]", run) if w[:1].isupper() and w not in skip and w.lower() not in STOPWORDS]
+
+
+def asked_names(question: str) -> list[str]:
+    """The names a question asks about (see NAME_WORDS), each once, as written ("Local Government Association")."""
+    from assistant.answering.places import is_uk_place
+    out = []
+    for m in NAME_WORDS.finditer(question):
+        run, words = OPENING.sub("", m.group(0)), name_words(m.group(0))
+        if words and not is_uk_place(run) and not any(is_uk_place(w) or w in COMPASS for w in words):
+            out.append(run)
+    return list(dict.fromkeys(out))
+
+
 def asked_nations(question: str) -> list[str]:
     """The UK nations other than England that the question names ("Is video feedback recommended in Scotland?")."""
     return [n for n in OTHER_NATIONS if re.search(rf"\b{n}\b", question)]
@@ -546,14 +572,16 @@ def value_uncovered(question: str, cited_texts: list[str], stem_of) -> bool:
 
 
 def uncovered_parts(question: str, cited_texts: list[str], stem_of, title: str | None = None,
-                    intent: str | None = None) -> list[str]:
+                    intent: str | None = None, sources: list[str] | tuple = ()) -> list[str]:
     """Parts of the question nothing cited supports: a clause whose content words are mostly absent from the
     cited passages, a UK nation other than England that no cited passage names ("is video feedback recommended
     in Scotland?" answered from NICE's English guidance), or a year (or "after YEAR") that no cited passage
     mentions. ``title``: the title of the document the question names,
     whose words do not count as covered ("what does the 10 Year Health Plan say about hip replacements?" is
     covered only if something cited speaks of hip replacements). ``intent``: the question's (``intent_of``), when
-    known: a barriers question of one clause is answered by reasons, not judged clause by clause."""
+    known: a barriers question of one clause is answered by reasons, not judged clause by clause. A name the question
+    asks about (``asked_names``: "What does Nesta fund?") that neither the cited passages nor ``sources`` (the cited
+    documents' titles and publishers) mention is uncovered: the answer is about something else."""
     generic = generic_words()
     cited_words = {stem_of(w) for t in cited_texts for w in content_words(t)}
     cited_years = set().union(*(years_in(t) for t in cited_texts)) if cited_texts else set()
@@ -582,6 +610,10 @@ def uncovered_parts(question: str, cited_texts: list[str], stem_of, title: str |
     if value_uncovered(question, cited_texts, stem_of) and not any("cost" in x.lower() for x in out):
         out.append(VALUE_GAP)
     cited = " ".join(cited_texts)
+    source_words = cited_words | {stem_of(w) for t in sources for w in content_words(t)}
+    for name in asked_names(own):  # a name nothing cited mentions: the answer is about something else
+        if not all(stem_of(w.lower()) in source_words for w in name_words(name)) and not any(name in x for x in out):
+            out.append(f"{name}: none of the cited evidence mentions it")
     for nation in asked_nations(own):
         if not re.search(rf"\b{nation}\b", cited):
             out.append(f"{nation}: none of the cited evidence is about it")

@@ -762,7 +762,8 @@ def test_what_is_not_covered_is_judged_on_the_passages_cited_not_on_the_whole_po
     fathers = make_passage("fathers:0000", "Few parent-infant services reach dads at all.")
     r = make_retrieval([(funding, 0.7), (fathers, 0.5)], "funding")
 
-    def uncovered(texts):
+    def uncovered(texts, sources):
+        assert len(sources) == len(texts)  # a title and publisher for each cited passage
         return [] if any("dads" in t for t in texts) else ["dads"]
 
     one = compose("What about funding for dads?", "fact", r.hits, IDF, DEFAULT_IDF, ["Sunderland: local"], {},
@@ -1113,7 +1114,7 @@ def test_a_local_question_says_first_that_the_evidence_does_not_cover_the_place(
     before the nearest national evidence, and anything else uncovered is said after it."""
     r = make_retrieval([(FUNDING, 0.7)], "funding")
     a = compose("Can we refer dads to the Cambridge team about funding?", "local", r.hits, IDF, DEFAULT_IDF,
-                ["Cambridge: services there"], {}, uncovered=lambda texts: ["dads"], local_first=True)
+                ["Cambridge: services there"], {}, uncovered=lambda texts, sources: ["dads"], local_first=True)
     names = [name for name, _ in a.parts]
     assert names[0] == "not_covered_first" and names.index("lead") > 0 and names[-1] == "not_covered"
     assert a.text.startswith("**Not covered here (the evidence is national):** Cambridge: services there. **The nearest")
@@ -1126,7 +1127,7 @@ def test_a_cost_nothing_cited_gives_is_said_first():
 
     r = make_retrieval([(FUNDING, 0.7)], "funding")
     a = compose("How much does a parent-infant team cost to run?", "fact", r.hits, IDF, DEFAULT_IDF, [], {},
-                uncovered=lambda texts: [COST_GAP])
+                uncovered=lambda texts, sources: [COST_GAP])
     assert [name for name, _ in a.parts][0] == "not_covered_first" and "not_covered" not in dict(a.parts)
     assert a.text.startswith(f"**Not in the evidence here:** {COST_GAP}. **The nearest evidence:**")
     assert a.not_covered == [COST_GAP]

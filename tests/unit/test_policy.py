@@ -264,6 +264,31 @@ def test_uncovered_parts_name_the_clause_and_the_year():
     assert policy.uncovered_parts("What does a parent-infant team cost?", costed, stem) == []
 
 
+@pytest.mark.parametrize("question, names", [
+    ("What does Nesta fund?", ["Nesta"]),
+    ("What does the Local Government Association say?", ["Local Government Association"]),
+    ("Is Circle of Security effective?", ["Circle of Security"]),
+    # places are the place rules' business; acronyms are often spelt out; opening and national words are not names
+    ("What did the North East commissioners say?", []),
+    ("Would commissioners in London hit the same barriers?", []),
+    ("Are CAMHS staff trained in infant work?", []),
+    ("How do ICBs use Start for Life funding in England?", []),
+    ("Setting up a team: which professions?", []),
+])
+def test_the_names_a_question_asks_about(question, names):
+    assert policy.asked_names(question) == names
+
+
+def test_a_name_nothing_cited_mentions_is_not_covered_unless_a_cited_title_or_publisher_holds_it():
+    cited = ["Teams are funded from public health, CAMHS, children's services and the voluntary sector."]
+    assert policy.uncovered_parts("What does Nesta fund?", cited, stem) == ["Nesta: none of the cited evidence mentions it"]
+    assert policy.uncovered_parts("What does the Foundation fund?", cited + ["The Foundation funds teams."], stem) == []
+    report = ["Six principles should underpin local approaches to the first 1000 days."]
+    asked = "What did the Nuffield Trust say about the first 1000 days?"
+    assert policy.uncovered_parts(asked, report, stem) == ["Nuffield Trust: none of the cited evidence mentions it"]
+    assert policy.uncovered_parts(asked, report, stem, sources=["The first 1000 days Nuffield Trust"]) == []
+
+
 def test_another_uk_nation_no_cited_passage_names_is_not_covered():
     cited = ["NICE's guideline NG26 recommends video feedback for parents of pre-school children in England."]
     assert policy.asked_nations("Is video feedback recommended in Scotland or Northern Ireland?") == ["Scotland",
