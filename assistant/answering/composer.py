@@ -27,7 +27,7 @@ from dataclasses import dataclass, field
 from assistant.comb.catalogue import RELATION_WORDS, by_id, component_phrase, proposal
 from assistant.comb.taxonomy import label
 from assistant.answering.followups import own_words
-from assistant.answering.policy import (COST_GAP, MONEY, WHAT_FIRST_QUERY, asked_term, asks_where_to_start,
+from assistant.answering.policy import (COST_GAP, MONEY, NAME_GAP, WHAT_FIRST_QUERY, asked_term, asks_where_to_start,
                                        asks_what_stops, commissioning_steps_answer, generic_words, named_source_docs)
 from assistant.ingest.chunking import split_sentences
 from assistant.models import Citation
@@ -978,6 +978,11 @@ def compose(question: str, intent: str, hits: list[Hit], idf: dict, default_idf:
     elif COST_GAP in not_covered:  # "how much does a team cost?" answered first by saying that nothing cited gives it
         parts.append(("not_covered_first", f"**Not in the evidence here:** {COST_GAP}. **The nearest evidence:**"))
         said_first = [COST_GAP]
+    elif intent in ("fact", "named_source") and (names := [x for x in not_covered if x.endswith(NAME_GAP)]):
+        # "What does Nesta fund?": what the question is about is absent from everything cited, so say that first
+        parts.append(("not_covered_first", f"**Not in the evidence here:** {'; '.join(_md_text(x) for x in names)}. "
+                      "**The nearest evidence:**"))
+        said_first = names
     if table:
         parts.append(("barriers", table_line(table, order)))
     elif barriers_named:

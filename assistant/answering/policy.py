@@ -525,6 +525,7 @@ COST_ASKED = re.compile(r"(?:\bhow much (?:does|do|did|would|will|might|is|are)\
                         r"\bwhat(?:'s| is| would be| will be) the cost of|\b(?:the )?cost of (?:running|setting up))"
                         r"(?![- ]effective)\b", re.I)  # cost-effectiveness is evidence, not a price
 COST_GAP = "what it costs (no cited passage gives a figure)"  # the answer to the question: said first
+NAME_GAP = ": none of the cited evidence mentions it"  # after a name the question asks about (``asked_names``)
 COST_WORDS = frozenset("cost costs run running set setting up much".split())
 MONEY = re.compile(r"£\s?\d")
 
@@ -613,7 +614,7 @@ def uncovered_parts(question: str, cited_texts: list[str], stem_of, title: str |
     source_words = cited_words | {stem_of(w) for t in sources for w in content_words(t)}
     for name in asked_names(own):  # a name nothing cited mentions: the answer is about something else
         if not all(stem_of(w.lower()) in source_words for w in name_words(name)) and not any(name in x for x in out):
-            out.append(f"{name}: none of the cited evidence mentions it")
+            out.append(f"{name}{NAME_GAP}")
     for nation in asked_nations(own):
         if not re.search(rf"\b{nation}\b", cited):
             out.append(f"{nation}: none of the cited evidence is about it")

@@ -1133,6 +1133,21 @@ def test_a_cost_nothing_cited_gives_is_said_first():
     assert a.not_covered == [COST_GAP]
 
 
+def test_a_name_nothing_cited_mentions_is_said_first_for_a_question_about_it():
+    """"What does Nesta fund?" answered from other funders' passages: that none mentions Nesta comes first; in a
+    barriers or how-to answer the same gap is said at the end."""
+    from assistant.answering.policy import NAME_GAP
+
+    r = make_retrieval([(FUNDING, 0.7)], "funding")
+    gap = f"Nesta{NAME_GAP}"
+    a = compose("What does Nesta fund?", "fact", r.hits, IDF, DEFAULT_IDF, [], {}, uncovered=lambda texts, sources: [gap])
+    assert a.text.startswith(f"**Not in the evidence here:** {gap}. **The nearest evidence:**")
+    assert "not_covered" not in dict(a.parts) and a.not_covered == [gap]
+    b = compose("How do I get Nesta to fund a team?", "how_to", r.hits, IDF, DEFAULT_IDF, [], {},
+                uncovered=lambda texts, sources: [gap])
+    assert [name for name, _ in b.parts][-1] == "not_covered" and "not_covered_first" not in dict(b.parts)
+
+
 def test_a_question_asking_what_stops_leads_with_an_obstacle_not_with_what_the_asked_body_is():
     from assistant.retrieval.retriever import Hit
 
