@@ -357,27 +357,36 @@ OTHER_NATIONS = ("Scotland", "Wales", "Northern Ireland")  # the evidence is mos
 
 
 # a name the question asks about: a run of words in capitals after the sentence's first word ("What does Nesta
-# fund?", "the Health and Social Care Committee"); a nation, the national bodies and programmes (NOT_PLACES), the
-# words that open a clause, and places (the place rules' business) are not names; acronyms are left out, as the
-# passages often spell them out ("CAMHS", "WTE")
-NAME_WORDS = re.compile(r"(?<![.?!:] )(?<!^)\b[A-Z][a-z]+(?:(?: (?:in|for|of|the|and|to|on) | |-)[A-Z][a-z]+)*")
-COMPASS = frozenset("North South East West Midlands Central Greater".split())
+# fund?", "the King's Fund", "Kingston upon Hull"), each word whole ("DfE" and "Core20PLUS5" are not "Df" and
+# "Core"); acronyms are left out, as the passages often spell them out ("CAMHS", "WTE")
+NAME_WORDS = re.compile(r"(?<![.?!:] )(?<!^)\b[A-Z][a-z]+(?![A-Za-z0-9])(?:(?: (?:in|for|of|the|and|to|on|upon|super|under) "
+                        r"| |-|-(?:on|upon|super|under)-|['’]s )[A-Z][a-z]+(?![A-Za-z0-9]))*(?! ?\d)")
+# words any organisation's name may hold: a passage that uses them ("Trusts with higher referral numbers") does not
+# mention the Wave Trust; the name's other words must be there
+ORGANISATION_WORDS = frozenset("Trust Foundation Centre Center Association Council Institute Society Fund Group Network "
+                               "Partnership College Committee Board Charity Alliance Coalition Forum Commission Office "
+                               "Department Agency Local National Royal Service Services Team Unit".split())
 
 
 def name_words(run: str) -> list[str]:
-    """The words of a run in capitals that make it a name: not a nation or national body, not a word that opens a
-    clause, not a small word ("the Local Government Association" -> Local, Association)."""
-    skip = NOT_PLACES | frozenset(re.findall(r"[A-Z][a-z]*", OPENING.pattern))  # "Does", "Compare", "Every"...
-    return [w for w in re.split(r"[ -]", run) if w[:1].isupper() and w not in skip and w.lower() not in STOPWORDS]
+    """The words of a run in capitals that make it a name, without NOT_NAME_WORDS and small words ("the Local
+    Government Association" -> Local, Association)."""
+    return [w for w in re.split(r"[ -]|['’]s ", run) if w[:1].isupper() and w not in NOT_NAME_WORDS
+            and w.lower() not in STOPWORDS]
 
 
 def asked_names(question: str) -> list[str]:
-    """The names a question asks about (see NAME_WORDS), each once, as written ("Local Government Association")."""
+    """The names a question asks about (see NAME_WORDS), each once, as written ("Local Government Association").
+    A run with a UK place in it, or a local body's ("Frimley ICB"), is left to the place rules ("for Hull",
+    "Kingston upon Hull"), and
+    a run with a nation to ``asked_nations``."""
     from assistant.answering.places import is_uk_place
+    bodies = [m.span() for m in LOCAL_BODY.finditer(question)]  # "the Frimley ICB" is a named place's body
     out = []
     for m in NAME_WORDS.finditer(question):
-        run, words = OPENING.sub("", m.group(0)), name_words(m.group(0))
-        if words and not is_uk_place(run) and not any(is_uk_place(w) or w in COMPASS for w in words):
+        run, words = m.group(0), name_words(m.group(0))
+        if (words and not is_uk_place(run) and not any(is_uk_place(w) for w in words)
+                and not any(n in run for n in OTHER_NATIONS) and not any(a <= m.start() < b for a, b in bodies)):
             out.append(run)
     return list(dict.fromkeys(out))
 
@@ -392,6 +401,11 @@ OPENING = re.compile(r"^(?:(?:Does|Do|Did|Is|Are|Was|Were|Has|Have|Had|Can|Could
                      r"How|What|Why|Which|Where|When|Who|Whose|If|In|For|And|But|So|Please|Tell|Give|Show|Every|Any|"
                      r"Compare|Explain|List|Summari[sz]e|Describe|Name|Find|Check|Apart|Besides|Beyond|"
                      r"Our|My|Your|The|A|An)(?:\s+|$))+")
+
+# words in capitals that are not a name's: a nation or national body or programme (NOT_PLACES), a word that opens a
+# clause ("Does", "Compare"), a compass point ("the North East commissioners": the study's region, a place)
+NOT_NAME_WORDS = (NOT_PLACES | frozenset(re.findall(r"[A-Z][a-z]+", OPENING.pattern))
+                  | frozenset("North Northern South Southern East Eastern West Western Midlands Central Greater".split()))
 
 
 def named_places(question: str, known_stems, mentions=None, one_passage_idf: float | None = None) -> list[str]:
@@ -581,8 +595,8 @@ def uncovered_parts(question: str, cited_texts: list[str], stem_of, title: str |
     whose words do not count as covered ("what does the 10 Year Health Plan say about hip replacements?" is
     covered only if something cited speaks of hip replacements). ``intent``: the question's (``intent_of``), when
     known: a barriers question of one clause is answered by reasons, not judged clause by clause. A name the question
-    asks about (``asked_names``: "What does Nesta fund?") that neither the cited passages nor ``sources`` (the cited
-    documents' titles and publishers) mention is uncovered: the answer is about something else."""
+    asks about (``asked_names``: "Does the Wave Trust fund teams?") no word of which the cited passages or
+    ``sources`` (the cited documents' titles and publishers) use is uncovered: the answer is about something else."""
     generic = generic_words()
     cited_words = {stem_of(w) for t in cited_texts for w in content_words(t)}
     cited_years = set().union(*(years_in(t) for t in cited_texts)) if cited_texts else set()
@@ -611,9 +625,14 @@ def uncovered_parts(question: str, cited_texts: list[str], stem_of, title: str |
     if value_uncovered(question, cited_texts, stem_of) and not any("cost" in x.lower() for x in out):
         out.append(VALUE_GAP)
     cited = " ".join(cited_texts)
+    # a name no word of which the cited passages or their titles and publishers use ("the Wave Trust"): the answer
+    # is about something else. One word is enough to count as mentioned: "Health Visitors" is cited as "health
+    # visiting", "Family Nurse Partnership" as "the FNP's family nurses"
     source_words = cited_words | {stem_of(w) for t in sources for w in content_words(t)}
-    for name in asked_names(own):  # a name nothing cited mentions: the answer is about something else
-        if not all(stem_of(w.lower()) in source_words for w in name_words(name)) and not any(name in x for x in out):
+    for name in asked_names(own):
+        words = name_words(name)
+        words = [w for w in words if w not in ORGANISATION_WORDS] or words  # "Trusts with higher referral numbers"
+        if not any(stem_of(w.lower()) in source_words for w in words):  # does not mention the Wave Trust
             out.append(f"{name}{NAME_GAP}")
     for nation in asked_nations(own):
         if not re.search(rf"\b{nation}\b", cited):
