@@ -89,6 +89,7 @@ class EvidenceAssistant:
 
     @classmethod
     def open(cls, settings: Settings | None = None, build_if_missing: bool = True, quiet: bool = True) -> "EvidenceAssistant":
+        from assistant.answering.places import uk_places
         from assistant.embedding import get_embedder
         from assistant.ingest.pipeline import build_index
         from assistant.store import open_store
@@ -107,6 +108,7 @@ class EvidenceAssistant:
             manifest = store.read_manifest()
         version = manifest["active"]
         retriever = Retriever(store.open_version(version), embedder, settings)
+        uk_places()  # read here (about 0.3 s), not while the first question naming a place waits
         return cls(settings, store, embedder, retriever, version, stamp)
 
     # -- hot swap ------------------------------------------------------------------------------------
