@@ -339,10 +339,25 @@ def states_money(text: str) -> bool:
     return bool(MONEY.search(text))
 
 
+# "How many teams...?" asks for a count: "4-6% of the babies" is a share, which answers "what proportion"
+PERCENT = re.compile(r"\d[\d.,–-]*\s*(?:%|per ?cent)")
+COUNT_OF_THINGS = re.compile(r"\bhow many\b", re.I)
+
+
+def states_number(text: str) -> bool:
+    """A count that is not a share: ``states_count`` once percentages are left out."""
+    return states_count(PERCENT.sub(" ", text))
+
+
 def asked_figure(question: str):
     """Whether a sentence states the kind of figure that answers the question (a test of its text): a sum of money
-    for "how much" money, a count or share for "how many" or "what proportion"; None when no figure is asked for."""
-    return states_money if MONEY_ASKED.search(question) else states_count if COUNT_ASKED.search(question) else None
+    for "how much" money, a count for "how many", a count or share for "what proportion"; None when no figure is
+    asked for."""
+    if MONEY_ASKED.search(question):
+        return states_money
+    if COUNT_ASKED.search(question):
+        return states_number if COUNT_OF_THINGS.search(question) else states_count
+    return None
 
 
 FOCUS_WEIGHT = 3.0  # a follow-up's own words ("what about dads?") count this much more than the earlier question's

@@ -713,10 +713,14 @@ def test_a_question_asking_for_a_figure_leads_with_that_kind_of_figure(figure_as
 
 
 def test_which_questions_ask_for_which_figure():
-    from assistant.answering.composer import asked_figure, states_count, states_money
+    from assistant.answering.composer import asked_figure, states_count, states_money, states_number
 
     assert asked_figure("How much funding did the government give to Start for Life?") is states_money
-    assert asked_figure("How many babies are affected?") is asked_figure("What proportion of mothers?") is states_count
+    assert asked_figure("What proportion of mothers?") is states_count  # a count or a share
+    assert asked_figure("How many teams are there in the UK?") is states_number  # a count, not a share
+    assert not states_number("Teams support only 4-6% of the babies who need them.")
+    assert not states_number("Some 40 per cent of babies.")
+    assert states_number("The Foundation counted 45 teams, with 14 more in development.")
     for no_figure in ("How much do teams improve outcomes?", "How much difference did the funding make?",
                       "How much time should staff spend on funding bids?", "Are babies affected?"):
         assert asked_figure(no_figure) is None, no_figure
