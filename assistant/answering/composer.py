@@ -339,9 +339,11 @@ def states_money(text: str) -> bool:
     return bool(MONEY.search(text))
 
 
-# "How many teams...?" asks for a count: "4-6% of the babies" is a share, which answers "what proportion"
+# "How many teams...?" asks for a count: "4-6% of the babies" is a share, which answers "what proportion"; of
+# people ("How many babies are affected?") a share of them answers too ("40% of babies")
 PERCENT = re.compile(r"\d[\d.,–-]*\s*(?:%|per ?cent)")
-COUNT_OF_THINGS = re.compile(r"\bhow many\b", re.I)
+COUNT_OF_THINGS = re.compile(r"\bhow many\b(?! (?:[\w-]+ ){0,2}(?:bab(?:y|ies)|infants?|children|child|famil(?:y|ies)|mothers?|"
+                             r"fathers?|dads?|mums?|parents?|women|men|people)(?![\w-]))", re.I)  # not "parent-infant teams"
 
 
 def states_number(text: str) -> bool:

@@ -718,6 +718,8 @@ def test_which_questions_ask_for_which_figure():
     assert asked_figure("How much funding did the government give to Start for Life?") is states_money
     assert asked_figure("What proportion of mothers?") is states_count  # a count or a share
     assert asked_figure("How many teams are there in the UK?") is states_number  # a count, not a share
+    assert asked_figure("How many babies are affected?") is states_count  # of people, a share of them too
+    assert asked_figure("How many parent-infant teams are there?") is states_number
     assert not states_number("Teams support only 4-6% of the babies who need them.")
     assert not states_number("Some 40 per cent of babies.")
     assert states_number("The Foundation counted 45 teams, with 14 more in development.")
