@@ -87,6 +87,25 @@ def test_statement_sets_do_not_share_text():
         assert all(len(w & v) / len(w | v) <= 0.45 for v in test_words), t
 
 
+def test_the_eighth_fresh_set_is_a_development_set_whose_points_are_in_their_source_files():
+    """questions_fresh8.jsonl was written to find answerable questions the assistant refuses (evals/README.md):
+    tuned on, so all dev, and each point is spelled as its source file's body has it."""
+    import re
+
+    raw = list(read_jsonl(ROOT / "evals" / "questions_fresh8.jsonl"))
+    items = [validate_question_item(obj, "questions", n) for n, obj in raw]
+    assert len(items) == 40 and len({it["id"] for it in items}) == 40 and {it["split"] for it in items} == {"dev"}
+    fold = lambda t: " ".join(t.lower().split())
+    for it, (_, obj) in zip(items, raw):
+        assert (it["scope"] == "out") == (not it["answerable"])
+        if not it["answerable"]:
+            assert it["points"] == [] and it["intent"] == "local"
+            continue
+        body = fold(re.split(r"\n---\n", (ROOT / obj["source_file"]).read_text(encoding="utf-8"), maxsplit=1)[-1])
+        for spellings in it["points"]:
+            assert any(fold(x) in body for x in spellings), (it["id"], spellings)
+
+
 @pytest.mark.parametrize("name", ["questions_fresh2.jsonl", "questions_fresh3.jsonl", "questions_fresh4.jsonl",
                                   "questions_fresh5.jsonl", "questions_fresh6.jsonl",
                                   "questions_fresh7.jsonl"])
