@@ -11,6 +11,9 @@ A definition is a run of words just before a bracketed acronym whose initials sp
 failing that, whose words (hyphenated parts apart) each give the acronym the first one or more of their letters,
 in order: "parent-infant relationship (PAIR)" is PA + I + R, "NHS England (NHSE)" NHS + E. An acronym that is
 neither ("the programme (PAIR)") is not expanded.
+
+A short list of abbreviations commissioners use that the corpus may never define ("HV", "LA": abbreviations.txt)
+fills in where the corpus is silent; a definition the corpus gives always wins.
 """
 
 from __future__ import annotations
@@ -18,6 +21,8 @@ from __future__ import annotations
 import re
 from collections import Counter, defaultdict
 from collections.abc import Iterable
+from functools import cache
+from pathlib import Path
 
 BRACKETED = re.compile(r"\(([A-Z][A-Za-z]{1,7})\)")
 WORDS_BEFORE = 9  # a long form is at most this many words
@@ -75,6 +80,23 @@ def definitions(texts: Iterable[str]) -> dict[str, str]:
                         found[key][" ".join(tail).lower()] += 1
                     break
     return {key: forms.most_common(1)[0][0] for key, forms in found.items()}
+
+
+@cache
+def common_abbreviations() -> dict[str, str]:
+    """abbreviations.txt: what an abbreviation the corpus may not define stands for in NHS and council usage."""
+    out = {}
+    for line in (Path(__file__).with_name("abbreviations.txt")).read_text(encoding="utf-8").splitlines():
+        if line.strip() and not line.startswith("#"):
+            key, long = line.split(":", 1)
+            out[key.strip()] = long.strip()
+    return out
+
+
+def is_known_acronym(word: str, known: dict[str, str]) -> bool:
+    """Whether a question word ("HVs", "icbs", any case) is an acronym ``known`` spells out."""
+    upper = word.upper()
+    return upper in known or (upper.endswith("S") and upper[:-1] in known)
 
 
 def expand(question: str, known: dict[str, str]) -> str:

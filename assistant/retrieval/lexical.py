@@ -27,6 +27,7 @@ class LexicalIndex:
         self.idf = {t: math.log((n + 1) / (c + 0.5)) for t, c in df.items()}
         self.default_idf = math.log(n + 1)
         self.one_passage_idf = math.log((n + 1) / 1.5)  # the IDF of a stem exactly one passage uses
+        self._vocabulary: list[str] | None = None  # the stems ``misspelt`` compares with, listed on first use
 
     def rank(self, query_tokens: list[str], limit: int, allowed=None) -> list[tuple[int, float]]:
         """Passages best first as (index, score); zero scores are dropped (bm25s pads with them)."""
@@ -44,8 +45,23 @@ class LexicalIndex:
         return out
 
     def unknown_terms(self, question: str) -> list[str]:
-        """Content words of the question that appear nowhere in the indexed passages."""
-        return [w for w in content_words(question) if term(w) not in self.idf and not w[0].isdigit()]
+        """Content words of the question that appear nowhere in the indexed passages, misspellings apart."""
+        return [w for w in content_words(question)
+                if term(w) not in self.idf and not w[0].isdigit() and not self.misspelt(term(w))]
+
+    def misspelt(self, stem: str) -> bool:
+        """Whether a stem the corpus never uses is one slip (a letter added, dropped, changed or two swapped) from
+        one it does: "busines", "servcies" are the corpus's "business", "services", not words it lacks, and do not
+        raise the bar for answering as a specialist word would. Stems under five letters are too easily one slip
+        from another word ("hub", "hug")."""
+        from rapidfuzz import process
+        from rapidfuzz.distance import OSA
+
+        if len(stem) < 5:
+            return False
+        if self._vocabulary is None:
+            self._vocabulary = [t for t in self.idf if len(t) >= 4]
+        return process.extractOne(stem, self._vocabulary, scorer=OSA.distance, score_cutoff=1) is not None
 
 
 def _best_first(scores: np.ndarray, n: int) -> np.ndarray:

@@ -17,7 +17,7 @@ from functools import cached_property
 import numpy as np
 
 from assistant.models import Filters, Passage
-from assistant.retrieval.acronyms import definitions, expand
+from assistant.retrieval.acronyms import common_abbreviations, definitions, expand, is_known_acronym
 from assistant.retrieval.dense import dense_ranking
 from assistant.retrieval.fusion import demote, reciprocal_rank_fusion
 from assistant.retrieval.lexical import LexicalIndex
@@ -118,8 +118,9 @@ class Retriever:
 
     @cached_property
     def acronyms(self) -> dict[str, str]:
-        """The acronyms the held passages define, with their long forms (read on the first question)."""
-        return definitions(p.text for p in self.passages)
+        """The acronyms the held passages define, with their long forms (read on the first question), over the
+        common abbreviations the corpus may not define ("HV": ``acronyms.common_abbreviations``)."""
+        return {**common_abbreviations(), **definitions(p.text for p in self.passages)}
 
     def search(self, question: str, k: int, filters: Filters | None = None, query_vector: np.ndarray | None = None) -> Retrieval:
         filters = filters or Filters()
@@ -154,7 +155,9 @@ class Retriever:
                     demoted=self.passages[i].doc_id in demoted) for j, i in enumerate(ranked)]
         top = float(max(sims)) if len(sims) else 0.0
         timings["fuse"] = (time.perf_counter() - t2) * 1000 - timings["bm25"]
-        unknown = self.lexical.unknown_terms(question)
+        # an acronym spelled out above is not a word the corpus never uses: "HVs" is searched as health visitors
+        unknown = [w for w in self.lexical.unknown_terms(question)
+                   if not (self.settings.expand_acronyms and is_known_acronym(w, self.acronyms))]
         rare = [w for w in unknown if self._is_rare(w)]
         return Retrieval(hits[: max(k * 4, k)], top, qvec, qtok, timings, unknown, rare, similarities)
 

@@ -61,3 +61,25 @@ def test_the_retriever_finds_a_passage_that_only_spells_the_acronym_out():
                     Settings(candidates=40, expand_acronyms=False))
     assert "child" in r.search("Why don't CAMHS work?", 1).query_tokens
     assert "child" not in off.search("Why don't CAMHS work?", 1).query_tokens  # the setting turns it off
+
+
+def test_a_common_abbreviation_the_corpus_never_defines_is_spelled_out_and_is_not_an_unknown_word():
+    from assistant.retrieval.acronyms import common_abbreviations, is_known_acronym
+    from assistant.retrieval.retriever import Retriever
+    from assistant.settings import Settings
+    from tests.support import FakeEmbedder, make_passage
+    from tests.unit.test_retriever_memory import OneReadCollection
+
+    assert common_abbreviations()["HV"] == "health visitor" and common_abbreviations()["LA"] == "local authority"
+    assert is_known_acronym("hvs", {"HV": "health visitor"}) and is_known_acronym("ICS", {"ICS": "x"})
+    assert not is_known_acronym("otters", {"HV": "health visitor"})
+    fake = FakeEmbedder()
+    passages = [make_passage("a:0000", "Every health visitor offers a new birth review at home."),
+                make_passage("b:0000", "Otters eat fish and eels in the river near public houses (PH).")]
+    r = Retriever(OneReadCollection(passages, fake.embed([p.embed_text() for p in passages])), fake, Settings(candidates=40))
+    found = r.search("Do HVs do the new birth review?", 1)
+    assert found.unknown_terms == [] and "visitor" in " ".join(found.query_tokens)
+    assert r.acronyms["PH"] == "public houses"  # the corpus's own definition wins over the common one
+    off = Retriever(OneReadCollection(passages, fake.embed([p.embed_text() for p in passages])), fake,
+                    Settings(candidates=40, expand_acronyms=False))
+    assert off.search("Do HVs do the new birth review?", 1).unknown_terms == ["hvs"]

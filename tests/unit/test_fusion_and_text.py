@@ -66,3 +66,12 @@ def test_everyday_words_count_as_the_evidences_words():
     index = LexicalIndex(["Five groups were run for fathers.", "Health visitors see every family."])
     assert index.unknown_terms("what about dads?") == []
     assert index.rank(tokens("what about dads?"), 2)[0][0] == 0
+
+
+def test_a_word_one_slip_from_a_corpus_word_is_a_misspelling_not_a_word_the_corpus_lacks():
+    from assistant.retrieval.lexical import LexicalIndex
+
+    index = LexicalIndex(["A business case for services.", "Health visitors see every family at a hub."])
+    assert index.unknown_terms("a busines case for servcies") == []  # a letter dropped, two letters swapped
+    assert index.unknown_terms("Is there evidence for Theraplay?") == ["evidence", "theraplay"]
+    assert index.unknown_terms("any hug?") == ["hug"]  # under five letters: too close to too many words ("hub")
