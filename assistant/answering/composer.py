@@ -421,7 +421,9 @@ def _similar(a: str, b: str) -> bool:
     return len(fa) >= 2 and fa <= fb
 
 
-NOW_ASKED = re.compile(r"\b(?:now|currently|at present|at the moment|today|latest|most recent|these days)\b", re.I)
+# "How many teams are there?" in the present tense asks for the current count too, as "now" does
+NOW_ASKED = re.compile(r"\b(?:now|currently|at present|at the moment|today|latest|most recent|these days)\b|"
+                       r"\bhow many\b[^?]*\b(?:are|is) there\b", re.I)
 
 
 def latest_year(hits: list[Hit], question: str) -> set[int]:

@@ -571,6 +571,9 @@ def test_now_is_the_latest_year_stated_or_the_year_before():
                            (make_passage("counts:0000", "The December 2025 update gives 51 teams; 45 in 2023."), 0.6)]).hits
     assert latest_year(pool, "How many teams are there now?") == {2025, 2026}
     assert latest_year(pool, "How many teams were there in the UK?") == set()
+    # "are there", in the present tense, asks for the current count as "now" does
+    assert latest_year(pool, "How many specialist teams are there in the UK?") == {2025, 2026}
+    assert latest_year(pool, "How many teams did Rare Jewels count?") == set()
 
 
 def test_the_lead_covers_each_part_of_a_two_part_question():
