@@ -340,10 +340,16 @@ def states_money(text: str) -> bool:
 
 
 # "How many teams...?" asks for a count: "4-6% of the babies" is a share, which answers "what proportion"; of
-# people ("How many babies are affected?") a share of them answers too ("40% of babies")
+# people ("How many babies are affected?") a share of them answers too ("40% of babies"). What is counted is the
+# last word before the verb or preposition after "how many (of the)": "family hubs", "mother and baby units" are
+# things; "health visitors", "under-2s" are people
 PERCENT = re.compile(r"\d[\d.,–-]*\s*(?:%|per ?cent)")
-COUNT_OF_THINGS = re.compile(r"\bhow many\b(?! (?:[\w-]+ ){0,2}(?:bab(?:y|ies)|infants?|children|child|famil(?:y|ies)|mothers?|"
-                             r"fathers?|dads?|mums?|parents?|women|men|people)(?![\w-]))", re.I)  # not "parent-infant teams"
+COUNTED = re.compile(r"\bhow many (?:of (?:the |our |these |those )?)?([\w'-]+(?: [\w'-]+)*?)(?= (?:are|is|do|does|did|have|has|"
+                     r"were|was|will|would|can|could|should|in|across|for|of|per|with|get|receive|need|each|a|an|the|there)\b|"
+                     r"[?,.]|$)", re.I)
+PEOPLE = re.compile(r"(?:bab(?:y|ies)|infants?|toddlers?|children|child|kids?|famil(?:y|ies)|mothers?|fathers?|dads?|mums?|"
+                    r"parents?(?:-to-be)?|women|men|people|patients?|dyads?|pairs?|visitors?|staff|workers?|"
+                    r"practitioners?|commissioners?|clinicians?|nurses?|midwi(?:fe|ves)|under-\d+s?|\w+-olds?)", re.I)
 
 
 def states_number(text: str) -> bool:
@@ -358,7 +364,9 @@ def asked_figure(question: str):
     if MONEY_ASKED.search(question):
         return states_money
     if COUNT_ASKED.search(question):
-        return states_number if COUNT_OF_THINGS.search(question) else states_count
+        counted = COUNTED.search(question)
+        things = counted is not None and not PEOPLE.fullmatch(counted.group(1).split()[-1])
+        return states_number if things else states_count
     return None
 
 
@@ -421,9 +429,11 @@ def _similar(a: str, b: str) -> bool:
     return len(fa) >= 2 and fa <= fb
 
 
-# "How many teams are there?" in the present tense asks for the current count too, as "now" does
+# "How many teams are there in the UK?" in the present tense asks for the current count too, as "now" does; not
+# "how many studies are there of ...", "... according to Rare Jewels", which ask what a source holds
 NOW_ASKED = re.compile(r"\b(?:now|currently|at present|at the moment|today|latest|most recent|these days)\b|"
-                       r"\bhow many\b[^?]*\b(?:are|is) there\b", re.I)
+                       r"\bhow many (?:[\w'-]+ ){1,4}(?:are|is) there\b(?! (?:of|on|about|from|according)\b)"
+                       r"(?![^?]*\b(?:according to|in (?:the )?(?:[\w-]+ ){1,3}(?:report|review|study|survey)))", re.I)
 
 
 def latest_year(hits: list[Hit], question: str) -> set[int]:

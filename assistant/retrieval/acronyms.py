@@ -87,7 +87,8 @@ def common_abbreviations() -> dict[str, str]:
     """abbreviations.txt: what an abbreviation the corpus may not define stands for in NHS and council usage."""
     out = {}
     for line in (Path(__file__).with_name("abbreviations.txt")).read_text(encoding="utf-8").splitlines():
-        if line.strip() and not line.startswith("#"):
+        line = line.strip()
+        if line and not line.startswith("#") and ":" in line:
             key, long = line.split(":", 1)
             out[key.strip()] = long.strip()
     return out

@@ -27,7 +27,7 @@ class LexicalIndex:
         self.idf = {t: math.log((n + 1) / (c + 0.5)) for t, c in df.items()}
         self.default_idf = math.log(n + 1)
         self.one_passage_idf = math.log((n + 1) / 1.5)  # the IDF of a stem exactly one passage uses
-        self._vocabulary: list[str] | None = None  # the stems ``misspelt`` compares with, listed on first use
+        self._by_first_letter: dict[str, list[str]] | None = None  # what ``near_miss`` compares with, on first use
 
     def rank(self, query_tokens: list[str], limit: int, allowed=None) -> list[tuple[int, float]]:
         """Passages best first as (index, score); zero scores are dropped (bm25s pads with them)."""
@@ -45,23 +45,27 @@ class LexicalIndex:
         return out
 
     def unknown_terms(self, question: str) -> list[str]:
-        """Content words of the question that appear nowhere in the indexed passages, misspellings apart."""
-        return [w for w in content_words(question)
-                if term(w) not in self.idf and not w[0].isdigit() and not self.misspelt(term(w))]
+        """Content words of the question that appear nowhere in the indexed passages."""
+        return [w for w in content_words(question) if term(w) not in self.idf and not w[0].isdigit()]
 
-    def misspelt(self, stem: str) -> bool:
-        """Whether a stem the corpus never uses is one slip (a letter added, dropped, changed or two swapped) from
-        one it does: "busines", "servcies" are the corpus's "business", "services", not words it lacks, and do not
-        raise the bar for answering as a specialist word would. Stems under five letters are too easily one slip
-        from another word ("hub", "hug")."""
+    def near_miss(self, stem: str) -> bool:
+        """Whether a stem the corpus never uses is one slip (a letter added, dropped, changed, or two swapped) from
+        a stem of the same first letter that at least two passages use: "busin" ("busines") from "busi", "servci"
+        ("servcies") from "servic". Not by itself a misspelling: "fever" is one slip from "fewer" (the retriever
+        also asks the embedding model, ``Retriever.misspelt``). Stems under five letters are one slip from too
+        many others."""
         from rapidfuzz import process
         from rapidfuzz.distance import OSA
 
         if len(stem) < 5:
             return False
-        if self._vocabulary is None:
-            self._vocabulary = [t for t in self.idf if len(t) >= 4]
-        return process.extractOne(stem, self._vocabulary, scorer=OSA.distance, score_cutoff=1) is not None
+        if self._by_first_letter is None:  # stems used by two or more passages, by first letter (a tenth of a scan)
+            self._by_first_letter = {}
+            for t, weight in self.idf.items():
+                if len(t) >= 4 and weight < self.one_passage_idf - 1e-9:
+                    self._by_first_letter.setdefault(t[0], []).append(t)
+        near = self._by_first_letter.get(stem[0], [])
+        return process.extractOne(stem, near, scorer=OSA.distance, score_cutoff=1) is not None
 
 
 def _best_first(scores: np.ndarray, n: int) -> np.ndarray:

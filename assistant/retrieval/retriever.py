@@ -24,7 +24,7 @@ from assistant.retrieval.lexical import LexicalIndex
 from assistant.retrieval.periods import document_years, earlier_documents, supersede_penalised, years_in
 from assistant.settings import Settings
 from assistant.store.codec import passage_from_chroma
-from assistant.text import tokens
+from assistant.text import term, tokens
 
 
 # a capitalised word, as the answering policy reads a question's names ("Nottinghamshire", "NEWPIP")
@@ -155,11 +155,19 @@ class Retriever:
                     demoted=self.passages[i].doc_id in demoted) for j, i in enumerate(ranked)]
         top = float(max(sims)) if len(sims) else 0.0
         timings["fuse"] = (time.perf_counter() - t2) * 1000 - timings["bm25"]
-        # an acronym spelled out above is not a word the corpus never uses: "HVs" is searched as health visitors
+        # an acronym spelled out above ("HVs", written in capitals) is not a word the corpus never uses, nor is a
+        # misspelling of one it does
+        capitals = {w.lower() for w in CAPITALISED.findall(question)} if self.settings.expand_acronyms else set()
         unknown = [w for w in self.lexical.unknown_terms(question)
-                   if not (self.settings.expand_acronyms and is_known_acronym(w, self.acronyms))]
+                   if not (w in capitals and is_known_acronym(w, self.acronyms)) and not self.misspelt(w)]
         rare = [w for w in unknown if self._is_rare(w)]
         return Retrieval(hits[: max(k * 4, k)], top, qvec, qtok, timings, unknown, rare, similarities)
+
+    def misspelt(self, word: str) -> bool:
+        """A question word the corpus never uses that is a slip from one it does (``LexicalIndex.near_miss``) and
+        that the embedding model does not know as a word either: "busines" and "servcies" are split into pieces,
+        while "fever" (one slip from "fewer"), "croup" or "courts" are whole words, kept as words the corpus lacks."""
+        return self._is_rare(word) and self.lexical.near_miss(term(word))
 
     def _is_rare(self, word: str) -> bool:
         """A word the embedding model's vocabulary splits into pieces: specialist terms (drug names, conditions)."""
@@ -167,6 +175,9 @@ class Retriever:
         if pieces is None:
             return len(word) > 9
         return len(pieces(word)) >= 2
+
+
+CAPITALISED = re.compile(r"\b[A-Z]{2,}s?\b")  # an acronym as a question writes it: "LA", "HVs", not "pH" or "la"
 
 
 READ_PAGE = 2000  # passages a request: a 50,000-passage version never sits in memory twice as float64 or JSON

@@ -83,3 +83,24 @@ def test_a_common_abbreviation_the_corpus_never_defines_is_spelled_out_and_is_no
     off = Retriever(OneReadCollection(passages, fake.embed([p.embed_text() for p in passages])), fake,
                     Settings(candidates=40, expand_acronyms=False))
     assert off.search("Do HVs do the new birth review?", 1).unknown_terms == ["hvs"]
+
+
+def test_the_retriever_takes_a_near_miss_for_a_misspelling_only_when_the_model_does_not_know_the_word_either():
+    """"busines" is split into pieces by the embedding model and one slip from "business": a misspelling. "fever" is
+    one slip from "fewer" but a word the model knows: a word the corpus lacks, which keeps the bar for answering."""
+    from assistant.retrieval.retriever import Retriever
+    from assistant.settings import Settings
+    from tests.support import FakeEmbedder, make_passage
+    from tests.unit.test_retriever_memory import OneReadCollection
+
+    fake = FakeEmbedder()
+    fake.word_pieces = lambda w: [w] if w in ("fever", "croup", "business") else [w[:3], w[3:]]
+    passages = [make_passage("a:0000", "A business case needs fewer words."),
+                make_passage("b:0000", "The business case names fewer services."),
+                make_passage("c:0000", "Local authorities commission it; the LA leads.")]
+    r = Retriever(OneReadCollection(passages, fake.embed([p.embed_text() for p in passages])), fake, Settings(candidates=40))
+    assert r.search("What is a busines case?", 1).unknown_terms == []
+    assert r.search("Does a fever case need services?", 1).unknown_terms == ["fever"]
+    # an acronym counts as known only written in capitals, as the search spells out only those ("pH" is not "PH")
+    assert r.search("What does the PH case need?", 1).unknown_terms == []
+    assert r.search("What pH is the case?", 1).unknown_terms == ["ph"]

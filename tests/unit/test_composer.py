@@ -574,6 +574,10 @@ def test_now_is_the_latest_year_stated_or_the_year_before():
     # "are there", in the present tense, asks for the current count as "now" does
     assert latest_year(pool, "How many specialist teams are there in the UK?") == {2025, 2026}
     assert latest_year(pool, "How many teams did Rare Jewels count?") == set()
+    for source in ("How many studies are there of Circle of Security?", "How many teams are there according to Rare "
+                   "Jewels?", "How many teams are there in the Rare Jewels report?",
+                   "How many sessions are needed, and is there evidence?"):
+        assert latest_year(pool, source) == set(), source  # what a source holds, or another clause's "is there"
 
 
 def test_the_lead_covers_each_part_of_a_two_part_question():
@@ -723,6 +727,13 @@ def test_which_questions_ask_for_which_figure():
     assert asked_figure("How many teams are there in the UK?") is states_number  # a count, not a share
     assert asked_figure("How many babies are affected?") is states_count  # of people, a share of them too
     assert asked_figure("How many parent-infant teams are there?") is states_number
+    # what is counted is the last word before the verb: family hubs and units are things, health visitors people
+    for things in ("How many family hubs are there?", "How many mother and baby units are there?",
+                   "How many teams for babies are there?"):
+        assert asked_figure(things) is states_number, things
+    for people in ("How many health visitors are there?", "How many under-2s are seen?",
+                   "How many parents-to-be get support?"):
+        assert asked_figure(people) is states_count, people
     assert not states_number("Teams support only 4-6% of the babies who need them.")
     assert not states_number("Some 40 per cent of babies.")
     assert states_number("The Foundation counted 45 teams, with 14 more in development.")
