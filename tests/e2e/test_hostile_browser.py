@@ -148,7 +148,7 @@ def test_exported_brief_has_no_live_images_or_script_links(page):
     from markdown_it import MarkdownIt
 
     ask(page, QUESTION)
-    with page.expect_download(timeout=15_000) as dl:
+    with page.expect_download(timeout=60_000) as dl:  # a hang guard, as in test_ui_browser: 15 s timed out under load
         page.locator("#pair-export").click()
     text = Path(dl.value.path()).read_text("utf-8")
     assert "37 dams" in text and f"{OUTSIDE}/body.png" in text
