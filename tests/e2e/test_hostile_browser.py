@@ -148,8 +148,10 @@ def test_exported_brief_has_no_live_images_or_script_links(page):
     from markdown_it import MarkdownIt
 
     ask(page, QUESTION)
-    with page.expect_download(timeout=60_000) as dl:  # a hang guard, as in test_ui_browser: 15 s timed out under load
-        page.locator("#pair-export").click()
+    page.locator("#pair-export").click()
+    page.locator("#pair-download").wait_for(state="visible", timeout=60_000)
+    with page.expect_download(timeout=60_000) as dl:  # the shown button, clicked as a person would
+        page.locator("#pair-download").click()
     text = Path(dl.value.path()).read_text("utf-8")
     assert "37 dams" in text and f"{OUTSIDE}/body.png" in text
     html = MarkdownIt("commonmark").enable(["table", "strikethrough"]).render(text)

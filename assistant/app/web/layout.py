@@ -240,8 +240,12 @@ def build_app(assistant, settings: Settings, feedback_store=None, with_app: bool
                                      label=f"Download brief ({n} question{'s' if n != 1 else ''})")
 
         export_btn.click(export, [turns], [download_btn], api_visibility="private").then(
-            None, None, None, js="() => { setTimeout(() => { const b = document.querySelector('#pair-download'); "
-                                 "if (b && b.offsetParent !== null) b.click(); }, 50); }")
+            # the download button is shown by the export's own update, which may render a little later: look for it
+            # every 50 ms for up to 3 s (one look after 50 ms missed it under load, and nothing was downloaded)
+            None, None, None, js="() => { let n = 0; const t = setInterval(() => { "
+                                 "const b = document.querySelector('#pair-download'); "
+                                 "if (b && b.offsetParent !== null) { clearInterval(t); b.click(); } "
+                                 "else if (++n > 60) clearInterval(t); }, 50); }")
         corpus_tab.select(lambda: (app.corpus_rows(), app.gap_rows(), app.index_progress(), gr.Timer(active=True)), None,
                           [table, gap_table, progress_md, progress_timer], api_visibility="private", show_progress="hidden")
         for other in (ask_tab, map_tab, about_tab):
