@@ -26,6 +26,7 @@ import re
 from functools import lru_cache
 
 from assistant.answering.followups import own_words
+from assistant.answering.places import is_uk_place
 from assistant.retrieval.periods import HORIZON, MONTHS, years_in
 from assistant.retrieval.retriever import CAPITALISED_WORD, Hit, Retrieval
 from assistant.settings import Settings
@@ -380,7 +381,6 @@ def asked_names(question: str) -> list[str]:
     A run with a UK place in it, or a local body's ("Frimley ICB"), is left to the place rules ("for Hull",
     "Kingston upon Hull"), and
     a run with a nation to ``asked_nations``."""
-    from assistant.answering.places import is_uk_place
     bodies = [m.span() for m in LOCAL_BODY.finditer(question)]  # "the Frimley ICB" is a named place's body
     out = []
     for m in NAME_WORDS.finditer(question):
@@ -397,14 +397,14 @@ def asked_nations(question: str) -> list[str]:
 
 
 # words that open a question in capitals and so join a name run: "Could Kent County Council...", "Every ICB..."
-OPENING = re.compile(r"^(?:(?:Does|Do|Did|Is|Are|Was|Were|Has|Have|Had|Can|Could|May|Might|Will|Would|Shall|Should|Must|"
-                     r"How|What|Why|Which|Where|When|Who|Whose|If|In|For|And|But|So|Please|Tell|Give|Show|Every|Any|"
-                     r"Compare|Explain|List|Summari[sz]e|Describe|Name|Find|Check|Apart|Besides|Beyond|"
-                     r"Our|My|Your|The|A|An)(?:\s+|$))+")
+OPENING_WORDS = tuple("Does Do Did Is Are Was Were Has Have Had Can Could May Might Will Would Shall Should Must How What Why "
+                      "Which Where When Who Whose If In For And But So Please Tell Give Show Every Any Compare Explain List "
+                      "Summarise Summarize Describe Name Find Check Apart Besides Beyond Our My Your The A An".split())
+OPENING = re.compile(r"^(?:(?:" + "|".join(OPENING_WORDS) + r")(?:\s+|$))+")
 
 # words in capitals that are not a name's: a nation or national body or programme (NOT_PLACES), a word that opens a
 # clause ("Does", "Compare"), a compass point ("the North East commissioners": the study's region, a place)
-NOT_NAME_WORDS = (NOT_PLACES | frozenset(re.findall(r"[A-Z][a-z]+", OPENING.pattern))
+NOT_NAME_WORDS = (NOT_PLACES | frozenset(OPENING_WORDS)
                   | frozenset("North Northern South Southern East Eastern West Western Midlands Central Greater".split()))
 
 
@@ -416,8 +416,6 @@ def named_places(question: str, known_stems, mentions=None, one_passage_idf: flo
     at ``one_passage_idf``: "work in Manchester and Sheffield"). A name that acts or owns ("Does Lancashire have
     a team?", "Newcastle's JSNA") or follows "for" or "from" ("for Hull") counts only when it is a UK place: "What
     does Nesta fund?" and "evidence for Theraplay" have the same shapes."""
-    from assistant.answering.places import is_uk_place
-
     def in_one_passage(word: str) -> bool:
         idf = known_stems.get(term(word.lower())) if isinstance(known_stems, dict) else None
         return one_passage_idf is not None and idf is not None and idf >= one_passage_idf - 1e-9
