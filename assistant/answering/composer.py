@@ -28,7 +28,8 @@ from assistant.comb.catalogue import RELATION_WORDS, by_id, component_phrase, pr
 from assistant.comb.taxonomy import label
 from assistant.answering.followups import own_words
 from assistant.answering.policy import (COST_GAP, MONEY, NAME_GAP, WHAT_FIRST_QUERY, asked_term, asks_where_to_start,
-                                       asks_what_stops, commissioning_steps_answer, generic_words, named_source_docs)
+                                       asks_what_stops, commissioning_steps_answer, generic_words, named_source_docs,
+                                       without_idioms)
 from assistant.ingest.chunking import split_sentences
 from assistant.models import Citation
 from assistant.sources import merge_spans
@@ -312,6 +313,19 @@ STATES_LIMITS = re.compile(r"\b(?:best read as|should be (?:checked|treated|read
                            r"trials?|studies|evidence base)|limited evidence|(?:low|moderate|high|very low)[- ]certainty|"
                            r"risk of bias|self-reported|limitations?|do(?:es)? not set out|assumptions?|caveats?)\b", re.I)
 LIMITS_BONUS = 3.0
+# "Did the Nottinghamshire initiative make a difference?", "does video feedback work?": answered by what a study
+# found (families reported better interaction, no effect on attachment) or how a guideline rates it, not by what
+# the service is
+EFFECT_ASKED = re.compile(r"\b(?:make|makes|made|making) (?:a |any |much |a real |a big )?difference\b|"
+                          r"(?<!how )\b(?:does|did|do) (?:[\w-]+ ){1,3}(?:actually |really )?work\b|"
+                          r"\bwhat (?:did|does|do) (?:it|they|the [\w-]+(?: [\w-]+)?) (?:find|show|achieve)\b|"
+                          r"\b(?:is|are|was|were) (?:it|they|this|that|these|those) (?:any )?(?:good|effective|worth it)\b|"
+                          r"\b(?:any|what) (?:results|outcomes|impact)\b|\bdid (?:\w+ ){0,3}(?:improve|help|change)\b", re.I)
+STATES_RESULT = re.compile(r"\b(?:improv\w*|better|worse|reduc\w*|increas\w*|decreas\w*|helped|benefit\w*|"
+                           r"no (?:significant |main |clear )?(?:effect|difference|improvement|change)|"
+                           r"effects? (?:on|of|size)|significant(?:ly)?|odds ratio|found (?:that|no|a|an|small|large)|"
+                           r"showed|more (?:likely|securely)|fewer|less likely|recommend\w*|endors\w*|[\w-]*certainty|rated)\b|\d+% \(\d+\)", re.I)
+RESULT_BONUS = 2.0
 
 
 # "How much funding is there?", "How much did the government give?": a sum of money answers it; a sentence about
@@ -406,6 +420,8 @@ def score_sentence(c: Candidate, qtok: set[str], idf: dict, default_idf: float, 
         score += CONTENTS_BONUS
     if STRENGTH_ASKED.search(question) and STATES_LIMITS.search(c.text):
         score += LIMITS_BONUS
+    if EFFECT_ASKED.search(question) and STATES_RESULT.search(c.text):
+        score += RESULT_BONUS
     if intent == "evidence" and c.hit.passage.meta.design in STRONG_DESIGNS:
         score += STRONG_DESIGN_BONUS  # "does it work" answers lead with the strongest design
     if BIBLIOGRAPHIC.search(c.text) and not WHEN_ASKED.search(question):
@@ -448,7 +464,7 @@ def latest_year(hits: list[Hit], question: str) -> set[int]:
 
 def candidates(hits: list[Hit], question: str, intent: str, idf: dict, default_idf: float,
                named: str | None = None) -> list[Candidate]:
-    qtok = set(tokens(question))
+    qtok = set(tokens(without_idioms(question)))
     own = own_words(question)
     focus = new_topic(question)
     if intent == "what_first" and (not focus or asks_where_to_start(own)):
@@ -949,6 +965,9 @@ def compose(question: str, intent: str, hits: list[Hit], idf: dict, default_idf:
                      and c.hit.passage.com_b.relation != "reports_enabler"]
         ids = {id(c) for c in obstacles}
         own = [c for c in own if id(c) in ids] or obstacles or own
+    if EFFECT_ASKED.search(question):  # "did it make a difference?": leads with what was found, when anything
+        # in the pool states a result, not with what the service is
+        own = [c for c in own if STATES_RESULT.search(c.text)] or own
     if asked:  # "which of those are capability problems?": the lead too speaks of that component, when anything does
         own = ([c for c in own if in_component(c.hit.passage.com_b, asked)]
                or [c for c in cands if in_component(c.hit.passage.com_b, asked)] or own)

@@ -584,6 +584,16 @@ def value_uncovered(question: str, cited_texts: list[str], stem_of) -> bool:
             and not stated_for(question, cited_texts, stem_of, VALUE_STATED, VALUE_WORDS))
 
 
+# Phrases whose words are not what a question is about: "did it make a difference?" asks whether it worked, and its
+# "difference" had matched "counts differ between sources" and, unmatched, flagged the question as not covered
+IDIOMS = re.compile(r"\b(?:make|makes|made|making) (?:a |any |much |a real |a big )?difference\b", re.I)
+
+
+def without_idioms(question: str) -> str:
+    """The question without its idioms (``IDIOMS``), for judging which of its words a sentence shares."""
+    return IDIOMS.sub(" ", question)
+
+
 def uncovered_parts(question: str, cited_texts: list[str], stem_of, title: str | None = None,
                     intent: str | None = None, sources: list[str] | tuple = ()) -> list[str]:
     """Parts of the question nothing cited supports: a clause whose content words are mostly absent from the
@@ -603,7 +613,7 @@ def uncovered_parts(question: str, cited_texts: list[str], stem_of, title: str |
     asking = [x for x in re.split(r"(?<=[.!?])\s+", own) if x.strip()]
     asking = [x for x in asking if "?" in x] or asking[-1:]  # the sentences that ask, not the preamble
     named = {stem_of(w) for w in content_words(title)} if title else set()
-    clauses = [c for c in CLAUSE_SPLIT.split(" ".join(asking)) if c.strip()]
+    clauses = [c for c in CLAUSE_SPLIT.split(without_idioms(" ".join(asking))) if c.strip()]
     # a barriers question of one clause is answered by reasons, whose words are not its own: "Why don't ICBs
     # prioritise babies?" answered from the study's motivation barriers (which say "infants") is not followed by
     # "the evidence here does not cover: why don't ICBs prioritise babies"; any other clause is judged by its words

@@ -1232,3 +1232,55 @@ def test_a_lead_carries_on_its_passage_but_not_into_how_the_study_coded_the_find
     assert lead.startswith("Commissioners said that showing") and "Table 1" not in lead
     coding = dict(answer_for("How did the study code showing impact?", "fact", [study]).parts)["lead"]
     assert "Table 1" in coding  # asked about the coding, the coding is the answer
+
+
+@pytest.mark.parametrize("question, asks_effect", [
+    ("Did the Nottinghamshire initiative actually make a difference for families?", True),
+    ("Does video feedback work?", True),
+    ("What did the trial find for mums?", True),
+    ("Is it any good?", True),
+    ("What is the Nottinghamshire initiative?", False),
+    ("How do I make the case for a team?", False),
+    ("What is the difference between a team and a perinatal service?", False),
+])
+def test_which_questions_ask_whether_something_worked(question, asks_effect):
+    from assistant.answering.composer import EFFECT_ASKED
+
+    assert bool(EFFECT_ASKED.search(question)) is asks_effect
+
+
+def test_did_it_make_a_difference_leads_with_what_was_found_not_what_the_service_is():
+    about = make_passage("eval:0001", "The Parent/Infant Relationship Initiative in Nottinghamshire is a short one-to-one "
+                         "intervention for families. It was evaluated by a university team in 2024.", doc_type="report")
+    found = make_passage("eval:0002", "On the service's own measures, 80% (62) of parents reported better interaction "
+                         "with their baby.", doc_type="report")
+    counts = make_passage("figures:0003", "Counts of teams differ slightly between sources of a similar date.",
+                          doc_type="report")
+    question = "Did the Nottinghamshire parent relationship initiative make a difference for families?"
+    composed = answer_for(question, "evidence", [about, found, counts])
+    lead = dict(composed.parts)["lead"]
+    assert lead.startswith("On the service's own measures, 80% (62)")
+    assert "differ slightly" not in composed.text  # the idiom's "difference" is not a topic word
+    # asked what it is, the description leads
+    lead = dict(answer_for("What is the Nottinghamshire parent relationship initiative?", "fact", [about, found]).parts)["lead"]
+    assert lead.startswith("The Parent/Infant Relationship Initiative")
+
+
+def test_an_idiom_is_not_a_part_of_the_question_left_uncovered():
+    from assistant.answering.policy import uncovered_parts
+
+    def stem(w):
+        return w.lower().rstrip("s")
+
+    cited = ["Families in the Nottinghamshire initiative reported better parent-infant interaction."]
+    question = "Did the Nottinghamshire parent-infant relationship initiative make a difference for families?"
+    assert uncovered_parts(question, cited, stem, title="Nottinghamshire parent-infant relationship initiative") == []
+    # without the idiom rule the clause read as "make difference families", mostly absent
+    assert uncovered_parts("Did the initiative change the referral thresholds for families?", cited, stem,
+                           title="Nottinghamshire parent-infant relationship initiative")
+
+
+def test_how_something_works_is_not_asking_whether_it_worked():
+    from assistant.answering.composer import EFFECT_ASKED
+
+    assert not EFFECT_ASKED.search("How does the Family Hubs funding work?")
