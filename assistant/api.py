@@ -35,6 +35,7 @@ from assistant.answering.policy import (
     named_document,
     named_places,
     never_refused,
+    on_topic_part,
     order_cited,
     plan_hits,
     scope_of,
@@ -234,6 +235,11 @@ class EvidenceAssistant:
         named = named_document(standalone, gate.hits)
         # named by its title, strictly, or by a programme's acronym few documents use: may answer a little below the threshold
         titled = title_named(standalone, gate.hits) or acronym_named(standalone, gate.hits, retriever.documents_mentioning)
+        if should_abstain(gate, self.settings, titled):  # a preamble may carry the topic the asking sentence leaves out
+            part = on_topic_part(standalone, lambda text: retriever.search(text, k, filters), self.settings)
+            if part is not None:  # searched from that sentence; the answer is still composed for the whole question
+                retrieval = gate = part
+                named = named_document(standalone, gate.hits)
         if intent == "fact" and named:
             intent = classify_intent(standalone, named_source=True)
         named = named or distinctive_document(standalone, gate.hits, retriever.documents_mentioning)

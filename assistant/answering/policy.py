@@ -6,7 +6,9 @@ The rules, in the order they apply (the empty-question and length checks are in 
 1. An empty question is refused with a prompt to ask one; an over-long one is cut, with a notice.
 2. A question that a language identifier (py3langid) reads as not English, with confidence, is refused: the
    evidence is in English.
-3. Abstain when the best passage is far from the question (top cosine < ``abstain_threshold``).
+3. Abstain when the best passage is far from the question (top cosine < ``abstain_threshold``). A question of
+   several sentences is judged by its most on-topic sentence when the whole falls short (``on_topic_part``): a
+   preamble often carries the topic that the asking sentence leaves out.
 4. Abstain when the question hinges on a specialist word the corpus never uses (a word the model's vocabulary
    splits into pieces) and the match is below threshold + ``rare_margin``.
 5. Abstain when it has a word the corpus never uses and the match is below threshold + ``unknown_margin``;
@@ -102,6 +104,40 @@ def should_abstain(r: Retrieval, s: Settings, named: str | None = None) -> bool:
     if r.unknown_terms and r.top_similarity < t + s.unknown_margin:
         return True
     return len(r.unknown_terms) >= 2 and r.top_similarity < t + 2 * s.unknown_margin
+
+
+PART_MIN_WORDS = 4  # a sentence of a longer question shorter than this ("Thanks.", "Quick one.") is never searched alone
+
+
+def question_parts(question: str) -> list[str]:
+    """The sentences of a question of two or more (each of at least PART_MIN_WORDS words); [] for a one-sentence
+    question."""
+    parts = [x for x in re.split(r"(?<=[.!?])\s+", question.strip()) if len(x.split()) >= PART_MIN_WORDS]
+    return parts if len(parts) >= 2 else []
+
+
+# an asking sentence that points back at the one before it: "How do I use it...?" after "We've only got a year of
+# grant money." ("that" is left out: it is as often "something that collapses" as a pointer)
+POINTS_BACK = re.compile(r"\b(?:it|its|this|these|those|they|them|their|such)\b", re.I)
+
+
+def on_topic_part(question: str, search, s: Settings) -> Retrieval | None:
+    """For a question of several sentences that rules 3-5 would refuse as a whole, and whose asking sentence points
+    back at what comes before it (``POINTS_BACK``): the retrieval of its most on-topic sentence, if that sentence
+    alone is in scope. "We've only got one year of grant money. How do I use it without setting up something that
+    just collapses?" scored 0.32 as a whole (the second sentence alone 0.11), its first sentence 0.40: the topic is
+    in the preamble. An asking sentence that stands on its own ("I commission parent-infant services. Who won the
+    football?") is what is asked, and is refused. ``search(text)`` is the retriever's search."""
+    parts = question_parts(question)
+    asking = [x for x in parts if "?" in x] or parts[-1:]
+    if not any(POINTS_BACK.search(x) for x in asking):
+        return None
+    best = None
+    for part in parts:
+        r = search(part)
+        if not should_abstain(r, s) and (best is None or r.top_similarity > best.top_similarity):
+            best = r
+    return best
 
 
 def select_hits(r: Retrieval, k: int, s: Settings, named: str | None = None, titled: str | None = None) -> list[Hit]:

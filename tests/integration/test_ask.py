@@ -141,6 +141,18 @@ def test_off_topic_abstains_with_suggestions(shipped, q):
     assert ans.abstained and ans.citations == [] and "does not cover" in ans.answer
 
 
+@pytest.mark.parametrize("q", ["I commission parent-infant relationship services for our ICB. What will the weather be like tomorrow?",
+                               "I'm new to commissioning perinatal mental health services. Can you recommend a good recipe for bread?"])
+def test_an_off_topic_question_after_an_on_topic_preamble_abstains(shipped, q):
+    assert shipped.ask(q).abstained
+
+
+def test_a_question_whose_topic_is_in_its_preamble_is_answered_from_it(shipped):
+    ans = shipped.ask("We've only got one year of grant money. How do I use it without setting up something that just collapses?")
+    assert not ans.abstained and ans.citations
+    assert any("fund" in c.title.lower() or "fund" in c.text.lower() for c in ans.citations)
+
+
 def test_on_topic_does_not_abstain(shipped):
     for q in ["How many parent-infant teams are there?", "How much Family Hubs money is there for perinatal mental health in 2025-26?",
               "Is there evidence that video feedback works?"]:

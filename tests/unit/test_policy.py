@@ -845,3 +845,37 @@ def test_an_evaluated_documents_findings_come_before_its_design_after_its_best_p
     # the trial's results take its second slot; a survey is not an evaluated design, so its order stands
     assert order == ["trial:0000", "trial:0002", "survey:0001", "survey:0000", "trial:0001"]
     assert not policy.reports_findings(passage("x:0000", "How participants were found: scoping"))
+
+
+def _search_by_sentence(scores: dict[str, float]):
+    """A search whose top cosine is given per text (the whole question or one of its sentences)."""
+    def search(text):
+        return make_retrieval([(make_passage("funding:0001", "Short-term grant money."), scores.get(text, 0.1))], text)
+    return search
+
+
+def test_a_preamble_carries_the_topic_when_the_asking_sentence_points_back_at_it():
+    s = Settings()
+    question = "We've only got one year of grant money. How do I use it without setting up something that collapses?"
+    search = _search_by_sentence({"We've only got one year of grant money.": s.abstain_threshold + 0.04})
+    assert policy.should_abstain(search(question), s)  # the whole question is refused by rule 3 alone
+    part = policy.on_topic_part(question, search, s)
+    assert part is not None and part.top_similarity == pytest.approx(s.abstain_threshold + 0.04)
+
+
+@pytest.mark.parametrize("question", [
+    "I commission parent-infant services for our ICB. Who won the football last night?",  # asks on its own
+    "Who won the football last night?",  # one sentence: nothing to fall back on
+    "Thanks. How do I use it?",  # the first sentence is too short to be searched alone
+])
+def test_an_asking_sentence_that_stands_on_its_own_is_judged_as_asked(question):
+    s = Settings()
+    search = _search_by_sentence({x: s.abstain_threshold + 0.1 for x in
+                                  ["I commission parent-infant services for our ICB.", "Thanks."]})
+    assert policy.on_topic_part(question, search, s) is None
+
+
+def test_a_preamble_that_is_itself_off_topic_does_not_rescue_the_question():
+    s = Settings()
+    question = "My cat knocked the kettle over this morning. How do I stop it happening again?"
+    assert policy.on_topic_part(question, _search_by_sentence({}), s) is None
