@@ -28,6 +28,7 @@ from assistant.answering.policy import (
     asked_term,
     classify_intent,
     definition_query,
+    distinct_names,
     distinctive_document,
     intent_of,
     local_gap_first,
@@ -267,7 +268,8 @@ class EvidenceAssistant:
             return done(answer=abstention_text(suggestions, reason), abstained=True, citations=[], suggestions=suggestions,
                         scope="out")
         retrieval.hits = plan_hits(intent, standalone, retrieval, retriever, self.settings, filters)
-        hits = order_cited(intent, select_hits(retrieval, k + self.settings.pool_extra, self.settings, named, titled))
+        names = distinct_names(standalone, retriever.documents_mentioning)
+        hits = order_cited(intent, select_hits(retrieval, k + self.settings.pool_extra, self.settings, named, titled, names))
         titles = {p.doc_id: p.meta.title for p in retriever.passages if p.doc_id in {h.passage.superseded_by for h in hits}}
 
         # a named place or a local question is never covered; the rest is judged on the passages the answer cites

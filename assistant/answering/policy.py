@@ -140,11 +140,21 @@ def on_topic_part(question: str, search, s: Settings) -> Retrieval | None:
     return best
 
 
-def select_hits(r: Retrieval, k: int, s: Settings, named: str | None = None, titled: str | None = None) -> list[Hit]:
+def distinct_names(question: str, documents_mentioning) -> frozenset[str]:
+    """The capitalised words of the question that one document alone uses ("What does Nesta fund?": only the Centre
+    for Young Lives note mentions Nesta), leaving out words common in titles (``GENERIC_TITLE_WORDS``)."""
+    words = capitalised(OPENING.sub("", question)) - NOT_PLACES
+    return frozenset(w for w in words if w not in GENERIC_TITLE_WORDS and len(documents_mentioning(w)) == 1)
+
+
+def select_hits(r: Retrieval, k: int, s: Settings, named: str | None = None, titled: str | None = None,
+                names: frozenset[str] = frozenset()) -> list[Hit]:
     """Rule 6: best-ranked passages, at most ``max_per_doc`` per document (unless the question names the
     document: ``named``, or ``titled`` when its passage leads), none far weaker than the best. Only the passages of
     ``titled``, the document the question names by its title or a rare acronym, may fall below
-    ``abstain_threshold``, when its passage leads."""
+    ``abstain_threshold``, when its passage leads; and, wherever it ranks, a passage that writes a name of the
+    question only one document uses (``names``: ``distinct_names``), down to the same margin: "What does Nesta
+    fund?" had lost the one passage on Nesta (0.35) to passages on funding."""
     chosen: list[Hit] = []
     per_doc: dict[str, int] = {}
     # the question is about the titled document (its passage leads, and no question word is unknown): its passages
@@ -154,7 +164,8 @@ def select_hits(r: Retrieval, k: int, s: Settings, named: str | None = None, tit
     for hit in r.hits:
         if len(chosen) >= k:
             break
-        on_topic = about_titled and hit.passage.doc_id == titled
+        on_topic = ((about_titled and hit.passage.doc_id == titled)
+                    or any(re.search(rf"\b{re.escape(w)}\b", hit.passage.text) for w in names))
         if on_topic:
             t = s.abstain_threshold - 2 * s.named_margin
         else:

@@ -879,3 +879,16 @@ def test_a_preamble_that_is_itself_off_topic_does_not_rescue_the_question():
     s = Settings()
     question = "My cat knocked the kettle over this morning. How do I stop it happening again?"
     assert policy.on_topic_part(question, _search_by_sentence({}), s) is None
+
+
+def test_a_passage_writing_a_name_only_one_document_uses_is_kept_wherever_it_ranks():
+    funding = make_passage("holding:0004", "Teams are paid for in different ways.")
+    nesta = make_passage("cyl:0002", "Separately, Nesta recommended that hub sites be chosen using neighbourhood data.")
+    hubs = make_passage("cyl:0003", "Hubs should be sited where families need them.")
+    r = make_retrieval([(funding, 0.45), (nesta, 0.35), (hubs, 0.34)], "What does Nesta fund?")
+    mentioning = {"Nesta": frozenset({"cyl"}), "NHS": frozenset({"a", "b"})}.get
+    names = policy.distinct_names("What does Nesta fund? Ask the NHS.", lambda w: mentioning(w, frozenset()))
+    assert names == {"Nesta"}  # "NHS" is used by two documents; "What" opens the question
+    assert [h.passage.passage_id for h in policy.select_hits(r, 5, S)] == ["holding:0004"]
+    # the passage that writes the name, not the rest of its document
+    assert [h.passage.passage_id for h in policy.select_hits(r, 5, S, names=names)] == ["holding:0004", "cyl:0002"]
