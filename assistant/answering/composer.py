@@ -465,6 +465,8 @@ def latest_year(hits: list[Hit], question: str) -> set[int]:
 def candidates(hits: list[Hit], question: str, intent: str, idf: dict, default_idf: float,
                named: str | None = None) -> list[Candidate]:
     qtok = set(tokens(without_idioms(question)))
+    if intent == "comparison":  # "how is a team different from a perinatal service?": the sides are the topic, not
+        qtok -= COMPARING  # "different" (it had brought in "the positive difference teams make" as an Also line)
     own = own_words(question)
     focus = new_topic(question)
     if intent == "what_first" and (not focus or asks_where_to_start(own)):
@@ -497,6 +499,7 @@ def candidates(hits: list[Hit], question: str, intent: str, idf: dict, default_i
     return sorted(out, key=lambda c: -c.score)
 
 
+COMPARING = frozenset(tokens("different difference differences differ compare compared comparison versus vs better worse"))
 COVERAGE = 1.0  # how much of a sentence's question-word score no longer counts once the lead has those words
 
 

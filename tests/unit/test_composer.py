@@ -1284,3 +1284,18 @@ def test_how_something_works_is_not_asking_whether_it_worked():
     from assistant.answering.composer import EFFECT_ASKED
 
     assert not EFFECT_ASKED.search("How does the Family Hubs funding work?")
+
+
+def test_a_comparisons_own_wording_is_not_its_topic():
+    from assistant.answering.composer import candidates
+
+    side = make_passage("rj:0001", "Parent-infant teams focus on the relationship, while perinatal services focus on the "
+                        "mother's own mental health.", doc_type="report")
+    word = make_passage("impact:0001", "The launch report showed the positive difference teams make.", doc_type="report")
+    r = make_retrieval([(word, 0.6), (side, 0.55)], "q")
+    question = "How is a parent-infant team different from a perinatal service?"
+    ranked = candidates(r.hits, question, "comparison", IDF, DEFAULT_IDF, None)
+    assert not any("differ" in c.weights for c in ranked)
+    assert ranked[0].text.startswith("Parent-infant teams focus")
+    # asked of another kind, "different" may be the topic ("why do sources give different counts?")
+    assert any("differ" in c.weights for c in candidates(r.hits, question, "fact", IDF, DEFAULT_IDF, None))
