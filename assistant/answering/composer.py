@@ -24,7 +24,7 @@ from __future__ import annotations
 import re
 from dataclasses import dataclass, field
 
-from assistant.comb.catalogue import RELATION_WORDS, by_id, component_phrase, proposal
+from assistant.comb.catalogue import RELATION_WORDS, by_id, component_phrase, make_tag, proposal
 from assistant.comb.taxonomy import label
 from assistant.answering.followups import own_words
 from assistant.answering.policy import (COST_GAP, MONEY, NAME_GAP, WHAT_FIRST_QUERY, asked_term, asks_where_to_start,
@@ -727,6 +727,17 @@ def table_items(hits: list[Hit], component: str | None) -> list[tuple[Hit, objec
     return out
 
 
+def row_tag(tag, item):
+    """The tag a study table passage carries when cited for its row on ``item``: that row's item, reported (a
+    barrier of Table 1, an enabler of Table 2), with the passage's other rows still in ``items``. "Which of the
+    study's barriers are system level?" had cited Table 1's passages under their first rows' tags (capability,
+    motivation) beside a list of system-level barriers."""
+    relation = "reports_barrier" if item.polarity == "barrier" else "reports_enabler"
+    quoted = make_tag(item, relation, tag.confidence)
+    quoted.items = [item.id] + [i for i in tag.items if i != item.id] if tag.items else []
+    return quoted
+
+
 COMPONENT_ORDER = ("capability", "opportunity", "motivation", "not_individual")
 
 
@@ -1020,6 +1031,12 @@ def compose(question: str, intent: str, hits: list[Hit], idf: dict, default_idf:
     prefix = ([Candidate(hit, start, end, "") for hit, _, start, end in table]
               + [Candidate(hit, 0, 0, "") for hit, _ in barriers_named])
     order, cits = number_citations(prefix + used, superseded_titles)
+    retagged: set[int] = set()
+    for hit, item, *_ in table:  # a table passage cited for its rows speaks, on its card, for the first row quoted
+        n = order[id(hit)]
+        if n not in retagged:
+            retagged.add(n)
+            cits[n - 1].com_b = row_tag(hit.passage.com_b, item)
     if uncovered is not None and cits:
         not_covered = not_covered + uncovered([c.text for c in cits], [f"{c.title} {c.publisher}" for c in cits])
     parts: list[tuple[str, str]] = []

@@ -236,6 +236,11 @@ def test_a_general_barriers_question_names_every_barrier_of_the_study_table_by_c
     head = system.text.split("\n\n")[0]
     assert head.startswith("Of the barriers the study names (McSweeney et al. 2025, Table 1), 1 is system level (coded N/A):")
     assert "Funding is short term" in head and "Showing impact" not in head
+    # the table passage is cited for its system-level row, and its card says so (its first row, quoted or not, leads
+    # in the index); asked about capability, the same passage speaks for its capability row
+    assert (system.citations[0].com_b.item, system.citations[0].com_b.level) == ("b-short-term-funding", "system")
+    assert system.citations[0].com_b.relation == "reports_barrier"
+    assert only.citations[0].com_b.item == "b-hard-to-show-impact" and only.citations[0].com_b.component == "capability"
     # a follow-up's own words decide when the earlier question named another component
     assert asked_component("Which of those are capability problems (following on from: Which of those are system "
                            "level (following on from: what stops funding))?") == "capability"
