@@ -503,6 +503,29 @@ COMPARING = frozenset(tokens("different difference differences differ compare co
 COVERAGE = 1.0  # how much of a sentence's question-word score no longer counts once the lead has those words
 
 
+WHERE_TO_START_WORDS = frozenset(tokens(f"{WHAT_FIRST_QUERY} start begin first step where should what do i we"))
+# what the question names as the service ("we have no parent-infant relationship team") is not the asker's situation:
+# its definition is not a first step
+SERVICE_WORDS = frozenset(tokens("parent infant relationship team service specialist specialised PAIR mental health "
+                                 "baby babies"))
+SITUATED_MIN_WEIGHT = 2.0
+
+
+def situated_step(cands: list[Candidate], lead: list[Candidate], question: str) -> Candidate | None:
+    """For a "what first" question: the best sentence of a passage the question's own ranking found (not the cycle and
+    toolkit the plan brought in) on the question's own words, less where-to-start wording and the service it names
+    (what is left is the asker's post, place or programme: "an ICB", "a council outside the 75 funded areas"), worth
+    at least SITUATED_MIN_WEIGHT of them; None when the question says nothing of its own."""
+    own = set(tokens(without_idioms(own_words(question)))) - WHERE_TO_START_WORDS - SERVICE_WORDS  # a follow-up's own
+
+    def weight(c: Candidate) -> float:
+        return sum(w for t, w in c.weights.items() if t in own and not dates_only(t))
+
+    fits = [c for c in cands if not c.hit.planned and weight(c) >= SITUATED_MIN_WEIGHT and not ANAPHORIC_START.match(c.text)
+            and not any(c is x or _similar(c.text, x.text) for x in lead) and not aside(c.text, question)]
+    return max(fits, key=lambda c: (weight(c), c.score), default=None)
+
+
 def pick_lead(cands: list[Candidate], max_passages: int = LEAD_SENTENCES) -> list[Candidate]:
     """The best one to three sentences, no near-repeats, at most two from one passage and ``max_passages``
     passages in all, about 75 words; after the first, each sentence is judged by the question words it adds
@@ -996,6 +1019,11 @@ def compose(question: str, intent: str, hits: list[Hit], idf: dict, default_idf:
     if intent == "evidence":  # "does it work": the strongest design speaks first (hits come in that order)
         rank = {id(h): i for i, h in enumerate(hits)}
         picked.sort(key=lambda c: rank[id(c.hit)])
+    if intent == "what_first":  # the cycle is where anyone starts; the asker's own situation ("a council that isn't
+        # one of the 75 funded areas") adds the best sentence on it from the question's own ranking
+        situated = situated_step(cands, picked, question)
+        if situated is not None:
+            picked.append(situated)
     # "where do I start?" is answered by the cycle and its first stage, not the passage's later stages (plan, do,
     # review), which are not a start (development half: 45 fewer words in each what-first answer, the same points)
     lead = with_continuations(picked, cands, frozenset(years_in(question)), question=question,

@@ -1304,3 +1304,24 @@ def test_a_comparisons_own_wording_is_not_its_topic():
     assert ranked[0].text.startswith("Parent-infant teams focus")
     # asked of another kind, "different" may be the topic ("why do sources give different counts?")
     assert any("differ" in c.weights for c in candidates(r.hits, question, "fact", IDF, DEFAULT_IDF, None))
+
+
+def test_a_what_first_lead_adds_a_step_on_the_askers_own_situation():
+    from assistant.retrieval.retriever import Hit
+
+    cycle = make_passage("study-background:0006", "Commissioning usually rests on one cycle with four stages: understand, "
+                         "plan, do, review. The understand stage means identifying local needs and the services in place.",
+                         doc_type="study")
+    icb = make_passage("hca-2022:0001", "Under the 2022 Act, an integrated care board (ICB) plans perinatal care to meet "
+                       "the health needs of its population with a joint forward plan.", doc_type="guidance")
+    question = "I've just taken on the perinatal brief at an ICB - what should I do first?"
+    hits = [Hit(cycle, 0.6, 0.0, planned=True), Hit(icb, 0.5, 0.0)]
+    lead = dict(compose(question, "what_first", hits, IDF, DEFAULT_IDF, [], {}).parts)["lead"]
+    assert lead.startswith("Commissioning usually rests on one cycle") and "integrated care board (ICB) plans" in lead
+    # the service the question names is not the asker's situation: no definition of a team as a first step
+    lead = dict(compose("We have no parent-infant relationship team. What should I do first?", "what_first", hits, IDF,
+                        DEFAULT_IDF, [], {}).parts)["lead"]
+    assert "integrated care board" not in lead
+    # a question that says nothing of its own gets the cycle alone
+    lead = dict(compose("What should I do first?", "what_first", hits, IDF, DEFAULT_IDF, [], {}).parts)["lead"]
+    assert "integrated care board" not in lead
