@@ -27,6 +27,7 @@ S = Settings.from_env()
     ("What should I do first?", "what_first"),
     ("I've just been given the perinatal brief - where do I start?", "what_first"),
     ("Where should a new perinatal commissioner start?", "what_first"),
+    ("Where should a new Start for Life lead in a council begin?", "what_first"),  # a long subject; "Start for Life"
     ("Why do commissioners not prioritise babies' mental health?", "barriers"),
     ("Why is infant mental health never on the agenda?", "barriers"),
     ("Where does Best Start Family Hubs funding go?", "fact"),  # a programme's name, not a person starting
