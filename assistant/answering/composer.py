@@ -316,7 +316,10 @@ LIMITS_BONUS = 3.0
 # "Did the Nottinghamshire initiative make a difference?", "does video feedback work?": answered by what a study
 # found (families reported better interaction, no effect on attachment) or how a guideline rates it, not by what
 # the service is
-EFFECT_ASKED = re.compile(r"\b(?:make|makes|made|making) (?:a |any |much |a real |a big )?difference\b|"
+EFFECT_ASKED = re.compile(r"\b(?:make|makes|made|making) (?:a |any |much |a real |a big )?(?:[\w-]+ )?difference\b|"
+                          r"(?<!how )\b(?:does|do|did|will|would|can) (?:[\w'-]+ ){1,10}(?:actually |really )?make (?:\w+ ){0,2}"
+                          r"(?:more|less|better)\b|\b(?:did|does|do) (?:[\w'-]+ ){1,6}(?:show|find) (?:any )?(?:benefits?|"
+                          r"effects?|improvements?|results?|differences?)\b|"
                           r"(?<!how )\b(?:does|did|do) (?:[\w-]+ ){1,3}(?:actually |really )?work\b|"
                           r"\bwhat (?:did|does|do) (?:it|they|the [\w-]+(?: [\w-]+)?) (?:find|show|achieve)\b|"
                           r"\b(?:is|are|was|were) (?:it|they|this|that|these|those) (?:any )?(?:good|effective|worth it)\b|"

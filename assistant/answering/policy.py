@@ -633,7 +633,7 @@ def value_uncovered(question: str, cited_texts: list[str], stem_of) -> bool:
 
 # Phrases whose words are not what a question is about: "did it make a difference?" asks whether it worked, and its
 # "difference" had matched "counts differ between sources" and, unmatched, flagged the question as not covered
-IDIOMS = re.compile(r"\b(?:make|makes|made|making) (?:a |any |much |a real |a big )?difference\b", re.I)
+IDIOMS = re.compile(r"\b(?:make|makes|made|making) (?:a |any |much |a real |a big )?(?:long-term |lasting )?difference\b", re.I)
 
 
 def without_idioms(question: str) -> str:
