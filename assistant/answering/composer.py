@@ -101,7 +101,8 @@ INTENT_CUES = {
     "what_first": re.compile(r"\b(start\w*|understand|needs assessment|assess\w*|plan|toolkit|cycle|map\w*|review)\b", re.I),
     "barriers": re.compile(r"\b(barrier\w*|difficult\w*|hard|lack\w*|short[- ]term|concern\w*|worr\w*|uncertain\w*|gap\w*|"
                            r"not (?:think|know|able)|unable|shortage|no one|nobody|stop\w*|challeng\w*|stigma\w*|put (?:\w+ )?off|"
-                           r"did not (?:always )?know|unaware|reluctan\w*|deter\w*)\b", re.I),
+                           r"did not (?:always )?know|unaware|reluctan\w*|deter\w*|overlook\w*|excluded|ignored|"
+                           r"(?:are|is|were|was) not (?:set up|designed|equipped|counted|routinely|recorded|included|offered|asked))\b", re.I),
     "evidence": re.compile(r"\b(trial\w*|review\w*|found|find\w*|effect\w*|improv\w*|evidence|certainty|outcome\w*|"
                            r"significant\w*|no difference|rated|rating)\b", re.I),
     "comparison": re.compile(r"\b(than|compared|whereas|while|differ\w*|more|less|both)\b", re.I),

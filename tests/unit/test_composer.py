@@ -1328,3 +1328,11 @@ def test_a_what_first_lead_adds_a_step_on_the_askers_own_situation():
     # a question that says nothing of its own gets the cycle alone
     lead = dict(compose("What should I do first?", "what_first", hits, IDF, DEFAULT_IDF, [], {}).parts)["lead"]
     assert "integrated care board" not in lead
+
+
+def test_a_system_not_set_up_for_someone_is_an_obstacle():
+    from assistant.answering.composer import INTENT_CUES
+
+    assert INTENT_CUES["barriers"].search("NHS systems are not set up to engage with or support fathers.")
+    assert INTENT_CUES["barriers"].search("Fathers are not counted as patients of maternity services.")
+    assert not INTENT_CUES["barriers"].search("Fathers' health affects babies' later wellbeing.")
