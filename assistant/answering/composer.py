@@ -23,6 +23,7 @@ from __future__ import annotations
 
 import re
 from dataclasses import dataclass, field
+from functools import lru_cache
 
 from assistant.comb.catalogue import RELATION_WORDS, by_id, component_phrase, make_tag, proposal
 from assistant.comb.taxonomy import label
@@ -332,6 +333,12 @@ STATES_RESULT = re.compile(r"\b(?:improv\w*|better|worse|reduc\w*|increas\w*|dec
 RESULT_BONUS = 2.0
 
 
+@lru_cache(maxsize=256)
+def asks_effect(question: str) -> bool:
+    """Whether the question asks if something worked (``EFFECT_ASKED``), read once per question, not per sentence."""
+    return bool(EFFECT_ASKED.search(question))
+
+
 # "How much funding is there?", "How much did the government give?": a sum of money answers it; a sentence about
 # funding that states none (a recommendation to fund) does not. "How many babies...?", "What proportion...?": a
 # count or a share, not a year ("the evidence on fathers (Fatherhood Institute 2022)").
@@ -424,7 +431,7 @@ def score_sentence(c: Candidate, qtok: set[str], idf: dict, default_idf: float, 
         score += CONTENTS_BONUS
     if STRENGTH_ASKED.search(question) and STATES_LIMITS.search(c.text):
         score += LIMITS_BONUS
-    if EFFECT_ASKED.search(question) and STATES_RESULT.search(c.text):
+    if asks_effect(question) and STATES_RESULT.search(c.text):
         score += RESULT_BONUS
     if intent == "evidence" and c.hit.passage.meta.design in STRONG_DESIGNS:
         score += STRONG_DESIGN_BONUS  # "does it work" answers lead with the strongest design
@@ -1006,7 +1013,7 @@ def compose(question: str, intent: str, hits: list[Hit], idf: dict, default_idf:
                      and c.hit.passage.com_b.relation != "reports_enabler"]
         ids = {id(c) for c in obstacles}
         own = [c for c in own if id(c) in ids] or obstacles or own
-    if EFFECT_ASKED.search(question):  # "did it make a difference?": leads with what was found, when anything
+    if asks_effect(question):  # "did it make a difference?": leads with what was found, when anything
         # in the pool states a result, not with what the service is
         own = [c for c in own if STATES_RESULT.search(c.text)] or own
     if asked:  # "which of those are capability problems?": the lead too speaks of that component, when anything does
