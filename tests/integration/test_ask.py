@@ -126,18 +126,12 @@ def test_a_passage_a_reader_labelled_is_indexed_with_that_label(shipped):
     """The index keeps the hand labels of the training passages (comb.tagger.reviewed_tag), and only theirs."""
     from assistant.comb.tagger import _training_passages
 
-    read = {r["passage_id"]: r for r in _training_passages()}
-    indexed = {p.passage_id: p for p in shipped.retriever.passages}
-    assert set(read) <= set(indexed)
-    # a passage keeps the reader's label while its text is what was read; reworded since, the tagger labels it
-    same = {pid for pid, r in read.items() if indexed[pid].text.strip() == r["text"].strip()}
-    assert len(same) >= len(read) - 5  # a few reworded passages at most: the labels still cover the training set
-    for pid, r in read.items():
-        tag = indexed[pid].com_b
-        assert tag.reviewed is (pid in same)
-        if pid in same:
-            assert (tag.item, tag.relation) == (r["item"], r["relation"])
-    assert not any(p.com_b.reviewed for pid, p in indexed.items() if pid not in read)  # the gold passages' are the tagger's
+    labels = {r["passage_id"]: (r["item"], r["relation"]) for r in _training_passages()}
+    indexed = {p.passage_id: p.com_b for p in shipped.retriever.passages}
+    assert set(labels) <= set(indexed)
+    assert all(indexed[pid].reviewed and (indexed[pid].item, indexed[pid].relation) == label
+               for pid, label in labels.items())
+    assert not any(tag.reviewed for pid, tag in indexed.items() if pid not in labels)  # the gold passages' are the tagger's
 
 
 @pytest.mark.parametrize("q", ["What is the best recipe for sourdough bread?", "What dose of sertraline is safe while breastfeeding?",
