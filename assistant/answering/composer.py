@@ -257,7 +257,11 @@ def about_coding(text: str, question: str) -> bool:
 # "Action Area 3 ... starts on page 82 of the report", "Chapter 3 ... is the part written most directly for
 # commissioners": where something sits in a document, not what it says; no part of an answer unless the question
 # asks where to look
-LOCATES_ONLY = re.compile(r"\b(?:starts|begins) on page \d+|\bis the part (?:of [^.]{0,60})?(?:written|aimed)\b", re.I)
+# ...or sends the reader elsewhere for it: "Commissioners who need the detail of NG26's recommendation ... should consult
+# the guideline itself" had led "What does NICE say about video feedback?"
+LOCATES_ONLY = re.compile(r"\b(?:starts|begins) on page \d+|\bis the part (?:of [^.]{0,60})?(?:written|aimed)\b|"
+                          r"\bshould (?:consult|read|see|go to|look at) the (?:full )?(?:guideline|guidance|report|review|"
+                          r"standard|document|source|page|paper)(?: itself)?\b", re.I)
 WHERE_ASKED = re.compile(r"\b(?:pages?|where in|which (?:part|chapter|section))\b", re.I)
 # "Chapter 2 sets out the case for change.", "Chapter 3 deals with funding...": an entry of a contents list names a
 # topic and says nothing of it ("Chapter 5 observes that teams..." does say something)

@@ -1336,3 +1336,13 @@ def test_a_system_not_set_up_for_someone_is_an_obstacle():
     assert INTENT_CUES["barriers"].search("NHS systems are not set up to engage with or support fathers.")
     assert INTENT_CUES["barriers"].search("Fathers are not counted as patients of maternity services.")
     assert not INTENT_CUES["barriers"].search("Fathers' health affects babies' later wellbeing.")
+
+
+def test_a_sentence_that_sends_the_reader_to_the_source_is_aside():
+    from assistant.answering.composer import aside
+
+    pointer = ("Commissioners who need the detail of NG26's video feedback recommendation, such as the number of "
+               "sessions, should consult the guideline itself.")
+    assert aside(pointer, "What does NICE say about video feedback?")
+    assert not aside("NICE recommends video feedback for parents of children at risk of attachment difficulties.",
+                     "What does NICE say about video feedback?")
