@@ -525,7 +525,8 @@ MAKING_THE_CASE = re.compile(r"\b(?:make|making|build|building|put|putting) (?:t
                              r"\b(?:persuad|convinc)\w* (?:my|our|the|a) (?:\w+ )?(?:boards?|ICBs?|council|leaders?|"
                              r"directors?|executives?|finance|chief)\b|"
                              r"\bget (?:my|our|the|a) (?:\w+ ){0,2}(?:boards?|ICBs?|council|leaders?|directors?|executives?|"
-                             r"chief|members) to (?:take|fund|prioriti[sz]e|invest|care|back|support|listen)\b|"
+                             r"chief|members) to (?:take|fund|prioriti[sz]e|invest|care|back|support|listen|commission|pay for|"
+                             r"put (?:money|funding|resources) (?:into|towards))\b|"
                              r"\b" + WHY_CASE + r"\b", re.I)
 CASE_ITEMS = ("b-hard-to-show-impact", "b-doubts-about-numbers")
 

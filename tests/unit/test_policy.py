@@ -614,6 +614,7 @@ def test_a_follow_ups_own_word_that_nothing_cited_mentions_is_named_as_not_cover
     ("Why do ICBs fund teams?", False),  # asks what happens, not for the case
     ("How do I get my ICB board to take infant mental health seriously?", True),  # persuading, in other words
     ("How do I get our council to fund a parent-infant team?", True),
+    ("How do I get our ICB board to put money into a parent-infant team?", True),
     ("How do I get the parents to take part in a group?", False),
 ])
 def test_making_the_case_means_persuading_decision_makers(question, case):
