@@ -103,7 +103,7 @@ INTENT_CUES = {
     "barriers": re.compile(r"\b(barrier\w*|difficult\w*|hard|lack\w*|short[- ]term|concern\w*|worr\w*|uncertain\w*|gap\w*|"
                            r"not (?:think|know|able)|unable|shortage|no one|nobody|stop\w*|challeng\w*|stigma\w*|put (?:\w+ )?off|"
                            r"did not (?:always )?know|unaware|reluctan\w*|deter\w*|overlook\w*|excluded|ignored|"
-                           r"(?:are|is|were|was) not (?:set up|designed|equipped|counted|routinely|recorded|included|offered|asked))\b", re.I),
+                           r"(?:are|is|were|was) not (?:set up|designed|equipped|counted|routinely|recorded|offered))\b", re.I),
     "evidence": re.compile(r"\b(trial\w*|review\w*|found|find\w*|effect\w*|improv\w*|evidence|certainty|outcome\w*|"
                            r"significant\w*|no difference|rated|rating)\b", re.I),
     "comparison": re.compile(r"\b(than|compared|whereas|while|differ\w*|more|less|both)\b", re.I),
@@ -261,7 +261,7 @@ def about_coding(text: str, question: str) -> bool:
 # the guideline itself" had led "What does NICE say about video feedback?"
 LOCATES_ONLY = re.compile(r"\b(?:starts|begins) on page \d+|\bis the part (?:of [^.]{0,60})?(?:written|aimed)\b|"
                           r"\bshould (?:consult|read|see|go to|look at) the (?:full )?(?:guideline|guidance|report|review|"
-                          r"standard|document|source|page|paper)(?: itself)?\b", re.I)
+                          r"standard|document|source|page|paper)(?: itself)?(?: for (?:the )?(?:detail|details|more))?\W*$", re.I)
 WHERE_ASKED = re.compile(r"\b(?:pages?|where in|which (?:part|chapter|section))\b", re.I)
 # "Chapter 2 sets out the case for change.", "Chapter 3 deals with funding...": an entry of a contents list names a
 # topic and says nothing of it ("Chapter 5 observes that teams..." does say something)
@@ -270,8 +270,8 @@ CONTENTS_ENTRY = re.compile(r"^(?:Chapter|Section|Part|Annex|Appendix) \d+\w? (?
 
 
 def only_locates(text: str, question: str) -> bool:
-    """A sentence that says where something is in a document (or is a short entry of its contents list), when
-    the question does not ask where to look."""
+    """A sentence that says where something is in a document (or is a short entry of its contents list), or ends by
+    sending the reader to the source, when the question does not ask where to look."""
     located = CONTENTS_ENTRY.match(text) and not FIGURE.search(text) or LOCATES_ONLY.search(text)
     return bool(located) and not WHERE_ASKED.search(question)
 
@@ -326,11 +326,15 @@ EFFECT_ASKED = re.compile(r"\b(?:make|makes|made|making) (?:a |any |much |a real
                           r"(?<!how )\b(?:does|do|did|will|would|can) (?:[\w'-]+ ){1,10}(?:actually |really )?make (?:\w+ ){0,2}"
                           r"(?:more|less|better)\b|\b(?:did|does|do) (?:[\w'-]+ ){1,6}(?:show|find) (?:any )?(?:benefits?|"
                           r"effects?|improvements?|results?|differences?)\b|"
-                          r"(?<!how )\b(?:does|did|do) (?:[\w-]+ ){1,3}(?:actually |really )?work\b|"
+                          r"(?<!how )\b(?:does|did|do) (?:[\w-]+ ){1,3}(?:actually |really )?work\b"
+                          r"(?! (?:with|alongside|together|across|in partnership))|"
                           r"\bwhat (?:did|does|do) (?:it|they|the [\w-]+(?: [\w-]+)?) (?:find|show|achieve)\b|"
                           r"\b(?:is|are|was|were) (?:it|they|this|that|these|those) (?:any )?(?:good|effective|worth it)\b|"
-                          r"\b(?:any|what) (?:results|outcomes|impact)\b|\bdid (?:\w+ ){0,3}(?:improve|help|change)\b", re.I)
-STATES_RESULT = re.compile(r"\b(?:improv\w*|better|worse|reduc\w*|increas\w*|decreas\w*|helped|benefit\w*|"
+                          r"\b(?:any|what) (?:results|outcomes|impact)\b(?! (?:should|to|would|could|do (?:i|we)))|"
+                          r"\bdid (?:\w+ ){0,3}(?:improve|help|change)\b", re.I)
+# "how does it work?", "when did the guidance change?", "how can I make a difference?" ask how, when or what to do
+NOT_EFFECT = re.compile(r"^\s*(?:how|when|where|why|who)\b(?! (?:well|effective(?:ly)?|much (?:difference|good)))", re.I)
+STATES_RESULT = re.compile(r"(?<!\bto )\b(?:improv\w*|better|worse|reduc\w*|increas\w*|decreas\w*|helped|benefit\w*|"
                            r"no (?:significant |main |clear )?(?:effect|difference|improvement|change)|"
                            r"effects? (?:on|of|size)|significant(?:ly)?|odds ratio|found (?:that|no|a|an|small|large)|"
                            r"showed|more (?:likely|securely)|fewer|less likely|recommend\w*|endors\w*|[\w-]*certainty|rated)\b|\d+% \(\d+\)", re.I)
@@ -339,8 +343,11 @@ RESULT_BONUS = 2.0
 
 @lru_cache(maxsize=256)
 def asks_effect(question: str) -> bool:
-    """Whether the question asks if something worked (``EFFECT_ASKED``), read once per question, not per sentence."""
-    return bool(EFFECT_ASKED.search(question))
+    """Whether the question asks if something worked (``EFFECT_ASKED``), in a follow-up's own words ("how much does
+    it cost?" after "does video feedback work?" asks a price), and not how, when or why (``NOT_EFFECT``); read once
+    per question, not per sentence."""
+    own = own_words(question)
+    return bool(EFFECT_ASKED.search(own)) and not NOT_EFFECT.match(own)
 
 
 # "How much funding is there?", "How much did the government give?": a sum of money answers it; a sentence about
@@ -1037,7 +1044,8 @@ def compose(question: str, intent: str, hits: list[Hit], idf: dict, default_idf:
     if intent == "what_first":  # the cycle is where anyone starts; the asker's own situation ("a council that isn't
         # one of the 75 funded areas") adds the best sentence on it from the question's own ranking
         situated = situated_step(cands, picked, question)
-        if situated is not None:
+        room = len({id(c.hit) for c in picked}) < max_cited - len(table_hits)
+        if situated is not None and (room or any(c.hit is situated.hit for c in picked)):
             picked.append(situated)
     # "where do I start?" is answered by the cycle and its first stage, not the passage's later stages (plan, do,
     # review), which are not a start (development half: 45 fewer words in each what-first answer, the same points)

@@ -107,6 +107,7 @@ def should_abstain(r: Retrieval, s: Settings, named: str | None = None) -> bool:
 
 
 PART_MIN_WORDS = 4  # a sentence of a longer question shorter than this ("Thanks.", "Quick one.") is never searched alone
+MAX_PARTS = 4  # sentences searched alone at most (the asking sentence and those just before it): a bounded cost
 
 
 def question_parts(question: str) -> list[str]:
@@ -119,21 +120,26 @@ def question_parts(question: str) -> list[str]:
 # an asking sentence that points back at the one before it: "How do I use it...?" after "We've only got a year of
 # grant money." ("that" is left out: it is as often "something that collapses" as a pointer)
 POINTS_BACK = re.compile(r"\b(?:it|its|this|these|those|they|them|their|such)\b", re.I)
+# ...and asks what to do about it: "Is it going to rain on them tomorrow?" or "What time does their canteen close?"
+# after an on-topic preamble point back too, and are not about the preamble's topic
+ASKS_WHAT_TO_DO = re.compile(r"\b(?:how|what|where|who|when|which \w+) (?:do|can|should|could|would|might|must) (?:i|we)\b|"
+                             r"\b(?:should|can|could|do) (?:i|we)\b|\bis (?:it|this|that) (?:worth|enough|possible|wise|right)\b",
+                             re.I)
 
 
 def on_topic_part(question: str, search, s: Settings) -> Retrieval | None:
     """For a question of several sentences that rules 3-5 would refuse as a whole, and whose asking sentence points
-    back at what comes before it (``POINTS_BACK``): the retrieval of its most on-topic sentence, if that sentence
-    alone is in scope. "We've only got one year of grant money. How do I use it without setting up something that
+    back at what comes before it (``POINTS_BACK``) and asks what to do (``ASKS_WHAT_TO_DO``): the retrieval of its
+    most on-topic sentence (of the last MAX_PARTS), if that sentence alone is in scope. "We've only got one year of grant money. How do I use it without setting up something that
     just collapses?" scored 0.32 as a whole (the second sentence alone 0.11), its first sentence 0.40: the topic is
     in the preamble. An asking sentence that stands on its own ("I commission parent-infant services. Who won the
     football?") is what is asked, and is refused. ``search(text)`` is the retriever's search."""
     parts = question_parts(question)
     asking = [x for x in parts if "?" in x] or parts[-1:]
-    if not any(POINTS_BACK.search(x) for x in asking):
+    if not any(POINTS_BACK.search(x) and ASKS_WHAT_TO_DO.search(x) for x in asking):
         return None
     best = None
-    for part in parts:
+    for part in parts[-MAX_PARTS:]:
         r = search(part)
         if not should_abstain(r, s) and (best is None or r.top_similarity > best.top_similarity):
             best = r
@@ -143,7 +149,9 @@ def on_topic_part(question: str, search, s: Settings) -> Retrieval | None:
 def distinct_names(question: str, documents_mentioning) -> frozenset[str]:
     """The capitalised words of the question that one document alone uses ("What does Nesta fund?": only the Centre
     for Young Lives note mentions Nesta), leaving out words common in titles (``GENERIC_TITLE_WORDS``)."""
-    words = capitalised(OPENING.sub("", question)) - NOT_PLACES
+    # a sentence's first word ("Ideally, ...") is capitalised anyway; "Nesta's" is Nesta
+    inside = re.sub(r"(?:^|(?<=[.!?]))\s*[\w'-]+", " ", question)
+    words = {re.sub(r"['’]s$", "", w) for w in capitalised(inside)} - NOT_PLACES
     return frozenset(w for w in words if w not in GENERIC_TITLE_WORDS and len(documents_mentioning(w)) == 1)
 
 
@@ -153,8 +161,8 @@ def select_hits(r: Retrieval, k: int, s: Settings, named: str | None = None, tit
     document: ``named``, or ``titled`` when its passage leads), none far weaker than the best. Only the passages of
     ``titled``, the document the question names by its title or a rare acronym, may fall below
     ``abstain_threshold``, when its passage leads; and, wherever it ranks, a passage that writes a name of the
-    question only one document uses (``names``: ``distinct_names``), down to the same margin: "What does Nesta
-    fund?" had lost the one passage on Nesta (0.35) to passages on funding."""
+    question only one document uses (``names``: ``distinct_names``), down to the same margin and beside the
+    ``max_per_doc`` cap: "What does Nesta fund?" had lost the one passage on Nesta (0.35) to passages on funding."""
     chosen: list[Hit] = []
     per_doc: dict[str, int] = {}
     # the question is about the titled document (its passage leads, and no question word is unknown): its passages
@@ -225,7 +233,8 @@ INTENT_RULES: tuple[tuple[str, re.Pattern], ...] = (
         r"how much (?:do|does|are|is|will) (?:[\w'-]+ ){0,4}(?:get )?(?:paid|earn)|opening hours|phone number|"
         r"near me|in my area|local provider|referrals?\b.{0,60}\b(?:last|this) (?:year|month|quarter))\b", re.I)),
     ("what_first", re.compile(
-        r"\b(where (?:do|does|should|can|would|might) (?:i|we|(?:a|an|the|my|our) (?:[\w'-]+ ){0,8}[\w'-]+) (?-i:start|begin)\b(?! for life)|what (?:should|do|must) (?:i|we) do first|first steps?|"
+        r"\b(where (?:do|does) (?:i|we|(?:a|an|the|my|our) (?:[\w'-]+ ){0,3}[\w'-]+) (?-i:start|begin)\b(?! for life)|"
+        r"where (?:should|can|would|might) (?:i|we|(?:a|an|the|my|our) (?:[\w'-]+ ){0,8}[\w'-]+) (?-i:start|begin)\b(?! for life)|what (?:should|do|must) (?:i|we) do first|first steps?|"
         r"what first|start(?:ing)? point|just been (?:given|handed|asked)|new to (?:this|commissioning)|getting started)\b", re.I)),
     ("comparison", re.compile(r"\b(compare[ds]?|comparison|versus|vs\.?|difference between|better than|rather than|"
                               r"(?:is|are|was|were) (?:[\w'-]+ ){0,6}different (?:from|to)|differs? from|"
@@ -634,7 +643,7 @@ def value_uncovered(question: str, cited_texts: list[str], stem_of) -> bool:
 
 # Phrases whose words are not what a question is about: "did it make a difference?" asks whether it worked, and its
 # "difference" had matched "counts differ between sources" and, unmatched, flagged the question as not covered
-IDIOMS = re.compile(r"\b(?:make|makes|made|making) (?:a |any |much |a real |a big )?(?:long-term |lasting )?difference\b", re.I)
+IDIOMS = re.compile(r"\b(?:make|makes|made|making) (?:a |any |much |a real |a big )?(?:[\w-]+ )?difference\b", re.I)
 
 
 def without_idioms(question: str) -> str:

@@ -150,7 +150,7 @@ def test_an_off_topic_question_after_an_on_topic_preamble_abstains(shipped, q):
 def test_a_question_whose_topic_is_in_its_preamble_is_answered_from_it(shipped):
     ans = shipped.ask("We've only got one year of grant money. How do I use it without setting up something that just collapses?")
     assert not ans.abstained and ans.citations
-    assert any("fund" in c.title.lower() or "fund" in c.text.lower() for c in ans.citations)
+    assert any(c.doc_id == "study-theme-funding-process" for c in ans.citations)  # the funding theme the preamble names
 
 
 def test_on_topic_does_not_abstain(shipped):

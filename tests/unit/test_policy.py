@@ -894,3 +894,31 @@ def test_a_passage_writing_a_name_only_one_document_uses_is_kept_wherever_it_ran
     assert [h.passage.passage_id for h in policy.select_hits(r, 5, S)] == ["holding:0004"]
     # the passage that writes the name, not the rest of its document
     assert [h.passage.passage_id for h in policy.select_hits(r, 5, S, names=names)] == ["holding:0004", "cyl:0002"]
+
+
+def test_where_something_in_a_document_begins_is_not_where_to_start():
+    assert policy.intent_of("Where does the funding period for the Family Hubs grant begin?") != "what_first"
+    assert policy.intent_of("Where does the list of barriers in the study begin?") != "what_first"
+
+
+@pytest.mark.parametrize("question", [
+    "I commission parent-infant relationship services for our ICB. Is it going to rain on them tomorrow?",
+    "I commission parent-infant relationship services for our ICB. What time does their canteen close?",
+])
+def test_an_asking_sentence_that_points_back_but_asks_nothing_to_do_is_judged_as_asked(question):
+    s = Settings()
+    search = _search_by_sentence({"I commission parent-infant relationship services for our ICB.": s.abstain_threshold + 0.1})
+    assert policy.on_topic_part(question, search, s) is None
+
+
+def test_a_long_question_searches_a_bounded_number_of_its_sentences():
+    s = Settings()
+    searched = []
+
+    def search(text):
+        searched.append(text)
+        return _search_by_sentence({})(text)
+
+    question = " ".join(f"Our area has had grant number {n} for a while." for n in range(30)) + " How do we use it?"
+    policy.on_topic_part(question, search, s)
+    assert 0 < len(searched) <= policy.MAX_PARTS
