@@ -28,9 +28,9 @@ from functools import lru_cache
 from assistant.comb.catalogue import RELATION_WORDS, by_id, component_phrase, make_tag, proposal
 from assistant.comb.taxonomy import label
 from assistant.answering.followups import own_words
-from assistant.answering.policy import (COST_GAP, MONEY, NAME_GAP, WHAT_FIRST_QUERY, asked_term, asks_where_to_start,
-                                       asks_what_stops, commissioning_steps_answer, generic_words, named_source_docs,
-                                       without_idioms)
+from assistant.answering.policy import (COST_GAP, IDIOMS, MONEY, NAME_GAP, WHAT_FIRST_QUERY, asked_term,
+                                       asks_where_to_start, asks_what_stops, commissioning_steps_answer, generic_words,
+                                       named_source_docs, without_idioms)
 from assistant.ingest.chunking import split_sentences
 from assistant.models import Citation
 from assistant.sources import merge_spans
@@ -322,7 +322,7 @@ LIMITS_BONUS = 3.0
 # "Did the Nottinghamshire initiative make a difference?", "does video feedback work?": answered by what a study
 # found (families reported better interaction, no effect on attachment) or how a guideline rates it, not by what
 # the service is
-EFFECT_ASKED = re.compile(r"\b(?:make|makes|made|making) (?:a |any |much |a real |a big )?(?:[\w-]+ )?difference\b|"
+EFFECT_ASKED = re.compile(IDIOMS.pattern + "|"  # "did it make a (real) difference?"
                           r"(?<!how )\b(?:does|do|did|will|would|can) (?:[\w'-]+ ){1,10}(?:actually |really )?make (?:\w+ ){0,2}"
                           r"(?:more|less|better)\b|\b(?:did|does|do) (?:[\w'-]+ ){1,6}(?:show|find) (?:any )?(?:benefits?|"
                           r"effects?|improvements?|results?|differences?)\b|"
