@@ -110,10 +110,20 @@ PART_MIN_WORDS = 4  # a sentence of a longer question shorter than this ("Thanks
 MAX_PARTS = 4  # sentences searched alone at most (the asking sentence and those just before it): a bounded cost
 
 
+def sentences_of(question: str) -> list[str]:
+    """A question's sentences, split after ".", "!" or "?"."""
+    return [x for x in re.split(r"(?<=[.!?])\s+", question.strip()) if x.strip()]
+
+
+def asking_sentences(sentences: list[str]) -> list[str]:
+    """The sentences that ask (those with a "?", or else the last), not the preamble."""
+    return [x for x in sentences if "?" in x] or sentences[-1:]
+
+
 def question_parts(question: str) -> list[str]:
     """The sentences of a question of two or more (each of at least PART_MIN_WORDS words); [] for a one-sentence
     question."""
-    parts = [x for x in re.split(r"(?<=[.!?])\s+", question.strip()) if len(x.split()) >= PART_MIN_WORDS]
+    parts = [x for x in sentences_of(question) if len(x.split()) >= PART_MIN_WORDS]
     return parts if len(parts) >= 2 else []
 
 
@@ -135,8 +145,7 @@ def on_topic_part(question: str, search, s: Settings) -> Retrieval | None:
     in the preamble. An asking sentence that stands on its own ("I commission parent-infant services. Who won the
     football?") is what is asked, and is refused. ``search(text)`` is the retriever's search."""
     parts = question_parts(question)
-    asking = [x for x in parts if "?" in x] or parts[-1:]
-    if not any(POINTS_BACK.search(x) and ASKS_WHAT_TO_DO.search(x) for x in asking):
+    if not any(POINTS_BACK.search(x) and ASKS_WHAT_TO_DO.search(x) for x in asking_sentences(parts)):
         return None
     best = None
     for part in parts[-MAX_PARTS:]:
@@ -667,8 +676,7 @@ def uncovered_parts(question: str, cited_texts: list[str], stem_of, title: str |
     cited_years = set().union(*(years_in(t) for t in cited_texts)) if cited_texts else set()
     out = []
     own = own_words(question)  # a follow-up is judged on its own words: the earlier question was judged before
-    asking = [x for x in re.split(r"(?<=[.!?])\s+", own) if x.strip()]
-    asking = [x for x in asking if "?" in x] or asking[-1:]  # the sentences that ask, not the preamble
+    asking = asking_sentences(sentences_of(own))
     named = {stem_of(w) for w in content_words(title)} if title else set()
     clauses = [c for c in CLAUSE_SPLIT.split(without_idioms(" ".join(asking))) if c.strip()]
     # a barriers question of one clause is answered by reasons, whose words are not its own: "Why don't ICBs
