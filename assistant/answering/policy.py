@@ -157,7 +157,8 @@ def on_topic_part(question: str, search, s: Settings) -> Retrieval | None:
 
 def distinct_names(question: str, documents_mentioning) -> frozenset[str]:
     """The capitalised words of the question that one document alone uses ("What does Nesta fund?": only the Centre
-    for Young Lives note mentions Nesta), leaving out words common in titles (``GENERIC_TITLE_WORDS``)."""
+    for Young Lives note mentions Nesta), leaving out words common in titles (``GENERIC_TITLE_WORDS``): what
+    ``distinctive_document`` and ``select_hits`` read a question's names by."""
     # a sentence's first word ("Ideally, ...") is capitalised anyway; "Nesta's" is Nesta
     inside = re.sub(r"(?:^|(?<=[.!?]))\s*[\w'-]+", " ", question)
     words = {re.sub(r"['’]s$", "", w) for w in capitalised(inside)} - NOT_PLACES
@@ -792,13 +793,15 @@ def distinctive_document(question: str, hits, documents_mentioning) -> str | Non
     """The top hit's document when the question writes a name that only that document's passages use ("Did the
     Nottinghamshire initiative make a difference?"): the question is about that document although it never names
     its title. ``documents_mentioning(word)`` is the set of documents whose passages use the word as written."""
-    return top_named_by(question, hits, documents_mentioning,
-                        lambda word, docs, top: word not in GENERIC_TITLE_WORDS and docs == {top})
+    if not hits:
+        return None
+    top = hits[0].passage.doc_id
+    return top if any(documents_mentioning(w) == {top} for w in distinct_names(question, documents_mentioning)) else None
 
 
 def top_named_by(question: str, hits, documents_mentioning, names_top) -> str | None:
     """The top hit's document when ``names_top(word, documents using it, top document)`` holds for a capitalised
-    word of the question (``distinctive_document``, ``acronym_named``)."""
+    word of the question (``acronym_named``)."""
     if not hits:
         return None
     top = hits[0].passage.doc_id
