@@ -49,7 +49,7 @@ CAPITALISED = CAPITALISED_WORD  # the one definition, shared with the retriever'
 
 
 def capitalised(text: str) -> set[str]:
-    """The capitalised words of a text (a question's first word aside: every question starts with one)."""
+    """The capitalised words of a text, its first word included (callers strip opening words: ``OPENING``)."""
     return set(CAPITALISED.findall(text))
 
 

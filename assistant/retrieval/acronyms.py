@@ -94,6 +94,14 @@ def common_abbreviations() -> dict[str, str]:
     return out
 
 
+WRITTEN_ACRONYM = re.compile(r"\b[A-Z]{2,}s?\b")  # an acronym as a question writes it: "LA", "HVs", not "pH" or "la"
+
+
+def written_acronyms(question: str) -> set[str]:
+    """The words a question writes as acronyms, in capitals ("LA", "HVs"), lower-cased as the word lists hold them."""
+    return {w.lower() for w in WRITTEN_ACRONYM.findall(question)}
+
+
 def is_known_acronym(word: str, known: dict[str, str]) -> bool:
     """Whether a question word ("HVs", "icbs", any case) is an acronym ``known`` spells out."""
     upper = word.upper()

@@ -17,7 +17,7 @@ from functools import cached_property
 import numpy as np
 
 from assistant.models import Filters, Passage
-from assistant.retrieval.acronyms import common_abbreviations, definitions, expand, is_known_acronym
+from assistant.retrieval.acronyms import common_abbreviations, definitions, expand, is_known_acronym, written_acronyms
 from assistant.retrieval.dense import dense_ranking
 from assistant.retrieval.fusion import demote, reciprocal_rank_fusion
 from assistant.retrieval.lexical import LexicalIndex
@@ -157,7 +157,7 @@ class Retriever:
         timings["fuse"] = (time.perf_counter() - t2) * 1000 - timings["bm25"]
         # an acronym spelled out above ("HVs", written in capitals) is not a word the corpus never uses, nor is a
         # misspelling of one it does
-        capitals = {w.lower() for w in CAPITALISED.findall(question)} if self.settings.expand_acronyms else set()
+        capitals = written_acronyms(question) if self.settings.expand_acronyms else set()
         unknown = [w for w in self.lexical.unknown_terms(question)
                    if not (w in capitals and is_known_acronym(w, self.acronyms)) and not self.misspelt(w)]
         rare = [w for w in unknown if self._is_rare(w)]
@@ -175,9 +175,6 @@ class Retriever:
         if pieces is None:
             return len(word) > 9
         return len(pieces(word)) >= 2
-
-
-CAPITALISED = re.compile(r"\b[A-Z]{2,}s?\b")  # an acronym as a question writes it: "LA", "HVs", not "pH" or "la"
 
 
 READ_PAGE = 2000  # passages a request: a 50,000-passage version never sits in memory twice as float64 or JSON

@@ -104,3 +104,9 @@ def test_the_retriever_takes_a_near_miss_for_a_misspelling_only_when_the_model_d
     # an acronym counts as known only written in capitals, as the search spells out only those ("pH" is not "PH")
     assert r.search("What does the PH case need?", 1).unknown_terms == []
     assert r.search("What pH is the case?", 1).unknown_terms == ["ph"]
+
+
+def test_an_acronym_is_what_a_question_writes_in_capitals():
+    from assistant.retrieval.acronyms import written_acronyms
+
+    assert written_acronyms("Do the LA and HVs work with the ICB on pH or la?") == {"la", "hvs", "icb"}
