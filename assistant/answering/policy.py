@@ -274,7 +274,7 @@ INTENT_RULES: tuple[tuple[str, re.Pattern], ...] = (
         r"how (?:much|many|often) (?:\w+ ){0,4}should|how (?:are|do|did) other (?:areas|places|commissioners|councils|icbs)|"
         r"who (?:should|do|must|can|would) (?:i|we) (?:need to |have to )?(?:involve|engage|consult|bring in|talk to|"
         r"work with)|who (?:should|needs? to|must) be (?:involved|consulted|engaged|at the table)|"
-        r"make the case|persuade|convince|business case|what (?:can|should) (?:i|we)|steps to|set up|get .* funded|"
+        r"make the case|persuade|convince|business case|what (?:can|could|should|might) (?:i|we)|steps to|set up|get .* funded|"
         + WHY_CASE + r"|"
         r"what (?:does|do|did) (?:the (?:study|authors|researchers|toolkit)|it|they) (?:propose|recommend|suggest))\b", re.I)),
     ("fact", re.compile(
@@ -727,11 +727,8 @@ def named_by_phrase(question: str, hits) -> str | None:
     capitals: "the Best Start in Life strategy" names "Giving every child the best start in life", whose title
     has no capitals to match, and not "The best start for life" vision. A name several titles hold ("Start for
     Life": a programme, not a document) names none."""
-    runs = [run.lower() for m in NAME_RUN.finditer(question) if len((run := OPENING.sub("", m.group(0))).split()) >= 3]
-    if not runs:
-        return None
-    titles = {h.passage.doc_id: _plain(h.passage.meta.title) for h in hits
-              if any(re.search(rf"\b{re.escape(run)}\b", _plain(h.passage.meta.title)) for run in runs)}
+    runs = _name_runs(question)
+    titles = titles_holding(question, hits)
     if len(titles) == 1:
         return next(iter(titles))
     # several titles hold the name: the kind of document the question puts after it ("the Best Start for Life
@@ -740,6 +737,19 @@ def named_by_phrase(question: str, hits) -> str | None:
     chosen = {doc for doc, title in titles.items() for run in runs
               if (asked := _word_after(_plain(question), run)) in DOCUMENT_KINDS and _word_after(title, run) == asked}
     return next(iter(chosen)) if len(chosen) == 1 else None
+
+
+def _name_runs(question: str) -> list[str]:
+    """The names of three or more words a question writes in capitals, lower-cased ("healthy child programme")."""
+    return [run.lower() for m in NAME_RUN.finditer(question) if len((run := OPENING.sub("", m.group(0))).split()) >= 3]
+
+
+def titles_holding(question: str, hits) -> dict[str, str]:
+    """Each document among ``hits`` whose title holds, in any case, a name of three or more words the question
+    writes in capitals, with that title in plain form."""
+    runs = _name_runs(question)
+    return {h.passage.doc_id: _plain(h.passage.meta.title) for h in hits
+            if any(re.search(rf"\b{re.escape(run)}\b", _plain(h.passage.meta.title)) for run in runs)}
 
 
 DOCUMENT_KINDS = frozenset("vision report review strategy guide guidance plan framework manifesto toolkit standard "
@@ -812,10 +822,12 @@ def top_named_by(question: str, hits, documents_mentioning, names_top) -> str | 
 def named_source_docs(question: str, hits, named: str | None) -> set[str]:
     """The documents a "what does X say?" question asks about: the one it names (``named_document``) and, when it
     names it only through its publisher ("What does NICE say ...?": NG26, PH40 and QS133 alike), every document
-    of that publisher among ``hits``."""
+    of that publisher among ``hits``. With no one document named, the documents whose titles all hold the name the
+    question writes ("What does the Healthy Child Programme say...?": its delivery guidance and its high-impact
+    areas alike), so that the answer is not led by another document's sentence about health visitors."""
     meta = next((h.passage.meta for h in hits if named and h.passage.doc_id == named), None)
     if meta is None:
-        return set()
+        return set(titles_holding(question, hits))
     by_title = title_named(question, [h for h in hits if h.passage.doc_id == named][:1]) == named
     if by_title or not (capitalised(question[1:]) - NOT_PLACES) & capitalised(meta.publisher):
         return {named}

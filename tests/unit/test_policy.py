@@ -225,6 +225,8 @@ def test_a_follow_ups_own_words_decide_its_intent():
     intent = policy.intent_of
     assert intent("What does the study propose for those (following on from: Why don't ICBs commission teams)?") == "how_to"
     assert intent("and what about dads (following on from: Why don't ICBs commission teams)?") == "barriers"
+    # "what could we do about that?" after a barriers question asks what to do
+    assert intent("What could we do about that (following on from: What gets in the way of evaluating services)?") == "how_to"
 
 
 def test_a_named_council_trust_or_icb_is_a_place_whatever_precedes_it():
@@ -662,6 +664,19 @@ def test_a_source_named_by_its_publisher_is_every_document_of_that_publisher():
     q = "What does the NICE Children's Attachment guideline say about video feedback?"  # publisher and title: the title
     assert policy.named_source_docs(q, hits, "ng26") == {"ng26"}
     assert policy.named_source_docs("What do teams do?", hits, None) == set()
+
+
+def test_a_programme_several_titles_name_is_a_source_in_each_of_them():
+    """"What does the Healthy Child Programme say...?": two documents' titles hold the name, so neither is *the* named
+    document, but the answer is drawn from both rather than from another document's sentence on health visitors."""
+    delivery = make_passage("delivery:0000", "x", title="Delivery of the healthy child programme (DHSC guidance, 2026)")
+    areas = make_passage("areas:0000", "x", title="Healthy child programme: high-impact area framework (2026)")
+    study = make_passage("study:0000", "x", title="Who's got the infants in mind?")
+    hits = make_retrieval([(study, 0.7), (delivery, 0.65), (areas, 0.6)]).hits
+    q = "What does the Healthy Child Programme say health visitors should do?"
+    assert policy.named_document(q, hits) is None
+    assert policy.named_source_docs(q, hits, None) == {"delivery", "areas"}
+    assert policy.named_source_docs("What does the programme say health visitors should do?", hits, None) == set()
 
 
 def test_answer_plans_skip_only_superseded_documents_not_those_demoted_for_an_earlier_period():
