@@ -393,6 +393,30 @@ def states_number(text: str) -> bool:
     return states_count(PERCENT.sub(" ", text))
 
 
+COUNTED_BONUS = 1.0
+COUNTED_WITHIN = 5  # words between a number and the thing it counts: "45 specialised parent-infant relationship teams"
+
+
+@lru_cache(maxsize=256)
+def counted_thing(question: str) -> str | None:
+    """The stem of what a "how many ...?" question counts ("teams" in "How many specialist parent-infant
+    relationship teams are there?"), or None."""
+    counted = COUNTED.search(question) if COUNT_ASKED.search(question) else None
+    stems = tokens(counted.group(1).split()[-1]) if counted else []
+    return stems[0] if stems else None
+
+
+def counts_it(text: str, thing: str) -> bool:
+    """A number (not a year, date or reference) followed within COUNTED_WITHIN words by the thing counted: "51 teams",
+    not "4-6% of the babies" for "how many teams?"."""
+    plain = NOT_A_COUNT.sub(" ", text)
+    for m in re.finditer(r"\b\d[\d,.]*\b(?!\s*%)", plain):
+        after = plain[m.end():].split()[:COUNTED_WITHIN]
+        if thing in tokens(" ".join(after)):
+            return True
+    return False
+
+
 def asked_figure(question: str):
     """Whether a sentence states the kind of figure that answers the question (a test of its text): a sum of money
     for "how much" money, a count for "how many", a count or share for "what proportion"; None when no figure is
@@ -424,6 +448,9 @@ def score_sentence(c: Candidate, qtok: set[str], idf: dict, default_idf: float, 
     figure = asked_figure(question)
     if figure is not None and figure(c.text) and topical(c) >= MORE_MIN_WEIGHT:
         score += FIGURE_BONUS  # "how much funding...?" is answered by a sum on its topic, not by a sentence on funding
+        thing = counted_thing(question)
+        if thing is not None and counts_it(c.text, thing):
+            score += COUNTED_BONUS  # "how many teams?" is answered by a count of teams, not one of babies seen
     if asked_years:
         said = years_in(c.text)
         if said & asked_years:

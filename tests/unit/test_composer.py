@@ -751,6 +751,25 @@ def test_which_questions_ask_for_which_figure():
     assert states_count("About 40% of babies.") and states_count("There are 51 teams.")
 
 
+def test_a_count_question_leads_with_a_count_of_the_thing_it_counts():
+    """"How many teams are there?": "51 teams" answers it; a sentence on the teams that counts babies ("4-6% of the
+    babies", "fewer than 25 families a team") does not, although it shares more of the question's words."""
+    from assistant.answering.composer import counted_thing, counts_it
+
+    assert counted_thing("How many specialist parent-infant relationship teams are there in England?") == "team"
+    assert counted_thing("What funding is there?") is None
+    assert counts_it("The most recent count is 51 teams (December 2025).", "team")
+    assert counts_it("The Foundation counted 45 specialised parent-infant relationship teams.", "team")
+    assert not counts_it("Specialist teams support only 4-6% of the babies who need them.", "team")
+    assert not counts_it("In 2025 teams were counted.", "team")  # a year is not a count
+    babies = make_passage("babies:0000", "Specialist parent-infant teams support only 4-6% of the babies estimated to "
+                                         "need them.")
+    count = make_passage("count:0000", "Counts of parent-infant teams differ by source; the most recent is 51 teams.")
+    lead = dict(answer_for("How many specialist parent-infant relationship teams are there in England?", "fact",
+                           [babies, count]).parts)["lead"]
+    assert lead.startswith("Counts of parent-infant teams"), lead
+
+
 def test_a_share_of_a_total_is_read_after_the_total():
     guide = make_passage("guide:0000", "For 2025-26 the programme has £126m in total. Of this, £57m goes to Start for "
                                        "Life services for families from pregnancy to age two.")
