@@ -44,6 +44,7 @@ from assistant.answering.policy import (
     should_abstain,
     title_named,
     too_weak_for_local,
+    uncompared,
     uncovered_parts,
 )
 from assistant.errors import AssistantError
@@ -278,7 +279,10 @@ class EvidenceAssistant:
         named_title = next((h.passage.meta.title for h in gate.hits if h.passage.doc_id == named), None) if named else None
         uncovered = None if never_refused(intent) else (
             lambda texts, sources=(): uncovered_parts(standalone, texts, term, named_title, intent, sources))
-        composed = compose(standalone, intent, hits, retriever.lexical.idf, retriever.lexical.default_idf, local, titles,
+        # a comparison no sentence of the evidence makes is said to be missing, and answered side by side
+        compared = uncompared(standalone, intent, retriever)
+        composed = compose(standalone, intent, hits, retriever.lexical.idf, retriever.lexical.default_idf,
+                           local + ([compared] if compared else []), titles,
                            k, uncovered, named, local_first=local_gap_first(intent, local))
         text, citations, markers = composed.text, composed.citations, composed.markers
         if not text:  # nothing readable to quote (table-only passages): say so rather than answer with nothing

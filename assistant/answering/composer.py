@@ -28,9 +28,9 @@ from functools import lru_cache
 from assistant.comb.catalogue import RELATION_WORDS, by_id, component_phrase, make_tag, proposal
 from assistant.comb.taxonomy import label
 from assistant.answering.followups import own_words
-from assistant.answering.policy import (COST_GAP, IDIOMS, MONEY, NAME_GAP, WHAT_FIRST_QUERY, asked_term,
-                                       asks_where_to_start, asks_what_stops, commissioning_steps_answer, generic_words,
-                                       named_source_docs, without_idioms)
+from assistant.answering.policy import (COST_GAP, IDIOMS, MONEY, NAME_GAP, UNCOMPARED, WHAT_FIRST_QUERY, asked_term,
+                                       asks_where_to_start, asks_what_stops, commissioning_steps_answer,
+                                       comparison_sides, generic_words, named_source_docs, speaks_of, without_idioms)
 from assistant.ingest.chunking import split_sentences
 from assistant.models import Citation
 from assistant.sources import merge_spans
@@ -575,6 +575,21 @@ def situated_step(cands: list[Candidate], lead: list[Candidate], question: str) 
     return max(fits, key=lambda c: (weight(c), c.score), default=None)
 
 
+def side_by_side(cands: list[Candidate], question: str) -> list[Candidate]:
+    """For a comparison no source makes: the best sentence on each side on its own (``speaks_of``: all of the side's
+    words, not all of the other's), first side first; empty unless both sides have one."""
+    sides = comparison_sides(question)
+    words = [set(tokens(side)) for side in sides]
+    out = []
+    for i, side_words in enumerate(words):
+        others = set().union(*(w for j, w in enumerate(words) if j != i)) - side_words
+        best = max((c for c in cands if speaks_of(c.text, side_words, others) and not aside(c.text, question)
+                    and all(c is not x for x in out)), key=lambda c: c.score, default=None)
+        if best is not None:
+            out.append(best)
+    return out if len(out) == 2 else []
+
+
 def pick_lead(cands: list[Candidate], max_passages: int = LEAD_SENTENCES) -> list[Candidate]:
     """The best one to three sentences, no near-repeats, at most two from one passage and ``max_passages``
     passages in all, about 75 words; after the first, each sentence is judged by the question words it adds
@@ -1065,6 +1080,9 @@ def compose(question: str, intent: str, hits: list[Hit], idf: dict, default_idf:
         own = ([c for c in own if focus & set(tokens(c.text))]
                or [c for c in cands if focus & set(tokens(c.text))] or own)
     picked = pick_lead(own or cands, max_cited - len(table_hits))
+    apart = next((x for x in not_covered if x.startswith(UNCOMPARED)), None)
+    if apart is not None:  # no source compares the two: the lead says what the evidence says of each, side by side
+        picked = side_by_side(cands, question) or picked
     if intent == "evidence":  # "does it work": the strongest design speaks first (hits come in that order)
         rank = {id(h): i for i, h in enumerate(hits)}
         picked.sort(key=lambda c: rank[id(c.hit)])
@@ -1124,6 +1142,10 @@ def compose(question: str, intent: str, hits: list[Hit], idf: dict, default_idf:
     elif COST_GAP in not_covered:  # "how much does a team cost?" answered first by saying that nothing cited gives it
         parts.append(("not_covered_first", f"**Not in the evidence here:** {COST_GAP}. **The nearest evidence:**"))
         said_first = [COST_GAP]
+    elif apart is not None:  # "is a team better than a health visitor?": that no source compares them is the answer
+        parts.append(("not_covered_first", f"**Not in the evidence here:** {_md_text(apart)}. "
+                      "**What the evidence says of each:**"))
+        said_first = [apart]
     elif intent in ("fact", "named_source") and (names := [x for x in not_covered if x.endswith(NAME_GAP)]):
         # "What does Nesta fund?": what the question is about is absent from everything cited, so say that first
         parts.append(("not_covered_first", f"**Not in the evidence here:** {'; '.join(_md_text(x) for x in names)}. "

@@ -604,6 +604,7 @@ COST_ASKED = re.compile(r"(?:\bhow much (?:does|do|did|would|will|might|is|are)\
                         r"\bwhat(?:'s| is| would be| will be) the cost of|\b(?:the )?cost of (?:running|setting up))"
                         r"(?![- ]effective)\b", re.I)  # cost-effectiveness is evidence, not a price
 COST_GAP = "what it costs (no cited passage gives a figure)"  # the answer to the question: said first
+UNCOMPARED = "a direct comparison of "  # opens the gap ``uncompared`` finds: the answer then goes side by side
 NAME_GAP = ": none of the cited evidence mentions it"  # after a name the question asks about (``asked_names``)
 COST_WORDS = frozenset("cost costs run running set setting up much".split())
 MONEY = re.compile(r"£\s?\d")
@@ -971,6 +972,55 @@ def comparison_sides(question: str) -> list[str]:
     return []
 
 
+# a sentence that sets two things side by side: "teams focus on the relationship, while perinatal services focus on
+# the mother", "fewer than five sessions were as effective as longer ones", "compared with usual care"
+COMPARES = re.compile(r"\b(?:(?<!rather )than|compar\w*|whereas|while|differ\w*|difference|versus|vs|both|unlike|similar|"
+                      r"as (?:\w+ )?(?:effective|good|well|strong) as|head[- ]to[- ]head)\b", re.I)
+SIDE_NOT_TOPIC = frozenset(tokens("different difference better worse best more less effective stronger weaker cheaper "
+                                  "really much far any use using"))
+
+
+UNCOMPARED_LOOKUP = 50  # passages read for each side and for both: the lexical ranking's first, at any index size
+
+
+def uncompared(question: str, intent: str, retriever) -> str | None:
+    """"A direct comparison of A and B" when a comparison names two sides, each of which some passage of the evidence
+    speaks of (all of a side's words in one passage), but no sentence of it speaks of both while comparing (``COMPARES``):
+    "Is a parent-infant team better than a health visitor?" is then answered side by side, and the reader is told
+    that no source sets one against the other. A side the evidence never speaks of is left to ``uncovered_parts``;
+    a comparison some sentence does make ("fewer sessions were as effective as more") is not flagged. Only the
+    passages the lexical ranking puts first for a side's words are read, so the cost does not grow with the index."""
+    from assistant.ingest.chunking import split_sentences
+
+    sides = comparison_sides(question) if intent == "comparison" else []  # "perinatal or maternal services" is one thing
+    if len(sides) != 2:
+        return None
+    a, b = (set(tokens(side)) - SIDE_NOT_TOPIC for side in sides)
+    if not a or not b or a <= b or b <= a:
+        return None
+
+    def holding(words: set[str]) -> list[str]:
+        ranked = retriever.lexical.rank(sorted(words), UNCOMPARED_LOOKUP)
+        return [text for i, _ in ranked if words <= set(tokens(text := retriever.passages[i].text))]
+
+    if not holding(a) or not holding(b):
+        return None
+    for text in holding(a | b):
+        if any(COMPARES.search(s) and a | b <= set(tokens(s)) for s in split_sentences(text)):
+            return None
+    return f"{UNCOMPARED}{sides[0]} and {sides[1]}: no source here sets one against the other"
+
+
+def speaks_of(text: str, words: set[str], others: set[str] = frozenset()) -> bool:
+    """A sentence of ``text`` that holds all of a side's ``words`` and not all of the other side's (``others``):
+    one sentence listing both programmes' ratings to look up speaks of neither on its own."""
+    from assistant.ingest.chunking import split_sentences
+
+    if not words <= set(tokens(text)):
+        return False
+    return any(words <= (held := set(tokens(s))) and not (others and others <= held) for s in split_sentences(text))
+
+
 def with_each_side(question: str, hits: list[Hit], retriever, s: Settings, filters=None) -> list[Hit]:
     """A comparison answered from both sides: for each side the plain ranking does not reach in its first ``k``
     passages, the best passage of a search for that side alone that uses its words, placed after the best hit
@@ -978,9 +1028,11 @@ def with_each_side(question: str, hits: list[Hit], retriever, s: Settings, filte
     superseded = retriever.superseded_documents(question)
     first = hits[:s.k]
     added: list[Hit] = []
-    for side in comparison_sides(question):
+    sides = comparison_sides(question)
+    for side in sides:
         words = set(tokens(side))
-        if not words or any(words <= set(tokens(h.passage.text)) for h in first):
+        others = set().union(*(set(tokens(x)) for x in sides if x != side)) - words
+        if not words or any(speaks_of(h.passage.text, words, others) for h in first):
             continue  # the ranking already has a passage on this side
         for h in retriever.search(side, s.k, filters).hits:
             if (h.passage.doc_id not in superseded and words <= set(tokens(h.passage.text))

@@ -1385,3 +1385,23 @@ def test_a_sentence_that_sends_the_reader_to_the_source_is_aside():
     # a sentence with content of its own that also mentions reading the guidance is not a pointer
     assert not aside("Commissioners should read the guidance alongside their local needs assessment, which must "
                      "include fathers.", "What does NICE say about fathers?")
+
+
+def test_a_comparison_no_source_makes_says_so_first_and_goes_side_by_side():
+    """With the gap ``policy.uncompared`` finds, the answer opens by saying no source compares the two, then gives a
+    sentence on each side on its own; a sentence that lists both (a ratings look-up) speaks of neither."""
+    from assistant.answering.policy import UNCOMPARED
+
+    q = "Is video interaction guidance better than parent-infant psychotherapy?"
+    gap = f"{UNCOMPARED}video interaction guidance and parent-infant psychotherapy: no source here sets one against the other"
+    listing = make_passage("guide:0000", "Check the ratings of video interaction guidance and parent-infant "
+                                         "psychotherapy on the live guidebook before relying on them.")
+    vig = make_passage("vig:0000", "Video interaction guidance improved parental sensitivity in a review of trials.")
+    pip = make_passage("pip:0000", "A trial of parent-infant psychotherapy found no difference in infant development.")
+    answer = answer_for(q, "comparison", [listing, vig, pip], not_covered=[gap])
+    parts = dict(answer.parts)
+    assert parts["not_covered_first"].startswith("**Not in the evidence here:** a direct comparison of video")
+    assert parts["lead"].startswith("Video interaction guidance improved") and "parent-infant psychotherapy found" in parts["lead"]
+    assert "not_covered" not in parts  # said once, first
+    plain = dict(answer_for(q, "comparison", [listing, vig, pip]).parts)  # no gap: the ordinary lead
+    assert "not_covered_first" not in plain and plain["lead"].startswith("Check the ratings")

@@ -937,3 +937,38 @@ def test_a_long_question_searches_a_bounded_number_of_its_sentences():
     question = " ".join(f"Our area has had grant number {n} for a while." for n in range(30)) + " How do we use it?"
     policy.on_topic_part(question, search, s)
     assert 0 < len(searched) <= policy.MAX_PARTS
+
+
+class _Lexical:
+    """Every passage, in order: the lexical ranking ``uncompared`` reads, without an index."""
+
+    def __init__(self, n):
+        self.n = n
+
+    def rank(self, query_tokens, limit, allowed=None):
+        return [(i, 1.0) for i in range(min(self.n, limit))]
+
+
+class _Evidence:
+    def __init__(self, *texts):
+        self.passages = [make_passage(f"d{i}:0000", t) for i, t in enumerate(texts)]
+        self.lexical = _Lexical(len(texts))
+
+
+def test_a_comparison_no_sentence_makes_is_said_to_be_missing():
+    """Both sides are in the evidence but no sentence compares them: the answer says no source sets one against the
+    other. A comparison a sentence makes, a side the evidence never names, and "X or Y" in a question that is not a
+    comparison are not flagged."""
+    q = "Is a parent-infant team better than a health visitor for bonding problems?"
+    apart = _Evidence("A parent-infant team works with the relationship.", "A health visitor sees every family.",
+                      "Health visitors refer to the parent-infant team.")  # both named, not compared
+    assert policy.uncompared(q, "comparison", apart) == ("a direct comparison of parent-infant team and health visitor: "
+                                                         "no source here sets one against the other")
+    compared = _Evidence("A parent-infant team offers more sessions than a health visitor can.")
+    assert policy.uncompared(q, "comparison", compared) is None
+    one_side = _Evidence("A parent-infant team works with the relationship.")
+    assert policy.uncompared(q, "comparison", one_side) is None  # the other side is uncovered_parts' business
+    assert policy.uncompared(q, "fact", apart) is None
+    # "rather than" is not a comparison of the two: "check the ratings of X and Y rather than rely on reports"
+    listed = _Evidence("Check the ratings of parent-infant teams and health visitors rather than rely on reports.")
+    assert policy.uncompared(q, "comparison", listed) is not None
