@@ -39,8 +39,11 @@ USER = "#pair-chat .message.user"
 
 
 @pytest.fixture(scope="session")
-def server(tmp_path_factory):
-    home = tmp_path_factory.mktemp("assistant-home")
+def server(shipped):
+    """`serve` over the index the integration tests' ``shipped`` assistant built (the shipped corpus, indexed once
+    per session: a second index of the same corpus had cost half a minute of the suite). It only reads that index;
+    the feedback and gaps it records are the browser tests' own, as no test of ``shipped`` reads them."""
+    home = Path(shipped.settings.home)
     port = free_port()
     env = dict(os.environ, ASSISTANT_HOME=str(home), ASSISTANT_CORPUS=str(ROOT / "corpus"), ASSISTANT_FEEDBACK="1",
                PYTHONUNBUFFERED="1")
