@@ -244,7 +244,7 @@ INTENT_RULES: tuple[tuple[str, re.Pattern], ...] = (
         r"near me|in my area|local provider|referrals?\b.{0,60}\b(?:last|this) (?:year|month|quarter))\b", re.I)),
     ("what_first", re.compile(
         r"\b(where (?:do|does) (?:i|we|(?:a|an|the|my|our) (?:[\w'-]+ ){0,3}[\w'-]+) (?-i:start|begin)\b(?! for life)|"
-        r"where (?:should|can|would|might) (?:i|we|(?:a|an|the|my|our) (?:[\w'-]+ ){0,8}[\w'-]+) (?-i:start|begin)\b(?! for life)|what (?:should|do|must) (?:i|we) do first|first steps?|"
+        r"where (?:should|can|would|might) (?:i|we|(?:a|an|the|my|our) (?:[\w'-]+ ){0,8}[\w'-]+) (?-i:start|begin)\b(?! for life)|what (?:should|do|must) (?:i|we) (?:do|read|look at|know|learn) first|first steps?|"
         r"what first|start(?:ing)? point|just been (?:given|handed|asked)|new to (?:this|commissioning)|getting started)\b", re.I)),
     ("comparison", re.compile(r"\b(compare[ds]?|comparison|versus|vs\.?|difference between|better than|rather than|"
                               r"(?:is|are|was|were) (?:[\w'-]+ ){0,6}different (?:from|to)|differs? from|"

@@ -25,6 +25,7 @@ S = Settings.from_env()
     ("Can we direct-award the contract to our current provider?", "local"),
     ("Who paid for the research on commissioning parent-infant services in the North East?", "fact"),  # not pay
     ("What should I do first?", "what_first"),
+    ("I'm a new ICB commissioner. What should I read first about infant mental health?", "what_first"),
     ("I've just been given the perinatal brief - where do I start?", "what_first"),
     ("Where should a new perinatal commissioner start?", "what_first"),
     ("Where should a new Start for Life lead in a council begin?", "what_first"),  # a long subject; "Start for Life"
