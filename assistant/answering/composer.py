@@ -276,10 +276,24 @@ def only_locates(text: str, question: str) -> bool:
     return bool(located) and not WHERE_ASKED.search(question)
 
 
+# "In their discussion, the authors highlight what commissioners said about the pandemic.": a short sentence that
+# announces a topic ("highlight what", "set out what") and says nothing of it
+ANNOUNCES = re.compile(r"\b(?:highlight|describe|discuss|outline|set out|sets out|summari[sz]e|consider|reflect on|"
+                       r"talk about|report)(?:s|ed|d)? what\b(?![^.]*\b(?:is|was|were|are)\b)", re.I)
+ANNOUNCES_MAX_WORDS = 25
+
+
+def only_announces(text: str) -> bool:
+    """A short sentence that names what a source goes on to say without saying it (``ANNOUNCES``)."""
+    return (bool(ANNOUNCES.search(text)) and len(text.split()) <= ANNOUNCES_MAX_WORDS and ":" not in text
+            and not re.search(r"(?<![-\w])\d", NOT_A_COUNT.sub(" ", text)))  # "...costs £1,200 a family" says it; "Covid-19" does not
+
+
 def aside(text: str, question: str) -> bool:
-    """A sentence beside the question's point: how the study coded a finding, or where something sits in a
-    document, when the question asks neither. The lead scores it low and the Also lines never quote it."""
-    return about_coding(text, question) or only_locates(text, question)
+    """A sentence beside the question's point: how the study coded a finding, where something sits in a document,
+    when the question asks neither, or a sentence that only announces a topic. The lead scores it low and the Also
+    lines never quote it."""
+    return about_coding(text, question) or only_locates(text, question) or only_announces(text)
 
 
 # "What is infant mental health?", "What does COM-B mean?" (policy.asked_term): answered first by a sentence that

@@ -1387,6 +1387,17 @@ def test_a_sentence_that_sends_the_reader_to_the_source_is_aside():
                      "include fathers.", "What does NICE say about fathers?")
 
 
+def test_a_sentence_that_only_announces_a_topic_is_aside():
+    from assistant.answering.composer import aside
+
+    q = "Did Covid make commissioners more or less willing to fund these services?"
+    assert aside("In their discussion, McSweeney et al. (2025) highlight what commissioners said about the Covid-19 "
+                 "pandemic.", q)
+    assert not aside("In their discussion, the authors highlight that the pandemic raised demand for support.", q)
+    assert not aside("The authors set out what commissioners said: demand rose and services were stretched.", q)
+    assert not aside("The review describes what the programme costs: £1,200 per family.", q)  # a figure is content
+
+
 def test_a_comparison_no_source_makes_says_so_first_and_goes_side_by_side():
     """With the gap ``policy.uncompared`` finds, the answer opens by saying no source compares the two, then gives a
     sentence on each side on its own; a sentence that lists both (a ratings look-up) speaks of neither."""
