@@ -129,12 +129,15 @@ def question_parts(question: str) -> list[str]:
 
 # an asking sentence that points back at the one before it: "How do I use it...?" after "We've only got a year of
 # grant money." ("that" is left out: it is as often "something that collapses" as a pointer)
-POINTS_BACK = re.compile(r"\b(?:it|its|this|these|those|they|them|their|such)\b", re.I)
+# "What kinds of intervention might shift that?", "What would help?": asks what to do (a how-to)
+WHAT_WOULD_HELP = (r"what (?:(?:kinds?|sorts?|types?) of [\w-]+(?: [\w-]+)? )?(?:might|could|would|can) "
+                   r"(?:help|shift|fix|tackle|address|overcome|ease|solve)")
+POINTS_BACK = re.compile(r"\b(?:it|its|this|these|those|they|them|their|such)\b|\bthat\W*$", re.I)  # "...shift that?"
 # ...and asks what to do about it: "Is it going to rain on them tomorrow?" or "What time does their canteen close?"
 # after an on-topic preamble point back too, and are not about the preamble's topic
 ASKS_WHAT_TO_DO = re.compile(r"\b(?:how|what|where|who|when|which \w+) (?:do|can|should|could|would|might|must) (?:i|we)\b|"
-                             r"\b(?:should|can|could|do) (?:i|we)\b|\bis (?:it|this|that) (?:worth|enough|possible|wise|right)\b",
-                             re.I)
+                             r"\b(?:should|can|could|do) (?:i|we)\b|\bis (?:it|this|that) (?:worth|enough|possible|wise|right)\b|"
+                             r"\b" + WHAT_WOULD_HELP + r"\b", re.I)
 
 
 def on_topic_part(question: str, search, s: Settings) -> Retrieval | None:
@@ -270,7 +273,7 @@ INTENT_RULES: tuple[tuple[str, re.Pattern], ...] = (
         r"ma(?:ke|kes|de|king) (?:a|any|much of a|no|the) (?:\w+ )?difference|"
         r"randomi[sz]ed|systematic review|outcomes?|proven|shown|impact of|evaluations?|gains?)\b", re.I)),
     ("how_to", re.compile(
-        r"\b(how (?:do|can|should|could|might) (?:i|we|a commissioner|commissioners|my|our)|how to|what would help|"
+        r"\b(how (?:do|can|should|could|might) (?:i|we|a commissioner|commissioners|my|our)|how to|" + WHAT_WOULD_HELP + r"|"
         r"how (?:much|many|often) (?:\w+ ){0,4}should|how (?:are|do|did) other (?:areas|places|commissioners|councils|icbs)|"
         r"who (?:should|do|must|can|would) (?:i|we) (?:need to |have to )?(?:involve|engage|consult|bring in|talk to|"
         r"work with)|who (?:should|needs? to|must) be (?:involved|consulted|engaged|at the table)|"

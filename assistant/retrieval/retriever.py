@@ -24,7 +24,7 @@ from assistant.retrieval.lexical import LexicalIndex
 from assistant.retrieval.periods import document_years, earlier_documents, supersede_penalised, years_in
 from assistant.settings import Settings
 from assistant.store.codec import passage_from_chroma
-from assistant.text import term, tokens
+from assistant.text import content_words, term, tokens
 
 
 # a capitalised word, as the answering policy reads a question's names ("Nottinghamshire", "NEWPIP")
@@ -167,7 +167,34 @@ class Retriever:
         """A question word the corpus never uses that is a slip from one it does (``LexicalIndex.near_miss``) and
         that the embedding model does not know as a word either: "busines" and "servcies" are split into pieces,
         while "fever" (one slip from "fewer"), "croup" or "courts" are whole words, kept as words the corpus lacks."""
-        return self._is_rare(word) and self.lexical.near_miss(term(word))
+        return self._is_rare(word) and (self.lexical.near_miss(term(word)) or self._near_miss_as_written(word))
+
+    def _near_miss_as_written(self, word: str) -> bool:
+        """One slip from a word of five letters or more that two or more passages use, compared as written: a stem
+        can hide the slip ("Ofstead" stems to itself, "Ofsted" to "ofst", three apart)."""
+        from rapidfuzz import process
+        from rapidfuzz.distance import OSA
+
+        w = word.lower()
+        if len(w) < 5:
+            return False
+        near = self._words_by_first_letter.get(w[0], [])
+        return process.extractOne(w, near, scorer=OSA.distance, score_cutoff=1) is not None
+
+    @cached_property
+    def _words_by_first_letter(self) -> dict[str, list[str]]:
+        """The words of five letters or more that two or more held passages use, by first letter (read on the first
+        question with a word the corpus never uses, as ``_capitalised_words`` is)."""
+        seen: dict[str, int] = {}
+        for p in self.passages:
+            for w in set(content_words(p.text)):
+                if len(w) >= 5 and w.isalpha():
+                    seen[w] = seen.get(w, 0) + 1
+        out: dict[str, list[str]] = {}
+        for w, n in seen.items():
+            if n >= 2:
+                out.setdefault(w[0], []).append(w)
+        return out
 
     def _is_rare(self, word: str) -> bool:
         """A word the embedding model's vocabulary splits into pieces: specialist terms (drug names, conditions)."""

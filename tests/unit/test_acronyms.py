@@ -106,6 +106,24 @@ def test_the_retriever_takes_a_near_miss_for_a_misspelling_only_when_the_model_d
     assert r.search("What pH is the case?", 1).unknown_terms == ["ph"]
 
 
+def test_a_slip_the_stem_hides_is_found_as_written():
+    """"Ofstead" stems to itself and "Ofsted" to "ofst" (three apart), but as written they are one slip apart: a
+    misspelling of a word two passages use, not a word the corpus lacks."""
+    from assistant.retrieval.retriever import Retriever
+    from assistant.settings import Settings
+    from tests.support import FakeEmbedder, make_passage
+    from tests.unit.test_retriever_memory import OneReadCollection
+
+    fake = FakeEmbedder()
+    fake.word_pieces = lambda w: [w[:3], w[3:]]
+    passages = [make_passage("a:0000", "Ofsted and the CQC reviewed family hubs."),
+                make_passage("b:0000", "The Ofsted review named gaps."),
+                make_passage("c:0000", "Tradesmen visited one hub.")]
+    r = Retriever(OneReadCollection(passages, fake.embed([p.embed_text() for p in passages])), fake, Settings(candidates=40))
+    assert r.search("What did Ofstead find?", 1).unknown_terms == []
+    assert r.search("What did the tradesman find?", 1).unknown_terms == ["tradesman"]  # one passage only uses it
+
+
 def test_an_acronym_is_what_a_question_writes_in_capitals():
     from assistant.retrieval.acronyms import written_acronyms
 

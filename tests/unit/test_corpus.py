@@ -87,12 +87,14 @@ def test_statement_sets_do_not_share_text():
         assert all(len(w & v) / len(w | v) <= 0.45 for v in test_words), t
 
 
-def test_the_eighth_fresh_set_is_a_development_set_whose_points_are_in_their_source_files():
-    """questions_fresh8.jsonl was written to find answerable questions the assistant refuses (evals/README.md):
-    tuned on, so all dev, and each point is spelled as its source file's body has it."""
+@pytest.mark.parametrize("name", ["questions_fresh8.jsonl", "questions_fresh11.jsonl"])
+def test_the_development_fresh_sets_points_are_in_their_source_files(name):
+    """questions_fresh8.jsonl and questions_fresh11.jsonl were written to find answerable questions the assistant
+    refuses or answers badly (evals/README.md): tuned on, so all dev, and each point is spelled as its source file's
+    body has it."""
     import re
 
-    raw = list(read_jsonl(ROOT / "evals" / "questions_fresh8.jsonl"))
+    raw = list(read_jsonl(ROOT / "evals" / name))
     items = [validate_question_item(obj, "questions", n) for n, obj in raw]
     assert len(items) == 40 and len({it["id"] for it in items}) == 40 and {it["split"] for it in items} == {"dev"}
     fold = lambda t: " ".join(t.lower().split())

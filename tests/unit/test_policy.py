@@ -447,7 +447,11 @@ def test_follow_ups_are_recognised_and_resolved():
               "how many are there?", "When?"):  # no word of its own
         assert is_follow_up(q), q
         assert "following on from: What gets in the way" in condense(q, history)
+    # a word of acknowledgement first is not part of what is asked, nor searched for
+    assert condense("ok and from April 2026 onwards, is any of it ringfenced?", history).startswith("and from April 2026")
+    assert condense("Thanks - what about dads?", history).startswith("what about dads (following on from")
     assert not is_follow_up("How many parent-infant teams are there in the UK?")
+    assert not is_follow_up("Right now how many parent-infant teams are there in the UK?")
     assert not is_follow_up("Is infant mental health on the agenda of integrated care boards in England?")
     assert not is_follow_up("What should I do first?")  # a question of its own, however short
     assert condense("What about dads?", []) == "What about dads?"
@@ -891,6 +895,19 @@ def test_an_asking_sentence_that_stands_on_its_own_is_judged_as_asked(question):
     search = _search_by_sentence({x: s.abstain_threshold + 0.1 for x in
                                   ["I commission parent-infant services for our ICB.", "Thanks."]})
     assert policy.on_topic_part(question, search, s) is None
+
+
+def test_a_preamble_carries_the_topic_when_the_asking_sentence_asks_what_might_shift_that():
+    s = Settings()
+    question = ("Our ICB board is nervous about piloting anything new in case it fails. "
+                "What kinds of intervention might shift that?")
+    search = _search_by_sentence({"Our ICB board is nervous about piloting anything new in case it fails.":
+                                  s.abstain_threshold + 0.04})
+    assert policy.on_topic_part(question, search, s) is not None
+    assert policy.classify_intent(question) == "how_to"
+    assert policy.classify_intent("What will change after 2026?") != "how_to"  # not asking what to do
+    # "that" points back only at the end of the sentence: "What evidence is there that teams work?" stands alone
+    assert not policy.POINTS_BACK.search("What evidence is there that teams work?")
 
 
 def test_a_preamble_that_is_itself_off_topic_does_not_rescue_the_question():
