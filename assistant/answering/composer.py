@@ -589,6 +589,35 @@ def situated_step(cands: list[Candidate], lead: list[Candidate], question: str) 
     return max(fits, key=lambda c: (weight(c), c.score), default=None)
 
 
+# "Rare Jewels: what did it find?", "What does NG26 say?": the words of a question that asks for a document's gist
+SUMMARY_WORDS = frozenset(tokens("find found findings finding say says said recommend recommends recommended "
+                                 "recommendations conclude concluded conclusions show shows showed report reports "
+                                 "reported key main message messages tell overall summary summarise summarize "
+                                 "what did does do it its about"))
+
+
+def asks_for_summary(question: str, hits: list[Hit], named: str) -> bool:
+    """A question about the document it names with no topic of its own: all its words are the title's or
+    SUMMARY_WORDS."""
+    title = next((h.passage.meta.title for h in hits if h.passage.doc_id == named), "")
+    return not (set(tokens(own_words(question))) - set(tokens(title)) - SUMMARY_WORDS)
+
+
+def document_summary(cands: list[Candidate], named: str, max_passages: int) -> list[Candidate]:
+    """The first readable sentence of each passage of the named document in the pool, in the document's order (at
+    most ``max_passages``): what it says, section by section, rather than the one sentence that repeats its title.
+    When and by whom it was published is not what it says (``BIBLIOGRAPHIC``, ``TRIAL_RECORD``)."""
+    firsts: dict[int, Candidate] = {}
+    for c in cands:
+        if (c.hit.passage.doc_id == named and not aside(c.text, "")  # "The report counted...": the named one
+                and not BIBLIOGRAPHIC.search(c.text) and not TRIAL_RECORD.search(c.text)):
+            key = id(c.hit)
+            if key not in firsts or c.start < firsts[key].start:
+                firsts[key] = c
+    ordered = sorted(firsts.values(), key=lambda c: c.hit.passage.position)
+    return ordered[:max_passages] if len(ordered) >= 2 else []
+
+
 def side_by_side(cands: list[Candidate], question: str) -> list[Candidate]:
     """For a comparison no source makes: the best sentence on each side on its own (``speaks_of``: all of the side's
     words, not all of the other's), first side first; empty unless both sides have one."""
@@ -1094,6 +1123,8 @@ def compose(question: str, intent: str, hits: list[Hit], idf: dict, default_idf:
         own = ([c for c in own if focus & set(tokens(c.text))]
                or [c for c in cands if focus & set(tokens(c.text))] or own)
     picked = pick_lead(own or cands, max_cited - len(table_hits))
+    if intent == "named_source" and named and asks_for_summary(question, hits, named):
+        picked = document_summary(cands, named, max_cited - len(table_hits)) or picked
     apart = next((x for x in not_covered if x.startswith(UNCOMPARED)), None)
     if apart is not None:  # no source compares the two: the lead says what the evidence says of each, side by side
         picked = side_by_side(cands, question) or picked

@@ -53,10 +53,16 @@ def capitalised(text: str) -> set[str]:
     return set(CAPITALISED.findall(text))
 
 
+def asked_capitals(question: str) -> set[str]:
+    """The capitalised words of a question less the words that open it ("What", "Does the"): a name that opens
+    it stays ("Rare Jewels: what did it find?" names Rare Jewels; cutting its first letter had lost "Rare")."""
+    return capitalised(OPENING.sub("", question.strip()))
+
+
 def title_named(question: str, hits) -> str | None:
     """The document a question names by its title, strictly: two distinctive capitalised words of the title
     ("Circle of Security"), or its code ("NG26"); never by its publisher or by words many titles share."""
-    asked = capitalised(question[1:]) - GENERIC_TITLE_WORDS
+    asked = asked_capitals(question) - GENERIC_TITLE_WORDS
     if not asked:
         return None
     for hit in hits:
@@ -792,7 +798,7 @@ def named_document(question: str, hits) -> str | None:
     title's capitalised words, or one distinctive acronym such as NICE, in the question; or a name of three or
     more words that its title holds in any case (``named_by_phrase``); or its title written out in any case
     (``named_by_title_words``)."""
-    asked = capitalised(question[1:]) - NOT_PLACES
+    asked = asked_capitals(question) - NOT_PLACES
     acronyms = {w for w in asked if is_acronym(w)}
     for hit in hits:  # with no capitalised word asked, nothing is shared: the names below decide
         meta = hit.passage.meta
@@ -833,7 +839,7 @@ def named_source_docs(question: str, hits, named: str | None) -> set[str]:
     if meta is None:
         return set(titles_holding(question, hits))
     by_title = title_named(question, [h for h in hits if h.passage.doc_id == named][:1]) == named
-    if by_title or not (capitalised(question[1:]) - NOT_PLACES) & capitalised(meta.publisher):
+    if by_title or not (asked_capitals(question) - NOT_PLACES) & capitalised(meta.publisher):
         return {named}
     return {named} | {h.passage.doc_id for h in hits if h.passage.meta.publisher == meta.publisher}
 

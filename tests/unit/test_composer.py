@@ -1416,3 +1416,25 @@ def test_a_comparison_no_source_makes_says_so_first_and_goes_side_by_side():
     assert "not_covered" not in parts  # said once, first
     plain = dict(answer_for(q, "comparison", [listing, vig, pip]).parts)  # no gap: the ordinary lead
     assert "not_covered_first" not in plain and plain["lead"].startswith("Check the ratings")
+
+
+def test_a_question_asking_for_a_named_documents_gist_is_answered_section_by_section():
+    """"Rare Jewels: what did it find?" has no topic of its own: the lead is the first sentence of each of the
+    document's passages in its order (not when it was published), not the sentence that repeats its title most."""
+    from assistant.answering.composer import asks_for_summary
+    from assistant.answering.policy import named_document
+
+    title = "Rare Jewels: specialised parent-infant relationship teams in the UK"
+    first = make_passage("rare:0000", "Rare Jewels was published on 3 June 2019. Sally Hogg, its author, counted 27 teams in the UK.",
+                         title=title)
+    second = make_passage("rare:0001", "Most babies lived where no team existed. Rare Jewels, Rare Jewels, Rare Jewels.",
+                          title=title)
+    third = make_passage("rare:0002", "The report set an ambition of a team everywhere by 2030.", title=title)
+    q = "Rare Jewels: what did it find?"
+    r = make_retrieval([(third, 0.5), (second, 0.45), (first, 0.4)], q)
+    assert named_document(q, r.hits) == "rare"  # the name that opens the question counts
+    assert asks_for_summary(q, r.hits, "rare")
+    assert not asks_for_summary("What does Rare Jewels say about CAMHS referrals?", r.hits, "rare")
+    lead = dict(compose(q, "named_source", r.hits, IDF, DEFAULT_IDF, [], {}, named="rare").parts)["lead"]
+    assert lead.index("Sally Hogg, its author, counted 27 teams") < lead.index("Most babies lived") < lead.index("The report set an")
+    assert "published on 3 June" not in lead
