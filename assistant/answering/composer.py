@@ -213,6 +213,13 @@ def list_sentences(text: str, sentences: list[tuple[int, int, str]]) -> list[Can
     return out
 
 
+# a section on how a study found and interviewed its participants ("How participants were found: scoping and purposive
+# recruitment"): its sentences ("A second route used commissioner forum groups...") are process, whatever their words
+METHODS_HEADING = re.compile(r"\b(?:(?:purposive|participant|scoping) recruit\w*|recruit\w* of (?:participants|interviewees)|"
+                             r"participants were (?:found|identified|selected)|consent|topic guide|data saturation|"
+                             r"sampling)\b", re.I)  # not "funding uncertainty, recruitment and the skilled workforce"
+
+
 def readable(sentence: str, allow_process: bool) -> bool:
     words = sentence.split()
     if len(words) < MIN_SENTENCE_WORDS or sentence.rstrip().endswith(":"):
@@ -552,8 +559,11 @@ def candidates(hits: list[Hit], question: str, intent: str, idf: dict, default_i
         words = (qtok - set(tokens(named_title or hit.passage.meta.title))) if intent == "named_source" else qtok
         sentences = passage_sentences(hit.passage.text)
         lists = list_sentences(hit.passage.text, sentences)
+        methods = bool(METHODS_HEADING.search(hit.passage.locator or ""))  # every sentence under it is process
         for c in [Candidate(hit, start, end, sentence) for start, end, sentence in sentences] + lists:
             c.hit = hit
+            if methods and not allow_process:
+                continue
             if readable(c.text, allow_process or bool(defines and defines(c.text))):
                 c.score = score_sentence(c, words or qtok, idf, default_idf, intent, asked, rank, question, focus, defines)
                 if hit.passage.doc_id in sources:

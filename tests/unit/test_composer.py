@@ -1438,3 +1438,17 @@ def test_a_question_asking_for_a_named_documents_gist_is_answered_section_by_sec
     lead = dict(compose(q, "named_source", r.hits, IDF, DEFAULT_IDF, [], {}, named="rare").parts)["lead"]
     assert lead.index("Sally Hogg, its author, counted 27 teams") < lead.index("Most babies lived") < lead.index("The report set an")
     assert "published on 3 June" not in lead
+
+
+def test_a_section_on_how_participants_were_found_is_not_quoted_unless_methods_are_asked():
+    """"A second route used commissioner forum groups..." had led "Who do I go to first for NHS money?": a sentence
+    of a recruitment section is process whatever its words. A section on recruiting staff is not."""
+    methods = make_passage("methods:0001", "A second route used commissioner forum groups where contact details for "
+                                           "NHS money questions were shared.",
+                           locator="How participants were found: scoping and purposive recruitment")
+    staff = make_passage("funding:0003", "Short-term funding makes it hard to recruit staff for NHS money-funded teams.",
+                         locator="Funding uncertainty, recruitment and the skilled workforce")
+    lead = dict(answer_for("Who do I go to for NHS money?", "how_to", [methods, staff]).parts)["lead"]
+    assert "forum groups" not in lead and "recruit staff" in lead
+    asked = dict(answer_for("How were the commissioners recruited for the study?", "fact", [methods]).parts)["lead"]
+    assert "forum groups" in asked
