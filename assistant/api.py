@@ -280,9 +280,9 @@ class EvidenceAssistant:
         uncovered = None if never_refused(intent) else (
             lambda texts, sources=(): uncovered_parts(standalone, texts, term, named_title, intent, sources))
         # a comparison no sentence of the evidence makes is said to be missing, and answered side by side
-        compared = uncompared(standalone, intent, retriever)
+        comparison_gap = uncompared(standalone, intent, retriever, filters)
         composed = compose(standalone, intent, hits, retriever.lexical.idf, retriever.lexical.default_idf,
-                           local + ([compared] if compared else []), titles,
+                           local + ([comparison_gap] if comparison_gap else []), titles,
                            k, uncovered, named, local_first=local_gap_first(intent, local))
         text, citations, markers = composed.text, composed.citations, composed.markers
         if not text:  # nothing readable to quote (table-only passages): say so rather than answer with nothing

@@ -30,7 +30,7 @@ from assistant.comb.taxonomy import label
 from assistant.answering.followups import own_words
 from assistant.answering.policy import (COST_GAP, IDIOMS, MONEY, NAME_GAP, UNCOMPARED, WHAT_FIRST_QUERY, asked_term,
                                        asks_where_to_start, asks_what_stops, commissioning_steps_answer,
-                                       comparison_sides, generic_words, named_source_docs, speaks_of, without_idioms)
+                                       generic_words, named_source_docs, side_words, speaks_of, without_idioms)
 from assistant.ingest.chunking import split_sentences
 from assistant.models import Citation
 from assistant.sources import merge_spans
@@ -63,7 +63,7 @@ PROCESS = re.compile(r"\b(the authors(?!')|this (?:study|paper|article|review|re
                      r"(?:report|study|survey|review|paper|analysis) (?:combines|draws on|is based on) (?:an? )?"
                      r"(?:questionnaire|survey|interviews|data)|design was co-produced|the (?:team|researchers) "
                      r"(?:interviewed|held)|(?:study's|the) interviews asked|(?:held|conducted) \d+ (?:in-depth )?interviews|affiliations?|"
-                     r"interviewed (?:\w+ ){0,2}(?:commissioners|stakeholders|participants|staff|parents|people))\b",
+                     r"transcri(?:pts?|bed|ption)|interviewed (?:\w+ ){0,2}(?:commissioners|stakeholders|participants|staff|parents|people))\b",
                      re.I)
 COMPONENT_ASKED = re.compile(r"\b(capability|opportunity|motivation)\b", re.I)
 # "which of those are system level?", "which barriers are coded N/A?"; not "how do I make the case at system level?"
@@ -216,8 +216,8 @@ def list_sentences(text: str, sentences: list[tuple[int, int, str]]) -> list[Can
 # a section on how a study found and interviewed its participants ("How participants were found: scoping and purposive
 # recruitment"): its sentences ("A second route used commissioner forum groups...") are process, whatever their words
 METHODS_HEADING = re.compile(r"\b(?:(?:purposive|participant|scoping) recruit\w*|recruit\w* of (?:participants|interviewees)|"
-                             r"participants were (?:found|identified|selected)|consent|topic guide|data saturation|"
-                             r"sampling)\b", re.I)  # not "funding uncertainty, recruitment and the skilled workforce"
+                             r"participants were (?:found|identified|selected)|topic guide|data saturation|"
+                             r"(?:purposive|snowball|convenience) sampling)\b", re.I)  # not "funding uncertainty, recruitment and the skilled workforce"
 
 
 def readable(sentence: str, allow_process: bool) -> bool:
@@ -286,7 +286,8 @@ def only_locates(text: str, question: str) -> bool:
 # "In their discussion, the authors highlight what commissioners said about the pandemic.": a short sentence that
 # announces a topic ("highlight what", "set out what") and says nothing of it
 ANNOUNCES = re.compile(r"\b(?:highlight|describe|discuss|outline|set out|sets out|summari[sz]e|consider|reflect on|"
-                       r"talk about|report)(?:s|ed|d)? what\b(?![^.]*\b(?:is|was|were|are)\b)", re.I)
+                       r"talk about|report)(?:s|ed|d)? what (?:[\w'’-]+ ){0,4}(?:said|say|says|found|find|finds|thought|"
+                       r"think|felt|feel|reported|report)(?: (?:about|on|of|regarding) [^,;:]+)?\W*$", re.I)
 ANNOUNCES_MAX_WORDS = 25
 
 
@@ -401,7 +402,7 @@ def states_money(text: str) -> bool:
 # last word before the verb or preposition after "how many (of the)": "family hubs", "mother and baby units" are
 # things; "health visitors", "under-2s" are people
 PERCENT = re.compile(r"\d[\d.,–-]*\s*(?:%|per ?cent)")
-COUNTED = re.compile(r"\bhow many (?:of (?:the |our |these |those )?)?([\w'-]+(?: [\w'-]+)*?)(?= (?:are|is|do|does|did|have|has|"
+COUNTED = re.compile(r"\bhow many (?:of (?:the |our |these |those )?)?([\w'-]+(?: [\w'-]+)*?)(?= (?:are|is|do|does|did|have|has|exist|"
                      r"were|was|will|would|can|could|should|in|across|for|of|per|with|get|receive|need|each|a|an|the|there)\b|"
                      r"[?,.]|$)", re.I)
 PEOPLE = re.compile(r"(?:bab(?:y|ies)|infants?|toddlers?|children|child|kids?|famil(?:y|ies)|mothers?|fathers?|dads?|mums?|"
@@ -418,23 +419,31 @@ COUNTED_BONUS = 1.0
 COUNTED_WITHIN = 5  # words between a number and the thing it counts: "45 specialised parent-infant relationship teams"
 
 
+def counted_word(question: str) -> str | None:
+    """The word for what a "how many ...?" question counts, as written ("teams" in "How many specialist
+    parent-infant relationship teams are there?"), or None."""
+    counted = COUNTED.search(question) if COUNT_ASKED.search(question) else None
+    return counted.group(1).split()[-1] if counted else None
+
+
 @lru_cache(maxsize=256)
 def counted_thing(question: str) -> str | None:
-    """The stem of what a "how many ...?" question counts ("teams" in "How many specialist parent-infant
-    relationship teams are there?"), or None."""
-    counted = COUNTED.search(question) if COUNT_ASKED.search(question) else None
-    stems = tokens(counted.group(1).split()[-1]) if counted else []
+    """The stem of ``counted_word``."""
+    stems = tokens(counted_word(question) or "")
     return stems[0] if stems else None
 
 
 def counts_it(text: str, thing: str) -> bool:
     """A number (not a year, date or reference) followed within COUNTED_WITHIN words by the thing counted: "51 teams",
     not "4-6% of the babies" for "how many teams?"."""
-    plain = NOT_A_COUNT.sub(" ", text)
-    for m in re.finditer(r"\b\d[\d,.]*\b(?!\s*%)", plain):
-        after = plain[m.end():].split()[:COUNTED_WITHIN]
-        if thing in tokens(" ".join(after)):
-            return True
+    plain = MONEY.sub(" ", PERCENT.sub(" ", NOT_A_COUNT.sub(" ", text)))  # "4-6% of teams", "£2.5m to teams": not counts
+    for m in re.finditer(r"\b\d[\d,.]*\b", plain):
+        for word in plain[m.end():].split()[:COUNTED_WITHIN]:  # the words up to the thing describe it
+            stems = tokens(word)
+            if thing in stems:
+                return True
+            if not stems and word.lower().strip(",.;:()") not in ("or", "to", "and", "-", "–"):
+                break  # "300 babies were seen by teams": a verb or preposition ends what the number counts
     return False
 
 
@@ -445,9 +454,8 @@ def asked_figure(question: str):
     if MONEY_ASKED.search(question):
         return states_money
     if COUNT_ASKED.search(question):
-        counted = COUNTED.search(question)
-        things = counted is not None and not PEOPLE.fullmatch(counted.group(1).split()[-1])
-        return states_number if things else states_count
+        counted = counted_word(question)
+        return states_number if counted is not None and not PEOPLE.fullmatch(counted) else states_count
     return None
 
 
@@ -562,7 +570,7 @@ def candidates(hits: list[Hit], question: str, intent: str, idf: dict, default_i
         methods = bool(METHODS_HEADING.search(hit.passage.locator or ""))  # every sentence under it is process
         for c in [Candidate(hit, start, end, sentence) for start, end, sentence in sentences] + lists:
             c.hit = hit
-            if methods and not allow_process:
+            if methods and not allow_process and not states_count(c.text):  # "13 commissioners replied" is a finding
                 continue
             if readable(c.text, allow_process or bool(defines and defines(c.text))):
                 c.score = score_sentence(c, words or qtok, idf, default_idf, intent, asked, rank, question, focus, defines)
@@ -602,15 +610,18 @@ def situated_step(cands: list[Candidate], lead: list[Candidate], question: str) 
 # "Rare Jewels: what did it find?", "What does NG26 say?": the words of a question that asks for a document's gist
 SUMMARY_WORDS = frozenset(tokens("find found findings finding say says said recommend recommends recommended "
                                  "recommendations conclude concluded conclusions show shows showed report reports "
-                                 "reported key main message messages tell overall summary summarise summarize "
-                                 "what did does do it its about"))
+                                 "reported key main message messages tell overall summary summarise summarize points "
+                                 "takeaways headlines gist"))
+# "What does NG26 say about children adopted from care?": a topic, even in the title's own words
+ASKS_ABOUT = re.compile(r"\b(?:about|on|regarding|concerning|for|in relation to)\s+\w", re.I)
 
 
 def asks_for_summary(question: str, hits: list[Hit], named: str) -> bool:
     """A question about the document it names with no topic of its own: all its words are the title's or
-    SUMMARY_WORDS."""
+    SUMMARY_WORDS, and it does not ask about something (``ASKS_ABOUT``)."""
+    own = own_words(question)
     title = next((h.passage.meta.title for h in hits if h.passage.doc_id == named), "")
-    return not (set(tokens(own_words(question))) - set(tokens(title)) - SUMMARY_WORDS)
+    return not ASKS_ABOUT.search(own) and not (set(tokens(own)) - set(tokens(title)) - SUMMARY_WORDS)
 
 
 def document_summary(cands: list[Candidate], named: str, max_passages: int) -> list[Candidate]:
@@ -631,12 +642,9 @@ def document_summary(cands: list[Candidate], named: str, max_passages: int) -> l
 def side_by_side(cands: list[Candidate], question: str) -> list[Candidate]:
     """For a comparison no source makes: the best sentence on each side on its own (``speaks_of``: all of the side's
     words, not all of the other's), first side first; empty unless both sides have one."""
-    sides = comparison_sides(question)
-    words = [set(tokens(side)) for side in sides]
     out = []
-    for i, side_words in enumerate(words):
-        others = set().union(*(w for j, w in enumerate(words) if j != i)) - side_words
-        best = max((c for c in cands if speaks_of(c.text, side_words, others) and not aside(c.text, question)
+    for words, others in side_words(question):
+        best = max((c for c in cands if speaks_of(c.text, words, others) and not aside(c.text, question)
                     and all(c is not x for x in out)), key=lambda c: c.score, default=None)
         if best is not None:
             out.append(best)
@@ -1135,9 +1143,10 @@ def compose(question: str, intent: str, hits: list[Hit], idf: dict, default_idf:
     picked = pick_lead(own or cands, max_cited - len(table_hits))
     if intent == "named_source" and named and asks_for_summary(question, hits, named):
         picked = document_summary(cands, named, max_cited - len(table_hits)) or picked
-    apart = next((x for x in not_covered if x.startswith(UNCOMPARED)), None)
-    if apart is not None:  # no source compares the two: the lead says what the evidence says of each, side by side
-        picked = side_by_side(cands, question) or picked
+    uncompared_gap = next((x for x in not_covered if x.startswith(UNCOMPARED)), None)
+    each_side = side_by_side(cands, question) if uncompared_gap is not None else []
+    if each_side:  # no source compares the two: the lead says what the evidence says of each, side by side
+        picked = each_side
     if intent == "evidence":  # "does it work": the strongest design speaks first (hits come in that order)
         rank = {id(h): i for i, h in enumerate(hits)}
         picked.sort(key=lambda c: rank[id(c.hit)])
@@ -1197,10 +1206,10 @@ def compose(question: str, intent: str, hits: list[Hit], idf: dict, default_idf:
     elif COST_GAP in not_covered:  # "how much does a team cost?" answered first by saying that nothing cited gives it
         parts.append(("not_covered_first", f"**Not in the evidence here:** {COST_GAP}. **The nearest evidence:**"))
         said_first = [COST_GAP]
-    elif apart is not None:  # "is a team better than a health visitor?": that no source compares them is the answer
-        parts.append(("not_covered_first", f"**Not in the evidence here:** {_md_text(apart)}. "
-                      "**What the evidence says of each:**"))
-        said_first = [apart]
+    elif each_side:  # "is a team better than a health visitor?": that no source compares them is the answer
+        parts.append(("not_covered_first", f"**Not in the evidence here:** {_md_text(uncompared_gap)}. "
+                      "**What each says on its own:**"))
+        said_first = [uncompared_gap]
     elif intent in ("fact", "named_source") and (names := [x for x in not_covered if x.endswith(NAME_GAP)]):
         # "What does Nesta fund?": what the question is about is absent from everything cited, so say that first
         parts.append(("not_covered_first", f"**Not in the evidence here:** {'; '.join(_md_text(x) for x in names)}. "

@@ -18,10 +18,12 @@ _PERIOD = re.compile(r"\s*\b(?:in|for|during|by|after|from|since|before|until)?\
                      rf"(?:(?:{'|'.join(MONTHS)})\s+)?"
                      r"(?:19|20)\d{2}(?:\s*[-/–]\s*\d{2,4})?\b", re.I)
 
-# "ok and from April 2026?", "thanks - what about dads?": a word of acknowledgement may come first
-_ACKNOWLEDGED = r"(?:(?:ok(?:ay)?|right|thanks|thank you|great|cool|fine|got it|i see)\b[\s,.!:;–-]*)?"
-ACKNOWLEDGEMENT = re.compile(r"^" + _ACKNOWLEDGED.removesuffix("?") + r"(?=\w)", re.I)
-FOLLOW_UP_OPENERS = re.compile(r"^" + _ACKNOWLEDGED + r"(and|but|also|so|then|what about|how about|and what|what else|why|how so|more on|tell me more|"
+# "ok and from April 2026?", "thanks - what about dads?": a word of acknowledgement may come first, before a word that
+# opens a follow-up ("Great Ormond Street: what about it?" and "Fine motor skills..." keep their first word)
+_OPENS = r"(?:and|but|also|so|then|what|how|why|which|any|is|are|was|were|does|do|did|can|could|tell|more)\b"
+_ACKNOWLEDGEMENT = r"(?:ok(?:ay)?|right|thanks|thank you|great|cool|fine|got it|i see)\b[\s,.!:;–-]*(?=" + _OPENS + ")"
+ACKNOWLEDGEMENT = re.compile(r"^" + _ACKNOWLEDGEMENT, re.I)
+FOLLOW_UP_OPENERS = re.compile(r"^(?:" + _ACKNOWLEDGEMENT + r")?(and|but|also|so|then|what about|how about|and what|what else|why|how so|more on|tell me more|"
                                r"which of (?:those|these|them|the above)|what of|any of (?:those|these|them))\b", re.I)
 CONTEXT_MARK = " (following on from: "  # joins a follow-up to the earlier question it leans on (condense)
 SELECTION = re.compile(r"^(?:(?:and|so|but) )?(?:which|any) of (?:those|these|them|the above)\b", re.I)  # picks from a list named before

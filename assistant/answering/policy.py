@@ -133,17 +133,20 @@ def question_parts(question: str) -> list[str]:
     return parts if len(parts) >= 2 else []
 
 
-# an asking sentence that points back at the one before it: "How do I use it...?" after "We've only got a year of
-# grant money." ("that" is left out: it is as often "something that collapses" as a pointer)
 # "What kinds of intervention might shift that?", "What would help?": asks what to do (a how-to)
 WHAT_WOULD_HELP = (r"what (?:(?:kinds?|sorts?|types?) of [\w-]+(?: [\w-]+)? )?(?:might|could|would|can) "
                    r"(?:help|shift|fix|tackle|address|overcome|ease|solve)")
-POINTS_BACK = re.compile(r"\b(?:it|its|this|these|those|they|them|their|such)\b|\bthat\W*$", re.I)  # "...shift that?"
+# an asking sentence that points back at the one before it: "How do I use it...?" after "We've only got a year of
+# grant money."; "that" only at the sentence's end ("...shift that?"): inside it, it is as often "something that
+# collapses" as a pointer
+POINTS_BACK = re.compile(r"\b(?:it|its|this|these|those|they|them|their|such)\b|\bthat\W*$", re.I)
 # ...and asks what to do about it: "Is it going to rain on them tomorrow?" or "What time does their canteen close?"
 # after an on-topic preamble point back too, and are not about the preamble's topic
 ASKS_WHAT_TO_DO = re.compile(r"\b(?:how|what|where|who|when|which \w+) (?:do|can|should|could|would|might|must) (?:i|we)\b|"
                              r"\b(?:should|can|could|do) (?:i|we)\b|\bis (?:it|this|that) (?:worth|enough|possible|wise|right)\b|"
-                             r"\b" + WHAT_WOULD_HELP + r"\b", re.I)
+                             # ...only what would help with the preamble's matter: "What might help them win the cup
+                             # on Saturday?" after an on-topic preamble asks about something else
+                             r"\b" + WHAT_WOULD_HELP + r" (?:that|this|it|them|these|those)\W*$", re.I)
 
 
 def on_topic_part(question: str, search, s: Settings) -> Retrieval | None:
@@ -283,7 +286,7 @@ INTENT_RULES: tuple[tuple[str, re.Pattern], ...] = (
         r"how (?:much|many|often) (?:\w+ ){0,4}should|how (?:are|do|did) other (?:areas|places|commissioners|councils|icbs)|"
         r"who (?:should|do|must|can|would) (?:i|we) (?:need to |have to )?(?:involve|engage|consult|bring in|talk to|"
         r"work with)|who (?:should|needs? to|must) be (?:involved|consulted|engaged|at the table)|"
-        r"make the case|persuade|convince|business case|what (?:can|could|should|might) (?:i|we)|steps to|set up|get .* funded|"
+        r"make the case|persuade|convince|business case|what (?:can|should) (?:i|we)|what (?:could|might) (?:i|we) do\b|steps to|set up|get .* funded|"
         + WHY_CASE + r"|"
         r"what (?:does|do|did) (?:the (?:study|authors|researchers|toolkit)|it|they) (?:propose|recommend|suggest))\b", re.I)),
     ("fact", re.compile(
@@ -613,7 +616,7 @@ COST_ASKED = re.compile(r"(?:\bhow much (?:does|do|did|would|will|might|is|are)\
                         r"\bwhat(?:'s| is| would be| will be) the cost of|\b(?:the )?cost of (?:running|setting up))"
                         r"(?![- ]effective)\b", re.I)  # cost-effectiveness is evidence, not a price
 COST_GAP = "what it costs (no cited passage gives a figure)"  # the answer to the question: said first
-UNCOMPARED = "a direct comparison of "  # opens the gap ``uncompared`` finds: the answer then goes side by side
+UNCOMPARED = "a head-to-head comparison of "  # opens the gap ``uncompared`` finds: the answer then goes side by side
 NAME_GAP = ": none of the cited evidence mentions it"  # after a name the question asks about (``asked_names``)
 COST_WORDS = frozenset("cost costs run running set setting up much".split())
 MONEY = re.compile(r"£\s?\d")
@@ -737,16 +740,18 @@ def named_by_phrase(question: str, hits) -> str | None:
     capitals: "the Best Start in Life strategy" names "Giving every child the best start in life", whose title
     has no capitals to match, and not "The best start for life" vision. A name several titles hold ("Start for
     Life": a programme, not a document) names none."""
-    runs = _name_runs(question)
     titles = titles_holding(question, hits)
     if len(titles) == 1:
         return next(iter(titles))
     # several titles hold the name: the kind of document the question puts after it ("the Best Start for Life
     # vision") picks the one whose title goes on with that word ("The Best Start for Life: a vision for...", not
     # "...: a progress report on delivering the vision"); "Start for Life funding" names no document
-    chosen = {doc for doc, title in titles.items() for run in runs
+    chosen = {doc for doc, title in titles.items() for run in _name_runs(question)
               if (asked := _word_after(_plain(question), run)) in DOCUMENT_KINDS and _word_after(title, run) == asked}
     return next(iter(chosen)) if len(chosen) == 1 else None
+
+
+FEW_TITLES = 3  # a name this few titles hold is a source named through several of its documents
 
 
 def _name_runs(question: str) -> list[str]:
@@ -825,7 +830,7 @@ def top_named_by(question: str, hits, documents_mentioning, names_top) -> str | 
     if not hits:
         return None
     top = hits[0].passage.doc_id
-    words = sorted(capitalised(OPENING.sub("", question)) - NOT_PLACES)
+    words = sorted(asked_capitals(question) - NOT_PLACES)
     return top if any(names_top(w, documents_mentioning(w), top) for w in words) else None
 
 
@@ -836,8 +841,9 @@ def named_source_docs(question: str, hits, named: str | None) -> set[str]:
     question writes ("What does the Healthy Child Programme say...?": its delivery guidance and its high-impact
     areas alike), so that the answer is not led by another document's sentence about health visitors."""
     meta = next((h.passage.meta for h in hits if named and h.passage.doc_id == named), None)
-    if meta is None:
-        return set(titles_holding(question, hits))
+    if meta is None:  # a name a few titles hold; "Start for Life" is in many, a programme, and names none of them
+        held = titles_holding(question, hits)
+        return set(held) if len(held) <= FEW_TITLES else set()
     by_title = title_named(question, [h for h in hits if h.passage.doc_id == named][:1]) == named
     if by_title or not (asked_capitals(question) - NOT_PLACES) & capitalised(meta.publisher):
         return {named}
@@ -992,14 +998,17 @@ SIDE_NOT_TOPIC = frozenset(tokens("different difference better worse best more l
 UNCOMPARED_LOOKUP = 50  # passages read for each side and for both: the lexical ranking's first, at any index size
 
 
-def uncompared(question: str, intent: str, retriever) -> str | None:
+def uncompared(question: str, intent: str, retriever, filters=None) -> str | None:
     """"A direct comparison of A and B" when a comparison names two sides, each of which some passage of the evidence
     speaks of (all of a side's words in one passage), but no sentence of it speaks of both while comparing (``COMPARES``):
     "Is a parent-infant team better than a health visitor?" is then answered side by side, and the reader is told
     that no source sets one against the other. A side the evidence never speaks of is left to ``uncovered_parts``;
     a comparison some sentence does make ("fewer sessions were as effective as more") is not flagged. Only the
-    passages the lexical ranking puts first for a side's words are read, so the cost does not grow with the index."""
+    passages the lexical ranking puts first for a side's words are read, so the cost does not grow with the index;
+    with ``filters``, only the passages they allow (the evidence the answer draws on)."""
     from assistant.ingest.chunking import split_sentences
+
+    mask = None if filters is None or filters.is_empty() else retriever.columns.mask(filters)
 
     sides = comparison_sides(question) if intent == "comparison" else []  # "perinatal or maternal services" is one thing
     if len(sides) != 2:
@@ -1008,16 +1017,23 @@ def uncompared(question: str, intent: str, retriever) -> str | None:
     if not a or not b or a <= b or b <= a:
         return None
 
-    def holding(words: set[str]) -> list[str]:
-        ranked = retriever.lexical.rank(sorted(words), UNCOMPARED_LOOKUP)
-        return [text for i, _ in ranked if words <= set(tokens(text := retriever.passages[i].text))]
+    def texts_holding(words: set[str]):
+        """The texts, among the lexical ranking's first for ``words``, that hold all of them (lazily)."""
+        ranked = retriever.lexical.rank(sorted(words), UNCOMPARED_LOOKUP, None if mask is None else (lambda i: bool(mask[i])))
+        return (text for i, _ in ranked if words <= set(tokens(text := retriever.passages[i].text)))
 
-    if not holding(a) or not holding(b):
+    if next(texts_holding(a), None) is None or next(texts_holding(b), None) is None:
         return None
-    for text in holding(a | b):
+    for text in texts_holding(a | b):
         if any(COMPARES.search(s) and a | b <= set(tokens(s)) for s in split_sentences(text)):
             return None
-    return f"{UNCOMPARED}{sides[0]} and {sides[1]}: no source here sets one against the other"
+    return f"{UNCOMPARED}{sides[0]} with {sides[1]}: no source here compares them directly"
+
+
+def side_words(question: str) -> list[tuple[set[str], set[str]]]:
+    """For each side a comparison names, its words and the other side's words it does not share."""
+    words = [set(tokens(side)) for side in comparison_sides(question)]
+    return [(w, set().union(*(x for j, x in enumerate(words) if j != i)) - w) for i, w in enumerate(words)]
 
 
 def speaks_of(text: str, words: set[str], others: set[str] = frozenset()) -> bool:
@@ -1037,10 +1053,7 @@ def with_each_side(question: str, hits: list[Hit], retriever, s: Settings, filte
     superseded = retriever.superseded_documents(question)
     first = hits[:s.k]
     added: list[Hit] = []
-    sides = comparison_sides(question)
-    for side in sides:
-        words = set(tokens(side))
-        others = set().union(*(set(tokens(x)) for x in sides if x != side)) - words
+    for side, (words, others) in zip(comparison_sides(question), side_words(question)):
         if not words or any(speaks_of(h.passage.text, words, others) for h in first):
             continue  # the ranking already has a passage on this side
         for h in retriever.search(side, s.k, filters).hits:

@@ -24,7 +24,7 @@ from assistant.retrieval.lexical import LexicalIndex
 from assistant.retrieval.periods import document_years, earlier_documents, supersede_penalised, years_in
 from assistant.settings import Settings
 from assistant.store.codec import passage_from_chroma
-from assistant.text import content_words, term, tokens
+from assistant.text import term, tokens
 
 
 # a capitalised word, as the answering policy reads a question's names ("Nottinghamshire", "NEWPIP")
@@ -170,30 +170,26 @@ class Retriever:
         return self._is_rare(word) and (self.lexical.near_miss(term(word)) or self._near_miss_as_written(word))
 
     def _near_miss_as_written(self, word: str) -> bool:
-        """One slip from a word of five letters or more that two or more passages use, compared as written: a stem
-        can hide the slip ("Ofstead" stems to itself, "Ofsted" to "ofst", three apart)."""
+        """One slip from a name the evidence writes in capitals, compared as written: a stem can hide the
+        slip ("Ofstead" stems to itself, "Ofsted" to "ofst", three apart). Only names are compared (the
+        capitalised-word index the retriever keeps anyway, so nothing more is read): a lower-case word's slips are
+        the stems' business (``LexicalIndex.near_miss``), and "Ealing" is not taken for "eating"."""
         from rapidfuzz import process
         from rapidfuzz.distance import OSA
 
         w = word.lower()
         if len(w) < 5:
             return False
-        near = self._words_by_first_letter.get(w[0], [])
+        near = self._names_by_first_letter.get(w[0], [])
         return process.extractOne(w, near, scorer=OSA.distance, score_cutoff=1) is not None
 
     @cached_property
-    def _words_by_first_letter(self) -> dict[str, list[str]]:
-        """The words of five letters or more that two or more held passages use, by first letter (read on the first
-        question with a word the corpus never uses, as ``_capitalised_words`` is)."""
-        seen: dict[str, int] = {}
-        for p in self.passages:
-            for w in set(content_words(p.text)):
-                if len(w) >= 5 and w.isalpha():
-                    seen[w] = seen.get(w, 0) + 1
+    def _names_by_first_letter(self) -> dict[str, list[str]]:
+        """The capitalised words of five letters or more the held passages use, lower-cased, by first letter."""
         out: dict[str, list[str]] = {}
-        for w, n in seen.items():
-            if n >= 2:
-                out.setdefault(w[0], []).append(w)
+        for word, docs in self._capitalised_words.items():
+            if len(word) >= 5 and word.isalpha():
+                out.setdefault(word[0].lower(), []).append(word.lower())
         return out
 
     def _is_rare(self, word: str) -> bool:

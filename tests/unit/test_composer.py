@@ -762,6 +762,11 @@ def test_a_count_question_leads_with_a_count_of_the_thing_it_counts():
     assert counts_it("The Foundation counted 45 specialised parent-infant relationship teams.", "team")
     assert not counts_it("Specialist teams support only 4-6% of the babies who need them.", "team")
     assert not counts_it("In 2025 teams were counted.", "team")  # a year is not a count
+    for not_a_count in ("51.5% of teams", "4-6% of teams", "£2.5 million was given to teams",
+                        "Over 300 babies were seen by teams"):  # a share, a sum, or a count of something else
+        assert not counts_it(not_a_count, "team"), not_a_count
+    assert counts_it("Counts for 2019 were 27 or 29 teams.", "team")
+    assert counted_thing("How many specialist teams exist in England now?") == "team"
     babies = make_passage("babies:0000", "Specialist parent-infant teams support only 4-6% of the babies estimated to "
                                          "need them.")
     count = make_passage("count:0000", "Counts of parent-infant teams differ by source; the most recent is 51 teams.")
@@ -1396,6 +1401,8 @@ def test_a_sentence_that_only_announces_a_topic_is_aside():
     assert not aside("In their discussion, the authors highlight that the pandemic raised demand for support.", q)
     assert not aside("The authors set out what commissioners said: demand rose and services were stretched.", q)
     assert not aside("The review describes what the programme costs: £1,200 per family.", q)  # a figure is content
+    assert not aside("Mothers described what helped them most as regular home visits from the same health visitor.", q)
+    assert not aside("The toolkit outlines what a team does.", q)
 
 
 def test_a_comparison_no_source_makes_says_so_first_and_goes_side_by_side():
@@ -1404,18 +1411,22 @@ def test_a_comparison_no_source_makes_says_so_first_and_goes_side_by_side():
     from assistant.answering.policy import UNCOMPARED
 
     q = "Is video interaction guidance better than parent-infant psychotherapy?"
-    gap = f"{UNCOMPARED}video interaction guidance and parent-infant psychotherapy: no source here sets one against the other"
+    gap = f"{UNCOMPARED}video interaction guidance with parent-infant psychotherapy: no source here compares them directly"
     listing = make_passage("guide:0000", "Check the ratings of video interaction guidance and parent-infant "
                                          "psychotherapy on the live guidebook before relying on them.")
     vig = make_passage("vig:0000", "Video interaction guidance improved parental sensitivity in a review of trials.")
     pip = make_passage("pip:0000", "A trial of parent-infant psychotherapy found no difference in infant development.")
     answer = answer_for(q, "comparison", [listing, vig, pip], not_covered=[gap])
     parts = dict(answer.parts)
-    assert parts["not_covered_first"].startswith("**Not in the evidence here:** a direct comparison of video")
+    assert parts["not_covered_first"].startswith("**Not in the evidence here:** a head-to-head comparison of video")
+    assert parts["not_covered_first"].endswith("**What each says on its own:**")
     assert parts["lead"].startswith("Video interaction guidance improved") and "parent-infant psychotherapy found" in parts["lead"]
     assert "not_covered" not in parts  # said once, first
     plain = dict(answer_for(q, "comparison", [listing, vig, pip]).parts)  # no gap: the ordinary lead
     assert "not_covered_first" not in plain and plain["lead"].startswith("Check the ratings")
+    # only one side in what is cited: no promise of both; the gap is said at the end
+    one_side = dict(answer_for(q, "comparison", [listing, vig], not_covered=[gap]).parts)
+    assert "not_covered_first" not in one_side and "head-to-head comparison" in one_side["not_covered"]
 
 
 def test_a_question_asking_for_a_named_documents_gist_is_answered_section_by_section():
@@ -1452,3 +1463,7 @@ def test_a_section_on_how_participants_were_found_is_not_quoted_unless_methods_a
     assert "forum groups" not in lead and "recruit staff" in lead
     asked = dict(answer_for("How were the commissioners recruited for the study?", "fact", [methods]).parts)["lead"]
     assert "forum groups" in asked
+    counted = make_passage("methods:0004", "In all, 13 commissioners replied and 11 consented to be interviewed.",
+                           locator="How many commissioners were interviewed, and data saturation")
+    lead = dict(answer_for("How many commissioners took part?", "fact", [counted]).parts)["lead"]
+    assert "13 commissioners replied" in lead  # a count under a methods heading is a finding

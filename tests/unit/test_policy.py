@@ -450,6 +450,7 @@ def test_follow_ups_are_recognised_and_resolved():
     # a word of acknowledgement first is not part of what is asked, nor searched for
     assert condense("ok and from April 2026 onwards, is any of it ringfenced?", history).startswith("and from April 2026")
     assert condense("Thanks - what about dads?", history).startswith("what about dads (following on from")
+    assert condense("Great Ormond Street: what about it?", history).startswith("Great Ormond Street")  # a name
     assert not is_follow_up("How many parent-infant teams are there in the UK?")
     assert not is_follow_up("Right now how many parent-infant teams are there in the UK?")
     assert not is_follow_up("Is infant mental health on the agenda of integrated care boards in England?")
@@ -906,6 +907,11 @@ def test_a_preamble_carries_the_topic_when_the_asking_sentence_asks_what_might_s
     assert policy.on_topic_part(question, search, s) is not None
     assert policy.classify_intent(question) == "how_to"
     assert policy.classify_intent("What will change after 2026?") != "how_to"  # not asking what to do
+    assert policy.classify_intent("What might we lose if the team closes?") != "how_to"
+    # what would help with something else than the preamble's matter is refused as asked
+    off = "I commission perinatal services for our ICB. What might help them win the cup on Saturday?"
+    assert policy.on_topic_part(off, _search_by_sentence({"I commission perinatal services for our ICB.":
+                                                          s.abstain_threshold + 0.1}), s) is None
     # "that" points back only at the end of the sentence: "What evidence is there that teams work?" stands alone
     assert not policy.POINTS_BACK.search("What evidence is there that teams work?")
 
@@ -957,20 +963,25 @@ def test_a_long_question_searches_a_bounded_number_of_its_sentences():
     assert 0 < len(searched) <= policy.MAX_PARTS
 
 
-class _Lexical:
-    """Every passage, in order: the lexical ranking ``uncompared`` reads, without an index."""
+from assistant.text import tokens  # noqa: E402  (the fake ranking's stems)
 
-    def __init__(self, n):
-        self.n = n
+
+class _Lexical:
+    """The passages that use any of the query's stems, most stems first: the lexical ranking ``uncompared`` reads,
+    without an index."""
+
+    def __init__(self, texts):
+        self.stems = [set(tokens(t)) for t in texts]
 
     def rank(self, query_tokens, limit, allowed=None):
-        return [(i, 1.0) for i in range(min(self.n, limit))]
+        scored = [(i, len(set(query_tokens) & s)) for i, s in enumerate(self.stems) if allowed is None or allowed(i)]
+        return sorted([x for x in scored if x[1]], key=lambda x: -x[1])[:limit]
 
 
 class _Evidence:
     def __init__(self, *texts):
         self.passages = [make_passage(f"d{i}:0000", t) for i, t in enumerate(texts)]
-        self.lexical = _Lexical(len(texts))
+        self.lexical = _Lexical(texts)
 
 
 def test_a_comparison_no_sentence_makes_is_said_to_be_missing():
@@ -980,8 +991,8 @@ def test_a_comparison_no_sentence_makes_is_said_to_be_missing():
     q = "Is a parent-infant team better than a health visitor for bonding problems?"
     apart = _Evidence("A parent-infant team works with the relationship.", "A health visitor sees every family.",
                       "Health visitors refer to the parent-infant team.")  # both named, not compared
-    assert policy.uncompared(q, "comparison", apart) == ("a direct comparison of parent-infant team and health visitor: "
-                                                         "no source here sets one against the other")
+    assert policy.uncompared(q, "comparison", apart) == ("a head-to-head comparison of parent-infant team with health "
+                                                         "visitor: no source here compares them directly")
     compared = _Evidence("A parent-infant team offers more sessions than a health visitor can.")
     assert policy.uncompared(q, "comparison", compared) is None
     one_side = _Evidence("A parent-infant team works with the relationship.")
