@@ -270,7 +270,11 @@ INTENT_RULES: tuple[tuple[str, re.Pattern], ...] = (
         r"(?:what|why|which \w+)(?:'s| is| are| might| could| would| else| tends? to)? (?:puts?|putting|is putting) " + _SOME
         + _DECIDERS + r" off|(?:what|which \w+)(?:'s| is| are| might| could| would| else)? (?:deters?|deterring|discourages?|"
         r"discouraging|keeps?|keeping) " + _SOME + _DECIDERS + r"(?! (?:informed|updated|on board|engaged))|"
-        r"(?:capability|opportunity|motivation) (?:issues?|problems?|barriers?))\b", re.I)),
+        r"(?:capability|opportunity|motivation) (?:issues?|problems?|barriers?)|"
+        # "What problems did Ofsted and CQC find?", "which problems do commissioners face?"; not "how common are
+        # perinatal mental health problems?"
+        r"(?:what|which) (?:\w+ )?problems|problems (?:did|do|does|have|has) (?:[\w'-]+ ){1,4}(?:find|found|face|faced|"
+        r"see|seen|report|reported|identify|identified))\b", re.I)),
     # "How can I show the impact of our service?", "best way to evidence its impact": how to, before "impact of"
     # makes it an evidence question
     ("how_to", re.compile(r"\b(?:how (?:do|can|should|could|might|would) (?:i|we)|(?:best|good) way to|ways? to)\b"
@@ -467,6 +471,18 @@ def asked_names(question: str) -> list[str]:
                 and not any(n in run for n in OTHER_NATIONS) and not any(a <= m.start() < b for a, b in bodies)):
             out.append(run)
     return list(dict.fromkeys(out))
+
+
+def one_slip_from(word: str, words: set[str]) -> bool:
+    """A word of five letters or more one slip (a letter added, dropped, changed, or two swapped) from one of
+    ``words``: "ofstead" from "ofsted"."""
+    from rapidfuzz import process
+    from rapidfuzz.distance import OSA
+
+    if len(word) < 5:
+        return False
+    near = [w for w in words if w[:1] == word[:1]]
+    return process.extractOne(word, near, scorer=OSA.distance, score_cutoff=1) is not None
 
 
 def asked_nations(question: str) -> list[str]:
@@ -674,6 +690,11 @@ def without_idioms(question: str) -> str:
     return IDIOMS.sub(" ", question)
 
 
+# "Is that a recognised problem?", "Is this common?": a short clause asking whether what went before holds
+CONFIRMS = re.compile(r"^(?:is|are|was|were|does|do|did|has|have) (?:that|this|it|they|these|those)\b", re.I)
+CONFIRMS_MAX_WORDS = 3
+
+
 def uncovered_parts(question: str, cited_texts: list[str], stem_of, title: str | None = None,
                     intent: str | None = None, sources: list[str] | tuple = ()) -> list[str]:
     """Parts of the question nothing cited supports: a clause whose content words are mostly absent from the
@@ -687,6 +708,7 @@ def uncovered_parts(question: str, cited_texts: list[str], stem_of, title: str |
     ``sources`` (the cited documents' titles and publishers) use is uncovered: the answer is about something else."""
     generic = generic_words()
     cited_words = {stem_of(w) for t in cited_texts for w in content_words(t)}
+    written = {w.lower() for t in list(cited_texts) + list(sources) for w in content_words(t)}  # for misspellings
     cited_years = set().union(*(years_in(t) for t in cited_texts)) if cited_texts else set()
     out = []
     own = own_words(question)  # a follow-up is judged on its own words: the earlier question was judged before
@@ -699,8 +721,10 @@ def uncovered_parts(question: str, cited_texts: list[str], stem_of, title: str |
     # ("Does baby massage in libraries improve bonding?")
     whole_reasons = len(clauses) == 1 and not title and intent == "barriers"
     for clause in [] if whole_reasons else clauses:
+        if CONFIRMS.match(clause.strip()) and len(content_words(clause)) <= CONFIRMS_MAX_WORDS:
+            continue  # "Is that a recognised problem?": asks whether what went before holds, which the answer says
         words = [w for w in content_words(clause) if not w[0].isdigit() and w not in generic and stem_of(w) not in named]
-        if len(words) >= 2 and sum(stem_of(w) in cited_words for w in words) / len(words) < 0.5:
+        if len(words) >= 2 and sum(stem_of(w) in cited_words or one_slip_from(w, written) for w in words) / len(words) < 0.5:
             out.append(clause.strip())
     if own != question:  # a follow-up whose own words ("what about dads?") nothing cited mentions, however few
         words = [w for w in content_words(own) if not w[0].isdigit()]
@@ -719,8 +743,8 @@ def uncovered_parts(question: str, cited_texts: list[str], stem_of, title: str |
     for name in asked_names(own):
         words = name_words(name)
         words = [w for w in words if w not in ORGANISATION_WORDS] or words  # "Trusts with higher referral numbers"
-        if not any(stem_of(w.lower()) in source_words for w in words):  # does not mention the Wave Trust
-            out.append(f"{name}{NAME_GAP}")
+        if not any(stem_of(w.lower()) in source_words or one_slip_from(w.lower(), written) for w in words):
+            out.append(f"{name}{NAME_GAP}")  # does not mention the Wave Trust ("Ofstead" is Ofsted misspelt)
     for nation in asked_nations(own):
         if not re.search(rf"\b{nation}\b", cited):
             out.append(f"{nation}: none of the cited evidence is about it")

@@ -307,6 +307,24 @@ def test_a_name_no_cited_passage_mentions_is_not_covered_unless_a_cited_title_or
     asked = "What did Wavelength say about the first 1000 days?"
     assert policy.uncovered_parts(asked, report, stem) == ["Wavelength: none of the cited evidence mentions it"]
     assert policy.uncovered_parts(asked, report, stem, sources=["Wavelength: the first 1000 days"]) == []
+    # a name one slip from one the cited evidence writes is that name misspelt, not something it lacks
+    review = ["The Ofsted and CQC thematic review found problems: parents did not always know what services existed."]
+    assert policy.uncovered_parts("What problems did Ofstead and CQC find?", review, stem) == []
+    assert policy.uncovered_parts("What did Wavelength find?", review, stem) == ["Wavelength: none of the cited evidence mentions it"]
+
+
+def test_a_short_clause_asking_whether_what_went_before_holds_is_not_a_part_left_uncovered():
+    cited = ["Most commissioners could think only of health visitors as the key professionals in an infant's life."]
+    q = "Most commissioners I talk to only think of health visitors when it comes to babies. Is that a recognised problem?"
+    assert policy.uncovered_parts(q, cited, stem) == []
+    assert policy.uncovered_parts("Is that a recognised problem in Welsh prisons for fathers?", cited, stem) != []
+
+
+def test_a_question_about_the_problems_a_review_found_is_a_barriers_question():
+    assert policy.classify_intent("What problems did Ofsted and CQC find in family hubs?") == "barriers"
+    assert policy.classify_intent("Which problems do commissioners face?") == "barriers"
+    assert policy.classify_intent("How common are perinatal mental health problems?") != "barriers"
+    assert policy.classify_intent("What mental health problems do mothers have after birth?") != "barriers"
 
 
 def test_another_uk_nation_no_cited_passage_names_is_not_covered():
