@@ -16,6 +16,8 @@ PROCESS_WORDS = re.compile(
     r"sources folder|(?:pages?|sources?|documents?|texts?) (?:we )?read\b|(?:was|were) not seen|"
     r"not shown on the (?:\w+ )?pages?|as read here|for this summary|for this document|stored (?:public )?pages?|"
     r"the writers?|we read|(?:was|were) (?:not )?read\b(?! out)|not read in|when the copy|"
+    r"(?:summarised|described|covered) (?:in (?:a )?separate (?:\w+ )?documents?|separately|in (?:other|another) documents?)|"
+    r"(?:the|a) separate (?:\w+ )?document|"
     r"(?:this|the) assistant(?! (?:psychologists?|directors?|practitioners?|managers?|heads?)))\b", re.I)
 
 
@@ -37,7 +39,10 @@ def test_no_passage_describes_how_the_corpus_was_made():
                                   "This corpus has no figure for it.", "For this assistant the behaviour is commissioning.",
                                   "The page counted 46 teams when the copy was read.", "Abstracts only were read.",
                                   "On the sources read, nothing is ring-fenced.", "The estimate's method was not seen.",
-                                  "A trial (publication year not shown on the abstract pages) with 17 mothers."])
+                                  "A trial (publication year not shown on the abstract pages) with 17 mothers.",
+                                  "The follow-up is summarised in a separate document.",
+                                  "FNP drew on trials abroad (see the separate Guidebook document).",
+                                  "The vision is summarised separately.", "Both are described in other documents."])
 def test_the_process_check_catches_process_notes(text):
     assert PROCESS_WORDS.search(text)
 
