@@ -27,6 +27,8 @@ FOLLOW_UP_OPENERS = re.compile(r"^(?:" + _ACKNOWLEDGEMENT + r")?(and|but|also|so
                                r"which of (?:those|these|them|the above)|what of|any of (?:those|these|them))\b", re.I)
 CONTEXT_MARK = " (following on from: "  # joins a follow-up to the earlier question it leans on (condense)
 SELECTION = re.compile(r"^(?:(?:and|so|but) )?(?:which|any) of (?:those|these|them|the above)\b", re.I)  # picks from a list named before
+# a very short question that asks for more of what was just discussed
+SHORT_ASK = re.compile(r"^(?:any|anything|anyone|more|else|other)\b|\b(?:though|then|too|as well)\W*$", re.I)
 ANAPHORA = re.compile(r"\b(that|this|it|its|they|them|their|those|these|he|she|such|same)\b", re.I)
 # "Is it still reliable though?", "Does that include dads?": a question about what was just said, whatever its length
 POINTING_OPENER = re.compile(r"^(?:is|are|was|were|does|do|did|can|could|should|would|will|has|have) "
@@ -48,6 +50,8 @@ def is_follow_up(question: str) -> bool:
     its own, or it has no word of its own at all ("how many are there?")."""
     words = content_words(question)
     if not words:  # "how many are there?", "when?": nothing of its own to search for
+        return True
+    if len(words) <= 2 and SHORT_ASK.match(question.strip()):  # "Any upside though?", "Anything on dads?"
         return True
     if (FOLLOW_UP_OPENERS.match(question.strip()) or POINTING_OPENER.match(question.strip())) and len(words) <= 6:
         return True

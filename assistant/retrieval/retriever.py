@@ -159,7 +159,8 @@ class Retriever:
         # misspelling of one it does
         capitals = written_acronyms(question) if self.settings.expand_acronyms else set()
         unknown = [w for w in self.lexical.unknown_terms(question)
-                   if not (w in capitals and is_known_acronym(w, self.acronyms)) and not self.misspelt(w)]
+                   if not (w in capitals and is_known_acronym(w, self.acronyms)) and not self.misspelt(w)
+                   and not common_english(w) and not self.written_apart(w)]
         rare = [w for w in unknown if self._is_rare(w)]
         return Retrieval(hits[: max(k * 4, k)], top, qvec, qtok, timings, unknown, rare, similarities)
 
@@ -168,6 +169,12 @@ class Retriever:
         that the embedding model does not know as a word either: "busines" and "servcies" are split into pieces,
         while "fever" (one slip from "fewer"), "croup" or "courts" are whole words, kept as words the corpus lacks."""
         return self._is_rare(word) and (self.lexical.near_miss(term(word)) or self._near_miss_as_written(word))
+
+    def written_apart(self, word: str) -> bool:
+        """A compound the corpus writes hyphenated or apart: "coproduction" (co-production), "groundwork" (ground
+        work): two stems the index holds, the first of two letters or more, the second of four or more."""
+        idf = self.lexical.idf
+        return any(term(word[:i]) in idf and term(word[i:]) in idf for i in range(2, len(word) - 3))
 
     def _near_miss_as_written(self, word: str) -> bool:
         """One slip from a name the evidence writes in capitals, compared as written: a stem can hide the
@@ -198,6 +205,19 @@ class Retriever:
         if pieces is None:
             return len(word) > 9
         return len(pieces(word)) >= 2
+
+
+COMMON_ZIPF = 3.7  # wordfreq's Zipf scale: about 5 uses per million words; "reckon" 3.76, "lithium" 3.56, "ADHD" 3.49
+
+
+def common_english(word: str) -> bool:
+    """A word everyday English uses often (``wordfreq``): a question's "reckon", "nervous", "someone" or "Friday"
+    that the corpus lacks says nothing of its topic, while "sertraline", "lithium", "ADHD" or "TUPE" is a topic the
+    evidence does not cover. The gate's unknown-word margins (``policy.should_abstain``) count only the second kind;
+    an off-topic question in common words ("Which team won the league?") is refused on its low similarity alone."""
+    from wordfreq import zipf_frequency
+
+    return zipf_frequency(word, "en") >= COMMON_ZIPF
 
 
 READ_PAGE = 2000  # passages a request: a 50,000-passage version never sits in memory twice as float64 or JSON

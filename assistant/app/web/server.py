@@ -85,11 +85,15 @@ def private_temp_dir() -> Path:
 def warm_up(assistant) -> None:
     """Pay first-call costs at start-up, not in the first visitor's answer.
 
-    One question warms the retriever; and Gradio wraps every event in a matplotlib backend switch whose
-    first use imports matplotlib (0.8-2 s here), so that is done once now.
+    One question warms the retriever; the common-English word list (``wordfreq``, about 0.35 s to load) is read
+    for the first question with a word the corpus lacks; and Gradio wraps every event in a matplotlib backend
+    switch whose first use imports matplotlib (0.8-2 s here), so that is done once now.
     """
     try:
+        from assistant.retrieval.retriever import common_english
+
         render_cards(assistant.ask(EXAMPLES[0]))
+        common_english("warm")
     except Exception:  # noqa: BLE001 - warming up is an optimisation, never a reason not to serve
         log.exception("warm-up question failed")
     try:
