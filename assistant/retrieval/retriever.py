@@ -160,7 +160,8 @@ class Retriever:
         capitals = written_acronyms(question) if self.settings.expand_acronyms else set()
         unknown = [w for w in self.lexical.unknown_terms(question)
                    if not (w in capitals and is_known_acronym(w, self.acronyms)) and not self.misspelt(w)
-                   and not common_english(w) and not self.written_apart(w)]
+                   and not self.written_apart(w)]
+        unknown = self.without_chatter(unknown, searched, qvec)
         rare = [w for w in unknown if self._is_rare(w)]
         return Retrieval(hits[: max(k * 4, k)], top, qvec, qtok, timings, unknown, rare, similarities)
 
@@ -169,6 +170,22 @@ class Retriever:
         that the embedding model does not know as a word either: "busines" and "servcies" are split into pieces,
         while "fever" (one slip from "fewer"), "croup" or "courts" are whole words, kept as words the corpus lacks."""
         return self._is_rare(word) and (self.lexical.near_miss(term(word)) or self._near_miss_as_written(word))
+
+    def without_chatter(self, unknown: list[str], searched: str, qvec: np.ndarray) -> list[str]:
+        """``unknown`` less the everyday words that carry little of the question: common English (``common_english``)
+        whose removal leaves the question's embedding nearly where it was (cosine >= CHATTER_MIN_COS). "reckon",
+        "nervous", "someone" and "Friday" in a commissioner's question stay above 0.9; "walking" in "When do babies
+        usually start walking?" and "wage" in "What is the minimum wage?" move it to 0.78, and stay unknown. One
+        batch embedding, only for a question with such words."""
+        common = [w for w in unknown if common_english(w)]
+        if not common:
+            return unknown
+        variants = [" ".join(re.sub(rf"\b{re.escape(w)}\b", " ", searched, flags=re.I).split()) for w in common]
+        vecs = np.asarray(self.embedder.embed(variants), dtype=np.float32).reshape(len(variants), -1)
+        norms = np.linalg.norm(vecs, axis=1) * (np.linalg.norm(qvec) or 1.0)
+        cos = (vecs @ qvec) / np.where(norms == 0, 1.0, norms)
+        chatter = {w for w, c in zip(common, cos) if c >= CHATTER_MIN_COS}
+        return [w for w in unknown if w not in chatter]
 
     def written_apart(self, word: str) -> bool:
         """A compound the corpus writes hyphenated or apart: "coproduction" (co-production), "groundwork" (ground
@@ -207,14 +224,15 @@ class Retriever:
         return len(pieces(word)) >= 2
 
 
+CHATTER_MIN_COS = 0.85  # see Retriever.without_chatter: fair questions' everyday words 0.91-1.0, off-topic topics 0.78
 COMMON_ZIPF = 3.7  # wordfreq's Zipf scale: about 5 uses per million words; "reckon" 3.76, "lithium" 3.56, "ADHD" 3.49
 
 
 def common_english(word: str) -> bool:
     """A word everyday English uses often (``wordfreq``): a question's "reckon", "nervous", "someone" or "Friday"
     that the corpus lacks says nothing of its topic, while "sertraline", "lithium", "ADHD" or "TUPE" is a topic the
-    evidence does not cover. The gate's unknown-word margins (``policy.should_abstain``) count only the second kind;
-    an off-topic question in common words ("Which team won the league?") is refused on its low similarity alone."""
+    evidence does not cover. The gate's unknown-word margins (``policy.should_abstain``) do not count the first kind
+    when it carries little of the question (``Retriever.without_chatter``)."""
     from wordfreq import zipf_frequency
 
     return zipf_frequency(word, "en") >= COMMON_ZIPF

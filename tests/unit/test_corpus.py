@@ -87,11 +87,11 @@ def test_statement_sets_do_not_share_text():
         assert all(len(w & v) / len(w | v) <= 0.45 for v in test_words), t
 
 
-@pytest.mark.parametrize("name", ["questions_fresh8.jsonl", "questions_fresh11.jsonl"])
+@pytest.mark.parametrize("name", ["questions_fresh8.jsonl", "questions_fresh11.jsonl", "questions_fresh12.jsonl"])
 def test_the_development_fresh_sets_points_are_in_their_source_files(name):
-    """questions_fresh8.jsonl and questions_fresh11.jsonl were written to find answerable questions the assistant
-    refuses or answers badly (evals/README.md): tuned on, so all dev, and each point is spelled as its source file's
-    body has it."""
+    """questions_fresh8.jsonl, questions_fresh11.jsonl and questions_fresh12.jsonl were written to find answerable
+    questions the assistant refuses or answers badly (evals/README.md): tuned on, so all dev, and each point is
+    spelled as its source file's body has it."""
     import re
 
     raw = list(read_jsonl(ROOT / "evals" / name))
