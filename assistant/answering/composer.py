@@ -419,11 +419,17 @@ COUNTED_BONUS = 1.0
 COUNTED_WITHIN = 5  # words between a number and the thing it counts: "45 specialised parent-infant relationship teams"
 
 
+UNNAMED_COUNT = re.compile(r"(?:would|could|should|will|might|are|is|do|does|did|have|has|were|was)\b", re.I)
+
+
 def counted_word(question: str) -> str | None:
     """The word for what a "how many ...?" question counts, as written ("teams" in "How many specialist
     parent-infant relationship teams are there?"), or None."""
-    counted = COUNTED.search(question) if COUNT_ASKED.search(question) else None
-    return counted.group(1).split()[-1] if counted else None
+    own = own_words(question)  # "and how many would be needed?" counts nothing of its own
+    counted = COUNTED.search(own) if COUNT_ASKED.search(own) else None
+    if counted is None or UNNAMED_COUNT.match(counted.group(1)):
+        return None
+    return counted.group(1).split()[-1]
 
 
 @lru_cache(maxsize=256)

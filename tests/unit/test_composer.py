@@ -767,6 +767,10 @@ def test_a_count_question_leads_with_a_count_of_the_thing_it_counts():
         assert not counts_it(not_a_count, "team"), not_a_count
     assert counts_it("Counts for 2019 were 27 or 29 teams.", "team")
     assert counted_thing("How many specialist teams exist in England now?") == "team"
+    # a follow-up's own words decide, and "how many would be needed?" names nothing counted: no count is preferred
+    # (the answer is what it would take to reach every area, not the latest count of teams)
+    assert counted_thing("and how many would be needed to cover every area (following on from: How many "
+                         "parent-infant teams are there in England)?") is None
     babies = make_passage("babies:0000", "Specialist parent-infant teams support only 4-6% of the babies estimated to "
                                          "need them.")
     count = make_passage("count:0000", "Counts of parent-infant teams differ by source; the most recent is 51 teams.")
