@@ -173,18 +173,27 @@ class Retriever:
 
     def without_chatter(self, unknown: list[str], searched: str, qvec: np.ndarray) -> list[str]:
         """``unknown`` less the everyday words that carry little of the question: common English (``common_english``)
-        whose removal leaves the question's embedding nearly where it was (cosine >= CHATTER_MIN_COS). "reckon",
-        "nervous", "someone" and "Friday" in a commissioner's question stay above 0.9; "walking" in "When do babies
-        usually start walking?" and "wage" in "What is the minimum wage?" move it to 0.78, and stay unknown. One
-        batch embedding, only for a question with such words."""
+        whose removal leaves the question's embedding nearly where it was (cosine >= CHATTER_MIN_COS), in a
+        sentence that is itself about the evidence when it is the one that asks. "reckon", "nervous", "someone" and "Friday" in a commissioner's
+        question stay above 0.9; "walking" in "When do babies usually start walking?" and "wage" in "What is the
+        minimum wage?" move it to 0.78, and stay unknown; so do "weather" and "tomorrow" in "I commission
+        parent-infant services for our ICB. What will the weather be like tomorrow?", whose asking sentence alone is
+        below the answering threshold (the on-topic preamble had carried the whole). One batch embedding, only for
+        a question with such words."""
         common = [w for w in unknown if common_english(w)]
         if not common:
             return unknown
+        sentences = [x for x in re.split(r"(?<=[.!?])\s+", searched.strip()) if x.strip()]
+        own = {w: next((x for x in sentences if re.search(rf"\b{re.escape(w)}\b", x, re.I)), searched) for w in common}
+        asking = [x for x in sentences if "?" in x] or sentences[-1:]  # a word in the preamble does not change the ask
+        alone = sorted({own[w] for w in common if own[w] in asking}) if len(sentences) > 1 else []
         variants = [" ".join(re.sub(rf"\b{re.escape(w)}\b", " ", searched, flags=re.I).split()) for w in common]
-        vecs = np.asarray(self.embedder.embed(variants), dtype=np.float32).reshape(len(variants), -1)
-        norms = np.linalg.norm(vecs, axis=1) * (np.linalg.norm(qvec) or 1.0)
-        cos = (vecs @ qvec) / np.where(norms == 0, 1.0, norms)
-        chatter = {w for w, c in zip(common, cos) if c >= CHATTER_MIN_COS}
+        vecs = np.asarray(self.embedder.embed(variants + alone), dtype=np.float32).reshape(len(variants) + len(alone), -1)
+        norms = np.linalg.norm(vecs[:len(variants)], axis=1) * (np.linalg.norm(qvec) or 1.0)
+        cos = (vecs[:len(variants)] @ qvec) / np.where(norms == 0, 1.0, norms)
+        in_scope = {x: float((self.vectors @ v).max()) >= self.settings.abstain_threshold if len(self.vectors) else False
+                    for x, v in zip(alone, vecs[len(variants):])}
+        chatter = {w for w, c in zip(common, cos) if c >= CHATTER_MIN_COS and in_scope.get(own[w], True)}
         return [w for w in unknown if w not in chatter]
 
     def written_apart(self, word: str) -> bool:

@@ -148,6 +148,9 @@ def test_a_common_english_word_the_corpus_lacks_is_not_an_unknown_topic():
     assert r.search("Reckon we could recruit staff? Bit nervous.", 1).unknown_terms == []
     # ...unless the question leans on it: without "walking" the question's embedding moves (bag of words here: 0.82)
     assert r.search("When do staff recruit walking?", 1).unknown_terms == ["walking"]
+    # ...or when the sentence that asks is not about the evidence at all, whatever an on-topic preamble says
+    asked = r.search("We recruit staff and fund co-production with parents. Will the weather be fine tomorrow?", 1)
+    assert set(asked.unknown_terms) >= {"weather", "tomorrow"}
     assert r.search("Could staff on lithium recruit?", 1).unknown_terms == ["lithium"]
     assert r.search("How do we do coproduction with staff?", 1).unknown_terms == []
     assert r.search("How do we do sertraline with staff?", 1).unknown_terms == ["sertraline"]
