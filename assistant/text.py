@@ -76,3 +76,29 @@ def clean_question(text: str) -> str:
     """Replace control, format, private-use and unassigned characters with spaces, and fold whitespace."""
     text = "".join(" " if unicodedata.category(c)[0] == "C" or unicodedata.category(c) in ("Zl", "Zp") else c for c in text)
     return " ".join(text.split())
+
+
+def sentences_of(text: str) -> list[str]:
+    """A question's sentences, split after ".", "!" or "?"."""
+    return [x for x in re.split(r"(?<=[.!?])\s+", text.strip()) if x.strip()]
+
+
+def asking_sentences(sentences: list[str]) -> list[str]:
+    """The sentences that ask (those with a "?", or else the last), not the preamble."""
+    return [x for x in sentences if "?" in x] or sentences[-1:]
+
+
+SLIP_MIN_LETTERS = 5  # a shorter word is one slip from too many others
+
+
+def one_slip_from(word: str, candidates) -> bool:
+    """Whether ``word`` (five letters or more) is one slip (a letter added, dropped, changed, or two swapped: OSA
+    distance 1, rapidfuzz) from one of ``candidates`` with the same first letter: the one test of a misspelling,
+    for stems ("busin" from "busi"), names as written ("ofstead" from "ofsted") and cited words alike."""
+    from rapidfuzz import process
+    from rapidfuzz.distance import OSA
+
+    if len(word) < SLIP_MIN_LETTERS:
+        return False
+    near = [c for c in candidates if c[:1] == word[:1]]
+    return process.extractOne(word, near, scorer=OSA.distance, score_cutoff=1) is not None

@@ -32,7 +32,7 @@ from assistant.answering.places import is_uk_place
 from assistant.retrieval.periods import HORIZON, MONTHS, years_in
 from assistant.retrieval.retriever import CAPITALISED_WORD, Hit, Retrieval
 from assistant.settings import Settings
-from assistant.text import STOPWORDS, content_words, term, tokens
+from assistant.text import STOPWORDS, asking_sentences, content_words, one_slip_from, sentences_of, term, tokens
 
 MIN_WORDS_FOR_LANGUAGE = 4  # shorter questions are too short to identify a language reliably
 LANGUAGE_CONFIDENCE = 0.9
@@ -114,16 +114,6 @@ def should_abstain(r: Retrieval, s: Settings, named: str | None = None) -> bool:
 
 PART_MIN_WORDS = 4  # a sentence of a longer question shorter than this ("Thanks.", "Quick one.") is never searched alone
 MAX_PARTS = 4  # sentences searched alone at most (the asking sentence and those just before it): a bounded cost
-
-
-def sentences_of(question: str) -> list[str]:
-    """A question's sentences, split after ".", "!" or "?"."""
-    return [x for x in re.split(r"(?<=[.!?])\s+", question.strip()) if x.strip()]
-
-
-def asking_sentences(sentences: list[str]) -> list[str]:
-    """The sentences that ask (those with a "?", or else the last), not the preamble."""
-    return [x for x in sentences if "?" in x] or sentences[-1:]
 
 
 def question_parts(question: str) -> list[str]:
@@ -471,18 +461,6 @@ def asked_names(question: str) -> list[str]:
                 and not any(n in run for n in OTHER_NATIONS) and not any(a <= m.start() < b for a, b in bodies)):
             out.append(run)
     return list(dict.fromkeys(out))
-
-
-def one_slip_from(word: str, words: set[str]) -> bool:
-    """A word of five letters or more one slip (a letter added, dropped, changed, or two swapped) from one of
-    ``words``: "ofstead" from "ofsted"."""
-    from rapidfuzz import process
-    from rapidfuzz.distance import OSA
-
-    if len(word) < 5:
-        return False
-    near = [w for w in words if w[:1] == word[:1]]
-    return process.extractOne(word, near, scorer=OSA.distance, score_cutoff=1) is not None
 
 
 def asked_nations(question: str) -> list[str]:
@@ -1032,14 +1010,13 @@ def uncompared(question: str, intent: str, retriever, filters=None) -> str | Non
     with ``filters``, only the passages they allow (the evidence the answer draws on)."""
     from assistant.ingest.chunking import split_sentences
 
-    mask = None if filters is None or filters.is_empty() else retriever.columns.mask(filters)
-
     sides = comparison_sides(question) if intent == "comparison" else []  # "perinatal or maternal services" is one thing
     if len(sides) != 2:
         return None
     a, b = (set(tokens(side)) - SIDE_NOT_TOPIC for side in sides)
     if not a or not b or a <= b or b <= a:
         return None
+    mask = None if filters is None or filters.is_empty() else retriever.columns.mask(filters)
 
     def texts_holding(words: set[str]):
         """The texts, among the lexical ranking's first for ``words``, that hold all of them (lazily)."""

@@ -6,7 +6,7 @@ import math
 
 import numpy as np
 
-from assistant.text import content_words, term, tokens
+from assistant.text import SLIP_MIN_LETTERS, content_words, one_slip_from, term, tokens
 
 
 class LexicalIndex:
@@ -54,18 +54,14 @@ class LexicalIndex:
         ("servcies") from "servic". Not by itself a misspelling: "fever" is one slip from "fewer" (the retriever
         also asks the embedding model, ``Retriever.misspelt``). Stems under five letters are one slip from too
         many others."""
-        from rapidfuzz import process
-        from rapidfuzz.distance import OSA
-
-        if len(stem) < 5:
+        if len(stem) < SLIP_MIN_LETTERS:
             return False
         if self._by_first_letter is None:  # stems used by two or more passages, by first letter (a tenth of a scan)
             self._by_first_letter = {}
             for t, weight in self.idf.items():
                 if len(t) >= 4 and weight < self.one_passage_idf - 1e-9:
                     self._by_first_letter.setdefault(t[0], []).append(t)
-        near = self._by_first_letter.get(stem[0], [])
-        return process.extractOne(stem, near, scorer=OSA.distance, score_cutoff=1) is not None
+        return one_slip_from(stem, self._by_first_letter.get(stem[0], []))
 
 
 def _best_first(scores: np.ndarray, n: int) -> np.ndarray:

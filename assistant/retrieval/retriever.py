@@ -24,7 +24,7 @@ from assistant.retrieval.lexical import LexicalIndex
 from assistant.retrieval.periods import document_years, earlier_documents, supersede_penalised, years_in
 from assistant.settings import Settings
 from assistant.store.codec import passage_from_chroma
-from assistant.text import term, tokens
+from assistant.text import SLIP_MIN_LETTERS, asking_sentences, one_slip_from, sentences_of, term, tokens
 
 
 # a capitalised word, as the answering policy reads a question's names ("Nottinghamshire", "NEWPIP")
@@ -183,9 +183,9 @@ class Retriever:
         common = [w for w in unknown if common_english(w)]
         if not common:
             return unknown
-        sentences = [x for x in re.split(r"(?<=[.!?])\s+", searched.strip()) if x.strip()]
+        sentences = sentences_of(searched)
         own = {w: next((x for x in sentences if re.search(rf"\b{re.escape(w)}\b", x, re.I)), searched) for w in common}
-        asking = [x for x in sentences if "?" in x] or sentences[-1:]  # a word in the preamble does not change the ask
+        asking = asking_sentences(sentences)  # a word in the preamble does not change the ask
         alone = sorted({own[w] for w in common if own[w] in asking}) if len(sentences) > 1 else []
         variants = [" ".join(re.sub(rf"\b{re.escape(w)}\b", " ", searched, flags=re.I).split()) for w in common]
         vecs = np.asarray(self.embedder.embed(variants + alone), dtype=np.float32).reshape(len(variants) + len(alone), -1)
@@ -207,21 +207,15 @@ class Retriever:
         slip ("Ofstead" stems to itself, "Ofsted" to "ofst", three apart). Only names are compared (the
         capitalised-word index the retriever keeps anyway, so nothing more is read): a lower-case word's slips are
         the stems' business (``LexicalIndex.near_miss``), and "Ealing" is not taken for "eating"."""
-        from rapidfuzz import process
-        from rapidfuzz.distance import OSA
-
         w = word.lower()
-        if len(w) < 5:
-            return False
-        near = self._names_by_first_letter.get(w[0], [])
-        return process.extractOne(w, near, scorer=OSA.distance, score_cutoff=1) is not None
+        return one_slip_from(w, self._names_by_first_letter.get(w[:1], []))
 
     @cached_property
     def _names_by_first_letter(self) -> dict[str, list[str]]:
         """The capitalised words of five letters or more the held passages use, lower-cased, by first letter."""
         out: dict[str, list[str]] = {}
         for word, docs in self._capitalised_words.items():
-            if len(word) >= 5 and word.isalpha():
+            if len(word) >= SLIP_MIN_LETTERS and word.isalpha():
                 out.setdefault(word[0].lower(), []).append(word.lower())
         return out
 
