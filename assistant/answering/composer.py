@@ -714,7 +714,9 @@ def with_continuations(lead: list[Candidate], cands: list[Candidate], asked_year
     lead = sorted(lead, key=lambda c: (first_seen[id(c.hit)], picked[id(c)] != first_seen[id(c.hit)], c.start))
 
     def fits(x: Candidate | None) -> bool:
-        said = years_in(x.text) if x is not None and asked_years else set()
+        # a sentence that points back ("That was £18 million more than in 2023-24") compares the figure before it
+        # with another year: it belongs with that figure, whatever year it names
+        said = years_in(x.text) if x is not None and asked_years and not ANAPHORIC_START.match(x.text) else set()
         return (x is not None and not any(x is y or _similar(x.text, y.text) for y in lead + out)
                 and words + len(x.text.split()) <= budget and not (said and not said & asked_years))
 

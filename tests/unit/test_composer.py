@@ -398,6 +398,17 @@ def test_a_continuation_about_another_year_is_not_carried_for_a_dated_question()
     assert "In 2024-25" not in a.text.split("\n\n")[0]
 
 
+def test_a_continuation_that_points_back_is_carried_whatever_year_it_compares_with():
+    """"That was £18 million more than in 2023-24" belongs with the 2024-25 figure before it; "In 2023-24 it was
+    lower" stands alone and is another year's figure."""
+    spend = make_passage("spend:0000", "In 2024-25 integrated care boards spent £212 million on specialist community "
+                         "perinatal mental health services. That was £18 million more than in 2023-24, and spending kept "
+                         "rising. In 2023-24 mother and baby units cost £58 million on top of that.",
+                         title="ICB perinatal spending", year=2025, doc_type="report")
+    lead = answer_for("How much did ICBs spend on perinatal mental health in 2024-25?", "fact", [spend]).text.split("\n\n")[0]
+    assert "£18 million more" in lead and "£58 million" not in lead
+
+
 def test_a_how_to_answer_opens_with_steps_from_the_studys_proposals_for_its_barriers():
     a = answer_for("How do I make the case to my board for a parent-infant team?", "how_to", [STUDY, IMPACT, FUNDING])
     names = [name for name, _ in a.parts]
