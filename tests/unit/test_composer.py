@@ -409,6 +409,16 @@ def test_a_continuation_that_points_back_is_carried_whatever_year_it_compares_wi
     assert "£18 million more" in lead and "£58 million" not in lead
 
 
+def test_a_sentence_opening_with_the_same_brings_in_what_it_points_back_to():
+    ratings = make_passage("ratings:0003", "Scotland's framework lists the Parents and Babies programme with an evidence "
+                           "rating of 3+ and a usability rating of 4. The same programme therefore appears as not meeting "
+                           "criteria in the US clearinghouse but rated 3+ in Scotland, on different scales.",
+                           title="Clearinghouse ratings", year=2024, doc_type="evidence_review")
+    lead = answer_for("Why does the Parents and Babies programme appear as not meeting criteria in the US clearinghouse?",
+                      "fact", [ratings]).text.split("\n\n")[0]
+    assert lead.index("evidence rating of 3+") < lead.index("The same programme therefore")
+
+
 def test_a_how_to_answer_opens_with_steps_from_the_studys_proposals_for_its_barriers():
     a = answer_for("How do I make the case to my board for a parent-infant team?", "how_to", [STUDY, IMPACT, FUNDING])
     names = [name for name, _ in a.parts]
