@@ -1129,7 +1129,9 @@ def compose(question: str, intent: str, hits: list[Hit], idf: dict, default_idf:
     own = [c for c in cands if not (c.hit.planned and not c.hit.overview and intent in ("barriers", "how_to"))]
     # ...except the evidence a how-to about making the case was planned for: that evidence is the answer
     own = [c for c in cands if c.hit.leads] or own
-    if intent == "barriers" and asks_what_stops(question):  # leads with an obstacle, not with what an ICB is, and
+    # "What puts families off using family hubs?" is not one of the study's commissioning barriers (its intent is not
+    # "barriers"), but it too asks what gets in the way, and is answered by an obstacle first
+    if intent in ("barriers", "fact", "evidence") and asks_what_stops(question):  # an obstacle, not what an ICB is, and
         # when the question's own ranking has none, with one the plan brought in for a barrier it reports
         obstacles = [c for c in cands if INTENT_CUES["barriers"].search(c.text)
                      and c.hit.passage.com_b.relation != "reports_enabler"]

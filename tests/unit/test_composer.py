@@ -7,6 +7,8 @@ import re
 
 import pytest
 
+from assistant.answering.policy import intent_of
+
 from assistant.answering.composer import (
     ANAPHORIC_START,
     MORE_LINES,
@@ -417,6 +419,16 @@ def test_a_sentence_opening_with_the_same_brings_in_what_it_points_back_to():
     lead = answer_for("Why does the Parents and Babies programme appear as not meeting criteria in the US clearinghouse?",
                       "fact", [ratings]).text.split("\n\n")[0]
     assert lead.index("evidence rating of 3+") < lead.index("The same programme therefore")
+
+
+def test_what_puts_families_off_leads_with_an_obstacle_though_it_is_not_a_commissioning_barriers_question():
+    hubs = make_passage("hubs:0001", "The review found that families who used Start for Life services through a family "
+                        "hub had a positive experience of the family hub. Parents did not always know what services "
+                        "existed, and some saw family hubs as being for troubled families.",
+                        title="Start for Life thematic review", year=2024, doc_type="report")
+    q = "What puts families off using the Start for Life support at family hubs?"
+    assert intent_of(q) != "barriers"
+    assert answer_for(q, intent_of(q), [hubs]).text.startswith("Parents did not always know")
 
 
 def test_a_how_to_answer_opens_with_steps_from_the_studys_proposals_for_its_barriers():
