@@ -699,7 +699,7 @@ def uncovered_parts(question: str, cited_texts: list[str], stem_of, title: str |
     # ("Does baby massage in libraries improve bonding?")
     whole_reasons = len(clauses) == 1 and not title and intent == "barriers"
     for clause in [] if whole_reasons else clauses:
-        if CONFIRMS.match(clause.strip()) and len(content_words(clause)) <= CONFIRMS_MAX_WORDS:
+        if CONFIRMS.match(clause.strip()) and len([w for w in content_words(clause) if w not in generic]) <= CONFIRMS_MAX_WORDS:
             continue  # "Is that a recognised problem?": asks whether what went before holds, which the answer says
         words = [w for w in content_words(clause) if not w[0].isdigit() and w not in generic and stem_of(w) not in named]
         if len(words) >= 2 and sum(stem_of(w) in cited_words or one_slip_from(w, written) for w in words) / len(words) < 0.5:

@@ -318,6 +318,9 @@ def test_a_short_clause_asking_whether_what_went_before_holds_is_not_a_part_left
     q = "Most commissioners I talk to only think of health visitors when it comes to babies. Is that a recognised problem?"
     assert policy.uncovered_parts(q, cited, stem) == []
     assert policy.uncovered_parts("Is that a recognised problem in Welsh prisons for fathers?", cited, stem) != []
+    # "among" is a common word, not part of what is asked: three words still ask only whether it holds
+    assert policy.uncovered_parts("My colleagues say a team would reach few families. Is that a common view among "
+                                  "commissioners?", cited, stem) == []
 
 
 def test_a_question_about_the_problems_a_review_found_is_a_barriers_question():
