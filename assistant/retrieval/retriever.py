@@ -160,7 +160,7 @@ class Retriever:
         capitals = written_acronyms(question) if self.settings.expand_acronyms else set()
         unknown = [w for w in self.lexical.unknown_terms(question)
                    if not (w in capitals and is_known_acronym(w, self.acronyms)) and not self.misspelt(w)
-                   and not self.written_apart(w)]
+                   and not self.written_apart(w) and not self.clipped(w)]
         unknown = self.without_chatter(unknown, searched, qvec)
         rare = [w for w in unknown if self._is_rare(w)]
         return Retrieval(hits[: max(k * 4, k)], top, qvec, qtok, timings, unknown, rare, similarities)
@@ -196,6 +196,17 @@ class Retriever:
         chatter = {w for w, c in zip(common, cos) if c >= CHATTER_MIN_COS and in_scope.get(own[w], True)}
         return [w for w in unknown if w not in chatter]
 
+    def clipped(self, word: str) -> bool:
+        """An everyday shortening of a word the corpus uses: "exec" (executive), "admin" (administration). The
+        shortening is English in its own right (``wordfreq``, Zipf >= CLIPPED_ZIPF), of four letters or more, and
+        starts a longer stem the index holds; "walking" or "weather", which start none, stay unknown."""
+        from wordfreq import zipf_frequency
+
+        w = word.lower()
+        if len(w) < CLIPPED_MIN_LETTERS or zipf_frequency(w, "en") < CLIPPED_ZIPF:
+            return False
+        return any(t.startswith(w) and len(t) >= len(w) + 2 for t in self.lexical.idf)
+
     def written_apart(self, word: str) -> bool:
         """A compound the corpus writes hyphenated or apart: "coproduction" (co-production), "groundwork" (ground
         work): two stems the index holds, the first of two letters or more, the second of four or more."""
@@ -227,6 +238,8 @@ class Retriever:
         return len(pieces(word)) >= 2
 
 
+CLIPPED_MIN_LETTERS = 4  # see Retriever.clipped: "exec", "admin"; not "doc" or "org"
+CLIPPED_ZIPF = 3.0  # "exec" 3.3, "admin" 3.9: shortenings everyday English writes
 CHATTER_MIN_COS = 0.85  # see Retriever.without_chatter: fair questions' everyday words 0.91-1.0, off-topic topics 0.78
 COMMON_ZIPF = 3.7  # wordfreq's Zipf scale: about 5 uses per million words; "reckon" 3.76, "lithium" 3.56, "ADHD" 3.49
 

@@ -154,3 +154,19 @@ def test_a_common_english_word_the_corpus_lacks_is_not_an_unknown_topic():
     assert r.search("Could staff on lithium recruit?", 1).unknown_terms == ["lithium"]
     assert r.search("How do we do coproduction with staff?", 1).unknown_terms == []
     assert r.search("How do we do sertraline with staff?", 1).unknown_terms == ["sertraline"]
+
+
+def test_an_everyday_shortening_of_a_word_the_corpus_uses_is_not_an_unknown_topic():
+    """"exec" shortens "executive", which the corpus uses; "walking" starts no word it uses, and "exe" is too short
+    to say which word it shortens."""
+    from assistant.retrieval.retriever import Retriever
+    from assistant.settings import Settings
+    from tests.support import FakeEmbedder, make_passage
+    from tests.unit.test_retriever_memory import OneReadCollection
+
+    fake = FakeEmbedder()
+    passages = [make_passage("a:0000", "The executive team signed off the business case for staff."),
+                make_passage("b:0000", "Recruitment of staff is hard where funding is short.")]
+    r = Retriever(OneReadCollection(passages, fake.embed([p.embed_text() for p in passages])), fake, Settings(candidates=40))
+    assert r.clipped("exec") and not r.clipped("walking") and not r.clipped("exe")
+    assert "exec" not in r.search("Our exec keeps delaying the business case. How do we recruit staff?", 1).unknown_terms
