@@ -980,6 +980,9 @@ COMPARED = (
 )
 
 
+ACRONYM_WORD = re.compile(r"\b[A-Z]{2,}s?\b")  # "PAIR", "HVs" as a side of a comparison writes them
+
+
 def comparison_sides(question: str) -> list[str]:
     """The two things a comparison question sets side by side, or [] when it names no pair."""
     for pattern in COMPARED:
@@ -1017,18 +1020,45 @@ def uncompared(question: str, intent: str, retriever, filters=None) -> str | Non
     if not a or not b or a <= b or b <= a:
         return None
     mask = None if filters is None or filters.is_empty() else retriever.columns.mask(filters)
+    known = getattr(retriever, "acronyms", {})  # the long forms the corpus gives its acronyms
+    held_a, held_b = (side_held(side, words, known) for side, words in zip(sides, (a, b)))
 
-    def texts_holding(words: set[str]):
-        """The texts, among the lexical ranking's first for ``words``, that hold all of them (lazily)."""
+    def texts_holding(words: set[str], held):
+        """The texts, among the lexical ranking's first for ``words``, that ``held`` accepts (lazily)."""
         ranked = retriever.lexical.rank(sorted(words), UNCOMPARED_LOOKUP, None if mask is None else (lambda i: bool(mask[i])))
-        return (text for i, _ in ranked if words <= set(tokens(text := retriever.passages[i].text)))
+        return (text for i, _ in ranked if held(set(tokens(text := retriever.passages[i].text))))
 
-    if next(texts_holding(a), None) is None or next(texts_holding(b), None) is None:
+    if next(texts_holding(a | spelled_out(a, held_a), held_a), None) is None or next(
+            texts_holding(b | spelled_out(b, held_b), held_b), None) is None:
         return None
-    for text in texts_holding(a | b):
-        if any(COMPARES.search(s) and a | b <= set(tokens(s)) for s in split_sentences(text)):
+    both = a | b | spelled_out(a, held_a) | spelled_out(b, held_b)
+    for text in texts_holding(both, lambda held: held_a(held) and held_b(held)):
+        if any(COMPARES.search(s) and held_a(t := set(tokens(s))) and held_b(t) for s in split_sentences(text)):
             return None
     return f"{UNCOMPARED}{sides[0]} with {sides[1]}: no source here compares them directly"
+
+
+def side_held(side: str, words: set[str], known: dict[str, str]):
+    """A test of a text's tokens for one side of a comparison: all of its words, where an acronym the corpus spells
+    out ("PAIR": parent-infant relationship) may instead be most of its long form's words, as sources write it ("a
+    PAIR team" is spoken of by "parent-infant teams ..., while perinatal services ...")."""
+    forms = {}
+    for word in ACRONYM_WORD.findall(side):
+        long = known.get(word.upper()) or (known.get(word.upper()[:-1]) if word.upper().endswith("S") else None)
+        key = next(iter(tokens(word)), None)
+        if long and key in words:
+            forms[key] = set(tokens(long))
+    plain = words - set(forms)
+
+    def held(t: set[str]) -> bool:
+        return plain <= t and all(k in t or 2 * len(long & t) >= len(long) for k, long in forms.items())
+    held.forms = forms
+    return held
+
+
+def spelled_out(words: set[str], held) -> set[str]:
+    """The long forms' words of the acronyms among a side's ``words`` (``side_held``), to rank passages by."""
+    return set().union(*held.forms.values()) if held.forms else set()
 
 
 def side_words(question: str) -> list[tuple[set[str], set[str]]]:

@@ -1023,3 +1023,17 @@ def test_a_comparison_no_sentence_makes_is_said_to_be_missing():
     # "rather than" is not a comparison of the two: "check the ratings of X and Y rather than rely on reports"
     listed = _Evidence("Check the ratings of parent-infant teams and health visitors rather than rely on reports.")
     assert policy.uncompared(q, "comparison", listed) is not None
+
+
+def test_a_side_written_as_an_acronym_is_spoken_of_by_most_of_its_long_form():
+    """"a PAIR team" is compared by a sentence on "parent-infant teams": PAIR is spelled out in the corpus as
+    parent-infant relationship, and two of those three words are enough; a sentence on "infant health" is not."""
+    q = "What's the difference between a PAIR team and a perinatal mental health service?"
+    compared = _Evidence("Parent-infant teams focus on the relationship, while perinatal mental health services "
+                         "focus on the mother.", "A PAIR team is small.")
+    compared.acronyms = {"PAIR": "parent-infant relationship"}
+    assert policy.uncompared(q, "comparison", compared) is None
+    apart = _Evidence("Infant teams focus on health, while perinatal mental health services focus on the mother.",
+                      "A PAIR team is small.")
+    apart.acronyms = {"PAIR": "parent-infant relationship"}
+    assert policy.uncompared(q, "comparison", apart) is not None
