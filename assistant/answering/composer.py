@@ -958,6 +958,7 @@ def more_evidence(hits: list[Hit], cands: list[Candidate], used: list[Candidate]
             continue
         best = next((c for c in cands if c.hit is hit and c.overlap >= MORE_MIN_OVERLAP and topical(c) >= MORE_MIN_WEIGHT
                      and not ANAPHORIC_START.match(c.text) and not aside(c.text, question)
+                     and not (TRIAL_RECORD.search(c.text) and not WHEN_ASKED.search(question))  # not a DOI or journal
                      and not any(_similar(c.text, u.text) for u in used)), None)  # a line on its own: no "It found..."
         if best is not None:  # a passage whose sentences share nothing with the question adds nothing to the answer
             used.append(best)

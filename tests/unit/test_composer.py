@@ -938,6 +938,22 @@ def test_an_also_line_must_share_more_than_common_words_or_a_year_with_the_quest
     assert "£40,000" not in a.text  # it shares only 'parent', 'infant', the month and the year
 
 
+def test_an_also_line_is_never_a_trials_publication_record_unless_when_is_asked():
+    """"Fonagy, Sleed and Baradon published a trial ... (DOI 10.1002/imhj.21553)" says where a trial appeared, not
+    what it found: not an Also line for "does it work?"."""
+    review = make_passage("review:0001", "Parent-infant psychotherapy increased the number of securely attached infants "
+                          "compared with usual care.", title="PIP review", year=2015, doc_type="evidence_review")
+    trial = make_passage("trial:0000", "Fonagy and colleagues published a randomised trial of parent-infant psychotherapy "
+                         "in the Infant Mental Health Journal (DOI 10.1002/imhj.21553).", title="PIP trial", year=2016,
+                         doc_type="study")
+    idf = {"parent": 0.6, "infant": 0.45, "psychotherapi": 2.5, "work": 1.0, "publish": 2.0, "when": 1.0}
+    r = make_retrieval([(review, 0.7), (trial, 0.69)], "Does parent-infant psychotherapy work?")
+    assert "DOI" not in compose("Does parent-infant psychotherapy work?", "evidence", r.hits, idf, DEFAULT_IDF, [], {}).text
+    asked = "When was the parent-infant psychotherapy trial published?"
+    r = make_retrieval([(review, 0.7), (trial, 0.69)], asked)
+    assert "DOI" in compose(asked, "fact", r.hits, idf, DEFAULT_IDF, [], {}).text
+
+
 def test_the_questions_own_evidence_is_cited_before_the_plans_barrier_groups_fill_the_citations():
     """"How do I get a share of the ICB's mental health budget...?" lost the passage on the Mental Health Investment
     Standard, second in its own ranking, to three passages the plan brought in for their barriers."""
