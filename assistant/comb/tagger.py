@@ -60,7 +60,7 @@ TRAINING_ITEMS = HERE / "training_items.jsonl"
 # passages written in our own words, in the registers of guidance, reports and reviews, for items the corpus's
 # training passages cover thinly; labelled by the same procedure, none copied from a gold set (evals/README.md)
 TRAINING_WRITTEN = HERE / "training_written_passages.jsonl"
-TAGGER_FORMAT = 6
+TAGGER_FORMAT = 7
 COMPONENTS = ("capability", "opportunity", "motivation", "none")
 REPORT_MIN = 0.35  # cosine to an item's report profile for behavioural text to be linked at all
 EVIDENCE_MIN = 0.35  # cosine to a barrier's evidence profile for factual text to be linked as evidence against it
@@ -75,6 +75,18 @@ EVIDENCE_C = 8.0  # regularisation of the evidence-item classifier (5-fold CV on
 EVIDENCE_TFIDF = 0.5  # weight of the TF-IDF features beside the embedding (grouped 5-fold CV on the training passages: 0.74 -> 0.77)
 EVIDENCE_BLEND = 0.5
 EVIDENCE_TEMPERATURE = 0.1
+# ...where each evidence sentence's cosine is first discounted by this share of its hubness (its mean cosine to its
+# HUB_K nearest training texts, as HUB_WEIGHT does on the report side): a broad sentence near to everything ("which
+# professionals can support the relationship", "recommended programmes and who delivers them": b-unsure-who-can-support's
+# two are the strongest hubs, 0.75 and 0.73) no longer wins for passages that are merely about the topic, so that item
+# stops acting as a catch-all. Hubness runs from 0.40 to 0.75 across the evidence sentences (0.47 to 0.69 for the
+# middle 80%), so at 0.25 the discount differs by about 0.05 between most sentences, half the softmax temperature:
+# it breaks near ties without overruling a clearly nearer sentence. Chosen by grouped (by document) 5-fold CV of the
+# whole tagger on the hand-labelled training passages (weights 0 / 0.1 / 0.15 / 0.2 / 0.25 / 0.3 / 0.5 / 1.0: item
+# 0.631 / 0.646 / 0.646 / 0.654 / 0.662 / 0.662 / 0.654 / 0.669, component 0.738 / 0.746 / 0.754 / 0.769 / 0.785 /
+# 0.785 / 0.777 / 0.777), keeping the development halves whole (passages: item 0.893 -> 0.902, component 0.929 kept
+# up to 0.25, lower from 0.3; other styles unchanged)
+EVIDENCE_HUB_WEIGHT = 0.25
 HUB_WEIGHT = 1.0
 HUB_K = 10
 REPORTING_DESIGNS = ("qualitative",)  # studies whose passages report what commissioners said
@@ -290,6 +302,7 @@ class Tagger:
     none_vectors: np.ndarray | None = None  # what a passage with no link sounds like (catalogue.yaml no_link)
     statement_model: object = None  # which item (or none) a short statement bears on
     relation_model: object = None  # whether a statement on a barrier reports it or is evidence against it
+    evidence_hub: np.ndarray | None = None  # how near each evidence sentence sits to texts in general (hubness)
 
     def _best(self, sims: np.ndarray, owner: np.ndarray, allowed) -> tuple[int | None, float]:
         best, score = None, -1.0
@@ -301,10 +314,13 @@ class Tagger:
 
     def _evidence_item(self, text: str, vector: np.ndarray, evidence_sims: np.ndarray) -> str:
         """The barrier a passage is evidence against: the trained model's probabilities, blended with how near
-        the passage is to each barrier's evidence descriptions (softmax of the best cosine per barrier)."""
+        the passage is to each barrier's evidence descriptions (softmax of the best cosine per barrier, each
+        sentence's cosine discounted by its hubness: :data:`EVIDENCE_HUB_WEIGHT`)."""
         classes = list(self.evidence_model.classes_)
         p = self.evidence_model.predict_proba(vector.reshape(1, -1), [text])[0]
         if EVIDENCE_BLEND > 0:
+            if self.evidence_hub is not None:
+                evidence_sims = evidence_sims - EVIDENCE_HUB_WEIGHT * self.evidence_hub
             ids = [it.id for it in items()]
             best = np.array([max((evidence_sims[r] for r in range(len(evidence_sims)) if ids[int(self.evidence_owner[r])] == c),
                                  default=-1.0) for c in classes])
@@ -634,7 +650,8 @@ def train(embedder, statements: list[dict] | None = None, C: float = 4.0) -> Tag
                   report_owner=report_owner, evidence_vectors=evidence, evidence_owner=evidence_owner,
                   evidence_model=train_evidence_model(embedder, evidence, evidence_owner), embedder=embedder,
                   none_vectors=_none_profile(embedder), report_hub=_hubness(embedder, report, statements),
-                  statement_model=statement_model, relation_model=relation_model)
+                  statement_model=statement_model, relation_model=relation_model,
+                  evidence_hub=_hubness(embedder, evidence, statements))
 
 
 def fingerprint() -> str | None:

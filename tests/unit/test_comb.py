@@ -316,3 +316,34 @@ def test_a_passage_a_reader_labelled_keeps_that_label_only_while_its_text_is_wha
     assert reviewed_tag(linked["passage_id"], linked["text"] + " A sentence added later.") is None
     assert reviewed_tag("some-new-report:0000", linked["text"]) is None
     assert "reviewed" not in make_tag(by_id()[linked["item"]], "evidence_against", 0.5).to_dict()
+
+
+def test_evidence_item_discounts_a_hub_sentence_so_a_broad_item_is_not_a_catch_all():
+    """The evidence item's cosine blend discounts each evidence sentence by its hubness (EVIDENCE_HUB_WEIGHT): a
+    broad sentence that sits near everything loses a near tie to a specific sentence; a clearly nearer broad
+    sentence still wins; without hubness (an older pickled tagger) the raw cosines decide."""
+    import numpy as np
+
+    from assistant.comb import tagger as tg
+    from assistant.comb.catalogue import items
+
+    ids = [it.id for it in items()]
+    broad, specific = ids.index("b-unsure-who-can-support"), ids.index("b-no-dedicated-commissioning")
+
+    class Even:  # the trained model undecided between the two items
+        classes_ = np.array([ids[broad], ids[specific]])
+
+        def predict_proba(self, vectors, texts):
+            return np.array([[0.5, 0.5]])
+
+    def pick(sims, hub):
+        t = tg.Tagger(version="t", classifier=None, report_vectors=np.zeros((1, 2)), report_owner=np.array([0]),
+                      evidence_vectors=np.zeros((2, 2)), evidence_owner=np.array([broad, specific]),
+                      evidence_model=Even(), evidence_hub=None if hub is None else np.array(hub))
+        return t._evidence_item("text", np.zeros(2), np.array(sims))
+
+    assert tg.EVIDENCE_HUB_WEIGHT > 0
+    near_tie = [0.62, 0.60]  # the broad sentence a little nearer
+    assert pick(near_tie, None) == ids[broad]
+    assert pick(near_tie, [0.75, 0.45]) == ids[specific]  # ...but it is a hub: the specific item wins
+    assert pick([0.75, 0.60], [0.75, 0.45]) == ids[broad]  # a clearly nearer broad sentence still wins
