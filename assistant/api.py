@@ -23,6 +23,7 @@ from functools import partial
 from assistant.answering.composer import abstention_text, compose, suggest_topics
 from assistant.answering.followups import condense
 from assistant.answering.policy import (
+    THING_GAP,
     acronym_named,
     LOCAL_GAP,
     asked_term,
@@ -285,6 +286,13 @@ class EvidenceAssistant:
                            local + ([comparison_gap] if comparison_gap else []), titles,
                            k, uncovered, named, local_first=local_gap_first(intent, local))
         text, citations, markers = composed.text, composed.citations, composed.markers
+        unasked = [x[: -len(THING_GAP)] for x in composed.not_covered if x.endswith(THING_GAP)]
+        if unasked and intent in ("fact", "named_source"):  # "Who is the chief executive of NHS England?": what it
+            # asks for is the whole question, and nothing cited speaks of it; the rest would be an answer to another
+            suggestions = suggest_topics(retrieval)
+            return done(answer=abstention_text(suggestions, f"The indexed evidence does not speak of the {unasked[0]} "
+                                               "this question asks about, so I won't guess."),
+                        abstained=True, citations=[], suggestions=suggestions, scope="out")
         if not text:  # nothing readable to quote (table-only passages): say so rather than answer with nothing
             suggestions = suggest_topics(retrieval)
             return done(answer=abstention_text(suggestions), abstained=True, citations=[], suggestions=suggestions,

@@ -385,10 +385,15 @@ PLACE_ACTS = re.compile(r"\b(?i:does|do|did|has|have|is|are|will|would|can|could
                         r"provision|contracts?|budgets?|hubs?|staff|workers|visitors)|spend|spent|employ|fund|commission|run|offer|"
                         r"provide|pay|receive|meet|budget|done|do|decided?|planned)\b")
 PLACE_OWNS = re.compile(r"(?<![Tt]he )\b" + _NAME + r"(?:'s|’s) (?:own )?(?:[\w-]+ ){0,3}(?:teams?|services?|JSNA|contracts?|"
-                        r"budgets?|spend\w*|plans?|strateg(?:y|ies)|offer|provision|figures?|data|waiting lists?)\b|"
+                        r"budgets?|spend\w*|plans?|strateg(?:y|ies)|offer|provision|figures?|data|waiting lists?|"
+                        r"allocations?|grants?|funding|money|share|boards?|councils?|hubs?|(?:health )?visitors?|"
+                        r"commissioners?|ICBs?|HWBs?)\b|"
                         r"\bthe " + _NAME + r" (?:(?i:parent-infant|infant mental health|perinatal|family hubs?|health "
                         r"visiting|early years|start for life) )(?i:contracts?|budgets?|spend\w*|tenders?|strateg(?:y|ies)|"
-                        r"plans?|offer|provision)\b")
+                        r"plans?|offer|provision)\b|"
+                        # "the Kirklees JSNA", "the Dorset health and wellbeing board": a place's own assessment or board
+                        r"\bthe " + _NAME + r" (?:JSNA|HWB|(?i:joint strategic needs assessment|health and wellbeing board|"
+                        r"integrated care strategy|start for life offer|local offer))\b")
 # a place after "for" or "from" ("Who commissions infant mental health for Hull?"): only a UK place counts, as
 # "evidence for Theraplay" and "guidance from Nesta" have the same shape
 PLACE_FOR = re.compile(r"\b(?:for|from) " + _NAME)
@@ -500,7 +505,7 @@ def named_places(question: str, known_stems, mentions=None, one_passage_idf: flo
     names += [(name, None) for name in services]
     # a place that acts or owns, once the bodies and services have claimed their names ("Leeds City Council spend")
     acting = [OPENING.sub("", m.group(1)) for m in PLACE_ACTS.finditer(question)]
-    acting += [OPENING.sub("", m.group(1) or m.group(2)) for m in PLACE_OWNS.finditer(question)]
+    acting += [OPENING.sub("", next(g for g in m.groups() if g)) for m in PLACE_OWNS.finditer(question)]
     acting += [m.group(1) for m in PLACE_FOR.finditer(question)]
     names += [(name, None) for name in acting if is_uk_place(name)]
     for name, body in dict.fromkeys(names):
@@ -673,6 +678,37 @@ CONFIRMS = re.compile(r"^(?:is|are|was|were|does|do|did|has|have) (?:that|this|i
 CONFIRMS_MAX_WORDS = 3
 
 
+# "Who is the chief executive of NHS England?", "What is the recommended vaccination schedule for babies?": the thing a
+# who-is or what-is question asks for, up to the words that place it ("of", "for", "in"...)
+_THING = (r"(?P<thing>[\w'-]+(?: [\w'-]+){1,3}?)(?= (?:of|for|in|at|on|to|from|with|that|which|who|when|under|between|"
+          r"and|or)\b|\s*[?.!]|\s*$)")
+ASKED_THING = re.compile(r"^\s*(?:who(?:'s| is| are| was| were) (?:the |a |an )?(?:current |new |main )?|"
+                         r"what(?:'s| is| are| was| were) (?:the |a |an )?(?:current|recommended|latest|usual|official) )"
+                         + _THING, re.I)  # "what is the X?" alone is too often a definition or a clause to read this way
+THING_GAP = ": none of the cited evidence speaks of it"
+
+
+def asked_thing(question: str) -> str | None:
+    """The thing of two or more words a "who is the X?" or "what is the current / recommended X?" question asks for
+    ("chief executive", "vaccination schedule"), or None. A comparison ("the difference between...") and a question about a cost or value, which
+    have their own gaps, are not read here."""
+    m = ASKED_THING.search(question)
+    if m is None:
+        return None
+    thing = m.group("thing")
+    words = [w for w in content_words(thing) if w not in generic_words()]
+    if len(words) < 2 or re.search(r"\b(?:difference|cost|costs|value|point|best way|evidence)\b", thing, re.I):
+        return None
+    if thing.split()[-1][:1].isupper():
+        return None  # "the Start" of "the Start for Life money": a name the stop word cut through
+    return thing
+
+
+def thing_words(thing: str, stem_of) -> set[str]:
+    """The stems a sentence must hold to speak of ``thing`` (its content words less common ones)."""
+    return {stem_of(w) for w in content_words(thing) if w not in generic_words()}
+
+
 def uncovered_parts(question: str, cited_texts: list[str], stem_of, title: str | None = None,
                     intent: str | None = None, sources: list[str] | tuple = ()) -> list[str]:
     """Parts of the question nothing cited supports: a clause whose content words are mostly absent from the
@@ -723,6 +759,10 @@ def uncovered_parts(question: str, cited_texts: list[str], stem_of, title: str |
         words = [w for w in words if w not in ORGANISATION_WORDS] or words  # "Trusts with higher referral numbers"
         if not any(stem_of(w.lower()) in source_words or one_slip_from(w.lower(), written) for w in words):
             out.append(f"{name}{NAME_GAP}")  # does not mention the Wave Trust ("Ofstead" is Ofsted misspelt)
+    thing = asked_thing(own)
+    if thing is not None and not any(thing_words(thing, stem_of) <= {stem_of(w) for w in content_words(x)}
+                                     for t in cited_texts for x in sentences_of(t)):
+        out.append(f"{thing}{THING_GAP}")  # "who is the chief executive of NHS England?" answered with its guidance
     for nation in asked_nations(own):
         if not re.search(rf"\b{nation}\b", cited):
             out.append(f"{nation}: none of the cited evidence is about it")

@@ -147,6 +147,20 @@ def test_an_off_topic_question_after_an_on_topic_preamble_abstains(shipped, q):
     assert shipped.ask(q).abstained
 
 
+@pytest.mark.parametrize("q", ["Who is the chief executive of NHS England?",
+                               "What is the recommended vaccination schedule for babies in their first year?"])
+def test_a_question_asking_for_a_thing_no_cited_sentence_speaks_of_is_refused_by_name(shipped, q):
+    """The corpus speaks of NHS England and of vaccination coverage, so the gate lets these through; what they ask
+    for (a chief executive, a schedule) is in no sentence the answer would cite."""
+    ans = shipped.ask(q)
+    assert ans.abstained and ans.citations == [] and "does not speak of the" in ans.answer
+
+
+def test_a_who_or_current_question_the_evidence_speaks_to_is_answered(shipped):
+    ans = shipped.ask("Who are the key professionals in a baby's life, according to commissioners?")
+    assert not ans.abstained and ans.citations
+
+
 def test_a_question_whose_topic_is_in_its_preamble_is_answered_from_it(shipped):
     ans = shipped.ask("We've only got one year of grant money. How do I use it without setting up something that just collapses?")
     assert not ans.abstained and ans.citations

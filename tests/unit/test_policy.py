@@ -838,6 +838,11 @@ def test_every_passage_of_the_document_a_question_is_about_is_on_its_topic_howev
     ("Has Cumbria got enough health visitors?", ["Cumbria"]),
     ("What did Newcastle's JSNA say about under-2s?", ["Newcastle"]),  # a place that owns
     ("Which provider holds the Surrey infant mental health contract?", ["Surrey"]),
+    ("What is Barnsley's Start for Life allocation for 2025-26?", ["Barnsley"]),  # its money, board or assessment
+    ("Has Warrington's health and wellbeing board signed off its offer?", ["Warrington"]),
+    ("What did the Kirklees JSNA say about infant mental health?", ["Kirklees"]),
+    ("Has the Dorset health and wellbeing board agreed a plan?", ["Dorset"]),
+    ("What is Barnardo's allocation for parent-infant work?", []),  # not a UK place
     ("What has Walsall done about parent-infant relationships?", ["Walsall"]),
     ("Does Theraplay have any evidence?", []),  # a programme that "has" evidence is not a place
     ("What did the Foundation's survey find?", []),  # "the X's" is an organisation's
@@ -1037,3 +1042,22 @@ def test_a_side_written_as_an_acronym_is_spoken_of_by_most_of_its_long_form():
                       "A PAIR team is small.")
     apart.acronyms = {"PAIR": "parent-infant relationship"}
     assert policy.uncompared(q, "comparison", apart) is not None
+
+
+def test_the_thing_a_who_is_or_current_what_is_question_asks_for():
+    """Read only from "who is the X" and "what is the current / recommended X": "what is the X?" alone is often a
+    definition ("What is the mental health investment standard?") or the opening of a clause."""
+    assert policy.asked_thing("Who is the current chief executive of NHS England?") == "chief executive"
+    assert policy.asked_thing("What is the recommended vaccination schedule for babies?") == "vaccination schedule"
+    assert policy.asked_thing("What is the mental health investment standard?") is None
+    assert policy.asked_thing("What's the current wait for the Sunderland service?") is None  # one word: the place rules
+    assert policy.asked_thing("Who is the Start for Life lead?") == "Start for Life lead"
+    assert policy.asked_thing("Who are the Best Start for Life leads?") is None  # "Best Start" | "for": a name cut through
+
+
+def test_a_thing_no_cited_sentence_speaks_of_is_not_covered():
+    cited = ["NHS England published its planning guidance in January 2025.", "The chief officer of the Foundation spoke."]
+    assert policy.uncovered_parts("Who is the chief executive of NHS England?", cited, stem) == [
+        "chief executive" + policy.THING_GAP]
+    cited.append("The chief executive of NHS England wrote to every ICB.")
+    assert policy.uncovered_parts("Who is the chief executive of NHS England?", cited, stem) == []
