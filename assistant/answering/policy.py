@@ -405,6 +405,12 @@ PLACE_FOR = re.compile(r"\b(?:for|from) " + _NAME)
 LOCAL_SERVICE = re.compile(r"\bthe ((?:[A-Z][a-z]+)(?:[ -](?:[A-Z][a-z]+|upon|on))*) (?i:parent-infant|parent infant|perinatal|"
                            r"infant mental health|family|baby|early years|mother and baby)(?i: relationship)? "
                            r"(?i:services?|teams?|clinics?|hubs?|units?)\b")  # "the Leeds Infant Mental Health Service" too
+# "Rotherham parent-infant team - are they...?", "the Somerset PAIR team", "a Shropshire GP practice": a place's own
+# service without "the" before it, or a PAIR team or GP practice; counted only for a UK place (``named_places``), as
+# "Which parent-infant team" or "Specialist PAIR teams" start the same way
+PLACE_SERVICE_BARE = re.compile(r"\b" + _NAME + r" (?i:parent-infant|parent infant|perinatal|infant mental health|family|"
+                                r"baby|early years|mother and baby|(?-i:PAIR)|GP)(?i: relationship)? (?i:services?|teams?|"
+                                r"clinics?|hubs?|units?|practices?|surgery|surgeries)\b")
 # capitalised words that describe a service rather than name its place: "the Specialist Parent-Infant Team", "the
 # Community Perinatal Team" are kinds of service, not Specialist's or Community's own
 SERVICE_DESCRIPTORS = frozenset("Specialist Specialised Specialized Community Integrated Local Regional National New "
@@ -507,6 +513,7 @@ def named_places(question: str, known_stems, mentions=None, one_passage_idf: flo
     acting = [OPENING.sub("", m.group(1)) for m in PLACE_ACTS.finditer(question)]
     acting += [OPENING.sub("", next(g for g in m.groups() if g)) for m in PLACE_OWNS.finditer(question)]
     acting += [m.group(1) for m in PLACE_FOR.finditer(question)]
+    acting += [OPENING.sub("", m.group(1)) for m in PLACE_SERVICE_BARE.finditer(question)]
     names += [(name, None) for name in acting if is_uk_place(name)]
     for name, body in dict.fromkeys(names):
         words = [w for w in re.split(r"[ ,&-]", name) if w and w not in JOINING and w != "and"]

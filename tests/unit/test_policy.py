@@ -843,6 +843,11 @@ def test_every_passage_of_the_document_a_question_is_about_is_on_its_topic_howev
     ("What did the Kirklees JSNA say about infant mental health?", ["Kirklees"]),
     ("Has the Dorset health and wellbeing board agreed a plan?", ["Dorset"]),
     ("What is Barnardo's allocation for parent-infant work?", []),  # not a UK place
+    ("Rotherham parent-infant team - are they taking referrals for dads?", ["Rotherham"]),  # a place's service, no "the"
+    ("Is the Somerset PAIR team commissioned by the council?", ["Somerset"]),
+    ("We're a Shropshire GP practice - can we refer to the baby team?", ["Shropshire"]),
+    ("Which parent-infant team is best for dads?", []),
+    ("Specialist PAIR teams: what do they do?", []),
     ("What has Walsall done about parent-infant relationships?", ["Walsall"]),
     ("Does Theraplay have any evidence?", []),  # a programme that "has" evidence is not a place
     ("What did the Foundation's survey find?", []),  # "the X's" is an organisation's
