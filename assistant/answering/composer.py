@@ -63,7 +63,9 @@ PROCESS = re.compile(r"\b(the authors(?!')|this (?:study|paper|article|review|re
                      r"(?:report|study|survey|review|paper|analysis) (?:combines|draws on|is based on) (?:an? )?"
                      r"(?:questionnaire|survey|interviews|data)|design was co-produced|the (?:team|researchers) "
                      r"(?:interviewed|held)|(?:study's|the) interviews asked|(?:held|conducted) \d+ (?:in-depth )?interviews|affiliations?|"
-                     r"transcri(?:pts?|bed|ption)|interviewed (?:\w+ ){0,2}(?:commissioners|stakeholders|participants|staff|parents|people))\b",
+                     r"transcri(?:pts?|bed|ption)|interviewed (?:\w+ ){0,2}(?:commissioners|stakeholders|participants|staff|parents|people)|"
+                     # "The 2025 study later built on the same question, using a behaviour change framework": research history
+                     r"built on (?:the same|this|that|their|its) (?:question|work|research|study))\b",
                      re.I)
 COMPONENT_ASKED = re.compile(r"\b(capability|opportunity|motivation)\b", re.I)
 # "which of those are system level?", "which barriers are coded N/A?"; not "how do I make the case at system level?"

@@ -1520,3 +1520,13 @@ def test_a_section_on_how_participants_were_found_is_not_quoted_unless_methods_a
                            locator="How many commissioners were interviewed, and data saturation")
     lead = dict(answer_for("How many commissioners took part?", "fact", [counted]).parts)["lead"]
     assert "13 commissioners replied" in lead  # a count under a methods heading is a finding
+
+
+def test_a_sentence_on_research_history_is_process_not_a_finding():
+    """"...later built on the same question, using a behaviour change framework" says how research went on, not what
+    stops commissioners: it had followed the study's list of barriers as the answer's second paragraph."""
+    from assistant.answering.composer import readable
+
+    assert not readable("The McSweeney et al. study (2025) later built on the same question, using a behaviour change "
+                        "framework to pin down barriers a commissioning tool could address.", False)
+    assert readable("Commissioners built on the same networks to share what worked for families.", False)
