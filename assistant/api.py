@@ -23,7 +23,6 @@ from functools import partial
 from assistant.answering.composer import abstention_text, compose, suggest_topics
 from assistant.answering.followups import condense
 from assistant.answering.policy import (
-    THING_GAP,
     acronym_named,
     LOCAL_GAP,
     asked_term,
@@ -45,6 +44,7 @@ from assistant.answering.policy import (
     should_abstain,
     title_named,
     too_weak_for_local,
+    unasked_thing,
     uncompared,
     uncovered_parts,
 )
@@ -274,6 +274,14 @@ class EvidenceAssistant:
         hits = order_cited(intent, select_hits(retrieval, k + self.settings.pool_extra, self.settings, named, titled, names))
         titles = {p.doc_id: p.meta.title for p in retriever.passages if p.doc_id in {h.passage.superseded_by for h in hits}}
 
+        # "Who is the chief executive of NHS England?": what it asks for is the whole question, and no passage the
+        # answer could draw on speaks of it; anything composed would answer another question
+        unasked = unasked_thing(standalone, intent, [h.passage.text for h in hits], term)
+        if unasked is not None:
+            suggestions = suggest_topics(retrieval)
+            return done(answer=abstention_text(suggestions, f"The indexed evidence does not speak of the {unasked} "
+                                               "this question asks about, so I won't guess."),
+                        abstained=True, citations=[], suggestions=suggestions, scope="out")
         # a named place or a local question is never covered; the rest is judged on the passages the answer cites
         local = ([f"{p}'s own services, waiting times and referral criteria" for p in places]
                  + ([LOCAL_GAP] if intent == "local" and not places else []))
@@ -286,13 +294,6 @@ class EvidenceAssistant:
                            local + ([comparison_gap] if comparison_gap else []), titles,
                            k, uncovered, named, local_first=local_gap_first(intent, local))
         text, citations, markers = composed.text, composed.citations, composed.markers
-        unasked = [x[: -len(THING_GAP)] for x in composed.not_covered if x.endswith(THING_GAP)]
-        if unasked and intent in ("fact", "named_source"):  # "Who is the chief executive of NHS England?": what it
-            # asks for is the whole question, and nothing cited speaks of it; the rest would be an answer to another
-            suggestions = suggest_topics(retrieval)
-            return done(answer=abstention_text(suggestions, f"The indexed evidence does not speak of the {unasked[0]} "
-                                               "this question asks about, so I won't guess."),
-                        abstained=True, citations=[], suggestions=suggestions, scope="out")
         if not text:  # nothing readable to quote (table-only passages): say so rather than answer with nothing
             suggestions = suggest_topics(retrieval)
             return done(answer=abstention_text(suggestions), abstained=True, citations=[], suggestions=suggestions,

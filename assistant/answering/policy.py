@@ -25,10 +25,12 @@ from __future__ import annotations
 
 import dataclasses
 import re
+from dataclasses import dataclass
 from functools import lru_cache
 
 from assistant.answering.followups import own_words
 from assistant.answering.places import is_uk_place
+from assistant.retrieval.acronyms import WRITTEN_ACRONYM, long_form
 from assistant.retrieval.periods import HORIZON, MONTHS, years_in
 from assistant.retrieval.retriever import CAPITALISED_WORD, Hit, Retrieval
 from assistant.settings import Settings
@@ -402,15 +404,15 @@ PLACE_FOR = re.compile(r"\b(?:for|from) " + _NAME)
 # service named ("the Video Interaction Guidance service" names a programme, not a place); covered when the corpus
 # names that service, or the name is of several words the corpus uses, or its one word starts a service's name
 # there ("Nottinghamshire Parent/Infant Relationship Initiative")
-LOCAL_SERVICE = re.compile(r"\bthe ((?:[A-Z][a-z]+)(?:[ -](?:[A-Z][a-z]+|upon|on))*) (?i:parent-infant|parent infant|perinatal|"
-                           r"infant mental health|family|baby|early years|mother and baby)(?i: relationship)? "
-                           r"(?i:services?|teams?|clinics?|hubs?|units?)\b")  # "the Leeds Infant Mental Health Service" too
+_SERVICE_FIELD = r"parent-infant|parent infant|perinatal|infant mental health|family|baby|early years|mother and baby"
+_SERVICE_KIND = r"services?|teams?|clinics?|hubs?|units?"
+LOCAL_SERVICE = re.compile(r"\bthe ((?:[A-Z][a-z]+)(?:[ -](?:[A-Z][a-z]+|upon|on))*) (?i:" + _SERVICE_FIELD +
+                           r")(?i: relationship)? (?i:" + _SERVICE_KIND + r")\b")  # "the Leeds Infant Mental Health Service" too
 # "Rotherham parent-infant team - are they...?", "the Somerset PAIR team", "a Shropshire GP practice": a place's own
 # service without "the" before it, or a PAIR team or GP practice; counted only for a UK place (``named_places``), as
 # "Which parent-infant team" or "Specialist PAIR teams" start the same way
-PLACE_SERVICE_BARE = re.compile(r"\b" + _NAME + r" (?i:parent-infant|parent infant|perinatal|infant mental health|family|"
-                                r"baby|early years|mother and baby|(?-i:PAIR)|GP)(?i: relationship)? (?i:services?|teams?|"
-                                r"clinics?|hubs?|units?|practices?|surgery|surgeries)\b")
+PLACE_SERVICE_BARE = re.compile(r"\b" + _NAME + r" (?i:" + _SERVICE_FIELD + r"|(?-i:PAIR)|GP)(?i: relationship)? (?i:"
+                                + _SERVICE_KIND + r"|practices?|surgery|surgeries)\b")
 # capitalised words that describe a service rather than name its place: "the Specialist Parent-Infant Team", "the
 # Community Perinatal Team" are kinds of service, not Specialist's or Community's own
 SERVICE_DESCRIPTORS = frozenset("Specialist Specialised Specialized Community Integrated Local Regional National New "
@@ -711,9 +713,18 @@ def asked_thing(question: str) -> str | None:
     return thing
 
 
-def thing_words(thing: str, stem_of) -> set[str]:
-    """The stems a sentence must hold to speak of ``thing`` (its content words less common ones)."""
-    return {stem_of(w) for w in content_words(thing) if w not in generic_words()}
+def mentions_thing(thing: str, texts: list[str], stem_of) -> bool:
+    """Whether one sentence of ``texts`` holds every word of ``thing`` (its content words less common ones)."""
+    wanted = {stem_of(w) for w in content_words(thing) if w not in generic_words()}
+    return any(wanted <= {stem_of(w) for w in content_words(x)} for t in texts for x in sentences_of(t))
+
+
+def unasked_thing(question: str, intent: str, texts: list[str], stem_of) -> str | None:
+    """For a fact or named-source question, the thing it asks for (``asked_thing``) when no sentence of ``texts``
+    (the passages the answer could draw on) speaks of it: "Who is the chief executive of NHS England?" is then
+    refused by name rather than answered from NHS England's planning guidance."""
+    thing = asked_thing(own_words(question)) if intent in ("fact", "named_source") else None
+    return thing if thing is not None and not mentions_thing(thing, texts, stem_of) else None
 
 
 def uncovered_parts(question: str, cited_texts: list[str], stem_of, title: str | None = None,
@@ -767,8 +778,7 @@ def uncovered_parts(question: str, cited_texts: list[str], stem_of, title: str |
         if not any(stem_of(w.lower()) in source_words or one_slip_from(w.lower(), written) for w in words):
             out.append(f"{name}{NAME_GAP}")  # does not mention the Wave Trust ("Ofstead" is Ofsted misspelt)
     thing = asked_thing(own)
-    if thing is not None and not any(thing_words(thing, stem_of) <= {stem_of(w) for w in content_words(x)}
-                                     for t in cited_texts for x in sentences_of(t)):
+    if thing is not None and not mentions_thing(thing, cited_texts, stem_of):
         out.append(f"{thing}{THING_GAP}")  # "who is the chief executive of NHS England?" answered with its guidance
     for nation in asked_nations(own):
         if not re.search(rf"\b{nation}\b", cited):
@@ -1027,9 +1037,6 @@ COMPARED = (
 )
 
 
-ACRONYM_WORD = re.compile(r"\b[A-Z]{2,}s?\b")  # "PAIR", "HVs" as a side of a comparison writes them
-
-
 def comparison_sides(question: str) -> list[str]:
     """The two things a comparison question sets side by side, or [] when it names no pair."""
     for pattern in COMPARED:
@@ -1068,44 +1075,47 @@ def uncompared(question: str, intent: str, retriever, filters=None) -> str | Non
         return None
     mask = None if filters is None or filters.is_empty() else retriever.columns.mask(filters)
     known = getattr(retriever, "acronyms", {})  # the long forms the corpus gives its acronyms
-    held_a, held_b = (side_held(side, words, known) for side, words in zip(sides, (a, b)))
+    side_a, side_b = (Side.of(side, words, known) for side, words in zip(sides, (a, b)))
 
-    def texts_holding(words: set[str], held):
-        """The texts, among the lexical ranking's first for ``words``, that ``held`` accepts (lazily)."""
+    def texts_holding(words: set[str], holds):
+        """The texts, among the lexical ranking's first for ``words``, whose tokens ``holds`` accepts (lazily)."""
         ranked = retriever.lexical.rank(sorted(words), UNCOMPARED_LOOKUP, None if mask is None else (lambda i: bool(mask[i])))
-        return (text for i, _ in ranked if held(set(tokens(text := retriever.passages[i].text))))
+        return (text for i, _ in ranked if holds(set(tokens(text := retriever.passages[i].text))))
 
-    if next(texts_holding(a | spelled_out(a, held_a), held_a), None) is None or next(
-            texts_holding(b | spelled_out(b, held_b), held_b), None) is None:
+    if (next(texts_holding(side_a.searched, side_a.held), None) is None
+            or next(texts_holding(side_b.searched, side_b.held), None) is None):
         return None
-    both = a | b | spelled_out(a, held_a) | spelled_out(b, held_b)
-    for text in texts_holding(both, lambda held: held_a(held) and held_b(held)):
-        if any(COMPARES.search(s) and held_a(t := set(tokens(s))) and held_b(t) for s in split_sentences(text)):
+    for text in texts_holding(side_a.searched | side_b.searched, lambda t: side_a.held(t) and side_b.held(t)):
+        if any(COMPARES.search(s) and side_a.held(t := set(tokens(s))) and side_b.held(t) for s in split_sentences(text)):
             return None
     return f"{UNCOMPARED}{sides[0]} with {sides[1]}: no source here compares them directly"
 
 
-def side_held(side: str, words: set[str], known: dict[str, str]):
-    """A test of a text's tokens for one side of a comparison: all of its words, where an acronym the corpus spells
-    out ("PAIR": parent-infant relationship) may instead be most of its long form's words, as sources write it ("a
-    PAIR team" is spoken of by "parent-infant teams ..., while perinatal services ...")."""
-    forms = {}
-    for word in ACRONYM_WORD.findall(side):
-        long = known.get(word.upper()) or (known.get(word.upper()[:-1]) if word.upper().endswith("S") else None)
-        key = next(iter(tokens(word)), None)
-        if long and key in words:
-            forms[key] = set(tokens(long))
-    plain = words - set(forms)
+@dataclass(frozen=True)
+class Side:
+    """One side of a comparison: its plain words, and for each acronym the corpus spells out ("PAIR":
+    parent-infant relationship) the words of that long form. A text speaks of the side when it holds all the plain
+    words and, for each acronym, the acronym or most of its long form, as sources write it ("a PAIR team" is spoken
+    of by "parent-infant teams ..., while perinatal services ...")."""
+    plain: frozenset
+    forms: tuple  # (acronym token, frozenset of its long form's tokens)
 
-    def held(t: set[str]) -> bool:
-        return plain <= t and all(k in t or 2 * len(long & t) >= len(long) for k, long in forms.items())
-    held.forms = forms
-    return held
+    @classmethod
+    def of(cls, side: str, words: set[str], known: dict[str, str]) -> "Side":
+        forms = {}
+        for word in WRITTEN_ACRONYM.findall(side):
+            key, long = next(iter(tokens(word)), None), long_form(word, known)
+            if long and key in words:
+                forms[key] = frozenset(tokens(long))
+        return cls(frozenset(words - set(forms)), tuple(forms.items()))
 
+    def held(self, t: set[str]) -> bool:
+        return self.plain <= t and all(k in t or 2 * len(long & t) >= len(long) for k, long in self.forms)
 
-def spelled_out(words: set[str], held) -> set[str]:
-    """The long forms' words of the acronyms among a side's ``words`` (``side_held``), to rank passages by."""
-    return set().union(*held.forms.values()) if held.forms else set()
+    @property
+    def searched(self) -> set[str]:
+        """The words to rank passages by: the side's own and its acronyms' long forms."""
+        return set(self.plain).union(k for k, _ in self.forms).union(*(long for _, long in self.forms))
 
 
 def side_words(question: str) -> list[tuple[set[str], set[str]]]:

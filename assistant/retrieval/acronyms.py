@@ -102,10 +102,15 @@ def written_acronyms(question: str) -> set[str]:
     return {w.lower() for w in WRITTEN_ACRONYM.findall(question)}
 
 
+def long_form(word: str, known: dict[str, str]) -> str | None:
+    """The long form ``known`` gives a question word written as an acronym ("HVs", "icbs", any case), or None."""
+    upper = word.upper()
+    return known.get(upper) or (known.get(upper[:-1]) if upper.endswith("S") else None)
+
+
 def is_known_acronym(word: str, known: dict[str, str]) -> bool:
     """Whether a question word ("HVs", "icbs", any case) is an acronym ``known`` spells out."""
-    upper = word.upper()
-    return upper in known or (upper.endswith("S") and upper[:-1] in known)
+    return long_form(word, known) is not None
 
 
 def expand(question: str, known: dict[str, str]) -> str:

@@ -1066,3 +1066,13 @@ def test_a_thing_no_cited_sentence_speaks_of_is_not_covered():
         "chief executive" + policy.THING_GAP]
     cited.append("The chief executive of NHS England wrote to every ICB.")
     assert policy.uncovered_parts("Who is the chief executive of NHS England?", cited, stem) == []
+
+
+def test_a_fact_question_whose_thing_no_passage_in_the_pool_speaks_of_is_unasked():
+    """Judged on every passage the answer could draw on, before anything is composed; only for fact and
+    named-source questions (a how-to's "who is the best person to involve?" is answered by its plan)."""
+    pool = ["NHS England published its planning guidance in January 2025.", "The Foundation's chief officer spoke."]
+    q = "Who is the chief executive of NHS England?"
+    assert policy.unasked_thing(q, "fact", pool, stem) == "chief executive"
+    assert policy.unasked_thing(q, "how_to", pool, stem) is None
+    assert policy.unasked_thing(q, "fact", pool + ["Its chief executive wrote to every ICB."], stem) is None
