@@ -493,6 +493,27 @@ NOT_NAME_WORDS = (NOT_PLACES | frozenset(OPENING_WORDS)
                   | frozenset("North Northern South Southern East Eastern West Western Midlands Central Greater".split()))
 
 
+CAPITALISED_RUN = re.compile(r"\b[A-Z][a-z]+(?:(?:[ -](?:upon|on|under)[ -]| |-)[A-Z][a-z]+)*")
+
+
+def uk_places_named(question: str) -> list[str]:
+    """Every UK place the question names as a place, wherever it stands ("Walsall: is there a team?", "Liverpool's
+    pathway", "the Croydon perinatal mental health clinic", "the Rutland Start for Life group"): a run of capitalised
+    words that opens with the place and goes on, if at all, only with a programme's or service's words. "Solihull
+    Approach" or "Sutton Trust" names a programme or a body after a place, not the place."""
+    out = []
+    for m in CAPITALISED_RUN.finditer(question):
+        run = OPENING.sub("", m.group(0))
+        words = re.split(r"(?<=[a-z])(?=[ -][A-Z])", run)
+        for j in range(min(len(words), 4), 0, -1):
+            name = "".join(words[:j]).strip(" -")
+            rest = {w.strip(" -") for w in words[j:]}
+            if name not in NOT_PLACES and is_uk_place(name) and rest <= NOT_PLACES | SERVICE_DESCRIPTORS:
+                out.append(name)
+                break
+    return list(dict.fromkeys(out))
+
+
 def named_places(question: str, known_stems, mentions=None, one_passage_idf: float | None = None) -> list[str]:
     """Capitalised place-like names in the question whose own services the corpus cannot speak of (a city, a
     trust, a team): a name the corpus never uses; a named body ("Sheffield City Council") unless the corpus names
@@ -517,6 +538,11 @@ def named_places(question: str, known_stems, mentions=None, one_passage_idf: flo
     acting += [m.group(1) for m in PLACE_FOR.finditer(question)]
     acting += [OPENING.sub("", m.group(1)) for m in PLACE_SERVICE_BARE.finditer(question)]
     names += [(name, None) for name in acting if is_uk_place(name)]
+    # any other UK place the corpus never uses ("Walsall: is there a team?"): one it uses even once may be the
+    # subject of a study ("the Nottinghamshire PIRi evaluation"), so only the rules above judge those
+    anywhere = [name for name in uk_places_named(question)
+                if not all(term(w.lower()) in known_stems for w in re.split(r"[ -]", name) if w not in JOINING)]
+    names += [(name, None) for name in anywhere]
     for name, body in dict.fromkeys(names):
         words = [w for w in re.split(r"[ ,&-]", name) if w and w not in JOINING and w != "and"]
         words = [w for w in words if w not in ("Health", "NHS", "Partnership", "Care")]  # a trust's kind, not its place

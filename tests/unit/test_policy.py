@@ -868,9 +868,21 @@ def test_every_passage_of_the_document_a_question_is_about_is_on_its_topic_howev
     ("What is the funding for England?", []),
     ("What is in the Best Start for Life offer?", []),
     ("What training is there for Solihull Approach practitioners?", []),
+    # a UK place the corpus never uses, wherever it stands and whatever it is asked about
+    ("Walsall: is there a parent-infant relationship service, and who funds it?", ["Walsall"]),
+    ("What are the opening times of the Croydon perinatal mental health clinic?", ["Croydon"]),
+    ("Liverpool's infant mental health pathway - what are the referral steps?", ["Liverpool"]),
+    ("When does the Rutland Start for Life steering group next meet?", ["Rutland"]),
+    ("Can you give me the phone number for the Milton Keynes health visiting hub?", ["Milton Keynes"]),
+    ("What did the Sutton Trust say about attachment?", []),  # a body named after a place
 ])
 def test_a_place_that_acts_or_owns_is_named_without_a_preposition(question, places):
     assert policy.named_places(question, {stem("kent"), stem("theraplay")}) == places
+
+
+def test_a_town_whose_name_is_a_word_the_corpus_uses_is_not_a_place_when_it_opens_a_sentence():
+    assert policy.named_places("Reading the evidence, what works for bonding?", {stem("read"), stem("evidence")}) == []
+    assert policy.named_places("Reading the evidence, what works for bonding?", {stem("evidence")}) == ["Reading"]
 
 
 def test_a_place_one_passage_mentions_in_passing_is_still_a_local_questions_place():
