@@ -716,9 +716,12 @@ CONFIRMS_MAX_WORDS = 3
 # "Who is the chief executive of NHS England?", "What is the recommended vaccination schedule for babies?": the thing a
 # who-is or what-is question asks for, up to the words that place it ("of", "for", "in"...)
 _THING = (r"(?P<thing>[\w'-]+(?: [\w'-]+){1,3}?)(?= (?:of|for|in|at|on|to|from|with|that|which|who|when|under|between|"
-          r"and|or)\b|\s*[?.!]|\s*$)")
+          r"and|or|can|could|should|would|will|do|does|did|is|are|cost)\b|\s*[?.!]|\s*$)")
 ASKED_THING = re.compile(r"^\s*(?:who(?:'s| is| are| was| were) (?:the |a |an )?(?:current |new |main )?|"
-                         r"what(?:'s| is| are| was| were) (?:the |a |an )?(?:current|recommended|latest|usual|official) )"
+                         r"what(?:'s| is| are| was| were) (?:the |a |an )?(?:current|recommended|latest|usual|official) |"
+                         # "How much is child benefit for a first child?", "How many hours of free childcare...?"
+                         r"how much (?:is|are) (?:the |a |an )?|how many (?:hours|days|weeks|places) (?:of |are )?|"
+                         r"what does (?:the |a |an |one )?(?=[\w'-]+(?: [\w'-]+){1,3}? cost\b))"
                          + _THING, re.I)  # "what is the X?" alone is too often a definition or a clause to read this way
 THING_GAP = ": none of the cited evidence speaks of it"
 
@@ -732,8 +735,11 @@ def asked_thing(question: str) -> str | None:
         return None
     thing = m.group("thing")
     words = [w for w in content_words(thing) if w not in generic_words()]
-    if len(words) < 2 or re.search(r"\b(?:difference|cost|costs|value|point|best way|evidence)\b", thing, re.I):
+    if len(words) < 2 or re.search(r"\b(?:difference|costs?|value|point|best way|evidence)\b", thing, re.I):
         return None
+    if re.search(r"\b(?:should|could|would|can|will|do|does|did|getting|receiving|spending|paying|given|spent|paid|"
+                 r"allocated|worth)\b", thing, re.I):
+        return None  # "how much is Kent getting for...": a clause, not a thing named
     if thing.split()[-1][:1].isupper():
         return None  # "the Start" of "the Start for Life money": a name the stop word cut through
     return thing

@@ -1070,6 +1070,13 @@ def test_the_thing_a_who_is_or_current_what_is_question_asks_for():
     assert policy.asked_thing("What's the current wait for the Sunderland service?") is None  # one word: the place rules
     assert policy.asked_thing("Who is the Start for Life lead?") == "Start for Life lead"
     assert policy.asked_thing("Who are the Best Start for Life leads?") is None  # "Best Start" | "for": a name cut through
+    # how much is / how many hours of / what does X cost: the thing priced or counted
+    assert policy.asked_thing("How much is child benefit for a first child?") == "child benefit"
+    assert policy.asked_thing("How many hours of free childcare can working parents get?") == "free childcare"
+    assert policy.asked_thing("What does a PAIR team cost?") == "PAIR team"
+    assert policy.asked_thing("How much is Kent getting for Best Start Family Hubs?") is None  # a clause, not a thing
+    assert policy.asked_thing("How many hours of supervision should practitioners get?") is None
+    assert policy.asked_thing("How many PAIR teams are there?") is None  # a count: answered by the count rules
 
 
 def test_a_thing_no_cited_sentence_speaks_of_is_not_covered():
