@@ -16,18 +16,16 @@ CORPUS = ROOT / "corpus"
 
 
 @pytest.fixture(scope="session")
-def real_home(tmp_path_factory):
-    """A real index of the shipped corpus in a temporary ASSISTANT_HOME (built once per session)."""
-    from assistant.ingest.pipeline import build_index
-    from assistant.settings import Settings
-
-    home = tmp_path_factory.mktemp("evalhome")
+def real_home(shipped):
+    """The real index of the shipped corpus that ``shipped`` built once per session, as ASSISTANT_HOME for the
+    CLI: a second index of the same corpus here had cost about a minute of the suite. The eval runs only read it
+    (and write their own ``evals/`` folder, which no other test reads)."""
+    home = Path(shipped.settings.home)
     with pytest.MonkeyPatch.context() as mp:
         mp.setenv("ASSISTANT_HOME", str(home))
         mp.setenv("ASSISTANT_CORPUS", str(CORPUS))
         mp.delenv("ASSISTANT_CHROMA_HOST", raising=False)
         mp.delenv("ASSISTANT_LLM", raising=False)
-        build_index(Settings.from_env(), full=True, quiet=True)
         yield home
 
 
