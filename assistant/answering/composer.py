@@ -363,6 +363,16 @@ STATES_RESULT = re.compile(r"(?<!\bto )\b(?:improv\w*|better|worse|reduc\w*|incr
                            r"effects? (?:on|of|size)|significant(?:ly)?|odds ratio|found (?:that|no|a|an|small|large)|"
                            r"showed|more (?:likely|securely)|fewer|less likely|recommend\w*|endors\w*|[\w-]*certainty|rated)\b|\d+% \(\d+\)", re.I)
 RESULT_BONUS = 2.0
+# "What did EIF's Foundations for Life report conclude?": a named source's findings, not how it was made ("Ratings
+# were made by EIF and external experts", "the first time EIF applied its own methods")
+FINDINGS_ASKED = re.compile(r"(?<!how )(?<!why )\b(?:conclu(?:de|ded|des|sions?)|find|finds|found|findings|show|showed|"
+                            r"key messages?|main messages?)\b", re.I)
+METHOD_TALK = re.compile(r"\b(?:its|their|the) (?:own )?methods?\b|\b(?:were|was) (?:identified|selected|made|"
+                         r"scrutini[sz]ed|screened|searched|recruited|chosen|reviewed) (?:systematically|by|through|from)\b|"
+                         r"\bevidence panel\b", re.I)
+METHOD_PENALTY = 2.0
+STATES_FINDING = re.compile(STATES_RESULT.pattern + r"|\b(?:identified|concluded|reported that|(?:key|main) "
+                            r"(?:factors|findings|messages)|themes)\b", re.I)
 
 
 @lru_cache(maxsize=256)
@@ -508,6 +518,11 @@ def score_sentence(c: Candidate, qtok: set[str], idf: dict, default_idf: float, 
         score += LIMITS_BONUS
     if asks_effect(question) and STATES_RESULT.search(c.text):
         score += RESULT_BONUS
+    elif intent == "named_source" and FINDINGS_ASKED.search(own_words(question)):
+        if STATES_FINDING.search(c.text):
+            score += RESULT_BONUS
+        if METHOD_TALK.search(c.text) and not METHOD_QUESTION.search(question):
+            score -= METHOD_PENALTY
     if intent == "evidence" and c.hit.passage.meta.design in STRONG_DESIGNS:
         score += STRONG_DESIGN_BONUS  # "does it work" answers lead with the strongest design
     if BIBLIOGRAPHIC.search(c.text) and not WHEN_ASKED.search(question):

@@ -894,13 +894,17 @@ def named_document(question: str, hits) -> str | None:
     title's capitalised words, or one distinctive acronym such as NICE, in the question; or a name of three or
     more words that its title holds in any case (``named_by_phrase``); or its title written out in any case
     (``named_by_title_words``)."""
-    asked = asked_capitals(question) - NOT_PLACES
+    asked = {re.sub(r"['’]s$", "", w) for w in asked_capitals(question)} - NOT_PLACES  # "EIF's" is EIF
     acronyms = {w for w in asked if is_acronym(w)}
     for hit in hits:  # with no capitalised word asked, nothing is shared: the names below decide
         meta = hit.passage.meta
         title_words = capitalised(f"{meta.title} {meta.publisher}") - NOT_PLACES
         shared = asked & title_words
         if len(shared) >= 2 or any(is_acronym(w) for w in shared) or acronyms & title_initials(meta.title):
+            return hit.passage.doc_id
+        # "EIF's Foundations for Life report": a title word with its publisher's acronym (the acronym alone names
+        # the publisher, whose documents are several)
+        if shared and acronyms & title_initials(meta.publisher):
             return hit.passage.doc_id
     return named_by_phrase(question, hits) or named_by_title_words(question, hits)
 

@@ -1530,3 +1530,17 @@ def test_a_sentence_on_research_history_is_process_not_a_finding():
     assert not readable("The McSweeney et al. study (2025) later built on the same question, using a behaviour change "
                         "framework to pin down barriers a commissioning tool could address.", False)
     assert readable("Commissioners built on the same networks to share what worked for families.", False)
+
+
+def test_what_a_named_source_concluded_leads_with_its_findings_not_how_it_was_made():
+    method = make_passage("ffl:0000", "The 2016 report was the first time the foundation applied its own methods for "
+                          "rating the evidence of early years programmes.", doc_type="evidence_review")
+    results = make_passage("ffl:0001", "Of the 75 early years programmes in the report, 17 were rated as well evidenced "
+                           "and five as having no effect.", doc_type="evidence_review")
+    question = "What did the Foundations for Life report conclude about early years programmes?"
+    lead = dict(answer_for(question, "named_source", [method, results]).parts)["lead"]
+    assert lead.startswith("Of the 75 early years programmes")
+    # asked how it was done, the method leads
+    lead = dict(answer_for("What methods did the Foundations for Life report use for rating early years programmes?",
+                           "named_source", [method, results]).parts)["lead"]
+    assert lead.startswith("The 2016 report was the first time")

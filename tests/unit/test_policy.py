@@ -413,6 +413,19 @@ def test_the_document_a_question_names(titles, question, named):
     assert policy.named_document(question, hits) == named
 
 
+def test_a_title_word_with_its_publishers_acronym_names_the_document():
+    import dataclasses
+
+    def by_eif(pid, title):
+        p = make_passage(pid, "x", title=title)
+        return dataclasses.replace(p, meta=dataclasses.replace(p.meta, publisher="Early Intervention Foundation"))
+
+    hits = make_retrieval([(by_eif("cost:0000", "The cost of late intervention"), 0.7),
+                           (by_eif("ffl:0000", "Foundations for Life: what works"), 0.6)]).hits
+    assert policy.named_document("What did EIF's Foundations for Life report conclude?", hits) == "ffl"
+    assert policy.named_document("What does EIF say about bonding?", hits) is None  # the publisher alone: several
+
+
 def test_a_name_only_one_documents_passages_use_makes_the_question_about_that_document():
     """"Did the Nottinghamshire initiative make a difference?" is about the one document that mentions Nottinghamshire,
     whose title does not name it: its passages are not capped at two, so its results can be cited."""
