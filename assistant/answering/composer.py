@@ -477,6 +477,19 @@ def asked_figure(question: str):
     return None
 
 
+# a year that labels a document ("the 2023 Best Start for Life progress report", "the 2025-26 guide") or dates one
+# ("25 February 2025") is not the period a figure is for ("For the 2025-26 financial year ... £126m")
+LABEL_YEAR = re.compile(r"\b(?:19|20)\d\d(?:\s*[-/–]\s*\d{2,4})?(?: [\w'-]+){0,5}? (?:guide|guidance|report|page|plan|"
+                        r"strategy|document|review|update|edition|version|manifesto|survey|press release|statement)s?\b|"
+                        r"\b\d{1,2} (?:January|February|March|April|May|June|July|August|September|October|November|"
+                        r"December) (?:19|20)\d\d\b")
+
+
+def period_years(text: str) -> set[int]:
+    """The years a sentence speaks of as periods, less those that label or date a document (``LABEL_YEAR``)."""
+    return years_in(LABEL_YEAR.sub(" ", text))
+
+
 FOCUS_WEIGHT = 3.0  # a follow-up's own words ("what about dads?") count this much more than the earlier question's
 
 
@@ -499,7 +512,7 @@ def score_sentence(c: Candidate, qtok: set[str], idf: dict, default_idf: float, 
         if thing is not None and counts_it(c.text, thing):
             score += COUNTED_BONUS  # "how many teams?" is answered by a count of teams, not one of babies seen
     if asked_years:
-        said = years_in(c.text)
+        said = period_years(c.text)
         if said & asked_years:
             score += 1.5
         elif said and intent in ("fact", "comparison", "named_source"):

@@ -1544,3 +1544,22 @@ def test_what_a_named_source_concluded_leads_with_its_findings_not_how_it_was_ma
     lead = dict(answer_for("What methods did the Foundations for Life report use for rating early years programmes?",
                            "named_source", [method, results]).parts)["lead"]
     assert lead.startswith("The 2016 report was the first time")
+
+
+def test_a_year_that_labels_or_dates_a_document_is_not_the_period_a_figure_is_for():
+    from assistant.answering.composer import period_years
+
+    assert period_years("The 2023 Best Start for Life progress report notes a £12 million fund; the gov.uk page for "
+                        "the 2025-26 guide (25 February 2025) counts 13 authorities.") == set()
+    assert period_years("For the 2025-26 financial year the programme has £126m in total, set out in a press "
+                        "release of 10 January 2025.") == {2025}
+
+
+def test_how_much_for_a_year_leads_with_the_sum_for_that_year_not_one_citing_that_years_guide():
+    aside = make_passage("guide-2022:0003", "The 2023 family hubs progress report separately notes a £12 million family "
+                         "hubs transformation fund for 12 further local authorities; the page for the 2025-26 family hubs "
+                         "funding guide counts 13 authorities.", doc_type="guidance")
+    total = make_passage("funding-2025-26:0001", "For the 2025-26 financial year the family hubs programme has £126m "
+                         "in total.", doc_type="guidance")
+    lead = dict(answer_for("How much family hubs funding is there for 2025-26?", "fact", [aside, total]).parts)["lead"]
+    assert lead.startswith("For the 2025-26 financial year")
