@@ -677,11 +677,15 @@ def document_summary(cands: list[Candidate], named: str, max_passages: int) -> l
 
 def side_by_side(cands: list[Candidate], question: str) -> list[Candidate]:
     """For a comparison no source makes: the best sentence on each side on its own (``speaks_of``: all of the side's
-    words, not all of the other's), first side first; empty unless both sides have one."""
+    words, not all of the other's), from a source whose title names that side when there is one, first side first;
+    empty unless both sides have one."""
     out = []
     for words, others in side_words(question):
+        # a sentence of a source about that side first (its title names it: the Cochrane review of parent-infant
+        # psychotherapy), not one that lists it among programmes to look up
         best = max((c for c in cands if speaks_of(c.text, words, others) and not aside(c.text, question)
-                    and all(c is not x for x in out)), key=lambda c: c.score, default=None)
+                    and all(c is not x for x in out)),
+                   key=lambda c: (words <= set(tokens(c.hit.passage.meta.title)), c.score), default=None)
         if best is not None:
             out.append(best)
     return out if len(out) == 2 else []

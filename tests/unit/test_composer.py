@@ -1482,6 +1482,22 @@ def test_a_comparison_no_source_makes_says_so_first_and_goes_side_by_side():
     assert "not_covered_first" not in one_side and "head-to-head comparison" in one_side["not_covered"]
 
 
+def test_side_by_side_each_side_is_said_by_a_source_about_it_before_one_that_mentions_it_in_passing():
+    from assistant.answering.policy import UNCOMPARED
+
+    q = "Is parent-infant psychotherapy better than video feedback?"
+    gap = f"{UNCOMPARED}parent-infant psychotherapy with video feedback: no source here compares them directly"
+    passing = make_passage("guide:0001", "Commissioners should check the live guidebook rating of parent-infant "
+                           "psychotherapy, noting its review date, before quoting it in a business case.",
+                           title="Guidebook ratings")
+    review = make_passage("pip:0001", "The review found parent-infant psychotherapy improved infant attachment.",
+                          title="Parent-infant psychotherapy for improving infant mental health")
+    vf = make_passage("vf:0001", "Video feedback improved parental sensitivity in a review of trials.",
+                      title="Video feedback for parental sensitivity")
+    lead = dict(answer_for(q, "comparison", [passing, vf, review], not_covered=[gap]).parts)["lead"]
+    assert lead.startswith("The review found parent-infant psychotherapy improved") and "Video feedback improved" in lead
+
+
 def test_a_question_asking_for_a_named_documents_gist_is_answered_section_by_section():
     """"Rare Jewels: what did it find?" has no topic of its own: the lead is the first sentence of each of the
     document's passages in its order (not when it was published), not the sentence that repeats its title most."""
