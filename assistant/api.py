@@ -24,6 +24,8 @@ from assistant.answering.composer import abstention_text, compose, suggest_topic
 from assistant.answering.followups import condense
 from assistant.answering.policy import (
     acronym_named,
+    asked_setting,
+    in_setting_first,
     LOCAL_GAP,
     asked_term,
     classify_intent,
@@ -270,6 +272,9 @@ class EvidenceAssistant:
             return done(answer=abstention_text(suggestions, reason), abstained=True, citations=[], suggestions=suggestions,
                         scope="out")
         retrieval.hits = plan_hits(intent, standalone, retrieval, retriever, self.settings, filters)
+        setting = asked_setting(standalone)
+        if setting is not None:  # "Which of those studies were done in England?": those first
+            retrieval.hits = in_setting_first(retrieval.hits, setting)
         names = distinct_names(standalone, retriever.documents_mentioning)
         hits = order_cited(intent, select_hits(retrieval, k + self.settings.pool_extra, self.settings, named, titled, names))
         titles = {p.doc_id: p.meta.title for p in retriever.passages if p.doc_id in {h.passage.superseded_by for h in hits}}

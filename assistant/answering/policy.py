@@ -487,6 +487,30 @@ OPENING_WORDS = tuple("Does Do Did Is Are Was Were Has Have Had Can Could May Mi
                       "Summarise Summarize Describe Name Find Check Apart Besides Beyond Our My Your The A An".split())
 OPENING = re.compile(r"^(?:(?:" + "|".join(OPENING_WORDS) + r")(?:\s+|$))+")
 
+# "Which of those studies were done in England?", "Is there any UK evidence?": the evidence from that setting (each
+# document's ``setting``: England, UK or other), first
+SETTING_ASKED = re.compile(r"\b(?:in|from|for|within) (?:the )?(England|UK|United Kingdom|Britain)\b|"
+                           r"\b(English|British|UK)(?: [\w-]+)? (?:stud(?:y|ies)|trials?|evaluations?|research|evidence)\b", re.I)
+STUDY_WORDS = re.compile(r"\b(?:stud(?:y|ies)|trials?|evaluations?|research|reviews?|evidence)\b", re.I)
+
+
+def asked_setting(question: str) -> frozenset[str] | None:
+    """The settings a question about studies asks for, in a follow-up's own words first ("Which of those studies
+    were done in England?" -> {"England"}; "Is there UK evidence?" -> {"England", "UK"}), or None."""
+    for text in dict.fromkeys((own_words(question), question)):
+        m = SETTING_ASKED.search(text)
+        if m and STUDY_WORDS.search(text):
+            place = (m.group(1) or m.group(2)).lower()
+            return frozenset({"England"}) if place in ("england", "english") else frozenset({"England", "UK"})
+    return None
+
+
+def in_setting_first(hits: list[Hit], settings: frozenset[str]) -> list[Hit]:
+    """The hits from the asked setting first, in their order, then the rest; unchanged when none is from it."""
+    inside = [h for h in hits if h.passage.meta.setting in settings]
+    return inside + [h for h in hits if h.passage.meta.setting not in settings] if inside else hits
+
+
 # words in capitals that are not a name's: a nation or national body or programme (NOT_PLACES), a word that opens a
 # clause ("Does", "Compare"), a compass point ("the North East commissioners": the study's region, a place)
 NOT_NAME_WORDS = (NOT_PLACES | frozenset(OPENING_WORDS)

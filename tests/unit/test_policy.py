@@ -1108,3 +1108,21 @@ def test_a_fact_question_whose_thing_no_passage_in_the_pool_speaks_of_is_unasked
     assert policy.unasked_thing(q, "fact", pool, stem) == "chief executive"
     assert policy.unasked_thing(q, "how_to", pool, stem) is None
     assert policy.unasked_thing(q, "fact", pool + ["Its chief executive wrote to every ICB."], stem) is None
+
+
+def test_a_question_about_studies_in_a_setting_puts_that_settings_evidence_first():
+    import dataclasses
+
+    assert policy.asked_setting("Which of those studies were done in England?") == {"England"}
+    assert policy.asked_setting("Is there any UK evidence for video feedback?") == {"England", "UK"}
+    assert policy.asked_setting("What funding is there in England?") is None  # not about studies
+    assert policy.asked_setting("Does video feedback work?") is None
+
+    def hit(pid, setting, score):
+        p = make_passage(pid, "x")
+        return dataclasses.replace(p, meta=dataclasses.replace(p.meta, setting=setting)), score
+
+    hits = make_retrieval([hit("cochrane:0000", "other", 0.8), hit("bb:0000", "England", 0.7),
+                           hit("fonagy:0000", "UK", 0.6)]).hits
+    assert [h.passage.doc_id for h in policy.in_setting_first(hits, {"England"})] == ["bb", "cochrane", "fonagy"]
+    assert [h.passage.doc_id for h in policy.in_setting_first(hits, {"Wales"})] == ["cochrane", "bb", "fonagy"]
