@@ -24,6 +24,7 @@ from assistant.answering.composer import abstention_text, compose, suggest_topic
 from assistant.answering.followups import condense
 from assistant.answering.policy import (
     acronym_named,
+    answers_another_question,
     asked_setting,
     in_setting_first,
     LOCAL_GAP,
@@ -299,6 +300,9 @@ class EvidenceAssistant:
                            local + ([comparison_gap] if comparison_gap else []), titles,
                            k, uncovered, named, local_first=local_gap_first(intent, local))
         text, citations, markers = composed.text, composed.citations, composed.markers
+        if not places and answers_another_question(standalone, intent, dict(composed.parts).get("lead", ""),
+                                                   composed.not_covered, term):
+            text = ""  # refused below, with the nearest topics
         if not text:  # nothing readable to quote (table-only passages): say so rather than answer with nothing
             suggestions = suggest_topics(retrieval)
             return done(answer=abstention_text(suggestions), abstained=True, citations=[], suggestions=suggestions,

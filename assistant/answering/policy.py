@@ -783,6 +783,16 @@ def unasked_thing(question: str, intent: str, texts: list[str], stem_of) -> str 
     return thing if thing is not None and not mentions_thing(thing, texts, stem_of) else None
 
 
+def answers_another_question(question: str, intent: str, lead: str, not_covered: list[str], stem_of) -> bool:
+    """A fact question part of which is not covered whose lead shares no content word with it: "What position
+    should a baby sleep in?" answered with who wrote the study. Nothing in the evidence speaks of it, so it is
+    refused rather than answered with a sentence on something else."""
+    if intent != "fact" or not not_covered or not lead or own_words(question) != question:
+        return False  # a follow-up's few own words ("Any upside though?") are read with the question before it
+    asked = {stem_of(w) for w in content_words(question)}
+    return bool(asked) and not asked & {stem_of(w) for w in content_words(lead)}
+
+
 def uncovered_parts(question: str, cited_texts: list[str], stem_of, title: str | None = None,
                     intent: str | None = None, sources: list[str] | tuple = ()) -> list[str]:
     """Parts of the question nothing cited supports: a clause whose content words are mostly absent from the

@@ -1126,3 +1126,17 @@ def test_a_question_about_studies_in_a_setting_puts_that_settings_evidence_first
                            hit("fonagy:0000", "UK", 0.6)]).hits
     assert [h.passage.doc_id for h in policy.in_setting_first(hits, {"England"})] == ["bb", "cochrane", "fonagy"]
     assert [h.passage.doc_id for h in policy.in_setting_first(hits, {"Wales"})] == ["cochrane", "bb", "fonagy"]
+
+
+def test_a_fact_question_whose_lead_shares_no_word_with_it_answers_another_question():
+    def stem(w):
+        return w.lower().rstrip("s")
+
+    authors = "The paper is by Lorraine McSweeney, Karen Bateson, Wook Hamilton and Bronia Arnott."
+    q = "What position should a baby sleep in?"
+    assert policy.answers_another_question(q, "fact", authors, [q], stem)
+    assert not policy.answers_another_question(q, "fact", authors, [], stem)  # all of it covered: answered
+    assert not policy.answers_another_question(q, "fact", "Babies should sleep on their back.", [q], stem)
+    assert not policy.answers_another_question(q, "how_to", authors, [q], stem)
+    follow_up = "Any upside though (following on from: Did covid make it harder to commission services?)"
+    assert not policy.answers_another_question(follow_up, "fact", authors, ["upside"], stem)
