@@ -478,9 +478,11 @@ def asked_figure(question: str):
 
 
 # a year that labels a document ("the 2023 Best Start for Life progress report", "the 2025-26 guide") or dates one
-# ("25 February 2025") is not the period a figure is for ("For the 2025-26 financial year ... £126m")
-LABEL_YEAR = re.compile(r"\b(?:19|20)\d\d(?:\s*[-/–]\s*\d{2,4})?(?: [\w'-]+){0,5}? (?:guide|guidance|report|page|plan|"
-                        r"strategy|document|review|update|edition|version|manifesto|survey|press release|statement)s?\b|"
+# ("25 February 2025") is not the period a figure is for ("For the 2025-26 financial year ... £126m"): the year, a
+# title's capitalised words, at most one other word, then the kind of document
+LABEL_YEAR = re.compile(r"\b(?:19|20)\d\d(?:\s*[-/–]\s*\d{2,4})?(?: (?:[A-Z][\w'-]*|for|of|and|the|in)){0,6}?"
+                        r"(?: [a-z][\w-]*)? (?:guide|guidance|report|page|plan|strategy|document|review|update|edition|"
+                        r"version|manifesto|survey|press release|statement|study|trial|evaluation|inquiry|audit|census)s?\b|"
                         r"\b\d{1,2} (?:January|February|March|April|May|June|July|August|September|October|November|"
                         r"December) (?:19|20)\d\d\b")
 
@@ -488,6 +490,12 @@ LABEL_YEAR = re.compile(r"\b(?:19|20)\d\d(?:\s*[-/–]\s*\d{2,4})?(?: [\w'-]+){0
 def period_years(text: str) -> set[int]:
     """The years a sentence speaks of as periods, less those that label or date a document (``LABEL_YEAR``)."""
     return years_in(LABEL_YEAR.sub(" ", text))
+
+
+def asks_period(question: str) -> bool:
+    """Whether the question's years are periods ("funding for 2025-26?"), not labels of the document it asks about
+    ("What did the 2019 Cochrane review find?"): only then are labels in a sentence not the period asked."""
+    return bool(years_in(question)) and period_years(question) == years_in(question)
 
 
 FOCUS_WEIGHT = 3.0  # a follow-up's own words ("what about dads?") count this much more than the earlier question's
@@ -512,7 +520,7 @@ def score_sentence(c: Candidate, qtok: set[str], idf: dict, default_idf: float, 
         if thing is not None and counts_it(c.text, thing):
             score += COUNTED_BONUS  # "how many teams?" is answered by a count of teams, not one of babies seen
     if asked_years:
-        said = period_years(c.text)
+        said = period_years(c.text) if asks_period(question) else years_in(c.text)
         if said & asked_years:
             score += 1.5
         elif said and intent in ("fact", "comparison", "named_source"):

@@ -1569,12 +1569,29 @@ def test_a_year_that_labels_or_dates_a_document_is_not_the_period_a_figure_is_fo
                         "the 2025-26 guide (25 February 2025) counts 13 authorities.") == set()
     assert period_years("For the 2025-26 financial year the programme has £126m in total, set out in a press "
                         "release of 10 January 2025.") == {2025}
+    assert period_years("In 2025-26 under the plan, ICBs spent £1m.") == {2025}  # a period, though "plan" follows
+
+
+def test_a_question_whose_year_names_the_document_it_asks_about_keeps_that_year_in_every_sentence():
+    from assistant.answering.composer import asks_period
+
+    assert asks_period("How much family hubs funding is there for 2025-26?")
+    assert not asks_period("What did the 2019 Cochrane review of video feedback find?")
+    assert not asks_period("What did the 2016 Building Blocks trial find?")
+    assert not asks_period("What does the guidance say?")
+    review = make_passage("vf:0001", "The 2019 Cochrane review of video feedback found moderate-certainty gains in "
+                          "parental sensitivity.", doc_type="evidence_review")
+    other = make_passage("vf:0002", "Video feedback trials in 2016 varied in how many home visits families had.",
+                         doc_type="evidence_review")
+    lead = dict(answer_for("What did the 2019 Cochrane review of video feedback find?", "named_source",
+                           [other, review]).parts)["lead"]
+    assert lead.startswith("The 2019 Cochrane review")
 
 
 def test_how_much_for_a_year_leads_with_the_sum_for_that_year_not_one_citing_that_years_guide():
-    aside = make_passage("guide-2022:0003", "The 2023 family hubs progress report separately notes a £12 million family "
-                         "hubs transformation fund for 12 further local authorities; the page for the 2025-26 family hubs "
-                         "funding guide counts 13 authorities.", doc_type="guidance")
+    aside = make_passage("guide-2022:0003", "The 2023 Family Hubs progress report separately notes a £12 million family "
+                         "hubs transformation fund for 12 further local authorities; the page for the 2025-26 guide "
+                         "counts 13 family hubs funding authorities.", doc_type="guidance")
     total = make_passage("funding-2025-26:0001", "For the 2025-26 financial year the family hubs programme has £126m "
                          "in total.", doc_type="guidance")
     lead = dict(answer_for("How much family hubs funding is there for 2025-26?", "fact", [aside, total]).parts)["lead"]
