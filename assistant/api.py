@@ -25,8 +25,6 @@ from assistant.answering.followups import condense
 from assistant.answering.policy import (
     acronym_named,
     answers_another_question,
-    asked_setting,
-    in_setting_first,
     LOCAL_GAP,
     asked_term,
     classify_intent,
@@ -273,9 +271,6 @@ class EvidenceAssistant:
             return done(answer=abstention_text(suggestions, reason), abstained=True, citations=[], suggestions=suggestions,
                         scope="out")
         retrieval.hits = plan_hits(intent, standalone, retrieval, retriever, self.settings, filters)
-        setting = asked_setting(standalone)
-        if setting is not None:  # "Which of those studies were done in England?": those first
-            retrieval.hits = in_setting_first(retrieval.hits, setting)
         names = distinct_names(standalone, retriever.documents_mentioning)
         hits = order_cited(intent, select_hits(retrieval, k + self.settings.pool_extra, self.settings, named, titled, names))
         titles = {p.doc_id: p.meta.title for p in retriever.passages if p.doc_id in {h.passage.superseded_by for h in hits}}
@@ -302,7 +297,10 @@ class EvidenceAssistant:
         text, citations, markers = composed.text, composed.citations, composed.markers
         if not places and answers_another_question(standalone, intent, dict(composed.parts).get("lead", ""),
                                                    composed.not_covered, term):
-            text = ""  # refused below, with the nearest topics
+            suggestions = suggest_topics(retrieval)
+            return done(answer=abstention_text(suggestions, "The indexed evidence does not speak of what this question "
+                                               "asks, so I won't guess."),
+                        abstained=True, citations=[], suggestions=suggestions, scope="out")
         if not text:  # nothing readable to quote (table-only passages): say so rather than answer with nothing
             suggestions = suggest_topics(retrieval)
             return done(answer=abstention_text(suggestions), abstained=True, citations=[], suggestions=suggestions,

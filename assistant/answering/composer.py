@@ -34,7 +34,7 @@ from assistant.answering.policy import (COST_GAP, IDIOMS, MONEY, NAME_GAP, UNCOM
 from assistant.ingest.chunking import split_sentences
 from assistant.models import Citation
 from assistant.sources import merge_spans
-from assistant.retrieval.periods import MONTHS, stated_years, years_in
+from assistant.retrieval.periods import MONTHS, asks_period, period_years, stated_years, years_in
 from assistant.retrieval.retriever import Hit
 from assistant.text import content_words, tokens
 
@@ -371,6 +371,14 @@ METHOD_TALK = re.compile(r"\b(?:its|their|the) (?:own )?methods?\b|\b(?:were|was
                          r"scrutini[sz]ed|screened|searched|recruited|chosen|reviewed) (?:systematically|by|through|from)\b|"
                          r"\bevidence panel\b", re.I)
 METHOD_PENALTY = 2.0
+
+
+@lru_cache(maxsize=256)
+def asks_findings(question: str) -> bool:
+    """Whether the question asks what a source found or concluded (``FINDINGS_ASKED``), in its own words, and not
+    where to find something ("Where can I find the report?")."""
+    own = own_words(question)
+    return bool(FINDINGS_ASKED.search(own)) and not re.search(r"\bwhere\b[^?]*\bfind\b", own, re.I)
 STATES_FINDING = re.compile(STATES_RESULT.pattern + r"|\b(?:identified|concluded|reported that|(?:key|main) "
                             r"(?:factors|findings|messages)|themes)\b", re.I)
 
@@ -477,27 +485,6 @@ def asked_figure(question: str):
     return None
 
 
-# a year that labels a document ("the 2023 Best Start for Life progress report", "the 2025-26 guide") or dates one
-# ("25 February 2025") is not the period a figure is for ("For the 2025-26 financial year ... £126m"): the year, a
-# title's capitalised words, at most one other word, then the kind of document
-LABEL_YEAR = re.compile(r"\b(?:19|20)\d\d(?:\s*[-/–]\s*\d{2,4})?(?: (?:[A-Z][\w'-]*|for|of|and|the|in)){0,6}?"
-                        r"(?: [a-z][\w-]*)? (?:guide|guidance|report|page|plan|strategy|document|review|update|edition|"
-                        r"version|manifesto|survey|press release|statement|study|trial|evaluation|inquiry|audit|census)s?\b|"
-                        r"\b\d{1,2} (?:January|February|March|April|May|June|July|August|September|October|November|"
-                        r"December) (?:19|20)\d\d\b")
-
-
-def period_years(text: str) -> set[int]:
-    """The years a sentence speaks of as periods, less those that label or date a document (``LABEL_YEAR``)."""
-    return years_in(LABEL_YEAR.sub(" ", text))
-
-
-def asks_period(question: str) -> bool:
-    """Whether the question's years are periods ("funding for 2025-26?"), not labels of the document it asks about
-    ("What did the 2019 Cochrane review find?"): only then are labels in a sentence not the period asked."""
-    return bool(years_in(question)) and period_years(question) == years_in(question)
-
-
 FOCUS_WEIGHT = 3.0  # a follow-up's own words ("what about dads?") count this much more than the earlier question's
 
 
@@ -520,7 +507,7 @@ def score_sentence(c: Candidate, qtok: set[str], idf: dict, default_idf: float, 
         if thing is not None and counts_it(c.text, thing):
             score += COUNTED_BONUS  # "how many teams?" is answered by a count of teams, not one of babies seen
     if asked_years:
-        said = period_years(c.text) if asks_period(question) else years_in(c.text)
+        said = period_years(c.text) if asks_period(question) else years_in(c.text)  # asks_period: cached per question
         if said & asked_years:
             score += 1.5
         elif said and intent in ("fact", "comparison", "named_source"):
@@ -539,11 +526,11 @@ def score_sentence(c: Candidate, qtok: set[str], idf: dict, default_idf: float, 
         score += LIMITS_BONUS
     if asks_effect(question) and STATES_RESULT.search(c.text):
         score += RESULT_BONUS
-    elif intent == "named_source" and FINDINGS_ASKED.search(own_words(question)):
-        if STATES_FINDING.search(c.text):
-            score += RESULT_BONUS
+    if intent == "named_source" and asks_findings(question):
         if METHOD_TALK.search(c.text) and not METHOD_QUESTION.search(question):
-            score -= METHOD_PENALTY
+            score -= METHOD_PENALTY  # how it was made, however it is worded ("were identified", "rated by a panel")
+        elif STATES_FINDING.search(c.text) and not (asks_effect(question) and STATES_RESULT.search(c.text)):
+            score += RESULT_BONUS  # once: an effect question's result already has it
     if intent == "evidence" and c.hit.passage.meta.design in STRONG_DESIGNS:
         score += STRONG_DESIGN_BONUS  # "does it work" answers lead with the strongest design
     if BIBLIOGRAPHIC.search(c.text) and not WHEN_ASKED.search(question):
@@ -683,6 +670,9 @@ def document_summary(cands: list[Candidate], named: str, max_passages: int) -> l
     return ordered[:max_passages] if len(ordered) >= 2 else []
 
 
+SIDE_TITLE_BONUS = 2.0  # a sentence of a source whose title names the side, as NAMED_SOURCE_BONUS is to a named one
+
+
 def side_by_side(cands: list[Candidate], question: str) -> list[Candidate]:
     """For a comparison no source makes: the best sentence on each side on its own (``speaks_of``: all of the side's
     words, not all of the other's), from a source whose title names that side when there is one, first side first;
@@ -693,7 +683,8 @@ def side_by_side(cands: list[Candidate], question: str) -> list[Candidate]:
         # psychotherapy), not one that lists it among programmes to look up
         best = max((c for c in cands if speaks_of(c.text, words, others) and not aside(c.text, question)
                     and all(c is not x for x in out)),
-                   key=lambda c: (words <= set(tokens(c.hit.passage.meta.title)), c.score), default=None)
+                   key=lambda c: c.score + SIDE_TITLE_BONUS * (words <= set(tokens(c.hit.passage.meta.title))),
+                   default=None)
         if best is not None:
             out.append(best)
     return out if len(out) == 2 else []

@@ -487,30 +487,6 @@ OPENING_WORDS = tuple("Does Do Did Is Are Was Were Has Have Had Can Could May Mi
                       "Summarise Summarize Describe Name Find Check Apart Besides Beyond Our My Your The A An".split())
 OPENING = re.compile(r"^(?:(?:" + "|".join(OPENING_WORDS) + r")(?:\s+|$))+")
 
-# "Which of those studies were done in England?", "Is there any UK evidence?": the evidence from that setting (each
-# document's ``setting``: England, UK or other), first
-SETTING_ASKED = re.compile(r"\b(?:in|from|for|within) (?:the )?(England|UK|United Kingdom|Britain)\b|"
-                           r"\b(English|British|UK)(?: [\w-]+)? (?:stud(?:y|ies)|trials?|evaluations?|research|evidence)\b", re.I)
-STUDY_WORDS = re.compile(r"\b(?:stud(?:y|ies)|trials?|evaluations?|research|reviews?|evidence)\b", re.I)
-
-
-def asked_setting(question: str) -> frozenset[str] | None:
-    """The settings a question about studies asks for, in a follow-up's own words first ("Which of those studies
-    were done in England?" -> {"England"}; "Is there UK evidence?" -> {"England", "UK"}), or None."""
-    for text in dict.fromkeys((own_words(question), question)):
-        m = SETTING_ASKED.search(text)
-        if m and STUDY_WORDS.search(text):
-            place = (m.group(1) or m.group(2)).lower()
-            return frozenset({"England"}) if place in ("england", "english") else frozenset({"England", "UK"})
-    return None
-
-
-def in_setting_first(hits: list[Hit], settings: frozenset[str]) -> list[Hit]:
-    """The hits from the asked setting first, in their order, then the rest; unchanged when none is from it."""
-    inside = [h for h in hits if h.passage.meta.setting in settings]
-    return inside + [h for h in hits if h.passage.meta.setting not in settings] if inside else hits
-
-
 # words in capitals that are not a name's: a nation or national body or programme (NOT_PLACES), a word that opens a
 # clause ("Does", "Compare"), a compass point ("the North East commissioners": the study's region, a place)
 NOT_NAME_WORDS = (NOT_PLACES | frozenset(OPENING_WORDS)
@@ -518,15 +494,26 @@ NOT_NAME_WORDS = (NOT_PLACES | frozenset(OPENING_WORDS)
 
 
 CAPITALISED_RUN = re.compile(r"\b[A-Z][a-z]+(?:(?:[ -](?:upon|on|under)[ -]| |-)[A-Z][a-z]+)*")
+# what follows a place's name when the name is a study's or a programme's: "the Durham study", "Harlow's monkey
+# experiments", "Southend A Better Start" (a capitalised word goes on with the name)
+NAMES_A_STUDY = re.compile(r"^(?:['’]s)?(?: [\w-]+){0,2}? (?:stud(?:y|ies)|trials?|experiments?|research|evaluations?|"
+                           r"cohort|theory|model|paper|review|work)\b|^ [A-Z]")
+# a question's first word is a place only when the question goes on as about a place ("Walsall: is there a team?",
+# "Liverpool's pathway"), not "Bath time:" or "Sale of formula"
+OPENS_AS_PLACE = re.compile(r"^(?::|['’]s\b| -)")
 
 
 def uk_places_named(question: str) -> list[str]:
     """Every UK place the question names as a place, wherever it stands ("Walsall: is there a team?", "Liverpool's
     pathway", "the Croydon perinatal mental health clinic", "the Rutland Start for Life group"): a run of capitalised
     words that opens with the place and goes on, if at all, only with a programme's or service's words. "Solihull
-    Approach" or "Sutton Trust" names a programme or a body after a place, not the place."""
+    Approach", "Sutton Trust" or "the Durham study" names a programme, a body or a study after a place, not the
+    place (``NAMES_A_STUDY``)."""
     out = []
     for m in CAPITALISED_RUN.finditer(question):
+        after = question[m.end():]
+        if NAMES_A_STUDY.match(after) or (m.start() == 0 and not OPENS_AS_PLACE.match(after)):
+            continue
         run = OPENING.sub("", m.group(0))
         words = re.split(r"(?<=[a-z])(?=[ -][A-Z])", run)
         for j in range(min(len(words), 4), 0, -1):
@@ -739,8 +726,11 @@ CONFIRMS_MAX_WORDS = 3
 
 # "Who is the chief executive of NHS England?", "What is the recommended vaccination schedule for babies?": the thing a
 # who-is or what-is question asks for, up to the words that place it ("of", "for", "in"...)
+# words that end the thing asked for and start what is said of it: a verb, an adverb of degree, "there"
+_CLAUSE_WORDS = (r"can|could|should|would|will|do|does|did|is|are|cost|likely|typically|usually|normally|roughly|"
+                 r"known|there|getting|receiving|spending|paying|given|spent|paid|allocated|worth")
 _THING = (r"(?P<thing>[\w'-]+(?: [\w'-]+){1,3}?)(?= (?:of|for|in|at|on|to|from|with|that|which|who|when|under|between|"
-          r"and|or|can|could|should|would|will|do|does|did|is|are|cost)\b|\s*[?.!]|\s*$)")
+          r"and|or|" + _CLAUSE_WORDS + r")\b|\s*[?.!]|\s*$)")
 ASKED_THING = re.compile(r"^\s*(?:who(?:'s| is| are| was| were) (?:the |a |an )?(?:current |new |main )?|"
                          r"what(?:'s| is| are| was| were) (?:the |a |an )?(?:current|recommended|latest|usual|official) |"
                          # "How much is child benefit for a first child?", "How many hours of free childcare...?"
@@ -751,9 +741,11 @@ THING_GAP = ": none of the cited evidence speaks of it"
 
 
 def asked_thing(question: str) -> str | None:
-    """The thing of two or more words a "who is the X?" or "what is the current / recommended X?" question asks for
-    ("chief executive", "vaccination schedule"), or None. A comparison ("the difference between...") and a question about a cost or value, which
-    have their own gaps, are not read here."""
+    """The thing of two or more words a "who is the X?", "what is the current / recommended X?", "how much is X?",
+    "how many hours of X?" or "what does X cost?" question asks for ("chief executive", "vaccination schedule", "child
+    benefit", "free childcare", "PAIR team"), or None. A comparison ("the difference between...") and a question
+    about the cost or value of a thing not named here ("the cost of running a team"), which have their own gaps, are
+    not read here."""
     m = ASKED_THING.search(question)
     if m is None:
         return None
@@ -761,9 +753,8 @@ def asked_thing(question: str) -> str | None:
     words = [w for w in content_words(thing) if w not in generic_words()]
     if len(words) < 2 or re.search(r"\b(?:difference|costs?|value|point|best way|evidence)\b", thing, re.I):
         return None
-    if re.search(r"\b(?:should|could|would|can|will|do|does|did|getting|receiving|spending|paying|given|spent|paid|"
-                 r"allocated|worth)\b", thing, re.I):
-        return None  # "how much is Kent getting for...": a clause, not a thing named
+    if re.search(r"\b(?:" + _CLAUSE_WORDS + r")\b", thing, re.I):
+        return None  # "how much is Kent getting for...", "how much is known about...": a clause, not a thing named
     if thing.split()[-1][:1].isupper():
         return None  # "the Start" of "the Start for Life money": a name the stop word cut through
     return thing
@@ -936,9 +927,10 @@ def named_document(question: str, hits) -> str | None:
         shared = asked & title_words
         if len(shared) >= 2 or any(is_acronym(w) for w in shared) or acronyms & title_initials(meta.title):
             return hit.passage.doc_id
-        # "EIF's Foundations for Life report": a title word with its publisher's acronym (the acronym alone names
-        # the publisher, whose documents are several)
-        if shared and acronyms & title_initials(meta.publisher):
+        # "EIF's Foundations for Life report": a distinctive word of the title itself with its publisher's acronym
+        # (the acronym alone names the publisher, whose documents are several; "What does EIF say about Early
+        # help?" shares only the publisher's own name)
+        if asked & (capitalised(meta.title) - NOT_PLACES - GENERIC_TITLE_WORDS) and acronyms & title_initials(meta.publisher):
             return hit.passage.doc_id
     return named_by_phrase(question, hits) or named_by_title_words(question, hits)
 
@@ -1254,6 +1246,33 @@ def findings_first(hits: list[Hit]) -> list[Hit]:
     return [queues[h.passage.doc_id].pop(0) for h in hits]
 
 
+# "Which of those studies were done in England?", "Were any UK trials positive?": the evidence from that setting (each
+# document's ``setting``: England, UK or other) first; not "What evidence is there on funding in England?" (evidence
+# on a topic, not studies), nor "studies outside the UK"
+SETTING_ASKED = re.compile(r"(?<!outside )(?<!apart from )(?<!other than )(?<!non-)\b(?:in|from|within) (?:the )?"
+                           r"(England|UK|United Kingdom|Britain)\b|"
+                           r"(?<!non-)\b(English|British|UK)(?: [\w-]+)? (?:stud(?:y|ies)|trials?|evaluations?|research)\b", re.I)
+STUDY_WORDS = re.compile(r"\b(?:stud(?:y|ies)|trials?|evaluations?|research)\b", re.I)
+NOT_THERE = re.compile(r"\b(?:outside|apart from|other than|non-|besides|beyond)\s*(?:the )?(?:England|UK|Britain|English|British)\b", re.I)
+
+
+def asked_setting(question: str) -> frozenset[str] | None:
+    """The settings a question about studies asks for, in a follow-up's own words first ("Which of those studies
+    were done in England?" -> {"England"}; "Were any UK trials positive?" -> {"England", "UK"}), or None."""
+    for text in dict.fromkeys((own_words(question), question)):
+        m = SETTING_ASKED.search(text)
+        if m and STUDY_WORDS.search(text) and not NOT_THERE.search(text):
+            place = (m.group(1) or m.group(2)).lower()
+            return frozenset({"England"}) if place in ("england", "english") else frozenset({"England", "UK"})
+    return None
+
+
+def in_setting_first(hits: list[Hit], settings: frozenset[str]) -> list[Hit]:
+    """The hits from the asked setting first, in their order, then the rest; unchanged when none is from it."""
+    inside = [h for h in hits if h.passage.meta.setting in settings]
+    return inside + [h for h in hits if h.passage.meta.setting not in settings] if inside else hits
+
+
 def plan_hits(intent: str, question: str, retrieval: Retrieval, retriever, s: Settings, filters=None) -> list[Hit]:
     """The ranking the answer draws on, adjusted to what is asked:
     - a general barriers question: the study's Table 1 passages first (the composer names every barrier there);
@@ -1266,9 +1285,11 @@ def plan_hits(intent: str, question: str, retrieval: Retrieval, retriever, s: Se
       and "doubts about how many families need specialist services", found by what the catalogue says that
       evidence is (``case_queries``); the answer leads with it;
     - a comparison naming its sides: a passage for a side the ranking does not reach (``with_each_side``);
-    - evidence: each trial's or review's findings ahead of its design, in its own slots (``findings_first``).
+    - evidence: each trial's or review's findings ahead of its design, in its own slots (``findings_first``);
+    - studies from a setting ("which were done in England?"): those first (``asked_setting``), before any plan.
     Passages the filters exclude are never brought in."""
-    hits = list(retrieval.hits)
+    setting = asked_setting(question)  # "which of those studies were done in England?": those first, then any plan
+    hits = in_setting_first(list(retrieval.hits), setting) if setting is not None else list(retrieval.hits)
     # the search already scored every passage against the question; a second pass costs 12-50 ms at 50k passages
     sims = retrieval.similarities if retrieval.similarities is not None else retriever.vectors @ retrieval.query_vector
     if enabler_overview(intent, question):

@@ -8,6 +8,7 @@ counts as 2026 and every later year the corpus could hold.
 from __future__ import annotations
 
 import re
+from functools import lru_cache
 
 _FINANCIAL = re.compile(r"\b((?:19|20)\d{2})\s*[-/–]\s*(\d{2})\b")
 MONTHS = ("January", "February", "March", "April", "May", "June", "July", "August", "September", "October",
@@ -30,6 +31,30 @@ def years_in(text: str) -> set[int]:
     for start in _ONWARDS.findall(text):
         years |= set(range(int(start), HORIZON + 1))
     return years
+
+
+# a year that labels a document ("the 2023 Best Start for Life progress report", "the 2025-26 guide", "the 2019
+# Cochrane Review") or dates one ("published on 25 November 2015", "(25 February 2025)") is not the period a figure is
+# for ("For the 2025-26 financial year ... £126m", "In 2025-26 the plan allocates...", "From 1 April 2025 ..."): "the",
+# the year, a title's capitalised words, at most one other word, then the kind of document
+_MONTH = "(?:" + "|".join(MONTHS) + ")"
+LABEL_YEAR = re.compile(r"\b[Tt]he (?:19|20)\d\d(?:\s*[-/–]\s*\d{2,4})?(?! (?:in|the)\b)(?: (?:[A-Z][\w'-]*|for|of|and)){0,6}?"
+                        r"(?: [a-z][\w-]*)? (?i:guide|guidance|report|page|plan|strategy|document|review|update|edition|"
+                        r"version|manifesto|survey|press release|statement|study|trial|evaluation|inquiry|audit|census)s?\b|"
+                        r"(?:\(|\b(?:published|updated|dated|issued|released|of)\s+(?:on\s+)?)\d{1,2} " + _MONTH +
+                        r" (?:19|20)\d\d\b")
+
+
+def period_years(text: str) -> set[int]:
+    """The years a sentence speaks of as periods, less those that label or date a document (``LABEL_YEAR``)."""
+    return years_in(LABEL_YEAR.sub(" ", text))
+
+
+@lru_cache(maxsize=256)
+def asks_period(question: str) -> bool:
+    """Whether the question's years are periods ("funding for 2025-26?"), not labels of the document it asks about
+    ("What did the 2019 Cochrane review find?"): only then are labels in a sentence not the period asked."""
+    return bool(years_in(question)) and period_years(question) == years_in(question)
 
 
 def document_years(doc_id: str, title: str, year: int) -> set[int]:

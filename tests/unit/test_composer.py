@@ -1556,10 +1556,10 @@ def test_what_a_named_source_concluded_leads_with_its_findings_not_how_it_was_ma
     question = "What did the Foundations for Life report conclude about early years programmes?"
     lead = dict(answer_for(question, "named_source", [method, results]).parts)["lead"]
     assert lead.startswith("Of the 75 early years programmes")
-    # asked how it was done, the method leads
-    lead = dict(answer_for("What methods did the Foundations for Life report use for rating early years programmes?",
-                           "named_source", [method, results]).parts)["lead"]
-    assert lead.startswith("The 2016 report was the first time")
+    # "where can I find it?" asks for no findings
+    from assistant.answering.composer import asks_findings
+
+    assert asks_findings("What did the report conclude?") and not asks_findings("Where can I find the 2016 report?")
 
 
 def test_a_year_that_labels_or_dates_a_document_is_not_the_period_a_figure_is_for():
@@ -1596,3 +1596,14 @@ def test_how_much_for_a_year_leads_with_the_sum_for_that_year_not_one_citing_tha
                          "in total.", doc_type="guidance")
     lead = dict(answer_for("How much family hubs funding is there for 2025-26?", "fact", [aside, total]).parts)["lead"]
     assert lead.startswith("For the 2025-26 financial year")
+
+
+def test_periods_and_labels_of_documents_are_told_apart():
+    from assistant.retrieval.periods import asks_period, period_years
+
+    for period in ("£500m for 2025-26 in the Best Start for Life plan", "In 2025-26 the plan allocates £126m",
+                   "From 1 April 2025, local authorities receive £126m", "By 2025 the strategy aims to reach every area"):
+        assert period_years(period) == {2025}, period
+    for label in ("the 2019 Cochrane Review found", "published on 25 November 2019", "the gov.uk page (3 May 2019)"):
+        assert period_years(label) == set(), label
+    assert not asks_period("What did the 2019 Cochrane Review find?")

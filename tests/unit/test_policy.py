@@ -895,7 +895,15 @@ def test_a_place_that_acts_or_owns_is_named_without_a_preposition(question, plac
 
 def test_a_town_whose_name_is_a_word_the_corpus_uses_is_not_a_place_when_it_opens_a_sentence():
     assert policy.named_places("Reading the evidence, what works for bonding?", {stem("read"), stem("evidence")}) == []
-    assert policy.named_places("Reading the evidence, what works for bonding?", {stem("evidence")}) == ["Reading"]
+    assert policy.named_places("Reading the evidence, what works for bonding?", {stem("evidence")}) == []
+    assert policy.named_places("Reading: is there a parent-infant team?", {stem("evidence")}) == ["Reading"]
+    assert policy.named_places("Bath time: does it help bonding?", set()) == []  # "Bath time", not Bath
+
+
+def test_a_place_that_names_a_study_or_programme_is_not_a_local_questions_place():
+    for question in ("What did the Durham study find?", "What did Harlow's monkey experiments show about attachment?",
+                     "Does Southend A Better Start work?"):
+        assert policy.named_places(question, set()) == [], question
 
 
 def test_a_place_one_passage_mentions_in_passing_is_still_a_local_questions_place():
@@ -1114,8 +1122,11 @@ def test_a_question_about_studies_in_a_setting_puts_that_settings_evidence_first
     import dataclasses
 
     assert policy.asked_setting("Which of those studies were done in England?") == {"England"}
-    assert policy.asked_setting("Is there any UK evidence for video feedback?") == {"England", "UK"}
+    assert policy.asked_setting("Were any UK trials of video feedback positive?") == {"England", "UK"}
     assert policy.asked_setting("What funding is there in England?") is None  # not about studies
+    assert policy.asked_setting("What evidence is there on family hubs funding in England?") is None  # a topic's evidence
+    assert policy.asked_setting("Were any studies done outside the UK?") is None
+    assert policy.asked_setting("Is there any non-UK research?") is None
     assert policy.asked_setting("Does video feedback work?") is None
 
     def hit(pid, setting, score):
@@ -1140,3 +1151,22 @@ def test_a_fact_question_whose_lead_shares_no_word_with_it_answers_another_quest
     assert not policy.answers_another_question(q, "how_to", authors, [q], stem)
     follow_up = "Any upside though (following on from: Did covid make it harder to commission services?)"
     assert not policy.answers_another_question(follow_up, "fact", authors, ["upside"], stem)
+
+
+def test_cost_and_count_questions_name_a_thing_not_the_clause_after_it():
+    assert policy.asked_thing("How much is a PAIR team likely to cost?") == "PAIR team"
+    assert policy.asked_thing("What does a parent-infant team typically cost?") == "parent-infant team"
+    assert policy.asked_thing("How much is known about fathers?") is None
+    assert policy.asked_thing("How many places are there in family hubs?") is None
+
+
+def test_the_publishers_acronym_alone_with_its_own_name_names_no_document():
+    import dataclasses
+
+    def by_eif(pid, title):
+        p = make_passage(pid, "x", title=title)
+        return dataclasses.replace(p, meta=dataclasses.replace(p.meta, publisher="Early Intervention Foundation"))
+
+    hits = make_retrieval([(by_eif("cost:0000", "The cost of late intervention"), 0.7),
+                           (by_eif("ffl:0000", "Foundations for Life: what works"), 0.6)]).hits
+    assert policy.named_document("What does EIF say about Early help?", hits) is None
