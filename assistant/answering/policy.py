@@ -497,10 +497,7 @@ CAPITALISED_RUN = re.compile(r"\b[A-Z][a-z]+(?:(?:[ -](?:upon|on|under)[ -]| |-)
 # what follows a place's name when the name is a study's or a programme's: "the Durham study", "Harlow's monkey
 # experiments", "Southend A Better Start" (a capitalised word goes on with the name)
 NAMES_A_STUDY = re.compile(r"^(?:['’]s)?(?: [\w-]+){0,2}? (?:stud(?:y|ies)|trials?|experiments?|research|evaluations?|"
-                           r"cohort|theory|model|paper|review|work)\b|^ [A-Z]")
-# a question's first word is a place only when the question goes on as about a place ("Walsall: is there a team?",
-# "Liverpool's pathway"), not "Bath time:" or "Sale of formula"
-OPENS_AS_PLACE = re.compile(r"^(?::|['’]s\b| -)")
+                           r"cohort|theory|model|paper|review|work)\b|^ (?!(?:ICBs?|ICS|NHS|CCG|JSNA|HWB|PCN|LA)\b)[A-Z]")
 
 
 def uk_places_named(question: str) -> list[str]:
@@ -512,7 +509,7 @@ def uk_places_named(question: str) -> list[str]:
     out = []
     for m in CAPITALISED_RUN.finditer(question):
         after = question[m.end():]
-        if NAMES_A_STUDY.match(after) or (m.start() == 0 and not OPENS_AS_PLACE.match(after)):
+        if NAMES_A_STUDY.match(after):
             continue
         run = OPENING.sub("", m.group(0))
         words = re.split(r"(?<=[a-z])(?=[ -][A-Z])", run)

@@ -38,11 +38,14 @@ def years_in(text: str) -> set[int]:
 # for ("For the 2025-26 financial year ... £126m", "In 2025-26 the plan allocates...", "From 1 April 2025 ..."): "the",
 # the year, a title's capitalised words, at most one other word, then the kind of document
 _MONTH = "(?:" + "|".join(MONTHS) + ")"
-LABEL_YEAR = re.compile(r"\b[Tt]he (?:19|20)\d\d(?:\s*[-/–]\s*\d{2,4})?(?! (?:in|the)\b)(?: (?:[A-Z][\w'-]*|for|of|and)){0,6}?"
-                        r"(?: [a-z][\w-]*)? (?i:guide|guidance|report|page|plan|strategy|document|review|update|edition|"
-                        r"version|manifesto|survey|press release|statement|study|trial|evaluation|inquiry|audit|census)s?\b|"
-                        r"(?:\(|\b(?:published|updated|dated|issued|released|of)\s+(?:on\s+)?)\d{1,2} " + _MONTH +
+_KINDS = (r"(?i:guide|guidance|report|page|plan|strategy|document|review|update|edition|version|manifesto|survey|"
+          r"press release|statement|study|trial|evaluation|inquiry|audit|census)s?\b")
+_TITLED = r"(?:19|20)\d\d(?:\s*[-/–]\s*\d{2,4})?(?: (?:[A-Z][\w'-]*|for|of|and)){0,6}?(?: [a-z][\w-]*)? " + _KINDS
+LABEL_YEAR = re.compile(r"\b[Tt]he (?=(?:19|20)\d\d(?:\s*[-/–]\s*\d{2,4})?(?! (?:in|the)\b))" + _TITLED +
+                        r"|(?:\(|\b(?:published|updated|dated|issued|released|of)\s+(?:on\s+)?)\d{1,2} " + _MONTH +
                         r" (?:19|20)\d\d\b")
+# in a question, any year that goes on to a kind of document names it ("the committee's 2019 report", "a 2016 trial")
+QUESTION_LABEL_YEAR = re.compile(r"\b" + _TITLED)
 
 
 def period_years(text: str) -> set[int]:
@@ -54,7 +57,7 @@ def period_years(text: str) -> set[int]:
 def asks_period(question: str) -> bool:
     """Whether the question's years are periods ("funding for 2025-26?"), not labels of the document it asks about
     ("What did the 2019 Cochrane review find?"): only then are labels in a sentence not the period asked."""
-    return bool(years_in(question)) and period_years(question) == years_in(question)
+    return bool(years_in(question)) and years_in(QUESTION_LABEL_YEAR.sub(" ", question)) == years_in(question)
 
 
 def document_years(doc_id: str, title: str, year: int) -> set[int]:

@@ -1607,3 +1607,6 @@ def test_periods_and_labels_of_documents_are_told_apart():
     for label in ("the 2019 Cochrane Review found", "published on 25 November 2019", "the gov.uk page (3 May 2019)"):
         assert period_years(label) == set(), label
     assert not asks_period("What did the 2019 Cochrane Review find?")
+    assert not asks_period("What did the committee's 2019 report say?")  # a label in a question needs no "the"
+    assert not asks_period("What did a 2016 trial find?")
+    assert asks_period("What is the funding for 2026-27?")
