@@ -258,18 +258,21 @@ class EvidenceAssistant:
             return Answer(question=raw, timings_ms={"retrieve": t_retrieve, "total": (time.perf_counter() - t0) * 1000},
                           standalone_question=standalone, notices=notices, intent=intent, **fields)
 
+        def refuse(reason: str | None = None) -> Answer:
+            """A refusal saying why (``reason``, or the general one), with the nearest topics the evidence covers."""
+            suggestions = suggest_topics(retrieval)
+            return done(answer=abstention_text(suggestions, reason), abstained=True, citations=[], suggestions=suggestions,
+                        scope="out")
+
         non_english = looks_non_english(cleaned, retriever.lexical.idf)
         if non_english:
             notices.append("the question does not look like English; the indexed evidence is in English")
         weak = ((should_abstain(gate, self.settings, titled) or too_weak_for_local(intent, places, gate, self.settings))
                 and not never_refused(intent, retrieval))
         if non_english or weak:
-            suggestions = suggest_topics(retrieval)
-            reason = ("I can only search English-language evidence; please ask in English." if non_english else
-                      "This is a local or operational question; the indexed evidence is national and does not cover it."
-                      if intent == "local" or places else None)
-            return done(answer=abstention_text(suggestions, reason), abstained=True, citations=[], suggestions=suggestions,
-                        scope="out")
+            return refuse("I can only search English-language evidence; please ask in English." if non_english else
+                          "This is a local or operational question; the indexed evidence is national and does not cover it."
+                          if intent == "local" or places else None)
         retrieval.hits = plan_hits(intent, standalone, retrieval, retriever, self.settings, filters)
         names = distinct_names(standalone, retriever.documents_mentioning)
         hits = order_cited(intent, select_hits(retrieval, k + self.settings.pool_extra, self.settings, named, titled, names))
@@ -279,10 +282,7 @@ class EvidenceAssistant:
         # answer could draw on speaks of it; anything composed would answer another question
         unasked = unasked_thing(standalone, intent, [h.passage.text for h in hits], term)
         if unasked is not None:
-            suggestions = suggest_topics(retrieval)
-            return done(answer=abstention_text(suggestions, f"The indexed evidence does not speak of the {unasked} "
-                                               "this question asks about, so I won't guess."),
-                        abstained=True, citations=[], suggestions=suggestions, scope="out")
+            return refuse(f"The indexed evidence does not speak of the {unasked} this question asks about, so I won't guess.")
         # a named place or a local question is never covered; the rest is judged on the passages the answer cites
         local = ([f"{p}'s own services, waiting times and referral criteria" for p in places]
                  + ([LOCAL_GAP] if intent == "local" and not places else []))
@@ -297,14 +297,9 @@ class EvidenceAssistant:
         text, citations, markers = composed.text, composed.citations, composed.markers
         if not places and answers_another_question(standalone, intent, dict(composed.parts).get("lead", ""),
                                                    composed.not_covered, term):
-            suggestions = suggest_topics(retrieval)
-            return done(answer=abstention_text(suggestions, "The indexed evidence does not speak of what this question "
-                                               "asks, so I won't guess."),
-                        abstained=True, citations=[], suggestions=suggestions, scope="out")
+            return refuse("The indexed evidence does not speak of what this question asks, so I won't guess.")
         if not text:  # nothing readable to quote (table-only passages): say so rather than answer with nothing
-            suggestions = suggest_topics(retrieval)
-            return done(answer=abstention_text(suggestions), abstained=True, citations=[], suggestions=suggestions,
-                        scope="out")
+            return refuse()
         if llm is not None:
             from assistant.answering.composer import with_generated_lead
             from assistant.answering.llm import synthesise

@@ -371,6 +371,8 @@ METHOD_TALK = re.compile(r"\b(?:its|their|the) (?:own )?methods?\b|\b(?:were|was
                          r"scrutini[sz]ed|screened|searched|recruited|chosen|reviewed) (?:systematically|by|through|from)\b|"
                          r"\bevidence panel\b", re.I)
 METHOD_PENALTY = 2.0
+STATES_FINDING = re.compile(STATES_RESULT.pattern + r"|\b(?:identified|concluded|reported that|(?:key|main) "
+                            r"(?:factors|findings|messages)|themes)\b", re.I)
 
 
 @lru_cache(maxsize=256)
@@ -379,8 +381,6 @@ def asks_findings(question: str) -> bool:
     where to find something ("Where can I find the report?")."""
     own = own_words(question)
     return bool(FINDINGS_ASKED.search(own)) and not re.search(r"\bwhere\b[^?]*\bfind\b", own, re.I)
-STATES_FINDING = re.compile(STATES_RESULT.pattern + r"|\b(?:identified|concluded|reported that|(?:key|main) "
-                            r"(?:factors|findings|messages)|themes)\b", re.I)
 
 
 @lru_cache(maxsize=256)

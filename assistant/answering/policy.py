@@ -522,6 +522,13 @@ def uk_places_named(question: str) -> list[str]:
     return list(dict.fromkeys(out))
 
 
+def place_words(name: str) -> list[str]:
+    """The words of a place's name that name the place ("Kent and Medway" -> Kent, Medway; a trust's "Health",
+    "NHS", "Partnership", "Care" are its kind)."""
+    words = [w for w in re.split(r"[ ,&-]", name) if w and w not in JOINING and w != "and"]
+    return [w for w in words if w not in ("Health", "NHS", "Partnership", "Care")]
+
+
 def named_places(question: str, known_stems, mentions=None, one_passage_idf: float | None = None) -> list[str]:
     """Capitalised place-like names in the question whose own services the corpus cannot speak of (a city, a
     trust, a team): a name the corpus never uses; a named body ("Sheffield City Council") unless the corpus names
@@ -530,6 +537,10 @@ def named_places(question: str, known_stems, mentions=None, one_passage_idf: flo
     at ``one_passage_idf``: "work in Manchester and Sheffield"). A name that acts or owns ("Does Lancashire have
     a team?", "Newcastle's JSNA") or follows "for" or "from" ("for Hull") counts only when it is a UK place: "What
     does Nesta fund?" and "evidence for Theraplay" have the same shapes."""
+    def uses_all(words: list[str]) -> bool:
+        """Whether the corpus uses every one of a name's words."""
+        return all(term(w.lower()) in known_stems for w in words)
+
     def in_one_passage(word: str) -> bool:
         idf = known_stems.get(term(word.lower())) if isinstance(known_stems, dict) else None
         return one_passage_idf is not None and idf is not None and idf >= one_passage_idf - 1e-9
@@ -548,12 +559,9 @@ def named_places(question: str, known_stems, mentions=None, one_passage_idf: flo
     names += [(name, None) for name in acting if is_uk_place(name)]
     # any other UK place the corpus never uses ("Walsall: is there a team?"): one it uses even once may be the
     # subject of a study ("the Nottinghamshire PIRi evaluation"), so only the rules above judge those
-    anywhere = [name for name in uk_places_named(question)
-                if not all(term(w.lower()) in known_stems for w in re.split(r"[ -]", name) if w not in JOINING)]
-    names += [(name, None) for name in anywhere]
+    names += [(name, None) for name in uk_places_named(question) if not uses_all(place_words(name))]
     for name, body in dict.fromkeys(names):
-        words = [w for w in re.split(r"[ ,&-]", name) if w and w not in JOINING and w != "and"]
-        words = [w for w in words if w not in ("Health", "NHS", "Partnership", "Care")]  # a trust's kind, not its place
+        words = place_words(name)
         if not words or any(w in NOT_PLACES for w in words) or any(name in o or o in name for o in out):
             continue
         if name in services and mentions is not None:
@@ -562,8 +570,7 @@ def named_places(question: str, known_stems, mentions=None, one_passage_idf: flo
             known = any(mentions(v) for v in {body, body.replace(" ICB", " Integrated Care Board"),
                                               body.replace(" Integrated Care Board", " ICB")})
         else:
-            known = (all(term(w.lower()) in known_stems for w in words)
-                     and not (is_uk_place(name) and all(in_one_passage(w) for w in words)))
+            known = uses_all(words) and not (is_uk_place(name) and all(in_one_passage(w) for w in words))
         if not known:
             out.append(name)
     return out

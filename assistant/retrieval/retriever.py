@@ -200,10 +200,8 @@ class Retriever:
         """An everyday shortening of a word the corpus uses: "exec" (executive), "admin" (administration). The
         shortening is English in its own right (``wordfreq``, Zipf >= CLIPPED_ZIPF), of four letters or more, and
         starts a longer stem the index holds; "walking" or "weather", which start none, stay unknown."""
-        from wordfreq import zipf_frequency
-
         w = word.lower()
-        if len(w) < CLIPPED_MIN_LETTERS or zipf_frequency(w, "en") < CLIPPED_ZIPF:
+        if len(w) < CLIPPED_MIN_LETTERS or zipf(w) < CLIPPED_ZIPF:
             return False
         return any(t.startswith(w) and len(t) >= len(w) + 2 for t in self.lexical.idf)
 
@@ -249,9 +247,14 @@ def common_english(word: str) -> bool:
     that the corpus lacks says nothing of its topic, while "sertraline", "lithium", "ADHD" or "TUPE" is a topic the
     evidence does not cover. The gate's unknown-word margins (``policy.should_abstain``) do not count the first kind
     when it carries little of the question (``Retriever.without_chatter``)."""
+    return zipf(word) >= COMMON_ZIPF
+
+
+def zipf(word: str) -> float:
+    """How often everyday English uses ``word`` (``wordfreq``'s Zipf scale; the list loads on first use)."""
     from wordfreq import zipf_frequency
 
-    return zipf_frequency(word, "en") >= COMMON_ZIPF
+    return zipf_frequency(word, "en")
 
 
 READ_PAGE = 2000  # passages a request: a 50,000-passage version never sits in memory twice as float64 or JSON
