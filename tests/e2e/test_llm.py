@@ -84,8 +84,9 @@ def test_real_local_model_answers_are_checked(llm_server, shipped):
 
     settings = shipped.settings.with_(llm="openai", llm_base_url=llm_server, llm_model="smollm2", llm_api_key="none")
     a = EvidenceAssistant(settings, shipped.store, shipped.embedder, shipped.retriever, shipped.version, shipped._stamp)
-    questions = ["How many parent-infant teams were there in 2025?", "What did commissioners say about short-term funding?",
-                 "What does perinatal mental illness cost?", "What stops commissioners funding parent-infant services?"]
+    # a fact question and a barrier question (its answer has the "By barrier" groups): each answer from the
+    # 135M model costs about 13 s on two cores, so two more of the same kinds were cut for the suite's time
+    questions = ["How many parent-infant teams were there in 2025?", "What stops commissioners funding parent-infant services?"]
     for q in questions:
         ans = a.ask(q)
         assert not ans.abstained and ans.citations
