@@ -245,6 +245,8 @@ INTENT_RULES: tuple[tuple[str, re.Pattern], ...] = (
         r"tender(?:ing)? threshold|procurement (?:route|process|regime|option)s?|which procurement|provider selection regime|"
         r"direct[- ]award|agenda for change|pay band|band \d|salary|salaries|pay (?:scale|rate|level|grade)s?|"
         r"how much (?:do|does|are|is|will) (?:[\w'-]+ ){0,4}(?:get )?(?:paid|earn)|opening hours|phone number|"
+        # a job of one's own ("apply for a health visitor job"); workforce vacancies in general are evidence
+        r"apply(?:ing)? for (?:an? |the |this |that )?(?:[\w'-]+ ){0,3}(?:job|post|role)s?|job (?:adverts?|applications?|interviews?)|"
         r"near me|in my area|local provider|referrals?\b.{0,60}\b(?:last|this) (?:year|month|quarter))\b", re.I)),
     ("what_first", re.compile(
         r"\b(where (?:do|does) (?:i|we|(?:a|an|the|my|our) (?:[\w'-]+ ){0,3}[\w'-]+) (?-i:start|begin)\b(?! for life)|"

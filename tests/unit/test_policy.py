@@ -21,6 +21,9 @@ S = Settings.from_env()
     ("What Agenda for Change band should a parent-infant psychotherapist be on?", "local"),
     ("How many referrals did Kent's parent-infant relationship service get last year?", "local"),
     ("How much do parent-infant therapists get paid?", "local"),  # pay
+    ("How do I apply for a health visitor job?", "local"),  # a job of one's own
+    ("What should a job advert for a parent-infant psychotherapist say?", "local"),
+    ("How many health visitor posts are vacant in England?", "fact"),  # the workforce in general is evidence
     ("Which procurement route should I use for a parent-infant service?", "local"),
     ("Can we direct-award the contract to our current provider?", "local"),
     ("Who paid for the research on commissioning parent-infant services in the North East?", "fact"),  # not pay
