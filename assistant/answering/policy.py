@@ -734,7 +734,8 @@ CONFIRMS_MAX_WORDS = 3
 # who-is or what-is question asks for, up to the words that place it ("of", "for", "in"...)
 # words that end the thing asked for and start what is said of it: a verb, an adverb of degree, "there"
 _CLAUSE_WORDS = (r"can|could|should|would|will|do|does|did|is|are|cost|likely|typically|usually|normally|roughly|"
-                 r"known|there|getting|receiving|spending|paying|given|spent|paid|allocated|worth")
+                 r"known|there|getting|receiving|spending|paying|given|spent|paid|allocated|worth|"
+                 r"expected|estimated|projected|forecast|predicted|thought|planned|due")
 _THING = (r"(?P<thing>[\w'-]+(?: [\w'-]+){1,3}?)(?= (?:of|for|in|at|on|to|from|with|that|which|who|when|under|between|"
           r"and|or|" + _CLAUSE_WORDS + r")\b|\s*[?.!]|\s*$)")
 ASKED_THING = re.compile(r"^\s*(?:who(?:'s| is| are| was| were) (?:the |a |an )?(?:current |new |main )?|"
@@ -766,18 +767,30 @@ def asked_thing(question: str) -> str | None:
     return thing
 
 
-def mentions_thing(thing: str, texts: list[str], stem_of) -> bool:
-    """Whether one sentence of ``texts`` holds every word of ``thing`` (its content words less common ones)."""
-    wanted = {stem_of(w) for w in content_words(thing) if w not in generic_words()}
-    return any(wanted <= {stem_of(w) for w in content_words(x)} for t in texts for x in sentences_of(t))
+def noun_key(word: str) -> str:
+    """A word with only a plural ending taken off: a thing's name ("an ICB board meeting") must be met as that
+    noun, not as a word the stemmer folds into it ("meet the health needs")."""
+    w = word.lower()
+    if len(w) > 4 and w.endswith("ies"):
+        return w[:-3] + "y"
+    if len(w) > 3 and w.endswith("s") and not w.endswith(("ss", "us", "is")):
+        return w[:-1]
+    return w
 
 
-def unasked_thing(question: str, intent: str, texts: list[str], stem_of) -> str | None:
+def mentions_thing(thing: str, texts: list[str]) -> bool:
+    """Whether one sentence of ``texts`` holds every word of ``thing`` (its content words less common ones), each
+    as the same noun, singular or plural."""
+    wanted = {noun_key(w) for w in content_words(thing) if w not in generic_words()}
+    return any(wanted <= {noun_key(w) for w in content_words(x)} for t in texts for x in sentences_of(t))
+
+
+def unasked_thing(question: str, intent: str, texts: list[str]) -> str | None:
     """For a fact or named-source question, the thing it asks for (``asked_thing``) when no sentence of ``texts``
     (the passages the answer could draw on) speaks of it: "Who is the chief executive of NHS England?" is then
     refused by name rather than answered from NHS England's planning guidance."""
     thing = asked_thing(own_words(question)) if intent in ("fact", "named_source") else None
-    return thing if thing is not None and not mentions_thing(thing, texts, stem_of) else None
+    return thing if thing is not None and not mentions_thing(thing, texts) else None
 
 
 def answers_another_question(question: str, intent: str, lead: str, not_covered: list[str], stem_of) -> bool:
@@ -841,7 +854,7 @@ def uncovered_parts(question: str, cited_texts: list[str], stem_of, title: str |
         if not any(stem_of(w.lower()) in source_words or one_slip_from(w.lower(), written) for w in words):
             out.append(f"{name}{NAME_GAP}")  # does not mention the Wave Trust ("Ofstead" is Ofsted misspelt)
     thing = asked_thing(own)
-    if thing is not None and not mentions_thing(thing, cited_texts, stem_of):
+    if thing is not None and not mentions_thing(thing, cited_texts):
         out.append(f"{thing}{THING_GAP}")  # "who is the chief executive of NHS England?" answered with its guidance
     for nation in asked_nations(own):
         if not re.search(rf"\b{nation}\b", cited):

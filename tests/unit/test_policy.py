@@ -1117,9 +1117,23 @@ def test_a_fact_question_whose_thing_no_passage_in_the_pool_speaks_of_is_unasked
     named-source questions (a how-to's "who is the best person to involve?" is answered by its plan)."""
     pool = ["NHS England published its planning guidance in January 2025.", "The Foundation's chief officer spoke."]
     q = "Who is the chief executive of NHS England?"
-    assert policy.unasked_thing(q, "fact", pool, stem) == "chief executive"
-    assert policy.unasked_thing(q, "how_to", pool, stem) is None
-    assert policy.unasked_thing(q, "fact", pool + ["Its chief executive wrote to every ICB."], stem) is None
+    assert policy.unasked_thing(q, "fact", pool) == "chief executive"
+    assert policy.unasked_thing(q, "how_to", pool) is None
+    assert policy.unasked_thing(q, "fact", pool + ["Its chief executive wrote to every ICB."]) is None
+    assert policy.unasked_thing(q, "fact", pool + ["The chief executives of NHS bodies wrote to every ICB."]) is None
+
+
+def test_a_thing_is_met_as_the_same_noun_not_a_word_the_stemmer_folds_into_it():
+    """"What does an ICB board meeting cost to run?" had been answered from an ICB's duty to "meet the health
+    needs" of its population (the stemmer folds "meeting" into "meet")."""
+    pool = ["Under the Act an integrated care board (ICB) plans to meet the health needs of its population."]
+    assert policy.unasked_thing("What does an ICB board meeting cost to run?", "fact", pool) == "ICB board meeting"
+    assert policy.unasked_thing("What does an ICB board meeting cost?", "fact",
+                                pool + ["Each ICB board holds board meetings in public."]) is None
+    # a participle ends the clause, not the thing: "the NHS expected" is not a thing the evidence must name
+    assert policy.asked_thing("How much is the NHS expected to spend on mental health in 2025-26?") is None
+    assert policy.noun_key("babies") == "baby" and policy.noun_key("meetings") == "meeting"
+    assert policy.noun_key("analysis") == "analysis" and policy.noun_key("business") == "business"
 
 
 def test_a_question_about_studies_in_a_setting_puts_that_settings_evidence_first():
