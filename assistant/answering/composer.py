@@ -28,9 +28,10 @@ from functools import lru_cache
 from assistant.comb.catalogue import RELATION_WORDS, by_id, component_phrase, make_tag, proposal
 from assistant.comb.taxonomy import label
 from assistant.answering.followups import own_words
-from assistant.answering.policy import (COST_GAP, IDIOMS, MONEY, NAME_GAP, UNCOMPARED, WHAT_FIRST_QUERY, asked_term,
-                                       asks_where_to_start, asks_what_stops, commissioning_steps_answer,
-                                       generic_words, named_source_docs, side_words, speaks_of, without_idioms)
+from assistant.answering.policy import (COST_GAP, IDIOMS, MONEY, NAME_GAP, UNCOMPARED, VALUE_STATED, WHAT_FIRST_QUERY,
+                                       asked_term, asks_value, asks_what_stops, asks_where_to_start,
+                                       commissioning_steps_answer, generic_words, named_source_docs, side_words,
+                                       speaks_of, without_idioms)
 from assistant.ingest.chunking import split_sentences
 from assistant.models import Citation
 from assistant.sources import merge_spans
@@ -406,6 +407,7 @@ NOT_A_COUNT = re.compile(r"\b(?:19|20)\d\d(?:\s*[-/–]\s*\d{2,4})?\b|\b\d{1,2} 
                          r"Theme|Part|Annex|Appendix|Recommendation|Figure|[Pp]age|[Pp]aragraph)s? \d+\b")
 COUNT = re.compile(r"%|\b\d[\d,.]*\b")
 FIGURE_BONUS = 1.5
+VALUE_MIN_WEIGHT = 0.5  # a saving or return sharing this much of the question's words answers "what return is there?"
 
 
 def states_count(text: str) -> bool:
@@ -415,6 +417,16 @@ def states_count(text: str) -> bool:
 
 def states_money(text: str) -> bool:
     return bool(MONEY.search(text))
+
+
+# what a return is: a saving, a benefit or value in money, a return on, a verdict; a bare sum (an allocation) is not
+VALUE_CLAIM = re.compile(r"\bsav(?:e|es|ed|ing|ings)\b|\bvalue of\b|\bof benefit\b|\bbenefits? of £|\breturns? (?:of|on)\b|"
+                         r"\bcost[- ](?:effective|benefit)|\bnet (?:benefit|cost)\b", re.I)
+
+
+def states_value(text: str) -> bool:
+    """A saving, return or verdict on value (``VALUE_STATED``) that is more than a bare sum of money."""
+    return bool(VALUE_STATED.search(text) and VALUE_CLAIM.search(text))
 
 
 # "How many teams...?" asks for a count: "4-6% of the babies" is a share, which answers "what proportion"; of
@@ -475,13 +487,15 @@ def counts_it(text: str, thing: str) -> bool:
 
 def asked_figure(question: str):
     """Whether a sentence states the kind of figure that answers the question (a test of its text): a sum of money
-    for "how much" money, a count for "how many", a count or share for "what proportion"; None when no figure is
-    asked for."""
+    for "how much" money, a count for "how many", a count or share for "what proportion", a verdict, sum or saving
+    for "is it cost-effective?" or "what return on investment is there?"; None when no figure is asked for."""
     if MONEY_ASKED.search(question):
         return states_money
     if COUNT_ASKED.search(question):
         counted = counted_word(question)
         return states_number if counted is not None and not PEOPLE.fullmatch(counted) else states_count
+    if asks_value(question):
+        return states_value
     return None
 
 
@@ -501,7 +515,8 @@ def score_sentence(c: Candidate, qtok: set[str], idf: dict, default_idf: float, 
     if cue is not None and cue.search(c.text):
         score += 0.8
     figure = asked_figure(question)
-    if figure is not None and figure(c.text) and topical(c) >= MORE_MIN_WEIGHT:
+    # a saving or return is on topic with any question word; a sum or count needs the topic's own words
+    if figure is not None and figure(c.text) and topical(c) >= (VALUE_MIN_WEIGHT if figure is states_value else MORE_MIN_WEIGHT):
         score += FIGURE_BONUS  # "how much funding...?" is answered by a sum on its topic, not by a sentence on funding
         thing = counted_thing(question)
         if thing is not None and counts_it(c.text, thing):

@@ -707,12 +707,16 @@ VALUE_WORDS = frozenset("cost costs effective effectiveness value money return i
 VALUE_GAP = "whether it is cost-effective (no cited passage gives its costs, savings or a verdict)"
 
 
+def asks_value(question: str) -> bool:
+    """Whether the question asks if something is cost-effective or what return it gives (not how to show that)."""
+    own = own_words(question)
+    return bool(VALUE_ASKED.search(own)) and not SHOWING_VALUE.search(own)
+
+
 def value_uncovered(question: str, cited_texts: list[str], stem_of) -> bool:
     """Whether a question asking if something is cost-effective has no cited sentence stating a verdict, a sum or a
     saving that shares a word with what is asked about (as ``cost_uncovered`` for a price)."""
-    own = own_words(question)
-    return (bool(VALUE_ASKED.search(own)) and not SHOWING_VALUE.search(own)
-            and not stated_for(question, cited_texts, stem_of, VALUE_STATED, VALUE_WORDS))
+    return asks_value(question) and not stated_for(question, cited_texts, stem_of, VALUE_STATED, VALUE_WORDS)
 
 
 # Phrases whose words are not what a question is about: "did it make a difference?" asks whether it worked, and its

@@ -784,6 +784,20 @@ def test_which_questions_ask_for_which_figure():
     assert states_count("About 40% of babies.") and states_count("There are 51 teams.")
 
 
+def test_a_return_on_investment_question_asks_for_a_saving_or_verdict_not_a_sum():
+    """"What return on investment is there for early relationship support?" had led with a report's "strong social
+    and economic returns" and said no cited passage gave a saving, with the £900 million estimate among the hits."""
+    from assistant.answering.composer import asked_figure, states_value
+
+    assert asked_figure("What return on investment is there for early relationship support?") is states_value
+    assert asked_figure("Are parent-infant teams worth the investment?") is states_value
+    assert asked_figure("How do I calculate the return on investment?") is None  # how to show it, not whether
+    assert states_value("The report estimated at least £900 million of benefit to the UK each year.")
+    assert states_value("It estimates savings of over £1.15bn a year.")
+    assert not states_value("The programme's funding, £301.75 million, was announced in October 2021.")  # a bare sum
+    assert not states_value("Early help delivers strong social and economic returns.")  # no saving, return or verdict
+
+
 def test_a_count_question_leads_with_a_count_of_the_thing_it_counts():
     """"How many teams are there?": "51 teams" answers it; a sentence on the teams that counts babies ("4-6% of the
     babies", "fewer than 25 families a team") does not, although it shares more of the question's words."""
