@@ -280,7 +280,7 @@ class EvidenceAssistant:
 
         # "Who is the chief executive of NHS England?": what it asks for is the whole question, and no passage the
         # answer could draw on speaks of it; anything composed would answer another question
-        unasked = unasked_thing(standalone, intent, [h.passage.text for h in hits])
+        unasked = unasked_thing(standalone, intent, [h.passage.text for h in hits], term)
         if unasked is not None:
             return refuse(f"The indexed evidence does not speak of the {unasked} this question asks about, so I won't guess.")
         # a named place or a local question is never covered; the rest is judged on the passages the answer cites

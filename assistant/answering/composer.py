@@ -28,7 +28,7 @@ from functools import lru_cache
 from assistant.comb.catalogue import RELATION_WORDS, by_id, component_phrase, make_tag, proposal
 from assistant.comb.taxonomy import label
 from assistant.answering.followups import own_words
-from assistant.answering.policy import (COST_GAP, IDIOMS, MONEY, NAME_GAP, UNCOMPARED, VALUE_STATED, WHAT_FIRST_QUERY,
+from assistant.answering.policy import (COST_GAP, IDIOMS, MONEY, NAME_GAP, UNCOMPARED, VALUE_WORDS, WHAT_FIRST_QUERY,
                                        asked_term, asks_value, asks_what_stops, asks_where_to_start,
                                        commissioning_steps_answer, generic_words, named_source_docs, side_words,
                                        speaks_of, without_idioms)
@@ -407,7 +407,6 @@ NOT_A_COUNT = re.compile(r"\b(?:19|20)\d\d(?:\s*[-/–]\s*\d{2,4})?\b|\b\d{1,2} 
                          r"Theme|Part|Annex|Appendix|Recommendation|Figure|[Pp]age|[Pp]aragraph)s? \d+\b")
 COUNT = re.compile(r"%|\b\d[\d,.]*\b")
 FIGURE_BONUS = 1.5
-VALUE_MIN_WEIGHT = 0.5  # a saving or return sharing this much of the question's words answers "what return is there?"
 
 
 def states_count(text: str) -> bool:
@@ -419,14 +418,19 @@ def states_money(text: str) -> bool:
     return bool(MONEY.search(text))
 
 
-# what a return is: a saving, a benefit or value in money, a return on, a verdict; a bare sum (an allocation) is not
-VALUE_CLAIM = re.compile(r"\bsav(?:e|es|ed|ing|ings)\b|\bvalue of\b|\bof benefit\b|\bbenefits? of £|\breturns? (?:of|on)\b|"
-                         r"\bcost[- ](?:effective|benefit)|\bnet (?:benefit|cost)\b", re.I)
+# what answers "what return is there?": a sum of money or a cost-effectiveness verdict, said as a saving, a benefit,
+# a value, a return or a ratio ("£900 million of benefit", "savings of over £1.15bn", "returns £4.50 for every £1",
+# "£12,000 per QALY"); a bare sum (an allocation) or "saves lives" is not one
+VALUE_SUM_OR_VERDICT = re.compile(r"£\s?\d|\bcost[- ]effective\b", re.I)
+VALUE_CLAIM = re.compile(r"\bsav(?:e|es|ed|ing|ings)\b|\bvalue\b|\bbenefits?\b|\breturns?\b|\bfor every £|\bQALYs?\b|"
+                         r"\b(?:S?ROI)\b|\bcost[- ](?:effective|benefit)|\bnet (?:benefit|cost)\b", re.I)
+VALUE_TOKENS = frozenset(tokens(" ".join(VALUE_WORDS)))  # the asking words: "cost-effective" is not the topic
+VALUE_MIN_WEIGHT = 0.5  # a saving or return sharing this much of the question's topic words answers "what return?"
 
 
 def states_value(text: str) -> bool:
-    """A saving, return or verdict on value (``VALUE_STATED``) that is more than a bare sum of money."""
-    return bool(VALUE_STATED.search(text) and VALUE_CLAIM.search(text))
+    """A sum or a cost-effectiveness verdict said as a saving, benefit, value or return (``VALUE_CLAIM``)."""
+    return bool(VALUE_SUM_OR_VERDICT.search(text) and VALUE_CLAIM.search(text))
 
 
 # "How many teams...?" asks for a count: "4-6% of the babies" is a share, which answers "what proportion"; of
@@ -487,8 +491,9 @@ def counts_it(text: str, thing: str) -> bool:
 
 def asked_figure(question: str):
     """Whether a sentence states the kind of figure that answers the question (a test of its text): a sum of money
-    for "how much" money, a count for "how many", a count or share for "what proportion", a verdict, sum or saving
-    for "is it cost-effective?" or "what return on investment is there?"; None when no figure is asked for."""
+    for "how much" money, a count for "how many", a count or share for "what proportion", a sum or verdict said as a
+    saving or return for "is it cost-effective?" or "what return on investment is there?"; None when no figure is
+    asked for."""
     if MONEY_ASKED.search(question):
         return states_money
     if COUNT_ASKED.search(question):
@@ -515,8 +520,10 @@ def score_sentence(c: Candidate, qtok: set[str], idf: dict, default_idf: float, 
     if cue is not None and cue.search(c.text):
         score += 0.8
     figure = asked_figure(question)
-    # a saving or return is on topic with any question word; a sum or count needs the topic's own words
-    if figure is not None and figure(c.text) and topical(c) >= (VALUE_MIN_WEIGHT if figure is states_value else MORE_MIN_WEIGHT):
+    # a saving or return needs less of the question's words than a sum or count does, leaving out the asking words
+    # ("cost-effective", "return"), which every such sentence shares
+    on_topic = (topical(c, VALUE_TOKENS) >= VALUE_MIN_WEIGHT) if figure is states_value else topical(c) >= MORE_MIN_WEIGHT
+    if figure is not None and figure(c.text) and on_topic:
         score += FIGURE_BONUS  # "how much funding...?" is answered by a sum on its topic, not by a sentence on funding
         thing = counted_thing(question)
         if thing is not None and counts_it(c.text, thing):
@@ -986,10 +993,11 @@ MORE_MIN_WEIGHT = 1.5
 
 
 
-def topical(c: Candidate) -> float:
+def topical(c: Candidate, leave_out: frozenset[str] = frozenset()) -> float:
     """The weight of the question words a sentence shares (as scored: IDF, scaled by sentence length and a
-    follow-up's focus), leaving out figures, years and months: they date a line, they do not make it on topic."""
-    return sum(w for t, w in c.weights.items() if not dates_only(t))
+    follow-up's focus), leaving out figures, years and months (they date a line, they do not make it on topic)
+    and ``leave_out``."""
+    return sum(w for t, w in c.weights.items() if not dates_only(t) and t not in leave_out)
 
 
 def more_evidence(hits: list[Hit], cands: list[Candidate], used: list[Candidate],

@@ -245,8 +245,8 @@ INTENT_RULES: tuple[tuple[str, re.Pattern], ...] = (
         r"tender(?:ing)? threshold|procurement (?:route|process|regime|option)s?|which procurement|provider selection regime|"
         r"direct[- ]award|agenda for change|pay band|band \d|salary|salaries|pay (?:scale|rate|level|grade)s?|"
         r"how much (?:do|does|are|is|will) (?:[\w'-]+ ){0,4}(?:get )?(?:paid|earn)|opening hours|phone number|"
-        # a job of one's own ("apply for a health visitor job"); workforce vacancies in general are evidence
-        r"apply(?:ing)? for (?:an? |the |this |that )?(?:[\w'-]+ ){0,3}(?:job|post|role)s?|job (?:adverts?|applications?|interviews?)|"
+        # a job of one's own ("apply for a health visitor job"); workforce vacancies and adverts in general are evidence
+        r"appl(?:y|ying|ied) for (?:an?|the|this|that) (?:[\w'-]+ ){0,3}(?:job|post|role)\b(?!-)|job (?:applications?|interviews?)|"
         r"near me|in my area|local provider|referrals?\b.{0,60}\b(?:last|this) (?:year|month|quarter))\b", re.I)),
     ("what_first", re.compile(
         r"\b(where (?:do|does) (?:i|we|(?:a|an|the|my|our) (?:[\w'-]+ ){0,3}[\w'-]+) (?-i:start|begin)\b(?! for life)|"
@@ -599,7 +599,7 @@ def never_refused(intent: str, r: Retrieval | None = None) -> bool:
 
 
 CLAUSE_SPLIT = re.compile(r"\s+(?:and|but|or|plus)\s+|[,;?]|\s+-\s+")
-LOCAL_GAP = "local or operational detail for your area (waiting times, referral criteria, procurement rules, pay)"
+LOCAL_GAP = "local or operational detail for your area (waiting times, referral criteria, procurement rules, pay, jobs)"
 # Making the case to decision makers ("make the case to my board", "a business case", "persuade my ICB"):
 # not persuading parents to come to a group
 MAKING_THE_CASE = re.compile(r"\b(?:make|making|build|building|put|putting) (?:the|a|an|our|my) (?:\w+ )?case\b|"
@@ -738,8 +738,10 @@ CONFIRMS_MAX_WORDS = 3
 # who-is or what-is question asks for, up to the words that place it ("of", "for", "in"...)
 # words that end the thing asked for and start what is said of it: a verb, an adverb of degree, "there"
 _CLAUSE_WORDS = (r"can|could|should|would|will|do|does|did|is|are|cost|likely|typically|usually|normally|roughly|"
-                 r"known|there|getting|receiving|spending|paying|given|spent|paid|allocated|worth|"
-                 r"expected|estimated|projected|forecast|predicted|thought|planned|due")
+                 r"known|there|getting|receiving|spending|paying|given|spent|paid|allocated|worth")
+# a participle after the thing starts what is said of it ("how much is the NHS expected to spend"); before a noun
+# it is part of the thing ("the expected saving", "the planned care director")
+_PARTICIPLES = frozenset("expected estimated projected forecast predicted thought planned due".split())
 _THING = (r"(?P<thing>[\w'-]+(?: [\w'-]+){1,3}?)(?= (?:of|for|in|at|on|to|from|with|that|which|who|when|under|between|"
           r"and|or|" + _CLAUSE_WORDS + r")\b|\s*[?.!]|\s*$)")
 ASKED_THING = re.compile(r"^\s*(?:who(?:'s| is| are| was| were) (?:the |a |an )?(?:current |new |main )?|"
@@ -761,6 +763,8 @@ def asked_thing(question: str) -> str | None:
     if m is None:
         return None
     thing = m.group("thing")
+    while thing.split()[-1].lower() in _PARTICIPLES and len(thing.split()) > 1:
+        thing = thing.rsplit(" ", 1)[0]  # "the NHS expected (to spend)": what is said of it starts there
     words = [w for w in content_words(thing) if w not in generic_words()]
     if len(words) < 2 or re.search(r"\b(?:difference|costs?|value|point|best way|evidence)\b", thing, re.I):
         return None
@@ -771,30 +775,29 @@ def asked_thing(question: str) -> str | None:
     return thing
 
 
-def noun_key(word: str) -> str:
-    """A word with only a plural ending taken off: a thing's name ("an ICB board meeting") must be met as that
-    noun, not as a word the stemmer folds into it ("meet the health needs")."""
-    w = word.lower()
-    if len(w) > 4 and w.endswith("ies"):
-        return w[:-3] + "y"
-    if len(w) > 3 and w.endswith("s") and not w.endswith(("ss", "us", "is")):
-        return w[:-1]
-    return w
+def mentions_thing(thing: str, texts: list[str], stem_of) -> bool:
+    """Whether one sentence of ``texts`` holds every word of ``thing`` (its content words less common ones), each by
+    its stem, except that a noun in -ing ("meeting", "screening") is met only by a word in -ing: the stemmer folds
+    "an ICB board meeting" into an ICB's duty to "meet the health needs" of its population."""
+    def in_ing(word: str) -> bool:
+        return word.lower().removesuffix("s").endswith("ing")  # "meeting", "meetings"
+
+    wanted = [(stem_of(w), in_ing(w)) for w in content_words(thing) if w not in generic_words()]
+
+    def holds(sentence: str) -> bool:
+        words = content_words(sentence)
+        stems = {stem_of(w) for w in words}
+        ing_stems = {stem_of(w) for w in words if in_ing(w)}
+        return all(st in (ing_stems if ing else stems) for st, ing in wanted)
+    return any(holds(x) for t in texts for x in sentences_of(t))
 
 
-def mentions_thing(thing: str, texts: list[str]) -> bool:
-    """Whether one sentence of ``texts`` holds every word of ``thing`` (its content words less common ones), each
-    as the same noun, singular or plural."""
-    wanted = {noun_key(w) for w in content_words(thing) if w not in generic_words()}
-    return any(wanted <= {noun_key(w) for w in content_words(x)} for t in texts for x in sentences_of(t))
-
-
-def unasked_thing(question: str, intent: str, texts: list[str]) -> str | None:
+def unasked_thing(question: str, intent: str, texts: list[str], stem_of) -> str | None:
     """For a fact or named-source question, the thing it asks for (``asked_thing``) when no sentence of ``texts``
     (the passages the answer could draw on) speaks of it: "Who is the chief executive of NHS England?" is then
     refused by name rather than answered from NHS England's planning guidance."""
     thing = asked_thing(own_words(question)) if intent in ("fact", "named_source") else None
-    return thing if thing is not None and not mentions_thing(thing, texts) else None
+    return thing if thing is not None and not mentions_thing(thing, texts, stem_of) else None
 
 
 def answers_another_question(question: str, intent: str, lead: str, not_covered: list[str], stem_of) -> bool:
@@ -858,7 +861,7 @@ def uncovered_parts(question: str, cited_texts: list[str], stem_of, title: str |
         if not any(stem_of(w.lower()) in source_words or one_slip_from(w.lower(), written) for w in words):
             out.append(f"{name}{NAME_GAP}")  # does not mention the Wave Trust ("Ofstead" is Ofsted misspelt)
     thing = asked_thing(own)
-    if thing is not None and not mentions_thing(thing, cited_texts):
+    if thing is not None and not mentions_thing(thing, cited_texts, stem_of):
         out.append(f"{thing}{THING_GAP}")  # "who is the chief executive of NHS England?" answered with its guidance
     for nation in asked_nations(own):
         if not re.search(rf"\b{nation}\b", cited):

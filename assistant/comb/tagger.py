@@ -642,7 +642,7 @@ def _hubness(embedder, profile: np.ndarray, statements: list[dict] | None) -> np
     return np.sort(sims, axis=1)[:, -k:].mean(axis=1)
 
 
-class _EmbedOnce:
+class EmbedOnce:
     """Training uses the same statements, passages and catalogue sentences in several models; this embeds each
     distinct text once (the passages twice over had been half of a cold start's training time)."""
 
@@ -659,13 +659,13 @@ class _EmbedOnce:
 
 
 def train(embedder, statements: list[dict] | None = None, C: float = 4.0) -> Tagger:
-    model, embedder = embedder, _EmbedOnce(embedder)
+    raw_embedder, embedder = embedder, EmbedOnce(embedder)
     classifier = train_classifier(embedder, statements, C)
     report, report_owner, evidence, evidence_owner = _profiles(embedder)
     statement_model, relation_model = train_statement_models(embedder, statements)
     return Tagger(version=fingerprint() or "untrained", classifier=classifier, report_vectors=report,
                   report_owner=report_owner, evidence_vectors=evidence, evidence_owner=evidence_owner,
-                  evidence_model=train_evidence_model(embedder, evidence, evidence_owner), embedder=model,
+                  evidence_model=train_evidence_model(embedder, evidence, evidence_owner), embedder=raw_embedder,
                   none_vectors=_none_profile(embedder), report_hub=_hubness(embedder, report, statements),
                   statement_model=statement_model, relation_model=relation_model,
                   evidence_hub=_hubness(embedder, evidence, statements))

@@ -31,7 +31,12 @@ CLEAR = [  # (statement, catalogue item, relation, component, level), written be
 
 @pytest.fixture(scope="module")
 def remembering(embedder):
-    return RememberingEmbedder(embedder)
+    """The real model, each text embedded once (the tagger's own EmbedOnce): the determinism test's second
+    training run reuses the module tagger's vectors, so it checks that training on the same vectors gives the same
+    tagger without embedding anything again."""
+    from assistant.comb.tagger import EmbedOnce
+
+    return EmbedOnce(embedder)
 
 
 @pytest.fixture(scope="module")
@@ -46,26 +51,6 @@ def test_tagger_on_clear_cut_statements(tagger, text, item, relation, component,
     tag = tagger.tag_texts([text])[0]
     assert (tag.item, tag.relation, tag.component, tag.level) == (item, relation, component, level)
     assert 0.0 <= tag.confidence <= 1.0
-
-
-class RememberingEmbedder:
-    """The real model, each text embedded once: a second training run reuses the module tagger's vectors, so the
-    determinism test checks that training on the same vectors gives the same tagger without embedding anything
-    again (68 s -> 23 s when it trained twice itself; one training run less since the fourteenth pass)."""
-
-    def __init__(self, model):
-        self.model, self.seen = model, {}
-
-    def embed(self, texts, *args, **kwargs):
-        import numpy as np
-
-        new = [t for t in dict.fromkeys(texts) if t not in self.seen]
-        if new:
-            self.seen.update(zip(new, self.model.embed(new, *args, **kwargs)))
-        return np.array([self.seen[t] for t in texts], dtype=np.float32).reshape(len(texts), -1)
-
-    def __getattr__(self, name):
-        return getattr(self.model, name)
 
 
 def test_tagger_is_deterministic(tagger, remembering):

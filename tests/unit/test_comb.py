@@ -347,3 +347,28 @@ def test_evidence_item_discounts_a_hub_sentence_so_a_broad_item_is_not_a_catch_a
     assert pick(near_tie, None) == ids[broad]
     assert pick(near_tie, [0.75, 0.45]) == ids[specific]  # ...but it is a hub: the specific item wins
     assert pick([0.75, 0.60], [0.75, 0.45]) == ids[broad]  # a clearly nearer broad sentence still wins
+
+
+def test_training_embeds_each_distinct_text_once_and_returns_vectors_in_order():
+    """The tagger's training uses the same statements and passages in several models (EmbedOnce); the vectors
+    must be those of a plain call, in the order asked, and an empty call must still give an empty array."""
+    import numpy as np
+
+    from assistant.comb.tagger import EmbedOnce
+    from tests.support import FakeEmbedder
+
+    calls: list[list[str]] = []
+
+    class Counting(FakeEmbedder):
+        def embed(self, texts, *args, **kwargs):
+            calls.append(list(texts))
+            return super().embed(texts, *args, **kwargs)
+
+    model = Counting()
+    once = EmbedOnce(model)
+    first = once.embed(["otters", "herons", "otters"])
+    again = once.embed(["herons", "bridges"])
+    assert calls == [["otters", "herons"], ["bridges"]]  # each distinct text embedded once, across calls
+    assert np.array_equal(first, FakeEmbedder().embed(["otters", "herons", "otters"]))
+    assert np.array_equal(again, FakeEmbedder().embed(["herons", "bridges"]))
+    assert once.embed([]).shape[0] == 0

@@ -794,8 +794,29 @@ def test_a_return_on_investment_question_asks_for_a_saving_or_verdict_not_a_sum(
     assert asked_figure("How do I calculate the return on investment?") is None  # how to show it, not whether
     assert states_value("The report estimated at least £900 million of benefit to the UK each year.")
     assert states_value("It estimates savings of over £1.15bn a year.")
+    assert states_value("For every £1 invested, the programme returns £4.50.")
+    assert states_value("The cost per QALY was £12,000.") and states_value("The trial found it was not cost-effective.")
     assert not states_value("The programme's funding, £301.75 million, was announced in October 2021.")  # a bare sum
-    assert not states_value("Early help delivers strong social and economic returns.")  # no saving, return or verdict
+    assert not states_value("Early help delivers strong social and economic returns.")  # no sum or verdict
+    assert not states_value("Early help saves lives.")
+
+
+def test_a_saving_on_another_topic_gets_no_bonus_for_the_asking_words_it_shares():
+    """"Is VIPP-SD cost-effective?": a sentence that VIG "was cost-effective, saving £2,000 per family" shares only
+    the asking words ("cost", "effective"), so it is not the answer's figure."""
+    from assistant.answering.composer import FIGURE_BONUS, Candidate, score_sentence
+    from assistant.text import tokens
+
+    q = "Is VIPP-SD cost-effective?"
+    other = "Video interaction guidance was found to be cost-effective, saving £2,000 per family."
+    same = "VIPP-SD was found to be cost-effective, saving £2,000 per family."
+
+    def scored(text: str, question: str) -> float:
+        hit = make_retrieval([(make_passage("a:0000", text), 0.6)], q).hits[0]
+        return score_sentence(Candidate(hit, 0, len(text), text), set(tokens(q)), {}, 1.0, "evidence", set(), 0, question)
+
+    assert scored(same, q) - scored(same, "") >= FIGURE_BONUS  # the value asked for, on its topic
+    assert scored(other, q) - scored(other, "") < FIGURE_BONUS  # on another topic: only the asking words shared
 
 
 def test_a_count_question_leads_with_a_count_of_the_thing_it_counts():
