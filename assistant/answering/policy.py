@@ -694,14 +694,16 @@ def stated_for(question: str, cited_texts: list[str], stem_of, stated: re.Patter
 # "Is VIPP-SD cost effective?", "Is it value for money?": answered by a verdict or a sum, not by a sentence saying that
 # a report "includes an assessment of cost-effectiveness"
 VALUE_ASKED = re.compile(r"\b(?:is|are|was|were|would|will|be) (?:[\w'-]+ ){0,6}(?:cost[- ]effective|value for money|"
-                         r"worth the (?:money|cost|investment))\b|\bcost[- ]effectiveness\b|\breturn on (?:the )?investment\b",
+                         r"worth the (?:money|cost|investment))\b|\bcost[- ]effectiveness\b|\breturn on (?:the )?investment\b|"
+                         r"\b(?:S?ROI)\b|\b(?:do|does|did|would|will|could|can) (?!i |we |you )(?:[\w'-]+ ){1,5}(?:save|saves) (?:money|£)|"
+                         r"\bpays? for (?:itself|themselves)\b",
                          re.I)  # whether something is: not "why is it hard to show value for money?"
 VALUE_STATED = re.compile(r"\b(?:is|was|were|are|be|been|not|as) (?:\w+ ){0,2}cost[- ]effective\b|£\s?\d|\bsav(?:e|es|ed|ing|ings)\b|"
                           r"\breturns? (?:of|on)\b|\bnet (?:benefit|cost)\b|\bcost[- ]benefit\b", re.I)
 # "why is it hard to show (that a service is) value for money?", "barriers to showing cost-effectiveness", "how do I
 # calculate the return on investment?": how to show it, not whether it is
 SHOWING_VALUE = re.compile(r"\b(?:show|demonstrat|prov|evidenc|calculat|measur|estimat|work\w* out)\w* (?:[\w'-]+ ){0,8}?"
-                           r"(?:(?:is|are|as) )?(?:cost[- ]effective(?:ness)?|value for money|return on (?:the )?investment)",
+                           r"(?:(?:is|are|as) )?(?:cost[- ]effective(?:ness)?|value for money|return on (?:the )?investment|S?ROI\b)",
                            re.I)
 VALUE_WORDS = frozenset("cost costs effective effectiveness value money return investment worth".split())
 VALUE_GAP = "whether it is cost-effective (no cited passage gives its costs, savings or a verdict)"

@@ -792,6 +792,11 @@ def test_a_return_on_investment_question_asks_for_a_saving_or_verdict_not_a_sum(
     assert asked_figure("What return on investment is there for early relationship support?") is states_value
     assert asked_figure("Are parent-infant teams worth the investment?") is states_value
     assert asked_figure("How do I calculate the return on investment?") is None  # how to show it, not whether
+    for asked in ("What is the ROI of parent-infant teams?", "Do parent-infant teams save money?",
+                  "Would a PAIR team pay for itself?"):
+        assert asked_figure(asked) is states_value, asked
+    for not_asked in ("How do I calculate the ROI?", "Do teams save lives?", "Can I save money by cutting the team?"):
+        assert asked_figure(not_asked) is None, not_asked
     assert states_value("The report estimated at least £900 million of benefit to the UK each year.")
     assert states_value("It estimates savings of over £1.15bn a year.")
     assert states_value("For every £1 invested, the programme returns £4.50.")
