@@ -51,7 +51,14 @@ def _need(obj: dict, key: str, kind, path, n):
     return obj[key]
 
 
+QUESTION_FIELDS = ("id", "question", "answerable", "facts", "points", "intent", "scope", "split", "follow_up_of",
+                   "expect_doc", "not_covered", "resolved", "source_file")
+
+
 def validate_question_item(obj: dict, path, n: int) -> dict:
+    unknown = sorted(set(obj) - set(QUESTION_FIELDS))
+    if unknown:  # a misnamed field ("follows" for "follow_up_of") was silently dropped, and a follow-up asked alone
+        raise EvalFileError(f"{path}, line {n}: unknown field '{unknown[0]}' (the fields are: {', '.join(QUESTION_FIELDS)})")
     _need(obj, "id", str, path, n)
     _need(obj, "question", str, path, n)
     answerable = obj.get("answerable", True)

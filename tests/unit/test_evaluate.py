@@ -177,6 +177,13 @@ def test_missing_field_and_wrong_type(tmp_path):
         load_tag_items(f)
 
 
+def test_a_misnamed_field_is_an_error_not_dropped(tmp_path):
+    """A follow-up written with "follows" instead of "follow_up_of" had been read as a question on its own."""
+    f = write_lines(tmp_path / "q.jsonl", [question_item("a", [["x"]]), {**question_item("b", [["y"]]), "follows": "a"}])
+    with pytest.raises(EvalFileError, match="q.jsonl, line 2: unknown field 'follows'.*follow_up_of"):
+        load_questions(f)
+
+
 def test_empty_file_is_an_error(tmp_path):
     f = tmp_path / "empty.jsonl"
     f.write_text("\n\n", "utf-8")
