@@ -153,6 +153,17 @@ class FakeEmbedder:
         return self.embed([text])[0]
 
 
+class RecordingEmbedder(FakeEmbedder):
+    """The fake embedder, recording each call's texts: which texts a caller embeds, how often and in what batches."""
+
+    def __init__(self):
+        self.calls: list[list[str]] = []
+
+    def embed(self, texts, batch_size=64, progress=None):
+        self.calls.append(list(texts))
+        return super().embed(texts)
+
+
 def write_lines(path: Path, lines: list) -> Path:
     path.write_text("".join((x if isinstance(x, str) else json.dumps(x)) + "\n" for x in lines), "utf-8")
     return path

@@ -31,7 +31,7 @@ from assistant.answering.followups import own_words
 from assistant.answering.policy import (COST_GAP, IDIOMS, MONEY, NAME_GAP, UNCOMPARED, VALUE_WORDS, WHAT_FIRST_QUERY,
                                        asked_term, asks_value, asks_what_stops, asks_where_to_start,
                                        commissioning_steps_answer, generic_words, named_source_docs, side_words,
-                                       speaks_of, without_idioms)
+                                       speaks_of, states_value, without_idioms)
 from assistant.ingest.chunking import split_sentences
 from assistant.models import Citation
 from assistant.sources import merge_spans
@@ -418,19 +418,8 @@ def states_money(text: str) -> bool:
     return bool(MONEY.search(text))
 
 
-# what answers "what return is there?": a sum of money or a cost-effectiveness verdict, said as a saving, a benefit,
-# a value, a return or a ratio ("£900 million of benefit", "savings of over £1.15bn", "returns £4.50 for every £1",
-# "£12,000 per QALY"); a bare sum (an allocation) or "saves lives" is not one
-VALUE_SUM_OR_VERDICT = re.compile(r"£\s?\d|\bcost[- ]effective\b", re.I)
-VALUE_CLAIM = re.compile(r"\bsav(?:e|es|ed|ing|ings)\b|\bvalue\b|\bbenefits?\b|\breturns?\b|\bfor every £|\bQALYs?\b|"
-                         r"\b(?:S?ROI)\b|\bcost[- ](?:effective|benefit)|\bnet (?:benefit|cost)\b", re.I)
 VALUE_TOKENS = frozenset(tokens(" ".join(VALUE_WORDS)))  # the asking words: "cost-effective" is not the topic
 VALUE_MIN_WEIGHT = 0.5  # a saving or return sharing this much of the question's topic words answers "what return?"
-
-
-def states_value(text: str) -> bool:
-    """A sum or a cost-effectiveness verdict said as a saving, benefit, value or return (``VALUE_CLAIM``)."""
-    return bool(VALUE_SUM_OR_VERDICT.search(text) and VALUE_CLAIM.search(text))
 
 
 # "How many teams...?" asks for a count: "4-6% of the babies" is a share, which answers "what proportion"; of

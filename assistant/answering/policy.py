@@ -706,6 +706,20 @@ SHOWING_VALUE = re.compile(r"\b(?:show|demonstrat|prov|evidenc|calculat|measur|e
                            r"(?:(?:is|are|as) )?(?:cost[- ]effective(?:ness)?|value for money|return on (?:the )?investment|S?ROI\b)",
                            re.I)
 VALUE_WORDS = frozenset("cost costs effective effectiveness value money return investment worth".split())
+# what a lead that answers "what return is there?" states (``states_value``; narrower than VALUE_STATED, which
+# any cited sum satisfies for the gap): a sum or a cost-effectiveness verdict said as a saving, a benefit, a value,
+# a return or a ratio ("£900 million of benefit", "returns £4.50 for every £1", "£12,000 per QALY"); a bare sum
+# (an allocation) or "saves lives" is not one
+VALUE_SUM_OR_VERDICT = re.compile(r"£\s?\d|\bcost[- ]effective\b", re.I)
+VALUE_CLAIM = re.compile(r"\bsav(?:e|es|ed|ing|ings)\b|\bvalue\b|\bbenefits?\b|\breturns?\b|\bfor every £|\bQALYs?\b|"
+                         r"\b(?:S?ROI)\b|\bcost[- ](?:effective|benefit)|\bnet (?:benefit|cost)\b", re.I)
+
+
+def states_value(text: str) -> bool:
+    """A sum or a cost-effectiveness verdict said as a saving, benefit, value or return (``VALUE_CLAIM``)."""
+    return bool(VALUE_SUM_OR_VERDICT.search(text) and VALUE_CLAIM.search(text))
+
+
 VALUE_GAP = "whether it is cost-effective (no cited passage gives its costs, savings or a verdict)"
 
 

@@ -11,16 +11,7 @@ from assistant.bench.speed import bracketed
 from assistant.ingest import pipeline
 from assistant.ingest.pipeline import build_index
 from assistant.store import open_store
-from tests.support import FakeEmbedder, write_md
-
-
-class RecordingEmbedder(FakeEmbedder):
-    def __init__(self):
-        self.calls: list[list[str]] = []
-
-    def embed(self, texts, batch_size=64, progress=None):
-        self.calls.append(list(texts))
-        return super().embed(texts)
+from tests.support import FakeEmbedder, RecordingEmbedder, write_md
 
 
 def test_model_calls_go_shortest_first_and_each_passage_keeps_its_own_vector(small_settings, small_corpus, monkeypatch):

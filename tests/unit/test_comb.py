@@ -355,20 +355,13 @@ def test_training_embeds_each_distinct_text_once_and_returns_vectors_in_order():
     import numpy as np
 
     from assistant.comb.tagger import EmbedOnce
-    from tests.support import FakeEmbedder
+    from tests.support import FakeEmbedder, RecordingEmbedder
 
-    calls: list[list[str]] = []
-
-    class Counting(FakeEmbedder):
-        def embed(self, texts, *args, **kwargs):
-            calls.append(list(texts))
-            return super().embed(texts, *args, **kwargs)
-
-    model = Counting()
+    model = RecordingEmbedder()
     once = EmbedOnce(model)
     first = once.embed(["otters", "herons", "otters"])
     again = once.embed(["herons", "bridges"])
-    assert calls == [["otters", "herons"], ["bridges"]]  # each distinct text embedded once, across calls
+    assert model.calls == [["otters", "herons"], ["bridges"]]  # each distinct text embedded once, across calls
     assert np.array_equal(first, FakeEmbedder().embed(["otters", "herons", "otters"]))
     assert np.array_equal(again, FakeEmbedder().embed(["herons", "bridges"]))
     assert once.embed([]).shape[0] == 0
