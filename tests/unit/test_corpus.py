@@ -87,9 +87,11 @@ def test_statement_sets_do_not_share_text():
         assert all(len(w & v) / len(w | v) <= 0.45 for v in test_words), t
 
 
-@pytest.mark.parametrize("name", ["questions_fresh8.jsonl", "questions_fresh11.jsonl", "questions_fresh12.jsonl"])
+@pytest.mark.parametrize("name", ["questions_fresh8.jsonl", "questions_fresh11.jsonl", "questions_fresh12.jsonl",
+                                  "questions_fresh16.jsonl"])
 def test_the_development_fresh_sets_points_are_in_their_source_files(name):
-    """questions_fresh8.jsonl, questions_fresh11.jsonl and questions_fresh12.jsonl were written to find answerable
+    """questions_fresh8.jsonl, questions_fresh11.jsonl, questions_fresh12.jsonl and questions_fresh16.jsonl were
+    written to find answerable
     questions the assistant refuses or answers badly (evals/README.md): tuned on, so all dev, and each point is
     spelled as its source file's body has it."""
     import re
@@ -111,7 +113,8 @@ def test_the_development_fresh_sets_points_are_in_their_source_files(name):
 @pytest.mark.parametrize("name", ["questions_fresh2.jsonl", "questions_fresh3.jsonl", "questions_fresh4.jsonl",
                                   "questions_fresh5.jsonl", "questions_fresh6.jsonl",
                                   "questions_fresh7.jsonl", "questions_fresh9.jsonl", "questions_fresh10.jsonl",
-                                  "questions_fresh13.jsonl"])
+                                  "questions_fresh13.jsonl", "questions_fresh14.jsonl", "questions_fresh15.jsonl",
+                                  "questions_fresh17.jsonl"])
 def test_the_later_fresh_sets_are_all_held_out_and_well_formed(name):
     items = [validate_question_item(obj, "questions", n) for n, obj in read_jsonl(ROOT / "evals" / name)]
     assert len(items) == 40 and len({it["id"] for it in items}) == 40
