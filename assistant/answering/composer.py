@@ -556,13 +556,43 @@ def score_sentence(c: Candidate, qtok: set[str], idf: dict, default_idf: float, 
 FIGURE = re.compile(r"£?\d[\d,.]*\s?(?:%|bn|m\b|million|billion)")
 
 
+# A figure that identifies a fact: an amount, a share, or a count of 100 or more ("65,000 women", "846 participants");
+# not a year, a day of the month, a confidence level or a number in a name ("1001 Critical Days", "HC 1496"), which
+# unrelated sentences share
+TELLING_FIGURE = re.compile(r"£\d[\d,]*(?:\.\d+)?(?:\s?(?:bn|billion|m|million)\b)?|"
+                            r"(?<![\w.£-])\d[\d,]*(?:\.\d+)?(?:%|\s?per cent\b)|(?<![\w.£-])\d{1,3}(?:,\d{3})+(?![\d.])|"
+                            r"(?<![\w.£-])\d{3}(?= [a-z])")
+_UNIT = {"billion": "bn", "bn": "bn", "million": "m", "m": "m", "per cent": "%", "%": "%"}
+SAME_FACT_OVERLAP = 0.4  # share of the shorter sentence's words; the pairs it was set on are in the seventeenth pass
+
+
+def telling_figures(text: str) -> set[str]:
+    """The figures in ``text`` that name a fact, in one spelling ("£1.15bn" and "£1.15 billion" are one)."""
+    out = set()
+    for m in TELLING_FIGURE.findall(text):
+        num = re.match(r"£?\d[\d,]*(?:\.\d+)?", m).group().replace(",", "")
+        unit = _UNIT.get(m[len(re.match(r"£?\d[\d,.]*", m).group()):].strip().rstrip(".").lower(), "")
+        if unit == "%" and num == "95":
+            continue  # "95% CI"
+        if not unit and not num.startswith("£") and 1900 <= int(float(num)) <= 2099 and "." not in num:
+            continue  # a year
+        out.add(num + unit)
+    return out
+
+
 def _similar(a: str, b: str) -> bool:
-    """Near-repeats: most words shared, or the same figures stated again in other words."""
+    """Near-repeats of ``b`` in ``a``: most words shared, the same figures stated again in other words, or a
+    sentence whose telling figures ``b`` already states and whose words mostly overlap it ("nearly 65,000 women
+    accessed..." after "a record of nearly 65,000 women used...", from two reports of one debate)."""
     ta, tb = set(tokens(a)), set(tokens(b))
     if bool(ta and tb) and len(ta & tb) / len(ta | tb) > 0.5:
         return True
     fa, fb = set(FIGURE.findall(a)), set(FIGURE.findall(b))
-    return len(fa) >= 2 and fa <= fb
+    if len(fa) >= 2 and fa <= fb:
+        return True
+    told = telling_figures(a)
+    return bool(told and ta and tb) and told <= telling_figures(b) and \
+        len(ta & tb) / min(len(ta), len(tb)) >= SAME_FACT_OVERLAP
 
 
 # "How many teams are there in the UK?" in the present tense asks for the current count too, as "now" does; not

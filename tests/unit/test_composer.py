@@ -1650,3 +1650,24 @@ def test_periods_and_labels_of_documents_are_told_apart():
     assert not asks_period("What did the committee's 2019 report say?")  # a label in a question needs no "the"
     assert not asks_period("What did a 2016 trial find?")
     assert asks_period("What is the funding for 2026-27?")
+
+
+def test_a_fact_told_again_in_other_words_is_a_repeat_but_a_new_figure_about_it_is_not():
+    from assistant.answering.composer import _similar, telling_figures
+
+    assert telling_figures("nearly 65,000 women in 2025; £1.15bn, or £1.15 billion; 846 participants") == \
+        {"65000", "£1.15bn", "846"}
+    # years, days, confidence levels and numbers in names identify nothing
+    assert telling_figures("On 25 June 2025 (95% CI) the 1001 Critical Days group and HC 1496 on the first 1000 "
+                           "days") == set()
+    said = ("In a Lords debate on 25 June 2025 the minister said a record of nearly 65,000 women had used a specialist "
+            "community perinatal mental health service in the 12 months to April.")
+    again = ("Answering questions in the Lords, Baroness Merron said nearly 65,000 women had accessed a specialist "
+             "community perinatal mental health service.")
+    assert _similar(again, said)
+    more = ("Of the roughly £8.1bn cost per birth cohort, 72% relates to effects on the child rather than the mother.")
+    first = "The 2014 report puts the long-run cost of perinatal mental health problems at roughly £8.1bn per cohort."
+    assert not _similar(more, first)  # it adds a figure: a second fact about the first
+    other = ("The Lords were told that a record of nearly 65,000 women had been seen, while the Alliance reports 26 "
+             "hubs for mothers.")
+    assert not _similar("A survey of 2,006 parents found 41% did not know babies' mental health matters.", other)
