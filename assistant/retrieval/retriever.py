@@ -207,8 +207,11 @@ class Retriever:
 
     def written_apart(self, word: str) -> bool:
         """A compound the corpus writes hyphenated or apart: "coproduction" (co-production), "groundwork" (ground
-        work): two stems the index holds, the first of two letters or more, the second of four or more."""
+        work): two stems the index holds, the first of two letters or more, the second of four or more; or a prefix
+        on a stem the index holds ("recommissioning", "nonstatutory")."""
         idf = self.lexical.idf
+        if any(word.lower().startswith(p) and len(word) - len(p) >= 4 and term(word[len(p):].lower()) in idf for p in PREFIXES):
+            return True
         return any(term(word[:i]) in idf and term(word[i:]) in idf for i in range(2, len(word) - 3))
 
     def _near_miss_as_written(self, word: str) -> bool:
@@ -236,6 +239,9 @@ class Retriever:
         return len(pieces(word)) >= 2
 
 
+# Prefixes English puts on a word without a hyphen: "recommissioning" is commissioning again (it had passed as two
+# stems only because "we're" left a token "re" in the index)
+PREFIXES = ("re", "co", "pre", "non", "un", "sub", "mis", "over", "under")
 CLIPPED_MIN_LETTERS = 4  # see Retriever.clipped: "exec", "admin"; not "doc" or "org"
 CLIPPED_ZIPF = 3.0  # "exec" 3.3, "admin" 3.9: shortenings everyday English writes
 CHATTER_MIN_COS = 0.85  # see Retriever.without_chatter: fair questions' everyday words 0.91-1.0, off-topic topics 0.78

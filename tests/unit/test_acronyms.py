@@ -154,6 +154,8 @@ def test_a_common_english_word_the_corpus_lacks_is_not_an_unknown_topic():
     assert r.search("Could staff on lithium recruit?", 1).unknown_terms == ["lithium"]
     assert r.search("How do we do coproduction with staff?", 1).unknown_terms == []
     assert r.search("How do we do sertraline with staff?", 1).unknown_terms == ["sertraline"]
+    # a prefix on a word the corpus uses: recruiting again is recruiting
+    assert r.search("Are we rerecruiting staff?", 1).unknown_terms == []
 
 
 def test_an_everyday_shortening_of_a_word_the_corpus_uses_is_not_an_unknown_topic():
