@@ -37,7 +37,7 @@ from assistant.models import Citation
 from assistant.sources import merge_spans
 from assistant.retrieval.periods import MONTHS, asks_period, period_years, stated_years, years_in
 from assistant.retrieval.retriever import Hit
-from assistant.text import content_words, tokens
+from assistant.text import asking_sentences, content_words, sentences_of, tokens
 
 STRONG_DESIGNS = ("systematic_review", "randomised_trial")
 LEAD_SENTENCES = 3
@@ -494,14 +494,30 @@ def asked_figure(question: str):
 
 
 FOCUS_WEIGHT = 3.0  # a follow-up's own words ("what about dads?") count this much more than the earlier question's
+PREAMBLE_WEIGHT = 0.5  # and the words of a question's preamble only, less than those of the sentence that asks
+
+
+def preamble_words(question: str) -> frozenset[str]:
+    """The words of a question's preamble ("I've just taken on early years commissioning in the North East...")
+    that the sentence that asks ("Is there a ready-made tool I should pick up first?") does not use: they set the
+    scene, and had made a sentence on the North East's one team the lead instead of one on the toolkit."""
+    sentences = sentences_of(question)
+    asking = asking_sentences(sentences)
+    if len(sentences) < 2 or len(asking) == len(sentences):
+        return frozenset()
+    asked = set(tokens(" ".join(asking)))
+    return frozenset(t for x in sentences if x not in asking for t in tokens(x) if t not in asked)
 
 
 def score_sentence(c: Candidate, qtok: set[str], idf: dict, default_idf: float, intent: str, asked_years: set[int],
-                   rank: int, question: str = "", focus: frozenset[str] = frozenset(), defines=None) -> float:
-    """``defines(text)``: whether a sentence defines the term a "what is X?" question asks about (``defining``)."""
+                   rank: int, question: str = "", focus: frozenset[str] = frozenset(), defines=None,
+                   preamble: frozenset[str] = frozenset()) -> float:
+    """``defines(text)``: whether a sentence defines the term a "what is X?" question asks about (``defining``);
+    ``preamble``: words only the question's preamble uses (``preamble_words``), which count PREAMBLE_WEIGHT."""
     stoks = set(tokens(c.text))
     c.overlap = len(qtok & stoks)
-    c.weights = {t: idf.get(t, default_idf) * (FOCUS_WEIGHT if t in focus else 1.0) / (1.0 + 0.02 * len(stoks))
+    c.weights = {t: idf.get(t, default_idf) * (FOCUS_WEIGHT if t in focus else 1.0) *
+                 (PREAMBLE_WEIGHT if t in preamble else 1.0) / (1.0 + 0.02 * len(stoks))
                  for t in sorted(qtok & stoks)}  # sorted: float sums in one order, whatever the hash seed
     lexical = sum(c.weights.values())
     score = lexical + 2.0 * c.hit.score - 0.12 * rank
@@ -619,6 +635,7 @@ def candidates(hits: list[Hit], question: str, intent: str, idf: dict, default_i
         qtok -= COMPARING  # "different" (it had brought in "the positive difference teams make" as an Also line)
     own = own_words(question)
     focus = new_topic(question)
+    preamble = preamble_words(own)
     if intent == "what_first" and (not focus or asks_where_to_start(own)):
         # "what should I do first?" says little in its own words: what a first step is (the commissioning cycle's
         # understand stage, a toolkit) is what the plan searched for, and the answer is judged on those words too;
@@ -645,7 +662,8 @@ def candidates(hits: list[Hit], question: str, intent: str, idf: dict, default_i
             if methods and not allow_process and not states_count(c.text):  # "13 commissioners replied" is a finding
                 continue
             if readable(c.text, allow_process or bool(defines and defines(c.text))):
-                c.score = score_sentence(c, words or qtok, idf, default_idf, intent, asked, rank, question, focus, defines)
+                c.score = score_sentence(c, words or qtok, idf, default_idf, intent, asked, rank, question, focus, defines,
+                                         preamble)
                 if hit.passage.doc_id in sources:
                     c.score += NAMED_SOURCE_BONUS
                 out.append(c)

@@ -1671,3 +1671,18 @@ def test_a_fact_told_again_in_other_words_is_a_repeat_but_a_new_figure_about_it_
     other = ("The Lords were told that a record of nearly 65,000 women had been seen, while the Alliance reports 26 "
              "hubs for mothers.")
     assert not _similar("A survey of 2,006 parents found 41% did not know babies' mental health matters.", other)
+
+
+def test_the_sentence_that_asks_weighs_more_than_the_preamble():
+    from assistant.answering.composer import preamble_words
+
+    asked = "I commission early years services in the North East region. Is there a ready-made toolkit for commissioners?"
+    assert {"north", "east", "region", "earli"} <= preamble_words(asked)
+    assert not preamble_words(asked) & {"toolkit", "commission"}  # the asking sentence's words are never discounted
+    assert preamble_words("Is there a ready-made toolkit for commissioners?") == frozenset()
+    region = make_passage("region:0000", "The North East region had one team in 2021, serving families in one area "
+                                         "of the region, and early years services there were stretched.")
+    toolkit = make_passage("kit:0000", "A ready-made commissioning toolkit for commissioners is free on the "
+                                       "Foundation's website.")
+    lead = dict(answer_for(asked, "fact", [region, toolkit]).parts)["lead"]
+    assert lead.startswith("A ready-made commissioning toolkit")
