@@ -56,9 +56,11 @@ def _folded(text: str) -> str:
     return _MONEY_UNIT.sub(lambda m: f"{m.group(1)} {_UNIT_WORDS[m.group(2)]}", fold(text))
 
 
-# Everyday words a commissioner types for the words the evidence uses ("what about dads?" asks about fathers),
+# Everyday words a commissioner types for the words the evidence uses ("what about dads?" asks about fathers;
+# the evidence body says "tool" once, for a local offer, and "toolkit" throughout),
 # as stems: one token for both, in questions and passages alike
-EVERYDAY = {"dad": "father", "daddi": "father", "mum": "mother", "mummi": "mother", "mom": "mother"}
+EVERYDAY = {"dad": "father", "daddi": "father", "mum": "mother", "mummi": "mother", "mom": "mother",
+            "tool": "toolkit"}  # "a ready-made tool for commissioners": the evidence's one is a toolkit
 
 
 def tokens(text: str, drop_stopwords: bool = True) -> list[str]:
