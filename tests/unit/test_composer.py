@@ -618,9 +618,13 @@ def test_now_is_the_latest_year_stated_or_the_year_before():
         assert latest_year(pool, source) == set(), source  # what a source holds, or another clause's "is there"
 
 
-def test_the_lead_covers_each_part_of_a_two_part_question():
+def test_the_lead_covers_each_part_of_a_two_part_question(monkeypatch):
     # three passages, room in the lead for two of their sentences: the second-best repeats the best one's question
     # words, the third answers the question's other part, so the third goes in
+    import assistant.answering.composer as composer
+
+    monkeypatch.setattr(composer, "LEAD_WORDS", 75)  # room for two of these sentences, not three
+    monkeypatch.setattr(composer, "CONTINUATION_WORDS", 0)
     first = make_passage("act:0000", "Integrated care boards replaced clinical commissioning groups on 1 July 2022 in "
                                      "every part of England, taking over the planning and buying of local NHS services "
                                      "for their populations from that date onwards.")
