@@ -20,7 +20,7 @@ only other our ours out over own same she should so some than them then these th
 very we were what when where which while who whom why would you your yours yourself
 tell know say said says please show give get got want wants need needs like anything something much many
 there's what's whats it's dont don't doesn't isn't
-t ve ll re d m don doesn didn isn aren wasn weren wouldn shouldn couldn haven hasn hadn
+t ve ll re d m don doesn didn isn aren wasn weren wouldn shouldn couldn haven hasn hadn won shan needn mustn
 quite really actually realistically basically honestly though sounds sound seems seem
 """.split())
 

@@ -210,8 +210,9 @@ class Retriever:
         work): two stems the index holds, the first of two letters or more, the second of four or more; or a prefix
         on a stem the index holds ("recommissioning", "nonstatutory")."""
         idf = self.lexical.idf
-        if any(word.lower().startswith(p) and len(word) - len(p) >= 4 and term(word[len(p):].lower()) in idf for p in PREFIXES):
-            return True
+        if not common_english(word) and any(word.lower().startswith(p) and len(word) - len(p) >= 4
+                                            and term(word[len(p):].lower()) in idf for p in PREFIXES):
+            return True  # not "repair" (pair) or "resort" (sort): everyday words the prefix did not make
         return any(term(word[:i]) in idf and term(word[i:]) in idf for i in range(2, len(word) - 3))
 
     def _near_miss_as_written(self, word: str) -> bool:

@@ -156,6 +156,7 @@ def test_a_common_english_word_the_corpus_lacks_is_not_an_unknown_topic():
     assert r.search("How do we do sertraline with staff?", 1).unknown_terms == ["sertraline"]
     # a prefix on a word the corpus uses: recruiting again is recruiting
     assert r.search("Are we rerecruiting staff?", 1).unknown_terms == []
+    assert r.search("Could staff repair recruitment?", 1).unknown_terms == ["repair"]  # everyday, not re + pair
 
 
 def test_an_everyday_shortening_of_a_word_the_corpus_uses_is_not_an_unknown_topic():

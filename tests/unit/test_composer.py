@@ -624,7 +624,7 @@ def test_the_lead_covers_each_part_of_a_two_part_question(monkeypatch):
     import assistant.answering.composer as composer
 
     monkeypatch.setattr(composer, "LEAD_WORDS", 75)  # room for two of these sentences, not three
-    monkeypatch.setattr(composer, "CONTINUATION_WORDS", 0)
+    monkeypatch.setattr(composer, "CONTINUATION_WORDS", 0)  # and none for a passage's next sentence
     first = make_passage("act:0000", "Integrated care boards replaced clinical commissioning groups on 1 July 2022 in "
                                      "every part of England, taking over the planning and buying of local NHS services "
                                      "for their populations from that date onwards.")
@@ -1659,8 +1659,11 @@ def test_periods_and_labels_of_documents_are_told_apart():
 def test_a_fact_told_again_in_other_words_is_a_repeat_but_a_new_figure_about_it_is_not():
     from assistant.answering.composer import _similar, telling_figures
 
-    assert telling_figures("nearly 65,000 women in 2025; £1.15bn, or £1.15 billion; 846 participants") == \
+    assert telling_figures("nearly 65,000 women in 2025; £1.15bn, or £1.15 Billion; 846 participants") == \
         {"65000", "£1.15bn", "846"}
+    assert telling_figures("A survey of 2,006 parents; 12 per cent; £900mn; it rose to 1,250,000.") == \
+        {"2006", "12%", "£900m", "1250000"}
+    assert telling_figures("95% of women") == {"95%"}  # a share; "95% CI" is a confidence level
     # years, days, confidence levels and numbers in names identify nothing
     assert telling_figures("On 25 June 2025 (95% CI) the 1001 Critical Days group and HC 1496 on the first 1000 "
                            "days") == set()
@@ -1675,6 +1678,8 @@ def test_a_fact_told_again_in_other_words_is_a_repeat_but_a_new_figure_about_it_
     other = ("The Lords were told that a record of nearly 65,000 women had been seen, while the Alliance reports 26 "
              "hubs for mothers.")
     assert not _similar("A survey of 2,006 parents found 41% did not know babies' mental health matters.", other)
+    # one shared figure and a word or two in two short sentences about different things
+    assert not _similar("Only 40% of areas have a team.", "40% of mothers had no support from a team in their areas.")
 
 
 def test_the_sentence_that_asks_weighs_more_than_the_preamble():
@@ -1682,8 +1687,12 @@ def test_the_sentence_that_asks_weighs_more_than_the_preamble():
 
     asked = "I commission early years services in the North East region. Is there a ready-made toolkit for commissioners?"
     assert {"north", "east", "region", "earli"} <= preamble_words(asked)
-    assert not preamble_words(asked) & {"toolkit", "commission"}  # the asking sentence's words are never discounted
+    # a word the asking sentence uses too is never discounted
+    assert "region" not in preamble_words("We are in the North East region. Is there a toolkit for our region?")
     assert preamble_words("Is there a ready-made toolkit for commissioners?") == frozenset()
+    # without a "?", which sentence asks is a guess; "(p. 5)" does not end a sentence
+    assert preamble_words("Tell me about toolkits for commissioners. I work in the North East.") == frozenset()
+    assert preamble_words("What does the Plan (p. 5) say about toolkits?") == frozenset()
     region = make_passage("region:0000", "The North East region had one team in 2021, serving families in one area "
                                          "of the region, and early years services there were stretched.")
     toolkit = make_passage("kit:0000", "A ready-made commissioning toolkit for commissioners is free on the "
