@@ -1242,6 +1242,12 @@ def compose(question: str, intent: str, hits: list[Hit], idf: dict, default_idf:
                      and c.hit.passage.com_b.relation != "reports_enabler"]
         ids = {id(c) for c in obstacles}
         own = [c for c in own if id(c) in ids] or obstacles or own
+    thing = counted_thing(question) if COUNT_ASKED.search(question) and NOW_ASKED.search(question) else None
+    if thing is not None:  # "how many teams are there now?": leads with the latest dated count of teams in the pool,
+        # not with a sentence sharing more of the question's words ("by 2030, teams across the UK")
+        counts = [c for c in cands if counts_it(c.text, thing) and stated_years(c.text)]
+        newest = max((max(stated_years(c.text)) for c in counts), default=0)
+        own = [c for c in counts if stated_years(c.text) & {newest, newest - 1}] or own  # a count lags its report
     if asks_effect(question):  # "did it make a difference?": leads with what was found, when anything
         # in the pool states a result, not with what the service is
         own = [c for c in own if STATES_RESULT.search(c.text)] or own

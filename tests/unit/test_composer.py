@@ -1699,3 +1699,19 @@ def test_the_sentence_that_asks_weighs_more_than_the_preamble():
                                        "Foundation's website.")
     lead = dict(answer_for(asked, "fact", [region, toolkit]).parts)["lead"]
     assert lead.startswith("A ready-made commissioning toolkit")
+
+
+def test_how_many_now_leads_with_the_latest_dated_count():
+    """"How many PAIR teams exist now?" had led with the framework programme, and "...across the UK now?" with a 2019
+    ambition for 2030, which share more of the question's words than the count does."""
+    ambition = make_passage("jewels:0003", "Rare Jewels (June 2019) set an ambition that by 2030 specialised "
+                                           "parent-infant relationship teams should be available across the UK.")
+    old = make_passage("jewels:0000", "Rare Jewels counted 27 specialised parent-infant relationship teams across "
+                                      "the UK in 2019.")
+    latest = make_passage("update:0001", "The Foundation's December 2025 update gives 51 teams.")
+    q = "How many specialised parent-infant relationship teams are there across the UK now?"
+    lead = dict(answer_for(q, "fact", [ambition, old, latest]).parts)["lead"]
+    assert lead.startswith("The Foundation's December 2025 update gives 51 teams")
+    # a count question without "now" is not rearranged
+    lead = dict(answer_for("How many teams did Rare Jewels count across the UK?", "fact", [old, latest]).parts)["lead"]
+    assert lead.startswith("Rare Jewels counted 27")
