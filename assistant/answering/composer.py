@@ -924,7 +924,7 @@ def barrier_groups(hits: list[Hit], cands: list[Candidate], used: list[Candidate
         def on_item(c: Candidate) -> int:
             return len(item_words & set(tokens(c.text)))
 
-        best = max((c for c in fresh if c.overlap or on_item(c)), key=lambda c: (not TABLE_TALK.search(c.text),
+        best = max((c for c in fresh if topical(c) >= MORE_MIN_WEIGHT or on_item(c) >= 2), key=lambda c: (not TABLE_TALK.search(c.text),
                                                                             c.score + on_item(c)), default=None)
         if best is None:  # its passage's sentence already leads the answer: the group points to it
             best = next((u for u in lead if u.hit in members and u.text), None)

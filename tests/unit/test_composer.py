@@ -1715,3 +1715,16 @@ def test_how_many_now_leads_with_the_latest_dated_count():
     # a count question without "now" is not rearranged
     lead = dict(answer_for("How many teams did Rare Jewels count across the UK?", "fact", [old, latest]).parts)["lead"]
     assert lead.startswith("Rare Jewels counted 27")
+
+
+def test_a_barrier_group_quotes_a_sentence_on_the_question_or_its_item_or_points_to_the_passage(monkeypatch):
+    """The workforce group had quoted "The commissioners also criticised their forums" for a question about fathers:
+    one shared word that every passage uses ("commissioners") is not a sentence on the question."""
+    monkeypatch.setitem(IDF, "commission", 0.5)
+    forums = make_passage("study-forums:0002", "Commissioners said parent-infant teams need fathers' voices. The region "
+                          "is mostly rural. The commissioners also criticised their regional forums for meeting too "
+                          "rarely.", doc_type="study",
+                          com_b=make_tag(by_id()["b-unsure-who-can-support"], "evidence_against", 0.6))
+    a = answer_for("How do commissioners make sure parent-infant teams hear fathers' voices?", "how_to", [forums])
+    groups = dict(a.parts)["by_barrier"]
+    assert "criticised their regional forums" not in groups and "See " in groups
