@@ -52,7 +52,8 @@ _MONEY_UNIT = re.compile(r"(£\d[\d,]*(?:\.\d+)?)\s?(m|mn|bn)\b")
 _UNIT_WORDS = {"m": "million", "mn": "million", "bn": "billion"}
 
 
-def _folded(text: str) -> str:
+def folded(text: str) -> str:
+    """``fold``, with an amount in one spelling: "£900m", "£900mn" and "£900 million" are "£900 million"."""
     return _MONEY_UNIT.sub(lambda m: f"{m.group(1)} {_UNIT_WORDS[m.group(2)]}", fold(text))
 
 
@@ -64,7 +65,7 @@ EVERYDAY = {"dad": "father", "daddi": "father", "mum": "mother", "mummi": "mothe
 
 
 def tokens(text: str, drop_stopwords: bool = True) -> list[str]:
-    words = _TOKEN.findall(_folded(text).replace("-", " "))
+    words = _TOKEN.findall(folded(text).replace("-", " "))
     return [term(w) for w in words if not (drop_stopwords and w in STOPWORDS)]
 
 
@@ -75,7 +76,7 @@ def term(word: str) -> str:
 
 
 def content_words(text: str) -> list[str]:
-    return [w for w in _TOKEN.findall(_folded(text)) if w not in STOPWORDS and len(w) > 1]
+    return [w for w in _TOKEN.findall(folded(text)) if w not in STOPWORDS and len(w) > 1]
 
 
 def clean_question(text: str) -> str:

@@ -35,9 +35,9 @@ from assistant.answering.policy import (COST_GAP, IDIOMS, MONEY, NAME_GAP, UNCOM
 from assistant.ingest.chunking import split_sentences
 from assistant.models import Citation
 from assistant.sources import merge_spans
-from assistant.retrieval.periods import MONTHS, asks_period, period_years, stated_years, years_in
+from assistant.retrieval.periods import MONTHS, asks_period, period_years, reached_years, stated_years, years_in
 from assistant.retrieval.retriever import Hit
-from assistant.text import content_words, tokens
+from assistant.text import content_words, folded, tokens
 
 STRONG_DESIGNS = ("systematic_review", "randomised_trial")
 LEAD_SENTENCES = 3
@@ -504,9 +504,9 @@ def preamble_words(question: str) -> frozenset[str]:
     """The words of a question's preamble ("I've just taken on early years commissioning in the North East...")
     that the sentence that asks ("Is there a ready-made tool I should pick up first?") does not use: they set the
     scene, and had made a sentence on the North East's one team the lead instead of one on the toolkit. Only when
-    a sentence asks with "?" (without one, which sentence asks is a guess) and splitting only where a capital
-    follows ("the Plan (p. 5) says" is one sentence)."""
-    sentences = [x for x in re.split(r"(?<=[.!?])\s+(?=[A-Z])", question.strip()) if x.strip()]
+    a sentence asks with "?" (without one, which sentence asks is a guess); split as passages are ("the Plan (p. 5)
+    says" is one sentence)."""
+    sentences = split_sentences(question)
     asking = [x for x in sentences if "?" in x]
     if not asking or len(asking) == len(sentences):
         return frozenset()
@@ -533,10 +533,11 @@ def score_sentence(c: Candidate, qtok: set[str], idf: dict, default_idf: float, 
     # a saving or return needs less of the question's words than a sum or count does, leaving out the asking words
     # ("cost-effective", "return"), which every such sentence shares
     on_topic = (topical(c, VALUE_TOKENS) >= VALUE_MIN_WEIGHT) if figure is states_value else topical(c) >= MORE_MIN_WEIGHT
-    if figure is not None and figure(c.text) and on_topic:
+    thing = counted_thing(question) if figure is not None else None
+    counts = thing is not None and counts_it(c.text, thing)  # a count of the very thing asked about is on topic
+    if figure is not None and figure(c.text) and (on_topic or counts):
         score += FIGURE_BONUS  # "how much funding...?" is answered by a sum on its topic, not by a sentence on funding
-        thing = counted_thing(question)
-        if thing is not None and counts_it(c.text, thing):
+        if counts:
             score += COUNTED_BONUS  # "how many teams?" is answered by a count of teams, not one of babies seen
     if asked_years:
         said = period_years(c.text) if asks_period(question) else years_in(c.text)  # asks_period: cached per question
@@ -581,10 +582,11 @@ FIGURE = re.compile(r"£?\d[\d,.]*\s?(?:%|bn|m\b|million|billion)")
 # thousands commas or of three digits before a word ("65,000 women", "846 participants"); not a year, a day of the
 # month, a confidence level ("95% CI") or a number in a name ("1001 Critical Days", "HC 1496"), which unrelated
 # sentences share. A bare count of four digits or more ("1500 mothers") is not read: it cannot be told from a name.
-TELLING_FIGURE = re.compile(r"£\d[\d,]*(?:\.\d+)?(?:\s?(?:bn|billion|mn|m|million)\b)?|"
-                            r"(?<![\w.£-])\d[\d,]*(?:\.\d+)?(?:%|\s?per ?cent\b)(?!\s*(?:CI\b|confidence))|"
-                            r"(?<![\w.£-])\d{1,3}(?:,\d{3})+(?![\d,]|\.\d)|(?<![\w.£-])\d{3}(?= [a-z])", re.I)
-_UNIT = {"billion": "bn", "bn": "bn", "million": "m", "mn": "m", "m": "m", "per cent": "%", "percent": "%", "%": "%"}
+# Read on the tokenizer's folding (``assistant.text.folded``: lower case, "£900m" and "£900mn" as "£900 million").
+TELLING_FIGURE = re.compile(r"£\d[\d,]*(?:\.\d+)?(?: (?:billion|million)\b)?|"
+                            r"(?<![\w.£-])\d[\d,]*(?:\.\d+)?(?:%|\s?per ?cent\b)(?!\s*(?:ci\b|confidence))|"
+                            r"(?<![\w.£-])\d{1,3}(?:,\d{3})+(?![\d,]|\.\d)|(?<![\w.£-])\d{3}(?= [a-z])")
+_UNIT = {"billion": "bn", "million": "m", "per cent": "%", "percent": "%", "%": "%"}
 # The share of the shorter sentence's words, figures left out, that two sentences stating the same telling figures
 # must share (and at least SAME_FACT_MIN_WORDS of them) to be one fact told twice: the two reports of the Lords
 # figure ("nearly 65,000 women", 0.62) and the Centre for Mental Health saving (0.36 with its figures counted) were
@@ -597,7 +599,7 @@ def telling_figures(text: str) -> set[str]:
     """The figures in ``text`` that name a fact (``TELLING_FIGURE``), in one spelling: "£1.15bn" and "£1.15
     billion" are one, "2,006" is "2006"."""
     out = set()
-    for m in TELLING_FIGURE.findall(text):
+    for m in TELLING_FIGURE.findall(folded(text)):
         number = re.match(r"£?\d[\d,]*(?:\.\d+)?", m).group()
         unit = _UNIT.get(" ".join(m[len(number):].split()).lower(), "")
         out.add(number.replace(",", "") + unit)
@@ -605,18 +607,17 @@ def telling_figures(text: str) -> set[str]:
 
 
 def _similar(a: str, b: str) -> bool:
-    """Near-repeats of ``b`` in ``a``: most words shared, the same figures stated again in other words, or a
-    sentence whose telling figures ``b`` already states and whose other words mostly overlap it ("nearly 65,000
+    """Near-repeats of ``b`` in ``a``: most words shared, two or more telling figures that ``b`` already states
+    (the same facts in other words), or one such figure with most of its other words shared ("nearly 65,000
     women accessed..." after "a record of nearly 65,000 women used...", from two reports of one debate)."""
     ta, tb = set(tokens(a)), set(tokens(b))
     if bool(ta and tb) and len(ta & tb) / len(ta | tb) > 0.5:
         return True
-    fa, fb = set(FIGURE.findall(a)), set(FIGURE.findall(b))
-    if len(fa) >= 2 and fa <= fb:
-        return True
     told = telling_figures(a)
     if not told or not told <= telling_figures(b):
         return False
+    if len(told) >= 2:
+        return True  # two or more facts, every one already stated
     wa, wb = ({t for t in x if not t[:1].isdigit() and not t.startswith("£")} for x in (ta, tb))
     shared = len(wa & wb)
     return shared >= SAME_FACT_MIN_WORDS and shared / max(1, min(len(wa), len(wb))) >= SAME_FACT_OVERLAP
@@ -632,10 +633,12 @@ NOW_ASKED = re.compile(r"\b(?:now|currently|at present|at the moment|today|lates
 def latest_year(hits: list[Hit], question: str) -> set[int]:
     """For a question about now ("How many teams are there now?"): the latest year any passage in the pool states
     and the year before (figures lag the reports that quote them: a February 2026 report in the pool, the latest
-    count dated December 2025), whose figures are the answer, not the 2021 one; empty for any other question."""
+    count dated December 2025), whose figures are the answer, not the 2021 one; empty for any other question. A
+    year a passage only aims at ("by 2030") dates no figure: it had made every dated count in the pool "another
+    year's" for "how many teams are there now?"."""
     if not NOW_ASKED.search(question):
         return set()
-    stated = set().union(*(stated_years(h.passage.text) for h in hits)) if hits else set()
+    stated = set().union(*(reached_years(h.passage.text) for h in hits)) if hits else set()
     return {max(stated), max(stated) - 1} if stated else set()
 
 
@@ -1242,12 +1245,12 @@ def compose(question: str, intent: str, hits: list[Hit], idf: dict, default_idf:
                      and c.hit.passage.com_b.relation != "reports_enabler"]
         ids = {id(c) for c in obstacles}
         own = [c for c in own if id(c) in ids] or obstacles or own
-    thing = counted_thing(question) if COUNT_ASKED.search(question) and NOW_ASKED.search(question) else None
-    if thing is not None:  # "how many teams are there now?": leads with the latest dated count of teams in the pool,
-        # not with a sentence sharing more of the question's words ("by 2030, teams across the UK")
-        counts = [c for c in cands if counts_it(c.text, thing) and stated_years(c.text)]
-        newest = max((max(stated_years(c.text)) for c in counts), default=0)
-        own = [c for c in counts if stated_years(c.text) & {newest, newest - 1}] or own  # a count lags its report
+    thing = counted_thing(question) if COUNT_ASKED.search(question) else None
+    latest = latest_year(hits, question) if thing is not None else set()
+    if latest:  # "how many teams are there now?": leads with a count of teams dated in the latest year the pool
+        # reaches, when one is there, not with a sentence sharing more of the question's words ("the National PAIR
+        # Framework ... existing pathways" for "how many PAIR teams exist now?")
+        own = [c for c in own if counts_it(c.text, thing) and reached_years(c.text) & latest] or own
     if asks_effect(question):  # "did it make a difference?": leads with what was found, when anything
         # in the pool states a result, not with what the service is
         own = [c for c in own if STATES_RESULT.search(c.text)] or own

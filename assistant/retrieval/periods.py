@@ -23,6 +23,16 @@ def stated_years(text: str) -> set[int]:
     return {int(y) for y in _YEAR.findall(text)}
 
 
+# a year a text aims at ("by 2030", "until 2029"), which no figure yet describes
+_TARGET = re.compile(r"\b(?:by|until|before)\s+(?:the end of\s+)?(?:(?:early|mid|late)[- ])?((?:19|20)\d{2})\b", re.I)
+
+
+def reached_years(text: str) -> set[int]:
+    """The years a text writes out (``stated_years``) less those it only aims at ("an ambition that by 2030 teams
+    should be available"): what the newest figures of a pool can be dated by."""
+    return stated_years(_TARGET.sub(" ", text))
+
+
 def years_in(text: str) -> set[int]:
     """Years a text names: financial years by their first year, and open ranges up to the horizon."""
     years = {int(a) for a, _ in _FINANCIAL.findall(text)}
