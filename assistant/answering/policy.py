@@ -723,10 +723,16 @@ def states_value(text: str) -> bool:
 VALUE_GAP = "whether it is cost-effective (no cited passage gives its costs, savings or a verdict)"
 
 
+# "is there evidence that teams are value for money?" asks whether they are: "evidence" there is the noun, not the
+# verb of "how do I evidence value for money?"
+EVIDENCE_NOUN = re.compile(r"\b(?:is there|are there|any|what|the|some|no|good|strong|much|real|published)\s+(?:[\w'-]+\s+)?"
+                           r"evidence\b", re.I)
+
+
 def asks_value(question: str) -> bool:
     """Whether the question asks if something is cost-effective or what return it gives (not how to show that)."""
     own = own_words(question)
-    return bool(VALUE_ASKED.search(own)) and not SHOWING_VALUE.search(own)
+    return bool(VALUE_ASKED.search(own)) and not SHOWING_VALUE.search(EVIDENCE_NOUN.sub(" ", own))
 
 
 def value_uncovered(question: str, cited_texts: list[str], stem_of) -> bool:

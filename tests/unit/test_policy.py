@@ -752,6 +752,10 @@ def test_a_cost_effectiveness_question_is_covered_only_by_a_verdict_or_a_sum_for
     for how in ("Why is it so hard to show that a service is value for money?", "Why is it hard to show value for money?",
                 "How do I calculate the return on investment for a team?"):
         assert not policy.value_uncovered(how, trial, stem), how
+    # "evidence" the noun asks whether it is; "evidence" the verb asks how to show it
+    assert policy.asks_value("Is there evidence that parent-infant teams are value for money?")
+    assert policy.asks_value("What evidence is there that VIPP-SD is cost-effective?")
+    assert not policy.asks_value("How do I evidence that our team is value for money?")
 
 
 def test_a_cost_question_is_covered_only_by_a_sum_of_money_for_what_it_asks_about():
