@@ -586,6 +586,8 @@ def test_a_what_is_question_leads_with_the_sentence_that_defines_the_term():
     ("Of this, £57m goes to Start for Life services.", True),  # a share of a total the sentence before gives
     ("The remaining £69m is for family hubs.", True),
     ("Of the nine commissioners, four had a dedicated lead.", False),
+    ("For commissioners, it pointed to services they could fund for fathers.", True),  # "it" is the sentence before's
+    ("For commissioners, the guidance is statutory.", False),
 ])
 def test_a_sentence_that_leans_on_the_one_before_is_recognised(sentence, leans):
     assert bool(ANAPHORIC_START.match(sentence)) is leans
