@@ -433,3 +433,18 @@ def test_the_comb_map_counts_and_opens_a_table_passage_under_each_item_it_lists(
     html = app.passages_for_item(row)
     assert "(2 passages)" in html and "A local step (enablement, which the study proposes" in html
     assert "plan from the start how the service will be evaluated" in html
+
+
+def test_a_markdown_table_in_a_passage_is_shown_as_a_table_with_the_used_cell_marked():
+    """Tables 1-3 of the study are markdown tables in their passages: a card showed their raw pipes."""
+    from assistant.app.web.cards import highlighted
+    text = ("Table 1 lists barriers.\n\n| Theme | Barrier | COM-B |\n|---|---|---|\n"
+            "| Funding | Short-term funding | N/A |\n| Impact | Hard to show <b>impact</b> | Capability |\n\nAfter the table.")
+    start = text.index("Short-term")
+    html = highlighted(text, [[start, start + len("Short-term funding")]])
+    assert "|" not in html and "---" not in html
+    assert "<tr><th>Theme</th><th>Barrier</th><th>COM-B</th></tr>" in html
+    assert '<td><mark class="pair-used">Short-term funding</mark></td>' in html
+    assert "<td>Hard to show &lt;b&gt;impact&lt;/b&gt;</td>" in html  # cells are escaped
+    assert html.startswith("Table 1 lists barriers.") and html.endswith("After the table.")
+    assert highlighted("Costs rose | fell in 2024.", []) == "Costs rose | fell in 2024."  # one piped line is text

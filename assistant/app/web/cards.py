@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import json
+import re
 from urllib.parse import urlparse
 
 from assistant.answering.composer import CITE_MARK
@@ -122,16 +123,58 @@ def card_html(citation) -> str:
     return "".join(parts)
 
 
-def highlighted(text: str, spans: list) -> str:
-    """The passage, escaped, with the sentences the answer uses marked (``<mark>``) by their offsets."""
-    out, pos = [], 0
-    for start, end in sorted((int(a), int(b)) for a, b in spans if 0 <= int(a) < int(b) <= len(text)):
-        if start < pos:
+TABLE_ROW = re.compile(r"^[ \t]*\|.*\|[ \t]*$", re.M)  # a markdown table line, as the corpus writes Tables 1-3
+TABLE_RULE = re.compile(r"^[ \t]*\|(?:[ \t]*:?-{3,}:?[ \t]*\|)+[ \t]*$")  # its |---|---| line under the header
+
+
+def _marked(text: str, start: int, end: int, marks: list[tuple[int, int]]) -> str:
+    """text[start:end], escaped, with the parts inside the used spans wrapped in ``<mark>``."""
+    out, pos = [], start
+    for a, b in marks:
+        a, b = max(a, start), min(b, end)
+        if a >= b or a < pos:
             continue
-        out.append(esc(text[pos:start]))
-        out.append(f'<mark class="pair-used">{esc(text[start:end])}</mark>')
-        pos = end
-    out.append(esc(text[pos:]))
+        out.append(esc(text[pos:a]))
+        out.append(f'<mark class="pair-used">{esc(text[a:b])}</mark>')
+        pos = b
+    out.append(esc(text[pos:end]))
+    return "".join(out)
+
+
+def _table(text: str, rows: list[tuple[int, int]], marks: list[tuple[int, int]]) -> str:
+    """Consecutive markdown table lines as an HTML table (the first row the header), cells cut at the pipes so the
+    used spans' offsets still mark the right words; the rule line under the header is dropped."""
+    html = []
+    for i, (start, end) in enumerate(rows):
+        line = text[start:end]
+        if TABLE_RULE.match(line):
+            continue
+        pipes = [start + j for j, ch in enumerate(line) if ch == "|"]
+        tag = "th" if i == 0 and len(rows) > 1 and TABLE_RULE.match(text[rows[1][0]:rows[1][1]]) else "td"
+        cells = "".join(f"<{tag}>{_marked(text, a + 1, b, marks).strip()}</{tag}>" for a, b in zip(pipes, pipes[1:]))
+        html.append(f"<tr>{cells}</tr>")
+    return '<table class="pair-table">' + "".join(html) + "</table>"
+
+
+def highlighted(text: str, spans: list) -> str:
+    """The passage, escaped, with the sentences the answer uses marked (``<mark>``) by their offsets; a markdown table
+    in it is shown as a table, not as raw pipes."""
+    marks = sorted((int(a), int(b)) for a, b in spans if 0 <= int(a) < int(b) <= len(text))
+    out, pos = [], 0
+    lines = list(TABLE_ROW.finditer(text))
+    blocks: list[list[tuple[int, int]]] = []
+    for m in lines:  # runs of table lines separated by a newline only
+        if blocks and text[blocks[-1][-1][1]:m.start()].strip() == "":
+            blocks[-1].append(m.span())
+        else:
+            blocks.append([m.span()])
+    for rows in blocks:
+        if len(rows) < 2:
+            continue  # a single piped line is text, not a table
+        out.append(_marked(text, pos, rows[0][0], marks))
+        out.append(_table(text, rows, marks))
+        pos = rows[-1][1]
+    out.append(_marked(text, pos, len(text), marks))
     return "".join(out).strip()
 
 
