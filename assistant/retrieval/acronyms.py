@@ -123,3 +123,17 @@ def expand(question: str, known: dict[str, str]) -> str:
         if long and long not in lower and long not in add:
             add.append(long)
     return f"{question} ({'; '.join(add)})" if add else question
+
+
+def spelled_in_place(question: str, known: dict[str, str]) -> str:
+    """The question with each acronym it uses that the corpus defines written out where it stands, the acronym kept
+    in brackets: "Does video interaction guidance (VIG) work?". A short question embeds nearer its passages this
+    way than with the long forms after it (0.351 -> 0.402 for "Does VIG work?"), which is why the answering gate
+    reads both; the search itself keeps ``expand``'s form."""
+    lower = question.lower()
+
+    def spell(m: re.Match) -> str:
+        long = known.get(_key(m.group(0)))
+        return f"{long} ({m.group(0)})" if long and long not in lower else m.group(0)
+
+    return ACRONYM.sub(spell, question)

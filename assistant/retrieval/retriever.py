@@ -17,7 +17,8 @@ from functools import cached_property
 import numpy as np
 
 from assistant.models import Filters, Passage
-from assistant.retrieval.acronyms import common_abbreviations, definitions, expand, is_known_acronym, written_acronyms
+from assistant.retrieval.acronyms import (common_abbreviations, definitions, expand, is_known_acronym, spelled_in_place,
+                                         written_acronyms)
 from assistant.retrieval.dense import dense_ranking
 from assistant.retrieval.fusion import demote, reciprocal_rank_fusion
 from assistant.retrieval.lexical import LexicalIndex
@@ -138,6 +139,12 @@ class Retriever:
 
         t1 = time.perf_counter()
         similarities = self.vectors @ qvec
+        if searched != question and query_vector is None and float(similarities.max()) < s.abstain_threshold:
+            # a short question about an acronym ("Does VIG work?") can sit just under the answering threshold with
+            # the long forms after it and clear it with them in place: each passage keeps the nearer of the two
+            # readings. One more embedding, only for a question that would otherwise be refused
+            in_place = self.embedder.embed_one(spelled_in_place(question, self.acronyms))
+            similarities = np.maximum(similarities, self.vectors @ in_place)
         mask = None if filters.is_empty() else self.columns.mask(filters)
         dense = dense_ranking(similarities, n_cand, mask)
         timings["dense"] = (time.perf_counter() - t1) * 1000

@@ -173,3 +173,29 @@ def test_an_everyday_shortening_of_a_word_the_corpus_uses_is_not_an_unknown_topi
     r = Retriever(OneReadCollection(passages, fake.embed([p.embed_text() for p in passages])), fake, Settings(candidates=40))
     assert r.clipped("exec") and not r.clipped("walking") and not r.clipped("exe")
     assert "exec" not in r.search("Our exec keeps delaying the business case. How do we recruit staff?", 1).unknown_terms
+
+
+def test_a_question_under_the_threshold_is_also_read_with_its_acronyms_spelled_in_place():
+    """"Does VIG work?" sat at 0.351 with the long form after it (refused at 0.36) and at 0.402 with it in place."""
+    from assistant.retrieval.acronyms import spelled_in_place
+    from assistant.retrieval.retriever import Retriever
+    from assistant.settings import Settings
+    from tests.support import RecordingEmbedder, make_passage
+    from tests.unit.test_retriever_memory import OneReadCollection
+
+    known = {"VIG": "video interaction guidance", "ICB": "integrated care board"}
+    assert spelled_in_place("Does VIG work?", known) == "Does video interaction guidance (VIG) work?"
+    assert spelled_in_place("Do ICBs fund VIG?", known) == "Do integrated care board (ICBs) fund video interaction guidance (VIG)?"
+    assert spelled_in_place("Does video interaction guidance (VIG) work?", known) == "Does video interaction guidance (VIG) work?"
+    assert spelled_in_place("Does NICE say so?", known) == "Does NICE say so?"
+    passages = [make_passage("a:0000", "Video interaction guidance helps parents see their baby's cues.")]
+    for threshold, second_reading in ((0.99, True), (0.0, False)):
+        rec = RecordingEmbedder()
+        r = Retriever(OneReadCollection(passages, rec.embed([p.embed_text() for p in passages])), rec,
+                      Settings(candidates=40, abstain_threshold=threshold))
+        r.acronyms["VIG"] = "video interaction guidance"
+        rec.calls.clear()
+        r.search("Does VIG work?", 1)
+        embedded = [t for call in rec.calls for t in call]
+        assert embedded[0] == "Does VIG work? (video interaction guidance)"
+        assert ("Does video interaction guidance (VIG) work?" in embedded) is second_reading  # only when refused
