@@ -354,7 +354,7 @@ EFFECT_ASKED = re.compile(IDIOMS.pattern + "|"  # "did it make a (real) differen
                           r"(?<!how )\b(?:does|do|did|will|would|can) (?:[\w'-]+ ){1,10}(?:actually |really )?make (?:\w+ ){0,2}"
                           r"(?:more|less|better)\b|\b(?:did|does|do) (?:[\w'-]+ ){1,6}(?:show|find) (?:any )?(?:benefits?|"
                           r"effects?|improvements?|results?|differences?)\b|"
-                          r"(?<!how )\b(?:does|did|do) (?:[\w-]+ ){1,3}(?:actually |really )?work\b"
+                          r"(?<!how )\b(?:does|did|do) (?:[\w-]+ ){1,5}(?:actually |really )?work\b"
                           r"(?! (?:with|alongside|together|across|in partnership))|"
                           r"\bwhat (?:did|does|do) (?:it|they|the [\w-]+(?: [\w-]+)?) (?:find|show|achieve)\b|"
                           r"\b(?:is|are|was|were) (?:it|they|this|that|these|those) (?:any )?(?:good|effective|worth it)\b|"

@@ -1370,6 +1370,8 @@ def test_a_lead_carries_on_its_passage_but_not_into_how_the_study_coded_the_find
     ("Does showing parents videos of themselves playing with their child actually make them more responsive?", True),
     ("Did the UK trial of parent-infant psychotherapy show benefits for the babies or for the mums?", True),
     ("Does Family Nurse Partnership make any long-term difference for children?", True),
+    ("Did the Family Nurse Partnership actually work when it was tested in England?", True),  # a four-word name
+    ("Does the new team work with fathers?", False),
     ("What is the Nottinghamshire initiative?", False),
     ("How do I make the case for a team?", False),
     ("What is the difference between a team and a perinatal service?", False),
