@@ -1142,12 +1142,20 @@ def item_levers(item, applied: frozenset[str] = frozenset()) -> list[str]:
 ACTION_LEVERS = 3
 
 
-def actions_line(groups: list[tuple[str, list[Candidate]]]) -> str:
+COMMISSIONING_TOKENS = frozenset(tokens("commission commissioner commissioners commissioned commissioning business case "
+                                          "can could have has make get use"))  # and the verbs any how-to asks with
+ASKED_LEVER_WORDS = 1  # words of the question, beyond its service and commissioning words, a lever must share to come first
+
+
+def actions_line(groups: list[tuple[str, list[Candidate]]], question: str = "") -> str:
     """A how-to answer opens with what to do: for each individual-level barrier or enabler the cited evidence
     bears on (most supported first), its own local step (``item_levers``: what the study proposes for its
     component, turned into an action on that item), up to ACTION_LEVERS. Empty when every item is system level
     (the study proposes nothing a commissioner can do alone there). Each item used to get its component's
-    general levers, so that most how-to answers opened with the same three capability steps."""
+    general levers, so that most how-to answers opened with the same three capability steps. A lever of those
+    items that shares ASKED_LEVER_WORDS of the ``question``'s words comes first: "How can I hear from other
+    commissioners who've funded PAIR services?" is answered by modelling ("hear from a commissioner who has
+    commissioned such a service"), which had come fourth and been cut."""
     shown = [by_id()[item_id] for item_id, _ in groups if by_id()[item_id].level != "system"]
     applied = frozenset(it.step_function for it in shown if it.local_step)  # no general lever repeats a step's function
     per_item = [item_levers(it, applied) for it in shown]
@@ -1155,6 +1163,8 @@ def actions_line(groups: list[tuple[str, list[Candidate]]]) -> str:
     levers = list(dict.fromkeys([lv[0] for lv in per_item if lv] + [x for lv in per_item for x in lv]))
     if not levers:
         return ""
+    asked = set(tokens(question)) - WHERE_TO_START_WORDS - SERVICE_WORDS - COMMISSIONING_TOKENS  # not what every how-to says
+    levers.sort(key=lambda lever: len(asked & set(tokens(lever))) < ASKED_LEVER_WORDS)  # stable: the rest keep their order
     steps = "; ".join(levers[:ACTION_LEVERS])
     return (f"**What you can do** (the study's proposals for the barriers below, McSweeney et al. 2025, Table 3, as "
             f"local steps): {steps[0].upper()}{steps[1:]}.")
@@ -1347,7 +1357,7 @@ def compose(question: str, intent: str, hits: list[Hit], idf: dict, default_idf:
     # the study's proposals are commissioning steps: they open a how-to, unless it asks about practice only ("how
     # much supervision should staff get?"), where the groups below still say what the study proposes; "what first"
     # leads with the cycle's first stage
-    actions = actions_line(groups) if intent == "how_to" and commissioning_steps_answer(question) else ""
+    actions = actions_line(groups, question) if intent == "how_to" and commissioning_steps_answer(question) else ""
     if actions:
         parts.append(("actions", actions))
     parts.append(("lead", " ".join(with_ref(c, order) for c in lead)))

@@ -437,8 +437,9 @@ def test_a_how_to_answer_opens_with_steps_from_the_studys_proposals_for_its_barr
     assert names.index("actions") < names.index("lead")
     actions = dict(a.parts)["actions"]
     # IMPACT is a capability barrier (education, training, enablement); the funding items are system level
-    assert actions.split("local steps): ")[1].startswith("Plan from the start how the service will be evaluated")
-    assert "brief the board and partners on the infant mental health evidence" in actions  # then capability's levers
+    # the step on the board the question names first, then IMPACT's own step, then capability's other levers
+    assert actions.split("local steps): ")[1].startswith("Brief the board and partners on the infant mental health "
+                                                         "evidence; plan from the start how the service will be evaluated")
     assert "make the case with parents' stories" not in actions  # persuasion is proposed for motivation only
     assert ": for example," not in dict(a.parts)["by_barrier"]  # the levers are not said twice
 
@@ -1065,6 +1066,17 @@ def test_how_to_answers_about_different_barriers_open_with_different_steps():
     support = actions_line([("e-family-support-matters", [])])
     assert "parents' own accounts" in support and "make the case with parents' stories and local data" not in support
     assert "brief the board and partners on the infant mental health evidence" in support  # education: not applied yet
+
+
+def test_a_step_the_question_asks_about_comes_first():
+    """"How can I hear from other commissioners?" is answered by modelling, which had come fourth and been cut."""
+    groups = [("b-unsure-who-can-support", []), ("e-provider-relationships", [])]
+    assert "hear from a commissioner" not in actions_line(groups)
+    asked = actions_line(groups, "How can I hear from other commissioners who have already funded PAIR services?")
+    assert asked.split("local steps): ")[1].startswith("Hear from a commissioner who has commissioned such a service")
+    # the words every how-to shares (commissioning, service, business case) bring no step forward
+    plain = actions_line(groups, "How do I commission a parent-infant service and write the business case?")
+    assert plain == actions_line(groups)
 
 
 def test_what_a_named_publisher_says_is_answered_from_its_documents():
