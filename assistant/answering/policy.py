@@ -240,14 +240,30 @@ WHY_CASE = (r"why (?:should|would|must) (?:(?:an?|the|my|our) )?(?:local )?(?:" 
             r"(?: (?:and|or) (?:(?:the|our) )?" + _DECIDERS + r")?|we|i) (?:care|invest|fund|pay|prioriti[sz]e|bother)")
 INTENT_RULES: tuple[tuple[str, re.Pattern], ...] = (
     ("local", re.compile(
-        r"\b(waiting (?:time|list)s?|wait(?:s|ing)? for|referral (?:criteria|route|pathway|process)s?|how (?:do|can) (?:i|we) refer|"
+        r"\b(waiting (?:time|list)s?|wait(?:s|ing)? for|referral (?:criteria|route|pathway|process|form)s?|how (?:do|can) (?:i|we) refer|"
         r"procurement (?:act|law|rules|threshold)|"
         r"tender(?:ing)? threshold|procurement (?:route|process|regime|option)s?|which procurement|provider selection regime|"
         r"direct[- ]award|agenda for change|pay band|band \d|salary|salaries|pay (?:scale|rate|level|grade)s?|"
         r"how much (?:do|does|are|is|will) (?:[\w'-]+ ){0,4}(?:get )?(?:paid|earn)|opening hours|phone number|"
         # a job of one's own ("apply for a health visitor job"); workforce vacancies and adverts in general are evidence
         r"appl(?:y|ying|ied) for (?:an?|the|this|that) (?:[\w'-]+ ){0,3}(?:job|post|role)\b(?!-)|job (?:applications?|interviews?)|"
-        r"near me|in my area|local provider|referrals?\b.{0,60}\b(?:last|this) (?:year|month|quarter))\b", re.I)),
+        r"near me|in my area|local provider|referrals?\b.{0,60}\b(?:last|this) (?:year|month|quarter)|"
+        # one's own contract, tender or agreement to run ("extend it by contract variation", "the evaluation panel
+        # for our tender", "a section 75"), or a post to write
+        r"contract variations?|vary (?:the|our|my|this) contract|(?:go|going|gone) (?:out )?to tender|evaluation panel|"
+        r"scoring (?:weights|criteria|matrix)|tender (?:documents?|scoring|evaluation|specification)|section 75|s75|"
+        r"job descriptions?|person spec(?:ification)?s?|"
+        # one's own area's figures ("how many under-1s in our borough", "whats the average wait in our area", "which of
+        # our family hubs", "our ICB's current spend"), not "how do we reduce inequalities in our area?"
+        r"(?:how many|how much|what(?:'s|s| is| was| are)? (?:the |our )?(?:average|current|latest|median|total)|which of (?:our|my))"
+        r"\b[^?]*\b(?:our|my) (?:borough|area|patch|district|county|city|town|locality|footprint|icb|ics|council|la|trust|"
+        r"teams?|(?:family )?hubs?|services?|providers?)|"
+        r"(?:our|my) (?:icb|ics|council|la|trust|team|service|provider|borough|area)(?:'s|’s) (?:current|latest|own|actual)|"
+        r"which of (?:our|my) (?:[\w-]+ ){0,2}(?:hubs|teams|services|sites|clinics|areas|practices|providers|wards|localities)|"
+        # a named body's own meetings and a named person's view ("Kent's cabinet", "what does the DCS in Kent think")
+        r"cabinet (?:decid\w*|decisions?|meetings?|papers?|members?)|(?:board|committee|cabinet) minutes|"
+        r"(?:dcs|dph|director of (?:children's services|public health)|chief executive|portfolio holder|lead member)\b"
+        r"[^?]*\b(?:think|view|position|stance|opinion|said|say|support))\b", re.I)),
     ("what_first", re.compile(
         r"\b(where (?:do|does) (?:i|we|(?:a|an|the|my|our) (?:[\w'-]+ ){0,3}[\w'-]+) (?-i:start|begin)\b(?! for life)|"
         r"where (?:should|can|would|might) (?:i|we|(?:a|an|the|my|our) (?:[\w'-]+ ){0,8}[\w'-]+) (?-i:start|begin)\b(?! for life)|what (?:should|do|must) (?:i|we) (?:do|read|look at|know|learn) first|first steps?|"
@@ -377,10 +393,11 @@ JOINING = frozenset(("upon", "on", "under"))
 # and Medway ICB". Its place words (before the body's kind) are a place like one after "in". The name stops at
 # the kind ("Sheffield City Council and Kent County Council" is two bodies); a council needs its kind and a trust
 # "NHS", so the Nuffield Trust or the Medical Research Council is not a place.
-_BODY_KIND_WORDS = r"(?:City|County|Borough|District|Metropolitan|Town|Unitary|Council|Foundation|Trust|Integrated|Board)\b"
+_BODY_KIND_WORDS = r"(?:City|County|Borough|District|Metropolitan|Town|Unitary|Council|Foundation|Trust|Integrated|Board|Teaching|Hospitals?)\b"
 LOCAL_BODY = re.compile(r"\b([A-Z][a-z]+(?:(?:-on-|-upon-| upon | on | and |,? and |, | & |[ -])(?!" + _BODY_KIND_WORDS +
                         r")[A-Z][a-z]+)*) (?:(?:City|County|Borough|District|Metropolitan Borough|Town|Unitary) Council|"
-                        r"NHS (?:Foundation )?Trust|Integrated Care Board|ICB|Health Board)\b")
+                        r"NHS (?:Foundation )?Trust|NHS FT|(?:Teaching |University )?Hospitals?(?: NHS (?:Foundation )?Trust| NHS FT)?|"
+                        r"Integrated Care Board|ICB|Health Board)\b")
 _NAME = r"([A-Z][a-z]+(?:[ -](?!" + _BODY_KIND_WORDS + r")(?:[A-Z][a-z]+|upon|on))*)"  # "Kent", not "Kent County Council"
 # a place that acts ("Does Lancashire have a team?", "How much does Bristol spend?") or owns ("Bristol's budget",
 # "the Surrey infant mental health contract"): what it has, spends or holds is its own, local, business
@@ -409,7 +426,7 @@ PLACE_FOR = re.compile(r"\b(?:for|from) " + _NAME)
 _SERVICE_FIELD = r"parent-infant|parent infant|perinatal|infant mental health|family|baby|early years|mother and baby"
 _SERVICE_KIND = r"services?|teams?|clinics?|hubs?|units?"
 LOCAL_SERVICE = re.compile(r"\bthe ((?:[A-Z][a-z]+)(?:[ -](?:[A-Z][a-z]+|upon|on))*) (?i:" + _SERVICE_FIELD +
-                           r")(?i: relationship)? (?i:" + _SERVICE_KIND + r")\b")  # "the Leeds Infant Mental Health Service" too
+                           r")(?i: relationship)?(?i: [\w-]+)?? (?i:" + _SERVICE_KIND + r")\b")  # "the Leeds Infant Mental Health Service" too
 # "Rotherham parent-infant team - are they...?", "the Somerset PAIR team", "a Shropshire GP practice": a place's own
 # service without "the" before it, or a PAIR team or GP practice; counted only for a UK place (``named_places``), as
 # "Which parent-infant team" or "Specialist PAIR teams" start the same way

@@ -27,6 +27,23 @@ S = Settings.from_env()
     ("Can ICBs apply for post-2025 Start for Life funding?", "fact"),  # "post-2025" is not a post
     ("Which procurement route should I use for a parent-infant service?", "local"),
     ("Can we direct-award the contract to our current provider?", "local"),
+    # one's own contract, tender, agreement or post (evals/questions_local2.jsonl had these answered)
+    ("Can our ICB extend the PAIR contract for 12 months by contract variation without going out to tender?", "local"),
+    ("How do I set up the evaluation panel and scoring weights for our tender?", "local"),
+    ("What steps does our legal team need to take to sign a section 75 for a PAIR team?", "local"),
+    ("Can you write me a job description and person spec for a specialist HV?", "local"),
+    ("Where can I download the referral form for the parent-infant service?", "local"),
+    # one's own area's figures; not a how-to about one's own area
+    ("How many under-1s in our borough are on a child protection plan right now?", "local"),
+    ("whats the average wait in our area for the HV 6-8 week check", "local"),
+    ("What is our ICB's current spend on parent-infant relationship services per birth?", "local"),
+    ("Which of our family hubs had the lowest attendance this year?", "local"),
+    ("How can we reduce inequalities in our area?", "how_to"),
+    ("How many parent-infant teams are there in England?", "fact"),
+    # a named body's meetings, a named person's view
+    ("What did the county council's cabinet decide about family hubs at its March meeting?", "local"),
+    ("What does the DCS in our county think about funding a team?", "local"),
+    ("What does the NICE guideline say about video feedback?", "named_source"),
     ("Who paid for the research on commissioning parent-infant services in the North East?", "fact"),  # not pay
     ("What should I do first?", "what_first"),
     ("I'm a new ICB commissioner. What should I read first about infant mental health?", "what_first"),
@@ -253,6 +270,9 @@ def test_a_named_council_trust_or_icb_is_a_place_whatever_precedes_it():
     assert policy.named_places("Compare Sheffield City Council and Kent County Council", known) == ["Sheffield"]
     assert policy.named_places("Does Stoke-on-Trent City Council fund one?", known) == ["Stoke-on-Trent"]
     assert policy.named_places("Has Brighton & Hove City Council got one?", known) == ["Brighton & Hove"]
+    # a hospital or an NHS FT, as commissioners write them
+    assert policy.named_places("Does Bradford Teaching Hospitals take self-referrals?", known) == ["Bradford"]
+    assert policy.named_places("How many psychologists are in the Cornwall Partnership NHS FT perinatal team?", known) == ["Cornwall Partnership"]
     # with the corpus's own text to hand, a body counts as covered only when the corpus names that body
     corpus = "Kent County Council records the roll-out. Leaders in Sheffield and Kent spoke at the launch."
     mentions = corpus.__contains__
