@@ -55,7 +55,7 @@ WHAT_FIRST_PER_PASSAGE = 2  # a what-first lead: the cycle, then its first stage
 NUMBERED_ENTRY = re.compile(r"^(?:Chapter|Section|Part|Step|Stage|Annex|Appendix|Action Area|Statement|Recommendation|Theme) \d", re.I)
 BACK_SENTENCES = 2  # sentences a lead sentence that points back may bring in before it
 # A sentence that opens by pointing back ("This reflects...", "It found...") reads badly on its own.
-ANAPHORIC_START = re.compile(r"^(?:for (?:a |an |the )?\w+,? (?=(?:this|these|that|it|its|they|their)\b))?(this|that|these|those|it|its|they|their|such|however|also|both|he|she|here|first|second|third|finally|in addition|the chapter|the report|the review|even so|instead|as a result|despite this|in contrast|by contrast|nonetheless|nevertheless|otherwise|similarly|likewise|meanwhile|yet|in particular|for example|for instance|in turn|elsewhere|later|within (?:this|that|these|those)|of (?:this|that|these|those|them|which)|the remaining|the rest|the same)\b", re.I)
+ANAPHORIC_START = re.compile(r"^(?:for (?:a |an |the )?\w+,? (?=(?:this|these|that|it)\b))?(this|that|these|those|it|its|they|their|such|however|also|both|he|she|here|first|second|third|finally|in addition|the chapter|the report|the review|even so|instead|as a result|despite this|in contrast|by contrast|nonetheless|nevertheless|otherwise|similarly|likewise|meanwhile|yet|in particular|for example|for instance|in turn|elsewhere|later|within (?:this|that|these|those)|of (?:this|that|these|those|them|which)|the remaining|the rest|the same)\b", re.I)
 # Sentences about how a study was done or by whom, not what it found: never the answer unless the question asks
 # about methods.
 PROCESS = re.compile(r"\b(the authors(?!')|this (?:study|paper|article|review|report) (?:aimed|sets out|describes)|were interviewed|"
@@ -355,7 +355,10 @@ EFFECT_ASKED = re.compile(IDIOMS.pattern + "|"  # "did it make a (real) differen
                           r"(?:more|less|better)\b|\b(?:did|does|do) (?:[\w'-]+ ){1,6}(?:show|find) (?:any )?(?:benefits?|"
                           r"effects?|improvements?|results?|differences?)\b|"
                           r"(?<!how )\b(?:does|did|do) (?:[\w-]+ ){1,5}(?:actually |really )?work\b"
-                          r"(?! (?:with|alongside|together|across|in partnership))|"
+                          # work as a job ("did they work in public health?", "do staff work evenings?", "work well
+                          # together"), not "does it work in practice?"
+                          r"(?! (?:with|alongside|together|well together|across|in partnership|at|as (?!well)|evenings|"
+                          r"weekends|nights|shifts|part[- ]time|full[- ]time|in (?!practice|real|the UK|England|the NHS|routine)))|"
                           r"\bwhat (?:did|does|do) (?:it|they|the [\w-]+(?: [\w-]+)?) (?:find|show|achieve)\b|"
                           r"\b(?:is|are|was|were) (?:it|they|this|that|these|those) (?:any )?(?:good|effective|worth it)\b|"
                           r"\b(?:any|what) (?:results|outcomes|impact)\b(?! (?:should|to|would|could|do (?:i|we)))|"

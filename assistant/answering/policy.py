@@ -253,17 +253,24 @@ INTENT_RULES: tuple[tuple[str, re.Pattern], ...] = (
         r"contract variations?|vary (?:the|our|my|this) contract|(?:go|going|gone) (?:out )?to tender|evaluation panel|"
         r"scoring (?:weights|criteria|matrix)|tender (?:documents?|scoring|evaluation|specification)|section 75|s75|"
         r"job descriptions?|person spec(?:ification)?s?|"
-        # one's own area's figures ("how many under-1s in our borough", "whats the average wait in our area", "which of
-        # our family hubs", "our ICB's current spend"), not "how do we reduce inequalities in our area?"
-        r"(?:how many|how much|what(?:'s|s| is| was| are)? (?:the |our )?(?:average|current|latest|median|total)|which of (?:our|my))"
+        # one's own area's figures now ("how many under-1s in our borough are on a plan right now?", "whats the
+        # average wait in our area at the moment", "which of our family hubs", "our ICB's current spend"), not "how many
+        # babies in our area are likely to need a service?" (an estimate the evidence gives) or "how much supervision
+        # should my team get?"
+        r"(?:how many|how much|what(?:'s|s| is| was| are)? (?:the |our )?(?:average|current|latest|median|total))"
         r"\b[^?]*\b(?:our|my) (?:borough|area|patch|district|county|city|town|locality|footprint|icb|ics|council|la|trust|"
-        r"teams?|(?:family )?hubs?|services?|providers?)|"
-        r"(?:our|my) (?:icb|ics|council|la|trust|team|service|provider|borough|area)(?:'s|’s) (?:current|latest|own|actual)|"
+        r"teams?|(?:family )?hubs?|services?|providers?)\b[^?]*\b(?:right now|at the moment|currently|so far|(?:this|last) "
+        r"(?:year|quarter|month|week))|"
+        r"(?:our|my) (?:icb|ics|council|la|trust|team|service|provider|borough|area)(?:'s|’s) (?:current|latest|own|actual) "
+        r"(?:spend\w*|budgets?|figures?|data|waiting|caseloads?|referrals?|numbers?|allocations?|activity)|"
         r"which of (?:our|my) (?:[\w-]+ ){0,2}(?:hubs|teams|services|sites|clinics|areas|practices|providers|wards|localities)|"
-        # a named body's own meetings and a named person's view ("Kent's cabinet", "what does the DCS in Kent think")
-        r"cabinet (?:decid\w*|decisions?|meetings?|papers?|members?)|(?:board|committee|cabinet) minutes|"
-        r"(?:dcs|dph|director of (?:children's services|public health)|chief executive|portfolio holder|lead member)\b"
-        r"[^?]*\b(?:think|view|position|stance|opinion|said|say|support))\b", re.I)),
+        # a named body's own meetings and a named person's view ("Kent's cabinet", "what does the DCS in Kent think",
+        # "our DPH"), not "what did the director of children's services in the study say?"
+        r"cabinet (?:decid\w*|decisions?|meetings?|papers?)|(?:board|committee|cabinet) minutes|"
+        r"(?:our|my|the (?:[\w-]+ )?(?-i:[A-Z][a-z]+)(?:'s|’s)?) (?:dcs|dph|director of (?:children's services|public health)|"
+        r"chief executive|portfolio holder|lead member)\b[^?]*\b(?:think|view|position|stance|opinion|said|say|support)|"
+        r"(?:dcs|dph|director of (?:children's services|public health)|chief executive|portfolio holder|lead member) "
+        r"(?:in|at|of|for) (?-i:[A-Z][a-z]+)\b[^?]*\b(?:think|view|position|stance|opinion|said|say|support))\b", re.I)),
     ("what_first", re.compile(
         r"\b(where (?:do|does) (?:i|we|(?:a|an|the|my|our) (?:[\w'-]+ ){0,3}[\w'-]+) (?-i:start|begin)\b(?! for life)|"
         r"where (?:should|can|would|might) (?:i|we|(?:a|an|the|my|our) (?:[\w'-]+ ){0,8}[\w'-]+) (?-i:start|begin)\b(?! for life)|what (?:should|do|must) (?:i|we) (?:do|read|look at|know|learn) first|first steps?|"
@@ -398,6 +405,7 @@ LOCAL_BODY = re.compile(r"\b([A-Z][a-z]+(?:(?:-on-|-upon-| upon | on | and |,? a
                         r")[A-Z][a-z]+)*) (?:(?:City|County|Borough|District|Metropolitan Borough|Town|Unitary) Council|"
                         r"NHS (?:Foundation )?Trust|NHS FT|(?:Teaching |University )?Hospitals?(?: NHS (?:Foundation )?Trust| NHS FT)?|"
                         r"Integrated Care Board|ICB|Health Board)\b")
+HOSPITAL = re.compile(r"\bHospitals?\b")
 _NAME = r"([A-Z][a-z]+(?:[ -](?!" + _BODY_KIND_WORDS + r")(?:[A-Z][a-z]+|upon|on))*)"  # "Kent", not "Kent County Council"
 # a place that acts ("Does Lancashire have a team?", "How much does Bristol spend?") or owns ("Bristol's budget",
 # "the Surrey infant mental health contract"): what it has, spends or holds is its own, local, business
@@ -585,6 +593,8 @@ def named_places(question: str, known_stems, mentions=None, one_passage_idf: flo
             continue
         if name in services and mentions is not None:
             known = known_service(name, services[name], mentions)
+        elif body is not None and HOSPITAL.search(body) and not any(is_uk_place(w) for w in words):
+            continue  # "Maternity Hospitals", "Acute Hospital": a kind of hospital, not a place's
         elif body is not None and mentions is not None:  # the corpus names the body itself (ICB written either way)
             known = any(mentions(v) for v in {body, body.replace(" ICB", " Integrated Care Board"),
                                               body.replace(" Integrated Care Board", " ICB")})
@@ -742,14 +752,14 @@ VALUE_GAP = "whether it is cost-effective (no cited passage gives its costs, sav
 
 # "is there evidence that teams are value for money?" asks whether they are: "evidence" there is the noun, not the
 # verb of "how do I evidence value for money?"
-EVIDENCE_NOUN = re.compile(r"\b(?:is there|are there|any|what|the|some|no|good|strong|much|real|published)\s+(?:[\w'-]+\s+)?"
-                           r"evidence\b", re.I)
+EVIDENCE_NOUN = re.compile(r"\b(?:is there|are there|any|what|some|no|good|strong|much|real|published)\s+(?:[\w'-]+\s+)?"
+                           r"evidence(?:\s+(?:showing|that shows?|to show|demonstrating|proving))?\b", re.I)
 
 
 def asks_value(question: str) -> bool:
     """Whether the question asks if something is cost-effective or what return it gives (not how to show that)."""
     own = own_words(question)
-    return bool(VALUE_ASKED.search(own)) and not SHOWING_VALUE.search(EVIDENCE_NOUN.sub(" ", own))
+    return bool(VALUE_ASKED.search(own)) and not SHOWING_VALUE.search(" ".join(EVIDENCE_NOUN.sub(" ", own).split()))
 
 
 def value_uncovered(question: str, cited_texts: list[str], stem_of) -> bool:

@@ -139,13 +139,15 @@ class Retriever:
 
         t1 = time.perf_counter()
         similarities = self.vectors @ qvec
-        if searched != question and query_vector is None and float(similarities.max()) < s.abstain_threshold:
+        mask = None if filters.is_empty() else self.columns.mask(filters)
+        best = similarities.max() if mask is None else (similarities[mask].max() if mask.any() else 1.0)
+        if searched != question and query_vector is None and float(best) < s.abstain_threshold:
             # a short question about an acronym ("Does VIG work?") can sit just under the answering threshold with
             # the long forms after it and clear it with them in place: each passage keeps the nearer of the two
-            # readings. One more embedding, only for a question that would otherwise be refused
+            # readings. One more embedding, only for a question that would otherwise be refused (rule 1; the
+            # unknown-word and local margins above it are left to the first reading)
             in_place = self.embedder.embed_one(spelled_in_place(question, self.acronyms))
             similarities = np.maximum(similarities, self.vectors @ in_place)
-        mask = None if filters.is_empty() else self.columns.mask(filters)
         dense = dense_ranking(similarities, n_cand, mask)
         timings["dense"] = (time.perf_counter() - t1) * 1000
         t2 = time.perf_counter()

@@ -199,3 +199,19 @@ def test_a_question_under_the_threshold_is_also_read_with_its_acronyms_spelled_i
         embedded = [t for call in rec.calls for t in call]
         assert embedded[0] == "Does VIG work? (video interaction guidance)"
         assert ("Does video interaction guidance (VIG) work?" in embedded) is second_reading  # only when refused
+
+    class InPlaceNearer(RecordingEmbedder):
+        """The in-place reading sits on the passage itself; the appended one does not."""
+        def embed(self, texts, batch_size=64, progress=None):
+            out = super().embed(texts)
+            for i, t in enumerate(texts):
+                if t == "Does video interaction guidance (VIG) work?":
+                    out[i] = super().embed([passages[0].embed_text()])[0]
+            return out
+
+    near = InPlaceNearer()
+    r = Retriever(OneReadCollection(passages, near.embed([p.embed_text() for p in passages])), near,
+                  Settings(candidates=40, abstain_threshold=0.99))
+    r.acronyms["VIG"] = "video interaction guidance"
+    found = r.search("Does VIG work?", 1)
+    assert found.top_similarity > 0.99 and found.hits[0].score > 0.99  # each passage keeps the nearer reading

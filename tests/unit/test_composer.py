@@ -589,6 +589,7 @@ def test_a_what_is_question_leads_with_the_sentence_that_defines_the_term():
     ("Of the nine commissioners, four had a dedicated lead.", False),
     ("For commissioners, it pointed to services they could fund for fathers.", True),  # "it" is the sentence before's
     ("For commissioners, the guidance is statutory.", False),
+    ("For babies, their early relationships shape later development.", False),  # "their" is the babies'
 ])
 def test_a_sentence_that_leans_on_the_one_before_is_recognised(sentence, leans):
     assert bool(ANAPHORIC_START.match(sentence)) is leans
@@ -1384,6 +1385,11 @@ def test_a_lead_carries_on_its_passage_but_not_into_how_the_study_coded_the_find
     ("Does Family Nurse Partnership make any long-term difference for children?", True),
     ("Did the Family Nurse Partnership actually work when it was tested in England?", True),  # a four-word name
     ("Does the new team work with fathers?", False),
+    ("Did the commissioners in the study work in public health?", False),  # work as a job
+    ("Do the staff in most parent-infant teams work evenings?", False),
+    ("Do PAIR teams and health visitors work well together?", False),
+    ("Does video feedback work in practice?", True),
+    ("Has FNP been trialled in England, and did it actually work for teenage mums?", True),  # "for" whom it worked
     ("What is the Nottinghamshire initiative?", False),
     ("How do I make the case for a team?", False),
     ("What is the difference between a team and a perinatal service?", False),

@@ -448,3 +448,8 @@ def test_a_markdown_table_in_a_passage_is_shown_as_a_table_with_the_used_cell_ma
     assert "<td>Hard to show &lt;b&gt;impact&lt;/b&gt;</td>" in html  # cells are escaped
     assert html.startswith("Table 1 lists barriers.") and html.endswith("After the table.")
     assert highlighted("Costs rose | fell in 2024.", []) == "Costs rose | fell in 2024."  # one piped line is text
+    # two tables a blank line apart stay two; a short :-- rule is a rule; CRLF line ends are line ends
+    two = highlighted("| A | B |\n|---|---|\n| x | y |\n\n| C | D |\n|---|---|\n| z | w |", [])
+    assert two.count("<table") == 2 and "<th>C</th>" in two
+    assert highlighted("| H1 | H2 |\n|:--|:--|\n| a | b |", []).startswith('<table class="pair-table"><tr><th>H1</th>')
+    assert "|" not in highlighted("| A | B |\r\n|---|---|\r\n| x | y |\r\n", [])

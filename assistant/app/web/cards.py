@@ -123,8 +123,8 @@ def card_html(citation) -> str:
     return "".join(parts)
 
 
-TABLE_ROW = re.compile(r"^[ \t]*\|.*\|[ \t]*$", re.M)  # a markdown table line, as the corpus writes Tables 1-3
-TABLE_RULE = re.compile(r"^[ \t]*\|(?:[ \t]*:?-{3,}:?[ \t]*\|)+[ \t]*$")  # its |---|---| line under the header
+TABLE_ROW = re.compile(r"^[ \t]*\|.*\|[ \t]*\r?$", re.M)  # a markdown table line, as the corpus writes Tables 1-3
+TABLE_RULE = re.compile(r"^[ \t]*\|(?:[ \t]*:?-+:?[ \t]*\|)+[ \t]*\r?$")  # its |---|:--| line under the header
 
 
 def _marked(text: str, start: int, end: int, marks: list[tuple[int, int]]) -> str:
@@ -163,8 +163,8 @@ def highlighted(text: str, spans: list) -> str:
     out, pos = [], 0
     lines = list(TABLE_ROW.finditer(text))
     blocks: list[list[tuple[int, int]]] = []
-    for m in lines:  # runs of table lines separated by a newline only
-        if blocks and text[blocks[-1][-1][1]:m.start()].strip() == "":
+    for m in lines:  # runs of table lines separated by a line break only (a blank line starts another table)
+        if blocks and text[blocks[-1][-1][1]:m.start()] in ("\n", "\r\n"):
             blocks[-1].append(m.span())
         else:
             blocks.append([m.span()])
