@@ -1054,6 +1054,12 @@ def topical(c: Candidate, leave_out: frozenset[str] = frozenset()) -> float:
     return sum(w for t, w in c.weights.items() if not dates_only(t) and t not in leave_out)
 
 
+# who acts, not what is asked: a line sharing only these with "What stops ICBs funding infant mental health?" is
+# about ICBs ("the ICB is the statutory body that plans most NHS services"), not about what stops them
+ACTORS = frozenset(tokens("ICB ICBs ICS integrated care board boards commissioner commissioners council councils "
+                          "local authority authorities LA"))
+
+
 def more_evidence(hits: list[Hit], cands: list[Candidate], used: list[Candidate],
                   may_cite=lambda hit: True, question: str = "", lines: int = MORE_LINES) -> list[Candidate]:
     """Up to ``lines`` sentences, one from each passage the answer has not used yet (that ``may_cite`` allows), the
@@ -1067,6 +1073,7 @@ def more_evidence(hits: list[Hit], cands: list[Candidate], used: list[Candidate]
         if any(u.hit is hit for u in used) or not may_cite(hit):
             continue
         best = next((c for c in cands if c.hit is hit and c.overlap >= MORE_MIN_OVERLAP and topical(c) >= MORE_MIN_WEIGHT
+                     and topical(c, ACTORS) > 0
                      and not ANAPHORIC_START.match(c.text) and not aside(c.text, question)
                      and not (TRIAL_RECORD.search(c.text) and not WHEN_ASKED.search(question))  # not a DOI or journal
                      and not any(_similar(c.text, u.text) for u in used)), None)  # a line on its own: no "It found..."

@@ -284,8 +284,8 @@ def test_also_in_the_evidence_is_at_most_more_lines_lines():
     said = ["funding for parent-infant teams was short", "boards rarely heard about infant mental health",
             "waiting lists for perinatal care were growing", "health visitors lacked training in bonding",
             "grant rules changed every year", "data on outcomes was hard to find"]
-    extra = [make_passage(f"doc{i}:0000", f"Commissioners in area number {i} told the researchers that {s} at the time.")
-             for i, s in enumerate(said)]
+    extra = [make_passage(f"doc{i}:0000", f"Commissioners in area number {i} told the researchers that {s}, which "
+                          "shaped their funding.") for i, s in enumerate(said)]  # each line shares "funding"
     a = answer_for("What did commissioners say about funding?", "fact", extra)
     more = a.text.split("**Also in the evidence**")[1] if "**Also in the evidence**" in a.text else ""
     assert 1 <= more.count("\n- ") <= MORE_LINES
@@ -984,6 +984,22 @@ def test_an_also_line_must_share_more_than_common_words_or_a_year_with_the_quest
     a = compose(question, "fact", r.hits, idf, DEFAULT_IDF, [], {})
     assert "three-year programme" in a.text and "75 councils" in a.text
     assert "£40,000" not in a.text  # it shares only 'parent', 'infant', the month and the year
+
+
+def test_an_also_line_must_share_more_than_who_acts():
+    """"How do I make the case to my ICB board...?" had ended with two lines on what an ICB is."""
+    case = make_passage("case:0001", "A business case for a parent-infant team sets local need beside the costs of "
+                        "late intervention.", title="Toolkit", year=2019, doc_type="report")
+    icb = make_passage("act:0001", "Under the Act, each ICB board plans services and manages the NHS budget "
+                       "for its area.", title="Health and Care Act", year=2022, doc_type="guidance")
+    costs = make_passage("costs:0001", "Late intervention costs councils and the NHS billions each year, and a business "
+                         "case can set a team against them.", title="Cost of late intervention", year=2016, doc_type="report")
+    idf = {"case": 2.0, "busi": 2.2, "icb": 2.5, "integr": 1.5, "care": 0.8, "board": 1.8, "team": 1.0}
+    question = "How do I make the business case to my ICB board for a parent-infant team?"
+    r = make_retrieval([(case, 0.7), (icb, 0.69), (costs, 0.68)], question)
+    a = compose(question, "how_to", r.hits, idf, DEFAULT_IDF, [], {})
+    assert "costs councils and the NHS" in a.text  # shares "business case"
+    assert "manages the NHS budget" not in a.text  # shares only the ICB board
 
 
 def test_an_also_line_is_never_a_trials_publication_record_unless_when_is_asked():
