@@ -28,7 +28,7 @@ from functools import lru_cache
 from assistant.comb.catalogue import RELATION_WORDS, by_id, component_phrase, make_tag, proposal
 from assistant.comb.taxonomy import label
 from assistant.answering.followups import own_words
-from assistant.answering.policy import (COST_GAP, IDIOMS, MONEY, NAME_GAP, UNCOMPARED, VALUE_WORDS, WHAT_FIRST_QUERY,
+from assistant.answering.policy import (COST_GAP, DECIDERS, IDIOMS, MONEY, NAME_GAP, UNCOMPARED, VALUE_WORDS, WHAT_FIRST_QUERY,
                                        asked_term, asks_value, asks_what_stops, asks_where_to_start,
                                        commissioning_steps_answer, generic_words, named_source_docs, side_words,
                                        speaks_of, states_value, without_idioms)
@@ -1056,8 +1056,7 @@ def topical(c: Candidate, leave_out: frozenset[str] = frozenset()) -> float:
 
 # who acts, not what is asked: a line sharing only these with "What stops ICBs funding infant mental health?" is
 # about ICBs ("the ICB is the statutory body that plans most NHS services"), not about what stops them
-ACTORS = frozenset(tokens("ICB ICBs ICS integrated care board boards commissioner commissioners council councils "
-                          "local authority authorities LA"))
+ACTORS = frozenset(tokens(" ".join(DECIDERS) + " ICS LA"))
 
 
 def more_evidence(hits: list[Hit], cands: list[Candidate], used: list[Candidate],
@@ -1152,8 +1151,9 @@ def item_levers(item, applied: frozenset[str] = frozenset()) -> list[str]:
 ACTION_LEVERS = 3
 
 
-COMMISSIONING_TOKENS = frozenset(tokens("commission commissioner commissioners commissioned commissioning business case "
-                                          "can could have has make get use"))  # and the verbs any how-to asks with
+# the words any how-to asks with (as stems: "commissioner" and "commission" are one, "commissioned" and
+# "commissioning" another; "could", "has" and "get" are stop words already)
+COMMISSIONING_TOKENS = frozenset(tokens("commissioner commissioning business case can have make use"))
 ASKED_LEVER_WORDS = 1  # words of the question, beyond its service and commissioning words, a lever must share to come first
 
 

@@ -234,7 +234,10 @@ def looks_non_english(text: str, known_stems=None) -> bool:
 # composer. Tested one by one in tests/unit/test_policy.py.
 # "Why should an ICB care about babies' relationships?", "Why should ICBs and councils invest...?": the case for
 # investing, asked directly (a how-to about making the case); "Why do parents care?" is not
-_DECIDERS = r"(?:icbs?|integrated care boards?|boards?|councils?|commissioners?|local authorit(?:y|ies)|leaders?)"
+# who decides on funding, in the singular: the intent rules below match each with its plural, and an "Also" line
+# sharing only these with the question is not on its topic (composer.ACTORS)
+DECIDERS = ("icb", "integrated care board", "board", "council", "commissioner", "local authority", "leader")
+_DECIDERS = "(?:" + "|".join(d[:-1] + "(?:y|ies)" if d.endswith("y") else d + "s?" for d in DECIDERS) + ")"
 _SOME = r"(?:(?:the|our|my|many|most|some|local) )?"
 WHY_CASE = (r"why (?:should|would|must) (?:(?:an?|the|my|our) )?(?:local )?(?:" + _DECIDERS + r"(?:'s board)?"
             r"(?: (?:and|or) (?:(?:the|our) )?" + _DECIDERS + r")?|we|i) (?:care|invest|fund|pay|prioriti[sz]e|bother)")
