@@ -113,15 +113,18 @@ def is_known_acronym(word: str, known: dict[str, str]) -> bool:
     return long_form(word, known) is not None
 
 
+def _new_long_form(word: str, known: dict[str, str], lower: str) -> str | None:
+    """The long form of a question word written as an acronym the corpus defines, unless the question (``lower``,
+    lower-cased) already spells it out."""
+    long = known.get(_key(word))
+    return long if long and long not in lower else None
+
+
 def expand(question: str, known: dict[str, str]) -> str:
     """The question with the long form of each acronym it uses that the corpus defines, unless the question
     already spells it out: "Why don't CAMHS see babies? (child and adolescent mental health services)"."""
     lower = question.lower()
-    add = []
-    for word in ACRONYM.findall(question):
-        long = known.get(_key(word))
-        if long and long not in lower and long not in add:
-            add.append(long)
+    add = list(dict.fromkeys(long for word in ACRONYM.findall(question) if (long := _new_long_form(word, known, lower))))
     return f"{question} ({'; '.join(add)})" if add else question
 
 
@@ -133,7 +136,7 @@ def spelled_in_place(question: str, known: dict[str, str]) -> str:
     lower = question.lower()
 
     def spell(m: re.Match) -> str:
-        long = known.get(_key(m.group(0)))
-        return f"{long} ({m.group(0)})" if long and long not in lower else m.group(0)
+        long = _new_long_form(m.group(0), known, lower)
+        return f"{long} ({m.group(0)})" if long else m.group(0)
 
     return ACRONYM.sub(spell, question)

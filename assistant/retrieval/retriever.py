@@ -219,10 +219,9 @@ class Retriever:
         work): two stems the index holds, the first of two letters or more, the second of four or more; or a prefix
         on a stem the index holds ("recommissioning", "nonstatutory")."""
         idf = self.lexical.idf
-
-        def first_part(head: str) -> bool:  # not "repair" (re + pair): an everyday word the prefix did not make
-            return term(head) in idf or (head.lower() in PREFIXES and not common_english(word))
-        return any(first_part(word[:i]) and term(word[i:]) in idf for i in range(2, len(word) - 3))
+        prefixed = not common_english(word)  # not "repair" (re + pair): an everyday word the prefix did not make
+        return any((term(word[:i]) in idf or (prefixed and word[:i].lower() in PREFIXES)) and term(word[i:]) in idf
+                   for i in range(2, len(word) - 3))
 
     def _near_miss_as_written(self, word: str) -> bool:
         """One slip from a name the evidence writes in capitals, compared as written: a stem can hide the
