@@ -276,3 +276,12 @@ def test_a_line_that_recurs_only_in_the_body_is_kept():
     assert all("Page" not in p and "Title" not in p for p in strip_running_lines(trailing))  # blank lines after a footer
     once = [f"Intro {t}.\nMiddle {t}.\nMore {t}.\nEnd {t}." for t in topics[:3]] + ["Intro x.\nTotal teams\nin the table\n42"]
     assert strip_running_lines(once)[-1].endswith("42")  # a number at the foot of one page is not a page number
+
+
+def test_the_viewer_shows_a_table_passage_as_a_table_cited_or_not_and_never_inside_a_paragraph():
+    table = "Table 1 barriers.\n\n| Theme | Barrier |\n|---|---|\n| Funding | Funding is short term |"
+    cited = make_passage("t:0000", table, title="Tables")
+    beside = make_passage("t:0001", table.replace("Funding is short term", "No dedicated lead"), title="Tables")
+    html = viewer.render_view(FakeSources([cited, beside]), json.dumps({"passage_id": "t:0000", "spans": [[0, 7]]}), [])
+    assert html.count('<table class="pair-table">') == 2 and "|---|" not in html
+    assert "<p class=\"pair-ctx" not in html  # a table may not sit inside a <p>: the browser would split it

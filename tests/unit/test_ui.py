@@ -453,3 +453,5 @@ def test_a_markdown_table_in_a_passage_is_shown_as_a_table_with_the_used_cell_ma
     assert two.count("<table") == 2 and "<th>C</th>" in two
     assert highlighted("| H1 | H2 |\n|:--|:--|\n| a | b |", []).startswith('<table class="pair-table"><tr><th>H1</th>')
     assert "|" not in highlighted("| A | B |\r\n|---|---|\r\n| x | y |\r\n", [])
+    # a pipe the PDF loader escaped inside a cell stays in its cell
+    assert "<td>x | y</td><td>z</td>" in highlighted("| A | B |\n|---|---|\n| x \\| y | z |", [])

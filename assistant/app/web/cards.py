@@ -143,15 +143,18 @@ def _marked(text: str, start: int, end: int, marks: list[tuple[int, int]]) -> st
 
 def _table(text: str, rows: list[tuple[int, int]], marks: list[tuple[int, int]]) -> str:
     """Consecutive markdown table lines as an HTML table (the first row the header), cells cut at the pipes so the
-    used spans' offsets still mark the right words; the rule line under the header is dropped."""
+    used spans' offsets still mark the right words; the rule line under the header is dropped. Hand-cut rather than
+    rendered by a markdown library: the highlight offsets are into the raw text, which a renderer does not keep."""
     html = []
     for i, (start, end) in enumerate(rows):
         line = text[start:end]
         if TABLE_RULE.match(line):
             continue
-        pipes = [start + j for j, ch in enumerate(line) if ch == "|"]
+        # a pipe the PDF loader escaped inside a cell ("\\|", loaders/pdf.py) is the cell's text, not a border
+        pipes = [start + j for j, ch in enumerate(line) if ch == "|" and (j == 0 or line[j - 1] != "\\")]
         tag = "th" if i == 0 and len(rows) > 1 and TABLE_RULE.match(text[rows[1][0]:rows[1][1]]) else "td"
-        cells = "".join(f"<{tag}>{_marked(text, a + 1, b, marks).strip()}</{tag}>" for a, b in zip(pipes, pipes[1:]))
+        cells = "".join(f"<{tag}>{_marked(text, a + 1, b, marks).strip().replace(chr(92) + '|', '|')}</{tag}>"
+                        for a, b in zip(pipes, pipes[1:]))
         html.append(f"<tr>{cells}</tr>")
     return '<table class="pair-table">' + "".join(html) + "</table>"
 

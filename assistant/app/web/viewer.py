@@ -120,7 +120,7 @@ def viewer_html(view, page=None, page_error: str | None = None) -> str:
             last_locator = c.locator
         cls = "pair-ctx pair-ctx-cited" if c.cited else "pair-ctx"
         body = highlighted(c.text, c.spans if c.cited else [])  # tables as tables, cited or not
-        parts.append(f'<p class="{cls}" data-passage="{esc(c.passage_id)}">{body}</p>')
+        parts.append(f'<div class="{cls}" data-passage="{esc(c.passage_id)}">{body}</div>')  # a table may not sit in a <p>
     parts.append("</div></section>")
     return "".join(parts)
 
