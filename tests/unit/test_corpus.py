@@ -114,7 +114,8 @@ def test_the_development_fresh_sets_points_are_in_their_source_files(name):
                                   "questions_fresh5.jsonl", "questions_fresh6.jsonl",
                                   "questions_fresh7.jsonl", "questions_fresh9.jsonl", "questions_fresh10.jsonl",
                                   "questions_fresh13.jsonl", "questions_fresh14.jsonl", "questions_fresh15.jsonl",
-                                  "questions_fresh17.jsonl", "questions_fresh18.jsonl"])
+                                  "questions_fresh17.jsonl", "questions_fresh18.jsonl",
+                                  "questions_fresh19.jsonl"])
 def test_the_later_fresh_sets_are_all_held_out_and_well_formed(name):
     items = [validate_question_item(obj, "questions", n) for n, obj in read_jsonl(ROOT / "evals" / name)]
     assert len(items) == 40 and len({it["id"] for it in items}) == 40
@@ -122,3 +123,13 @@ def test_the_later_fresh_sets_are_all_held_out_and_well_formed(name):
     for it in items:
         assert (it["scope"] == "out") == (not it["answerable"])
         assert (1 <= len(it["points"]) <= 4) if it["answerable"] else it["points"] == []  # the seventh set has four-point items
+
+
+@pytest.mark.parametrize("name", ["questions_local.jsonl", "questions_local2.jsonl", "questions_local3.jsonl"])
+def test_the_local_sets_hold_only_local_development_questions(name):
+    """The local sets (evals/README.md) are tuned on: all dev, none answerable, each read as out of scope."""
+    items = [validate_question_item(obj, "questions", n) for n, obj in read_jsonl(ROOT / "evals" / name)]
+    assert len({it["id"] for it in items}) == len(items) >= 40
+    assert {it["split"] for it in items} == {"dev"}
+    assert all(not it["answerable"] and it["scope"] == "out" and it["intent"] == "local" and it["points"] == []
+               for it in items)
