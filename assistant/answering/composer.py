@@ -817,10 +817,13 @@ def with_continuations(lead: list[Candidate], cands: list[Candidate], asked_year
     out: list[Candidate] = []
     words = sum(len(c.text.split()) for c in lead)
     # one passage's sentences together, its best first and the rest in its order, so that "This reflects..."
-    # follows what it reflects rather than another passage's sentence
+    # follows what it reflects rather than another passage's sentence; a best sentence that leans on one before it
+    # ("Access should also not depend on ethnicity...") keeps its passage's order, so the answer does not open on it
     picked = {id(c): i for i, c in enumerate(lead)}
     first_seen = {id(c.hit): i for i, c in reversed(list(enumerate(lead)))}
-    lead = sorted(lead, key=lambda c: (first_seen[id(c.hit)], picked[id(c)] != first_seen[id(c.hit)], c.start))
+    leans = {id(c.hit) for c in lead if picked[id(c)] == first_seen[id(c.hit)] and leans_back(c.text)}
+    lead = sorted(lead, key=lambda c: (first_seen[id(c.hit)],
+                                       id(c.hit) not in leans and picked[id(c)] != first_seen[id(c.hit)], c.start))
 
     def fits(x: Candidate | None) -> bool:
         # a sentence that points back ("That was £18 million more than in 2023-24") compares the figure before it
@@ -865,6 +868,15 @@ def with_continuations(lead: list[Candidate], cands: list[Candidate], asked_year
             words += len(nxt.text.split())
             last = nxt
     return out
+
+
+ALSO_EARLY = re.compile(r"^(?:[\w'’-]+,? ){1,5}(?:also|too|as well)\b", re.I)
+
+
+def leans_back(sentence: str) -> bool:
+    """Whether a sentence reads as a continuation: it opens by pointing back ("It found...", ``ANAPHORIC_START``)
+    or says "also" in its first words ("Access should also not depend on...")."""
+    return bool(ANAPHORIC_START.match(sentence) or ALSO_EARLY.match(sentence))
 
 
 PERIOD_WORDS = frozenset(tokens(" ".join(MONTHS) + " year years month months"))

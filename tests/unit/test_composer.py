@@ -1766,3 +1766,22 @@ def test_a_barrier_group_quotes_a_sentence_on_the_question_or_its_item_or_points
     a = answer_for("How do commissioners make sure parent-infant teams hear fathers' voices?", "how_to", [forums])
     groups = dict(a.parts)["by_barrier"]
     assert "criticised their regional forums" not in groups and "See " in groups
+
+
+def test_a_best_sentence_that_says_also_keeps_its_passages_order():
+    """"Access should also not depend on ethnicity..." had opened a NICE answer, before the principle it adds to;
+    a best sentence that stands alone still comes first (an answer leads with its answer)."""
+    from assistant.answering.composer import Candidate, leans_back, with_continuations
+
+    nice = make_passage("nice:0000", "The guideline's opening principles stress equal access to attachment help. "
+                                     "Access should also not depend on ethnicity or disability.")
+    r = make_retrieval([(nice, 0.7)], "access")
+    (hit,) = r.hits
+    first, second = (Candidate(hit, s, e, t) for s, e, t in passage_sentences(nice.text))
+    assert leans_back(second.text) and not leans_back(first.text)
+    out = with_continuations([second, first], [first, second])  # the "also" sentence scored best
+    assert [c.text[:10] for c in out] == [first.text[:10], second.text[:10]]
+    counts = make_passage("counts:0000", "Who is holding the baby? gives 49 teams. The December 2025 update gives 51 teams.")
+    (hit,) = make_retrieval([(counts, 0.7)], "teams").hits
+    older, newer = (Candidate(hit, s, e, t) for s, e, t in passage_sentences(counts.text))
+    assert [c.text[:10] for c in with_continuations([newer, older], [older, newer])] == [newer.text[:10], older.text[:10]]
