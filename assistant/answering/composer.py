@@ -567,6 +567,8 @@ def score_sentence(c: Candidate, qtok: set[str], idf: dict, default_idf: float, 
             score -= METHOD_PENALTY  # how it was made, however it is worded ("were identified", "rated by a panel")
         elif STATES_FINDING.search(c.text) and not (asks_effect(question) and STATES_RESULT.search(c.text)):
             score += RESULT_BONUS  # once: an effect question's result already has it
+    if c.hit.leads and REMARK.match(c.text):
+        score -= RESULT_BONUS  # making the case leads with what the evidence found or costs, not who spoke at a launch
     if intent == "evidence" and c.hit.passage.meta.design in STRONG_DESIGNS:
         score += STRONG_DESIGN_BONUS  # "does it work" answers lead with the strongest design
     if BIBLIOGRAPHIC.search(c.text) and not WHEN_ASKED.search(question):
@@ -579,6 +581,9 @@ def score_sentence(c: Candidate, qtok: set[str], idf: dict, default_idf: float, 
 
 
 FIGURE = re.compile(r"£?\d[\d,.]*\s?(?:%|bn|m\b|million|billion)")
+# a named person's remark ("Ben Yeo, a psychotherapist and the Foundation's adviser, said at the launch that..."):
+# weaker than the finding it comments on, when the answer is the case for a service
+REMARK = re.compile(r"^(?:[A-Z][\w'’-]+ ){1,3}[A-Z][\w'’-]+, (?:an?|the|its|their) [^.]{3,160}?, (?:said|says|told|added|argued)\b")
 
 
 # A figure that identifies a fact: an amount ("£1.15bn"), a share ("41%", "12 per cent") or a count written with

@@ -556,6 +556,20 @@ def test_the_evidence_planned_for_making_the_case_leads_the_answer():
     assert lead.startswith("An integrated care board")
 
 
+def test_making_the_case_leads_with_the_finding_not_a_persons_remark_on_it():
+    """"How do I make the case ... to my ICB?" had opened on what the Foundation's adviser said at a report's launch."""
+    from assistant.retrieval.retriever import Hit
+
+    q = "How do I make the case for a parent-infant team to my ICB?"
+    impact = make_passage("impact:0001", "Ann Smith, a psychotherapist and the Foundation's adviser, said at the launch "
+                          "that parent-infant teams make a difference. According to the report, parent-infant "
+                          "teams help babies and carers in three linked domains.", doc_type="report",
+                          com_b=make_tag(by_id()["b-hard-to-show-impact"], "evidence_against", 0.7))
+    lead = dict(compose(q, "how_to", [Hit(impact, 0.6, 0.0, planned=True, leads=True)], IDF, DEFAULT_IDF, [],
+                        {}).parts)["lead"]
+    assert lead.startswith("According to the report, parent-infant teams")
+
+
 def test_the_lead_gives_the_finding_not_how_the_study_coded_it_unless_the_coding_is_asked():
     covid = make_passage("study-covid:0001", "The study's Table 1 lists increased demand for parent-infant services due "
                          "to the pandemic as a barrier coded to motivation. Commissioners felt that the need for support "
