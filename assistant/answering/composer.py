@@ -1023,6 +1023,31 @@ def row_tag(tag, item):
 COMPONENT_ORDER = ("capability", "opportunity", "motivation", "not_individual")
 
 
+def none_coded_line(hits: list[Hit], component: str) -> str:
+    """When the study's table the cited overview passages come from (Table 1 for barriers, else Table 2) codes
+    none of its rows ``component``: that, with how it does code them, from the catalogue (the study's own coding).
+    Empty when the pool has no table passage or the table has such rows."""
+    from assistant.answering.policy import STUDY_TABLE_2
+    from assistant.comb.catalogue import items
+
+    overview = [h for h in hits if h.overview]
+    if not overview:
+        return ""
+    table, kind = (2, "enabler") if STUDY_TABLE_2.match(overview[0].passage.locator or "") else (1, "barrier")
+    rows = [it for it in items() if it.table == table and it.polarity == kind]
+    if not rows or any(it.component == component for it in rows):
+        return ""
+    counts = [f"{n} {'system level (N/A)' if comp == 'not_individual' else label(comp).lower()}"
+              for comp in COMPONENT_ORDER if (n := sum(it.component == comp for it in rows))]
+    coded = ", ".join(counts[:-1]) + f" and {counts[-1]}" if len(counts) > 1 else counts[0]
+    other_table, other_kind = (1, "barrier") if table == 2 else (2, "enabler")
+    elsewhere = any(it.table == other_table and it.polarity == other_kind and it.component == component
+                    for it in items())
+    return (f"None of the {len(rows)} {kind}s the study names (McSweeney et al. 2025, Table {table}) is coded "
+            f"{label(component).lower()}: it codes {coded}."
+            + (f" Its {label(component).lower()} items are {other_kind}s (Table {other_table})." if elsewhere else ""))
+
+
 def table_line(listed: list[tuple[Hit, object, int, int]], order: dict[int, int]) -> str:
     """The study's barriers by COM-B component, each with what the study proposes for that component:
     "Capability (knowledge and skills): hard to show impact ... [2]. The study proposes education, ..."."""
@@ -1257,6 +1282,10 @@ def compose(question: str, intent: str, hits: list[Hit], idf: dict, default_idf:
     said_first = list(not_covered) if local_first else []  # the answer to a local question: said first
     asked = asked_component(question)
     table = table_items(hits, asked) if intent == "barriers" or any(h.overview for h in hits) else []
+    # "Which of those are opportunity problems?": the study codes none of its barriers opportunity; say so first,
+    # rather than answer with its opportunity enablers as if they were barriers
+    none_coded = (none_coded_line(hits, asked) if asked and not table
+                  and (intent == "barriers" or any(h.overview for h in hits)) else "")
     table_hits = list(dict.fromkeys(id(hit) for hit, *_ in table))[:max_cited]  # the table passages count towards k
     table = [row for row in table if id(row[0]) in table_hits]
     # the table's own sentences are about the table: with its rows listed, the rest of the answer reads others
@@ -1376,6 +1405,8 @@ def compose(question: str, intent: str, hits: list[Hit], idf: dict, default_idf:
         parts.append(("not_covered_first", f"**Not in the evidence here:** {'; '.join(_md_text(x) for x in names)}. "
                       "**The nearest evidence:**"))
         said_first = names
+    if none_coded:
+        parts.append(("barriers", none_coded))
     if table:
         parts.append(("barriers", table_line(table, order)))
     elif barriers_named:

@@ -251,6 +251,12 @@ def test_a_general_barriers_question_names_every_barrier_of_the_study_table_by_c
     assert asked_component("Which enablers are classified as N/A?") == "not_individual"
     assert asked_component("What stops funding?") is None
     assert asked_component("How do I make the case at system level?") is None  # not a question about the coding
+    # the study codes none of its barriers opportunity: said first, from the catalogue, not left to the enablers below
+    none = compose("Which of those are opportunity problems?", "barriers", [table, *other], IDF, DEFAULT_IDF, [], {})
+    assert none.text.startswith("None of the 10 barriers the study names (McSweeney et al. 2025, Table 1) is coded "
+                                "opportunity: it codes 2 capability, 3 motivation and 5 system level (N/A). Its "
+                                "opportunity items are enablers (Table 2).")
+    assert not only.text.startswith("None of")
     for cap in (1, 2):  # the table passage counts towards the passages cited
         capped = compose("What gets in the way of commissioning these services?", "barriers", [table, *other], IDF,
                          DEFAULT_IDF, [], {}, max_cited=cap)
