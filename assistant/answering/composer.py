@@ -725,6 +725,8 @@ SUMMARY_WORDS = frozenset(tokens("find found findings finding say says said reco
                                  "reported key main message messages tell overall summary summarise summarize points "
                                  "takeaways headlines gist"))
 # "What does NG26 say about children adopted from care?": a topic, even in the title's own words
+NAMED_BY_TOPIC = re.compile(r"\b(?:standard|guideline|guidance|report|review|strategy|plan|framework|toolkit|"
+                            r"vision|inquiry|statement)\s+(?:on|about|for|of)\s+", re.I)
 ASKS_ABOUT = re.compile(r"\b(?:about|on|regarding|concerning|for|in relation to)\s+\w", re.I)
 
 
@@ -733,7 +735,9 @@ def asks_for_summary(question: str, hits: list[Hit], named: str) -> bool:
     SUMMARY_WORDS, and it does not ask about something (``ASKS_ABOUT``)."""
     own = own_words(question)
     title = next((h.passage.meta.title for h in hits if h.passage.doc_id == named), "")
-    return not ASKS_ABOUT.search(own) and not (set(tokens(own)) - set(tokens(title)) - SUMMARY_WORDS)
+    # "the NICE quality standard on children's attachment": "on" names the document by its topic, it asks nothing
+    return (not ASKS_ABOUT.search(NAMED_BY_TOPIC.sub(" ", own))
+            and not (set(tokens(own)) - set(tokens(title)) - SUMMARY_WORDS))
 
 
 def document_summary(cands: list[Candidate], named: str, max_passages: int) -> list[Candidate]:

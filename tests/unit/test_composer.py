@@ -1617,6 +1617,12 @@ def test_a_question_asking_for_a_named_documents_gist_is_answered_section_by_sec
     assert named_document(q, r.hits) == "rare"  # the name that opens the question counts
     assert asks_for_summary(q, r.hits, "rare")
     assert not asks_for_summary("What does Rare Jewels say about CAMHS referrals?", r.hits, "rare")
+    # a document named by its topic ("the NICE quality standard on children's attachment") is still asked for its gist
+    qs = make_passage("qs133:0000", "Statement 1 is about assessment.", title="Children's attachment (NICE quality "
+                                                                            "standard QS133) - summary")
+    rq = make_retrieval([(qs, 0.5)], "attachment")
+    assert asks_for_summary("What does the NICE quality standard on children's attachment say?", rq.hits, "qs133")
+    assert not asks_for_summary("What does the NICE quality standard on attachment say about fostering?", rq.hits, "qs133")
     lead = dict(compose(q, "named_source", r.hits, IDF, DEFAULT_IDF, [], {}, named="rare").parts)["lead"]
     assert lead.index("Sally Hogg, its author, counted 27 teams") < lead.index("Most babies lived") < lead.index("The report set an")
     assert "published on 3 June" not in lead
