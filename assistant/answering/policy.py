@@ -1398,6 +1398,8 @@ def plan_hits(intent: str, question: str, retrieval: Retrieval, retriever, s: Se
         fixed = [Hit(h.passage, h.score, h.fused, h.bm25, planned=True)
                  for h in retriever.search(WHAT_FIRST_QUERY, s.k, filters).hits if h.passage.doc_id not in superseded][:s.k]
         return placed_first(fixed, hits)
+    if intent != "how_to" and asks_value(question):  # "what's the return on investment of teams?"
+        hits = with_value_evidence(question, hits, retriever, s, filters)
     if intent in ("comparison", "evidence") and comparison_sides(question):  # "which has the stronger evidence - X or Y?"
         return with_each_side(question, hits, retriever, s, filters)
     if intent == "evidence":
@@ -1447,6 +1449,26 @@ def plan_hits(intent: str, question: str, retrieval: Retrieval, retriever, s: Se
     if general_barrier_question(intent, question):
         planned = placed_first(overview_hits(retriever, sims, filters), planned)
     return planned
+
+
+def with_value_evidence(question: str, hits: list[Hit], retriever, s: Settings, filters=None) -> list[Hit]:
+    """"What's the return on investment of parent-infant teams?" had been answered with team counts (the words
+    "parent-infant teams"), and said no cited passage gives a saving. A question asking whether something is
+    cost-effective or what it returns (``asks_value``) gets the closest evidence against "hard to show impact and
+    value for money" that states a saving, return or sum (``VALUE_STATED``), searched for as making the case is
+    (``case_queries``), placed after the best hit, and the answer leads with it; unchanged when the top three
+    hits already hold such evidence."""
+    item = CASE_ITEMS[0]
+    if any(h.passage.com_b.item == item and VALUE_STATED.search(h.passage.text) for h in hits[:3]):
+        return hits
+    superseded = retriever.superseded_documents(question)
+    for h in retriever.search(case_queries(question)[0][1], s.k * 4, filters).hits:
+        p = h.passage
+        if p.com_b.item == item and p.com_b.relation == "evidence_against" and VALUE_STATED.search(p.text) \
+                and p.doc_id not in superseded:
+            rest = [x for x in hits if x.passage.passage_id != p.passage_id]
+            return rest[:1] + [Hit(p, h.score, h.fused, h.bm25, planned=True, leads=True)] + rest[1:]
+    return hits
 
 
 def order_cited(intent: str, hits: list[Hit]) -> list[Hit]:

@@ -732,6 +732,29 @@ def test_the_case_is_searched_for_item_by_item_in_the_catalogues_words_for_its_e
     assert all(s in reach for s in by_id()[numbers].evidence)
 
 
+def test_a_value_question_brings_in_the_closest_saving_or_return_and_leads_with_it():
+    """"What's the return on investment of parent-infant teams?" had been answered with team counts."""
+    from types import SimpleNamespace
+
+    impact = by_id()["b-hard-to-show-impact"]
+    counts = make_passage("counts:0000", "The Foundation counted 51 parent-infant teams in December 2025.")
+    saving = make_passage("model:0000", "Expanding parent-infant teams would save over £1.15bn a year.",
+                          com_b=make_tag(impact, "evidence_against", 0.7))
+    trial = make_passage("trial:0000", "The trial found teams improved parental sensitivity.",
+                         com_b=make_tag(impact, "evidence_against", 0.7))
+    searched = []
+    retriever = SimpleNamespace(superseded_documents=lambda q: set(),
+                                search=lambda q, k, f=None: searched.append(q) or make_retrieval([(trial, 0.6), (saving, 0.5)], q))
+    question = "What's the return on investment of parent-infant teams?"
+    hits = make_retrieval([(counts, 0.7)], question).hits
+    out = policy.with_value_evidence(question, hits, retriever, S)
+    assert [h.passage.passage_id for h in out] == ["counts:0000", "model:0000"]  # a saving, not the trial's result
+    assert out[1].leads and out[1].planned and searched[0].startswith(question)
+    # the ranking already holds a saving: left as it is
+    ranked = make_retrieval([(counts, 0.7), (saving, 0.6)], question).hits
+    assert policy.with_value_evidence(question, ranked, retriever, S) == ranked
+
+
 @pytest.mark.parametrize("question, steps", [
     ("How much clinical supervision should staff in a parent-infant team get?", False),  # practice only
     ("What should the business case say about staff supervision?", True),  # practice inside making the case
