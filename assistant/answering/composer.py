@@ -496,7 +496,24 @@ def asked_figure(question: str):
         return states_number if counted is not None and not PEOPLE.fullmatch(counted) else states_count
     if asks_value(question):
         return states_value
+    if DURATION_ASKED.search(question):
+        return states_period
     return None
+
+
+# "How long does the Start for Life funding last?" is answered by a period ("a new 3-year programme", "for one
+# financial year", "2026 to 2029"), not by a recommendation that funding be long term
+DURATION_ASKED = re.compile(r"\bhow long (?:does|do|did|will|is|are|was|were|has|have|would)\b(?![^?]*\b(?:take|wait)\w*\b)",
+                            re.I)
+PERIOD = re.compile(r"\b(?:\d+|one|two|three|four|five|ten)[- ]years?\b|\bone (?:financial )?year\b|"
+                    r"\b(?:19|20)\d\d\s*(?:-|–|to|until)\s*(?:20)?\d\d\b|\b(?:until|to|from|by) (?:the end of )?"
+                    r"(?:(?:January|February|March|April|May|June|July|August|September|October|November|December) )?"
+                    r"(?:19|20)\d\d\b", re.I)
+
+
+def states_period(text: str) -> bool:
+    """A length of time or a span of years ("3-year", "2026 to 2029", "until March 2026")."""
+    return bool(PERIOD.search(text))
 
 
 FOCUS_WEIGHT = 3.0  # a follow-up's own words ("what about dads?") count this much more than the earlier question's
@@ -1321,6 +1338,9 @@ def compose(question: str, intent: str, hits: list[Hit], idf: dict, default_idf:
         # reaches, when one is there, not with a sentence sharing more of the question's words ("the National PAIR
         # Framework ... existing pathways" for "how many PAIR teams exist now?")
         own = [c for c in own if counts_it(c.text, thing) and reached_years(c.text) & latest] or own
+    if DURATION_ASKED.search(question):  # "how long does the funding last?": leads with a period on its topic, when
+        # the pool states one, not with a recommendation that funding be long term
+        own = [c for c in own if states_period(c.text) and topical(c) >= MORE_MIN_WEIGHT] or own
     if asks_effect(question):  # "did it make a difference?": leads with what was found, when anything
         # in the pool states a result, not with what the service is
         own = [c for c in own if STATES_RESULT.search(c.text)] or own

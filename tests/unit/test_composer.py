@@ -1811,3 +1811,17 @@ def test_a_best_sentence_that_says_also_keeps_its_passages_order():
     (hit,) = make_retrieval([(counts, 0.7)], "teams").hits
     older, newer = (Candidate(hit, s, e, t) for s, e, t in passage_sentences(counts.text))
     assert [c.text[:10] for c in with_continuations([newer, older], [older, newer])] == [newer.text[:10], older.text[:10]]
+
+
+def test_a_how_long_question_leads_with_a_period_on_its_topic():
+    """"How long does the Start for Life funding last?" had opened on a review recommending long-term funding."""
+    review = make_passage("review:0000", "The review recommended long-term national funding for the Start for Life "
+                                         "programme, so that the Start for Life funding lasts.")
+    report = make_passage("report:0000", "The funding was around £300 million for a new 3-year Start for Life programme.")
+    r = make_retrieval([(review, 0.7), (report, 0.6)], "start for life funding")
+    lead = dict(compose("How long does the Start for Life funding last?", "fact", r.hits, IDF, DEFAULT_IDF, [],
+                        {}).parts)["lead"]
+    assert lead.startswith("The funding was around £300 million for a new 3-year")
+    waiting = dict(compose("How long does the Start for Life funding review take?", "fact", r.hits, IDF, DEFAULT_IDF,
+                           [], {}).parts)["lead"]
+    assert waiting.startswith("The review recommended")  # a wait or a task's length is not a programme's period
