@@ -305,9 +305,11 @@ def only_announces(text: str) -> bool:
 
 def aside(text: str, question: str) -> bool:
     """A sentence beside the question's point: how the study coded a finding, where something sits in a document,
-    when the question asks neither, or a sentence that only announces a topic. The lead scores it low and the Also
+    how its participants were found or interviewed ("The final topic guide covered three areas...", an Also line
+    of "Who should I involve?"), when the question asks none of these, or a sentence that only announces a topic. The lead scores it low and the Also
     lines never quote it."""
-    return about_coding(text, question) or only_locates(text, question) or only_announces(text)
+    return (about_coding(text, question) or only_locates(text, question) or only_announces(text)
+            or (bool(METHODS_HEADING.search(text)) and not METHOD_QUESTION.search(question)))
 
 
 # "What is infant mental health?", "What does COM-B mean?" (policy.asked_term): answered first by a sentence that

@@ -1825,3 +1825,11 @@ def test_a_how_long_question_leads_with_a_period_on_its_topic():
     waiting = dict(compose("How long does the Start for Life funding review take?", "fact", r.hits, IDF, DEFAULT_IDF,
                            [], {}).parts)["lead"]
     assert waiting.startswith("The review recommended")  # a wait or a task's length is not a programme's period
+
+
+def test_how_the_studys_interviews_were_run_is_aside_unless_methods_are_asked():
+    from assistant.answering.composer import aside
+
+    guide = "The final topic guide, published as supplementary material, covered three areas of the commissioner's role."
+    assert aside(guide, "Who should I involve when commissioning a parent-infant service?")
+    assert not aside(guide, "How was the study's interview topic guide designed?")
