@@ -28,8 +28,8 @@ from functools import lru_cache
 from assistant.comb.catalogue import RELATION_WORDS, by_id, component_phrase, make_tag, proposal
 from assistant.comb.taxonomy import label
 from assistant.answering.followups import own_words
-from assistant.answering.policy import (COST_GAP, DECIDERS, IDIOMS, MONEY, NAME_GAP, UNCOMPARED, VALUE_WORDS, WHAT_FIRST_QUERY,
-                                       asked_term, asks_value, asks_what_stops, asks_where_to_start,
+from assistant.answering.policy import (COST_GAP, DECIDERS, IDIOMS, MONEY, NAME_GAP, SERVICE_WORDS, UNCOMPARED,
+                                       VALUE_WORDS, WHAT_FIRST_QUERY, asked_term, asks_value, asks_what_stops, asks_where_to_start,
                                        commissioning_steps_answer, generic_words, named_source_docs, side_words,
                                        speaks_of, states_value, without_idioms)
 from assistant.ingest.chunking import split_sentences
@@ -99,6 +99,9 @@ def in_component(tag, component: str | None) -> bool:
 
 METHOD_QUESTION = re.compile(r"\b(method|methods|analy[sz]e|analysis|interview|sample|recruit|design of the study|how was the study|"
                              r"counted|come from|comes from|measured)\w*", re.I)
+# a question about how the study was done, in any of its words: its methods, its participants, its interviews
+METHODS_ASKED = re.compile(METHOD_QUESTION.pattern + r"|\b(?:participants?|took part|topic guide|saturation|"
+                           r"interview\w*|sampl\w*|recruit\w*)\b", re.I)
 INTENT_CUES = {
     "fact": re.compile(r"[£%]|\b\d[\d,.]*\b"),
     # an action a commissioner can take: what someone should or could do, not any sentence that mentions funding
@@ -309,7 +312,7 @@ def aside(text: str, question: str) -> bool:
     of "Who should I involve?"), when the question asks none of these, or a sentence that only announces a topic. The lead scores it low and the Also
     lines never quote it."""
     return (about_coding(text, question) or only_locates(text, question) or only_announces(text)
-            or (bool(METHODS_HEADING.search(text)) and not METHOD_QUESTION.search(question)))
+            or (bool(METHODS_HEADING.search(text)) and not METHODS_ASKED.search(question)))
 
 
 # "What is infant mental health?", "What does COM-B mean?" (policy.asked_term): answered first by a sentence that
@@ -489,8 +492,8 @@ def counts_it(text: str, thing: str) -> bool:
 def asked_figure(question: str):
     """Whether a sentence states the kind of figure that answers the question (a test of its text): a sum of money
     for "how much" money, a count for "how many", a count or share for "what proportion", a sum or verdict said as a
-    saving or return for "is it cost-effective?" or "what return on investment is there?"; None when no figure is
-    asked for."""
+    saving or return for "is it cost-effective?" or "what return on investment is there?", a period for "how long
+    does it last?"; None when no figure is asked for."""
     if MONEY_ASKED.search(question):
         return states_money
     if COUNT_ASKED.search(question):
@@ -505,16 +508,18 @@ def asked_figure(question: str):
 
 # "How long does the Start for Life funding last?" is answered by a period ("a new 3-year programme", "for one
 # financial year", "2026 to 2029"), not by a recommendation that funding be long term
-DURATION_ASKED = re.compile(r"\bhow long (?:does|do|did|will|is|are|was|were|has|have|would)\b(?![^?]*\b(?:take|wait)\w*\b)",
-                            re.I)
-PERIOD = re.compile(r"\b(?:\d+|one|two|three|four|five|ten)[- ]years?\b|\bone (?:financial )?year\b|"
-                    r"\b(?:19|20)\d\d\s*(?:-|–|to|until)\s*(?:20)?\d\d\b|\b(?:until|to|from|by) (?:the end of )?"
-                    r"(?:(?:January|February|March|April|May|June|July|August|September|October|November|December) )?"
-                    r"(?:19|20)\d\d\b", re.I)
+# (not how long something takes or one waits: "how long does a referral take?")
+DURATION_ASKED = re.compile(r"\bhow long (?:does|do|did|will|is|are|was|were|has|have|would|should|can)\b"
+                            r"(?!(?: [\w'’-]+){0,8} (?:take|wait)\w*\b)", re.I)
+_COUNT_WORD = r"(?:\d+|one|two|three|four|five|six|seven|eight|nine|ten|eleven|twelve|eighteen|twenty|twenty-four)"
+# a length ("3-year", "six to twelve months", "for one financial year") or a span of years ("2026 to 2029",
+# "2022-2025"); not an age ("2 years old", "a two-year-old"), one financial year ("2023-24") or a target ("by 2030")
+PERIOD = re.compile(rf"\b{_COUNT_WORD}(?:\s*(?:-|–|to)\s*{_COUNT_WORD})?[- ](?:years?|months?|weeks?)\b(?![- ]old)|"
+                    r"\bone (?:financial )?year\b|\b(?:19|20)\d\d\s*(?:-|–|to|until)\s*(?:19|20)\d\d\b", re.I)
 
 
 def states_period(text: str) -> bool:
-    """A length of time or a span of years ("3-year", "2026 to 2029", "until March 2026")."""
+    """A length of time or a span of years (``PERIOD``)."""
     return bool(PERIOD.search(text))
 
 
@@ -587,7 +592,7 @@ def score_sentence(c: Candidate, qtok: set[str], idf: dict, default_idf: float, 
         elif STATES_FINDING.search(c.text) and not (asks_effect(question) and STATES_RESULT.search(c.text)):
             score += RESULT_BONUS  # once: an effect question's result already has it
     if c.hit.leads and REMARK.match(c.text):
-        score -= RESULT_BONUS  # making the case leads with what the evidence found or costs, not who spoke at a launch
+        score -= RESULT_BONUS  # a planned lead is what the evidence found or costs, not who spoke at its launch
     if intent == "evidence" and c.hit.passage.meta.design in STRONG_DESIGNS:
         score += STRONG_DESIGN_BONUS  # "does it work" answers lead with the strongest design
     if BIBLIOGRAPHIC.search(c.text) and not WHEN_ASKED.search(question):
@@ -600,9 +605,15 @@ def score_sentence(c: Candidate, qtok: set[str], idf: dict, default_idf: float, 
 
 
 FIGURE = re.compile(r"£?\d[\d,.]*\s?(?:%|bn|m\b|million|billion)")
-# a named person's remark ("Ben Yeo, a psychotherapist and the Foundation's adviser, said at the launch that..."):
-# weaker than the finding it comments on, when the answer is the case for a service
-REMARK = re.compile(r"^(?:[A-Z][\w'’-]+ ){1,3}[A-Z][\w'’-]+, (?:an?|the|its|their) [^.]{3,160}?, (?:said|says|told|added|argued)\b")
+# a named person's remark ("Ben Yeo, a psychotherapist and the Foundation's adviser, said at the launch that...",
+# "Jane Smith, chief executive of the Foundation, said..."): weaker than the finding it comments on, when the answer
+# leads with the evidence a plan brought in (making the case, value for money). A body's statement ("The National
+# Audit Office, the spending watchdog, said...") is not a person's: the appositive names a person's role
+PERSON_ROLE = (r"(?:adviser|advisor|director|chief|executive|psychotherapist|psychologist|psychiatrist|professor|lead|"
+               r"manager|minister|secretary|chair|consultant|officer|clinician|founder|author|commissioner|nurse|"
+               r"midwife|campaigner|spokesperson|researcher|trustee|MP)")
+REMARK = re.compile(r"^(?!(?:The|In|A|An|This|Its|Their)\b)(?:[A-Z][\w'’-]+ ){1,2}[A-Z][\w'’-]+, [^.,]{0,80}\b"
+                    + PERSON_ROLE + r"\b[^.]{0,80}?, (?:said|says|told|added|argued)\b")
 
 
 # A figure that identifies a fact: an amount ("£1.15bn"), a share ("41%", "12 per cent") or a count written with
@@ -716,10 +727,8 @@ COVERAGE = 1.0  # how much of a sentence's question-word score no longer counts 
 
 
 WHERE_TO_START_WORDS = frozenset(tokens(f"{WHAT_FIRST_QUERY} start begin first step where should what do i we"))
-# what the question names as the service ("we have no parent-infant relationship team") is not the asker's situation:
-# its definition is not a first step
-SERVICE_WORDS = frozenset(tokens("parent infant relationship team service specialist specialised PAIR mental health "
-                                 "baby babies"))
+# what the question names as the service (policy.SERVICE_WORDS) is not the asker's situation: its definition is not a
+# first step
 SITUATED_MIN_WEIGHT = 2.0
 
 
@@ -744,8 +753,8 @@ SUMMARY_WORDS = frozenset(tokens("find found findings finding say says said reco
                                  "reported key main message messages tell overall summary summarise summarize points "
                                  "takeaways headlines gist"))
 # "What does NG26 say about children adopted from care?": a topic, even in the title's own words
-NAMED_BY_TOPIC = re.compile(r"\b(?:standard|guideline|guidance|report|review|strategy|plan|framework|toolkit|"
-                            r"vision|inquiry|statement)\s+(?:on|about|for|of)\s+", re.I)
+NAMED_BY_TOPIC = re.compile(r"\b(?:standards?|guidelines?|guidance|reports?|reviews?|strateg(?:y|ies)|plans?|frameworks?|"
+                            r"toolkits?|vision|inquiry|statements?)\s+(?:on|about|for|of)\s+", re.I)
 ASKS_ABOUT = re.compile(r"\b(?:about|on|regarding|concerning|for|in relation to)\s+\w", re.I)
 
 
@@ -846,7 +855,8 @@ def with_continuations(lead: list[Candidate], cands: list[Candidate], asked_year
     words = sum(len(c.text.split()) for c in lead)
     # one passage's sentences together, its best first and the rest in its order, so that "This reflects..."
     # follows what it reflects rather than another passage's sentence; a best sentence that leans on one before it
-    # ("Access should also not depend on ethnicity...") keeps its passage's order, so the answer does not open on it
+    # ("Access should also not depend on ethnicity...") keeps its passage's order, so that when the sentence it adds
+    # to is in the lead too, that one comes first
     picked = {id(c): i for i, c in enumerate(lead)}
     first_seen = {id(c.hit): i for i, c in reversed(list(enumerate(lead)))}
     leans = {id(c.hit) for c in lead if picked[id(c)] == first_seen[id(c.hit)] and leans_back(c.text)}
@@ -898,12 +908,12 @@ def with_continuations(lead: list[Candidate], cands: list[Candidate], asked_year
     return out
 
 
-ALSO_EARLY = re.compile(r"^(?:[\w'’-]+,? ){1,5}(?:also|too|as well)\b", re.I)
+ALSO_EARLY = re.compile(r"^(?:[\w'’-]+,? ){1,5}also\b", re.I)
 
 
 def leans_back(sentence: str) -> bool:
     """Whether a sentence reads as a continuation: it opens by pointing back ("It found...", ``ANAPHORIC_START``)
-    or says "also" in its first words ("Access should also not depend on...")."""
+    or says "also" in its first words ("Access should also not depend on...")."""  # "too few teams" adds to nothing
     return bool(ANAPHORIC_START.match(sentence) or ALSO_EARLY.match(sentence))
 
 
@@ -1044,19 +1054,19 @@ def row_tag(tag, item):
 
 
 COMPONENT_ORDER = ("capability", "opportunity", "motivation", "not_individual")
+ENABLERS_ASKED = re.compile(r"\b(?:enabl\w*|facilitat\w*|helps?|helped|helping|makes? it easier)\b", re.I)
 
 
-def none_coded_line(hits: list[Hit], component: str) -> str:
-    """When the study's table the cited overview passages come from (Table 1 for barriers, else Table 2) codes
-    none of its rows ``component``: that, with how it does code them, from the catalogue (the study's own coding).
-    Empty when the pool has no table passage or the table has such rows."""
-    from assistant.answering.policy import STUDY_TABLE_2
+def none_coded_line(hits: list[Hit], component: str, question: str) -> str:
+    """When the study's table of what the question asks about (Table 2 when it asks about enablers or what helps,
+    else Table 1, the barriers) codes none of its rows ``component`` (capability, opportunity or motivation): that,
+    with how it does code them, from the catalogue (the study's own coding). Empty when the pool has none of the
+    study's table passages, when the table has such rows, or when system level is asked (both tables have some)."""
     from assistant.comb.catalogue import items
 
-    overview = [h for h in hits if h.overview]
-    if not overview:
+    if component not in COMPONENT_ORDER[:3] or not any(h.overview for h in hits):
         return ""
-    table, kind = (2, "enabler") if STUDY_TABLE_2.match(overview[0].passage.locator or "") else (1, "barrier")
+    table, kind = (2, "enabler") if ENABLERS_ASKED.search(question) else (1, "barrier")
     rows = [it for it in items() if it.table == table and it.polarity == kind]
     if not rows or any(it.component == component for it in rows):
         return ""
@@ -1307,7 +1317,7 @@ def compose(question: str, intent: str, hits: list[Hit], idf: dict, default_idf:
     table = table_items(hits, asked) if intent == "barriers" or any(h.overview for h in hits) else []
     # "Which of those are opportunity problems?": the study codes none of its barriers opportunity; say so first,
     # rather than answer with its opportunity enablers as if they were barriers
-    none_coded = (none_coded_line(hits, asked) if asked and not table
+    none_coded = (none_coded_line(hits, asked, question) if asked and not table
                   and (intent == "barriers" or any(h.overview for h in hits)) else "")
     table_hits = list(dict.fromkeys(id(hit) for hit, *_ in table))[:max_cited]  # the table passages count towards k
     table = [row for row in table if id(row[0]) in table_hits]

@@ -241,6 +241,10 @@ _DECIDERS = "(?:" + "|".join(d[:-1] + "(?:y|ies)" if d.endswith("y") else d + "s
 _SOME = r"(?:(?:the|our|my|many|most|some|local) )?"
 WHY_CASE = (r"why (?:should|would|must) (?:(?:an?|the|my|our) )?(?:local )?(?:" + _DECIDERS + r"(?:'s board)?"
             r"(?: (?:and|or) (?:(?:the|our) )?" + _DECIDERS + r")?|we|i) (?:care|invest|fund|pay|prioriti[sz]e|bother)")
+# a question about the running of one's own service is local; one asking what should be done, or what the evidence,
+# guidance or a standard says, is not, whatever it says of "our" service
+OWN_RUNNING_GUARD = (r"^(?![^?]*\b(?:should|ought|could|would|need to|needs to|according to (?!our|my)|evidence|recommend\w*|"
+                     r"guidance|guidelines?|standards?|best practice|good practice|typically|usually|national)\b)[^?]*?")
 INTENT_RULES: tuple[tuple[str, re.Pattern], ...] = (
     ("local", re.compile(
         r"\b(waiting (?:time|list)s?|wait(?:s|ing)? for|referral (?:criteria|route|pathway|process|form)s?|how (?:do|can) (?:i|we) refer|"
@@ -269,24 +273,32 @@ INTENT_RULES: tuple[tuple[str, re.Pattern], ...] = (
         r"which of (?:our|my) (?:[\w-]+ ){0,2}(?:hubs|teams|services|sites|clinics|areas|practices|providers|wards|localities)|"
         # the running of one's own service, staff, data and meetings (evals/questions_local3.jsonl had these answered):
         # "how many of our health visitors have been trained", "is our family hub open on Saturdays", "according to
-        # our JSNA", "which GP practices in our PCN" (not "no team in our
-        # patch: what first?"), "who covers our patch", "what did we agree at the last board",
+        # our JSNA", "which GP practices in our PCN", "who covers our patch", "what did we agree at the last board",
         # "when is the next partnership meeting and who chairs it", "last year's audit at our trust", "is our hub's
-        # baby group working"; not "how many babies in our area are likely to need a service?" (an estimate)
+        # baby group working". Never a question asking what should be done or what the evidence says ("what should our
+        # service's KPIs include?", "how many of our staff need training, according to the guidance?", "should family
+        # hubs open on Saturdays?"): ``OWN_RUNNING_GUARD``
+        + OWN_RUNNING_GUARD + r"(?:"
         r"how many of (?:our|my) (?:[\w-]+ ){0,2}(?:staff|health visitors|hvs|midwives|practitioners|clinicians|nurses|"
-        r"workforce|team|hubs|sites|clinics|families|cases|referrals)\b|"
+        r"workforce|team|hubs|sites|clinics|families|cases|referrals) (?:have|had|were|are (?:now|currently)|did)\b|"
         r"(?:our|my) (?:[\w-]+ ){0,2}(?:team|hub|service|trust|icb|council|pcn|group|clinic)(?:'s|’s)? (?:[\w-]+ ){0,3}"
-        r"(?:caseloads?|rotas?|kpis?|opening (?:hours|times)|open on)\b|open on (?:mon|tues|wednes|thurs|fri|satur|sun)days?|"
+        r"(?:caseloads?|rotas?|kpis?|opening (?:hours|times)|open (?:on|at))\b|opening times|"
+        r"(?:our|my) (?:[\w-]+ ){0,2}(?:hub|clinic|centre|center|service) (?:\w+ )?open\b|"
         r"(?:according to|in|from) (?:our|my|the (?:borough|council|county)(?:'s|’s)) (?:local |latest )?jsna|"
-        r"(?:our|my) jsna(?:'s|’s)? (?:figures?|data|says|shows)|"
-        r"(?:in|across) (?:our|my) pcn\b|which gp practices|"
-        r"who (?:chairs|covers|runs|manages) (?:it|our|my|the (?:[\w-]+ ){0,4}(?:meeting|board|panel|group|forum|partnership))\b|"
-        r"(?:what date|when) is (?:the|our) next (?:[\w-]+ ){0,8}(?:meeting|board|panel|committee|forum)\b|"
-        r"what did (?:we|our (?:[\w-]+ ){0,2}(?:board|team|group|panel|committee)) (?:agree|decide|sign off|approve)|"
-        r"at (?:the|our) (?:last|next) (?:[\w-]+ ){0,4}(?:board|meeting|committee|panel|forum)\b|"
-        r"audits? (?:at|of|in|for) (?:our|my)\b|(?:our|my) (?:trust|team|service|hub)(?:'s|’s) (?:last |latest )?audit|"
-        r"(?:is|are) (?:our|my) (?:[\w-]+(?:'s|’s)? ){1,4}(?:actually |really )?(?:working|making a difference|doing any good)|"
-        r"application forms?|e-?tender\w* portal|expressions? of interest|"
+        r"(?:our|my) jsna\b|(?:in|across) (?:our|my) pcn\b|which (?:of (?:our|my) )?gp practices\b[^?]*\b(?:our|my)\b|"
+        r"who (?:chairs|covers) (?:it\b|our|my|the (?:[\w-]+ ){0,4}(?:meeting|board|panel|group|forum))|"
+        r"who (?:runs|manages|covers) (?:our|my)\b|who(?:'s|’s| is) covering\b|"
+        r"(?:what date|when)(?: is|'s|’s| does| will) (?:the|our) next (?:[\w-]+ ){0,8}(?:meeting|meet|board|panel|"
+        r"committee|forum)\b|"
+        r"what did (?:we|our (?:[\w-]+ ){0,2}(?:board|team|group|panel|committee|icb|council|trust|la)) "
+        r"(?:agree|decide|sign off|approve)|minutes of (?:the|our) (?:last|next|latest)\b|"
+        r"(?:(?:our|my|last year's|the last|the latest) (?:[\w'’-]+ ){0,3}audits?|audits? (?:at|of|in) (?:our|my))\b"
+        r"[^?]*\b(?:find|found|show|showed|shows|say|said|results?)\b|"
+        r"(?:is|are) (?:our|my) (?:[\w-]+(?:'s|’s)? ){1,4}(?:actually |really )?(?:working|making a difference|doing any good))|"
+        # filling in a form or finding a portal is operational whatever it asks ("which section should we use?")
+        r"(?:our|my|the) (?:[\w-]+ ){0,3}application forms?\b[^?]*\b(?:section|deadline|box|question|submit)|"
+        r"deadline\b[^?]*\b(?:applications?|expressions? of interest|tenders?|bids?)\b|"
+        r"e-?tender\w* portal|which portal\b|tender\b[^?]*\bportal\b|"
         # a named body's own meetings and a named person's view ("Kent's cabinet", "what does the DCS in Kent think",
         # "our DPH"), not "what did the director of children's services in the study say?"
         r"cabinet (?:decid\w*|decisions?|meetings?|papers?)|(?:board|committee|cabinet) minutes|"
@@ -428,7 +440,9 @@ LOCAL_BODY = re.compile(r"\b([A-Z][a-z]+(?:(?:-on-|-upon-| upon | on | and |,? a
                         r")[A-Z][a-z]+)*) (?:(?:City|County|Borough|District|Metropolitan Borough|Town|Unitary) Council|"
                         r"NHS (?:Foundation )?Trust|NHS FT|(?:Teaching |University )?Hospitals?(?: NHS (?:Foundation )?Trust| NHS FT)?|"
                         r"Integrated Care Board|ICB|Health Board|Local Maternity(?: and Neonatal)? System|LMNS)\b")
-HOSPITAL = re.compile(r"\bHospitals?\b")
+# a hospital or a local maternity and neonatal system needs a UK place in its name ("Bradford Teaching Hospitals",
+# "Mid and South Essex LMNS"): "Maternity Hospitals" or "the National LMNS guidance" names a kind
+KIND_BODY = re.compile(r"\bHospitals?\b|\bLocal Maternity\b|\bLMNS\b")
 _NAME = r"([A-Z][a-z]+(?:[ -](?!" + _BODY_KIND_WORDS + r")(?:[A-Z][a-z]+|upon|on))*)"  # "Kent", not "Kent County Council"
 # a place that acts ("Does Lancashire have a team?", "How much does Bristol spend?") or owns ("Bristol's budget",
 # "the Surrey infant mental health contract"): what it has, spends or holds is its own, local, business
@@ -616,8 +630,8 @@ def named_places(question: str, known_stems, mentions=None, one_passage_idf: flo
             continue
         if name in services and mentions is not None:
             known = known_service(name, services[name], mentions)
-        elif body is not None and HOSPITAL.search(body) and not any(is_uk_place(w) for w in words):
-            continue  # "Maternity Hospitals", "Acute Hospital": a kind of hospital, not a place's
+        elif body is not None and KIND_BODY.search(body) and not any(is_uk_place(w) for w in words):
+            continue  # "Maternity Hospitals", "Acute Hospital", "the National LMNS": a kind, not a place's
         elif body is not None and mentions is not None:  # the corpus names the body itself (ICB written either way)
             known = any(mentions(v) for v in {body, body.replace(" ICB", " Integrated Care Board"),
                                               body.replace(" Integrated Care Board", " ICB")})
@@ -1451,21 +1465,37 @@ def plan_hits(intent: str, question: str, retrieval: Retrieval, retriever, s: Se
     return planned
 
 
+# the words naming the service itself ("we have no parent-infant relationship team"), which every passage here uses:
+# not what a question is about beyond the service
+SERVICE_WORDS = frozenset(tokens("parent infant relationship team service specialist specialised PAIR mental health "
+                                 "baby babies"))
+
+
+# the words a value question asks with ("is there evidence that teams pay for themselves?"), not what it asks about
+VALUE_ASKING = frozenset(tokens(" ".join(VALUE_WORDS) + " evidence pay pays itself themselves save saves saving savings"))
+
+
 def with_value_evidence(question: str, hits: list[Hit], retriever, s: Settings, filters=None) -> list[Hit]:
     """"What's the return on investment of parent-infant teams?" had been answered with team counts (the words
     "parent-infant teams"), and said no cited passage gives a saving. A question asking whether something is
     cost-effective or what it returns (``asks_value``) gets the closest evidence against "hard to show impact and
-    value for money" that states a saving, return or sum (``VALUE_STATED``), searched for as making the case is
-    (``case_queries``), placed after the best hit, and the answer leads with it; unchanged when the top three
-    hits already hold such evidence."""
+    value for money" that states a saving, return or sum (``VALUE_STATED``) and shares a word with what the value
+    is asked of, searched for as making the case is (``case_queries``), placed after the best hit, and the answer
+    leads with it; unchanged when the top three hits already hold such evidence, or nothing found speaks of it."""
     item = CASE_ITEMS[0]
-    if any(h.passage.com_b.item == item and VALUE_STATED.search(h.passage.text) for h in hits[:3]):
+
+    def value_evidence(p) -> bool:
+        return p.com_b.item == item and p.com_b.relation == "evidence_against" and bool(VALUE_STATED.search(p.text))
+
+    if any(value_evidence(h.passage) for h in hits[:3]):
         return hits
+    # what the value is asked of, beyond the asking words and the words every passage here uses: "is video feedback
+    # cost-effective?" is not answered by the saving from parent-infant teams
+    topic = set(tokens(" ".join(content_words(own_words(question))))) - VALUE_ASKING - SERVICE_WORDS
     superseded = retriever.superseded_documents(question)
     for h in retriever.search(case_queries(question)[0][1], s.k * 4, filters).hits:
         p = h.passage
-        if p.com_b.item == item and p.com_b.relation == "evidence_against" and VALUE_STATED.search(p.text) \
-                and p.doc_id not in superseded:
+        if value_evidence(p) and p.doc_id not in superseded and (not topic or topic & set(tokens(p.text))):
             rest = [x for x in hits if x.passage.passage_id != p.passage_id]
             return rest[:1] + [Hit(p, h.score, h.fused, h.bm25, planned=True, leads=True)] + rest[1:]
     return hits

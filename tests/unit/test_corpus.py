@@ -127,7 +127,8 @@ def test_the_later_fresh_sets_are_all_held_out_and_well_formed(name):
 
 @pytest.mark.parametrize("name", ["questions_local.jsonl", "questions_local2.jsonl", "questions_local3.jsonl"])
 def test_the_local_sets_hold_only_local_development_questions(name):
-    """The local sets (evals/README.md) are tuned on: all dev, none answerable, each read as out of scope."""
+    """The local sets (evals/README.md) are tuned on: all dev, none answerable, each labelled out of scope (how the
+    assistant reads them is measured by `eval answers`, not here)."""
     items = [validate_question_item(obj, "questions", n) for n, obj in read_jsonl(ROOT / "evals" / name)]
     assert len({it["id"] for it in items}) == len(items) >= 40
     assert {it["split"] for it in items} == {"dev"}
