@@ -680,6 +680,16 @@ CASE_ITEMS = ("b-hard-to-show-impact", "b-doubts-about-numbers")
 VALUE_FOR_MONEY = re.compile(r"\b(?:cost|costs|savings?|return)\b", re.I)
 
 
+def case_evidence(passage, item: str) -> bool:
+    """Whether a passage is evidence for the case against ``item`` (one of ``CASE_ITEMS``): tagged evidence against
+    it, and, against "hard to show impact and value for money", stating a saving, a cost or a sum (``VALUE_STATED``):
+    the case is argued in money. "How do I make the case for a team to my ICB?" had led with an impact report's three
+    domains of benefit, which the plan took for that evidence, and never reached the £1.15bn saving."""
+    tag = passage.com_b
+    return (tag.item == item and tag.relation == "evidence_against"
+            and (item != CASE_ITEMS[0] or bool(VALUE_STATED.search(passage.text))))
+
+
 def case_queries(question: str) -> list[tuple[str, str]]:
     """What the evidence for making the case is, in the catalogue's own words, item by item: against "hard to show
     impact and value for money", the question with the catalogue's cost and return sentences (the case is argued in
@@ -1431,14 +1441,14 @@ def plan_hits(intent: str, question: str, retrieval: Retrieval, retriever, s: Se
         # reach figures) shares few words with "make the case to my board", so it is searched for by what the
         # catalogue says that evidence is, like the "what first" plan, and scored against that search
         for item, query in case_queries(question):
-            if any(h.passage.com_b.item == item and h.passage.com_b.relation == "evidence_against" for h in hits[:1]):
+            if any(case_evidence(h.passage, item) for h in hits[:1]):
                 # the best hit is already that evidence: one passage per item, and it leads with the others
                 hits[0] = dataclasses.replace(hits[0], leads=True)
                 continue
             for h in retriever.search(query, s.k * 4, filters).hits:
                 p = h.passage
                 # the evidence against each item, even when the best hit reports that barrier
-                if p.com_b.item != item or p.com_b.relation != "evidence_against" or p.passage_id in have or p.doc_id in superseded:
+                if not case_evidence(p, item) or p.passage_id in have or p.doc_id in superseded:
                     continue
                 case.append(Hit(p, h.score, h.fused, h.bm25, planned=True, leads=True))
                 have.add(p.passage_id)
@@ -1482,12 +1492,7 @@ def with_value_evidence(question: str, hits: list[Hit], retriever, s: Settings, 
     value for money" that states a saving, return or sum (``VALUE_STATED``) and shares a word with what the value
     is asked of, searched for as making the case is (``case_queries``), placed after the best hit, and the answer
     leads with it; unchanged when the top three hits already hold such evidence, or nothing found speaks of it."""
-    item = CASE_ITEMS[0]
-
-    def value_evidence(p) -> bool:
-        return p.com_b.item == item and p.com_b.relation == "evidence_against" and bool(VALUE_STATED.search(p.text))
-
-    if any(value_evidence(h.passage) for h in hits[:3]):
+    if any(case_evidence(h.passage, CASE_ITEMS[0]) for h in hits[:3]):
         return hits
     # what the value is asked of, beyond the asking words and the words every passage here uses: "is video feedback
     # cost-effective?" is not answered by the saving from parent-infant teams
@@ -1495,7 +1500,7 @@ def with_value_evidence(question: str, hits: list[Hit], retriever, s: Settings, 
     superseded = retriever.superseded_documents(question)
     for h in retriever.search(case_queries(question)[0][1], s.k * 4, filters).hits:
         p = h.passage
-        if value_evidence(p) and p.doc_id not in superseded and (not topic or topic & set(tokens(p.text))):
+        if case_evidence(p, CASE_ITEMS[0]) and p.doc_id not in superseded and (not topic or topic & set(tokens(p.text))):
             rest = [x for x in hits if x.passage.passage_id != p.passage_id]
             return rest[:1] + [Hit(p, h.score, h.fused, h.bm25, planned=True, leads=True)] + rest[1:]
     return hits

@@ -746,6 +746,21 @@ def test_the_case_is_searched_for_item_by_item_in_the_catalogues_words_for_its_e
     assert all(s in reach for s in by_id()[numbers].evidence)
 
 
+def test_the_case_against_hard_to_show_impact_is_argued_in_money():
+    impact, numbers = (by_id()[i] for i in policy.CASE_ITEMS)
+    domains = make_passage("impact:0001", "Teams help babies and carers in three linked domains.",
+                           com_b=make_tag(impact, "evidence_against", 0.7))
+    saving = make_passage("model:0000", "Expanding teams would save over £1.15bn a year.",
+                          com_b=make_tag(impact, "evidence_against", 0.7))
+    reach = make_passage("reach:0000", "Only 4% of babies who need a team can reach one.",
+                         com_b=make_tag(numbers, "evidence_against", 0.7))
+    assert not policy.case_evidence(domains, impact.id) and policy.case_evidence(saving, impact.id)
+    assert policy.case_evidence(reach, numbers.id) and not policy.case_evidence(reach, impact.id)
+    reported = make_passage("study:0000", "Commissioners said it was hard to show value for money, costing £1m.",
+                            com_b=make_tag(impact, "reports_barrier", 0.7))
+    assert not policy.case_evidence(reported, impact.id)  # the barrier reported, not evidence against it
+
+
 def test_a_value_question_brings_in_the_closest_saving_or_return_and_leads_with_it():
     """"What's the return on investment of parent-infant teams?" had been answered with team counts."""
     from types import SimpleNamespace
