@@ -649,7 +649,7 @@ def _similar(a: str, b: str) -> bool:
     (the same facts in other words), or one such figure with most of its other words shared ("nearly 65,000
     women accessed..." after "a record of nearly 65,000 women used...", from two reports of one debate)."""
     ta, tb = set(tokens(a)), set(tokens(b))
-    if bool(ta and tb) and len(ta & tb) / len(ta | tb) > 0.5:
+    if bool(ta and tb) and len(ta & tb) / len(ta | tb) >= 0.5:
         return True
     told = telling_figures(a)
     if not told or not told <= telling_figures(b):

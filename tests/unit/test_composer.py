@@ -1835,3 +1835,15 @@ def test_how_the_studys_interviews_were_run_is_aside_unless_methods_are_asked():
     guide = "The final topic guide, published as supplementary material, covered three areas of the commissioner's role."
     assert aside(guide, "Who should I involve when commissioning a parent-infant service?")
     assert not aside(guide, "How was the study's interview topic guide designed?")
+
+
+def test_the_same_diagnosis_in_other_words_is_a_near_repeat():
+    """The opportunity follow-up's lead had given Table 3's diagnosis twice, from two passages (half the words shared)."""
+    from assistant.answering.composer import _similar
+
+    a = ("The need for change is framed this way: where commissioners lack supportive relationships with fellow "
+         "commissioners and with service providers, their opportunities to commission PAIR services may shrink.")
+    b = ("The study's diagnosis is that where commissioners lack supportive relationships with other commissioners "
+         "and with service providers, they may have fewer opportunities to commission PAIR services.")
+    assert _similar(a, b) and _similar(b, a)
+    assert not _similar(a, "Commissioners valued open, honest relationships with providers of PAIR services.")
