@@ -644,12 +644,18 @@ def telling_figures(text: str) -> set[str]:
     return out
 
 
+# half the words shared is a repeat when that half is long: Table 3's diagnosis told twice in other words (10 words
+# shared), not "Only 40% of areas have a team" beside "40% of mothers had no support from a team in their areas"
+SAME_SAYING_MIN_WORDS = 8
+
+
 def _similar(a: str, b: str) -> bool:
-    """Near-repeats of ``b`` in ``a``: most words shared, two or more telling figures that ``b`` already states
+    """Near-repeats of ``b`` in ``a``: most words shared (or half, when that is SAME_SAYING_MIN_WORDS or more), two or more telling figures that ``b`` already states
     (the same facts in other words), or one such figure with most of its other words shared ("nearly 65,000
     women accessed..." after "a record of nearly 65,000 women used...", from two reports of one debate)."""
     ta, tb = set(tokens(a)), set(tokens(b))
-    if bool(ta and tb) and len(ta & tb) / len(ta | tb) >= 0.5:
+    if ta and tb and (len(ta & tb) / len(ta | tb) > 0.5
+                      or (len(ta & tb) / len(ta | tb) >= 0.5 and len(ta & tb) >= SAME_SAYING_MIN_WORDS)):
         return True
     told = telling_figures(a)
     if not told or not told <= telling_figures(b):
