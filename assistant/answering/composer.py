@@ -650,9 +650,10 @@ SAME_SAYING_MIN_WORDS = 8
 
 
 def _similar(a: str, b: str) -> bool:
-    """Near-repeats of ``b`` in ``a``: most words shared (or half, when that is SAME_SAYING_MIN_WORDS or more), two or more telling figures that ``b`` already states
-    (the same facts in other words), or one such figure with most of its other words shared ("nearly 65,000
-    women accessed..." after "a record of nearly 65,000 women used...", from two reports of one debate)."""
+    """Near-repeats of ``b`` in ``a``: most words shared (or half, when that half is SAME_SAYING_MIN_WORDS or more),
+    two or more telling figures that ``b`` already states (the same facts in other words), or one such figure with
+    most of its other words shared ("nearly 65,000 women accessed..." after "a record of nearly 65,000 women
+    used...", from two reports of one debate)."""
     ta, tb = set(tokens(a)), set(tokens(b))
     if ta and tb and (len(ta & tb) / len(ta | tb) > 0.5
                       or (len(ta & tb) / len(ta | tb) >= 0.5 and len(ta & tb) >= SAME_SAYING_MIN_WORDS)):
