@@ -844,7 +844,10 @@ ASKED_THING = re.compile(r"^\s*(?:who(?:'s| is| are| was| were) (?:the |a |an )?
                          r"what(?:'s| is| are| was| were) (?:the |a |an )?(?:current|recommended|latest|usual|official) |"
                          # "How much is child benefit for a first child?", "How many hours of free childcare...?"
                          r"how much (?:is|are) (?:the |a |an )?|how many (?:hours|days|weeks|places) (?:of |are )?|"
-                         r"what does (?:the |a |an |one )?(?=[\w'-]+(?: [\w'-]+){1,3}? cost\b))"
+                         r"what does (?:the |a |an |one )?(?=[\w'-]+(?: [\w'-]+){1,3}? cost\b)|"
+                         # "Which football team does the health secretary support?": the thing a person picks or owns
+                         r"which (?=[\w'-]+(?: [\w'-]+){0,2} (?:does|do|did) (?:the |a |an |my |our )?[\w'-]+(?: [\w'-]+){0,2} "
+                         r"(?:support|follow|own|like|prefer|favour|favor|play|drive|use)\b))"
                          + _THING, re.I)  # "what is the X?" alone is too often a definition or a clause to read this way
 THING_GAP = ": none of the cited evidence speaks of it"
 

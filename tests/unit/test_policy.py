@@ -1214,6 +1214,12 @@ def test_the_thing_a_who_is_or_current_what_is_question_asks_for():
     assert policy.asked_thing("How much is Kent getting for Best Start Family Hubs?") is None  # a clause, not a thing
     assert policy.asked_thing("How many hours of supervision should practitioners get?") is None
     assert policy.asked_thing("How many PAIR teams are there?") is None  # a count: answered by the count rules
+    # which X a person supports, follows or uses (an off-topic probe had been answered with team counts)
+    assert policy.asked_thing("Which football team does the health secretary support?") == "football team"
+    assert policy.asked_thing("Which outcome measures do parent-infant teams use?") == "outcome measures"
+    assert policy.asked_thing("Which programmes does NICE recommend?") is None  # one word: not read this way
+    assert policy.unasked_thing("Which football team does the health secretary support?", "fact",
+                                ["The health secretary announced funding for parent-infant teams."], stem) == "football team"
 
 
 def test_a_thing_no_cited_sentence_speaks_of_is_not_covered():
