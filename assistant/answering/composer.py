@@ -28,10 +28,10 @@ from functools import lru_cache
 from assistant.comb.catalogue import RELATION_WORDS, by_id, component_phrase, make_tag, proposal
 from assistant.comb.taxonomy import label
 from assistant.answering.followups import own_words
-from assistant.answering.policy import (COST_GAP, DECIDERS, IDIOMS, MONEY, NAME_GAP, SERVICE_WORDS, UNCOMPARED,
-                                       VALUE_WORDS, WHAT_FIRST_QUERY, asked_term, asks_value, asks_what_stops, asks_where_to_start,
-                                       commissioning_steps_answer, generic_words, named_source_docs, side_words,
-                                       speaks_of, states_value, without_idioms)
+from assistant.answering.policy import (COST_GAP, DECIDERS, ENABLERS_ASKED, IDIOMS, MONEY, NAME_GAP, UNCOMPARED,
+                                       VALUE_WORDS, WHAT_FIRST_QUERY, asked_term, asks_value, asks_what_stops,
+                                       asks_where_to_start, commissioning_steps_answer, generic_words,
+                                       named_source_docs, side_words, speaks_of, states_value, without_idioms)
 from assistant.ingest.chunking import split_sentences
 from assistant.models import Citation
 from assistant.sources import merge_spans
@@ -97,11 +97,8 @@ def in_component(tag, component: str | None) -> bool:
     return tag.component == component
 
 
-METHOD_QUESTION = re.compile(r"\b(method|methods|analy[sz]e|analysis|interview|sample|recruit|design of the study|how was the study|"
-                             r"counted|come from|comes from|measured)\w*", re.I)
-# a question about how the study was done, in any of its words: its methods, its participants, its interviews
-METHODS_ASKED = re.compile(METHOD_QUESTION.pattern + r"|\b(?:participants?|took part|topic guide|saturation|"
-                           r"interview\w*|sampl\w*|recruit\w*)\b", re.I)
+METHOD_QUESTION = re.compile(r"\b(method|methods|analy[sz]e|analysis|interview|sampl|recruit|design of the study|how was the study|"
+                             r"counted|come from|comes from|measured|participant|took part|topic guide|saturation)\w*", re.I)
 INTENT_CUES = {
     "fact": re.compile(r"[£%]|\b\d[\d,.]*\b"),
     # an action a commissioner can take: what someone should or could do, not any sentence that mentions funding
@@ -309,10 +306,10 @@ def only_announces(text: str) -> bool:
 def aside(text: str, question: str) -> bool:
     """A sentence beside the question's point: how the study coded a finding, where something sits in a document,
     how its participants were found or interviewed ("The final topic guide covered three areas...", an Also line
-    of "Who should I involve?"), when the question asks none of these, or a sentence that only announces a topic. The lead scores it low and the Also
-    lines never quote it."""
+    of "Who should I involve?"), when the question asks none of these, or a sentence that only announces a topic.
+    The lead scores it low and the Also lines never quote it."""
     return (about_coding(text, question) or only_locates(text, question) or only_announces(text)
-            or (bool(METHODS_HEADING.search(text)) and not METHODS_ASKED.search(question)))
+            or (bool(METHODS_HEADING.search(text)) and not METHOD_QUESTION.search(question)))
 
 
 # "What is infant mental health?", "What does COM-B mean?" (policy.asked_term): answered first by a sentence that
@@ -492,8 +489,8 @@ def counts_it(text: str, thing: str) -> bool:
 def asked_figure(question: str):
     """Whether a sentence states the kind of figure that answers the question (a test of its text): a sum of money
     for "how much" money, a count for "how many", a count or share for "what proportion", a sum or verdict said as a
-    saving or return for "is it cost-effective?" or "what return on investment is there?", a period for "how long
-    does it last?"; None when no figure is asked for."""
+    saving or return for "is it cost-effective?" or "what return on investment is there?"; None when no figure is
+    asked for ("how long does it last?" is answered by a period: ``compose`` leads with one, ``states_period``)."""
     if MONEY_ASKED.search(question):
         return states_money
     if COUNT_ASKED.search(question):
@@ -501,8 +498,6 @@ def asked_figure(question: str):
         return states_number if counted is not None and not PEOPLE.fullmatch(counted) else states_count
     if asks_value(question):
         return states_value
-    if DURATION_ASKED.search(question):
-        return states_period
     return None
 
 
@@ -655,8 +650,9 @@ def _similar(a: str, b: str) -> bool:
     most of its other words shared ("nearly 65,000 women accessed..." after "a record of nearly 65,000 women
     used...", from two reports of one debate)."""
     ta, tb = set(tokens(a)), set(tokens(b))
-    if ta and tb and (len(ta & tb) / len(ta | tb) > 0.5
-                      or (len(ta & tb) / len(ta | tb) >= 0.5 and len(ta & tb) >= SAME_SAYING_MIN_WORDS)):
+    shared = len(ta & tb)
+    overlap = shared / len(ta | tb) if ta and tb else 0.0
+    if overlap > 0.5 or (overlap >= 0.5 and shared >= SAME_SAYING_MIN_WORDS):
         return True
     told = telling_figures(a)
     if not told or not told <= telling_figures(b):
@@ -734,8 +730,10 @@ COVERAGE = 1.0  # how much of a sentence's question-word score no longer counts 
 
 
 WHERE_TO_START_WORDS = frozenset(tokens(f"{WHAT_FIRST_QUERY} start begin first step where should what do i we"))
-# what the question names as the service (policy.SERVICE_WORDS) is not the asker's situation: its definition is not a
-# first step
+# what the question names as the service ("we have no parent-infant relationship team") is not the asker's situation:
+# its definition is not a first step
+SERVICE_WORDS = frozenset(tokens("parent infant relationship team service specialist specialised PAIR mental health "
+                                 "baby babies"))
 SITUATED_MIN_WEIGHT = 2.0
 
 
@@ -1061,14 +1059,14 @@ def row_tag(tag, item):
 
 
 COMPONENT_ORDER = ("capability", "opportunity", "motivation", "not_individual")
-ENABLERS_ASKED = re.compile(r"\b(?:enabl\w*|facilitat\w*|helps?|helped|helping|makes? it easier)\b", re.I)
 
 
 def none_coded_line(hits: list[Hit], component: str, question: str) -> str:
-    """When the study's table of what the question asks about (Table 2 when it asks about enablers or what helps,
-    else Table 1, the barriers) codes none of its rows ``component`` (capability, opportunity or motivation): that,
-    with how it does code them, from the catalogue (the study's own coding). Empty when the pool has none of the
-    study's table passages, when the table has such rows, or when system level is asked (both tables have some)."""
+    """When the study's table of what the question asks about (Table 2 when it asks about enablers or what helps
+    commissioning, ``policy.ENABLERS_ASKED``, else Table 1, the barriers) codes none of its rows ``component``
+    (capability, opportunity or motivation): that, with how it does code them, from the catalogue (the study's own
+    coding). Empty when the pool has none of the study's table passages, when the table has such rows, or when
+    system level is asked (both tables have some)."""
     from assistant.comb.catalogue import items
 
     if component not in COMPONENT_ORDER[:3] or not any(h.overview for h in hits):
@@ -1324,8 +1322,7 @@ def compose(question: str, intent: str, hits: list[Hit], idf: dict, default_idf:
     table = table_items(hits, asked) if intent == "barriers" or any(h.overview for h in hits) else []
     # "Which of those are opportunity problems?": the study codes none of its barriers opportunity; say so first,
     # rather than answer with its opportunity enablers as if they were barriers
-    none_coded = (none_coded_line(hits, asked, question) if asked and not table
-                  and (intent == "barriers" or any(h.overview for h in hits)) else "")
+    none_coded = none_coded_line(hits, asked, question) if asked and not table else ""
     table_hits = list(dict.fromkeys(id(hit) for hit, *_ in table))[:max_cited]  # the table passages count towards k
     table = [row for row in table if id(row[0]) in table_hits]
     # the table's own sentences are about the table: with its rows listed, the rest of the answer reads others

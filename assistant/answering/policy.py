@@ -251,7 +251,7 @@ INTENT_RULES: tuple[tuple[str, re.Pattern], ...] = (
         r"procurement (?:act|law|rules|threshold)|"
         r"tender(?:ing)? threshold|procurement (?:route|process|regime|option)s?|which procurement|provider selection regime|"
         r"direct[- ]award|agenda for change|pay band|band \d|salary|salaries|pay (?:scale|rate|level|grade)s?|"
-        r"how much (?:do|does|are|is|will) (?:[\w'-]+ ){0,4}(?:get )?(?:paid|earn)|opening hours|phone number|"
+        r"how much (?:do|does|are|is|will) (?:[\w'-]+ ){0,4}(?:get )?(?:paid|earn)|opening (?:hours|times)|phone number|"
         # a job of one's own ("apply for a health visitor job"); workforce vacancies and adverts in general are evidence
         r"appl(?:y|ying|ied) for (?:an?|the|this|that) (?:[\w'-]+ ){0,3}(?:job|post|role)\b(?!-)|job (?:applications?|interviews?)|"
         r"near me|in my area|local provider|referrals?\b.{0,60}\b(?:last|this) (?:year|month|quarter)|"
@@ -282,7 +282,7 @@ INTENT_RULES: tuple[tuple[str, re.Pattern], ...] = (
         r"how many of (?:our|my) (?:[\w-]+ ){0,2}(?:staff|health visitors|hvs|midwives|practitioners|clinicians|nurses|"
         r"workforce|team|hubs|sites|clinics|families|cases|referrals) (?:have|had|were|are (?:now|currently)|did)\b|"
         r"(?:our|my) (?:[\w-]+ ){0,2}(?:team|hub|service|trust|icb|council|pcn|group|clinic)(?:'s|’s)? (?:[\w-]+ ){0,3}"
-        r"(?:caseloads?|rotas?|kpis?|opening (?:hours|times)|open (?:on|at))\b|opening times|"
+        r"(?:caseloads?|rotas?|kpis?|open (?:on|at))\b|"
         r"(?:our|my) (?:[\w-]+ ){0,2}(?:hub|clinic|centre|center|service) (?:\w+ )?open\b|"
         r"(?:according to|in|from) (?:our|my|the (?:borough|council|county)(?:'s|’s)) (?:local |latest )?jsna|"
         r"(?:our|my) jsna\b|(?:in|across) (?:our|my) pcn\b|which (?:of (?:our|my) )?gp practices\b[^?]*\b(?:our|my)\b|"
@@ -1478,32 +1478,22 @@ def plan_hits(intent: str, question: str, retrieval: Retrieval, retriever, s: Se
     return planned
 
 
-# the words naming the service itself ("we have no parent-infant relationship team"), which every passage here uses:
-# not what a question is about beyond the service
-SERVICE_WORDS = frozenset(tokens("parent infant relationship team service specialist specialised PAIR mental health "
-                                 "baby babies"))
-
-
-# the words a value question asks with ("is there evidence that teams pay for themselves?"), not what it asks about
-VALUE_ASKING = frozenset(tokens(" ".join(VALUE_WORDS) + " evidence pay pays itself themselves save saves saving savings"))
-
-
 def with_value_evidence(question: str, hits: list[Hit], retriever, s: Settings, filters=None) -> list[Hit]:
     """"What's the return on investment of parent-infant teams?" had been answered with team counts (the words
     "parent-infant teams"), and said no cited passage gives a saving. A question asking whether something is
     cost-effective or what it returns (``asks_value``) gets the closest evidence against "hard to show impact and
-    value for money" that states a saving, return or sum (``VALUE_STATED``) and shares a word with what the value
-    is asked of, searched for as making the case is (``case_queries``), placed after the best hit, and the answer
-    leads with it; unchanged when the top three hits already hold such evidence, or nothing found speaks of it."""
+    value for money" with a sentence stating a saving, return or sum for what the value is asked of (as
+    ``value_uncovered`` judges a cited passage: "is video feedback cost-effective?" is not answered by the saving from
+    parent-infant teams), searched for as making the case is (``case_queries``), placed after the best hit, and the
+    answer leads with it; unchanged when the top three hits already hold such evidence, or nothing found speaks of
+    it."""
     if any(case_evidence(h.passage, CASE_ITEMS[0]) for h in hits[:3]):
         return hits
-    # what the value is asked of, beyond the asking words and the words every passage here uses: "is video feedback
-    # cost-effective?" is not answered by the saving from parent-infant teams
-    topic = set(tokens(" ".join(content_words(own_words(question))))) - VALUE_ASKING - SERVICE_WORDS
     superseded = retriever.superseded_documents(question)
     for h in retriever.search(case_queries(question)[0][1], s.k * 4, filters).hits:
         p = h.passage
-        if case_evidence(p, CASE_ITEMS[0]) and p.doc_id not in superseded and (not topic or topic & set(tokens(p.text))):
+        if (case_evidence(p, CASE_ITEMS[0]) and p.doc_id not in superseded
+                and not value_uncovered(question, [p.text], term)):
             rest = [x for x in hits if x.passage.passage_id != p.passage_id]
             return rest[:1] + [Hit(p, h.score, h.fused, h.bm25, planned=True, leads=True)] + rest[1:]
     return hits
