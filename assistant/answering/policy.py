@@ -1122,6 +1122,7 @@ GENERAL_BARRIER_WORDS = (
     "issues block blocks hold holding back commission commissions commissioner commissioners commissioning fund funds "
     "funding service services parent infant parent-infant pair relationship relationships team teams say said tell "
     "told report reported reports find found study north east cumbria england local area areas capability opportunity "
+    "infant mental health council councils icb icbs authority authorities "  # the study's subject and its commissioners
     "motivation those these them they their this behaviour behavioural individual level system following "
     "propose proposes proposed recommend recommends recommended suggest suggests suggested "
     "code codes coded coding classify classifies classified count counts counted")  # "which does the study code as system level?"
