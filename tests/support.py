@@ -174,12 +174,13 @@ def question_item(id_, facts, answerable=True, question=None):
 
 
 def make_passage(pid: str, text: str, *, title: str = "A report", year: int = 2024, doc_type: str = "report",
-                 locator: str = "Findings", com_b=None, superseded_by: str | None = None, design: str | None = None):
+                 locator: str = "Findings", com_b=None, superseded_by: str | None = None, design: str | None = None,
+                 publisher: str = "Publisher"):
     """A Passage for unit tests of retrieval-shaped and answering code (no index)."""
     from assistant.models import ComBTag, DocumentMeta, Passage
 
     doc_id = pid.split(":")[0]
-    meta = DocumentMeta(doc_id=doc_id, title=title, publisher="Publisher", year=year, url=f"https://example.org/{doc_id}",
+    meta = DocumentMeta(doc_id=doc_id, title=title, publisher=publisher, year=year, url=f"https://example.org/{doc_id}",
                         doc_type=doc_type, design=design)
     return Passage(passage_id=pid, doc_id=doc_id, position=int(pid.split(":")[1]), locator=locator, text=text, meta=meta,
                    com_b=com_b or ComBTag(), superseded_by=superseded_by)

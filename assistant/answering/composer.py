@@ -236,7 +236,9 @@ def readable(sentence: str, allow_process: bool) -> bool:
     return allow_process or not PROCESS.search(sentence) or bool(FIGURE.search(sentence))
 
 
+# who wrote a document for whom is not what it says either ("It was developed for NICE by the NCCMH")
 BIBLIOGRAPHIC = re.compile(r"\b(?:was|were) (?:published|presented|launched|released|laid)\b|\bpublished (?:on|in) \d|"
+                           r"\b(?:was|were) (?:developed|written|produced|commissioned) for (?-i:[A-Z])\w*(?: [\w-]+){0,3} by\b|"
                            r"\bpublished in [\w ]{2,60} on \d|"
                            rf"\b(?:published|presented|launched|released|laid)\b[^.;]{{0,100}}\bon \d{{1,2}} (?:{'|'.join(MONTHS)})\b",
                            re.I)
@@ -761,16 +763,22 @@ SUMMARY_WORDS = frozenset(tokens("find found findings finding say says said reco
 NAMED_BY_TOPIC = re.compile(r"\b(?:standards?|guidelines?|guidance|reports?|reviews?|strateg(?:y|ies)|plans?|frameworks?|"
                             r"toolkits?|vision|inquiry|statements?)\s+(?:on|about|for|of)\s+", re.I)
 ASKS_ABOUT = re.compile(r"\b(?:about|on|regarding|concerning|for|in relation to)\s+\w", re.I)
+# what a document is, as a question names it ("the NICE guideline on children's attachment"): not a topic
+DOCUMENT_KIND_WORDS = frozenset(tokens("guideline guidelines guidance standard standards quality report reports review "
+                                       "reviews strategy plan framework toolkit document paper publication"))
 
 
 def asks_for_summary(question: str, hits: list[Hit], named: str) -> bool:
-    """A question about the document it names with no topic of its own: all its words are the title's or
-    SUMMARY_WORDS, and it does not ask about something (``ASKS_ABOUT``)."""
+    """A question about the document it names with no topic of its own: all its words are the title's, its
+    publisher's, a kind of document's or SUMMARY_WORDS, and it does not ask about something (``ASKS_ABOUT``).
+    "What does the NICE guideline on children's attachment recommend?" had opened on NG26's publication date: its
+    title does not say "NICE guideline"."""
     own = own_words(question)
-    title = next((h.passage.meta.title for h in hits if h.passage.doc_id == named), "")
+    meta = next((h.passage.meta for h in hits if h.passage.doc_id == named), None)
+    title = f"{meta.title} {meta.publisher}" if meta else ""
     # "the NICE quality standard on children's attachment": "on" names the document by its topic, it asks nothing
     return (not ASKS_ABOUT.search(NAMED_BY_TOPIC.sub(" ", own))
-            and not (set(tokens(own)) - set(tokens(title)) - SUMMARY_WORDS))
+            and not (set(tokens(own)) - set(tokens(title)) - SUMMARY_WORDS - DOCUMENT_KIND_WORDS))
 
 
 def document_summary(cands: list[Candidate], named: str, max_passages: int) -> list[Candidate]:

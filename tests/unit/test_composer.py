@@ -101,6 +101,9 @@ def test_when_and_where_a_report_appeared_is_bibliographic():
     assert BIBLIOGRAPHIC.search("The Committee published First 1000 Days: a renewed focus on 22 January 2026.")
     assert BIBLIOGRAPHIC.search("The Committee launched a new inquiry into the first 1000 days of life on 21 March 2025.")
     assert not BIBLIOGRAPHIC.search("The review found that 42% of areas had no provision on 1 April 2019 rules.")
+    # who wrote it for whom: "What does the NICE guideline on children's attachment recommend?" had opened on it
+    assert BIBLIOGRAPHIC.search("It was developed for NICE by the National Collaborating Centre for Mental Health.")
+    assert not BIBLIOGRAPHIC.search("The programme was developed by health visitors in Leeds.")
 
 
 def test_the_nearest_evidence_for_a_local_question_is_never_where_a_study_was_published():
@@ -1625,6 +1628,12 @@ def test_a_question_asking_for_a_named_documents_gist_is_answered_section_by_sec
     rq = make_retrieval([(qs, 0.5)], "attachment")
     assert asks_for_summary("What does the NICE quality standard on children's attachment say?", rq.hits, "qs133")
     assert not asks_for_summary("What does the NICE quality standard on attachment say about fostering?", rq.hits, "qs133")
+    # a title that does not say "NICE guideline": its publisher and what kind of document it is name it, not a topic
+    ng = make_passage("ng26:0000", "NG26 is about attachment difficulties.", title="Children's attachment - summary",
+                      publisher="National Institute for Health and Care Excellence (NICE)")
+    rn = make_retrieval([(ng, 0.5)], "attachment")
+    assert asks_for_summary("What does the NICE guideline on children's attachment recommend?", rn.hits, "ng26")
+    assert not asks_for_summary("What does the NICE guideline on children's attachment say about adoption?", rn.hits, "ng26")
     lead = dict(compose(q, "named_source", r.hits, IDF, DEFAULT_IDF, [], {}, named="rare").parts)["lead"]
     assert lead.index("Sally Hogg, its author, counted 27 teams") < lead.index("Most babies lived") < lead.index("The report set an")
     assert "published on 3 June" not in lead
