@@ -27,7 +27,7 @@ from functools import lru_cache
 
 from assistant.comb.catalogue import RELATION_WORDS, by_id, component_phrase, make_tag, proposal
 from assistant.comb.taxonomy import label
-from assistant.answering.followups import own_words
+from assistant.answering.followups import NEW_TOPIC, own_words
 from assistant.answering.policy import (COST_GAP, DECIDERS, ENABLERS_ASKED, IDIOMS, MONEY, NAME_GAP, UNCOMPARED,
                                        VALUE_WORDS, WHAT_FIRST_QUERY, asked_term, asks_value, asks_what_stops,
                                        asks_where_to_start, commissioning_steps_answer, generic_words,
@@ -936,9 +936,6 @@ PERIOD_WORDS = frozenset(tokens(" ".join(MONTHS) + " year years month months"))
 def dates_only(token: str) -> bool:
     """A figure, a year or a month: it dates a line, it does not put it on a topic."""
     return any(ch.isdigit() for ch in token) or token in PERIOD_WORDS
-
-
-NEW_TOPIC = re.compile(r"^\s*(?:(?:and|but|so|ok|okay),? )?(?:(?:what|how) about|what of|and)\b", re.I)  # "and what about dads?"
 
 
 def follow_up_topic(question: str) -> frozenset[str]:

@@ -79,6 +79,15 @@ def condense(question: str, history: list[dict], rewrite=None) -> str:
     return f"{q}{CONTEXT_MARK}{prev})?"
 
 
+NEW_TOPIC = re.compile(r"^\s*(?:(?:and|but|so|ok|okay),? )?(?:(?:what|how) about|what of|and)\b", re.I)  # "and what about dads?"
+
+
+def earlier_question(standalone: str) -> str:
+    """The earlier question a condensed follow-up leans on ("Do teams pay for themselves" in "What about fathers
+    (following on from: Do teams pay for themselves)?"); empty for a question that stands alone."""
+    return standalone.split(CONTEXT_MARK, 1)[1].removesuffix(")?") if CONTEXT_MARK in standalone else ""
+
+
 def own_words(standalone: str) -> str:
     """The follow-up's own words in a condensed question ("what about dads" in "What about dads (following on
     from: ...)?"): the new focus, which the answer must speak to; the whole question for any other."""

@@ -28,7 +28,7 @@ import re
 from dataclasses import dataclass
 from functools import lru_cache
 
-from assistant.answering.followups import own_words
+from assistant.answering.followups import NEW_TOPIC, earlier_question, own_words
 from assistant.answering.places import is_uk_place
 from assistant.retrieval.acronyms import WRITTEN_ACRONYM, long_form
 from assistant.retrieval.periods import HORIZON, MONTHS, years_in
@@ -804,9 +804,29 @@ EVIDENCE_NOUN = re.compile(r"\b(?:is there|are there|any|what|some|no|good|stron
 
 
 def asks_value(question: str) -> bool:
-    """Whether the question asks if something is cost-effective or what return it gives (not how to show that)."""
+    """Whether the question asks if something is cost-effective or what return it gives (not how to show that);
+    so does a follow-up that turns such a question to something new ("What about for fathers?" after "Do teams pay
+    for themselves?"), whose own words are then what the value is asked of."""
     own = own_words(question)
+    if NEW_TOPIC.match(own) and not VALUE_ASKED.search(own):
+        own = earlier_question(question)
     return bool(VALUE_ASKED.search(own)) and not SHOWING_VALUE.search(" ".join(EVIDENCE_NOUN.sub(" ", own).split()))
+
+
+# what a follow-up turns the earlier question to, after its opening ("what about"): "for fathers", "after April 2026"
+TURNED_TO = re.compile(r"^(?:for|in|among|with|after|before|from|during|outside|at|by|to|under|over)\b", re.I)
+
+
+def value_gap(question: str) -> str:
+    """VALUE_GAP, with what a follow-up turns a value question to: "whether it is cost-effective for fathers"."""
+    own = own_words(question)
+    if own == question or not NEW_TOPIC.match(own) or VALUE_ASKED.search(own):
+        return VALUE_GAP
+    turned = NEW_TOPIC.sub("", own).strip(" ?.!,")
+    if not turned:
+        return VALUE_GAP
+    joined = turned if TURNED_TO.match(turned) else f"for {turned}"
+    return VALUE_GAP.replace("cost-effective", f"cost-effective {joined}", 1)
 
 
 def value_uncovered(question: str, cited_texts: list[str], stem_of) -> bool:
@@ -948,7 +968,7 @@ def uncovered_parts(question: str, cited_texts: list[str], stem_of, title: str |
     if cost_uncovered(question, cited_texts, stem_of) and not any("cost" in x.lower() for x in out):  # not said twice
         out.append(COST_GAP)
     if value_uncovered(question, cited_texts, stem_of) and not any("cost" in x.lower() for x in out):
-        out.append(VALUE_GAP)
+        out.append(value_gap(question))
     cited = " ".join(cited_texts)
     # a name no word of which the cited passages or their titles and publishers use ("the Wave Trust"): the answer
     # is about something else. One word is enough to count as mentioned: "Health Visitors" is cited as "health

@@ -869,6 +869,27 @@ def test_a_cost_effectiveness_question_is_covered_only_by_a_verdict_or_a_sum_for
     assert policy.asks_value("Is there evidence showing that teams are cost-effective?")
 
 
+def test_a_follow_up_turning_a_value_question_to_someone_new_asks_value_of_them():
+    """"What about for fathers?" after "Do parent-infant teams pay for themselves?" asks whether they pay for
+    themselves for fathers: with cited passages about fathers that state no saving, the answer says so."""
+    from assistant.answering.followups import condense
+
+    asked = condense("What about for fathers?", [{"role": "user", "content": "Do parent-infant teams pay for themselves?"}])
+    fathers = ["Services can ask how fathers are identified and offered support.",
+               "Parent-infant teams save over £1.15bn a year."]
+    assert policy.asks_value(asked)
+    assert "whether it is cost-effective for fathers (" in " ".join(policy.uncovered_parts(asked, fathers, stem))
+    # a saving stated for fathers covers it
+    assert not policy.value_uncovered(asked, fathers + ["Support for fathers saves £3 for every £1 spent."], stem)
+    assert policy.value_gap(condense("And dads?", [{"role": "user", "content": "Is video feedback cost-effective?"}])).startswith(
+        "whether it is cost-effective for dads (")
+    assert policy.value_gap(condense("And after April 2026?", [{"role": "user", "content": "What's the return on investment of teams?"}])).startswith(
+        "whether it is cost-effective after April 2026 (")
+    # a follow-up that turns something else to a new topic asks no value
+    assert not policy.asks_value(condense("What about for fathers?", [{"role": "user", "content": "How many teams are there?"}]))
+    assert policy.value_gap("Is VIPP-SD cost effective?") == policy.VALUE_GAP
+
+
 def test_a_cost_question_is_covered_only_by_a_sum_of_money_for_what_it_asks_about():
     """The cited passages may describe a team well and still not say what it costs to run."""
     asked = "How much does a specialised parent-infant team cost to run?"
