@@ -134,3 +134,13 @@ def test_the_local_sets_hold_only_local_development_questions(name):
     assert {it["split"] for it in items} == {"dev"}
     assert all(not it["answerable"] and it["scope"] == "out" and it["intent"] == "local" and it["points"] == []
                for it in items)
+
+
+def test_the_in_scope_local_set_holds_only_answerable_development_questions():
+    """questions_inscope_local.jsonl (evals/README.md): questions with a local or operational ring that the national
+    evidence answers, for false refusals; tuned on, so all dev, all answerable, each with points."""
+    items = [validate_question_item(obj, "questions", n)
+             for n, obj in read_jsonl(ROOT / "evals" / "questions_inscope_local.jsonl")]
+    assert len({it["id"] for it in items}) == len(items) >= 37
+    assert {it["split"] for it in items} == {"dev"}
+    assert all(it["answerable"] and it["scope"] == "in" and it["intent"] != "local" and it["points"] for it in items)
