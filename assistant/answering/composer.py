@@ -250,6 +250,20 @@ TRIAL_RECORD = re.compile(r"\bDOI\b|\b(?:was|were) (?:reported|published) in (?-
                           r"\bled by (?-i:[A-Z]\w+ [A-Z])|\b\d[\d,]* (?:[\w-]+ ){0,3}(?:were|was) randomi[sz]ed\b|"
                           r"\b\d[\d,]* (?:[\w-]+ ){0,2}declined\b", re.I)
 TRIAL_RECORD_PENALTY = 2.0
+JUDGES = re.compile(r"\b(?:described|judged|called|suggest\w*|warn\w*|argu\w*|limited)\b", re.I)
+
+
+def only_records(sentence: str) -> bool:
+    """Whether a sentence only says who published a study or document, where and when (``TRIAL_RECORD``,
+    ``BIBLIOGRAPHIC``), and nothing it found or judged: "a study protocol by Maxwell and colleagues (..., DOI ...)
+    described the evidence as very limited" is a finding with its record."""
+    return (bool(TRIAL_RECORD.search(sentence) or BIBLIOGRAPHIC.search(sentence))
+            and not STATES_FINDING.search(sentence) and not JUDGES.search(sentence))
+
+
+# "who wrote it?", "when was it published?", "where can I read it?": then the record is the answer
+RECORD_ASKED = re.compile(r"\b(?:who (?:wrote|published|ran|led|funded|authored|developed)|when|what year|what date|published|"
+                          r"journal|authors?|DOI|reference|citation|cite)\b", re.I)
 BIBLIOGRAPHIC_PENALTY = {"named_source": 2.0, "local": 6.0}
 WHEN_ASKED = re.compile(r"\b(when|what year|what date|how old|latest|current|newest)\b", re.I)
 STRONG_DESIGN_BONUS = 2.0
@@ -806,10 +820,14 @@ def side_by_side(cands: list[Candidate], question: str) -> list[Candidate]:
     out = []
     for words, others in side_words(question):
         # a sentence of a source about that side first (its title names it: the Cochrane review of parent-infant
-        # psychotherapy), not one that lists it among programmes to look up
+        # psychotherapy), not one that lists it among programmes to look up; what it found before how it was done
+        # ("Compare Family Nurse Partnership with parent-infant psychotherapy" had set the follow-up's design and
+        # journal record beside the review's findings), and never only who published it where
         best = max((c for c in cands if speaks_of(c.text, words, others) and not aside(c.text, question)
+                    and not only_records(c.text)
                     and all(c is not x for x in out)),
-                   key=lambda c: c.score + SIDE_TITLE_BONUS * (words <= set(tokens(c.hit.passage.meta.title))),
+                   key=lambda c: (c.score + SIDE_TITLE_BONUS * (words <= set(tokens(c.hit.passage.meta.title)))
+                                  + RESULT_BONUS * bool(STATES_RESULT.search(c.text))),
                    default=None)
         if best is not None:
             out.append(best)
@@ -915,6 +933,8 @@ def with_continuations(lead: list[Candidate], cands: list[Candidate], asked_year
                 break  # "Chapter 3 covers..." after "Chapter 2 sets out...": the next entry of a contents list
             if question and aside(nxt.text, question):
                 break  # "Table 1 lists it as a barrier coded to capability" after the finding: the study's own process
+            if question and not RECORD_ASKED.search(question) and only_records(nxt.text):
+                break  # "The study, by Robling and colleagues, was published ... (DOI ...)": a record, not a finding
             out.append(nxt)
             words += len(nxt.text.split())
             last = nxt

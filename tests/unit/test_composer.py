@@ -1605,6 +1605,27 @@ def test_side_by_side_each_side_is_said_by_a_source_about_it_before_one_that_men
     assert lead.startswith("The review found parent-infant psychotherapy improved") and "Video feedback improved" in lead
 
 
+def test_a_lead_does_not_carry_on_into_a_studys_publication_record():
+    """"Compare Family Nurse Partnership with parent-infant psychotherapy" had quoted, after the follow-up's design, who
+    published it in which journal with its DOI; a record that also states what was found or judged is kept, and one
+    asked for ("who published it?") is the answer."""
+    from assistant.answering.composer import only_records
+
+    record = ("The study, by Robling and colleagues at Cardiff University, was published by the NIHR in Public Health "
+              "Research in February 2021 (DOI 10.3310/phr09020).")
+    assert only_records(record)
+    assert not only_records("A protocol by Maxwell and colleagues (https://doi.org/10.3389/fgwh) described the evidence "
+                            "as very limited.")
+    assert not only_records("The trial found no difference in child-in-need status (published in The Lancet in 2016).")
+    trial = make_passage("fnp:0000", "The BB:2-6 study followed up the Family Nurse Partnership trial children until age "
+                         f"seven, using routine records. {record} It linked the children to school data.",
+                         title="The Family Nurse Partnership follow-up", design="randomised_trial")
+    lead = dict(answer_for("What did the Family Nurse Partnership follow-up do?", "evidence", [trial]).parts)["lead"]
+    assert lead.startswith("The BB:2-6 study followed up") and "DOI" not in lead
+    asked = dict(answer_for("Who published the Family Nurse Partnership follow-up, and when?", "fact", [trial]).parts)["lead"]
+    assert "DOI" in asked
+
+
 def test_a_question_asking_for_a_named_documents_gist_is_answered_section_by_section():
     """"Rare Jewels: what did it find?" has no topic of its own: the lead is the first sentence of each of the
     document's passages in its order (not when it was published), not the sentence that repeats its title most."""
