@@ -275,7 +275,8 @@ class EvidenceAssistant:
                           if intent == "local" or places else None)
         retrieval.hits = plan_hits(intent, standalone, retrieval, retriever, self.settings, filters)
         names = distinct_names(standalone, retriever.documents_mentioning)
-        hits = order_cited(intent, select_hits(retrieval, k + self.settings.pool_extra, self.settings, named, titled, names))
+        hits = order_cited(intent, select_hits(retrieval, k + self.settings.pool_extra, self.settings, named, titled, names),
+                           standalone)
         titles = {p.doc_id: p.meta.title for p in retriever.passages if p.doc_id in {h.passage.superseded_by for h in hits}}
 
         # "Who is the chief executive of NHS England?": what it asks for is the whole question, and no passage the

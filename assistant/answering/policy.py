@@ -1520,10 +1520,25 @@ def with_value_evidence(question: str, hits: list[Hit], retriever, s: Settings, 
     return hits
 
 
-def order_cited(intent: str, hits: list[Hit]) -> list[Hit]:
+def order_cited(intent: str, hits: list[Hit], question: str = "") -> list[Hit]:
     """The order the composer reads the cited passages in: strongest design first for an evidence question
-    ("does it work" answers lead with the strongest design), else as ranked."""
+    ("does it work" answers lead with the strongest design), else as ranked. When the question names a programme
+    (``asked_names``), the passages that speak of it come first, strongest first: "How strong is the trial evidence
+    for Circle of Security Parenting?" had led with the Cochrane review of video feedback, the strongest design cited."""
     if intent != "evidence":
         return hits
     rank = {d: i for i, d in enumerate(DESIGN_ORDER)}
-    return sorted(hits, key=lambda h: rank.get(h.passage.meta.design or "", len(DESIGN_ORDER)))
+    named = asked_names(own_words(question)) if question else []
+    return sorted(hits, key=lambda h: (bool(named) and not speaks_of_a_name(h.passage.text, named),
+                                       rank.get(h.passage.meta.design or "", len(DESIGN_ORDER))))
+
+
+def speaks_of_a_name(text: str, names: list[str]) -> bool:
+    """Whether a passage uses every word of one of the names (as ``tokens`` reads them), or its initials as a word
+    ("FNP" for Family Nurse Partnership)."""
+    said = set(tokens(text))
+    for name in names:
+        initials = "".join(w[0] for w in re.split(r"[ -]", name) if w[:1].isupper())
+        if (set(tokens(name)) and set(tokens(name)) <= said) or (len(initials) >= 2 and re.search(rf"\b{initials}\b", text)):
+            return True
+    return False

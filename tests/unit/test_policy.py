@@ -542,6 +542,18 @@ def test_plan_orders_evidence_by_design():
     assert [h.passage.doc_id for h in policy.order_cited("fact", hits)] == ["p", "t", "r"]
 
 
+def test_an_evidence_question_naming_a_programme_reads_the_passages_on_it_first():
+    """"How strong is the trial evidence for Circle of Security Parenting?" had led with the Cochrane review of video
+    feedback, the strongest design among the cited passages but not about the programme asked about."""
+    other = make_passage("vf:0000", "Video feedback improved parental sensitivity.", design="systematic_review")
+    cos = make_passage("cos:0000", "Circle of Security-Parenting has one small trial.", design="expert_report")
+    trial = make_passage("cost:0000", "A Circle of Security Parenting trial found no effect.", design="randomised_trial")
+    hits = make_retrieval([(other, 0.7), (cos, 0.69), (trial, 0.68)]).hits
+    q = "We're rolling out Circle of Security Parenting groups. How strong is the trial evidence really?"
+    assert [h.passage.doc_id for h in policy.order_cited("evidence", hits, q)] == ["cost", "cos", "vf"]
+    assert [h.passage.doc_id for h in policy.order_cited("evidence", hits, "Does it work?")] == ["vf", "cost", "cos"]
+
+
 def test_follow_ups_are_recognised_and_resolved():
     history = [{"role": "user", "content": "What gets in the way of commissioning these services?"}]
     for q in ("Which of those are capability problems?", "And after April 2026?", "What about dads?",
