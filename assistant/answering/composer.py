@@ -53,7 +53,7 @@ CONTINUATIONS = 4  # following sentences of the same passage a lead sentence may
 CONTINUATION_WORDS = 100  # words the lead may grow by with them
 WHAT_FIRST_PER_PASSAGE = 2  # a what-first lead: the cycle, then its first stage
 NUMBERED_ENTRY = re.compile(r"^(?:Chapter|Section|Part|Step|Stage|Annex|Appendix|Action Area|Statement|Recommendation|Theme) \d", re.I)
-BACK_SENTENCES = 2  # sentences a lead sentence that points back may bring in before it
+BACK_SENTENCES = 3  # sentences a lead sentence that points back may bring in before it
 # A sentence that opens by pointing back ("This reflects...", "It found...") reads badly on its own.
 ANAPHORIC_START = re.compile(r"^(?:for (?:a |an |the )?\w+,? (?=(?:this|these|that|it)\b))?(this|that|these|those|it|its|they|their|such|however|also|both|he|she|here|first|second|third|finally|in addition|the chapter|the report|the review|even so|instead|as a result|despite this|in contrast|by contrast|nonetheless|nevertheless|otherwise|similarly|likewise|meanwhile|yet|in particular|for example|for instance|in turn|elsewhere|later|within (?:this|that|these|those)|of (?:this|that|these|those|them|which)|the remaining|the rest|the same)\b", re.I)
 # Sentences about how a study was done or by whom, not what it found: never the answer unless the question asks
@@ -917,7 +917,11 @@ def with_continuations(lead: list[Candidate], cands: list[Candidate], asked_year
                 chain.insert(0, first)
             new = [x for x in chain if not any(x is y for y in lead)]  # a lead sentence's words are counted already
             added = sum(len(x.text.split()) for x in new)
-            if chain and words + added <= budget and not any(_similar(x.text, y.text) for x in new for y in lead + out):
+            # a chain cut short by its length that still points back ("It drew on 800 studies. It covers... It
+            # describes... Its conclusion") has not reached what it points to: the sentence stands alone, not four
+            # that say "it" (one that reaches the passage's start, "The same few commissioners...", is whole)
+            cut_short = len(chain) >= BACK_SENTENCES and ANAPHORIC_START.match(chain[0].text)
+            if chain and not cut_short and words + added <= budget and not any(_similar(x.text, y.text) for x in new for y in lead + out):
                 out.extend(chain)
                 words += added
         out.append(c)

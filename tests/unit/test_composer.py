@@ -723,6 +723,21 @@ def test_a_lead_sentence_that_points_back_brings_its_antecedent_through_a_short_
     assert lead.index("It explains") < lead.index("It describes")
 
 
+def test_a_chain_that_still_points_back_where_it_stops_is_not_brought_in():
+    """"Its central conclusion..." had been led by "It drew on 800 studies. It covers..." without the sentence they
+    point to (three back): the chain now reaches it, and one longer than BACK_SENTENCES that still points back where
+    it stops is left out."""
+    text = ("Bringing Baby Home reviewed the UK evidence on fathers in the first year. It drew on almost 800 studies "
+            "of fathers and babies. It covers who fathers are and what care they give. Its central conclusion is that "
+            "maternity services overlook fathers in the year after birth.")
+    q = "Why do maternity services overlook fathers?"
+    lead = dict(answer_for(q, "evidence", [make_passage("dads:0000", text)]).parts)["lead"]
+    assert lead.startswith("Bringing Baby Home reviewed") and lead.index("It drew on") < lead.index("Its central")
+    longer = text.replace("It covers", "It was widely read by midwives and health visitors across England. It covers")
+    lead = dict(answer_for(q, "evidence", [make_passage("dads:0000", longer)]).parts)["lead"]
+    assert lead.startswith("Its central conclusion") and "It drew on" not in lead
+
+
 def test_a_figure_further_on_in_a_cited_passage_is_quoted_once():
     # the lead quotes the best sentence and the one after it; the figure, two sentences on, shares no question word
     report = make_passage("savings:0001", "The 2026 report estimates savings from expanding parent-infant teams across England. "
