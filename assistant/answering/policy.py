@@ -745,6 +745,9 @@ UNCOMPARED = "a head-to-head comparison of "  # opens the gap ``uncompared`` fin
 NAME_GAP = ": none of the cited evidence mentions it"  # after a name the question asks about (``asked_names``)
 COST_WORDS = frozenset("cost costs run running set setting up much".split())
 MONEY = re.compile(r"£\s?\d")
+# a sum said as a saving, a value or a return is not what something costs: "How much does a specialised team cost
+# per year?" had been taken as answered by the lifetime value of support, "£40,000 per child"
+COST_STATED = re.compile(r"^(?!.*\b(?:sav(?:e|es|ed|ing|ings)|value|benefits?|returns?|worth)\b).*£\s?\d", re.I)
 
 
 def cost_uncovered(question: str, cited_texts: list[str], stem_of) -> bool:
@@ -752,7 +755,8 @@ def cost_uncovered(question: str, cited_texts: list[str], stem_of) -> bool:
     shares a word with what is asked about): the cost of a team is then said to be not covered, however well the
     cited passages describe the team. A follow-up ("how much would that cost?") asks about what the question it
     follows was about."""
-    return bool(COST_ASKED.search(own_words(question))) and not stated_for(question, cited_texts, stem_of, MONEY, COST_WORDS)
+    return bool(COST_ASKED.search(own_words(question))) and not stated_for(question, cited_texts, stem_of, COST_STATED,
+                                                                          COST_WORDS)
 
 
 def stated_for(question: str, cited_texts: list[str], stem_of, stated: re.Pattern, asking_words: frozenset[str]) -> bool:

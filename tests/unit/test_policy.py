@@ -917,6 +917,10 @@ def test_a_cost_question_is_covered_only_by_a_sum_of_money_for_what_it_asks_abou
     # a follow-up asks about what the question it follows was about
     follow_up = "How much would that cost (following on from: What does a parent-infant team do)?"
     assert not policy.cost_uncovered(follow_up, costed, stem) and policy.cost_uncovered(follow_up, described, stem)
+    # a sum said as a value, a saving or a return is not a price
+    valued = described + ["Specialised parent-infant support is worth over £40,000 per child over a lifetime.",
+                          "Expanding parent-infant teams would bring savings of £1.15bn a year."]
+    assert policy.cost_uncovered("How much does a specialised parent-infant team cost per year?", valued, stem)
     # and the cost is said once, when a clause already says it
     assert len([x for x in policy.uncovered_parts("What's the evidence for video feedback and roughly what does it "
                                                   "cost per family?", described, stem) if "cost" in x]) == 1
