@@ -1067,20 +1067,26 @@ def named_document(question: str, hits) -> str | None:
     """The document a question names ("What does the Rare Jewels report say...?"): two or more of its
     title's capitalised words, or one distinctive acronym such as NICE, in the question; or a name of three or
     more words that its title holds in any case (``named_by_phrase``); or its title written out in any case
-    (``named_by_title_words``)."""
+    (``named_by_title_words``). Of two documents so named, the one of a year the question gives: "What did the 2019
+    Commons First 1000 Days report recommend?" had been answered from its 2026 successor, which ranked first."""
     asked = {re.sub(r"['’]s$", "", w) for w in asked_capitals(question)} - NOT_PLACES  # "EIF's" is EIF
     acronyms = {w for w in asked if is_acronym(w)}
-    for hit in hits:  # with no capitalised word asked, nothing is shared: the names below decide
-        meta = hit.passage.meta
+
+    def names_it(meta) -> bool:
         title_words = capitalised(f"{meta.title} {meta.publisher}") - NOT_PLACES
         shared = asked & title_words
-        if len(shared) >= 2 or any(is_acronym(w) for w in shared) or acronyms & title_initials(meta.title):
-            return hit.passage.doc_id
         # "EIF's Foundations for Life report": a distinctive word of the title itself with its publisher's acronym
         # (the acronym alone names the publisher, whose documents are several; "What does EIF say about Early
         # help?" shares only the publisher's own name)
-        if asked & (capitalised(meta.title) - NOT_PLACES - GENERIC_TITLE_WORDS) and acronyms & title_initials(meta.publisher):
-            return hit.passage.doc_id
+        return bool(len(shared) >= 2 or any(is_acronym(w) for w in shared) or acronyms & title_initials(meta.title)
+                    or (asked & (capitalised(meta.title) - NOT_PLACES - GENERIC_TITLE_WORDS)
+                        and acronyms & title_initials(meta.publisher)))
+
+    # with no capitalised word asked, nothing is shared: the names below decide
+    named = [hit for hit in hits if names_it(hit.passage.meta)]
+    if named:
+        years = years_in(question)
+        return next((h for h in named if h.passage.meta.year in years), named[0]).passage.doc_id
     return named_by_phrase(question, hits) or named_by_title_words(question, hits)
 
 

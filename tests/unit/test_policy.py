@@ -494,6 +494,18 @@ def test_a_title_word_with_its_publishers_acronym_names_the_document():
     assert policy.named_document("What does EIF say about Early help?", hits) is None  # the publisher's own name
 
 
+def test_of_two_documents_a_question_names_the_one_of_the_year_it_gives():
+    """"What did the 2019 Commons First 1000 Days report recommend?" had been answered from the 2026 report, which
+    ranked first; without a year the first-ranked one is named, as before."""
+    committee = "House of Commons Health and Social Care Committee"
+    renewed = make_passage("renewed:0000", "x", title="First 1000 Days: a renewed focus", year=2026, publisher=committee)
+    first = make_passage("first:0000", "x", title="First 1000 days of life", year=2019, publisher=committee)
+    hits = make_retrieval([(renewed, 0.7), (first, 0.6)]).hits
+    assert policy.named_document("What did the 2019 Commons First 1000 Days report recommend?", hits) == "first"
+    assert policy.named_document("What did the Commons First 1000 Days report recommend?", hits) == "renewed"
+    assert policy.named_document("What did the First 1000 Days report say in 2024?", hits) == "renewed"
+
+
 def test_a_name_only_one_documents_passages_use_makes_the_question_about_that_document():
     """"Did the Nottinghamshire initiative make a difference?" is about the one document that mentions Nottinghamshire,
     whose title does not name it: its passages are not capped at two, so its results can be cited."""
