@@ -74,7 +74,8 @@ PROCESS = re.compile(r"\b(the authors(?!')|this (?:study|paper|article|review|re
 COMPONENT_ASKED = re.compile(r"\b(capability|opportunity|motivation)\b", re.I)
 # "which of those are system level?", "which barriers are coded N/A?"; not "how do I make the case at system level?"
 SYSTEM_ASKED = re.compile(r"\b(?:are|is|were|was) (?:\w+ )?system[- ]level\b|\bsystem[- ]level (?:ones|barriers|enablers|items)\b|"
-                          r"\bcoded (?:as )?N/?A\b|\b(?:code|codes|coded|class(?:ify|ifies|ified)|count(?:s|ed)?) (?:\w+ ){0,2}as "
+                          r"\bcoded (?:as )?N/?A\b|\b(?:code|codes|coded|class(?:es|ed|ify|ifies|ified)?|count(?:s|ed)?|treat(?:s|ed)?|"
+                          r"label(?:s|led)?|put(?:s)?) (?:\w+ ){0,2}as "
                           r"(?:being )?(?:system[- ]level|N/?A)\b", re.I)
 
 

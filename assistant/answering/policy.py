@@ -1155,7 +1155,8 @@ GENERAL_BARRIER_WORDS = (
     "infant mental health council councils icb icbs authority authorities "  # the study's subject and its commissioners
     "motivation those these them they their this behaviour behavioural individual level system following "
     "propose proposes proposed recommend recommends recommended suggest suggests suggested "
-    "code codes coded coding classify classifies classified count counts counted")  # "which does the study code as system level?"
+    "code codes coded coding classify classifies classified count counts counted class classes classed "
+    "treat treats treated label labels labelled put puts")  # "which does the study code as system level?"
 
 
 @lru_cache(maxsize=1)

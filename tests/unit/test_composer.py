@@ -252,6 +252,8 @@ def test_a_general_barriers_question_names_every_barrier_of_the_study_table_by_c
     assert asked_component("Which are system-level (following on from: the capability ones)?") == "not_individual"
     assert asked_component("Which barriers does the study code as system level?") == "not_individual"
     assert asked_component("Which enablers are classified as N/A?") == "not_individual"
+    assert asked_component("Which barriers does the study class as system level?") == "not_individual"
+    assert asked_component("Which barriers does it treat as system-level?") == "not_individual"
     assert asked_component("What stops funding?") is None
     assert asked_component("How do I make the case at system level?") is None  # not a question about the coding
     # the study codes none of its barriers opportunity: said first, from the catalogue, not left to the enablers below

@@ -652,6 +652,7 @@ def test_a_store_that_fails_for_a_moment_never_costs_the_version_being_served():
     ("Which of the study's barriers are system level?", True),  # the possessive's "s" narrows nothing
     ("What did commissioners say about short-term funding?", False),
     ("Why don't CAMHS see babies?", False),
+    ("Which barriers does the study class as system level?", True),
     # the study's subject and its commissioners narrow nothing: a council's barriers are the study's Table 1
     ("What stops councils commissioning infant mental health services?", True),
     ("What stops ICBs funding infant mental health services?", True),
