@@ -309,7 +309,10 @@ INTENT_RULES: tuple[tuple[str, re.Pattern], ...] = (
     ("what_first", re.compile(
         r"\b(where (?:do|does) (?:i|we|(?:a|an|the|my|our) (?:[\w'-]+ ){0,3}[\w'-]+) (?-i:start|begin)\b(?! for life)|"
         r"where (?:should|can|would|might) (?:i|we|(?:a|an|the|my|our) (?:[\w'-]+ ){0,8}[\w'-]+) (?-i:start|begin)\b(?! for life)|what (?:should|do|must) (?:i|we) (?:do|read|look at|know|learn) first|first steps?|"
-        r"what first|start(?:ing)? point|just been (?:given|handed|asked)|new to (?:this|commissioning)|getting started)\b", re.I)),
+        r"what first|start(?:ing)? point|just been (?:given|handed|asked)|new to (?:this|commissioning)|getting started|"
+        # "We have £200k for one year. What should we spend it on?": where to start with it
+        r"what should (?:i|we) (?:spend|use|put) (?:it|this|that|the (?:money|funding|grant|budget|allocation))"
+        r"(?: \w+){0,2} on)\b", re.I)),
     ("comparison", re.compile(r"\b(compare[ds]?|comparison|versus|vs\.?|difference between|better than|rather than|"
                               r"(?:is|are|was|were) (?:[\w'-]+ ){0,6}different (?:from|to)|differs? from|"
                               r"which (?:\w+ ){0,2}(?:works?|is|are|does) (?:better|best))\b", re.I)),

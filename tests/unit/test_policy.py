@@ -82,6 +82,7 @@ S = Settings.from_env()
     ("What does the NICE guideline say about video feedback?", "named_source"),
     ("Who paid for the research on commissioning parent-infant services in the North East?", "fact"),  # not pay
     ("What should I do first?", "what_first"),
+    ("We have £200k for one year. What should we spend it on?", "what_first"),
     ("I'm a new ICB commissioner. What should I read first about infant mental health?", "what_first"),
     ("I've just been given the perinatal brief - where do I start?", "what_first"),
     ("Where should a new perinatal commissioner start?", "what_first"),
