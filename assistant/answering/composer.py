@@ -28,7 +28,7 @@ from functools import lru_cache
 from assistant.comb.catalogue import RELATION_WORDS, by_id, component_phrase, make_tag, proposal
 from assistant.comb.taxonomy import label
 from assistant.answering.followups import NEW_TOPIC, own_words
-from assistant.answering.policy import (COST_GAP, DECIDERS, ENABLERS_ASKED, IDIOMS, MONEY, NAME_GAP, UNCOMPARED,
+from assistant.answering.policy import (COST_GAP, DECIDERS, ENABLERS_ASKED, IDIOMS, INDIVIDUAL_ASKED, MONEY, NAME_GAP, UNCOMPARED,
                                        VALUE_WORDS, WHAT_FIRST_QUERY, asked_term, asks_value, asks_what_stops,
                                        asks_where_to_start, commissioning_steps_answer, generic_words,
                                        named_source_docs, side_words, speaks_of, states_value, without_idioms)
@@ -79,13 +79,30 @@ SYSTEM_ASKED = re.compile(r"\b(?:are|is|were|was) (?:\w+ )?system[- ]level\b|\bs
                           r"(?:being )?(?:system[- ]level|N/?A)\b", re.I)
 
 
+INDIVIDUAL = "individual"
+
+
 def asked_component(question: str) -> str | None:
     """The COM-B component a question asks about ("which of those are capability problems?"), or
-    "not_individual" for the study's system-level items ("which of those are system level?")."""
+    "not_individual" for the study's system-level items ("which of those are system level?"), or INDIVIDUAL for
+    its individual-level ones ("which of those could I act on myself?")."""
+    own = own_words(question)
     system, m = SYSTEM_ASKED.search(question), COMPONENT_ASKED.search(question)
+    if INDIVIDUAL_ASKED.search(own) and not COMPONENT_ASKED.search(own) and not SYSTEM_ASKED.search(own):
+        return INDIVIDUAL
     if system and not (m and m.start() < system.start()):  # the first named: a follow-up's own words come first
         return "not_individual"
     return m.group(1).lower() if m else None
+
+
+def component_matches(component: str, asked: str | None) -> bool:
+    """Whether a catalogue item's component is the one asked (any when none is; any but system level for
+    INDIVIDUAL)."""
+    if asked is None:
+        return True
+    if asked == INDIVIDUAL:
+        return component != "not_individual"
+    return component == asked
 
 
 def in_component(tag, component: str | None) -> bool:
@@ -95,6 +112,8 @@ def in_component(tag, component: str | None) -> bool:
         return True
     if component == "not_individual":
         return tag.item is not None and tag.level == "system"
+    if component == INDIVIDUAL:
+        return tag.item is not None and tag.level == "individual"
     return tag.component == component
 
 
@@ -1043,7 +1062,7 @@ def named_items(hits: list[Hit], relations: tuple[str, ...], component: str | No
         primary = by_id().get(tag.item)
         others = [i for i in tag.items[1:] if primary and i in by_id() and by_id()[i].polarity == primary.polarity]
         for item_id in [tag.item, *others]:
-            if item_id in by_id() and item_id not in seen and component in (None, by_id()[item_id].component):
+            if item_id in by_id() and item_id not in seen and component_matches(by_id()[item_id].component, component):
                 seen.add(item_id)
                 out.append((hit, by_id()[item_id]))
     return out
@@ -1072,7 +1091,7 @@ def table_items(hits: list[Hit], component: str | None) -> list[tuple[Hit, objec
             same_theme = [it for it in items() if it.table == table and it.polarity == polarity and it.theme == theme]
             item = max(same_theme, key=lambda it: len(said & set(tokens(f"{it.text} {it.label} {it.study_wording}"))),
                        default=None)
-            if item is not None and (component is None or item.component == component):
+            if item is not None and component_matches(item.component, component):
                 out.append((hit, item, m.start(2), m.end(2)))  # the barrier's cell: quoted as the table words it
     return out
 
@@ -1116,7 +1135,7 @@ def none_coded_line(hits: list[Hit], component: str, question: str) -> str:
             + (f" Its {label(component).lower()} items are {other_kind}s (Table {other_table})." if elsewhere else ""))
 
 
-def table_line(listed: list[tuple[Hit, object, int, int]], order: dict[int, int]) -> str:
+def table_line(listed: list[tuple[Hit, object, int, int]], order: dict[int, int], asked: str | None = None) -> str:
     """The study's barriers by COM-B component, each with what the study proposes for that component:
     "Capability (knowledge and skills): hard to show impact ... [2]. The study proposes education, ..."."""
     lines = []
@@ -1141,6 +1160,13 @@ def table_line(listed: list[tuple[Hit, object, int, int]], order: dict[int, int]
     source = f"(McSweeney et al. 2025, Table {table})"
     if comps == {"not_individual"}:  # a question about the system-level ones
         head = f"Of the {kind}s the study names {source}, {n} {'is' if n == 1 else 'are'} system level (coded N/A):"
+    elif asked == INDIVIDUAL:  # "which of those could I act on myself?"
+        from assistant.comb.catalogue import items
+
+        system = sum(it.table == table and it.polarity == kind and it.component == "not_individual" for it in items())
+        head = (f"Of the {kind}s the study names {source}, {n} {'is' if n == 1 else 'are'} individual level "
+                f"(capability, opportunity or motivation): the ones a commissioner can act on. The study codes "
+                f"{system} more system level (N/A): national funding and structures, not one commissioner's choice.")
     elif len(comps) == 1:  # a question about one component
         head = (f"Of the {kind}s the study names {source}, {n} "
                 f"{'is' if n == 1 else 'are'} coded {label(next(iter(comps))).lower()}:")
@@ -1478,7 +1504,7 @@ def compose(question: str, intent: str, hits: list[Hit], idf: dict, default_idf:
     if none_coded:
         parts.append(("barriers", none_coded))
     if table:
-        parts.append(("barriers", table_line(table, order)))
+        parts.append(("barriers", table_line(table, order, asked)))
     elif barriers_named:
         listed = "; ".join(f"{item.study_wording.lower()} {ref(order[id(hit)])}" for hit, item in barriers_named)
         parts.append(("barriers", f"The study's barriers that the cited evidence reports: {listed}."))

@@ -847,9 +847,19 @@ def value_uncovered(question: str, cited_texts: list[str], stem_of) -> bool:
 IDIOMS = re.compile(r"\b(?:make|makes|made|making) (?:a |any |much |a real |a big )?(?:[\w-]+ )?difference\b", re.I)
 
 
+# "which of those could I act on myself?", "which are individual level?", "which are in my gift?": the study's
+# individual-level items (capability, opportunity, motivation), which one commissioner can act on, as against the
+# system-level ones it codes N/A
+INDIVIDUAL_ASKED = re.compile(r"\b(?:act on|do (?:something |anything )?about|tackle|change|influence|address|fix)\b"
+                              r"(?: \w+){0,3} (?:myself|ourselves|locally|on my own|on our own)\b|\bindividual[- ]level\b|"
+                              r"\b(?:in|within) (?:my|our) (?:own )?(?:gift|control|power|remit|hands)\b", re.I)
+
+
 def without_idioms(question: str) -> str:
-    """The question without its idioms (``IDIOMS``), for judging which of its words a sentence shares."""
-    return IDIOMS.sub(" ", question)
+    """The question without its idioms (``IDIOMS``) and its asking for what one can act on oneself
+    (``INDIVIDUAL_ASKED``: the study's individual level, not a topic), for judging which of its words a sentence
+    shares."""
+    return INDIVIDUAL_ASKED.sub(" ", IDIOMS.sub(" ", question))
 
 
 # "Is that a recognised problem?", "Is this common?": a short clause asking whether what went before holds
@@ -968,7 +978,7 @@ def uncovered_parts(question: str, cited_texts: list[str], stem_of, title: str |
         if len(words) >= 2 and sum(stem_of(w) in cited_words or one_slip_from(w, written) for w in words) / len(words) < 0.5:
             out.append(clause.strip())
     if own != question:  # a follow-up whose own words ("what about dads?") nothing cited mentions, however few
-        words = [w for w in content_words(own) if not w[0].isdigit()]
+        words = [w for w in content_words(without_idioms(own)) if not w[0].isdigit()]
         missing = [w for w in words if stem_of(w) not in cited_words]
         if missing and len(missing) == len(words) and not any(w in clause for clause in out for w in missing):
             out.append(" ".join(missing))
@@ -1159,7 +1169,8 @@ GENERAL_BARRIER_WORDS = (
     "motivation those these them they their this behaviour behavioural individual level system following "
     "propose proposes proposed recommend recommends recommended suggest suggests suggested "
     "code codes coded coding classify classifies classified count counts counted class classes classed "
-    "treat treats treated label labels labelled put puts")  # "which does the study code as system level?"
+    "treat treats treated label labels labelled put puts "
+    "act acting myself ourselves could can gift control power remit hands")  # "which could I act on myself?"  # "which does the study code as system level?"
 
 
 @lru_cache(maxsize=1)

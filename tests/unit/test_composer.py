@@ -264,6 +264,19 @@ def test_a_general_barriers_question_names_every_barrier_of_the_study_table_by_c
     # asked about enablers with only Table 1 in the pool: Table 2 is what is asked about (it has opportunity rows)
     assert not compose("Which enablers are opportunity?", "barriers", [table, *other], IDF, DEFAULT_IDF, [],
                        {}).text.startswith("None of")
+    # "which of those could I act on myself?": the study's individual-level rows (any component), not its system level
+    mine = compose("Which of those could I act on myself (following on from: What gets in the way of commissioning "
+                   "these services?)?", "barriers", [table, *other], IDF, DEFAULT_IDF, [], {})
+    head = mine.text.split("\n\n")[0]
+    assert head.startswith("Of the barriers the study names (McSweeney et al. 2025, Table 1), 1 is individual level "
+                           "(capability, opportunity or motivation): the ones a commissioner can act on. The study codes "
+                           "5 more system level (N/A)")
+    assert "Showing impact and value for money is difficult" in head and "Funding is short term" not in head
+    for q in ("Which of those could I act on myself?", "Which are in my control?", "Which are individual level?",
+              "Which of them can we tackle ourselves?"):
+        assert asked_component(q) == "individual", q
+    assert asked_component("Which of those capability problems could I act on myself?") == "capability"
+    assert asked_component("How do I change the board's mind?") is None
     for cap in (1, 2):  # the table passage counts towards the passages cited
         capped = compose("What gets in the way of commissioning these services?", "barriers", [table, *other], IDF,
                          DEFAULT_IDF, [], {}, max_cited=cap)

@@ -495,6 +495,15 @@ def test_a_title_word_with_its_publishers_acronym_names_the_document():
     assert policy.named_document("What does EIF say about Early help?", hits) is None  # the publisher's own name
 
 
+def test_asking_what_one_can_act_on_oneself_is_no_topic_the_evidence_must_cover():
+    """"Which of those could I act on myself?" is answered from the study's individual-level items: "act myself" is
+    not a part of the question the cited passages leave uncovered."""
+    asked = "Which of those could I act on myself (following on from: What are the enablers of commissioning?)?"
+    cited = ["Understanding the needs of the population is an enabler of commissioning."]
+    assert policy.uncovered_parts(asked, cited, stem) == []
+    assert policy.uncovered_parts("And what about fathers (following on from: What are the enablers?)?", cited, stem)
+
+
 def test_of_two_documents_a_question_names_the_one_of_the_year_it_gives():
     """"What did the 2019 Commons First 1000 Days report recommend?" had been answered from the 2026 report, which
     ranked first; without a year the first-ranked one is named, as before."""
