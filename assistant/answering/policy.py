@@ -245,6 +245,10 @@ WHY_CASE = (r"why (?:should|would|must) (?:(?:an?|the|my|our) )?(?:local )?(?:" 
 # guidance or a standard says, is not, whatever it says of "our" service
 OWN_RUNNING_GUARD = (r"^(?![^?]*\b(?:should|ought|could|would|need to|needs to|according to (?!our|my)|evidence|recommend\w*|"
                      r"guidance|guidelines?|standards?|best practice|good practice|typically|usually|national)\b)[^?]*?")
+# "Where do I find out how many babies in my area need support?" asks how to estimate it (a how-to the evidence
+# answers: prevalence estimates and a needs assessment), not for the figure itself
+FINDING_OUT_GUARD = (r"^(?![^?]*\b(?:where (?:do|can|could|would|should) (?:i|we) (?:find|get|look)|how (?:do|can|could|would|"
+                     r"should) (?:i|we) (?:find out|work out|estimate|calculate|count|measure|assess|get)|(?:find|work) out)\b)[^?]*?")
 INTENT_RULES: tuple[tuple[str, re.Pattern], ...] = (
     ("local", re.compile(
         r"\b(waiting (?:time|list)s?|wait(?:s|ing)? for|referral (?:criteria|route|pathway|process|form)s?|how (?:do|can) (?:i|we) refer|"
@@ -254,7 +258,7 @@ INTENT_RULES: tuple[tuple[str, re.Pattern], ...] = (
         r"how much (?:do|does|are|is|will) (?:[\w'-]+ ){0,4}(?:get )?(?:paid|earn)|opening (?:hours|times)|phone number|"
         # a job of one's own ("apply for a health visitor job"); workforce vacancies and adverts in general are evidence
         r"appl(?:y|ying|ied) for (?:an?|the|this|that) (?:[\w'-]+ ){0,3}(?:job|post|role)\b(?!-)|job (?:applications?|interviews?)|"
-        r"near me|in my area|local provider|referrals?\b.{0,60}\b(?:last|this) (?:year|month|quarter)|"
+        r"near me|" + FINDING_OUT_GUARD + r"in my area|local provider|referrals?\b.{0,60}\b(?:last|this) (?:year|month|quarter)|"
         # one's own contract, tender or agreement to run ("extend it by contract variation", "the evaluation panel
         # for our tender", "a section 75"), or a post to write
         r"contract variations?|vary (?:the|our|my|this) contract|(?:go|going|gone) (?:out )?to tender|evaluation panel|"
@@ -335,6 +339,10 @@ INTENT_RULES: tuple[tuple[str, re.Pattern], ...] = (
     ("how_to", re.compile(r"\b(?:how (?:do|can|should|could|might|would) (?:i|we)|(?:best|good) way to|ways? to)\b"
                           r"(?:\W+\w+){0,4}?\W+(?:show\w*|demonstrat\w*|evidenc\w*|prov(?:e|ing)|measur\w*|captur\w*)\b"
                           r"(?:\W+\w+){0,3}?\W+(?:impact|value|difference|outcomes?)\b", re.I)),
+    # "Where do I find out how many babies in my area need support?", "how do I work out how many families need a
+    # team?": how to estimate it, before "how many" makes it a fact (and "work" an evidence question)
+    ("how_to", re.compile(r"\b(?:where|how) (?:do|can|could|should|would) (?:i|we) (?:find out|work out|estimate|"
+                          r"calculate|find|look up|count|get)\b(?:\W+\w+){0,3}?\W+how (?:many|much)\b", re.I)),
     ("evidence", re.compile(
         r"\b(d(?:o|oes|id) [\w'-]+ (?:(?!propos|recommend|suggest)\w+ ){0,4}(?:work|improve|help|reduce|change|increase)|works?\?|evidence|effective(?:ness)?|trials?|"
         r"(?:^|[?.!;,]\s*|\band\s+|\bbut\s+)(?:do|does|did|has|have|is|are|will|would)\b(?:\s+[\w'/-]+){0,10}?\s+"

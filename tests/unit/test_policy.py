@@ -83,6 +83,9 @@ S = Settings.from_env()
     ("Who paid for the research on commissioning parent-infant services in the North East?", "fact"),  # not pay
     ("What should I do first?", "what_first"),
     ("We have £200k for one year. What should we spend it on?", "what_first"),
+    ("Where do I find out how many babies in my area need support?", "how_to"),  # how to estimate it, not the figure
+    ("How do I work out how many families in our patch need a parent-infant team?", "how_to"),
+    ("How many babies in my area need support?", "local"),
     ("I'm a new ICB commissioner. What should I read first about infant mental health?", "what_first"),
     ("I've just been given the perinatal brief - where do I start?", "what_first"),
     ("Where should a new perinatal commissioner start?", "what_first"),
