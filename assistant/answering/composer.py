@@ -276,9 +276,15 @@ JUDGES = re.compile(r"\b(?:described|judged|called|suggest\w*|warn\w*|argu\w*|li
 def only_records(sentence: str) -> bool:
     """Whether a sentence only says who published a study or document, where and when (``TRIAL_RECORD``,
     ``BIBLIOGRAPHIC``), and nothing it found or judged: "a study protocol by Maxwell and colleagues (..., DOI ...)
-    described the evidence as very limited" is a finding with its record."""
-    return (bool(TRIAL_RECORD.search(sentence) or BIBLIOGRAPHIC.search(sentence))
+    described the evidence as very limited" is a finding with its record, and "Its best-known trial (Cassidy et al.,
+    2017, published online 12 April 2017, DOI ...) took place in the USA with 141 mothers" a design with its record
+    in brackets."""
+    said = PARENTHESES.sub(" ", sentence)
+    return (bool(TRIAL_RECORD.search(said) or BIBLIOGRAPHIC.search(said))
             and not STATES_FINDING.search(sentence) and not JUDGES.search(sentence))
+
+
+PARENTHESES = re.compile(r"\([^()]*\)")
 
 
 # "who wrote it?", "when was it published?", "where can I read it?": then the record is the answer

@@ -1647,6 +1647,8 @@ def test_a_lead_does_not_carry_on_into_a_studys_publication_record():
     assert not only_records("A protocol by Maxwell and colleagues (https://doi.org/10.3389/fgwh) described the evidence "
                             "as very limited.")
     assert not only_records("The trial found no difference in child-in-need status (published in The Lancet in 2016).")
+    assert not only_records("Its best-known trial (Cassidy et al., 2017, published online 12 April 2017, "
+                            "https://doi.org/10.1017/S0954579417000244) took place in the USA with 141 mothers.")
     trial = make_passage("fnp:0000", "The BB:2-6 study followed up the Family Nurse Partnership trial children until age "
                          f"seven, using routine records. {record} It linked the children to school data.",
                          title="The Family Nurse Partnership follow-up", design="randomised_trial")
