@@ -94,6 +94,18 @@ def common_abbreviations() -> dict[str, str]:
     return out
 
 
+@cache
+def clippings() -> dict[str, str]:
+    """clippings.txt: shortened words ("eval") and the long form the corpus uses ("evaluation")."""
+    out = {}
+    for line in (Path(__file__).with_name("clippings.txt")).read_text(encoding="utf-8").splitlines():
+        line = line.strip()
+        if line and not line.startswith("#") and ":" in line:
+            key, long = line.split(":", 1)
+            out[key.strip().lower()] = long.strip()
+    return out
+
+
 WRITTEN_ACRONYM = re.compile(r"\b[A-Z]{2,}s?\b")  # an acronym as a question writes it: "LA", "HVs", not "pH" or "la"
 
 
@@ -120,11 +132,17 @@ def _new_long_form(word: str, known: dict[str, str], lower: str) -> str | None:
     return long if long and long not in lower else None
 
 
+WORD = re.compile(r"\b[A-Za-z]+\b")
+
+
 def expand(question: str, known: dict[str, str]) -> str:
-    """The question with the long form of each acronym it uses that the corpus defines, unless the question
-    already spells it out: "Why don't CAMHS see babies? (child and adolescent mental health services)"."""
+    """The question with the long form of each acronym it uses that the corpus defines, and of each shortened word
+    (``clippings``: "eval"), unless the question already spells it out: "Why don't CAMHS see babies? (child and
+    adolescent mental health services)"."""
     lower = question.lower()
-    add = list(dict.fromkeys(long for word in ACRONYM.findall(question) if (long := _new_long_form(word, known, lower))))
+    add = [long for word in ACRONYM.findall(question) if (long := _new_long_form(word, known, lower))]
+    add += [long for word in WORD.findall(question) if (long := clippings().get(word.lower())) and long not in lower]
+    add = list(dict.fromkeys(add))
     return f"{question} ({'; '.join(add)})" if add else question
 
 

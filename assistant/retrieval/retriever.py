@@ -17,8 +17,8 @@ from functools import cached_property
 import numpy as np
 
 from assistant.models import Filters, Passage
-from assistant.retrieval.acronyms import (common_abbreviations, definitions, expand, is_known_acronym, spelled_in_place,
-                                         written_acronyms)
+from assistant.retrieval.acronyms import (clippings, common_abbreviations, definitions, expand, is_known_acronym,
+                                         spelled_in_place, written_acronyms)
 from assistant.retrieval.dense import dense_ranking
 from assistant.retrieval.fusion import demote, reciprocal_rank_fusion
 from assistant.retrieval.lexical import LexicalIndex
@@ -169,7 +169,7 @@ class Retriever:
         capitals = written_acronyms(question) if self.settings.expand_acronyms else set()
         unknown = [w for w in self.lexical.unknown_terms(question)
                    if not (w in capitals and is_known_acronym(w, self.acronyms)) and not self.misspelt(w)
-                   and not self.written_apart(w) and not self.clipped(w)]
+                   and not self.written_apart(w) and not self.clipped(w) and w.lower() not in clippings()]
         unknown = self.without_chatter(unknown, searched, qvec)
         rare = [w for w in unknown if self._is_rare(w)]
         return Retrieval(hits[: max(k * 4, k)], top, qvec, qtok, timings, unknown, rare, similarities)

@@ -215,3 +215,23 @@ def test_a_question_under_the_threshold_is_also_read_with_its_acronyms_spelled_i
     r.acronyms["VIG"] = "video interaction guidance"
     found = r.search("Does VIG work?", 1)
     assert found.top_similarity > 0.99 and found.hits[0].score > 0.99  # each passage keeps the nearer reading
+
+
+def test_a_shortened_word_commissioners_write_is_searched_as_the_corpus_spells_it():
+    """"...results land from the Start for Life national eval" had been refused: "eval" (too rare in English for
+    ``Retriever.clipped``) is a word the corpus never uses. clippings.txt spells it out, as abbreviations.txt does
+    "HV", and a question that already says "evaluation" is left alone."""
+    from assistant.retrieval.acronyms import clippings, expand
+    from assistant.retrieval.retriever import Retriever
+    from assistant.settings import Settings
+    from tests.support import FakeEmbedder, make_passage
+    from tests.unit.test_retriever_memory import OneReadCollection
+
+    assert clippings()["eval"] == "evaluation"
+    assert expand("When does the national eval report?", {}) == "When does the national eval report? (evaluation)"
+    assert expand("Is the eval of the evaluation out?", {}) == "Is the eval of the evaluation out?"
+    assert expand("Does the evaluator approve?", {}) == "Does the evaluator approve?"  # whole words only
+    fake = FakeEmbedder()
+    passages = [make_passage("c:0000", "The national evaluation compares funded and unfunded areas.")]
+    r = Retriever(OneReadCollection(passages, fake.embed([p.embed_text() for p in passages])), fake, Settings(candidates=40))
+    assert "eval" not in r.search("When will the national eval compare funded areas?", 1).unknown_terms
