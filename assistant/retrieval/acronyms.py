@@ -82,11 +82,10 @@ def definitions(texts: Iterable[str]) -> dict[str, str]:
     return {key: forms.most_common(1)[0][0] for key, forms in found.items()}
 
 
-@cache
-def common_abbreviations() -> dict[str, str]:
-    """abbreviations.txt: what an abbreviation the corpus may not define stands for in NHS and council usage."""
+def _word_list(name: str) -> dict[str, str]:
+    """A "short: long form" file beside this module ("#" starts a comment)."""
     out = {}
-    for line in (Path(__file__).with_name("abbreviations.txt")).read_text(encoding="utf-8").splitlines():
+    for line in (Path(__file__).with_name(name)).read_text(encoding="utf-8").splitlines():
         line = line.strip()
         if line and not line.startswith("#") and ":" in line:
             key, long = line.split(":", 1)
@@ -95,15 +94,15 @@ def common_abbreviations() -> dict[str, str]:
 
 
 @cache
+def common_abbreviations() -> dict[str, str]:
+    """abbreviations.txt: what an abbreviation the corpus may not define stands for in NHS and council usage."""
+    return _word_list("abbreviations.txt")
+
+
+@cache
 def clippings() -> dict[str, str]:
-    """clippings.txt: shortened words ("eval") and the long form the corpus uses ("evaluation")."""
-    out = {}
-    for line in (Path(__file__).with_name("clippings.txt")).read_text(encoding="utf-8").splitlines():
-        line = line.strip()
-        if line and not line.startswith("#") and ":" in line:
-            key, long = line.split(":", 1)
-            out[key.strip().lower()] = long.strip()
-    return out
+    """clippings.txt: shortened words ("eval") and the long form the corpus uses ("evaluation"), in lower case."""
+    return {key.lower(): long for key, long in _word_list("clippings.txt").items()}
 
 
 WRITTEN_ACRONYM = re.compile(r"\b[A-Z]{2,}s?\b")  # an acronym as a question writes it: "LA", "HVs", not "pH" or "la"
