@@ -28,7 +28,7 @@ from functools import lru_cache
 from assistant.comb.catalogue import RELATION_WORDS, by_id, component_phrase, make_tag, proposal
 from assistant.comb.taxonomy import label
 from assistant.answering.followups import NEW_TOPIC, own_words
-from assistant.answering.policy import (COST_GAP, DECIDERS, ENABLERS_ASKED, IDIOMS, INDIVIDUAL_ASKED, MONEY, NAME_GAP, UNCOMPARED,
+from assistant.answering.policy import (COST_GAP, DECIDERS, DOCUMENT_KINDS, ENABLERS_ASKED, IDIOMS, INDIVIDUAL_ASKED, ITEMS_ASKED, MONEY, NAME_GAP, UNCOMPARED,
                                        VALUE_WORDS, WHAT_FIRST_QUERY, asked_term, asks_value, asks_what_stops,
                                        asks_where_to_start, commissioning_steps_answer, generic_words,
                                        named_source_docs, side_words, speaks_of, states_value, without_idioms)
@@ -79,17 +79,19 @@ SYSTEM_ASKED = re.compile(r"\b(?:are|is|were|was) (?:\w+ )?system[- ]level\b|\bs
                           r"(?:being )?(?:system[- ]level|N/?A)\b", re.I)
 
 
-INDIVIDUAL = "individual"
+INDIVIDUAL_LEVEL = "individual"  # asked_component's answer for the study's individual-level items, any component
 
 
 def asked_component(question: str) -> str | None:
     """The COM-B component a question asks about ("which of those are capability problems?"), or
-    "not_individual" for the study's system-level items ("which of those are system level?"), or INDIVIDUAL for
-    its individual-level ones ("which of those could I act on myself?")."""
+    "not_individual" for the study's system-level items ("which of those are system level?"), or INDIVIDUAL_LEVEL for
+    its individual-level ones when its lists are asked about ("which of those could I act on myself?", "which barriers
+    are in my control?"; not "how can we tackle stigma?")."""
     own = own_words(question)
     system, m = SYSTEM_ASKED.search(question), COMPONENT_ASKED.search(question)
-    if INDIVIDUAL_ASKED.search(own) and not COMPONENT_ASKED.search(own) and not SYSTEM_ASKED.search(own):
-        return INDIVIDUAL
+    if (INDIVIDUAL_ASKED.search(own) and ITEMS_ASKED.search(own) and not COMPONENT_ASKED.search(own)
+            and not SYSTEM_ASKED.search(own)):
+        return INDIVIDUAL_LEVEL
     if system and not (m and m.start() < system.start()):  # the first named: a follow-up's own words come first
         return "not_individual"
     return m.group(1).lower() if m else None
@@ -97,10 +99,10 @@ def asked_component(question: str) -> str | None:
 
 def component_matches(component: str, asked: str | None) -> bool:
     """Whether a catalogue item's component is the one asked (any when none is; any but system level for
-    INDIVIDUAL)."""
+    INDIVIDUAL_LEVEL)."""
     if asked is None:
         return True
-    if asked == INDIVIDUAL:
+    if asked == INDIVIDUAL_LEVEL:
         return component != "not_individual"
     return component == asked
 
@@ -112,7 +114,7 @@ def in_component(tag, component: str | None) -> bool:
         return True
     if component == "not_individual":
         return tag.item is not None and tag.level == "system"
-    if component == INDIVIDUAL:
+    if component == INDIVIDUAL_LEVEL:
         return tag.item is not None and tag.level == "individual"
     return tag.component == component
 
@@ -258,7 +260,7 @@ def readable(sentence: str, allow_process: bool) -> bool:
 
 # who wrote a document for whom is not what it says either ("It was developed for NICE by the NCCMH")
 BIBLIOGRAPHIC = re.compile(r"\b(?:was|were) (?:published|presented|launched|released|laid)\b|\bpublished (?:on|in) \d|"
-                           r"\b(?:was|were) (?:developed|written|produced|commissioned) for (?-i:[A-Z])\w*(?: [\w-]+){0,3} by\b|"
+                           r"\b(?:was|were) (?:developed|written|produced|commissioned) for (?-i:[A-Z]{2,})\w*(?: [\w-]+){0,3} by\b|"
                            r"\bpublished in [\w ]{2,60} on \d|"
                            rf"\b(?:published|presented|launched|released|laid)\b[^.;]{{0,100}}\bon \d{{1,2}} (?:{'|'.join(MONTHS)})\b",
                            re.I)
@@ -270,6 +272,7 @@ TRIAL_RECORD = re.compile(r"\bDOI\b|\b(?:was|were) (?:reported|published) in (?-
                           r"\bled by (?-i:[A-Z]\w+ [A-Z])|\b\d[\d,]* (?:[\w-]+ ){0,3}(?:were|was) randomi[sz]ed\b|"
                           r"\b\d[\d,]* (?:[\w-]+ ){0,2}declined\b", re.I)
 TRIAL_RECORD_PENALTY = 2.0
+PARENTHESES = re.compile(r"\([^()]*\)")
 JUDGES = re.compile(r"\b(?:described|judged|called|suggest\w*|warn\w*|argu\w*|limited)\b", re.I)
 
 
@@ -284,12 +287,10 @@ def only_records(sentence: str) -> bool:
             and not STATES_FINDING.search(sentence) and not JUDGES.search(sentence))
 
 
-PARENTHESES = re.compile(r"\([^()]*\)")
-
-
 # "who wrote it?", "when was it published?", "where can I read it?": then the record is the answer
-RECORD_ASKED = re.compile(r"\b(?:who (?:wrote|published|ran|led|funded|authored|developed)|when|what year|what date|published|"
-                          r"journal|authors?|DOI|reference|citation|cite)\b", re.I)
+RECORD_ASKED = re.compile(r"\b(?:who (?:wrote|published|ran|led|funded|authored|developed)|"
+                          r"(?:when|what year|what date)\b[^?]*\b(?:published|written|released|launched|out|appear\w*)|"
+                          r"published|journal|authors?|DOI|reference|citation|cite)\b", re.I)
 BIBLIOGRAPHIC_PENALTY = {"named_source": 2.0, "local": 6.0}
 WHEN_ASKED = re.compile(r"\b(when|what year|what date|how old|latest|current|newest)\b", re.I)
 STRONG_DESIGN_BONUS = 2.0
@@ -804,8 +805,8 @@ NAMED_BY_TOPIC = re.compile(r"\b(?:standards?|guidelines?|guidance|reports?|revi
                             r"toolkits?|vision|inquiry|statements?)\s+(?:on|about|for|of)\s+", re.I)
 ASKS_ABOUT = re.compile(r"\b(?:about|on|regarding|concerning|for|in relation to)\s+\w", re.I)
 # what a document is, as a question names it ("the NICE guideline on children's attachment"): not a topic
-DOCUMENT_KIND_WORDS = frozenset(tokens("guideline guidelines guidance standard standards quality report reports review "
-                                       "reviews strategy plan framework toolkit document paper publication"))
+DOCUMENT_KIND_WORDS = frozenset(tokens(" ".join(DOCUMENT_KINDS) + " guideline guidelines standards quality reports reviews "
+                                       "document paper publication"))
 
 
 def asks_for_summary(question: str, hits: list[Hit], named: str) -> bool:
@@ -943,10 +944,11 @@ def with_continuations(lead: list[Candidate], cands: list[Candidate], asked_year
                 chain.insert(0, first)
             new = [x for x in chain if not any(x is y for y in lead)]  # a lead sentence's words are counted already
             added = sum(len(x.text.split()) for x in new)
-            # a chain cut short by its length that still points back ("It drew on 800 studies. It covers... It
-            # describes... Its conclusion") has not reached what it points to: the sentence stands alone, not four
-            # that say "it" (one that reaches the passage's start, "The same few commissioners...", is whole)
-            cut_short = len(chain) >= BACK_SENTENCES and ANAPHORIC_START.match(chain[0].text)
+            # a chain that still points back where it stops ("It drew on 800 studies. It covers... Its conclusion",
+            # its antecedent too far back or not a readable sentence) has not reached what it points to: the sentence
+            # stands alone, not three that say "it" (one that reaches the passage's start, "The same few
+            # commissioners...", is whole)
+            cut_short = bool(chain) and bool(ANAPHORIC_START.match(chain[0].text)) and chain[0].start != spans[0][0]
             if chain and not cut_short and words + added <= budget and not any(_similar(x.text, y.text) for x in new for y in lead + out):
                 out.extend(chain)
                 words += added
@@ -1143,7 +1145,8 @@ def none_coded_line(hits: list[Hit], component: str, question: str) -> str:
 
 def table_line(listed: list[tuple[Hit, object, int, int]], order: dict[int, int], asked: str | None = None) -> str:
     """The study's barriers by COM-B component, each with what the study proposes for that component:
-    "Capability (knowledge and skills): hard to show impact ... [2]. The study proposes education, ..."."""
+    "Capability (knowledge and skills): hard to show impact ... [2]. The study proposes education, ...". ``asked``:
+    the component the question asks about (``asked_component``), which words the heading."""
     lines = []
     for comp in COMPONENT_ORDER:
         here = [(h, start, end) for h, it, start, end in listed if it.component == comp]
@@ -1166,13 +1169,17 @@ def table_line(listed: list[tuple[Hit, object, int, int]], order: dict[int, int]
     source = f"(McSweeney et al. 2025, Table {table})"
     if comps == {"not_individual"}:  # a question about the system-level ones
         head = f"Of the {kind}s the study names {source}, {n} {'is' if n == 1 else 'are'} system level (coded N/A):"
-    elif asked == INDIVIDUAL:  # "which of those could I act on myself?"
+    elif asked == INDIVIDUAL_LEVEL:  # "which of those could I act on myself?": counted in the study's table itself
         from assistant.comb.catalogue import items
 
-        system = sum(it.table == table and it.polarity == kind and it.component == "not_individual" for it in items())
-        head = (f"Of the {kind}s the study names {source}, {n} {'is' if n == 1 else 'are'} individual level "
-                f"(capability, opportunity or motivation): the ones a commissioner can act on. The study codes "
-                f"{system} more system level (N/A): national funding and structures, not one commissioner's choice.")
+        rows = [it for it in items() if it.table == table and it.polarity == kind]
+        system = sum(it.component == "not_individual" for it in rows)
+        present = [label(comp).lower() for comp in COMPONENT_ORDER[:3] if any(it.component == comp for it in rows)]
+        individual = len(rows) - system
+        head = (f"Of the {len(rows)} {kind}s the study names {source}, {individual} "
+                f"{'is' if individual == 1 else 'are'} individual level ({' or '.join(present)}): the ones a "
+                f"commissioner can act on. The other {system} it codes system level (N/A): national funding and "
+                f"structures, not one commissioner's choice.")
     elif len(comps) == 1:  # a question about one component
         head = (f"Of the {kind}s the study names {source}, {n} "
                 f"{'is' if n == 1 else 'are'} coded {label(next(iter(comps))).lower()}:")

@@ -73,7 +73,7 @@ def condense(question: str, history: list[dict], rewrite=None) -> str:
     if SELECTION.match(q) and CONTEXT_MARK in prev and SELECTION.match(prev):
         # "which of those are capability problems?" after "which of those are system level?" picks from the same
         # list as the earlier follow-up did, not from its selection
-        prev = prev.split(CONTEXT_MARK, 1)[1].removesuffix(")")
+        prev = earlier_question(f"{prev}?")
     if years_in(q):  # "and after April 2026?" asks about its own period instead of the earlier one's
         prev = " ".join(_PERIOD.sub(" ", prev).split())
     return f"{q}{CONTEXT_MARK}{prev})?"

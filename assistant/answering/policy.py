@@ -245,10 +245,12 @@ WHY_CASE = (r"why (?:should|would|must) (?:(?:an?|the|my|our) )?(?:local )?(?:" 
 # guidance or a standard says, is not, whatever it says of "our" service
 OWN_RUNNING_GUARD = (r"^(?![^?]*\b(?:should|ought|could|would|need to|needs to|according to (?!our|my)|evidence|recommend\w*|"
                      r"guidance|guidelines?|standards?|best practice|good practice|typically|usually|national)\b)[^?]*?")
-# "Where do I find out how many babies in my area need support?" asks how to estimate it (a how-to the evidence
-# answers: prevalence estimates and a needs assessment), not for the figure itself
-FINDING_OUT_GUARD = (r"^(?![^?]*\b(?:where (?:do|can|could|would|should) (?:i|we) (?:find|get|look)|how (?:do|can|could|would|"
-                     r"should) (?:i|we) (?:find out|work out|estimate|calculate|count|measure|assess|get)|(?:find|work) out)\b)[^?]*?")
+# "Where do I find out how many babies in my area need support?" asks how to estimate local need (a how-to the
+# evidence answers: prevalence estimates and a needs assessment), not for the figure itself; "how do I find out how
+# many families are waiting in my area?" or "who runs the team in my area?" are local
+ESTIMATING_NEED = (r"\b(?:find out|work out|estimate|calculate)\b[^?]*\bhow (?:many|much)\b[^?]*"
+                   r"\b(?:need|needs|needing|eligible|at risk)\b")
+FINDING_OUT_GUARD = r"^(?![\s\S]*" + ESTIMATING_NEED + r")[\s\S]*?"
 INTENT_RULES: tuple[tuple[str, re.Pattern], ...] = (
     ("local", re.compile(
         r"\b(waiting (?:time|list)s?|wait(?:s|ing)? for|referral (?:criteria|route|pathway|process|form)s?|how (?:do|can) (?:i|we) refer|"
@@ -315,8 +317,8 @@ INTENT_RULES: tuple[tuple[str, re.Pattern], ...] = (
         r"where (?:should|can|would|might) (?:i|we|(?:a|an|the|my|our) (?:[\w'-]+ ){0,8}[\w'-]+) (?-i:start|begin)\b(?! for life)|what (?:should|do|must) (?:i|we) (?:do|read|look at|know|learn) first|first steps?|"
         r"what first|start(?:ing)? point|just been (?:given|handed|asked)|new to (?:this|commissioning)|getting started|"
         # "We have £200k for one year. What should we spend it on?": where to start with it
-        r"what should (?:i|we) (?:spend|use|put) (?:it|this|that|the (?:money|funding|grant|budget|allocation))"
-        r"(?: \w+){0,2} on)\b", re.I)),
+        r"what should (?:i|we) (?:spend|use) (?:it|this|that|(?:the|our|my) (?:[\w£'-]+ ){0,3}?(?:money|funding|grant|"
+        r"budget|allocation|pot))(?: (?:first|now))? on\s*[?.!]?\s*$)", re.I)),
     ("comparison", re.compile(r"\b(compare[ds]?|comparison|versus|vs\.?|difference between|better than|rather than|"
                               r"(?:is|are|was|were) (?:[\w'-]+ ){0,6}different (?:from|to)|differs? from|"
                               r"which (?:\w+ ){0,2}(?:works?|is|are|does) (?:better|best))\b", re.I)),
@@ -341,8 +343,7 @@ INTENT_RULES: tuple[tuple[str, re.Pattern], ...] = (
                           r"(?:\W+\w+){0,3}?\W+(?:impact|value|difference|outcomes?)\b", re.I)),
     # "Where do I find out how many babies in my area need support?", "how do I work out how many families need a
     # team?": how to estimate it, before "how many" makes it a fact (and "work" an evidence question)
-    ("how_to", re.compile(r"\b(?:where|how) (?:do|can|could|should|would) (?:i|we) (?:find out|work out|estimate|"
-                          r"calculate|find|look up|count|get)\b(?:\W+\w+){0,3}?\W+how (?:many|much)\b", re.I)),
+    ("how_to", re.compile(ESTIMATING_NEED, re.I)),
     ("evidence", re.compile(
         r"\b(d(?:o|oes|id) [\w'-]+ (?:(?!propos|recommend|suggest)\w+ ){0,4}(?:work|improve|help|reduce|change|increase)|works?\?|evidence|effective(?:ness)?|trials?|"
         r"(?:^|[?.!;,]\s*|\band\s+|\bbut\s+)(?:do|does|did|has|have|is|are|will|would)\b(?:\s+[\w'/-]+){0,10}?\s+"
@@ -756,9 +757,11 @@ UNCOMPARED = "a head-to-head comparison of "  # opens the gap ``uncompared`` fin
 NAME_GAP = ": none of the cited evidence mentions it"  # after a name the question asks about (``asked_names``)
 COST_WORDS = frozenset("cost costs run running set setting up much".split())
 MONEY = re.compile(r"£\s?\d")
-# a sum said as a saving, a value or a return is not what something costs: "How much does a specialised team cost
+# what something costs is a sum said as a cost, a spend, a budget or a price: "How much does a specialised team cost
 # per year?" had been taken as answered by the lifetime value of support, "£40,000 per child"
-COST_STATED = re.compile(r"^(?!.*\b(?:sav(?:e|es|ed|ing|ings)|value|benefits?|returns?|worth)\b).*£\s?\d", re.I)
+COST_STATED = re.compile(r"\b(?:costs?|costing|costed|spend|spends|spending|spent|budgets?|price[sd]?|contract value|"
+                         r"paid|pays?|fees?)\b(?:\W+\w+){0,8}?\W+£\s?\d|"
+                         r"£\s?\d[\d,.]*\w*(?:\W+\w+){0,4}?\W+(?:costs?|spend(?:ing)?|budgets?|price)\b", re.I)  # "£8.1bn annual cost"
 
 
 def cost_uncovered(question: str, cited_texts: list[str], stem_of) -> bool:
@@ -823,9 +826,29 @@ def asks_value(question: str) -> bool:
     so does a follow-up that turns such a question to something new ("What about for fathers?" after "Do teams pay
     for themselves?"), whose own words are then what the value is asked of."""
     own = own_words(question)
-    if NEW_TOPIC.match(own) and not VALUE_ASKED.search(own):
+    if value_turned_to(question) is not None:
         own = earlier_question(question)
     return bool(VALUE_ASKED.search(own)) and not SHOWING_VALUE.search(" ".join(EVIDENCE_NOUN.sub(" ", own).split()))
+
+
+# what a "what about X?" follow-up may turn to: a short noun phrase, not a new question ("And who funds them?", "And
+# is it effective?") nor another ask about value or showing it
+TURNED_MAX_WORDS = 4
+NOT_A_TURN = re.compile(r"\b(?:who|what|how|why|when|where|which|is|are|was|were|does|do|did|can|could|would|should|will|"
+                        r"cost\w*|value|worth|save\w*|return\w*|show\w*|prove\w*|evidence|barriers?|enablers?)\b", re.I)
+
+
+def value_turned_to(question: str) -> str | None:
+    """What a follow-up turns the earlier question to when it opens a new topic with a short noun phrase ("for
+    fathers" in "What about for fathers?", "after April 2026" in "And after April 2026?"); None for any other
+    question."""
+    own = own_words(question)
+    if own == question or not NEW_TOPIC.match(own) or VALUE_ASKED.search(own):
+        return None
+    turned = NEW_TOPIC.sub("", own).strip(" ?.!,")
+    if not turned or len(turned.split()) > TURNED_MAX_WORDS or NOT_A_TURN.search(turned):
+        return None
+    return turned
 
 
 # what a follow-up turns the earlier question to, after its opening ("what about"): "for fathers", "after April 2026"
@@ -834,11 +857,8 @@ TURNED_TO = re.compile(r"^(?:for|in|among|with|after|before|from|during|outside|
 
 def value_gap(question: str) -> str:
     """VALUE_GAP, with what a follow-up turns a value question to: "whether it is cost-effective for fathers"."""
-    own = own_words(question)
-    if own == question or not NEW_TOPIC.match(own) or VALUE_ASKED.search(own):
-        return VALUE_GAP
-    turned = NEW_TOPIC.sub("", own).strip(" ?.!,")
-    if not turned:
+    turned = value_turned_to(question)
+    if turned is None:
         return VALUE_GAP
     joined = turned if TURNED_TO.match(turned) else f"for {turned}"
     return VALUE_GAP.replace("cost-effective", f"cost-effective {joined}", 1)
@@ -858,9 +878,14 @@ IDIOMS = re.compile(r"\b(?:make|makes|made|making) (?:a |any |much |a real |a bi
 # "which of those could I act on myself?", "which are individual level?", "which are in my gift?": the study's
 # individual-level items (capability, opportunity, motivation), which one commissioner can act on, as against the
 # system-level ones it codes N/A
-INDIVIDUAL_ASKED = re.compile(r"\b(?:act on|do (?:something |anything )?about|tackle|change|influence|address|fix)\b"
-                              r"(?: \w+){0,3} (?:myself|ourselves|locally|on my own|on our own)\b|\bindividual[- ]level\b|"
-                              r"\b(?:in|within) (?:my|our) (?:own )?(?:gift|control|power|remit|hands)\b", re.I)
+INDIVIDUAL_ASKED = re.compile(r"\b(?:can|could) (?:i|we) (?:act on|do (?:something|anything) about|change|tackle)"
+                              r"(?: (?:it|them|those|these))?(?: (?:myself|ourselves|on (?:my|our) own))?\s*[?.!]?\s*$|"
+                              r"\b(?:act on|do something about)(?: (?:it|them|those|these))? (?:myself|ourselves|on (?:my|our) own)\b|"
+                              r"\bindividual[- ]level\b|\b(?:in|within) (?:my|our) (?:own )?(?:gift|control|power|remit|hands)\b",
+                              re.I)
+# ...asked of the study's own lists: a pick from what went before ("which of those...?") or "which barriers ...?"
+ITEMS_ASKED = re.compile(r"^(?:(?:and|so|but) )?(?:which|any) of (?:those|these|them|the above)\b|"
+                         r"\bwhich (?:of the )?(?:barriers|enablers|ones|items|problems)\b", re.I)
 
 
 def without_idioms(question: str) -> str:
@@ -1084,6 +1109,12 @@ def named_by_title_words(question: str, hits) -> str | None:
     return docs[0] if len(docs) == 1 else None
 
 
+# a year written as part of a document's name ("the 2019 Commons First 1000 Days report", "Rare Jewels (2019)"), not
+# a period asked about ("since 2021", "in 2024")
+NAMING_YEAR = re.compile(r"(?<!\bsince )(?<!\bfrom )(?<!\bafter )(?<!\bin )(?<!\bby )(?<!\buntil )\b((?:19|20)\d\d)\b(?= (?-i:[A-Z]))|"
+                         r"\(((?:19|20)\d\d)\)")
+
+
 def named_document(question: str, hits) -> str | None:
     """The document a question names ("What does the Rare Jewels report say...?"): two or more of its
     title's capitalised words, or one distinctive acronym such as NICE, in the question; or a name of three or
@@ -1106,7 +1137,7 @@ def named_document(question: str, hits) -> str | None:
     # with no capitalised word asked, nothing is shared: the names below decide
     named = [hit for hit in hits if names_it(hit.passage.meta)]
     if named:
-        years = years_in(question)
+        years = {int(a or b) for a, b in NAMING_YEAR.findall(question)}
         return next((h for h in named if h.passage.meta.year in years), named[0]).passage.doc_id
     return named_by_phrase(question, hits) or named_by_title_words(question, hits)
 
@@ -1173,12 +1204,11 @@ GENERAL_BARRIER_WORDS = (
     "issues block blocks hold holding back commission commissions commissioner commissioners commissioning fund funds "
     "funding service services parent infant parent-infant pair relationship relationships team teams say said tell "
     "told report reported reports find found study north east cumbria england local area areas capability opportunity "
-    "infant mental health council councils icb icbs authority authorities "  # the study's subject and its commissioners
+    "council councils icb icbs authority authorities "  # the study's commissioners
     "motivation those these them they their this behaviour behavioural individual level system following "
     "propose proposes proposed recommend recommends recommended suggest suggests suggested "
     "code codes coded coding classify classifies classified count counts counted class classes classed "
-    "treat treats treated label labels labelled put puts "
-    "act acting myself ourselves could can gift control power remit hands")  # "which could I act on myself?"  # "which does the study code as system level?"
+    "treat treats treated label labels labelled put puts")  # "which does the study code as system level?"
 
 
 @lru_cache(maxsize=1)
@@ -1219,10 +1249,16 @@ def general_barrier_question(intent: str, question: str) -> bool:
     return intent == "barriers" and not (asked_words(question) - _general_barrier_stems())
 
 
+# phrases that name no particular barrier: the study's own subject ("what stops councils commissioning infant mental
+# health services?") and asking which one can act on oneself (INDIVIDUAL_ASKED)
+STUDY_SUBJECT = re.compile(r"\b(?:infants?|bab(?:y|ies))(?:['’]s?)? mental health\b", re.I)
+
+
 def asked_words(question: str) -> set[str]:
     """The question's word stems that could narrow it to one barrier: not the "s" of a possessive ("the study's
     barriers") or any other one-letter token. Dropping lone letters in ``text.tokens`` itself was tried (ninth
     pass): it re-ranked 21 development answers and cost 0.016 of point recall, so the filter stays here."""
+    question = INDIVIDUAL_ASKED.sub(" ", STUDY_SUBJECT.sub(" ", question))
     return {t for t in tokens(question) if len(t) > 1}
 
 

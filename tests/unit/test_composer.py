@@ -104,6 +104,7 @@ def test_when_and_where_a_report_appeared_is_bibliographic():
     # who wrote it for whom: "What does the NICE guideline on children's attachment recommend?" had opened on it
     assert BIBLIOGRAPHIC.search("It was developed for NICE by the National Collaborating Centre for Mental Health.")
     assert not BIBLIOGRAPHIC.search("The programme was developed by health visitors in Leeds.")
+    assert not BIBLIOGRAPHIC.search("Mellow Babies was developed for Scottish families by Mellow Parenting.")
 
 
 def test_the_nearest_evidence_for_a_local_question_is_never_where_a_study_was_published():
@@ -268,15 +269,20 @@ def test_a_general_barriers_question_names_every_barrier_of_the_study_table_by_c
     mine = compose("Which of those could I act on myself (following on from: What gets in the way of commissioning "
                    "these services?)?", "barriers", [table, *other], IDF, DEFAULT_IDF, [], {})
     head = mine.text.split("\n\n")[0]
-    assert head.startswith("Of the barriers the study names (McSweeney et al. 2025, Table 1), 1 is individual level "
-                           "(capability, opportunity or motivation): the ones a commissioner can act on. The study codes "
-                           "5 more system level (N/A)")
+    # counted in the study's table (the catalogue), not in the passages cited; Table 1 codes no barrier opportunity
+    assert head.startswith("Of the 10 barriers the study names (McSweeney et al. 2025, Table 1), 5 are individual level "
+                           "(capability or motivation): the ones a commissioner can act on. The other 5 it codes system "
+                           "level (N/A)")
     assert "Showing impact and value for money is difficult" in head and "Funding is short term" not in head
-    for q in ("Which of those could I act on myself?", "Which are in my control?", "Which are individual level?",
-              "Which of them can we tackle ourselves?"):
+    for q in ("Which of those could I act on myself?", "Which of those are in my control?", "Which barriers are "
+              "individual level?", "Which of them can we tackle ourselves?", "Which of those can I act on?",
+              "Which of these could we do something about?"):
         assert asked_component(q) == "individual", q
     assert asked_component("Which of those capability problems could I act on myself?") == "capability"
-    assert asked_component("How do I change the board's mind?") is None
+    # not a question about the study's lists: the lead is not narrowed to individual-level passages
+    for q in ("How do I change the board's mind?", "How can we tackle stigma locally?", "How can we address paternal "
+              "depression locally?", "Can we influence the ICB?"):
+        assert asked_component(q) is None, q
     for cap in (1, 2):  # the table passage counts towards the passages cited
         capped = compose("What gets in the way of commissioning these services?", "barriers", [table, *other], IDF,
                          DEFAULT_IDF, [], {}, max_cited=cap)
@@ -751,6 +757,10 @@ def test_a_chain_that_still_points_back_where_it_stops_is_not_brought_in():
     longer = text.replace("It covers", "It was widely read by midwives and health visitors across England. It covers")
     lead = dict(answer_for(q, "evidence", [make_passage("dads:0000", longer)]).parts)["lead"]
     assert lead.startswith("Its central conclusion") and "It drew on" not in lead
+    # a chain that reaches the passage's start is whole, however it opens
+    opening = "This review, Bringing Baby Home, looked at fathers. " + text.split(". ", 1)[1]
+    lead = dict(answer_for(q, "evidence", [make_passage("dads:0000", opening)]).parts)["lead"]
+    assert lead.startswith("This review, Bringing Baby Home") and lead.index("It drew on") < lead.index("Its central")
 
 
 def test_a_figure_further_on_in_a_cited_passage_is_quoted_once():

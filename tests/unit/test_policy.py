@@ -86,6 +86,13 @@ S = Settings.from_env()
     ("Where do I find out how many babies in my area need support?", "how_to"),  # how to estimate it, not the figure
     ("How do I work out how many families in our patch need a parent-infant team?", "how_to"),
     ("How many babies in my area need support?", "local"),
+    # finding out one's own area's services or waits is still local; a national figure is still a fact
+    ("Where can I find out who runs the parent-infant team in my area?", "local"),
+    ("How do I find out how many families are waiting in my area?", "local"),
+    ("Quick one? What support is there in my area?", "local"),
+    ("Where can I find out how many parent-infant teams there are in England?", "fact"),
+    ("What should we spend our budget on?", "what_first"),
+    ("What should we put it on our agenda as?", "how_to"),  # "put ... on" is not where to spend it
     ("I'm a new ICB commissioner. What should I read first about infant mental health?", "what_first"),
     ("I've just been given the perinatal brief - where do I start?", "what_first"),
     ("Where should a new perinatal commissioner start?", "what_first"),
@@ -505,6 +512,8 @@ def test_asking_what_one_can_act_on_oneself_is_no_topic_the_evidence_must_cover(
     cited = ["Understanding the needs of the population is an enabler of commissioning."]
     assert policy.uncovered_parts(asked, cited, stem) == []
     assert policy.uncovered_parts("And what about fathers (following on from: What are the enablers?)?", cited, stem)
+    # a how-to that says "locally" keeps its topic: paternal depression is still not covered
+    assert policy.uncovered_parts("How can we address paternal depression locally?", cited, stem)
 
 
 def test_of_two_documents_a_question_names_the_one_of_the_year_it_gives():
@@ -517,6 +526,7 @@ def test_of_two_documents_a_question_names_the_one_of_the_year_it_gives():
     assert policy.named_document("What did the 2019 Commons First 1000 Days report recommend?", hits) == "first"
     assert policy.named_document("What did the Commons First 1000 Days report recommend?", hits) == "renewed"
     assert policy.named_document("What did the First 1000 Days report say in 2024?", hits) == "renewed"
+    assert policy.named_document("What has the First 1000 Days work said since 2019?", hits) == "renewed"  # a period
 
 
 def test_a_name_only_one_documents_passages_use_makes_the_question_about_that_document():
@@ -670,6 +680,8 @@ def test_a_store_that_fails_for_a_moment_never_costs_the_version_being_served():
     ("What stops councils commissioning infant mental health services?", True),
     ("What stops ICBs funding infant mental health services?", True),
     ("What stops councils commissioning perinatal mental health services?", False),
+    ("Is ICB control of funding a barrier for councils?", False),  # "control" narrows it
+    ("What barriers are there to commissioning mental health services?", False),  # not the study's subject
 ])
 def test_general_barrier_questions_are_the_ones_that_name_no_barrier(question, general):
     assert policy.general_barrier_question("barriers", question) is general
@@ -923,6 +935,11 @@ def test_a_follow_up_turning_a_value_question_to_someone_new_asks_value_of_them(
         "whether it is cost-effective for dads (")
     assert policy.value_gap(condense("And after April 2026?", [{"role": "user", "content": "What's the return on investment of teams?"}])).startswith(
         "whether it is cost-effective after April 2026 (")
+    # a follow-up that asks a new question, or about value itself, is not value asked of a new topic
+    for new in ("And who funds them?", "And how would I show that to my board?", "And is it effective?",
+                "What about the barriers?"):
+        follow = condense(new, [{"role": "user", "content": "Is video feedback cost-effective?"}])
+        assert not policy.asks_value(follow) and policy.value_gap(follow) == policy.VALUE_GAP, new
     # a follow-up that turns something else to a new topic asks no value
     assert not policy.asks_value(condense("What about for fathers?", [{"role": "user", "content": "How many teams are there?"}]))
     assert policy.value_gap("Is VIPP-SD cost effective?") == policy.VALUE_GAP
@@ -947,6 +964,11 @@ def test_a_cost_question_is_covered_only_by_a_sum_of_money_for_what_it_asks_abou
     valued = described + ["Specialised parent-infant support is worth over £40,000 per child over a lifetime.",
                           "Expanding parent-infant teams would bring savings of £1.15bn a year."]
     assert policy.cost_uncovered("How much does a specialised parent-infant team cost per year?", valued, stem)
+    # a cost that also says it is good value, or returns something, is still a cost
+    for costed_too in ("A specialised parent-infant team costs about £450,000 a year, which is good value.",
+                       "A parent-infant team's contract value is £1.2m over three years.",
+                       "Running a parent-infant team is a £450,000 annual cost."):
+        assert not policy.cost_uncovered("How much does a specialised parent-infant team cost?", [costed_too], stem)
     # and the cost is said once, when a clause already says it
     assert len([x for x in policy.uncovered_parts("What's the evidence for video feedback and roughly what does it "
                                                   "cost per family?", described, stem) if "cost" in x]) == 1
