@@ -169,7 +169,8 @@ class Retriever:
         capitals = written_acronyms(question) if self.settings.expand_acronyms else set()
         unknown = [w for w in self.lexical.unknown_terms(question)
                    if not (w in capitals and is_known_acronym(w, self.acronyms)) and not self.misspelt(w)
-                   and not self.written_apart(w) and not self.clipped(w) and w.lower() not in clippings()]
+                   and not self.written_apart(w) and not self.clipped(w)
+                   and not (self.settings.expand_acronyms and w.lower() in clippings())]
         unknown = self.without_chatter(unknown, searched, qvec)
         rare = [w for w in unknown if self._is_rare(w)]
         return Retrieval(hits[: max(k * 4, k)], top, qvec, qtok, timings, unknown, rare, similarities)
