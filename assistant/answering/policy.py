@@ -28,7 +28,7 @@ import re
 from dataclasses import dataclass
 from functools import lru_cache
 
-from assistant.answering.followups import NEW_TOPIC, earlier_question, own_words
+from assistant.answering.followups import NEW_TOPIC, SELECTION, earlier_question, own_words
 from assistant.answering.places import is_uk_place
 from assistant.retrieval.acronyms import WRITTEN_ACRONYM, long_form
 from assistant.retrieval.periods import HORIZON, MONTHS, years_in
@@ -884,8 +884,7 @@ INDIVIDUAL_ASKED = re.compile(r"\b(?:can|could) (?:i|we) (?:act on|do (?:somethi
                               r"\bindividual[- ]level\b|\b(?:in|within) (?:my|our) (?:own )?(?:gift|control|power|remit|hands)\b",
                               re.I)
 # ...asked of the study's own lists: a pick from what went before ("which of those...?") or "which barriers ...?"
-ITEMS_ASKED = re.compile(r"^(?:(?:and|so|but) )?(?:which|any) of (?:those|these|them|the above)\b|"
-                         r"\bwhich (?:of the )?(?:barriers|enablers|ones|items|problems)\b", re.I)
+ITEMS_ASKED = re.compile(SELECTION.pattern + r"|\bwhich (?:of the )?(?:barriers|enablers|ones|items|problems)\b", re.I)
 
 
 def without_idioms(question: str) -> str:
@@ -1603,11 +1602,7 @@ def order_cited(intent: str, hits: list[Hit], question: str = "") -> list[Hit]:
 
 
 def speaks_of_a_name(text: str, names: list[str]) -> bool:
-    """Whether a passage uses every word of one of the names (as ``tokens`` reads them), or its initials as a word
-    ("FNP" for Family Nurse Partnership)."""
-    said = set(tokens(text))
-    for name in names:
-        initials = "".join(w[0] for w in re.split(r"[ -]", name) if w[:1].isupper())
-        if (set(tokens(name)) and set(tokens(name)) <= said) or (len(initials) >= 2 and re.search(rf"\b{initials}\b", text)):
-            return True
-    return False
+    """Whether a passage speaks of one of the names: a sentence with all its words (``speaks_of``), or its initials
+    as a word (``title_initials``: "FNP" for Family Nurse Partnership)."""
+    return any(speaks_of(text, set(tokens(name))) or any(re.search(rf"\b{i}\b", text) for i in title_initials(name))
+               for name in names)

@@ -169,8 +169,7 @@ class Retriever:
         capitals = written_acronyms(question) if self.settings.expand_acronyms else set()
         unknown = [w for w in self.lexical.unknown_terms(question)
                    if not (w in capitals and is_known_acronym(w, self.acronyms)) and not self.misspelt(w)
-                   and not self.written_apart(w) and not self.clipped(w)
-                   and not (self.settings.expand_acronyms and w.lower() in clippings())]
+                   and not self.written_apart(w) and not self.clipped(w)]
         unknown = self.without_chatter(unknown, searched, qvec)
         rare = [w for w in unknown if self._is_rare(w)]
         return Retrieval(hits[: max(k * 4, k)], top, qvec, qtok, timings, unknown, rare, similarities)
@@ -209,8 +208,11 @@ class Retriever:
     def clipped(self, word: str) -> bool:
         """An everyday shortening of a word the corpus uses: "exec" (executive), "admin" (administration). The
         shortening is English in its own right (``wordfreq``, Zipf >= CLIPPED_ZIPF), of four letters or more, and
-        starts a longer stem the index holds; "walking" or "weather", which start none, stay unknown."""
+        starts a longer stem the index holds; "walking" or "weather", which start none, stay unknown. Shortenings too
+        rare for that ("eval") are listed in clippings.txt, and searched spelled out when acronyms are (``expand``)."""
         w = word.lower()
+        if w in clippings():
+            return self.settings.expand_acronyms
         if len(w) < CLIPPED_MIN_LETTERS or zipf(w) < CLIPPED_ZIPF:
             return False
         return any(t.startswith(w) and len(t) >= len(w) + 2 for t in self.lexical.idf)
