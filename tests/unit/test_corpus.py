@@ -88,17 +88,18 @@ def test_statement_sets_do_not_share_text():
 
 
 @pytest.mark.parametrize("name", ["questions_fresh8.jsonl", "questions_fresh11.jsonl", "questions_fresh12.jsonl",
-                                  "questions_fresh16.jsonl", "questions_fresh21.jsonl"])
+                                  "questions_fresh16.jsonl", "questions_fresh21.jsonl", "questions_fresh23.jsonl"])
 def test_the_development_fresh_sets_points_are_in_their_source_files(name):
-    """questions_fresh8.jsonl, questions_fresh11.jsonl, questions_fresh12.jsonl, questions_fresh16.jsonl and
-    questions_fresh21.jsonl were written to find answerable
+    """questions_fresh8.jsonl, questions_fresh11.jsonl, questions_fresh12.jsonl, questions_fresh16.jsonl,
+    questions_fresh21.jsonl and questions_fresh23.jsonl were written to find answerable
     questions the assistant refuses or answers badly (evals/README.md): tuned on, so all dev, and each point is
     spelled as its source file's body has it."""
     import re
 
     raw = list(read_jsonl(ROOT / "evals" / name))
     items = [validate_question_item(obj, "questions", n) for n, obj in raw]
-    assert len(items) == 40 and len({it["id"] for it in items}) == 40 and {it["split"] for it in items} == {"dev"}
+    # 40 written; a line sharing half its words with a held-out question is dropped (evals/README.md)
+    assert 38 <= len(items) == len({it["id"] for it in items}) and {it["split"] for it in items} == {"dev"}
     fold = lambda t: " ".join(t.lower().split())
     for it, (_, obj) in zip(items, raw):
         assert (it["scope"] == "out") == (not it["answerable"])
@@ -115,10 +116,11 @@ def test_the_development_fresh_sets_points_are_in_their_source_files(name):
                                   "questions_fresh7.jsonl", "questions_fresh9.jsonl", "questions_fresh10.jsonl",
                                   "questions_fresh13.jsonl", "questions_fresh14.jsonl", "questions_fresh15.jsonl",
                                   "questions_fresh17.jsonl", "questions_fresh18.jsonl",
-                                  "questions_fresh19.jsonl", "questions_fresh20.jsonl"])
+                                  "questions_fresh19.jsonl", "questions_fresh20.jsonl", "questions_fresh22.jsonl"])
 def test_the_later_fresh_sets_are_all_held_out_and_well_formed(name):
     items = [validate_question_item(obj, "questions", n) for n, obj in read_jsonl(ROOT / "evals" / name)]
-    assert len(items) == 40 and len({it["id"] for it in items}) == 40
+    # 40 written; a line sharing half its words with an earlier question is dropped (evals/README.md)
+    assert 38 <= len(items) == len({it["id"] for it in items})
     assert {it["split"] for it in items} == {"heldout"}  # nothing is tuned on it
     for it in items:
         assert (it["scope"] == "out") == (not it["answerable"])
