@@ -251,6 +251,7 @@ OWN_RUNNING_GUARD = (r"^(?![^?]*\b(?:should|ought|could|would|need to|needs to|a
 ESTIMATING_NEED = (r"\b(?:find out|work out|estimate|calculate)\b[^?]*\bhow (?:many|much)\b[^?]*"
                    r"\b(?:need|needs|needing|eligible|at risk)\b")
 FINDING_OUT_GUARD = r"^(?![\s\S]*" + ESTIMATING_NEED + r")[\s\S]*?"
+ESTIMATING_NEED_RE = re.compile(ESTIMATING_NEED, re.I)
 INTENT_RULES: tuple[tuple[str, re.Pattern], ...] = (
     ("local", re.compile(
         r"\b(waiting (?:time|list)s?|wait(?:s|ing)? for|referral (?:criteria|route|pathway|process|form)s?|how (?:do|can) (?:i|we) refer|"
@@ -343,7 +344,7 @@ INTENT_RULES: tuple[tuple[str, re.Pattern], ...] = (
                           r"(?:\W+\w+){0,3}?\W+(?:impact|value|difference|outcomes?)\b", re.I)),
     # "Where do I find out how many babies in my area need support?", "how do I work out how many families need a
     # team?": how to estimate it, before "how many" makes it a fact (and "work" an evidence question)
-    ("how_to", re.compile(ESTIMATING_NEED, re.I)),
+    ("how_to", ESTIMATING_NEED_RE),
     ("evidence", re.compile(
         r"\b(d(?:o|oes|id) [\w'-]+ (?:(?!propos|recommend|suggest)\w+ ){0,4}(?:work|improve|help|reduce|change|increase)|works?\?|evidence|effective(?:ness)?|trials?|"
         r"(?:^|[?.!;,]\s*|\band\s+|\bbut\s+)(?:do|does|did|has|have|is|are|will|would)\b(?:\s+[\w'/-]+){0,10}?\s+"
@@ -706,10 +707,14 @@ def case_queries(question: str) -> list[tuple[str, str]]:
     """What the evidence for making the case is, in the catalogue's own words, item by item: against "hard to show
     impact and value for money", the question with the catalogue's cost and return sentences (the case is argued in
     money, for the service asked about); against "doubts about how many families need specialist services", the
-    catalogue's reach and prevalence sentences."""
+    catalogue's reach and prevalence sentences. A question about estimating local need ("Where do I find out how many
+    babies in my area need support?") asks for the second alone, searched with the question: it had led with the
+    £73m a year a select committee heard would fund a team in every area."""
     from assistant.comb.catalogue import by_id
 
     impact, numbers = (by_id()[item].evidence for item in CASE_ITEMS)
+    if ESTIMATING_NEED_RE.search(question) and not MAKING_THE_CASE.search(question):
+        return [(CASE_ITEMS[1], f"{question} {' '.join(numbers)}")]
     money = " ".join(sentence for sentence in impact if VALUE_FOR_MONEY.search(sentence))
     return [(CASE_ITEMS[0], f"{question} {money}"), (CASE_ITEMS[1], " ".join(numbers))]
 
@@ -1527,11 +1532,12 @@ def plan_hits(intent: str, question: str, retrieval: Retrieval, retriever, s: Se
     superseded = retriever.superseded_documents(question)
     extra: list[Hit] = []
     case: list[Hit] = []
-    if intent == "how_to" and MAKING_THE_CASE.search(question):
+    if intent == "how_to" and (MAKING_THE_CASE.search(question) or ESTIMATING_NEED_RE.search(question)):
         # the study's diagnosis: making the case is being able to show impact and value for money (Table 3,
         # capability), against doubts about how many families need the service; the evidence for both (cost, return,
         # reach figures) shares few words with "make the case to my board", so it is searched for by what the
-        # catalogue says that evidence is, like the "what first" plan, and scored against that search
+        # catalogue says that evidence is, like the "what first" plan, and scored against that search. Estimating
+        # local need is the second half alone: prevalence and reach figures to scale to local births
         for item, query in case_queries(question):
             if any(case_evidence(h.passage, item) for h in hits[:1]):
                 # the best hit is already that evidence: one passage per item, and it leads with the others

@@ -800,6 +800,22 @@ def test_the_case_is_searched_for_item_by_item_in_the_catalogues_words_for_its_e
     assert all(s in reach for s in by_id()[numbers].evidence)
 
 
+def test_estimating_local_need_searches_for_the_reach_and_prevalence_evidence_alone():
+    """"Where do I find out how many babies in my area need support?" had led with the £73m a year a select committee
+    heard would fund a team in every area: estimating need is the evidence against "doubts about how many families
+    need specialist services" (prevalence, reach), searched with the question, not the cost of the case."""
+    from assistant.comb.catalogue import by_id
+
+    question = "Where do I find out how many babies in my area need support?"
+    assert policy.intent_of(question) == "how_to"
+    ((item, query),) = policy.case_queries(question)
+    assert item == policy.CASE_ITEMS[1] and query.startswith(question)
+    assert all(s in query for s in by_id()[item].evidence)
+    # making the case for a team still argues both, money first, even when it asks about need as well
+    both = policy.case_queries("How do I work out how many families need a team, to make the case to my board?")
+    assert [i for i, _ in both] == list(policy.CASE_ITEMS)
+
+
 def test_the_case_against_hard_to_show_impact_is_argued_in_money():
     impact, numbers = (by_id()[i] for i in policy.CASE_ITEMS)
     domains = make_passage("impact:0001", "Teams help babies and carers in three linked domains.",
