@@ -51,6 +51,7 @@ from assistant.answering.policy import (
 )
 from assistant.errors import AssistantError
 from assistant.models import Answer, Filters
+from assistant.retrieval.acronyms import written_out
 from assistant.retrieval.retriever import Retriever
 from assistant.settings import Settings
 from assistant.text import clean_question, term
@@ -288,8 +289,10 @@ class EvidenceAssistant:
         local = ([f"{p}'s own services, waiting times and referral criteria" for p in places]
                  + ([LOCAL_GAP] if intent == "local" and not places else []))
         named_title = next((h.passage.meta.title for h in gate.hits if h.passage.doc_id == named), None) if named else None
+        # judged with its acronyms written out: "what FH&SfL had" is covered by passages on Family Hubs and Start for Life
+        spelled_out = written_out(standalone, retriever.acronyms) if self.settings.expand_acronyms else standalone
         uncovered = None if never_refused(intent) else (
-            lambda texts, sources=(): uncovered_parts(standalone, texts, term, named_title, intent, sources))
+            lambda texts, sources=(): uncovered_parts(spelled_out, texts, term, named_title, intent, sources))
         # a comparison no sentence of the evidence makes is said to be missing, and answered side by side
         comparison_gap = uncompared(standalone, intent, retriever, filters)
         composed = compose(standalone, intent, hits, retriever.lexical.idf, retriever.lexical.default_idf,

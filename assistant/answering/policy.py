@@ -268,12 +268,14 @@ INTENT_RULES: tuple[tuple[str, re.Pattern], ...] = (
         r"scoring (?:weights|criteria|matrix)|tender (?:documents?|scoring|evaluation|specification)|section 75|s75|"
         r"job descriptions?|person spec(?:ification)?s?|"
         # one's own area's figures now ("how many under-1s in our borough are on a plan right now?", "whats the
-        # average wait in our area at the moment", "which of our family hubs", "our ICB's current spend"), not "how many
+        # average wait in our area at the moment", "which of our family hubs", "our ICB's current spend", "bolsover - how
+        # much is the district putting into perinatal mental health this year?"), not "how many
         # babies in our area are likely to need a service?" (an estimate the evidence gives) or "how much supervision
         # should my team get?"
         r"(?:how many|how much|what(?:'s|s| is| was| are)? (?:the |our )?(?:average|current|latest|median|total))"
-        r"\b[^?]*\b(?:our|my) (?:borough|area|patch|district|county|city|town|locality|footprint|icb|ics|council|la|trust|"
-        r"teams?|(?:family )?hubs?|services?|providers?)\b[^?]*\b(?:right now|at the moment|currently|so far|(?:this|last) "
+        r"\b[^?]*\b(?:(?:our|my) (?:borough|area|patch|district|county|city|town|locality|footprint|icb|ics|council|la|trust|"
+        r"teams?|(?:family )?hubs?|services?|providers?)|the (?:borough|district|county|council|icb|ics|la|trust|"
+        r"locality|patch|footprint))\b[^?]*\b(?:right now|at the moment|currently|so far|(?:this|last) "
         r"(?:year|quarter|month|week))|"
         r"(?:our|my) (?:icb|ics|council|la|trust|team|service|provider|borough|area)(?:'s|’s) (?:current|latest|own|actual|total) "
         r"(?:spend\w*|budgets?|figures?|data|waiting|caseloads?|referrals?|numbers?|allocations?|activity)|"
@@ -317,10 +319,12 @@ INTENT_RULES: tuple[tuple[str, re.Pattern], ...] = (
         r"\b(where (?:do|does) (?:i|we|(?:a|an|the|my|our) (?:[\w'-]+ ){0,3}[\w'-]+) (?-i:start|begin)\b(?! for life)|"
         r"where (?:should|can|would|might) (?:i|we|(?:a|an|the|my|our) (?:[\w'-]+ ){0,8}[\w'-]+) (?-i:start|begin)\b(?! for life)|what (?:should|do|must) (?:i|we) (?:do|read|look at|know|learn) first|first steps?|"
         r"what first|start(?:ing)? point|just been (?:given|handed|asked)|new to (?:this|commissioning)|getting started|"
+        # "Just picked up the 0-19 contract. What's step one...?"
+        r"step (?:one|1)\b|just (?:picked up|taken (?:on|over)|inherited)\b|"
         # "We have £200k for one year. What should we spend it on?": where to start with it
         r"what should (?:i|we) (?:spend|use) (?:it|this|that|(?:the|our|my) (?:[\w£'-]+ ){0,3}?(?:money|funding|grant|"
         r"budget|allocation|pot))(?: (?:first|now))? on\s*[?.!]?\s*$)", re.I)),
-    ("comparison", re.compile(r"\b(compare[ds]?|comparison|versus|vs\.?|difference between|better than|rather than|"
+    ("comparison", re.compile(r"\b(compare[ds]?|comparison|versus|vs\.?|difference between|better than|rather than|stacks? up against|"
                               r"(?:is|are|was|were) (?:[\w'-]+ ){0,6}different (?:from|to)|differs? from|"
                               r"which (?:\w+ ){0,2}(?:works?|is|are|does) (?:better|best))\b", re.I)),
     ("barriers", re.compile(
@@ -892,11 +896,15 @@ INDIVIDUAL_ASKED = re.compile(r"\b(?:can|could) (?:i|we) (?:act on|do (?:somethi
 ITEMS_ASKED = re.compile(SELECTION.pattern + r"|\bwhich (?:of the )?(?:barriers|enablers|ones|items|problems)\b", re.I)
 
 
+# "money-wise", "cost-wise": "as for money"; the word before is the topic, "wise" is not
+WISE = re.compile(r"\b([A-Za-z]+)-wise\b", re.I)
+
+
 def without_idioms(question: str) -> str:
-    """The question without its idioms (``IDIOMS``) and its asking for what one can act on oneself
-    (``INDIVIDUAL_ASKED``: the study's individual level, not a topic), for judging which of its words a sentence
-    shares."""
-    return INDIVIDUAL_ASKED.sub(" ", IDIOMS.sub(" ", question))
+    """The question without its idioms (``IDIOMS``), its asking for what one can act on oneself
+    (``INDIVIDUAL_ASKED``: the study's individual level, not a topic) and the "-wise" of "money-wise", for judging
+    which of its words a sentence shares."""
+    return WISE.sub(r"\1", INDIVIDUAL_ASKED.sub(" ", IDIOMS.sub(" ", question)))
 
 
 # "Is that a recognised problem?", "Is this common?": a short clause asking whether what went before holds

@@ -105,7 +105,8 @@ def clippings() -> dict[str, str]:
     return {key.lower(): long for key, long in _word_list("clippings.txt").items()}
 
 
-WRITTEN_ACRONYM = re.compile(r"\b[A-Z]{2,}s?\b")  # an acronym as a question writes it: "LA", "HVs", not "pH" or "la"
+# an acronym as a question writes it: "LA", "HVs", "SfL" (two capitals or more, the first opening it), not "pH", "la" or "Send"
+WRITTEN_ACRONYM = re.compile(r"\b[A-Z](?=[A-Za-z]*[A-Z])[A-Za-z]*\b")
 
 
 def written_acronyms(question: str) -> set[str]:
@@ -127,8 +128,16 @@ def is_known_acronym(word: str, known: dict[str, str]) -> bool:
 def _new_long_form(word: str, known: dict[str, str], lower: str) -> str | None:
     """The long form of a question word written as an acronym the corpus defines, unless the question (``lower``,
     lower-cased) already spells it out."""
-    long = known.get(_key(word))
-    return long if long and long not in lower else None
+    long = known.get(_key(word)) or (long_form(word, known) if WRITTEN_ACRONYM.fullmatch(word) else None)
+    return long if long and long.lower() not in lower else None
+
+
+def written_out(question: str, known: dict[str, str]) -> str:
+    """The question with each acronym it uses that ``known`` spells out replaced by its long form, for judging which
+    of its words the evidence speaks of: "what FH&SfL had in 25/26" is "what Family Hubs&Start for Life had", which
+    cited passages on Family Hubs and Start for Life cover (it had been said not to be covered)."""
+    lower = question.lower()
+    return ACRONYM.sub(lambda m: _new_long_form(m.group(0), known, lower) or m.group(0), question)
 
 
 WORD = re.compile(r"\b[A-Za-z]+\b")

@@ -129,6 +129,22 @@ def test_an_acronym_is_what_a_question_writes_in_capitals():
     from assistant.retrieval.acronyms import written_acronyms
 
     assert written_acronyms("Do the LA and HVs work with the ICB on pH or la?") == {"la", "hvs", "icb"}
+    # two capitals or more, the first opening it: "SfL" is Start for Life; "Send" and "Family" are words
+    assert written_acronyms("Send FH&SfL funding to the Family Hubs") == {"fh", "sfl"}
+
+
+def test_a_mixed_case_abbreviation_is_spelled_out_and_a_capitalised_word_is_not():
+    """"what FH&SfL had in 25/26" had been refused: "fh" and "sfl" were words the corpus never uses."""
+    from assistant.retrieval.acronyms import common_abbreviations, written_out
+
+    known = common_abbreviations()
+    assert known["SFL"] == "Start for Life" and known["HIA"] == "high-impact area"
+    searched = expand("How does the new pot compare with what FH&SfL had in 25/26?", known)
+    assert "Family Hubs" in searched and "Start for Life" in searched
+    # a capitalised word whose capitals spell a known abbreviation is still a word ("SEND" is not "Send")
+    assert expand("Send me the guidance on hubs", known) == "Send me the guidance on hubs"
+    assert written_out("what FH&SfL had in 25/26", known) == "what Family Hubs&Start for Life had in 25/26"
+    assert written_out("Start for Life (SfL) money", known) == "Start for Life (SfL) money"  # already spelled out
 
 
 def test_a_common_english_word_the_corpus_lacks_is_not_an_unknown_topic():

@@ -148,6 +148,13 @@ S = Settings.from_env()
     ("How do I demonstrate the impact of our team?", "how_to"),
     ("What is the impact of parent-infant teams?", "evidence"),
     ("Who should I involve when planning a parent-infant service?", "how_to"),
+    # evals/questions_fresh23.jsonl (development): a what-first refused as a fact, a comparison read as a fact, and
+    # a named district's own spending answered from national costs
+    ("Just picked up the 0-19 contract. What's step one with the new framework - how many areas cover under-5s?",
+     "what_first"),
+    ("How does the new hubs pot for 2026-29 stack up against what the hubs had in 25/26?", "comparison"),
+    ("bolsover - how much is the district putting into perinatal and infant mental health this year?", "local"),
+    ("How much did the government put into family hubs this year?", "fact"),  # national, not one area's
 ])
 def test_intent_rules(question, intent):
     assert policy.classify_intent(question) == intent
@@ -344,6 +351,14 @@ def test_uncovered_parts_name_the_clause_and_the_year():
         "what it costs (no cited passage gives a figure)"]
     costed = ["A parent-infant team costs £400,000 a year to run; the grant is for 2025-26 only."]
     assert policy.uncovered_parts("What does a parent-infant team cost?", costed, stem) == []
+
+
+def test_a_topic_marked_with_wise_is_its_topic_not_a_clause_of_its_own():
+    """"money-wise, how does the new pot compare...?" had been told "the evidence does not cover: money-wise"."""
+    cited = ["The new Best Start Family Hubs money for 2026 to 2029 builds on the funding for 2025-26."]
+    assert policy.without_idioms("money-wise, how does it compare?") == "money, how does it compare?"
+    assert policy.uncovered_parts("money-wise, how does the new funding compare with 2025-26?", cited, stem) == []
+    assert policy.uncovered_parts("wait-wise, how do waiting lists compare?", cited, stem) != []  # still judged
 
 
 @pytest.mark.parametrize("question, names", [
