@@ -1079,10 +1079,25 @@ def named_items(hits: list[Hit], relations: tuple[str, ...], component: str | No
 TABLE_ROW = re.compile(r"^\|\s*([^|\n]+?)\s*\|\s*([^|\n]+?)\s*\|[^\n]*\|[ \t]*$", re.M)
 
 
-def table_items(hits: list[Hit], component: str | None) -> list[tuple[Hit, object, int, int]]:
+# "What are the main funding problems that put commissioners off?": the rows of one of the study's themes. Only the
+# funding theme is asked for this way in the development sets; "what stops commissioners funding..." names no theme
+THEMES_ASKED = {"Funding process": re.compile(
+    r"\b(?:funding|money|financial|budget) (?:problems?|barriers?|issues?|challenges?|difficult(?:y|ies)|obstacles?)\b|"
+    r"\b(?:problems?|barriers?|issues?|challenges?|difficult(?:y|ies)|obstacles?) (?:to|around|about|with|of) (?:the )?"
+    r"(?:funding|money)\b", re.I)}
+
+
+def asked_theme(question: str) -> str | None:
+    """The theme of the study's tables a question asks about by name (``THEMES_ASKED``), in its own words."""
+    own = own_words(question)
+    return next((theme for theme, asked in THEMES_ASKED.items() if asked.search(own)), None)
+
+
+def table_items(hits: list[Hit], component: str | None, theme: str | None = None) -> list[tuple[Hit, object, int, int]]:
     """For the study's own table passages among the cited ones (policy.overview_hits): each barrier row (Table
     1) or enabler row (Table 2), as the catalogue item of that theme it words most alike, with the offsets of
-    the row's cell (the answer quotes it); one COM-B component's when asked. A "none listed" cell is no row."""
+    the row's cell (the answer quotes it); one COM-B component's, or one theme's, when asked. A "none listed" cell
+    is no row."""
     from assistant.answering.policy import STUDY_TABLE_2
     from assistant.comb.catalogue import items
     from assistant.comb.tagger import EMPTY_CELL
@@ -1093,13 +1108,13 @@ def table_items(hits: list[Hit], component: str | None) -> list[tuple[Hit, objec
             continue
         table, polarity = (2, "enabler") if STUDY_TABLE_2.match(hit.passage.locator or "") else (1, "barrier")
         for m in TABLE_ROW.finditer(hit.passage.text):
-            theme, said = m.group(1), set(tokens(m.group(2)))
+            row_theme, said = m.group(1), set(tokens(m.group(2)))
             if EMPTY_CELL.match(m.group(2)):
                 continue
-            same_theme = [it for it in items() if it.table == table and it.polarity == polarity and it.theme == theme]
+            same_theme = [it for it in items() if it.table == table and it.polarity == polarity and it.theme == row_theme]
             item = max(same_theme, key=lambda it: len(said & set(tokens(f"{it.text} {it.label} {it.study_wording}"))),
                        default=None)
-            if item is not None and component_matches(item.component, component):
+            if item is not None and component_matches(item.component, component) and theme in (None, item.theme):
                 out.append((hit, item, m.start(2), m.end(2)))  # the barrier's cell: quoted as the table words it
     return out
 
@@ -1143,10 +1158,12 @@ def none_coded_line(hits: list[Hit], component: str, question: str) -> str:
             + (f" Its {label(component).lower()} items are {other_kind}s (Table {other_table})." if elsewhere else ""))
 
 
-def table_line(listed: list[tuple[Hit, object, int, int]], order: dict[int, int], asked: str | None = None) -> str:
+def table_line(listed: list[tuple[Hit, object, int, int]], order: dict[int, int], asked: str | None = None,
+               theme: str | None = None) -> str:
     """The study's barriers by COM-B component, each with what the study proposes for that component:
     "Capability (knowledge and skills): hard to show impact ... [2]. The study proposes education, ...". ``asked``:
-    the component the question asks about (``asked_component``), which words the heading."""
+    the component the question asks about (``asked_component``), and ``theme`` the theme (``asked_theme``), which
+    word the heading."""
     lines = []
     for comp in COMPONENT_ORDER:
         here = [(h, start, end) for h, it, start, end in listed if it.component == comp]
@@ -1167,7 +1184,11 @@ def table_line(listed: list[tuple[Hit, object, int, int]], order: dict[int, int]
     comps = {it.component for _, it, _, _ in listed}
     kind, table = ("enabler", 2) if all(it.polarity == "enabler" for _, it, _, _ in listed) else ("barrier", 1)
     source = f"(McSweeney et al. 2025, Table {table})"
-    if comps == {"not_individual"}:  # a question about the system-level ones
+    themes = {it.theme for _, it, _, _ in listed}
+    if theme is not None and themes == {theme}:  # "what are the funding problems?"
+        head = (f"Of the {kind}s the study names {source}, {n} {'is' if n == 1 else 'are'} about its "
+                f"{theme.lower()} theme:")
+    elif comps == {"not_individual"}:  # a question about the system-level ones
         head = f"Of the {kind}s the study names {source}, {n} {'is' if n == 1 else 'are'} system level (coded N/A):"
     elif asked == INDIVIDUAL_LEVEL:  # "which of those could I act on myself?": counted in the study's table itself
         from assistant.comb.catalogue import items
@@ -1388,7 +1409,8 @@ def compose(question: str, intent: str, hits: list[Hit], idf: dict, default_idf:
     ``named`` is the document the question names, if any."""
     said_first = list(not_covered) if local_first else []  # the answer to a local question: said first
     asked = asked_component(question)
-    table = table_items(hits, asked) if intent == "barriers" or any(h.overview for h in hits) else []
+    theme = asked_theme(question)
+    table = table_items(hits, asked, theme) if intent == "barriers" or any(h.overview for h in hits) else []
     # "Which of those are opportunity problems?": the study codes none of its barriers opportunity; say so first,
     # rather than answer with its opportunity enablers as if they were barriers
     none_coded = none_coded_line(hits, asked, question) if asked and not table else ""
@@ -1517,7 +1539,7 @@ def compose(question: str, intent: str, hits: list[Hit], idf: dict, default_idf:
     if none_coded:
         parts.append(("barriers", none_coded))
     if table:
-        parts.append(("barriers", table_line(table, order, asked)))
+        parts.append(("barriers", table_line(table, order, asked, theme)))
     elif barriers_named:
         listed = "; ".join(f"{item.study_wording.lower()} {ref(order[id(hit)])}" for hit, item in barriers_named)
         parts.append(("barriers", f"The study's barriers that the cited evidence reports: {listed}."))

@@ -334,7 +334,8 @@ INTENT_RULES: tuple[tuple[str, re.Pattern], ...] = (
         # "what puts ICBs off...?", "what deters councils...?": the deciders put off, not families (what puts families
         # off a service is not one of the study's commissioning barriers)
         r"(?:what|why|which \w+)(?:'s| is| are| might| could| would| else| tends? to)? (?:puts?|putting|is putting) " + _SOME
-        + _DECIDERS + r" off|(?:what|which \w+)(?:'s| is| are| might| could| would| else)? (?:deters?|deterring|discourages?|"
+        + _DECIDERS + r" off|(?:that|which) (?:puts?|put|putting) " + _SOME + _DECIDERS + r" off|"  # "problems that put..."
+        r"(?:what|which \w+)(?:'s| is| are| might| could| would| else)? (?:deters?|deterring|discourages?|"
         r"discouraging|keeps?|keeping) " + _SOME + _DECIDERS + r"(?! (?:informed|updated|on board|engaged))|"
         r"(?:capability|opportunity|motivation) (?:issues?|problems?|barriers?)|"
         # "What problems did Ofsted and CQC find?", "which problems do commissioners face?"; not "how common are

@@ -289,6 +289,32 @@ def test_a_general_barriers_question_names_every_barrier_of_the_study_table_by_c
         assert len(capped.citations) == cap and capped.citations[0].passage_id == "study-tables:0000"
 
 
+def test_a_barriers_question_naming_the_funding_theme_lists_that_themes_rows():
+    """"What are the main funding problems that put commissioners off PAIR services?" (a development question) had
+    been answered with passages on sustainability and evidence, never the study's three funding barriers."""
+    from assistant.answering.composer import asked_theme
+    from assistant.retrieval.retriever import Hit
+
+    rows = make_passage("study-tables:0000",
+                        "Table 1 lists barriers by theme.\n\n| Theme | Barrier (paraphrased) | COM-B |\n|---|---|---|\n"
+                        "| Funding process | Funding is short term | N/A |\n"
+                        "| Service impact and evaluation | Showing impact and value for money is difficult | Capability |",
+                        doc_type="study", locator="Table 1 barriers: funding and impact")
+    table = Hit(rows, 0.4, 0.0, planned=True, overview=True)
+    question = "What are the main funding problems that put commissioners off PAIR services?"
+    from assistant.answering.policy import general_barrier_question
+    assert intent_of(question) == "barriers" and general_barrier_question("barriers", question)
+    assert asked_theme(question) == "Funding process"
+    a = compose(question, "barriers", [table, *make_retrieval([(STUDY, 0.7)]).hits], IDF, DEFAULT_IDF, [], {})
+    head = a.text.split("\n\n")[0]
+    assert head.startswith("Of the barriers the study names (McSweeney et al. 2025, Table 1), 1 is about its funding "
+                           "process theme:")
+    assert "Funding is short term [1]" in head and "Showing impact" not in head
+    # "what stops commissioners funding...?" names no theme: funding is what is stopped
+    for q in ("What stops commissioners funding parent-infant services?", "What barriers to funding did it find?"):
+        assert asked_theme(q) == (None if q.startswith("What stops") else "Funding process"), q
+
+
 def test_a_general_enabler_question_lists_the_studys_table_2_by_component():
     from assistant.retrieval.retriever import Hit
 
