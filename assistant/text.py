@@ -9,7 +9,8 @@ from functools import lru_cache
 
 from bm25s.stopwords import STOPWORDS_EN
 
-# bm25s's English list, plus the words a chat question is padded with; none of them carries the topic. Tokens stop
+# bm25s's English list, plus the words a chat question is padded with (its contractions written without an apostrophe,
+# "hows", "didnt", among them); none of them carries the topic. Tokens stop
 # at an apostrophe, so "I've", "don't" and "we'd" leave "ve", "t", "d" and "don": rare in the evidence and so weighted
 # high, they had made a quoted "you can't build the service" the best sentence for "I don't want to start from a
 # blank sheet: is there a ready-made tool?"
@@ -20,6 +21,8 @@ only other our ours out over own same she should so some than them then these th
 very we were what when where which while who whom why would you your yours yourself
 tell know say said says please show give get got want wants need needs like anything something much many
 there's what's whats it's dont don't doesn't isn't
+hows thats theres wheres whos whys ive im youre theyre weve theyve cant wont didnt isnt arent wasnt werent wouldnt
+shouldnt couldnt havent hasnt hadnt doesnt
 t ve ll re d m don doesn didn isn aren wasn weren wouldn shouldn couldn haven hasn hadn won shan needn mustn
 quite really actually realistically basically honestly though sounds sound seems seem
 """.split())

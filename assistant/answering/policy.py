@@ -325,7 +325,7 @@ INTENT_RULES: tuple[tuple[str, re.Pattern], ...] = (
         r"what should (?:i|we) (?:spend|use) (?:it|this|that|(?:the|our|my) (?:[\w£'-]+ ){0,3}?(?:money|funding|grant|"
         r"budget|allocation|pot))(?: (?:first|now))? on\s*[?.!]?\s*$)", re.I)),
     ("comparison", re.compile(r"\b(compare[ds]?|comparison|versus|vs\.?|difference between|better than|rather than|stacks? up against|"
-                              r"(?:is|are|was|were) (?:[\w'-]+ ){0,6}different (?:from|to)|differs? from|"
+                              r"(?:is|are|was|were|hows) (?:[\w'-]+ ){0,6}different (?:from|to)|differs? from|"
                               r"which (?:\w+ ){0,2}(?:works?|is|are|does) (?:better|best))\b", re.I)),
     ("barriers", re.compile(
         r"\b(barriers?|obstacles?|what (?:stops|prevents|holds? back|gets in the way)|get(?:s|ting)? in the way|"

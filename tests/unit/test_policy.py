@@ -155,6 +155,7 @@ S = Settings.from_env()
     ("How does the new hubs pot for 2026-29 stack up against what the hubs had in 25/26?", "comparison"),
     ("bolsover - how much is the district putting into perinatal and infant mental health this year?", "local"),
     ("How much did the government put into family hubs this year?", "fact"),  # national, not one area's
+    ("and hows that different from the 25/26 guide?", "comparison"),  # evals/questions_fresh24.jsonl
 ])
 def test_intent_rules(question, intent):
     assert policy.classify_intent(question) == intent
