@@ -265,6 +265,10 @@ INTENT_RULES: tuple[tuple[str, re.Pattern], ...] = (
         # one's own contract, tender or agreement to run ("extend it by contract variation", "the evaluation panel
         # for our tender", "a section 75"), or a post to write
         r"contract variations?|vary (?:the|our|my|this) contract|(?:go|going|gone) (?:out )?to tender|evaluation panel|"
+        # one's own records and local figures: "where do I log a joint visit on RiO?", "HV caseload numbers for north
+        # locality?"
+        + OWN_RUNNING_GUARD + r"where (?:do|can) (?:i|we) (?:log|record|enter|upload|code|input) |"
+        r"(?:numbers?|figures?|data|stats|caseloads?) (?:for|in) (?:the |our |my )?[\w-]+ (?:locality|ward|neighbourhood)\b|"
         r"scoring (?:weights|criteria|matrix)|tender (?:documents?|scoring|evaluation|specification)|section 75|s75|"
         r"job descriptions?|person spec(?:ification)?s?|"
         # one's own area's figures now ("how many under-1s in our borough are on a plan right now?", "whats the

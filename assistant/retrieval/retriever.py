@@ -170,7 +170,8 @@ class Retriever:
         unknown = [w for w in self.lexical.unknown_terms(question)
                    if not (w in capitals and is_known_acronym(w, self.acronyms)) and not self.misspelt(w)
                    and not self.written_apart(w) and not self.clipped(w)]
-        unknown = self.without_chatter(unknown, searched, qvec)
+        unknown = self.without_chatter(unknown, searched, qvec, question)
+        unknown = self.beside_the_ask(unknown, question)
         rare = [w for w in unknown if self._is_rare(w)]
         return Retrieval(hits[: max(k * 4, k)], top, qvec, qtok, timings, unknown, rare, similarities)
 
@@ -180,7 +181,7 @@ class Retriever:
         while "fever" (one slip from "fewer"), "croup" or "courts" are whole words, kept as words the corpus lacks."""
         return self._is_rare(word) and (self.lexical.near_miss(term(word)) or self._near_miss_as_written(word))
 
-    def without_chatter(self, unknown: list[str], searched: str, qvec: np.ndarray) -> list[str]:
+    def without_chatter(self, unknown: list[str], searched: str, qvec: np.ndarray, question: str | None = None) -> list[str]:
         """``unknown`` less the everyday words that carry little of the question: common English (``common_english``)
         whose removal leaves the question's embedding nearly where it was (cosine >= CHATTER_MIN_COS), in a
         sentence that is itself about the evidence when it is the one that asks. "reckon", "nervous", "someone" and "Friday" in a commissioner's
@@ -188,11 +189,15 @@ class Retriever:
         minimum wage?" move it to 0.78, and stay unknown; so do "weather" and "tomorrow" in "I commission
         parent-infant services for our ICB. What will the weather be like tomorrow?", whose asking sentence alone is
         below the answering threshold (the on-topic preamble had carried the whole). One batch embedding, only for
-        a question with such words."""
+        a question with such words. The sentences are the question's own (``question``, when given), each judged
+        with its acronyms spelled out (``spelled_in_place``): the long forms ``expand`` appends are not a sentence,
+        and "what FH&SfL had" alone is judged as "what Family Hubs (FH)&Start for Life (SfL) had"."""
         common = [w for w in unknown if common_english(w)]
         if not common:
             return unknown
-        sentences = sentences_of(searched)
+        spelled = (spelled_in_place(question, self.acronyms) if question is not None and searched != question
+                   else question if question is not None else searched)
+        sentences = sentences_of(spelled)
         own = {w: next((x for x in sentences if re.search(rf"\b{re.escape(w)}\b", x, re.I)), searched) for w in common}
         asking = asking_sentences(sentences)  # a word in the preamble does not change the ask
         alone = sorted({own[w] for w in common if own[w] in asking}) if len(sentences) > 1 else []
@@ -204,6 +209,25 @@ class Retriever:
                     for x, v in zip(alone, vecs[len(variants):])}
         chatter = {w for w, c in zip(common, cos) if c >= CHATTER_MIN_COS and in_scope.get(own[w], True)}
         return [w for w in unknown if w not in chatter]
+
+    def beside_the_ask(self, unknown: list[str], question: str) -> list[str]:
+        """``unknown`` less the words only a sentence that does not ask uses, when the sentences that ask are clearly
+        in scope on their own (at the answering threshold plus the unknown-word margin, acronyms spelled out): "how
+        many commissioners did mcsweeney et al interview? need to caveat it in a paper for the DCS" had been refused
+        for "caveat". A question that asks about the unknown thing ("We use lithium. What dose is safe?") asks
+        nothing in scope without it, and keeps it. One embedding, only for a question with such words."""
+        sentences = sentences_of(question)
+        if len(sentences) < 2 or not unknown:
+            return unknown
+        asking = asking_sentences(sentences)
+        said = " ".join(asking).lower()
+        aside = [w for w in unknown if not re.search(rf"\b{re.escape(w)}\b", said)]
+        if not aside or not len(self.vectors):
+            return unknown
+        text = " ".join(asking)
+        vec = self.embedder.embed_one(spelled_in_place(text, self.acronyms) if self.settings.expand_acronyms else text)
+        clear = self.settings.abstain_threshold + self.settings.unknown_margin
+        return unknown if float((self.vectors @ vec).max()) < clear else [w for w in unknown if w not in aside]
 
     def clipped(self, word: str) -> bool:
         """An everyday shortening of a word the corpus uses: "exec" (executive), "admin" (administration). The

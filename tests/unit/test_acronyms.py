@@ -178,6 +178,41 @@ def test_a_common_english_word_the_corpus_lacks_is_not_an_unknown_topic():
     assert r.search("Could staff repair recruitment?", 1).unknown_terms == ["repair"]  # everyday, not re + pair
 
 
+def test_the_long_forms_appended_to_a_question_are_not_a_sentence_of_its_own():
+    """"how does the new hubs pot ... stack up against what FH&SfL had in 25/26?" had been refused for "stack": the
+    long forms ``expand`` appends made a second sentence, so the question was judged by its asking sentence alone,
+    acronyms unexplained, which is out of scope. A one-sentence question is judged whole, its acronyms spelled out."""
+    from assistant.retrieval.retriever import Retriever
+    from assistant.settings import Settings
+    from tests.support import FakeEmbedder, make_passage
+    from tests.unit.test_retriever_memory import OneReadCollection
+
+    fake = FakeEmbedder()
+    passages = [make_passage("a:0000", "Family Hubs rise.")]
+    r = Retriever(OneReadCollection(passages, fake.embed([p.embed_text() for p in passages])), fake, Settings(candidates=40))
+    assert r.search("Reckon FH rise?", 1).unknown_terms == []
+    # a preamble still makes two sentences, and an asking sentence about something else keeps its everyday words
+    assert "weather" in r.search("FH rise. Will the weather be fine?", 1).unknown_terms
+
+
+def test_a_word_only_a_sentence_that_does_not_ask_uses_is_set_aside_when_the_ask_is_clearly_in_scope():
+    """"how many commissioners did mcsweeney et al interview? need to caveat it in a paper for the DCS" had been
+    refused for "caveat" (evals/questions_fresh25.jsonl, development)."""
+    from assistant.retrieval.retriever import Retriever
+    from assistant.settings import Settings
+    from tests.support import FakeEmbedder, make_passage
+    from tests.unit.test_retriever_memory import OneReadCollection
+
+    fake = FakeEmbedder()
+    passages = [make_passage("a:0000", "Nine commissioners were interviewed in 2022 for the study."),
+                make_passage("b:0000", "Teams support parents and babies.")]
+    r = Retriever(OneReadCollection(passages, fake.embed([p.embed_text() for p in passages])), fake, Settings(candidates=40))
+    assert r.search("How many commissioners were interviewed for the study? Need to caveat it.", 1).unknown_terms == []
+    assert r.search("How many commissioners caveat the study?", 1).unknown_terms == ["caveat"]  # in the ask: kept
+    # the ask says nothing in scope without the word the preamble names: kept
+    assert "lithium" in r.search("Parents and babies on lithium. What dose is safe?", 1).unknown_terms
+
+
 def test_an_everyday_shortening_of_a_word_the_corpus_uses_is_not_an_unknown_topic():
     """"exec" shortens "executive", which the corpus uses; "walking" starts no word it uses, and "exe" is too short
     to say which word it shortens."""
@@ -249,6 +284,7 @@ def test_a_shortened_word_commissioners_write_is_searched_as_the_corpus_spells_i
     assert clippings()["eval"] == "evaluation"
     # evals/questions_fresh24.jsonl: "cllr keeps waving the manifesto", "the notts PIRi evaluation", "the dec 25 guidance"
     assert (clippings()["cllr"], clippings()["notts"], clippings()["dec"]) == ("councillor", "Nottinghamshire", "December")
+    assert clippings()["pot"] == "funding"  # "the new hubs pot": informal, for what the corpus calls funding
     assert "(Nottinghamshire)" in expand("what did the notts PIRi evaluation find?", {})
     assert expand("When does the national eval report?", {}) == "When does the national eval report? (evaluation)"
     assert expand("Is the eval of the evaluation out?", {}) == "Is the eval of the evaluation out?"
