@@ -213,14 +213,18 @@ def test_the_lead_takes_the_next_sentence_when_it_carries_the_point_on():
     assert a.citations[0].spans[:2] == [[s1[0], s1[1]], [s2[0], s2[1]]]
 
 
+# two rows of the study's Table 1, one system level (funding) and one capability, as its table passages quote them
+TABLE_1_ROWS = make_passage("study-tables:0000",
+                            "Table 1 lists barriers by theme.\n\n| Theme | Barrier (paraphrased) | COM-B |\n|---|---|---|\n"
+                            "| Funding process | Funding is short term | N/A |\n"
+                            "| Service impact and evaluation | Showing impact and value for money is difficult | Capability |",
+                            doc_type="study", locator="Table 1 barriers: funding and impact")
+
+
 def test_a_general_barriers_question_names_every_barrier_of_the_study_table_by_component():
     from assistant.retrieval.retriever import Hit
 
-    rows = make_passage("study-tables:0000",
-                        "Table 1 lists barriers by theme.\n\n| Theme | Barrier (paraphrased) | COM-B |\n|---|---|---|\n"
-                        "| Funding process | Funding is short term | N/A |\n"
-                        "| Service impact and evaluation | Showing impact and value for money is difficult | Capability |",
-                        doc_type="study", locator="Table 1 barriers: funding and impact")
+    rows = TABLE_1_ROWS
     table = Hit(rows, 0.4, 0.0, planned=True, overview=True)
     other = make_retrieval([(STUDY, 0.7), (IMPACT, 0.69)]).hits
     a = compose("What gets in the way of commissioning these services?", "barriers", [table, *other], IDF, DEFAULT_IDF, [], {})
@@ -295,11 +299,7 @@ def test_a_barriers_question_naming_the_funding_theme_lists_that_themes_rows():
     from assistant.answering.composer import asked_theme
     from assistant.retrieval.retriever import Hit
 
-    rows = make_passage("study-tables:0000",
-                        "Table 1 lists barriers by theme.\n\n| Theme | Barrier (paraphrased) | COM-B |\n|---|---|---|\n"
-                        "| Funding process | Funding is short term | N/A |\n"
-                        "| Service impact and evaluation | Showing impact and value for money is difficult | Capability |",
-                        doc_type="study", locator="Table 1 barriers: funding and impact")
+    rows = TABLE_1_ROWS
     table = Hit(rows, 0.4, 0.0, planned=True, overview=True)
     question = "What are the main funding problems that put commissioners off PAIR services?"
     from assistant.answering.policy import general_barrier_question
