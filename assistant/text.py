@@ -10,7 +10,7 @@ from functools import lru_cache
 from bm25s.stopwords import STOPWORDS_EN
 
 # bm25s's English list, plus the words a chat question is padded with (its contractions written without an apostrophe,
-# "hows", "didnt", and its shorthand, "hw", "shld", "pls", among them); none of them carries the topic. Tokens stop
+# "hows", "didnt", its shorthand, "hw", "shld", "pls", and "our DPH reckons", among them); none of them carries the topic. Tokens stop
 # at an apostrophe, so "I've", "don't" and "we'd" leave "ve", "t", "d" and "don": rare in the evidence and so weighted
 # high, they had made a quoted "you can't build the service" the best sentence for "I don't want to start from a
 # blank sheet: is there a ready-made tool?"
@@ -23,7 +23,7 @@ tell know say said says please show give get got want wants need needs like anyt
 there's what's whats it's dont don't doesn't isn't
 hows thats theres wheres whos whys ive im youre theyre weve theyve cant wont didnt isnt arent wasnt werent wouldnt
 shouldnt couldnt havent hasnt hadnt doesnt
-hw shld wld cld pls plz thx tbh btw fyi imo asap
+hw shld wld cld pls plz thx tbh btw fyi imo asap reckon reckons reckoned
 t ve ll re d m don doesn didn isn aren wasn weren wouldn shouldn couldn haven hasn hadn won shan needn mustn
 quite really actually realistically basically honestly though sounds sound seems seem
 """.split())

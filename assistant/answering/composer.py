@@ -1087,9 +1087,18 @@ THEMES_ASKED = {"Funding process": re.compile(
     r"(?:funding|money)\b", re.I)}
 
 
+# "the funding problems and other barriers", "not only the funding problems", "apart from money problems": more
+# than one theme is asked about
+OTHER_THAN = re.compile(r"\b(?:other|others|not only|not just|apart from|beyond|besides|except|as well as|aside from|"
+                        r"rest)\b", re.I)
+
+
 def asked_theme(question: str) -> str | None:
-    """The theme of the study's tables a question asks about by name (``THEMES_ASKED``), in its own words."""
+    """The theme of the study's tables a question asks about by name (``THEMES_ASKED``) and alone (not
+    ``OTHER_THAN``), in its own words."""
     own = own_words(question)
+    if OTHER_THAN.search(own):
+        return None
     return next((theme for theme, asked in THEMES_ASKED.items() if asked.search(own)), None)
 
 

@@ -252,6 +252,9 @@ ESTIMATING_NEED = (r"\b(?:find out|work out|estimate|calculate)\b[^?]*\bhow (?:m
                    r"\b(?:need|needs|needing|eligible|at risk)\b")
 FINDING_OUT_GUARD = r"^(?![\s\S]*" + ESTIMATING_NEED + r")[\s\S]*?"
 ESTIMATING_NEED_RE = re.compile(ESTIMATING_NEED, re.I)
+# ...of which "how many babies need support?" asks for the reach and prevalence evidence; "how much a team needs to
+# cost" does not
+NEED_COUNTED = re.compile(ESTIMATING_NEED.replace(r"\bhow (?:many|much)\b", r"\bhow many\b"), re.I)
 INTENT_RULES: tuple[tuple[str, re.Pattern], ...] = (
     ("local", re.compile(
         r"\b(waiting (?:time|list)s?|wait(?:s|ing)? for|referral (?:criteria|route|pathway|process|form)s?|how (?:do|can) (?:i|we) refer|"
@@ -265,21 +268,25 @@ INTENT_RULES: tuple[tuple[str, re.Pattern], ...] = (
         # one's own contract, tender or agreement to run ("extend it by contract variation", "the evaluation panel
         # for our tender", "a section 75"), or a post to write
         r"contract variations?|vary (?:the|our|my|this) contract|(?:go|going|gone) (?:out )?to tender|evaluation panel|"
-        # one's own records and local figures: "where do I log a joint visit on RiO?", "HV caseload numbers for north
-        # locality?"
-        + OWN_RUNNING_GUARD + r"where (?:do|can) (?:i|we) (?:log|record|enter|upload|code|input) |"
-        r"(?:numbers?|figures?|data|stats|caseloads?) (?:for|in) (?:the |our |my )?[\w-]+ (?:locality|ward|neighbourhood)\b|"
+        # one's own records: "On RiO, where do I log a joint home visit?" (a named record system, or one's own)
+        + OWN_RUNNING_GUARD + r"where (?:do|can) (?:i|we) (?:log|record|enter|upload|input) [^?]*\b(?:on|in|into) (?:rio|"
+        r"systmone|emis|lorenzo|mosaic|liquidlogic|eclipse|(?:our|my|the) (?:[\w-]+ )?(?:system|database|records?|"
+        r"dashboard|spreadsheet))\b|"
+        r"\b(?:on|in) (?:rio|systmone|emis|lorenzo|mosaic|liquidlogic|eclipse)\b[^?]*\bwhere (?:do|can) (?:i|we) "
+        r"(?:log|record|enter|upload|input)\b|"
+        # a named district's, council's or ICB's own figures now ("bolsover - how much is the district putting into
+        # perinatal mental health this year?"); not what an evaluation or guidance reports of one
+        + OWN_RUNNING_GUARD + r"(?:how many|how much)\b[^?]*\bthe (?:borough|district|county|council|icb|ics|la|locality|"
+        r"patch|footprint)\b[^?]*\b(?:right now|at the moment|currently|so far|(?:this|last) (?:year|quarter|month|week))|"
         r"scoring (?:weights|criteria|matrix)|tender (?:documents?|scoring|evaluation|specification)|section 75|s75|"
         r"job descriptions?|person spec(?:ification)?s?|"
         # one's own area's figures now ("how many under-1s in our borough are on a plan right now?", "whats the
-        # average wait in our area at the moment", "which of our family hubs", "our ICB's current spend", "bolsover - how
-        # much is the district putting into perinatal mental health this year?"), not "how many
+        # average wait in our area at the moment", "which of our family hubs", "our ICB's current spend"), not "how many
         # babies in our area are likely to need a service?" (an estimate the evidence gives) or "how much supervision
         # should my team get?"
         r"(?:how many|how much|what(?:'s|s| is| was| are)? (?:the |our )?(?:average|current|latest|median|total))"
-        r"\b[^?]*\b(?:(?:our|my) (?:borough|area|patch|district|county|city|town|locality|footprint|icb|ics|council|la|trust|"
-        r"teams?|(?:family )?hubs?|services?|providers?)|the (?:borough|district|county|council|icb|ics|la|trust|"
-        r"locality|patch|footprint))\b[^?]*\b(?:right now|at the moment|currently|so far|(?:this|last) "
+        r"\b[^?]*\b(?:our|my) (?:borough|area|patch|district|county|city|town|locality|footprint|icb|ics|council|la|trust|"
+        r"teams?|(?:family )?hubs?|services?|providers?)\b[^?]*\b(?:right now|at the moment|currently|so far|(?:this|last) "
         r"(?:year|quarter|month|week))|"
         r"(?:our|my) (?:icb|ics|council|la|trust|team|service|provider|borough|area)(?:'s|’s) (?:current|latest|own|actual|total) "
         r"(?:spend\w*|budgets?|figures?|data|waiting|caseloads?|referrals?|numbers?|allocations?|activity)|"
@@ -323,8 +330,10 @@ INTENT_RULES: tuple[tuple[str, re.Pattern], ...] = (
         r"\b(where (?:do|does) (?:i|we|(?:a|an|the|my|our) (?:[\w'-]+ ){0,3}[\w'-]+) (?-i:start|begin)\b(?! for life)|"
         r"where (?:should|can|would|might) (?:i|we|(?:a|an|the|my|our) (?:[\w'-]+ ){0,8}[\w'-]+) (?-i:start|begin)\b(?! for life)|what (?:should|do|must) (?:i|we) (?:do|read|look at|know|learn) first|first steps?|"
         r"what first|start(?:ing)? point|just been (?:given|handed|asked)|new to (?:this|commissioning)|getting started|"
-        # "Just picked up the 0-19 contract. What's step one...?"
-        r"step (?:one|1)\b|just (?:picked up|taken (?:on|over)|inherited)\b|"
+        # "Just picked up the 0-19 contract. What's step one...?"; not "step one of the stepped-care model" or "has the
+        # ICB just taken over...?"
+        r"what(?:'s|’s|s| is| would be| should be) (?:my |our |the )?step (?:one|1)\b(?! (?:of|in)\b)|"
+        r"(?:^|[.!?]\s*|\b(?:i|we)(?:'ve|’ve| have)? )just (?:picked up|taken (?:on|over)|inherited)\b|"
         # "We have £200k for one year. What should we spend it on?": where to start with it
         r"what should (?:i|we) (?:spend|use) (?:it|this|that|(?:the|our|my) (?:[\w£'-]+ ){0,3}?(?:money|funding|grant|"
         r"budget|allocation|pot))(?: (?:first|now))? on\s*[?.!]?\s*$)", re.I)),
@@ -338,7 +347,8 @@ INTENT_RULES: tuple[tuple[str, re.Pattern], ...] = (
         # "what puts ICBs off...?", "what deters councils...?": the deciders put off, not families (what puts families
         # off a service is not one of the study's commissioning barriers)
         r"(?:what|why|which \w+)(?:'s| is| are| might| could| would| else| tends? to)? (?:puts?|putting|is putting) " + _SOME
-        + _DECIDERS + r" off|(?:that|which) (?:puts?|put|putting) " + _SOME + _DECIDERS + r" off|"  # "problems that put..."
+        + _DECIDERS + r" off|(?:problems?|issues?|things?|barriers?|factors?|concerns?|obstacles?) (?:that|which) "
+        r"(?:puts?|put|putting) " + _SOME + _DECIDERS + r" off|"  # "the funding problems that put commissioners off"
         r"(?:what|which \w+)(?:'s| is| are| might| could| would| else)? (?:deters?|deterring|discourages?|"
         r"discouraging|keeps?|keeping) " + _SOME + _DECIDERS + r"(?! (?:informed|updated|on board|engaged))|"
         r"(?:capability|opportunity|motivation) (?:issues?|problems?|barriers?)|"
@@ -722,7 +732,7 @@ def case_queries(question: str) -> list[tuple[str, str]]:
     from assistant.comb.catalogue import by_id
 
     impact, numbers = (by_id()[item].evidence for item in CASE_ITEMS)
-    if ESTIMATING_NEED_RE.search(question) and not MAKING_THE_CASE.search(question):
+    if NEED_COUNTED.search(question) and not MAKING_THE_CASE.search(question):
         return [(CASE_ITEMS[1], f"{question} {' '.join(numbers)}")]
     money = " ".join(sentence for sentence in impact if VALUE_FOR_MONEY.search(sentence))
     return [(CASE_ITEMS[0], f"{question} {money}"), (CASE_ITEMS[1], " ".join(numbers))]
@@ -1545,7 +1555,7 @@ def plan_hits(intent: str, question: str, retrieval: Retrieval, retriever, s: Se
     superseded = retriever.superseded_documents(question)
     extra: list[Hit] = []
     case: list[Hit] = []
-    if intent == "how_to" and (MAKING_THE_CASE.search(question) or ESTIMATING_NEED_RE.search(question)):
+    if intent == "how_to" and (MAKING_THE_CASE.search(question) or NEED_COUNTED.search(question)):
         # the study's diagnosis: making the case is being able to show impact and value for money (Table 3,
         # capability), against doubts about how many families need the service; the evidence for both (cost, return,
         # reach figures) shares few words with "make the case to my board", so it is searched for by what the

@@ -128,7 +128,9 @@ def is_known_acronym(word: str, known: dict[str, str]) -> bool:
 def _new_long_form(word: str, known: dict[str, str], lower: str) -> str | None:
     """The long form of a question word written as an acronym the corpus defines, unless the question (``lower``,
     lower-cased) already spells it out."""
-    long = known.get(_key(word)) or (long_form(word, known) if WRITTEN_ACRONYM.fullmatch(word) else None)
+    # "SfL" is listed as SFL; an all-capitals word is looked up as written ("GPS" is not GPs, "LAS" not LA)
+    mixed = WRITTEN_ACRONYM.fullmatch(word) and not word.isupper()
+    long = known.get(_key(word)) or (known.get(word.upper()) if mixed else None)
     return long if long and long.lower() not in lower else None
 
 
@@ -143,13 +145,21 @@ def written_out(question: str, known: dict[str, str]) -> str:
 WORD = re.compile(r"\b[A-Za-z]+\b")
 
 
+def clippings_written(question: str) -> list[str]:
+    """The question's words that clippings.txt lists, lower-cased, in order: written in lower case or with a capital
+    first letter only ("pot", "Dec"), not in capitals or mixed case, where they name something else ("PoTS", the
+    postural tachycardia syndrome; a "MAR chart")."""
+    words = [w for w in WORD.findall(question) if w == w.lower() or w == w.capitalize()]
+    return list(dict.fromkeys(w.lower() for w in words if w.lower() in clippings()))
+
+
 def expand(question: str, known: dict[str, str]) -> str:
     """The question with the long form of each acronym it uses that the corpus defines, and of each shortened word
     (``clippings``: "eval"), unless the question already spells it out: "Why don't CAMHS see babies? (child and
     adolescent mental health services)"."""
     lower = question.lower()
     add = [long for word in ACRONYM.findall(question) if (long := _new_long_form(word, known, lower))]
-    add += [long for word in WORD.findall(question) if (long := clippings().get(word.lower())) and long not in lower]
+    add += [clippings()[word] for word in clippings_written(question) if clippings()[word] not in lower]
     add = list(dict.fromkeys(add))
     return f"{question} ({'; '.join(add)})" if add else question
 

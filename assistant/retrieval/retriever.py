@@ -17,8 +17,8 @@ from functools import cached_property
 import numpy as np
 
 from assistant.models import Filters, Passage
-from assistant.retrieval.acronyms import (clippings, common_abbreviations, definitions, expand, is_known_acronym,
-                                         spelled_in_place, written_acronyms)
+from assistant.retrieval.acronyms import (clippings, clippings_written, common_abbreviations, definitions, expand,
+                                         is_known_acronym, spelled_in_place, written_acronyms)
 from assistant.retrieval.dense import dense_ranking
 from assistant.retrieval.fusion import demote, reciprocal_rank_fusion
 from assistant.retrieval.lexical import LexicalIndex
@@ -167,11 +167,11 @@ class Retriever:
         # an acronym spelled out above ("HVs", written in capitals) is not a word the corpus never uses, nor is a
         # misspelling of one it does
         capitals = written_acronyms(question) if self.settings.expand_acronyms else set()
+        clipped_here = set(clippings_written(question))  # "pot" as typed, not "PoTS"
         unknown = [w for w in self.lexical.unknown_terms(question)
                    if not (w in capitals and is_known_acronym(w, self.acronyms)) and not self.misspelt(w)
-                   and not self.written_apart(w) and not self.clipped(w)]
+                   and not self.written_apart(w) and not self.clipped(w, clipped_here)]
         unknown = self.without_chatter(unknown, searched, qvec, question)
-        unknown = self.beside_the_ask(unknown, question)
         rare = [w for w in unknown if self._is_rare(w)]
         return Retrieval(hits[: max(k * 4, k)], top, qvec, qtok, timings, unknown, rare, similarities)
 
@@ -210,33 +210,14 @@ class Retriever:
         chatter = {w for w, c in zip(common, cos) if c >= CHATTER_MIN_COS and in_scope.get(own[w], True)}
         return [w for w in unknown if w not in chatter]
 
-    def beside_the_ask(self, unknown: list[str], question: str) -> list[str]:
-        """``unknown`` less the words only a sentence that does not ask uses, when the sentences that ask are clearly
-        in scope on their own (at the answering threshold plus the unknown-word margin, acronyms spelled out): "how
-        many commissioners did mcsweeney et al interview? need to caveat it in a paper for the DCS" had been refused
-        for "caveat". A question that asks about the unknown thing ("We use lithium. What dose is safe?") asks
-        nothing in scope without it, and keeps it. One embedding, only for a question with such words."""
-        sentences = sentences_of(question)
-        if len(sentences) < 2 or not unknown:
-            return unknown
-        asking = asking_sentences(sentences)
-        said = " ".join(asking).lower()
-        aside = [w for w in unknown if not re.search(rf"\b{re.escape(w)}\b", said)]
-        if not aside or not len(self.vectors):
-            return unknown
-        text = " ".join(asking)
-        vec = self.embedder.embed_one(spelled_in_place(text, self.acronyms) if self.settings.expand_acronyms else text)
-        clear = self.settings.abstain_threshold + self.settings.unknown_margin
-        return unknown if float((self.vectors @ vec).max()) < clear else [w for w in unknown if w not in aside]
-
-    def clipped(self, word: str) -> bool:
+    def clipped(self, word: str, listed: set[str] | None = None) -> bool:
         """An everyday shortening of a word the corpus uses: "exec" (executive), "admin" (administration). The
         shortening is English in its own right (``wordfreq``, Zipf >= CLIPPED_ZIPF), of four letters or more, and
         starts a longer stem the index holds; "walking" or "weather", which start none, stay unknown. Shortenings too
         rare for that ("eval") are listed in clippings.txt, and searched spelled out when acronyms are (``expand``)."""
         w = word.lower()
-        if w in clippings():
-            return self.settings.expand_acronyms
+        if w in clippings():  # listed: as the question writes it (``clippings_written``), when given
+            return self.settings.expand_acronyms and (listed is None or w in listed)
         if len(w) < CLIPPED_MIN_LETTERS or zipf(w) < CLIPPED_ZIPF:
             return False
         return any(t.startswith(w) and len(t) >= len(w) + 2 for t in self.lexical.idf)
@@ -288,10 +269,8 @@ def common_english(word: str) -> bool:
     """A word everyday English uses often (``wordfreq``): a question's "reckon", "nervous", "someone" or "Friday"
     that the corpus lacks says nothing of its topic, while "sertraline", "lithium", "ADHD" or "TUPE" is a topic the
     evidence does not cover. The gate's unknown-word margins (``policy.should_abstain``) do not count the first kind
-    when it carries little of the question (``Retriever.without_chatter``). A plural or a verb's "-s" form counts as
-    common when its base form is: "reckons" (2.88) is "reckon" (3.76), "thumbs" is "thumb"."""
-    base = word[:-1] if len(word) > 3 and word.endswith("s") and not word.endswith("ss") else word
-    return max(zipf(word), zipf(base)) >= COMMON_ZIPF
+    when it carries little of the question (``Retriever.without_chatter``)."""
+    return zipf(word) >= COMMON_ZIPF
 
 
 def zipf(word: str) -> float:

@@ -310,6 +310,11 @@ def test_a_barriers_question_naming_the_funding_theme_lists_that_themes_rows():
     assert head.startswith("Of the barriers the study names (McSweeney et al. 2025, Table 1), 1 is about its funding "
                            "process theme:")
     assert "Funding is short term [1]" in head and "Showing impact" not in head
+    # the funding problems and others, or not only them: every row
+    for q in ("What are the funding problems and other barriers that put commissioners off PAIR services?",
+              "What are the barriers for commissioners? Not only the funding problems.",
+              "What are the barriers, apart from money problems?"):
+        assert asked_theme(q) is None, q
     # "what stops commissioners funding...?" names no theme: funding is what is stopped
     for q in ("What stops commissioners funding parent-infant services?", "What barriers to funding did it find?"):
         assert asked_theme(q) == (None if q.startswith("What stops") else "Funding process"), q
