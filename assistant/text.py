@@ -9,9 +9,9 @@ from functools import lru_cache
 
 from bm25s.stopwords import STOPWORDS_EN
 
-# bm25s's English list, plus the words a chat question is padded with (its contractions written without an apostrophe,
-# "hows", "didnt", its shorthand, "hw", "shld", "pls", and "our DPH reckons", among them); none of them carries the topic. Tokens stop
-# at an apostrophe, so "I've", "don't" and "we'd" leave "ve", "t", "d" and "don": rare in the evidence and so weighted
+# bm25s's English list, plus the words a chat question is padded with (its contractions written without an
+# apostrophe, "hows", "didnt", its shorthand, "hw", "shld", "pls", and "our DPH reckons", among them); none of them
+# carries the topic. Tokens stop at an apostrophe, so "I've", "don't" and "we'd" leave "ve", "t", "d" and "don": rare in the evidence and so weighted
 # high, they had made a quoted "you can't build the service" the best sentence for "I don't want to start from a
 # blank sheet: is there a ready-made tool?"
 STOPWORDS = frozenset(STOPWORDS_EN) | frozenset("""

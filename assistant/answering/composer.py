@@ -1081,10 +1081,9 @@ TABLE_ROW = re.compile(r"^\|\s*([^|\n]+?)\s*\|\s*([^|\n]+?)\s*\|[^\n]*\|[ \t]*$"
 
 # "What are the main funding problems that put commissioners off?": the rows of one of the study's themes. Only the
 # funding theme is asked for this way in the development sets; "what stops commissioners funding..." names no theme
-THEMES_ASKED = {"Funding process": re.compile(
-    r"\b(?:funding|money|financial|budget) (?:problems?|barriers?|issues?|challenges?|difficult(?:y|ies)|obstacles?)\b|"
-    r"\b(?:problems?|barriers?|issues?|challenges?|difficult(?:y|ies)|obstacles?) (?:to|around|about|with|of) (?:the )?"
-    r"(?:funding|money)\b", re.I)}
+_PROBLEMS = r"(?:problems?|barriers?|issues?|challenges?|difficult(?:y|ies)|obstacles?)"
+THEMES_ASKED = {"Funding process": re.compile(r"\b(?:funding|money|financial|budget) " + _PROBLEMS + r"\b|\b" + _PROBLEMS
+                                              + r" (?:to|around|about|with|of) (?:the )?(?:funding|money)\b", re.I)}
 
 
 # "the funding problems and other barriers", "not only the funding problems", "apart from money problems": more

@@ -248,13 +248,18 @@ OWN_RUNNING_GUARD = (r"^(?![^?]*\b(?:should|ought|could|would|need to|needs to|a
 # "Where do I find out how many babies in my area need support?" asks how to estimate local need (a how-to the
 # evidence answers: prevalence estimates and a needs assessment), not for the figure itself; "how do I find out how
 # many families are waiting in my area?" or "who runs the team in my area?" are local
-ESTIMATING_NEED = (r"\b(?:find out|work out|estimate|calculate)\b[^?]*\bhow (?:many|much)\b[^?]*"
-                   r"\b(?:need|needs|needing|eligible|at risk)\b")
+_ESTIMATING = r"\b(?:find out|work out|estimate|calculate)\b[^?]*\bhow "
+_NEEDING = r"\b[^?]*\b(?:need|needs|needing|eligible|at risk)\b"
+ESTIMATING_NEED = _ESTIMATING + r"(?:many|much)" + _NEEDING
 FINDING_OUT_GUARD = r"^(?![\s\S]*" + ESTIMATING_NEED + r")[\s\S]*?"
 ESTIMATING_NEED_RE = re.compile(ESTIMATING_NEED, re.I)
 # ...of which "how many babies need support?" asks for the reach and prevalence evidence; "how much a team needs to
 # cost" does not
-NEED_COUNTED = re.compile(ESTIMATING_NEED.replace(r"\bhow (?:many|much)\b", r"\bhow many\b"), re.I)
+NEED_COUNTED = re.compile(_ESTIMATING + "many" + _NEEDING, re.I)
+# record systems a commissioner's or provider's staff log their work on ("On RiO, where do I log...?")
+RECORD_SYSTEMS = r"(?:rio|systmone|emis|lorenzo|mosaic|liquidlogic|eclipse)"
+# one's own figures now, as against an estimate the evidence gives
+NOW_PERIOD = r"(?:right now|at the moment|currently|so far|(?:this|last) (?:year|quarter|month|week))"
 INTENT_RULES: tuple[tuple[str, re.Pattern], ...] = (
     ("local", re.compile(
         r"\b(waiting (?:time|list)s?|wait(?:s|ing)? for|referral (?:criteria|route|pathway|process|form)s?|how (?:do|can) (?:i|we) refer|"
@@ -269,15 +274,13 @@ INTENT_RULES: tuple[tuple[str, re.Pattern], ...] = (
         # for our tender", "a section 75"), or a post to write
         r"contract variations?|vary (?:the|our|my|this) contract|(?:go|going|gone) (?:out )?to tender|evaluation panel|"
         # one's own records: "On RiO, where do I log a joint home visit?" (a named record system, or one's own)
-        + OWN_RUNNING_GUARD + r"where (?:do|can) (?:i|we) (?:log|record|enter|upload|input) [^?]*\b(?:on|in|into) (?:rio|"
-        r"systmone|emis|lorenzo|mosaic|liquidlogic|eclipse|(?:our|my|the) (?:[\w-]+ )?(?:system|database|records?|"
-        r"dashboard|spreadsheet))\b|"
-        r"\b(?:on|in) (?:rio|systmone|emis|lorenzo|mosaic|liquidlogic|eclipse)\b[^?]*\bwhere (?:do|can) (?:i|we) "
-        r"(?:log|record|enter|upload|input)\b|"
+        + OWN_RUNNING_GUARD + r"where (?:do|can) (?:i|we) (?:log|record|enter|upload|input) [^?]*\b(?:on|in|into) (?:"
+        + RECORD_SYSTEMS + r"|(?:our|my|the) (?:[\w-]+ )?(?:system|database|records?|dashboard|spreadsheet))\b|"
+        r"\b(?:on|in) " + RECORD_SYSTEMS + r"\b[^?]*\bwhere (?:do|can) (?:i|we) (?:log|record|enter|upload|input)\b|"
         # a named district's, council's or ICB's own figures now ("bolsover - how much is the district putting into
         # perinatal mental health this year?"); not what an evaluation or guidance reports of one
         + OWN_RUNNING_GUARD + r"(?:how many|how much)\b[^?]*\bthe (?:borough|district|county|council|icb|ics|la|locality|"
-        r"patch|footprint)\b[^?]*\b(?:right now|at the moment|currently|so far|(?:this|last) (?:year|quarter|month|week))|"
+        r"patch|footprint)\b[^?]*\b" + NOW_PERIOD + r"|"
         r"scoring (?:weights|criteria|matrix)|tender (?:documents?|scoring|evaluation|specification)|section 75|s75|"
         r"job descriptions?|person spec(?:ification)?s?|"
         # one's own area's figures now ("how many under-1s in our borough are on a plan right now?", "whats the
@@ -286,8 +289,7 @@ INTENT_RULES: tuple[tuple[str, re.Pattern], ...] = (
         # should my team get?"
         r"(?:how many|how much|what(?:'s|s| is| was| are)? (?:the |our )?(?:average|current|latest|median|total))"
         r"\b[^?]*\b(?:our|my) (?:borough|area|patch|district|county|city|town|locality|footprint|icb|ics|council|la|trust|"
-        r"teams?|(?:family )?hubs?|services?|providers?)\b[^?]*\b(?:right now|at the moment|currently|so far|(?:this|last) "
-        r"(?:year|quarter|month|week))|"
+        r"teams?|(?:family )?hubs?|services?|providers?)\b[^?]*\b" + NOW_PERIOD + r"|"
         r"(?:our|my) (?:icb|ics|council|la|trust|team|service|provider|borough|area)(?:'s|’s) (?:current|latest|own|actual|total) "
         r"(?:spend\w*|budgets?|figures?|data|waiting|caseloads?|referrals?|numbers?|allocations?|activity)|"
         r"which of (?:our|my) (?:[\w-]+ ){0,2}(?:hubs|teams|services|sites|clinics|areas|practices|providers|wards|localities)|"

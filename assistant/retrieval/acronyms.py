@@ -128,9 +128,9 @@ def is_known_acronym(word: str, known: dict[str, str]) -> bool:
 def _new_long_form(word: str, known: dict[str, str], lower: str) -> str | None:
     """The long form of a question word written as an acronym the corpus defines, unless the question (``lower``,
     lower-cased) already spells it out."""
-    # "SfL" is listed as SFL; an all-capitals word is looked up as written ("GPS" is not GPs, "LAS" not LA)
+    # "SfL" is listed as SFL (``long_form``); an all-capitals word is looked up as written ("GPS" is not GPs)
     mixed = WRITTEN_ACRONYM.fullmatch(word) and not word.isupper()
-    long = known.get(_key(word)) or (known.get(word.upper()) if mixed else None)
+    long = known.get(_key(word)) or (long_form(word, known) if mixed else None)
     return long if long and long.lower() not in lower else None
 
 

@@ -181,7 +181,7 @@ class Retriever:
         while "fever" (one slip from "fewer"), "croup" or "courts" are whole words, kept as words the corpus lacks."""
         return self._is_rare(word) and (self.lexical.near_miss(term(word)) or self._near_miss_as_written(word))
 
-    def without_chatter(self, unknown: list[str], searched: str, qvec: np.ndarray, question: str | None = None) -> list[str]:
+    def without_chatter(self, unknown: list[str], searched: str, qvec: np.ndarray, question: str) -> list[str]:
         """``unknown`` less the everyday words that carry little of the question: common English (``common_english``)
         whose removal leaves the question's embedding nearly where it was (cosine >= CHATTER_MIN_COS), in a
         sentence that is itself about the evidence when it is the one that asks. "reckon", "nervous", "someone" and "Friday" in a commissioner's
@@ -189,15 +189,13 @@ class Retriever:
         minimum wage?" move it to 0.78, and stay unknown; so do "weather" and "tomorrow" in "I commission
         parent-infant services for our ICB. What will the weather be like tomorrow?", whose asking sentence alone is
         below the answering threshold (the on-topic preamble had carried the whole). One batch embedding, only for
-        a question with such words. The sentences are the question's own (``question``, when given), each judged
+        a question with such words. The sentences are the question's own (``question``, not ``searched``), each judged
         with its acronyms spelled out (``spelled_in_place``): the long forms ``expand`` appends are not a sentence,
         and "what FH&SfL had" alone is judged as "what Family Hubs (FH)&Start for Life (SfL) had"."""
         common = [w for w in unknown if common_english(w)]
         if not common:
             return unknown
-        spelled = (spelled_in_place(question, self.acronyms) if question is not None and searched != question
-                   else question if question is not None else searched)
-        sentences = sentences_of(spelled)
+        sentences = sentences_of(spelled_in_place(question, self.acronyms) if searched != question else question)
         own = {w: next((x for x in sentences if re.search(rf"\b{re.escape(w)}\b", x, re.I)), searched) for w in common}
         asking = asking_sentences(sentences)  # a word in the preamble does not change the ask
         alone = sorted({own[w] for w in common if own[w] in asking}) if len(sentences) > 1 else []
