@@ -11,9 +11,9 @@ from bm25s.stopwords import STOPWORDS_EN
 
 # bm25s's English list, plus the words a chat question is padded with (its contractions written without an
 # apostrophe, "hows", "didnt", its shorthand, "hw", "shld", "pls", and "our DPH reckons", among them); none of them
-# carries the topic. Tokens stop at an apostrophe, so "I've", "don't" and "we'd" leave "ve", "t", "d" and "don": rare in the evidence and so weighted
-# high, they had made a quoted "you can't build the service" the best sentence for "I don't want to start from a
-# blank sheet: is there a ready-made tool?"
+# carries the topic. Tokens stop at an apostrophe, so "I've", "don't" and "we'd" leave "ve", "t", "d" and "don": rare
+# in the evidence and so weighted high, they had made a quoted "you can't build the service" the best sentence for
+# "I don't want to start from a blank sheet: is there a ready-made tool?"
 STOPWORDS = frozenset(STOPWORDS_EN) | frozenset("""
 about above after again against all also am any because been before being below between both could did do does
 doing down during each few from further had has having here hers him his how i me more most my nor now off once
