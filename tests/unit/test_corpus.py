@@ -118,7 +118,8 @@ def test_the_development_fresh_sets_points_are_in_their_source_files(name):
                                   "questions_fresh7.jsonl", "questions_fresh9.jsonl", "questions_fresh10.jsonl",
                                   "questions_fresh13.jsonl", "questions_fresh14.jsonl", "questions_fresh15.jsonl",
                                   "questions_fresh17.jsonl", "questions_fresh18.jsonl",
-                                  "questions_fresh19.jsonl", "questions_fresh20.jsonl", "questions_fresh22.jsonl"])
+                                  "questions_fresh19.jsonl", "questions_fresh20.jsonl", "questions_fresh22.jsonl",
+                                  "questions_fresh26.jsonl"])
 def test_the_later_fresh_sets_are_all_held_out_and_well_formed(name):
     items = [validate_question_item(obj, "questions", n) for n, obj in read_jsonl(ROOT / "evals" / name)]
     # 40 written; a line sharing half its words with an earlier question is dropped (evals/README.md)
