@@ -275,6 +275,16 @@ def test_local_questions_are_refused_unless_the_national_evidence_is_close():
     assert not policy.too_weak_for_local("fact", [], weak, S)
 
 
+def test_a_district_council_not_named_after_a_town_is_a_place_when_it_acts_or_owns():
+    """English district councils (english_areas.txt) are places in the forms that need the list ("Does X have",
+    "X's budget"); the district names that are common words or surnames are left out of it."""
+    assert policy.named_places("Does Three Rivers have a parent-infant team?", set()) == ["Three Rivers"]
+    assert policy.named_places("What is Babergh's budget for perinatal mental health?", set()) == ["Babergh"]
+    assert policy.named_places("Does Tandridge commission a parent-infant team?", set()) == ["Tandridge"]
+    assert policy.named_places("What does Hart recommend for funding?", set()) == []
+    assert policy.named_places("Has Craven written on attachment?", set()) == []
+
+
 def test_named_places_are_the_ones_the_corpus_never_mentions():
     known = {stem(w) for w in ("newcastle", "england", "kent")}
     assert policy.named_places("What is the wait in Sunderland?", known) == ["Sunderland"]
