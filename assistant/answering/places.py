@@ -35,3 +35,44 @@ def uk_places() -> frozenset[str]:
 def is_uk_place(name: str) -> bool:
     """Whether ``name`` ("Bristol", "Lancashire", "Stoke-on-Trent") is a UK town, city, county or council."""
     return name in uk_places()
+
+
+
+LOWER_CASE_MAX_ZIPF = 3.0  # "tendring", "fenland", "tyneside" (wordfreq's Zipf scale): not everyday English words
+LOWER_CASE_MIN_LETTERS = 4
+TYPED_WORD = re.compile(r"[A-Za-z][A-Za-z'-]*")
+
+
+@lru_cache(maxsize=1)
+def lower_case_names() -> dict[str, str]:
+    """Every UK place name of ``LOWER_CASE_MIN_LETTERS`` or more, lowered, with its own spelling; none of GeoNames'
+    all-capital other names (airport codes such as "LON" are among a city's other names)."""
+    return {name.lower(): name for name in uk_places()
+            if len(name) >= LOWER_CASE_MIN_LETTERS and not any(w.isupper() for w in name.split())}
+
+
+def seldom_used(name: str) -> bool:
+    """Whether a word of ``name`` is one everyday English seldom uses: "bury", "reading" or "march" typed in lower
+    case are words, "tendring" or "south tyneside" a place."""
+    from assistant.retrieval.retriever import zipf
+
+    return min(zipf(w) for w in name.lower().replace("-", " ").split()) < LOWER_CASE_MAX_ZIPF
+
+
+def places_in_lower_case(question: str) -> list[str]:
+    """UK places the question names in lower case ("whats the wait in south tyneside?"), longest first, each in its
+    own spelling ("South Tyneside"). A capitalised place is found by the capitalised-name rules instead."""
+    words = [m.group(0) for m in TYPED_WORD.finditer(question)]
+    names = lower_case_names()
+    out: list[str] = []
+    i = 0
+    while i < len(words):
+        for n in range(min(5, len(words) - i), 0, -1):
+            phrase = " ".join(words[i:i + n])
+            if phrase.islower() and phrase in names and seldom_used(phrase):
+                out.append(names[phrase])
+                i += n
+                break
+        else:
+            i += 1
+    return list(dict.fromkeys(out))

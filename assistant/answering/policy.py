@@ -29,7 +29,7 @@ from dataclasses import dataclass
 from functools import lru_cache
 
 from assistant.answering.followups import NEW_TOPIC, SELECTION, earlier_question, own_words
-from assistant.answering.places import is_uk_place
+from assistant.answering.places import is_uk_place, places_in_lower_case
 from assistant.retrieval.acronyms import WRITTEN_ACRONYM, long_form
 from assistant.retrieval.periods import HORIZON, MONTHS, years_in
 from assistant.retrieval.retriever import CAPITALISED_WORD, Hit, Retrieval
@@ -657,7 +657,8 @@ def named_places(question: str, known_stems, mentions=None, one_passage_idf: flo
     names += [(name, None) for name in acting if is_uk_place(name)]
     # any other UK place the corpus never uses ("Walsall: is there a team?"): one it uses even once may be the
     # subject of a study ("the Nottinghamshire PIRi evaluation"), so only the rules above judge those
-    names += [(name, None) for name in uk_places_named(question) if not uses_all(place_words(name))]
+    names += [(name, None) for name in uk_places_named(question) + places_in_lower_case(question)
+              if not uses_all(place_words(name))]
     for name, body in dict.fromkeys(names):
         words = place_words(name)
         if not words or any(w in NOT_PLACES for w in words) or any(name in o or o in name for o in out):

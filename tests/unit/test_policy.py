@@ -285,6 +285,17 @@ def test_a_district_council_not_named_after_a_town_is_a_place_when_it_acts_or_ow
     assert policy.named_places("Has Craven written on attachment?", set()) == []
 
 
+def test_a_place_typed_in_lower_case_is_a_place_unless_it_is_an_everyday_word():
+    """Chat shorthand types places in lower case (evals/questions_fresh24.jsonl); "bury", "reading" and "march"
+    in lower case are words, and GeoNames' all-capital other names ("HRT") are never places."""
+    assert policy.named_places("whats the wait for the parent-infant service in south tyneside?", set()) == ["South Tyneside"]
+    assert policy.named_places("does fenland have its own PIP team?", set()) == ["Fenland"]
+    assert policy.named_places("what does the evidence say about reading to babies who bury their faces?", set()) == []
+    assert policy.named_places("what did the march 2025 figures say about hrt?", set()) == []
+    assert policy.named_places("is Fenland's team any good?", set()) == ["Fenland"]  # capitalised: the other rules
+    assert policy.named_places("does fenland have a team?", {"fenland"}) == []  # the corpus uses it: known
+
+
 def test_named_places_are_the_ones_the_corpus_never_mentions():
     known = {stem(w) for w in ("newcastle", "england", "kent")}
     assert policy.named_places("What is the wait in Sunderland?", known) == ["Sunderland"]
