@@ -125,6 +125,40 @@ def is_known_acronym(word: str, known: dict[str, str]) -> bool:
     return long_form(word, known) is not None
 
 
+QUESTION_WORD = re.compile(r"[A-Za-z]+")
+
+
+def defined_in(word: str, question: str) -> bool:
+    """Whether the question spells out its own acronym: "commissioning under the new high impact areas - which HIA
+    do I start from?" (``word``: "hia", any case). The initials of a run of the question's words spell it, joining
+    words skipped, none of the others a stop word: "how is a" does not spell "HIA"."""
+    from assistant.text import STOPWORDS
+
+    upper = word.upper()
+    return any(_spelled_by(key, QUESTION_WORD.findall(question), STOPWORDS)
+               for key in {upper, upper[:-1] if upper.endswith("S") and len(upper) > 2 else upper})  # HIAs: HIA
+
+
+def _spelled_by(key: str, words: list[str], stopwords) -> bool:
+    """Whether the initials of a run of ``words`` (joining words skipped inside it) spell ``key`` (two words or more)."""
+    for i, first in enumerate(words):
+        if first.lower() in JOINING:
+            continue
+        content: list[str] = []
+        for w in words[i:i + WORDS_BEFORE]:
+            if w.lower() in JOINING and content:
+                continue
+            if w.lower() in stopwords or w.upper() == key:
+                break
+            content.append(w)
+            initials = "".join(x[0] for x in content).upper()
+            if initials == key:
+                return len(content) >= 2
+            if not key.startswith(initials):
+                break
+    return False
+
+
 def _new_long_form(word: str, known: dict[str, str], lower: str) -> str | None:
     """The long form of a question word written as an acronym the corpus defines, unless the question (``lower``,
     lower-cased) already spells it out."""

@@ -17,7 +17,7 @@ from functools import cached_property
 import numpy as np
 
 from assistant.models import Filters, Passage
-from assistant.retrieval.acronyms import (clippings, clippings_written, common_abbreviations, definitions, expand,
+from assistant.retrieval.acronyms import (clippings, clippings_written, common_abbreviations, defined_in, definitions, expand,
                                          is_known_acronym, spelled_in_place, written_acronyms)
 from assistant.retrieval.dense import dense_ranking
 from assistant.retrieval.fusion import demote, reciprocal_rank_fusion
@@ -164,12 +164,14 @@ class Retriever:
                     demoted=self.passages[i].doc_id in demoted) for j, i in enumerate(ranked)]
         top = float(max(sims)) if len(sims) else 0.0
         timings["fuse"] = (time.perf_counter() - t2) * 1000 - timings["bm25"]
-        # an acronym spelled out above ("HVs", written in capitals) is not a word the corpus never uses, nor is a
+        # an acronym spelled out above ("HVs", written in capitals) or by the question itself ("the new high impact
+        # areas - which HIA...?") is not a word the corpus never uses, nor is a
         # misspelling of one it does
         capitals = written_acronyms(question) if self.settings.expand_acronyms else set()
         clipped_here = set(clippings_written(question))  # "pot" as typed, not "PoTS"
         unknown = [w for w in self.lexical.unknown_terms(question)
-                   if not (w in capitals and is_known_acronym(w, self.acronyms)) and not self.misspelt(w)
+                   if not (w in capitals and (is_known_acronym(w, self.acronyms) or defined_in(w, question)))
+                   and not self.misspelt(w)
                    and not self.written_apart(w) and not self.clipped(w, clipped_here)]
         unknown = self.without_chatter(unknown, searched, qvec, question)
         rare = [w for w in unknown if self._is_rare(w)]

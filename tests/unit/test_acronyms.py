@@ -281,3 +281,34 @@ def test_a_shortened_word_commissioners_write_is_searched_as_the_corpus_spells_i
     passages = [make_passage("c:0000", "The national evaluation compares funded and unfunded areas.")]
     r = Retriever(OneReadCollection(passages, fake.embed([p.embed_text() for p in passages])), fake, Settings(candidates=40))
     assert "eval" not in r.search("When will the national eval compare funded areas?", 1).unknown_terms
+
+
+def test_an_informal_word_for_a_kind_of_answer_is_searched_as_the_corpus_words_it():
+    """evals/questions_fresh24.jsonl and _fresh25.jsonl (development): "what downsides did the NENC commissioners
+    see", "whats the actual takeaway", "need to caveat it in a paper" were refused for that one word."""
+    from assistant.retrieval.acronyms import clippings
+
+    assert (clippings()["downsides"], clippings()["takeaway"], clippings()["caveat"]) == ("problems", "findings", "limitations")
+    assert expand("whats the actual takeaway for LA commissioners?", {}).endswith("(findings)")
+    assert expand("What are the Downsides?", {}).endswith("(problems)")  # a capital first letter, as typed
+
+
+def test_an_acronym_the_question_spells_out_itself_is_not_a_word_the_corpus_lacks():
+    """"commissioning 0-19 under the new high impact areas - which HIA do i start from?" (development) was refused
+    for "HIA", which the corpus never writes; the question's own words spell it. Stop words spell nothing."""
+    from assistant.retrieval.acronyms import defined_in
+    from assistant.retrieval.retriever import Retriever
+    from assistant.settings import Settings
+    from tests.support import FakeEmbedder, make_passage
+    from tests.unit.test_retriever_memory import OneReadCollection
+
+    asked = "commissioning 0-19 under the new high impact areas - which HIA do i start from?"
+    assert defined_in("hia", asked) and defined_in("HIAs", asked)
+    assert defined_in("pip", "is parent-infant psychotherapy (PIP) any good?")
+    assert not defined_in("hia", "how is a HIA done?")  # "how is a": stop words
+    assert not defined_in("ssri", "What is the SSRI dose for new mothers?")
+    fake = FakeEmbedder()
+    passages = [make_passage("c:0000", "There are ten high-impact areas for health visiting and school nursing.")]
+    r = Retriever(OneReadCollection(passages, fake.embed([p.embed_text() for p in passages])), fake, Settings(candidates=40))
+    assert "hia" not in r.search(asked, 1).unknown_terms
+    assert "hia" in r.search("which HIA do i start from?", 1).unknown_terms
