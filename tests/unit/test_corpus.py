@@ -89,11 +89,11 @@ def test_statement_sets_do_not_share_text():
 
 @pytest.mark.parametrize("name", ["questions_fresh8.jsonl", "questions_fresh11.jsonl", "questions_fresh12.jsonl",
                                   "questions_fresh16.jsonl", "questions_fresh21.jsonl", "questions_fresh23.jsonl",
-                                  "questions_fresh24.jsonl", "questions_fresh25.jsonl"])
+                                  "questions_fresh24.jsonl", "questions_fresh25.jsonl", "questions_fresh27.jsonl"])
 def test_the_development_fresh_sets_points_are_in_their_source_files(name):
     """questions_fresh8.jsonl, questions_fresh11.jsonl, questions_fresh12.jsonl, questions_fresh16.jsonl,
-    questions_fresh21.jsonl, questions_fresh23.jsonl, questions_fresh24.jsonl and questions_fresh25.jsonl were written
-    to find answerable
+    questions_fresh21.jsonl, questions_fresh23.jsonl, questions_fresh24.jsonl, questions_fresh25.jsonl and
+    questions_fresh27.jsonl were written to find answerable
     questions the assistant refuses or answers badly (evals/README.md): tuned on, so all dev, and each point is
     spelled as its source file's body has it."""
     import re
