@@ -148,7 +148,7 @@ def _spelled_by(key: str, words: list[str], stopwords) -> bool:
         for w in words[i:i + WORDS_BEFORE]:
             if w.lower() in JOINING and content:
                 continue
-            if w.lower() in stopwords or w.upper() == key:
+            if w.lower() in stopwords or (w.isupper() and len(w) > 1):  # an acronym is no word of a long form
                 break
             content.append(w)
             initials = "".join(x[0] for x in content).upper()

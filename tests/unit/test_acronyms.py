@@ -307,6 +307,8 @@ def test_an_acronym_the_question_spells_out_itself_is_not_a_word_the_corpus_lack
     assert defined_in("pip", "is parent-infant psychotherapy (PIP) any good?")
     assert not defined_in("hia", "how is a HIA done?")  # "how is a": stop words
     assert not defined_in("ssri", "What is the SSRI dose for new mothers?")
+    # "DBS with barred" does not spell "DB" (the acronym is not a word of its own long form)
+    assert not defined_in("dbs", "Do volunteers need an enhanced DBS with barred list check?")
     fake = FakeEmbedder()
     passages = [make_passage("c:0000", "There are ten high-impact areas for health visiting and school nursing.")]
     r = Retriever(OneReadCollection(passages, fake.embed([p.embed_text() for p in passages])), fake, Settings(candidates=40))
