@@ -30,7 +30,7 @@ from functools import lru_cache
 
 from assistant.answering.followups import NEW_TOPIC, SELECTION, earlier_question, own_words
 from assistant.answering.places import is_uk_place, places_in_lower_case
-from assistant.retrieval.acronyms import WRITTEN_ACRONYM, long_form
+from assistant.retrieval.acronyms import WRITTEN_ACRONYM, long_form, without_listed_idioms
 from assistant.retrieval.periods import HORIZON, MONTHS, years_in
 from assistant.retrieval.retriever import CAPITALISED_WORD, Hit, Retrieval
 from assistant.settings import Settings
@@ -919,10 +919,10 @@ WISE = re.compile(r"\b([A-Za-z]+)-wise\b", re.I)
 
 
 def without_idioms(question: str) -> str:
-    """The question without its idioms (``IDIOMS``), its asking for what one can act on oneself
+    """The question without its idioms (``IDIOMS``, and the everyday ones of retrieval/idioms.txt), its asking for what one can act on oneself
     (``INDIVIDUAL_ASKED``: the study's individual level, not a topic) and the "-wise" of "money-wise", for judging
     which of its words a sentence shares."""
-    return WISE.sub(r"\1", INDIVIDUAL_ASKED.sub(" ", IDIOMS.sub(" ", question)))
+    return WISE.sub(r"\1", INDIVIDUAL_ASKED.sub(" ", IDIOMS.sub(" ", without_listed_idioms(question))))
 
 
 # "Is that a recognised problem?", "Is this common?": a short clause asking whether what went before holds

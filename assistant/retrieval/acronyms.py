@@ -105,6 +105,29 @@ def clippings() -> dict[str, str]:
     return {key.lower(): long for key, long in _word_list("clippings.txt").items()}
 
 
+@cache
+def idiom_pattern() -> re.Pattern:
+    """idioms.txt as one pattern: each phrase whole, any case, its first word with an ending ("moves the dial")."""
+    phrases = [line.strip() for line in (Path(__file__).with_name("idioms.txt")).read_text(encoding="utf-8").splitlines()
+               if line.strip() and not line.startswith("#")]
+
+    def one(phrase: str) -> str:
+        first, _, rest = phrase.partition(" ")
+        return re.escape(first) + r"(?:s|es|ed|d|ing)?" + (r"\s+" + r"\s+".join(map(re.escape, rest.split())) if rest else "")
+
+    return re.compile(r"(?<![\w-])(?:" + "|".join(sorted(map(one, phrases), key=len, reverse=True)) + r")(?![\w-])", re.I)
+
+
+def idiom_words(question: str) -> set[str]:
+    """The lower-cased words of the idioms (idioms.txt) the question uses: "was it a damp squib?" gives damp, squib."""
+    return {w.lower() for m in idiom_pattern().finditer(question) for w in re.findall(r"[A-Za-z']+", m.group(0))}
+
+
+def without_listed_idioms(question: str) -> str:
+    """The question with the idioms of idioms.txt taken out."""
+    return " ".join(idiom_pattern().sub(" ", question).split())
+
+
 # an acronym as a question writes it: "LA", "HVs", "SfL" (two capitals or more, the first opening it), not "pH", "la" or "Send"
 WRITTEN_ACRONYM = re.compile(r"\b[A-Z](?=[A-Za-z]*[A-Z])[A-Za-z]*\b")
 

@@ -18,7 +18,7 @@ import numpy as np
 
 from assistant.models import Filters, Passage
 from assistant.retrieval.acronyms import (clippings, clippings_written, common_abbreviations, defined_in, definitions, expand,
-                                         is_known_acronym, spelled_in_place, written_acronyms)
+                                         idiom_words, is_known_acronym, spelled_in_place, written_acronyms)
 from assistant.retrieval.dense import dense_ranking
 from assistant.retrieval.fusion import demote, reciprocal_rank_fusion
 from assistant.retrieval.lexical import LexicalIndex
@@ -169,8 +169,9 @@ class Retriever:
         # misspelling of one it does
         capitals = written_acronyms(question) if self.settings.expand_acronyms else set()
         clipped_here = set(clippings_written(question))  # "pot" as typed, not "PoTS"
-        unknown = [w for w in self.lexical.unknown_terms(question)
-                   if not (w in capitals and (is_known_acronym(w, self.acronyms) or defined_in(w, question)))
+        idiom = idiom_words(question)  # "was it a damp squib?": not a topic
+        unknown = [w for w in self.lexical.unknown_terms(question) if w not in idiom
+                   and not (w in capitals and (is_known_acronym(w, self.acronyms) or defined_in(w, question)))
                    and not self.misspelt(w)
                    and not self.written_apart(w) and not self.clipped(w, clipped_here)]
         unknown = self.without_chatter(unknown, searched, qvec, question)

@@ -314,3 +314,25 @@ def test_an_acronym_the_question_spells_out_itself_is_not_a_word_the_corpus_lack
     r = Retriever(OneReadCollection(passages, fake.embed([p.embed_text() for p in passages])), fake, Settings(candidates=40))
     assert "hia" not in r.search(asked, 1).unknown_terms
     assert "hia" in r.search("which HIA do i start from?", 1).unknown_terms
+
+
+def test_an_everyday_idiom_is_not_a_topic_the_evidence_lacks():
+    """evals/questions_fresh27.jsonl (development): "...was it a damp squib?", "warts and all", "apples and oranges?"
+    were refused for a word of the idiom; its words are set aside (idioms.txt), the first inflected ("moves the
+    dial"), and a word outside any listed idiom still counts."""
+    from assistant.retrieval.acronyms import idiom_words, without_listed_idioms
+    from assistant.retrieval.retriever import Retriever
+    from assistant.settings import Settings
+    from tests.support import FakeEmbedder, make_passage
+    from tests.unit.test_retriever_memory import OneReadCollection
+
+    assert idiom_words("Does it move the dial, or was it a damp squib?") == {"move", "the", "dial", "damp", "squib"}
+    assert idiom_words("it moves the dial") == {"moves", "the", "dial"}
+    assert idiom_words("a squib in the dial") == set()  # only the whole phrase
+    assert without_listed_idioms("what are the quick wins here?") == "what are the here?"
+    fake = FakeEmbedder()
+    passages = [make_passage("c:0000", "The meta-analysis found that short focused programmes improved sensitivity.")]
+    r = Retriever(OneReadCollection(passages, fake.embed([p.embed_text() for p in passages])), fake, Settings(candidates=40))
+    unknown = r.search("did the meta-analysis show it worked, or was it a damp squib? warts and all", 1).unknown_terms
+    assert not {"damp", "squib", "warts"} & set(unknown)
+    assert "squib" in r.search("did the meta-analysis find a squib?", 1).unknown_terms
