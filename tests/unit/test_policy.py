@@ -294,6 +294,12 @@ def test_a_place_typed_in_lower_case_is_a_place_unless_it_is_an_everyday_word():
     assert policy.named_places("what did the march 2025 figures say about hrt?", set()) == []
     assert policy.named_places("is Fenland's team any good?", set()) == ["Fenland"]  # capitalised: the other rules
     assert policy.named_places("does fenland have a team?", {"fenland"}) == []  # the corpus uses it: known
+    # evals/questions_fresh27.jsonl (development): a surname-like name, and a phrase of three words, are places too
+    assert policy.named_places("what copeland already has for parent infant mental health", set()) == ["Copeland"]
+    assert policy.named_places("whats the budget in forest of dean this year", set()) == ["Forest of Dean"]
+    # ...but never one of GeoNames' other names ("Eras" is one), nor a two-word name of everyday words
+    assert policy.named_places("funding in different eras", set()) == []
+    assert policy.named_places("at the high peak of demand", set()) == []
 
 
 def test_named_places_are_the_ones_the_corpus_never_mentions():
