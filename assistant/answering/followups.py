@@ -29,6 +29,9 @@ CONTEXT_MARK = " (following on from: "  # joins a follow-up to the earlier quest
 SELECTION = re.compile(r"^(?:(?:and|so|but) )?(?:which|any) of (?:those|these|them|the above)\b", re.I)  # picks from a list named before
 # a very short question that asks for more of what was just discussed
 SHORT_ASK = re.compile(r"^(?:any|anything|anyone|more|else|other)\b|\b(?:though|then|too|as well)\W*$", re.I)
+# "which kind of programme came out best in it?": a short question ending on what the one before named
+ENDS_POINTING = re.compile(r"\b(?:in|of|from|about|for|with|on|by|to) (?:it|them|those|these|that)\W*$", re.I)
+ENDS_POINTING_MAX_WORDS = 5
 ANAPHORA = re.compile(r"\b(that|this|it|its|they|them|their|those|these|he|she|such|same)\b", re.I)
 # "Is it still reliable though?", "Does that include dads?": a question about what was just said, whatever its length
 POINTING_OPENER = re.compile(r"^(?:is|are|was|were|does|do|did|can|could|should|would|will|has|have) "
@@ -46,14 +49,17 @@ def previous_question(history: list[dict]) -> str | None:
 
 def is_follow_up(question: str) -> bool:
     """A question that leans on the one before: it opens like a follow-up ("and after April 2026?", "what about
-    dads?", "which of those...", "is it still reliable?") and is short, or it is a pronoun with almost nothing of
-    its own, or it has no word of its own at all ("how many are there?")."""
+    dads?", "which of those...", "is it still reliable?") and is short, or it is short and ends on what went before
+    ("which kind came out best in it?"), or it is a pronoun with almost nothing of its own, or it has no word of
+    its own at all ("how many are there?")."""
     words = content_words(question)
     if not words:  # "how many are there?", "when?": nothing of its own to search for
         return True
     if len(words) <= 2 and SHORT_ASK.match(question.strip()):  # "Any upside though?", "Anything on dads?"
         return True
     if (FOLLOW_UP_OPENERS.match(question.strip()) or POINTING_OPENER.match(question.strip())) and len(words) <= 6:
+        return True
+    if ENDS_POINTING.search(question) and len(words) <= ENDS_POINTING_MAX_WORDS:
         return True
     return bool(ANAPHORA.search(question)) and len(words) <= 3
 

@@ -649,7 +649,8 @@ def test_follow_ups_are_recognised_and_resolved():
     history = [{"role": "user", "content": "What gets in the way of commissioning these services?"}]
     for q in ("Which of those are capability problems?", "And after April 2026?", "What about dads?",
               "Is it still reliable though? It sounds quite old.", "Does that include fathers and co-parents?",
-              "how many are there?", "When?", "Any upside though?", "Anything on dads?", "More on that?"):
+              "how many are there?", "When?", "Any upside though?", "Anything on dads?", "More on that?",
+              "which kind of programme came out best in it?"):  # ends on what went before (fresh27, development)
         assert is_follow_up(q), q
         assert "following on from: What gets in the way" in condense(q, history)
     # a word of acknowledgement first is not part of what is asked, nor searched for
@@ -661,6 +662,7 @@ def test_follow_ups_are_recognised_and_resolved():
     assert not is_follow_up("Is infant mental health on the agenda of integrated care boards in England?")
     assert not is_follow_up("What should I do first?")  # a question of its own, however short
     assert not is_follow_up("Any idea what NICE says about video feedback for parents?")
+    assert not is_follow_up("Which programmes for parents of toddlers on the edge of care have the best evidence for it?")
     assert condense("What about dads?", []) == "What about dads?"
     # a second "which of those" picks from the same list as the first, not from the first one's selection
     first = condense("Which of those are system level?", history)
