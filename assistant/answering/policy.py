@@ -657,8 +657,11 @@ def named_places(question: str, known_stems, mentions=None, one_passage_idf: flo
     names += [(name, None) for name in acting if is_uk_place(name)]
     # any other UK place the corpus never uses ("Walsall: is there a team?"): one it uses even once may be the
     # subject of a study ("the Nottinghamshire PIRi evaluation"), so only the rules above judge those
-    names += [(name, None) for name in uk_places_named(question) + places_in_lower_case(question)
-              if not uses_all(place_words(name))]
+    def known_place(name: str) -> bool:
+        return uses_all(place_words(name))
+
+    names += [(name, None) for name in uk_places_named(question) + places_in_lower_case(question, known_place)
+              if not known_place(name)]
     for name, body in dict.fromkeys(names):
         words = place_words(name)
         if not words or any(w in NOT_PLACES for w in words) or any(name in o or o in name for o in out):
