@@ -32,6 +32,9 @@ SHORT_ASK = re.compile(r"^(?:any|anything|anyone|more|else|other)\b|\b(?:though|
 # "which kind of programme came out best in it?": a short question ending on what the one before named
 ENDS_POINTING = re.compile(r"\b(?:in|of|from|about|for|with|on|by|to) (?:it|them|those|these|that)\W*$", re.I)
 ENDS_POINTING_MAX_WORDS = 5
+# ...unless the question itself names what the pronoun points to first: "Video feedback: what do health visitors
+# think of it?", "If a new mum has postnatal anxiety, what helps with it?"
+NAMES_ITS_OWN = re.compile(r"[,:;(]|\s[-–—]\s|^\s*(?:if|when|whenever|once|where|as|because|since|after|before|for)\b", re.I)
 ANAPHORA = re.compile(r"\b(that|this|it|its|they|them|their|those|these|he|she|such|same)\b", re.I)
 # "Is it still reliable though?", "Does that include dads?": a question about what was just said, whatever its length
 POINTING_OPENER = re.compile(r"^(?:is|are|was|were|does|do|did|can|could|should|would|will|has|have) "
@@ -59,7 +62,7 @@ def is_follow_up(question: str) -> bool:
         return True
     if (FOLLOW_UP_OPENERS.match(question.strip()) or POINTING_OPENER.match(question.strip())) and len(words) <= 6:
         return True
-    if ENDS_POINTING.search(question) and len(words) <= ENDS_POINTING_MAX_WORDS:
+    if ENDS_POINTING.search(question) and len(words) <= ENDS_POINTING_MAX_WORDS and not NAMES_ITS_OWN.search(question):
         return True
     return bool(ANAPHORA.search(question)) and len(words) <= 3
 

@@ -68,19 +68,33 @@ def seldom_used(name: str) -> bool:
     return len(words) >= LOWER_CASE_PHRASE_WORDS or min(zipf(w) for w in words) < LOWER_CASE_MAX_ZIPF
 
 
-def places_in_lower_case(question: str, known=lambda name: False) -> list[str]:
+# a single lower-case word is a place only where a place stands: "in tendring", "does fenland have", "tendring
+# council", never "how do parents slough off the stigma" or "tears welling up"
+PLACE_BEFORE = re.compile(r"\b(?:in|for|at|from|across|around|covering|within|near)\s+$", re.I)
+PLACE_AFTER = re.compile(r"^(?:['’]s\b|\s+(?:council|cc|icb|borough|district|area|patch|has|have|had|already|is|are|"
+                         r"does|do|did|gets|getting|got|spends?|spending)\b)", re.I)
+
+
+def places_in_lower_case(question: str, known=lambda name: False, names_something_else=lambda after: False) -> list[str]:
     """UK places the question names in lower case ("whats the wait in south tyneside?"), longest first, each in its
-    own spelling ("South Tyneside"). A capitalised place is found by the capitalised-name rules instead. A name
-    ``known(name)`` says the corpus uses is passed over before its words are looked up in wordfreq (whose first
-    look-up loads its word list: a second of a serving process's first answer)."""
-    words = [m.group(0) for m in TYPED_WORD.finditer(question)]
+    own spelling ("South Tyneside"). A capitalised place is found by the capitalised-name rules instead. A one-word
+    name counts only where a place stands (``PLACE_BEFORE``, ``PLACE_AFTER``); none counts when what follows it
+    ``names_something_else`` ("the morley 2019 review": a study's author). A name ``known(name)`` says the corpus
+    uses is passed over before its words are looked up in wordfreq (whose first look-up loads its word list: a
+    second of a serving process's first answer)."""
+    words = list(TYPED_WORD.finditer(question))
     names = lower_case_names()
     out: list[str] = []
     i = 0
     while i < len(words):
         for n in range(min(5, len(words) - i), 0, -1):
-            phrase = " ".join(words[i:i + n])
-            if phrase.islower() and phrase in names and not known(names[phrase]) and seldom_used(phrase):
+            phrase = " ".join(m.group(0) for m in words[i:i + n])
+            start, end = words[i].start(), words[i + n - 1].end()
+            if not (phrase.islower() and phrase in names) or names_something_else(question[end:]):
+                continue
+            if n == 1 and not (PLACE_BEFORE.search(question[:start]) or PLACE_AFTER.match(question[end:])):
+                continue
+            if not known(names[phrase]) and seldom_used(phrase):
                 out.append(names[phrase])
                 i += n
                 break

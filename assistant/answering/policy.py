@@ -30,7 +30,7 @@ from functools import lru_cache
 
 from assistant.answering.followups import NEW_TOPIC, SELECTION, earlier_question, own_words
 from assistant.answering.places import is_uk_place, places_in_lower_case
-from assistant.retrieval.acronyms import WRITTEN_ACRONYM, long_form, without_listed_idioms
+from assistant.retrieval.acronyms import WRITTEN_ACRONYM, idiom_words, long_form
 from assistant.retrieval.periods import HORIZON, MONTHS, years_in
 from assistant.retrieval.retriever import CAPITALISED_WORD, Hit, Retrieval
 from assistant.settings import Settings
@@ -595,7 +595,8 @@ CAPITALISED_RUN = re.compile(r"\b[A-Z][a-z]+(?:(?:[ -](?:upon|on|under)[ -]| |-)
 # what follows a place's name when the name is a study's or a programme's: "the Durham study", "Harlow's monkey
 # experiments", "Southend A Better Start" (a capitalised word goes on with the name)
 NAMES_A_STUDY = re.compile(r"^(?:['’]s)?(?: [\w-]+){0,2}? (?:stud(?:y|ies)|trials?|experiments?|research|evaluations?|"
-                           r"cohort|theory|model|paper|review|work)\b|^ (?!(?:ICBs?|ICS|NHS|CCG|JSNA|HWB|PCN|LA)\b)[A-Z]")
+                           r"cohort|theory|model|paper|review|report|work)\b|^ (?!(?:ICBs?|ICS|NHS|CCG|JSNA|HWB|PCN|LA)\b)[A-Z]|"
+                           r"^ (?:and (?:colleagues|co-?authors|others)|et al)\b")  # "Copeland and colleagues": authors
 
 
 def uk_places_named(question: str) -> list[str]:
@@ -660,8 +661,8 @@ def named_places(question: str, known_stems, mentions=None, one_passage_idf: flo
     def known_place(name: str) -> bool:
         return uses_all(place_words(name))
 
-    names += [(name, None) for name in uk_places_named(question) + places_in_lower_case(question, known_place)
-              if not known_place(name)]
+    lower_case = places_in_lower_case(question, known_place, lambda after: bool(NAMES_A_STUDY.match(after)))
+    names += [(name, None) for name in uk_places_named(question) + lower_case if not known_place(name)]
     for name, body in dict.fromkeys(names):
         words = place_words(name)
         if not words or any(w in NOT_PLACES for w in words) or any(name in o or o in name for o in out):
@@ -922,10 +923,10 @@ WISE = re.compile(r"\b([A-Za-z]+)-wise\b", re.I)
 
 
 def without_idioms(question: str) -> str:
-    """The question without its idioms (``IDIOMS``, and the everyday ones of retrieval/idioms.txt), its asking for what one can act on oneself
+    """The question without its idioms (``IDIOMS``), its asking for what one can act on oneself
     (``INDIVIDUAL_ASKED``: the study's individual level, not a topic) and the "-wise" of "money-wise", for judging
     which of its words a sentence shares."""
-    return WISE.sub(r"\1", INDIVIDUAL_ASKED.sub(" ", IDIOMS.sub(" ", without_listed_idioms(question))))
+    return WISE.sub(r"\1", INDIVIDUAL_ASKED.sub(" ", IDIOMS.sub(" ", question)))
 
 
 # "Is that a recognised problem?", "Is this common?": a short clause asking whether what went before holds
@@ -1032,6 +1033,9 @@ def uncovered_parts(question: str, cited_texts: list[str], stem_of, title: str |
     asking = asking_sentences(sentences_of(own))
     named = {stem_of(w) for w in content_words(title)} if title else set()
     clauses = [c for c in CLAUSE_SPLIT.split(without_idioms(" ".join(asking))) if c.strip()]
+    # the words of an everyday idiom ("apples and oranges?") are no part the evidence could cover; the clause shown
+    # keeps them, as the question wrote them
+    idiom = idiom_words(" ".join(asking))
     # a barriers question of one clause is answered by reasons, whose words are not its own: "Why don't ICBs
     # prioritise babies?" answered from the study's motivation barriers (which say "infants") is not followed by
     # "the evidence here does not cover: why don't ICBs prioritise babies"; any other clause is judged by its words
@@ -1040,11 +1044,12 @@ def uncovered_parts(question: str, cited_texts: list[str], stem_of, title: str |
     for clause in [] if whole_reasons else clauses:
         if CONFIRMS.match(clause.strip()) and len([w for w in content_words(clause) if w not in generic]) <= CONFIRMS_MAX_WORDS:
             continue  # "Is that a recognised problem?": asks whether what went before holds, which the answer says
-        words = [w for w in content_words(clause) if not w[0].isdigit() and w not in generic and stem_of(w) not in named]
+        words = [w for w in content_words(clause) if not w[0].isdigit() and w not in generic and stem_of(w) not in named
+                 and w.lower() not in idiom]
         if len(words) >= 2 and sum(stem_of(w) in cited_words or one_slip_from(w, written) for w in words) / len(words) < 0.5:
             out.append(clause.strip())
     if own != question:  # a follow-up whose own words ("what about dads?") nothing cited mentions, however few
-        words = [w for w in content_words(without_idioms(own)) if not w[0].isdigit()]
+        words = [w for w in content_words(without_idioms(own)) if not w[0].isdigit() and w.lower() not in idiom]
         missing = [w for w in words if stem_of(w) not in cited_words]
         if missing and len(missing) == len(words) and not any(w in clause for clause in out for w in missing):
             out.append(" ".join(missing))

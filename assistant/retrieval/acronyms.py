@@ -151,34 +151,48 @@ def is_known_acronym(word: str, known: dict[str, str]) -> bool:
 QUESTION_WORD = re.compile(r"[A-Za-z]+")
 
 
+DEFINED_WITHIN = 3  # words between a long form's last word and its acronym: "high impact areas - which HIA"
+DEFINED_MIN_LETTERS = 3  # "MS", "PE": two letters spell too much by chance
+
+
 def defined_in(word: str, question: str) -> bool:
-    """Whether the question spells out its own acronym: "commissioning under the new high impact areas - which HIA
-    do I start from?" (``word``: "hia", any case). The initials of a run of the question's words spell it, joining
-    words skipped, none of the others a stop word: "how is a" does not spell "HIA"."""
+    """Whether the question spells out its own acronym just before using it: "commissioning under the new high impact
+    areas - which HIA do I start from?" (``word``: "hia", any case). The initials of a run of the question's words
+    ending at most DEFINED_WITHIN words before the acronym spell it, joining words skipped, none of the others a
+    stop word or itself an acronym: "how is a HIA done?", "Does HRT help relieve tiredness?" and "Does MS affect
+    maternal sleep?" spell nothing."""
     from assistant.text import STOPWORDS
 
     upper = word.upper()
-    return any(_spelled_by(key, QUESTION_WORD.findall(question), STOPWORDS)
-               for key in {upper, upper[:-1] if upper.endswith("S") and len(upper) > 2 else upper})  # HIAs: HIA
-
-
-def _spelled_by(key: str, words: list[str], stopwords) -> bool:
-    """Whether the initials of a run of ``words`` (joining words skipped inside it) spell ``key`` (two words or more)."""
-    for i, first in enumerate(words):
-        if first.lower() in JOINING:
+    keys = {upper, upper[:-1] if upper.endswith("S") and len(upper) > DEFINED_MIN_LETTERS else upper}  # HIAs: HIA
+    keys = {k for k in keys if len(k) >= DEFINED_MIN_LETTERS}
+    words = QUESTION_WORD.findall(question)
+    for j, w in enumerate(words):
+        if w.upper() != upper:
             continue
-        content: list[str] = []
-        for w in words[i:i + WORDS_BEFORE]:
-            if w.lower() in JOINING and content:
-                continue
-            if w.lower() in stopwords or (w.isupper() and len(w) > 1):  # an acronym is no word of a long form
-                break
-            content.append(w)
-            initials = "".join(x[0] for x in content).upper()
-            if initials == key:
-                return len(content) >= 2
-            if not key.startswith(initials):
-                break
+        for end in range(j - 1, max(-1, j - 2 - DEFINED_WITHIN), -1):
+            if any(_run_spells(key, words[:end + 1], STOPWORDS) for key in keys):
+                return True
+    return False
+
+
+def _run_spells(key: str, words: list[str], stopwords) -> bool:
+    """Whether a run of ``words`` ending at the last of them spells ``key`` by its initials (two words or more,
+    joining words skipped inside it, no stop word and no acronym in it)."""
+    if not words or words[-1].lower() in JOINING:
+        return False
+    content: list[str] = []
+    for w in reversed(words[-WORDS_BEFORE:]):
+        if w.lower() in JOINING:
+            continue
+        if w.lower() in stopwords or (w.isupper() and len(w) > 1):  # an acronym is no word of a long form
+            return False
+        content.insert(0, w)
+        initials = "".join(x[0] for x in content).upper()
+        if initials == key:
+            return len(content) >= 2
+        if not key.endswith(initials):
+            return False
     return False
 
 
