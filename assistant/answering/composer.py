@@ -33,7 +33,6 @@ from assistant.answering.policy import (COST_GAP, DECIDERS, DOCUMENT_KINDS, ENAB
                                        asks_where_to_start, commissioning_steps_answer, generic_words,
                                        named_source_docs, side_words, speaks_of, states_value, without_idioms)
 from assistant.ingest.chunking import split_sentences
-from assistant.retrieval.acronyms import without_listed_idioms
 from assistant.models import Citation
 from assistant.sources import merge_spans
 from assistant.retrieval.periods import MONTHS, asks_period, period_years, reached_years, stated_years, years_in
@@ -729,7 +728,7 @@ def latest_year(hits: list[Hit], question: str) -> set[int]:
 
 def candidates(hits: list[Hit], question: str, intent: str, idf: dict, default_idf: float,
                named: str | None = None) -> list[Candidate]:
-    qtok = set(tokens(without_listed_idioms(without_idioms(question))))  # "apples and oranges?" scores no sentence
+    qtok = set(tokens(without_idioms(question)))
     if intent == "comparison":  # "how is a team different from a perinatal service?": the sides are the topic, not
         qtok -= COMPARING  # "different" (it had brought in "the positive difference teams make" as an Also line)
     own = own_words(question)

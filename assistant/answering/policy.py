@@ -30,7 +30,7 @@ from functools import lru_cache
 
 from assistant.answering.followups import NEW_TOPIC, SELECTION, earlier_question, own_words
 from assistant.answering.places import is_uk_place, places_in_lower_case
-from assistant.retrieval.acronyms import WRITTEN_ACRONYM, idiom_words, long_form
+from assistant.retrieval.acronyms import WRITTEN_ACRONYM, idiom_words, long_form, without_listed_idioms
 from assistant.retrieval.periods import HORIZON, MONTHS, years_in
 from assistant.retrieval.retriever import CAPITALISED_WORD, Hit, Retrieval
 from assistant.settings import Settings
@@ -922,10 +922,13 @@ ITEMS_ASKED = re.compile(SELECTION.pattern + r"|\bwhich (?:of the )?(?:barriers|
 WISE = re.compile(r"\b([A-Za-z]+)-wise\b", re.I)
 
 
-def without_idioms(question: str) -> str:
-    """The question without its idioms (``IDIOMS``), its asking for what one can act on oneself
-    (``INDIVIDUAL_ASKED``: the study's individual level, not a topic) and the "-wise" of "money-wise", for judging
-    which of its words a sentence shares."""
+def without_idioms(question: str, listed: bool = True) -> str:
+    """The question without its idioms (``IDIOMS`` and, when ``listed``, the everyday ones of retrieval/idioms.txt:
+    "apples and oranges?"), its asking for what one can act on oneself (``INDIVIDUAL_ASKED``: the study's
+    individual level, not a topic) and the "-wise" of "money-wise", for judging which of its words a sentence
+    shares. The not-covered line quotes clauses of it, so it keeps the listed idioms there (``listed=False``) and
+    judges their words apart (``uncovered_parts``)."""
+    question = without_listed_idioms(question) if listed else question
     return WISE.sub(r"\1", INDIVIDUAL_ASKED.sub(" ", IDIOMS.sub(" ", question)))
 
 
@@ -1032,7 +1035,7 @@ def uncovered_parts(question: str, cited_texts: list[str], stem_of, title: str |
     own = own_words(question)  # a follow-up is judged on its own words: the earlier question was judged before
     asking = asking_sentences(sentences_of(own))
     named = {stem_of(w) for w in content_words(title)} if title else set()
-    clauses = [c for c in CLAUSE_SPLIT.split(without_idioms(" ".join(asking))) if c.strip()]
+    clauses = [c for c in CLAUSE_SPLIT.split(without_idioms(" ".join(asking), listed=False)) if c.strip()]
     # the words of an everyday idiom ("apples and oranges?") are no part the evidence could cover; the clause shown
     # keeps them, as the question wrote them
     idiom = idiom_words(" ".join(asking))
@@ -1049,7 +1052,7 @@ def uncovered_parts(question: str, cited_texts: list[str], stem_of, title: str |
         if len(words) >= 2 and sum(stem_of(w) in cited_words or one_slip_from(w, written) for w in words) / len(words) < 0.5:
             out.append(clause.strip())
     if own != question:  # a follow-up whose own words ("what about dads?") nothing cited mentions, however few
-        words = [w for w in content_words(without_idioms(own)) if not w[0].isdigit() and w.lower() not in idiom]
+        words = [w for w in content_words(without_idioms(own)) if not w[0].isdigit()]
         missing = [w for w in words if stem_of(w) not in cited_words]
         if missing and len(missing) == len(words) and not any(w in clause for clause in out for w in missing):
             out.append(" ".join(missing))
